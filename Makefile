@@ -1,0 +1,54 @@
+SHELL := /bin/bash
+# keybackup: plain javac/jar build. `make` builds build/keybackup.jar; `make test`, `make run`, `make bench`.
+JAVA     ?= java
+JAVAC    ?= javac
+JAR      ?= jar
+MVN      ?= mvn
+RELEASE  ?= 17
+JUNIT_VERSION ?= 1.14.1
+JUNIT_JAR     ?= lib/junit-platform-console-standalone-$(JUNIT_VERSION).jar
+# SHA-256 of the JUnit console launcher from Maven Central; a mismatch stops the build.
+JUNIT_SHA256  ?= a09c656d60ada792cf12ed1e8dc7ead3edc98dde034332e97dfcb5b4268b9072
+JFLAGS   = --release $(RELEASE) -encoding UTF-8 -Xlint:all -Werror
+ARGS     ?= --help
+BENCH_KEYS ?= 2000
+
+SRC  := $(shell find src -name '*.java')
+TEST := $(shell find test -name '*.java')
+
+.PHONY: all jar test run bench clean
+.DELETE_ON_ERROR:
+
+all: jar
+jar: build/keybackup.jar
+
+build/keybackup.jar: $(SRC)
+	rm -rf build/classes && mkdir -p build/classes
+	$(JAVAC) $(JFLAGS) -d build/classes $(SRC)
+	$(JAR) --create --file $@ --main-class keybackup.cli.Main -C build/classes .
+
+$(JUNIT_JAR):
+	@mkdir -p lib
+	@command -v $(MVN) >/dev/null || { echo "error: $(JUNIT_JAR) is missing and Maven is not installed; see README (Building without Maven)"; exit 1; }
+	$(MVN) -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$(JUNIT_VERSION) -DoutputDirectory=lib
+	@echo "$(JUNIT_SHA256)  $@" | sha256sum -c --quiet - || { echo "error: SHA-256 of $@ does not match the pinned value"; rm -f $@; exit 1; }
+
+build/test-classes.stamp: build/keybackup.jar $(JUNIT_JAR) $(TEST)
+	rm -rf build/test-classes && mkdir -p build/test-classes
+	$(JAVAC) $(JFLAGS) -Xlint:-processing -d build/test-classes -cp build/classes:$(JUNIT_JAR) $(TEST)
+	cp -r test/vectors build/test-classes/ 2>/dev/null || true
+	touch $@
+
+test: build/test-classes.stamp
+	@set -o pipefail; $(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --details=summary --fail-if-no-tests \
+	  -cp build/classes:build/test-classes --scan-class-path build/test-classes 2>&1 | tee build/test-output.txt; \
+	  rc=$$?; awk '/tests successful/{p=$$2} /tests failed/{f=$$2} END{print p+0 " passed, " f+0 " failed"}' build/test-output.txt; exit $$rc
+
+run: build/keybackup.jar
+	$(JAVA) -p build/keybackup.jar -m keybackup $(ARGS)
+
+bench: build/test-classes.stamp
+	$(JAVA) -Xmx256m -cp build/classes:build/test-classes keybackup.bench.Bench $(BENCH_KEYS)
+
+clean:
+	rm -rf build

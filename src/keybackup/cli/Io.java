@@ -1,0 +1,128 @@
+package keybackup.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import keybackup.json.CanonicalJson;
+import keybackup.json.Json;
+import keybackup.json.JsonException;
+import keybackup.json.JsonReader;
+
+/**
+ * The CLI's streams. Output is written as UTF-8 bytes straight to the byte streams, whatever the
+ * platform locale (System.out would re-encode text under LC_ALL=C).
+ */
+final class Io {
+    /** Largest stdin or input file accepted, in bytes. */
+    static final int MAX_INPUT = 16 * 1024 * 1024;
+
+    final InputStream in;
+    final OutputStream out;
+    final OutputStream err;
+
+    Io(InputStream in, OutputStream out, OutputStream err) {
+        this.in = in;
+        this.out = out;
+        this.err = err;
+    }
+
+    byte[] readStdin() throws IOException, FailedException {
+        byte[] b = in.readNBytes(MAX_INPUT + 1);
+        if (b.length > MAX_INPUT) throw new FailedException("stdin: over the limit of " + MAX_INPUT + " bytes");
+        return b;
+    }
+
+    Json readStdinJson() throws IOException, FailedException, JsonException {
+        return JsonReader.parse(readStdin());
+    }
+
+    Json.Obj readStdinObject(String what) throws IOException, FailedException, JsonException {
+        if (readStdinJson() instanceof Json.Obj o) return o;
+        throw new FailedException(what + ": expected a JSON object");
+    }
+
+    /** Writes text and a newline to stdout as UTF-8. */
+    void println(String s) {
+        write(out, (s + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes the canonical bytes of {@code value} and a newline to stdout. */
+    void printCanonical(Json value) {
+        byte[] b = CanonicalJson.encode(value);
+        write(out, b);
+        write(out, new byte[] {'\n'});
+    }
+
+    void errln(String s) {
+        write(err, (s + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void write(OutputStream s, byte[] b) {
+        try {
+            s.write(b);
+            s.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads a small text file (a key file), with a clear error if it is missing. */
+    static String readTextFile(String option, String path) throws FailedException, IOException {
+        try {
+            byte[] b = Files.readAllBytes(Path.of(path));
+            if (b.length > MAX_INPUT) throw new FailedException(option + ": file is too large");
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new FailedException(option + ": no such file: " + path);
+        }
+    }
+
+    /** Reads a JSON file. */
+    static Json readJsonFile(String option, String path) throws FailedException, IOException {
+        try {
+            byte[] b = Files.readAllBytes(Path.of(path));
+            return JsonReader.parse(b);
+        } catch (NoSuchFileException e) {
+            throw new FailedException(option + ": no such file: " + path);
+        } catch (JsonException e) {
+            throw new FailedException(option + ": " + e.getMessage());
+        }
+    }
+
+    /** The first line of a key file, trimmed. */
+    static String firstLine(String option, String path) throws FailedException, IOException {
+        String text = readTextFile(option, path);
+        int nl = text.indexOf('\n');
+        String line = (nl >= 0 ? text.substring(0, nl) : text).trim();
+        if (line.isEmpty()) throw new FailedException(option + ": file is empty: " + path);
+        return line;
+    }
+
+    /** Creates a new file readable only by its owner; refuses to overwrite an existing file. */
+    static void writeSecretFile(String option, String path, String content) throws FailedException, IOException {
+        Path p = Path.of(path);
+        try {
+            try {
+                Files.createFile(p, PosixFilePermissions.asFileAttribute(Set.of(
+                        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE)));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(p); // not a POSIX file system
+            }
+        } catch (FileAlreadyExistsException e) {
+            throw new FailedException(option + ": file exists, not overwriting a key: " + path);
+        } catch (NoSuchFileException e) {
+            throw new FailedException(option + ": cannot create " + path);
+        }
+        Files.write(p, content.getBytes(StandardCharsets.UTF_8), StandardOpenOption.TRUNCATE_EXISTING);
+    }
+}

@@ -1,0 +1,83 @@
+package keybackup.cli;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import keybackup.json.JsonException;
+import keybackup.keys.KeyFormatException;
+
+/**
+ * The {@code keybackup} command. Results go to stdout, diagnostics to stderr as
+ * {@code keybackup: error: …}. Exit 0 success, 1 invalid input or failed verification, 2 usage error.
+ * Only this class calls {@link System#exit}.
+ */
+public final class Main {
+    private Main() {}
+
+    static List<Command> commands() {
+        List<Command> all = new ArrayList<>();
+        all.addAll(JsonCommands.all());
+        return all;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.in, System.out, System.err));
+    }
+
+    /** Runs one command line; returns the exit code. */
+    public static int run(String[] args, InputStream in, OutputStream out, OutputStream err) {
+        Io io = new Io(in, out, err);
+        List<String> argv = Arrays.asList(args);
+        if (argv.isEmpty() || argv.get(0).equals("--help") || argv.get(0).equals("-h") || argv.get(0).equals("help")) {
+            io.println(overview());
+            return argv.isEmpty() ? 2 : 0;
+        }
+        Command cmd = null;
+        int used = 0;
+        for (Command c : commands()) {
+            String[] words = c.name().split(" ");
+            if (argv.size() >= words.length && argv.subList(0, words.length).equals(Arrays.asList(words))) {
+                cmd = c;
+                used = words.length;
+                break;
+            }
+        }
+        if (cmd == null) {
+            io.errln("keybackup: error: unknown command '" + argv.get(0) + "' (see keybackup --help)");
+            return 2;
+        }
+        List<String> rest = argv.subList(used, argv.size());
+        if (rest.contains("--help") || rest.contains("-h")) {
+            io.println(cmd.usage());
+            return 0;
+        }
+        try {
+            return cmd.run(rest, io);
+        } catch (UsageException e) {
+            io.errln("keybackup: error: " + e.getMessage());
+            io.errln("usage: " + cmd.usage().lines().findFirst().orElse(""));
+            return 2;
+        } catch (FailedException | JsonException | KeyFormatException e) {
+            io.errln("keybackup: error: " + e.getMessage());
+            return 1;
+        } catch (UncheckedIOException e) {
+            io.errln("keybackup: error: i/o: " + e.getCause().getMessage());
+            return 1;
+        } catch (Exception e) {
+            io.errln("keybackup: error: " + Errors.describe(e));
+            return 1;
+        }
+    }
+
+    static String overview() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("keybackup — Matrix signed key backup (MSC4048, initial revision)\n\n");
+        sb.append("usage: keybackup COMMAND [OPTIONS]   (keybackup COMMAND --help for details)\n\ncommands:\n");
+        for (Command c : commands()) sb.append(String.format("  %-22s %s%n", c.name(), c.summary()));
+        sb.append("\nExit status: 0 success, 1 invalid input or failed verification, 2 usage error.");
+        return sb.toString();
+    }
+}

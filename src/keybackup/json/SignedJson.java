@@ -1,0 +1,84 @@
+package keybackup.json;
+
+import java.util.LinkedHashMap;
+import java.util.Objects;
+import keybackup.keys.Base64Unpadded;
+import keybackup.keys.Ed25519PrivateKey;
+import keybackup.keys.Ed25519PublicKey;
+import keybackup.keys.KeyFormatException;
+
+/**
+ * Matrix signed JSON (spec appendix "Signing JSON"; digest 02 §2–§3). The signed bytes are the
+ * canonical JSON of the object without its top-level {@code signatures} and {@code unsigned} members,
+ * so every signature on an object covers the same bytes and unknown fields are covered too.
+ */
+public final class SignedJson {
+    private SignedJson() {}
+
+    /** Why a signature check came out as it did. */
+    public enum Status {
+        /** The signature verifies with the given key. */
+        VALID,
+        /** No signature under that entity and key id (or no {@code signatures} at all). */
+        MISSING,
+        /** A value is there but is not a string of base64 decoding to 64 bytes, or the map is not an object. */
+        MALFORMED,
+        /** A well-formed signature that does not verify. */
+        INVALID
+    }
+
+    /** The outcome of a signature check, with a reason a person can read. */
+    public record Check(Status status, String detail) {
+        public boolean valid() {
+            return status == Status.VALID;
+        }
+    }
+
+    /** The bytes a signature on {@code object} covers. */
+    public static byte[] signedBytes(Json.Obj object) {
+        return CanonicalJson.encode(object.without("signatures").without("unsigned"));
+    }
+
+    /**
+     * Signs {@code object} as {@code entity} with key id {@code keyId} (for example
+     * {@code ed25519:<public key>}), keeping every existing signature and the {@code unsigned} member.
+     */
+    public static Json.Obj sign(Json.Obj object, String entity, String keyId, Ed25519PrivateKey key) {
+        Objects.requireNonNull(entity, "entity");
+        Objects.requireNonNull(keyId, "keyId");
+        String signature = Base64Unpadded.encode(key.sign(signedBytes(object)));
+        Json.Obj signatures = object.get("signatures") instanceof Json.Obj s ? s : new Json.Obj(new LinkedHashMap<>());
+        if (object.has("signatures") && !(object.get("signatures") instanceof Json.Obj)) {
+            throw new IllegalArgumentException("signatures: not a JSON object");
+        }
+        Json.Obj forEntity = signatures.get(entity) instanceof Json.Obj e ? e : new Json.Obj(new LinkedHashMap<>());
+        return object.with("signatures", signatures.with(entity, forEntity.with(keyId, Json.of(signature))));
+    }
+
+    /** Checks the signature at {@code signatures[entity][keyId]} with {@code key}. Never throws on bad input. */
+    public static Check verify(Json.Obj object, String entity, String keyId, Ed25519PublicKey key) {
+        Json sigs = object.get("signatures");
+        if (sigs == null) return new Check(Status.MISSING, "no signatures");
+        if (!(sigs instanceof Json.Obj sigMap)) return new Check(Status.MALFORMED, "signatures is not an object");
+        Json forEntity = sigMap.get(entity);
+        if (forEntity == null) return new Check(Status.MISSING, "no signature by " + entity);
+        if (!(forEntity instanceof Json.Obj entityMap)) return new Check(Status.MALFORMED, "signatures." + entity + " is not an object");
+        Json value = entityMap.get(keyId);
+        if (value == null) return new Check(Status.MISSING, "no signature by " + entity + " with key " + keyId);
+        return verifyValue(object, value, key);
+    }
+
+    /** Checks one signature value (as found in a signatures map) over {@code object}. */
+    public static Check verifyValue(Json.Obj object, Json value, Ed25519PublicKey key) {
+        if (!(value instanceof Json.Str s)) return new Check(Status.MALFORMED, "signature is not a string");
+        byte[] sig;
+        try {
+            sig = Base64Unpadded.decode("signature", s.value(), Ed25519PublicKey.SIGNATURE_LENGTH);
+        } catch (KeyFormatException e) {
+            return new Check(Status.MALFORMED, e.getMessage());
+        }
+        return key.verify(signedBytes(object), sig)
+                ? new Check(Status.VALID, "valid")
+                : new Check(Status.INVALID, "signature does not verify");
+    }
+}

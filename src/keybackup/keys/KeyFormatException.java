@@ -1,0 +1,13 @@
+package keybackup.keys;
+
+/**
+ * A key, signature, MAC or other binary value that is malformed: bad base64, wrong length, bad recovery
+ * key. Messages name the field and never include key material.
+ */
+public final class KeyFormatException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public KeyFormatException(String message) {
+        super(message);
+    }
+}

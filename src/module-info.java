@@ -1,0 +1,10 @@
+/**
+ * keybackup: Matrix signed key backup (the initial revision of MSC4048) on the JDK alone.
+ * Each exported package is API; everything else is internal. See README, "Module notes".
+ */
+module keybackup {
+    requires java.net.http;               // homeserver client (java.net.http.HttpClient)
+
+    exports keybackup.json;               // immutable JSON values, strict parser, canonical encoder, signed JSON
+    exports keybackup.keys;               // Ed25519 and Curve25519 keys, recovery keys, passphrase keys
+}
