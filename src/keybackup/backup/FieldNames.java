@@ -1,0 +1,41 @@
+package keybackup.backup;
+
+import java.util.List;
+
+/**
+ * The JSON member names the signed-backup proposal adds, stable and unstable side by side
+ * (digest 07 §1). Writers use the seed's literal unstable prefix {@code org.matrix.mscxxxx.} unless
+ * asked for the stable names; readers accept the stable name, {@code org.matrix.mscxxxx.*} and
+ * {@code org.matrix.msc4048.*} (the prefix of the proposal's next revisions, same meaning).
+ */
+public enum FieldNames {
+    /** {@code org.matrix.mscxxxx.signing_public_key} and {@code org.matrix.mscxxxx.authenticated}: the default. */
+    UNSTABLE("org.matrix.mscxxxx."),
+    /** {@code signing_public_key} and {@code authenticated}. */
+    STABLE("");
+
+    public static final String SIGNING_PUBLIC_KEY = "signing_public_key";
+    public static final String AUTHENTICATED = "authenticated";
+
+    /** Prefixes read, in the order they are reported. */
+    public static final List<String> READ_PREFIXES = List.of("", "org.matrix.mscxxxx.", "org.matrix.msc4048.");
+
+    private final String prefix;
+
+    FieldNames(String prefix) {
+        this.prefix = prefix;
+    }
+
+    public String signingPublicKey() {
+        return prefix + SIGNING_PUBLIC_KEY;
+    }
+
+    public String authenticated() {
+        return prefix + AUTHENTICATED;
+    }
+
+    /** Every spelling of {@code name} a reader accepts. */
+    public static List<String> spellings(String name) {
+        return READ_PREFIXES.stream().map(p -> p + name).toList();
+    }
+}

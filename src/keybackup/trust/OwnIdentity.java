@@ -1,0 +1,166 @@
+package keybackup.trust;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import keybackup.json.Json;
+import keybackup.json.SignedJson;
+import keybackup.keys.Ed25519PublicKey;
+import keybackup.keys.KeyFormatException;
+
+/**
+ * The own user's published identity, read from a {@code POST /keys/query} response and validated as
+ * digest 06 §3 describes. Nothing here is trusted yet: this only drops what is malformed or
+ * inconsistent, and says why in {@link #problems()}. Which keys are trusted is decided by
+ * {@link TrustResolver} from {@link TrustAnchors}.
+ *
+ * <ul>
+ *   <li>master key: {@code usage == ["master"]}, {@code user_id} matches, exactly one
+ *       {@code ed25519:<key>} entry whose id names its own value;</li>
+ *   <li>self-signing key: the same shape with {@code ["self_signing"]}, kept only if it carries a
+ *       valid signature by that master key;</li>
+ *   <li>devices: {@code user_id}/{@code device_id} equal the map keys, a valid self-signature by
+ *       {@code ed25519:<device_id>}; a device whose id equals a cross-signing key (the key-id
+ *       collision attack, spec "Cross-signing") is dropped.</li>
+ * </ul>
+ */
+public final class OwnIdentity {
+    /** A validated own device. {@code crossSigned} = a valid signature by the validated self-signing key. */
+    public record Device(String deviceId, Ed25519PublicKey ed25519, boolean crossSigned) {}
+
+    private final String userId;
+    private final Ed25519PublicKey master;
+    private final Ed25519PublicKey selfSigning;
+    private final Map<String, Device> devices;
+    private final List<String> problems;
+
+    private OwnIdentity(String userId, Ed25519PublicKey master, Ed25519PublicKey selfSigning,
+                        Map<String, Device> devices, List<String> problems) {
+        this.userId = userId;
+        this.master = master;
+        this.selfSigning = selfSigning;
+        this.devices = Collections.unmodifiableMap(devices);
+        this.problems = List.copyOf(problems);
+    }
+
+    /** An identity with nothing published (no master key, no devices). */
+    public static OwnIdentity empty(String userId) {
+        return new OwnIdentity(userId, null, null, new LinkedHashMap<>(), List.of());
+    }
+
+    /** Reads the own user's part of a {@code /keys/query} response. Never throws on bad content. */
+    public static OwnIdentity fromKeysQuery(String userId, Json.Obj response) {
+        List<String> problems = new ArrayList<>();
+        Ed25519PublicKey master = crossSigningKey(userId, response, "master_keys", "master", problems);
+        Ed25519PublicKey ssk = crossSigningKey(userId, response, "self_signing_keys", "self_signing", problems);
+        if (ssk != null) {
+            Json.Obj sskObj = response.object("self_signing_keys").object(userId);
+            if (master == null || !SignedJson.verify(sskObj, userId, "ed25519:" + master.toBase64(), master).valid()) {
+                problems.add("self-signing key ignored: no valid signature by the master key");
+                ssk = null;
+            }
+        }
+        Map<String, Device> devices = new LinkedHashMap<>();
+        Json.Obj all = response.object("device_keys");
+        Json.Obj mine = all == null ? null : all.object(userId);
+        if (mine != null) {
+            for (Map.Entry<String, Json> e : mine.members().entrySet()) {
+                Device d = device(userId, e.getKey(), e.getValue(), master, ssk, problems);
+                if (d != null) devices.put(d.deviceId(), d);
+            }
+        }
+        return new OwnIdentity(userId, master, ssk, devices, problems);
+    }
+
+    private static Ed25519PublicKey crossSigningKey(String userId, Json.Obj response, String section, String usage,
+                                                    List<String> problems) {
+        Json.Obj bySection = response.object(section);
+        if (bySection == null || bySection.get(userId) == null) return null;
+        if (!(bySection.get(userId) instanceof Json.Obj key)) {
+            problems.add(section + ": not an object");
+            return null;
+        }
+        if (!userId.equals(key.string("user_id"))) {
+            problems.add(section + ": user_id does not match");
+            return null;
+        }
+        if (!(key.get("usage") instanceof Json.Arr u) || !u.elements().equals(List.of(Json.of(usage)))) {
+            problems.add(section + ": usage is not [\"" + usage + "\"]");
+            return null;
+        }
+        Json.Obj keys = key.object("keys");
+        if (keys == null || keys.members().size() != 1) {
+            problems.add(section + ": keys must hold exactly one key");
+            return null;
+        }
+        Map.Entry<String, Json> only = keys.members().entrySet().iterator().next();
+        if (!(only.getValue() instanceof Json.Str v) || !only.getKey().equals("ed25519:" + v.value())) {
+            problems.add(section + ": key id does not name its key");
+            return null;
+        }
+        try {
+            return Ed25519PublicKey.parse(section, v.value());
+        } catch (KeyFormatException e) {
+            problems.add(e.getMessage());
+            return null;
+        }
+    }
+
+    private static Device device(String userId, String deviceId, Json value, Ed25519PublicKey master,
+                                 Ed25519PublicKey ssk, List<String> problems) {
+        String where = "device " + deviceId + ": ";
+        if (!(value instanceof Json.Obj d)) {
+            problems.add(where + "not an object");
+            return null;
+        }
+        if (!userId.equals(d.string("user_id")) || !deviceId.equals(d.string("device_id"))) {
+            problems.add(where + "user_id or device_id does not match");
+            return null;
+        }
+        if ((master != null && deviceId.equals(master.toBase64())) || (ssk != null && deviceId.equals(ssk.toBase64()))) {
+            problems.add(where + "device id equals a cross-signing key; ignored");
+            return null;
+        }
+        Json.Obj keys = d.object("keys");
+        String keyText = keys == null ? null : keys.string("ed25519:" + deviceId);
+        Ed25519PublicKey key;
+        try {
+            key = Ed25519PublicKey.parse(where + "ed25519 key", keyText);
+        } catch (KeyFormatException e) {
+            problems.add(e.getMessage());
+            return null;
+        }
+        if (!SignedJson.verify(d, userId, "ed25519:" + deviceId, key).valid()) {
+            problems.add(where + "self-signature does not verify; ignored");
+            return null;
+        }
+        boolean crossSigned = ssk != null && SignedJson.verify(d, userId, "ed25519:" + ssk.toBase64(), ssk).valid();
+        return new Device(deviceId, key, crossSigned);
+    }
+
+    public String userId() {
+        return userId;
+    }
+
+    /** The published master key, or null. */
+    public Ed25519PublicKey masterKey() {
+        return master;
+    }
+
+    /** The published self-signing key if the published master key signed it, or null. */
+    public Ed25519PublicKey selfSigningKey() {
+        return selfSigning;
+    }
+
+    /** Validated own devices by id. */
+    public Map<String, Device> devices() {
+        return devices;
+    }
+
+    /** Why parts of the response were ignored. */
+    public List<String> problems() {
+        return problems;
+    }
+}

@@ -1,0 +1,54 @@
+package keybackup.trust;
+
+import java.util.Objects;
+import keybackup.backup.FieldNames;
+import keybackup.json.Json;
+import keybackup.json.SignedJson;
+import keybackup.keys.Ed25519PrivateKey;
+
+/**
+ * Writer side of a signed SessionData (digest 07 §4): sets the {@code authenticated} flag from the
+ * {@link KeySource}, removes any other spelling of the flag (so a reader never sees a conflict we made),
+ * and signs the object as the own user with key id {@code ed25519:<signing public key>}.
+ */
+public final class SessionSigner {
+    private final String userId;
+    private final Ed25519PrivateKey signingKey;
+    private final FieldNames names;
+
+    private SessionSigner(String userId, Ed25519PrivateKey signingKey, FieldNames names) {
+        this.userId = Objects.requireNonNull(userId, "userId");
+        this.signingKey = Objects.requireNonNull(signingKey, "signingKey");
+        this.names = Objects.requireNonNull(names, "names");
+    }
+
+    /**
+     * A signer for a backup whose AuthData was found trusted. The private key (for example loaded from
+     * Secret Storage) must be the one that AuthData names; otherwise signing would produce entries no
+     * reader can verify, or worse, entries signed by a stale key.
+     */
+    public static SessionSigner forTrustedBackup(TrustedBackupKey trusted, Ed25519PrivateKey signingKey, FieldNames names) {
+        if (!signingKey.publicKey().equals(trusted.publicKey())) {
+            throw new IllegalArgumentException("the backup signing key does not match the trusted AuthData's signing_public_key");
+        }
+        return new SessionSigner(trusted.userId(), signingKey, names);
+    }
+
+    /** A signer without an AuthData at hand (the {@code sign-session} command); the caller checked the key. */
+    public static SessionSigner unchecked(String userId, Ed25519PrivateKey signingKey, FieldNames names) {
+        return new SessionSigner(userId, signingKey, names);
+    }
+
+    /** The key id the signatures are made under. */
+    public String keyId() {
+        return "ed25519:" + signingKey.publicKey().toBase64();
+    }
+
+    /** The signed SessionData object for a session key obtained from {@code source}. */
+    public Json.Obj sign(Json.Obj sessionData, KeySource source) {
+        Json.Obj o = sessionData.without("signatures");
+        for (String spelling : FieldNames.spellings(FieldNames.AUTHENTICATED)) o = o.without(spelling);
+        o = o.with(names.authenticated(), Json.of(source.authenticated()));
+        return SignedJson.sign(o, userId, keyId(), signingKey);
+    }
+}
