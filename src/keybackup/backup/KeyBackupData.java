@@ -1,0 +1,48 @@
+package keybackup.backup;
+
+import java.util.Objects;
+import keybackup.json.Json;
+import keybackup.keys.KeyFormatException;
+
+/**
+ * {@code KeyBackupData} (spec {@code key_backup_data.yaml}): one session as stored on the homeserver.
+ * Every field is cleartext metadata written by whoever uploaded it, so none of it is authoritative:
+ * the first index and the session ID come from the decrypted {@code session_key} (digest 04 §3).
+ *
+ * @param sessionData the encrypted {@code {ephemeral, ciphertext, mac}} object, kept as received
+ */
+public record KeyBackupData(long firstMessageIndex, long forwardedCount, boolean isVerified, Json.Obj sessionData) {
+    public KeyBackupData {
+        Objects.requireNonNull(sessionData, "sessionData");
+        if (firstMessageIndex < 0 || forwardedCount < 0) throw new IllegalArgumentException("negative index or count");
+    }
+
+    /** Parses with strict types: all four fields required, integers non-negative, no coercion. */
+    public static KeyBackupData from(Json.Obj o) throws KeyFormatException {
+        long first = nonNegative(o, "first_message_index");
+        long forwarded = nonNegative(o, "forwarded_count");
+        if (!(o.get("is_verified") instanceof Json.Bool verified)) throw new KeyFormatException(missingOr(o, "is_verified", "a boolean"));
+        Json.Obj data = o.object("session_data");
+        if (data == null) throw new KeyFormatException(missingOr(o, "session_data", "an object"));
+        return new KeyBackupData(first, forwarded, verified.value(), data);
+    }
+
+    /** The JSON form, field names as in the spec. */
+    public Json.Obj toJson() {
+        return Json.obj(
+                "first_message_index", Json.of(firstMessageIndex),
+                "forwarded_count", Json.of(forwardedCount),
+                "is_verified", Json.of(isVerified),
+                "session_data", sessionData);
+    }
+
+    private static long nonNegative(Json.Obj o, String field) throws KeyFormatException {
+        if (!(o.get(field) instanceof Json.Int n)) throw new KeyFormatException(missingOr(o, field, "an integer"));
+        if (n.value() < 0) throw new KeyFormatException(field + ": must not be negative");
+        return n.value();
+    }
+
+    private static String missingOr(Json.Obj o, String field, String what) {
+        return field + (o.has(field) ? ": expected " + what : ": missing");
+    }
+}

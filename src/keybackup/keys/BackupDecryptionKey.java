@@ -1,0 +1,180 @@
+package keybackup.keys;
+
+import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.spec.PKCS8EncodedKeySpec;
+import javax.crypto.KeyAgreement;
+import keybackup.internal.Bytes;
+import keybackup.internal.Jca;
+
+/**
+ * The backup decryption key of {@code m.megolm_backup.v1.curve25519-aes-sha2}: a 32-byte X25519
+ * private key (the RFC 7748 scalar string, stored unclamped as given; X25519 clamps it; digest 04 §1).
+ * Also used for the ephemeral key of one encryption.
+ *
+ * <p>Security: not a record and no {@code equals} (compare keys through {@link #publicKey()} or
+ * {@link #matches}); {@code toString} is redacted; {@link #close()} zeroes the copy held here. The JCA
+ * key object keeps its own copy of the bytes (the JDK clones key material), so zeroing is best effort.
+ * Instances are safe to share between threads: each key agreement uses a fresh {@link KeyAgreement}.
+ */
+public final class BackupDecryptionKey implements AutoCloseable {
+    public static final int LENGTH = 32;
+
+    /** DER prefix of a PKCS#8 PrivateKeyInfo for X25519 (OID 1.3.101.110), followed by the 32 raw bytes (digest 04 §7). */
+    private static final byte[] PKCS8_PREFIX = Bytes.fromHex("302e020100300506032b656e04220420");
+    /** The X25519 base point u = 9: agreeing with it yields the public key (digest 04 §7). */
+    private static final Curve25519PublicKey BASE_POINT = basePoint();
+
+    private final byte[] key;
+    private final PrivateKey jca;
+    private volatile Curve25519PublicKey publicKey; // derived on first use: decryption never needs it
+
+    private BackupDecryptionKey(byte[] key32) {
+        this.key = key32.clone();
+        byte[] der = Bytes.concat(PKCS8_PREFIX, this.key);
+        try {
+            this.jca = Jca.keyFactory("X25519").generatePrivate(new PKCS8EncodedKeySpec(der));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("X25519 is not available from the JCA provider", e);
+        } finally {
+            Bytes.zero(der);
+        }
+    }
+
+    /** A fresh key: 32 bytes from the JDK's default SecureRandom. */
+    public static BackupDecryptionKey generate() {
+        byte[] k = new byte[LENGTH];
+        new SecureRandom().nextBytes(k);
+        try {
+            return new BackupDecryptionKey(k);
+        } finally {
+            Bytes.zero(k);
+        }
+    }
+
+    /** From the 32 raw bytes (copied; the caller may zero its array). */
+    public static BackupDecryptionKey fromBytes(byte[] key32) throws KeyFormatException {
+        if (key32.length != LENGTH) throw new KeyFormatException("backup decryption key: expected 32 bytes, got " + key32.length);
+        return new BackupDecryptionKey(key32);
+    }
+
+    /** From base64 (unpadded; padded accepted, as legacy js-sdk wrote it); {@code field} names the value in errors. */
+    public static BackupDecryptionKey parse(String field, String base64) throws KeyFormatException {
+        byte[] k = Base64Unpadded.decode(field, base64, LENGTH);
+        try {
+            return new BackupDecryptionKey(k);
+        } finally {
+            Bytes.zero(k);
+        }
+    }
+
+    /** From recovery-key text (base58, digest 04 §8); whitespace anywhere is ignored. */
+    public static BackupDecryptionKey fromRecoveryKey(String text) throws KeyFormatException {
+        byte[] k = RecoveryKey.decode(text);
+        try {
+            return new BackupDecryptionKey(k);
+        } finally {
+            Bytes.zero(k);
+        }
+    }
+
+    /**
+     * From the text of a key file: either base64 of the 32 bytes (43 characters, or 44 with '=', on one
+     * line) or a recovery key (48 base58 characters, any whitespace). The two shapes cannot be confused:
+     * a 32-byte key is 43 base64 characters, a recovery key 48 base58 characters.
+     */
+    public static BackupDecryptionKey fromKeyFileText(String text) throws KeyFormatException {
+        String t = text.strip();
+        if (t.isEmpty()) throw new KeyFormatException("key file: empty (expected a recovery key or an unpadded base64 key)");
+        boolean oneToken = t.chars().noneMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c));
+        if (oneToken && (t.length() == 43 || t.length() == 44)) return parse("key file (base64 key)", t);
+        return fromRecoveryKey(t);
+    }
+
+    /** X25519(k, 9). */
+    public Curve25519PublicKey publicKey() {
+        Curve25519PublicKey p = publicKey;
+        if (p == null) {
+            byte[] u = null;
+            try {
+                u = agree(BASE_POINT);
+                p = Curve25519PublicKey.fromBytes(u);
+            } catch (KeyFormatException e) {
+                throw new IllegalStateException("X25519 with the base point failed", e); // cannot happen: 9 has large order
+            } finally {
+                Bytes.zero(u);
+            }
+            publicKey = p;
+        }
+        return p;
+    }
+
+    /** Does this key belong to a backup whose {@code auth_data.public_key} is {@code other}? Compares public keys. */
+    public boolean matches(Curve25519PublicKey other) {
+        return publicKey().equals(other);
+    }
+
+    /** The recovery-key text of this key. The caller shows it to the user and never logs it. */
+    public String toRecoveryKey() {
+        return RecoveryKey.encode(key);
+    }
+
+    /**
+     * INSECURE EXPORT: a copy of the 32 secret bytes, for Secret Storage ({@code m.megolm_backup.v1})
+     * and key files only. The caller must zero the returned array when done.
+     */
+    public byte[] exportBytes() {
+        return key.clone();
+    }
+
+    /**
+     * The X25519 shared secret with {@code peer} (32 bytes; the caller zeroes it). A small-order peer
+     * key gives an all-zero secret, which carries no secret at all (anyone can compute it): that is
+     * rejected, never returned (vodozemac's {@code NonContributoryKey}; the JDK throws
+     * "Point has small order", mapped here to a typed error).
+     */
+    public byte[] agree(Curve25519PublicKey peer) throws KeyFormatException {
+        byte[] secret;
+        try {
+            KeyAgreement ka = Jca.keyAgreement("X25519");
+            ka.init(jca);
+            try {
+                ka.doPhase(peer.jcaKey(), true);
+                secret = ka.generateSecret();
+            } catch (InvalidKeyException | IllegalStateException e) {
+                throw new KeyFormatException("curve25519 public key: small-order point (all-zero shared secret)");
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("X25519 is not available from the JCA provider", e);
+        }
+        // Checked again for providers that return the zero secret instead of throwing.
+        if (Bytes.constantTimeEquals(secret, new byte[secret.length]) || secret.length != LENGTH) {
+            Bytes.zero(secret);
+            throw new KeyFormatException("curve25519 public key: small-order point (all-zero shared secret)");
+        }
+        return secret;
+    }
+
+    /** Zeroes the copy of the key held here (best effort: the JCA key object keeps its own). */
+    @Override
+    public void close() {
+        Bytes.zero(key);
+    }
+
+    @Override
+    public String toString() {
+        return "BackupDecryptionKey[key=<redacted>]";
+    }
+
+    private static Curve25519PublicKey basePoint() {
+        byte[] u = new byte[Curve25519PublicKey.LENGTH];
+        u[0] = 9;
+        try {
+            return Curve25519PublicKey.fromBytes(u);
+        } catch (KeyFormatException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}
