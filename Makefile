@@ -23,8 +23,9 @@ all: jar
 jar: build/keybackup.jar
 
 build/keybackup.jar: $(SRC)
-	rm -rf build/classes && mkdir -p build/classes
-	$(JAVAC) $(JFLAGS) -d build/classes $(SRC)
+	@rm -rf build/classes && mkdir -p build/classes
+	@echo "javac $(JFLAGS) -d build/classes (src: $(words $(SRC)) files)"
+	@$(JAVAC) $(JFLAGS) -d build/classes $(SRC)
 	$(JAR) --create --file $@ --main-class keybackup.cli.Main -C build/classes .
 
 $(JUNIT_JAR):
@@ -34,10 +35,10 @@ $(JUNIT_JAR):
 	@echo "$(JUNIT_SHA256)  $@" | sha256sum -c --quiet - || { echo "error: SHA-256 of $@ does not match the pinned value"; rm -f $@; exit 1; }
 
 build/test-classes.stamp: build/keybackup.jar $(JUNIT_JAR) $(TEST)
-	rm -rf build/test-classes && mkdir -p build/test-classes
-	$(JAVAC) $(JFLAGS) -Xlint:-processing -d build/test-classes -cp build/classes:$(JUNIT_JAR) $(TEST)
-	cp -r test/vectors build/test-classes/ 2>/dev/null || true
-	touch $@
+	@rm -rf build/test-classes && mkdir -p build/test-classes
+	@echo "javac -d build/test-classes (test: $(words $(TEST)) files)"
+	@$(JAVAC) $(JFLAGS) -Xlint:-processing -d build/test-classes -cp build/classes:$(JUNIT_JAR) $(TEST)
+	@touch $@
 
 test: build/test-classes.stamp
 	@set -o pipefail; $(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --details=summary --fail-if-no-tests \

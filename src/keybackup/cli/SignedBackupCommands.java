@@ -1,0 +1,172 @@
+package keybackup.cli;
+
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import keybackup.backup.AuthData;
+import keybackup.backup.FieldNames;
+import keybackup.backup.MegolmBackupV1;
+import keybackup.backup.RoomKeysReader;
+import keybackup.backup.SessionData;
+import keybackup.json.Json;
+import keybackup.json.JsonReader;
+import keybackup.json.SignedJson;
+import keybackup.keys.BackupDecryptionKey;
+import keybackup.keys.Curve25519PublicKey;
+import keybackup.keys.Ed25519PrivateKey;
+import keybackup.keys.Ed25519PublicKey;
+import keybackup.trust.AuthDataTrust;
+import keybackup.trust.BackupAudit;
+import keybackup.trust.KeySource;
+import keybackup.trust.OwnIdentity;
+import keybackup.trust.SessionSigner;
+import keybackup.trust.SessionVerifier;
+import keybackup.trust.TrustAnchors;
+import keybackup.trust.TrustResolver;
+
+/** The signed-backup commands: create-auth-data, sign-session, audit. */
+final class SignedBackupCommands {
+    private SignedBackupCommands() {}
+
+    static List<Command> all() {
+        return List.of(new CreateAuthData(), new SignSession(), new Audit());
+    }
+
+    static final class CreateAuthData implements Command {
+        public String name() { return "create-auth-data"; }
+        public String summary() { return "signed AuthData with the backup signing key"; }
+        public String usage() {
+            return "keybackup create-auth-data --public-key B64 --signing-public-key B64 --user USER_ID\n"
+                    + "    [--device-id ID --device-key-file FILE] [--master-key-file FILE] [--stable-names]\n"
+                    + "Prints the auth_data of an m.megolm_backup.v1.curve25519-aes-sha2 backup holding the backup public\n"
+                    + "key and the backup signing key (org.matrix.mscxxxx.signing_public_key, or signing_public_key with\n"
+                    + "--stable-names), signed by this device (ed25519:ID) and/or the master key (ed25519:<master key>).\n"
+                    + "Key files hold an unpadded base64 Ed25519 seed. At least one signer is required: readers ignore the\n"
+                    + "signing key of an AuthData that no trusted key signed.";
+        }
+        public int run(List<String> argv, Io io) throws Exception {
+            Args a = new Args(argv, Set.of("public-key", "signing-public-key", "user", "device-id", "device-key-file", "master-key-file"),
+                    Set.of("stable-names"));
+            Curve25519PublicKey backupKey = Curve25519PublicKey.parse("--public-key", a.required("public-key"));
+            Ed25519PublicKey signingKey = Ed25519PublicKey.parse("--signing-public-key", a.required("signing-public-key"));
+            String user = a.required("user");
+            String deviceId = a.optional("device-id");
+            String deviceKeyFile = a.optional("device-key-file");
+            String masterKeyFile = a.optional("master-key-file");
+            if ((deviceId == null) != (deviceKeyFile == null)) throw new UsageException("--device-id and --device-key-file go together");
+            if (deviceId == null && masterKeyFile == null) throw new UsageException("give --device-id/--device-key-file and/or --master-key-file");
+            FieldNames names = a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE;
+            Json.Obj authData = AuthData.create(backupKey.toBase64(), signingKey, names).json();
+            if (masterKeyFile != null) {
+                try (Ed25519PrivateKey master = JsonCommands.readSeedFile("--master-key-file", masterKeyFile)) {
+                    authData = SignedJson.sign(authData, user, "ed25519:" + master.publicKey().toBase64(), master);
+                }
+            }
+            if (deviceId != null) {
+                try (Ed25519PrivateKey device = JsonCommands.readSeedFile("--device-key-file", deviceKeyFile)) {
+                    authData = SignedJson.sign(authData, user, "ed25519:" + deviceId, device);
+                }
+            }
+            io.printCanonical(authData);
+            return 0;
+        }
+    }
+
+    static final class SignSession implements Command {
+        public String name() { return "sign-session"; }
+        public String summary() { return "sign stdin SessionData with the backup signing key"; }
+        public String usage() {
+            return "keybackup sign-session --user USER_ID --signing-key-file FILE --source SOURCE [--stable-names]\n"
+                    + "Reads a SessionData JSON object on stdin and prints it signed by the backup signing key (key id\n"
+                    + "ed25519:<public key>, entity USER_ID) as canonical JSON. SOURCE says where the session key came from\n"
+                    + "and alone decides the authenticated flag:\n"
+                    + "  olm, trusted-forward, own                          -> authenticated: true\n"
+                    + "  untrusted-forward, export, backup-unauthenticated  -> authenticated: false\n"
+                    + "(backup-authenticated is not accepted here: only a verified restore produces it.)";
+        }
+        public int run(List<String> argv, Io io) throws Exception {
+            Args a = new Args(argv, Set.of("user", "signing-key-file", "source"), Set.of("stable-names"));
+            String user = a.required("user");
+            String keyFile = a.required("signing-key-file");
+            String sourceName = a.required("source");
+            KeySource source = KeySource.byName(sourceName);
+            if (source == null) {
+                throw new UsageException("--source must be one of olm, trusted-forward, own, untrusted-forward, export, backup-unauthenticated");
+            }
+            FieldNames names = a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE;
+            Json.Obj obj = io.readStdinObject("stdin");
+            SessionData.from(obj); // a signature on something that is not a SessionData would vouch for nothing
+            try (Ed25519PrivateKey key = JsonCommands.readSeedFile("--signing-key-file", keyFile)) {
+                io.printCanonical(SessionSigner.unchecked(user, key, names).sign(obj, source));
+            }
+            return 0;
+        }
+    }
+
+    static final class Audit implements Command {
+        public String name() { return "audit"; }
+        public String summary() { return "offline audit: every key's verdict from saved server responses"; }
+        public String usage() {
+            return "keybackup audit --user USER_ID --version FILE --keys FILE --identity FILE --key-file FILE\n"
+                    + "    [--device-id ID] [--trusted-master-key B64] [--verified-device ID]... [--json]\n"
+                    + "The files are the homeserver's responses to GET /room_keys/version, GET /room_keys/keys and\n"
+                    + "POST /keys/query; the key file holds the backup recovery key (or its unpadded base64). Trust comes\n"
+                    + "only from the options: --trusted-master-key (a master key you verified), --verified-device (own\n"
+                    + "devices you verified), --device-id (this device; its key is taken from the identity file).\n"
+                    + "Prints a table, or with --json the audit report. Exits 0 whenever the audit ran, whatever the verdicts.";
+        }
+        public int run(List<String> argv, Io io) throws Exception {
+            Args a = new Args(argv, Set.of("user", "version", "keys", "identity", "key-file", "device-id", "trusted-master-key", "verified-device"),
+                    Set.of("json"));
+            String user = a.required("user");
+            Json.Obj version = object("--version", Io.readJsonFile("--version", a.required("version")));
+            String keysPath = a.required("keys");
+            Json.Obj identityJson = object("--identity", Io.readJsonFile("--identity", a.required("identity")));
+            String keyFile = a.required("key-file");
+            String deviceId = a.optional("device-id");
+            String master = a.optional("trusted-master-key");
+            Ed25519PublicKey trustedMaster = master == null ? null : Ed25519PublicKey.parse("--trusted-master-key", master);
+            Set<String> verified = new HashSet<>(a.all("verified-device"));
+
+            OwnIdentity identity = OwnIdentity.fromKeysQuery(user, identityJson);
+            Ed25519PublicKey deviceKey = null;
+            if (deviceId != null) {
+                OwnIdentity.Device d = identity.devices().get(deviceId);
+                if (d == null) throw new FailedException("--device-id: device " + deviceId + " is not a valid device in the identity file");
+                deviceKey = d.ed25519();
+            }
+            TrustAnchors anchors = new TrustAnchors(user, deviceId, deviceKey, trustedMaster, verified);
+            AuthDataTrust trust = TrustResolver.resolve(version, identity, anchors);
+            if (!MegolmBackupV1.ALGORITHM.equals(version.string("algorithm"))) {
+                throw new FailedException("--version: algorithm is not " + MegolmBackupV1.ALGORITHM);
+            }
+            BackupAudit audit = new BackupAudit(user, trust);
+            try (BackupDecryptionKey key = BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--key-file", keyFile))) {
+                Curve25519PublicKey published = Curve25519PublicKey.parse("auth_data.public_key", trust.authData().publicKey());
+                if (!key.matches(published)) throw new FailedException("--key-file: the key does not match auth_data.public_key");
+                SessionVerifier verifier = new SessionVerifier(trust, key);
+                try (InputStream in = new BufferedInputStream(Files.newInputStream(Path.of(keysPath)));
+                     JsonReader reader = new JsonReader(in, Long.MAX_VALUE)) {
+                    RoomKeysReader.walk(reader, (room, session, data) -> audit.add(verifier.verify(room, session, data)));
+                } catch (NoSuchFileException e) {
+                    throw new FailedException("--keys: no such file: " + keysPath);
+                } catch (keybackup.json.JsonException e) {
+                    throw new FailedException("--keys: " + e.getMessage());
+                }
+            }
+            if (a.flag("json")) io.printCanonical(audit.toJson());
+            else io.println(AuditTable.render(audit, identity));
+            return 0;
+        }
+
+        private static Json.Obj object(String option, Json v) throws FailedException {
+            if (v instanceof Json.Obj o) return o;
+            throw new FailedException(option + ": expected a JSON object");
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package keybackup.trust;
+
+import java.util.ArrayList;
+import java.util.List;
+import keybackup.json.Json;
+
+/**
+ * The offline audit of one backup version: the AuthData trust decision and a verdict for every session,
+ * with the summary that makes an injected key visible ({@code unsigned_in_signed_backup}: entries with
+ * no signature in a backup whose signing key is usable). {@link #toJson()} is the audit's JSON contract.
+ */
+public final class BackupAudit {
+    private final String userId;
+    private final AuthDataTrust trust;
+    private final List<Entry> sessions;
+    private long authenticated;
+    private long signedNotAuthenticated;
+    private long unauthenticated;
+    private long rejected;
+    private long unsignedInSignedBackup;
+
+    /** One audited session (no key material is kept). */
+    public record Entry(String roomId, String sessionId, String verdict, Reason reason, String detail, boolean claimedAuthenticated) {}
+
+    private long total;
+
+    /** An audit that keeps every entry (for reports). */
+    public BackupAudit(String userId, AuthDataTrust trust) {
+        this(userId, trust, true);
+    }
+
+    /** @param keepEntries false to keep only the counts (a restore of a million keys) */
+    public BackupAudit(String userId, AuthDataTrust trust, boolean keepEntries) {
+        this.userId = userId;
+        this.trust = trust;
+        this.sessions = keepEntries ? new ArrayList<>() : null;
+    }
+
+    /** Adds one verified session to the report. */
+    public synchronized void add(SessionVerifier.Result r) {
+        SessionVerdict v = r.verdict();
+        total++;
+        if (sessions != null) sessions.add(new Entry(r.roomId(), r.sessionId(), v.word(), v.reason(), v.detail(), r.claimedAuthenticated()));
+        if (v instanceof SessionVerdict.Authenticated) authenticated++;
+        else if (v instanceof SessionVerdict.SignedNotAuthenticated) signedNotAuthenticated++;
+        else if (v instanceof SessionVerdict.Unauthenticated) unauthenticated++;
+        else rejected++;
+        if (v.reason() == Reason.SIGNATURE_MISSING && trust.usableSigningKey().isPresent()) unsignedInSignedBackup++;
+    }
+
+    public AuthDataTrust trust() {
+        return trust;
+    }
+
+    /** The entries, if this audit keeps them (else an empty list). */
+    public synchronized List<Entry> sessions() {
+        return sessions == null ? List.of() : List.copyOf(sessions);
+    }
+
+    public synchronized long total() {
+        return total;
+    }
+
+    public long authenticated() {
+        return authenticated;
+    }
+
+    public long signedNotAuthenticated() {
+        return signedNotAuthenticated;
+    }
+
+    public long unauthenticated() {
+        return unauthenticated;
+    }
+
+    public long rejected() {
+        return rejected;
+    }
+
+    public long unsignedInSignedBackup() {
+        return unsignedInSignedBackup;
+    }
+
+    /** The audit report in the documented JSON shape. */
+    public Json.Obj toJson() {
+        List<Json> via = new ArrayList<>();
+        for (AuthDataTrust.TrustedVia t : trust.trustedVia()) via.add(Json.obj("kind", Json.of(t.kind().wire()), "key_id", Json.of(t.keyId())));
+        List<Json> sigs = new ArrayList<>();
+        for (AuthDataTrust.Signature s : trust.signatures()) sigs.add(Json.obj("key_id", Json.of(s.keyId()), "status", Json.of(s.status().wire())));
+        Json.Obj backup = Json.obj(
+                "trusted", Json.of(trust.trusted()),
+                "trusted_via", Json.arr(via),
+                "signing_public_key", trust.signingPublicKey() == null ? Json.Null.INSTANCE : Json.of(trust.signingPublicKey()),
+                "signing_key_usable", Json.of(trust.usableSigningKey().isPresent()),
+                "reason", trust.reason() == null ? Json.Null.INSTANCE : Json.of(trust.reason().wire()),
+                "signatures", Json.arr(sigs));
+        List<Json> list = new ArrayList<>();
+        for (Entry e : sessions()) {
+            list.add(Json.obj("room_id", Json.of(e.roomId()), "session_id", Json.of(e.sessionId()),
+                    "verdict", Json.of(e.verdict()),
+                    "reason", e.reason() == null ? Json.Null.INSTANCE : Json.of(e.reason().wire()),
+                    "claimed_authenticated", Json.of(e.claimedAuthenticated())));
+        }
+        Json.Obj summary = Json.obj("total", Json.of(total()), "authenticated", Json.of(authenticated),
+                "signed_not_authenticated", Json.of(signedNotAuthenticated), "unauthenticated", Json.of(unauthenticated),
+                "rejected", Json.of(rejected), "unsigned_in_signed_backup", Json.of(unsignedInSignedBackup));
+        return Json.obj("user_id", Json.of(userId),
+                "version", trust.version() == null ? Json.Null.INSTANCE : Json.of(trust.version()),
+                "backup", backup, "sessions", Json.arr(list), "summary", summary);
+    }
+}

@@ -1,0 +1,113 @@
+package keybackup.trust;
+
+import java.util.Map;
+import keybackup.backup.DecryptionException;
+import keybackup.backup.MegolmBackupV1;
+import keybackup.backup.SessionData;
+import keybackup.json.Json;
+import keybackup.json.SignedJson;
+import keybackup.keys.BackupDecryptionKey;
+import keybackup.keys.KeyFormatException;
+
+/**
+ * Reader side: turns one backed-up session into a {@link SessionVerdict} (digest 07 §6.1). The checks
+ * run in the contract's order; the first that applies decides:
+ * <ol>
+ *   <li>decrypt; a {@code mac} that is missing or wrong is forgiven only when step 4 finds a valid
+ *       signature by the usable signing key, else {@code rejected / decryption_failed};</li>
+ *   <li>the Megolm key inside must belong to the session id it is stored under, else
+ *       {@code rejected / session_id_mismatch};</li>
+ *   <li>no usable signing key: {@code unauthenticated / no_signing_key | backup_not_trusted};</li>
+ *   <li>no signature under {@code ed25519:<signing key>} (own user id first, then any entity):
+ *       {@code signature_missing}; one that does not verify: {@code signature_invalid};</li>
+ *   <li>the flag decides {@code authenticated} or {@code signed_not_authenticated / flag_false | flag_conflict}.</li>
+ * </ol>
+ * No signature is checked when no signing key is usable: it could not change the verdict.
+ */
+public final class SessionVerifier {
+    private final AuthDataTrust trust;
+    private final BackupDecryptionKey key;
+
+    /** The result for one session: the verdict, the SessionData when not rejected, and what it claimed. */
+    public record Result(String roomId, String sessionId, SessionVerdict verdict, SessionData sessionData,
+                         boolean claimedAuthenticated) {}
+
+    public SessionVerifier(AuthDataTrust trust, BackupDecryptionKey key) {
+        this.trust = trust;
+        this.key = key;
+    }
+
+    /** Verifies one {@code KeyBackupData} stored under {@code roomId}/{@code sessionId}. Never throws on bad input. */
+    public Result verify(String roomId, String sessionId, Json.Obj keyBackupData) {
+        // 1. Decrypt (the mac is only recorded here; it is judged below).
+        Json.Obj sessionDataJson = keyBackupData.object("session_data");
+        if (sessionDataJson == null) return rejected(roomId, sessionId, Reason.DECRYPTION_FAILED, "session_data: missing or not an object", null);
+        MegolmBackupV1.Decrypted decrypted;
+        SessionData data;
+        try {
+            decrypted = MegolmBackupV1.decrypt(sessionDataJson, key);
+            data = SessionData.from(decrypted.plaintext());
+        } catch (DecryptionException | KeyFormatException e) {
+            return rejected(roomId, sessionId, Reason.DECRYPTION_FAILED, e.getMessage(), null);
+        } catch (RuntimeException e) { // fail closed on anything unexpected while decrypting or parsing
+            return rejected(roomId, sessionId, Reason.DECRYPTION_FAILED, "unexpected error while decrypting", null);
+        }
+        Json.Obj plain = data.json();
+        boolean claimed = AuthenticatedFlag.read(plain) == AuthenticatedFlag.TRUE;
+        TrustedBackupKey signer = trust.usableSigningKey().orElse(null);
+        // Step 4's outcome, computed once and only when a usable key exists (no needless curve work).
+        SignatureOutcome sig = signer == null ? null : checkSignature(plain, signer);
+        if (decrypted.mac() != MegolmBackupV1.MacCheck.MATCH && (sig == null || sig != SignatureOutcome.VALID)) {
+            return rejected(roomId, sessionId, Reason.DECRYPTION_FAILED,
+                    "mac " + decrypted.mac().name().toLowerCase(java.util.Locale.ROOT) + " and no valid signature to stand in for it", claimed);
+        }
+        // 2. Session id.
+        if (!data.matchesSessionId(sessionId)) {
+            return rejected(roomId, sessionId, Reason.SESSION_ID_MISMATCH, "session_key belongs to session " + data.sessionId(), claimed);
+        }
+        // 3. Usable signing key.
+        if (signer == null) {
+            return new Result(roomId, sessionId, new SessionVerdict.Unauthenticated(trust.reason(), trust.detail()), data, claimed);
+        }
+        // 4. Signature.
+        if (sig == SignatureOutcome.MISSING) {
+            return new Result(roomId, sessionId, new SessionVerdict.Unauthenticated(Reason.SIGNATURE_MISSING,
+                    "no signature by " + signer.keyId()), data, claimed);
+        }
+        if (sig == SignatureOutcome.INVALID) {
+            return new Result(roomId, sessionId, new SessionVerdict.Unauthenticated(Reason.SIGNATURE_INVALID,
+                    "signature by " + signer.keyId() + " does not verify"), data, claimed);
+        }
+        // 5. The flag.
+        AuthenticatedFlag flag = AuthenticatedFlag.read(plain);
+        SessionVerdict verdict = flag == AuthenticatedFlag.TRUE ? new SessionVerdict.Authenticated(signer)
+                : new SessionVerdict.SignedNotAuthenticated(signer, flag == AuthenticatedFlag.CONFLICT ? Reason.FLAG_CONFLICT : Reason.FLAG_FALSE);
+        return new Result(roomId, sessionId, verdict, data, claimed);
+    }
+
+    private enum SignatureOutcome { VALID, MISSING, INVALID }
+
+    /**
+     * Looks for {@code signatures[entity][ed25519:<key as written in auth_data>]}, under the own user id
+     * first and then under any other entity (the key id pins the key, so the entity does not matter for
+     * security). The key id is compared as an exact string.
+     */
+    private static SignatureOutcome checkSignature(Json.Obj plain, TrustedBackupKey signer) {
+        if (!(plain.get("signatures") instanceof Json.Obj sigs)) return SignatureOutcome.MISSING;
+        Json value = sigs.get(signer.userId()) instanceof Json.Obj own ? own.get(signer.keyId()) : null;
+        if (value == null) {
+            for (Map.Entry<String, Json> e : sigs.members().entrySet()) {
+                if (e.getValue() instanceof Json.Obj other && other.get(signer.keyId()) != null) {
+                    value = other.get(signer.keyId());
+                    break;
+                }
+            }
+        }
+        if (value == null) return SignatureOutcome.MISSING;
+        return SignedJson.verifyValue(plain, value, signer.publicKey()).valid() ? SignatureOutcome.VALID : SignatureOutcome.INVALID;
+    }
+
+    private static Result rejected(String roomId, String sessionId, Reason reason, String detail, Boolean claimed) {
+        return new Result(roomId, sessionId, new SessionVerdict.Rejected(reason, detail), null, claimed != null && claimed);
+    }
+}
