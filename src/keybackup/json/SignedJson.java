@@ -42,16 +42,22 @@ public final class SignedJson {
     /**
      * Signs {@code object} as {@code entity} with key id {@code keyId} (for example
      * {@code ed25519:<public key>}), keeping every existing signature and the {@code unsigned} member.
+     * A {@code signatures} member, or its entry for {@code entity}, that is not an object is a caller
+     * error ({@link IllegalArgumentException}): it is never overwritten.
      */
     public static Json.Obj sign(Json.Obj object, String entity, String keyId, Ed25519PrivateKey key) {
         Objects.requireNonNull(entity, "entity");
         Objects.requireNonNull(keyId, "keyId");
-        String signature = Base64Unpadded.encode(key.sign(signedBytes(object)));
-        Json.Obj signatures = object.get("signatures") instanceof Json.Obj s ? s : new Json.Obj(new LinkedHashMap<>());
+        // Refuse rather than replace a malformed map: replacing would silently drop existing entries.
         if (object.has("signatures") && !(object.get("signatures") instanceof Json.Obj)) {
             throw new IllegalArgumentException("signatures: not a JSON object");
         }
+        Json.Obj signatures = object.get("signatures") instanceof Json.Obj s ? s : new Json.Obj(new LinkedHashMap<>());
+        if (signatures.has(entity) && !(signatures.get(entity) instanceof Json.Obj)) {
+            throw new IllegalArgumentException("signatures." + entity + ": not a JSON object");
+        }
         Json.Obj forEntity = signatures.get(entity) instanceof Json.Obj e ? e : new Json.Obj(new LinkedHashMap<>());
+        String signature = Base64Unpadded.encode(key.sign(signedBytes(object)));
         return object.with("signatures", signatures.with(entity, forEntity.with(keyId, Json.of(signature))));
     }
 

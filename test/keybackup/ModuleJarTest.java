@@ -1,0 +1,88 @@
+package keybackup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the built jar as a module ({@code java -p build/keybackup.jar -m keybackup ...}), as issue 01
+ * requires: this exercises the module descriptor and the jar's main class, which the class-path tests
+ * cannot. The child runs with {@code LC_ALL=C}, so any text path through the platform charset would
+ * turn non-ASCII into '?'; the output bytes must still be exact UTF-8.
+ */
+class ModuleJarTest {
+    static final Path JAR = Path.of("build/keybackup.jar");
+
+    record Result(int code, byte[] out, String err) {}
+
+    static Result runModule(byte[] stdin, String... args) throws Exception {
+        assertTrue(Files.isRegularFile(JAR), "run `make test` (it builds " + JAR + " first)");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-p", JAR.toString(), "-m", "keybackup"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("LC_ALL", "C");
+        pb.environment().remove("LANG");
+        pb.environment().remove("JAVA_TOOL_OPTIONS"); // would add a line to stderr
+        Process p = pb.start();
+        CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(stdin);
+        }
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the module did not exit");
+        return new Result(p.exitValue(), out.get(), new String(err.get(), StandardCharsets.UTF_8));
+    }
+
+    static byte[] readAll(InputStream s) {
+        try (s) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            s.transferTo(b);
+            return b.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void canonicalJson_asModuleUnderLcAllC_exactUtf8Bytes() throws Exception {
+        // Non-ASCII input as raw UTF-8 and as escapes: é, 日本, U+2028, U+1F600 (raw and as a pair
+        // escape), U+FF61 and U+1F600 as keys (code-point order), and a control character.
+        String input = "{\"\uD83D\uDE00\": 2, \"\uff61\": 1, \"s\": \"caf\u00e9 \u65e5\u672c \\u2028 \\ud83d\\ude00 \uD83D\uDE00 \\u000b\"}";
+        Result r = runModule(input.getBytes(StandardCharsets.UTF_8), "canonical-json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err());
+        // Expected bytes written out by hand from digest 01 §1.2:
+        // {"s":"café 日本 <U+2028> 😀 😀 \u000b","｡":1,"😀":2}\n
+        String expected = "7b2273223a22" + "636166c3a920" + "e697a5e69cac20" + "e280a820" + "f09f988020" + "f09f988020"
+                + "5c7530303062" + "222c22" + "efbda1" + "223a312c22" + "f09f9880" + "223a327d0a";
+        assertEquals(expected, HexFormat.of().formatHex(r.out()));
+    }
+
+    @Test
+    void canonicalJson_asModuleBadInput_exit1OneLineOnStderr() throws Exception {
+        Result r = runModule("{\"a\": 1.0}".getBytes(StandardCharsets.US_ASCII), "canonical-json");
+        assertEquals(1, r.code());
+        assertEquals(0, r.out().length);
+        assertTrue(r.err().startsWith("keybackup: error: ") && r.err().endsWith(" at offset 6\n"), r.err());
+    }
+
+    @Test
+    void help_asModule_exit0() throws Exception {
+        Result r = runModule(new byte[0], "--help");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(new String(r.out(), StandardCharsets.UTF_8).contains("canonical-json"));
+    }
+}
