@@ -41,15 +41,20 @@ final class KeyStream {
                 continue;
             }
             sawSessions = true;
-            reader.beginObject();
-            for (String sessionId = reader.nextKey(); sessionId != null; sessionId = reader.nextKey()) {
-                long at = reader.offset();
-                if (!(reader.readValue() instanceof Json.Obj data)) {
-                    throw new JsonException("sessions." + sessionId + ": expected an object", at);
-                }
-                visitor.visit(roomId, sessionId, data);
-            }
+            readSessionMap(reader, roomId, visitor);
         }
         if (!sawSessions) throw new JsonException("rooms." + roomId + ".sessions: missing", reader.offset());
+    }
+
+    /** Reads the {@code {session: KeyBackupData}} map of {@code roomId}. */
+    static void readSessionMap(JsonReader reader, String roomId, BackupStore.KeyVisitor visitor) throws JsonException, StoreException {
+        reader.beginObject();
+        for (String sessionId = reader.nextKey(); sessionId != null; sessionId = reader.nextKey()) {
+            long at = reader.offset();
+            if (!(reader.readValue() instanceof Json.Obj data)) {
+                throw new JsonException("sessions." + sessionId + ": expected an object", at);
+            }
+            visitor.visit(roomId, sessionId, data);
+        }
     }
 }
