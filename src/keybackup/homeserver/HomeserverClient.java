@@ -1,20 +1,15 @@
 package keybackup.homeserver;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
-import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonException;
 import keybackup.json.JsonReader;
@@ -44,24 +39,15 @@ import keybackup.json.JsonReader;
  */
 public final class HomeserverClient implements BackupStore {
     static final String CLIENT_PATH = "/_matrix/client/v3";
-    /** Largest error body read (the envelope is small; the rest is ignored). */
-    private static final int MAX_ERROR_BYTES = 64 * 1024;
 
     private final String base;
     private final String userId;
-    private final AccessToken token;
-    private final ClientOptions options;
-    private final HttpClient http;
+    private final HttpTransport transport;
 
     private HomeserverClient(String base, String userId, AccessToken token, ClientOptions options) {
         this.base = base;
         this.userId = userId;
-        this.token = token;
-        this.options = options;
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(options.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.transport = new HttpTransport(base, token, options);
     }
 
     /** A client with {@link ClientOptions#defaults()}. */
@@ -125,7 +111,7 @@ public final class HomeserverClient implements BackupStore {
     @Override
     public String createVersion(String algorithm, Json.Obj authData) throws StoreException {
         Json.Obj body = Json.obj("algorithm", Json.of(algorithm), "auth_data", authData);
-        Json.Obj response = call("POST", "/room_keys/version", null, body);
+        Json.Obj response = transport.call("POST", "/room_keys/version", null, body);
         String version = response.string("version");
         if (version == null) throw new StoreException("POST /room_keys/version: version missing in the response");
         return version;
@@ -133,45 +119,45 @@ public final class HomeserverClient implements BackupStore {
 
     @Override
     public Optional<Json.Obj> currentVersion() throws StoreException {
-        return notFoundAsEmpty(() -> call("GET", "/room_keys/version", null, null));
+        return notFoundAsEmpty(() -> transport.call("GET", "/room_keys/version", null, null));
     }
 
     @Override
     public Json.Obj version(String version) throws StoreException {
-        return call("GET", "/room_keys/version/" + seg("version", version), null, null);
+        return transport.call("GET", "/room_keys/version/" + seg("version", version), null, null);
     }
 
     @Override
     public void updateVersion(String version, String algorithm, Json.Obj authData) throws StoreException {
         Json.Obj body = Json.obj("algorithm", Json.of(algorithm), "auth_data", authData, "version", Json.of(version));
-        call("PUT", "/room_keys/version/" + seg("version", version), null, body);
+        transport.call("PUT", "/room_keys/version/" + seg("version", version), null, body);
     }
 
     @Override
     public void deleteVersion(String version) throws StoreException {
-        call("DELETE", "/room_keys/version/" + seg("version", version), null, null);
+        transport.call("DELETE", "/room_keys/version/" + seg("version", version), null, null);
     }
 
     @Override
     public Json.Obj putKeys(String version, Json.Obj rooms) throws StoreException {
-        return call("PUT", "/room_keys/keys", version, Json.obj("rooms", rooms));
+        return transport.call("PUT", "/room_keys/keys", version, Json.obj("rooms", rooms));
     }
 
     @Override
     public Json.Obj putRoomKeys(String version, String roomId, Json.Obj sessions) throws StoreException {
-        return call("PUT", roomPath(roomId), version, Json.obj("sessions", sessions));
+        return transport.call("PUT", roomPath(roomId), version, Json.obj("sessions", sessions));
     }
 
     @Override
     public Json.Obj putSessionKey(String version, String roomId, String sessionId, Json.Obj keyBackupData) throws StoreException {
-        return call("PUT", sessionPath(roomId, sessionId), version, keyBackupData);
+        return transport.call("PUT", sessionPath(roomId, sessionId), version, keyBackupData);
     }
 
     @Override
     public void streamKeys(String version, KeyVisitor visitor) throws StoreException {
         Objects.requireNonNull(visitor, "visitor");
         String where = "GET /room_keys/keys";
-        HttpResponse<InputStream> response = exchange("GET", "/room_keys/keys", version, null);
+        HttpResponse<InputStream> response = transport.exchange("GET", "/room_keys/keys", version, null);
         // no byte limit: the body is consumed incrementally, one KeyBackupData at a time
         try (JsonReader reader = new JsonReader(response.body(), Long.MAX_VALUE)) {
             KeyStream.readRooms(reader, visitor);
@@ -184,45 +170,45 @@ public final class HomeserverClient implements BackupStore {
 
     @Override
     public Json.Obj getRoomKeys(String version, String roomId) throws StoreException {
-        return call("GET", roomPath(roomId), version, null);
+        return transport.call("GET", roomPath(roomId), version, null);
     }
 
     @Override
     public Optional<Json.Obj> getSessionKey(String version, String roomId, String sessionId) throws StoreException {
-        return notFoundAsEmpty(() -> call("GET", sessionPath(roomId, sessionId), version, null));
+        return notFoundAsEmpty(() -> transport.call("GET", sessionPath(roomId, sessionId), version, null));
     }
 
     @Override
     public Json.Obj deleteKeys(String version) throws StoreException {
-        return call("DELETE", "/room_keys/keys", version, null);
+        return transport.call("DELETE", "/room_keys/keys", version, null);
     }
 
     @Override
     public Json.Obj deleteRoomKeys(String version, String roomId) throws StoreException {
-        return call("DELETE", roomPath(roomId), version, null);
+        return transport.call("DELETE", roomPath(roomId), version, null);
     }
 
     @Override
     public Json.Obj deleteSessionKey(String version, String roomId, String sessionId) throws StoreException {
-        return call("DELETE", sessionPath(roomId, sessionId), version, null);
+        return transport.call("DELETE", sessionPath(roomId, sessionId), version, null);
     }
 
     @Override
     public Optional<Json.Obj> getAccountData(String type) throws StoreException {
-        Optional<Json.Obj> content = notFoundAsEmpty(() -> call("GET", accountDataPath(type), null, null));
+        Optional<Json.Obj> content = notFoundAsEmpty(() -> transport.call("GET", accountDataPath(type), null, null));
         // {} is how clients "delete" account data (there is no DELETE): read it as absent
         return content.filter(c -> !c.members().isEmpty());
     }
 
     @Override
     public void putAccountData(String type, Json.Obj content) throws StoreException {
-        call("PUT", accountDataPath(type), null, Objects.requireNonNull(content, "content"));
+        transport.call("PUT", accountDataPath(type), null, Objects.requireNonNull(content, "content"));
     }
 
     @Override
     public Json.Obj queryOwnKeys() throws StoreException {
         Json.Obj body = Json.obj("device_keys", Json.obj(userId, Json.arr(List.of())));
-        return call("POST", "/keys/query", null, body);
+        return transport.call("POST", "/keys/query", null, body);
     }
 
     @Override
@@ -245,7 +231,7 @@ public final class HomeserverClient implements BackupStore {
         }
     }
 
-    private static String seg(String name, String value) {
+    static String seg(String name, String value) {
         return PathSegment.encode(name, Objects.requireNonNull(value, name));
     }
 
@@ -259,118 +245,5 @@ public final class HomeserverClient implements BackupStore {
 
     private String accountDataPath(String type) {
         return "/user/" + seg("user id", userId) + "/account_data/" + seg("type", type);
-    }
-
-    /** One request whose response must be a JSON object of at most maxResponseBytes. */
-    private Json.Obj call(String method, String path, String version, Json.Obj body) throws StoreException {
-        String where = method + " " + path;
-        HttpResponse<InputStream> response = exchange(method, path, version, body);
-        try (JsonReader reader = new JsonReader(response.body(), options.maxResponseBytes())) {
-            Json value = reader.readValue();
-            reader.expectEnd();
-            if (value instanceof Json.Obj o) return o;
-            throw new StoreException(where + ": response is not a json object");
-        } catch (JsonException e) {
-            throw new StoreException(where + ": malformed response: " + e.getMessage(), e);
-        } catch (UncheckedIOException e) {
-            throw new StoreException(where + ": connection failed while reading the response", e.getCause());
-        }
-    }
-
-    /** Sends with retries until a 2xx response arrives; its body is left unread for the caller. */
-    private HttpResponse<InputStream> exchange(String method, String path, String version, Json.Obj body) throws StoreException {
-        String where = method + " " + path;
-        String url = base + path + (version == null ? "" : "?version=" + seg("version", version));
-        byte[] bytes = body == null ? null : CanonicalJson.encode(body);
-        Exception lastCause = null;
-        String lastFailure = null;
-        for (int attempt = 1; ; attempt++) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
-                    .timeout(options.requestTimeout())
-                    .header("Authorization", token.bearer())
-                    .header("Accept", "application/json");
-            if (bytes != null) {
-                request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(bytes));
-            } else {
-                request.method(method, HttpRequest.BodyPublishers.noBody());
-            }
-            long delay;
-            try {
-                HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-                int status = response.statusCode();
-                if (status >= 200 && status < 300) return response;
-                if (status >= 300 && status < 400) {
-                    response.body().close();
-                    throw new StoreException(where + ": server answered a redirect (http " + status + "), which is not followed");
-                }
-                MatrixException error = readError(response);
-                if (status == 429) {
-                    long hint = error.retryAfterMs().orElse(retryAfterHeader(response));
-                    if (hint > options.maxBackoff().toMillis()) throw error; // waiting that long is the caller's decision
-                    delay = Math.max(hint, backoff(attempt));
-                } else if (status >= 500) {
-                    delay = backoff(attempt);
-                } else {
-                    throw error;
-                }
-                lastCause = error;
-                lastFailure = error.getMessage();
-            } catch (IOException e) {
-                // dropped connection, reset, timeout: the message of these never holds request headers
-                delay = backoff(attempt);
-                lastCause = e;
-                lastFailure = "connection failed (" + e.getClass().getSimpleName() + ")";
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StoreException(where + ": interrupted");
-            }
-            if (attempt >= options.maxAttempts()) {
-                throw new StoreException(where + ": giving up after " + attempt + " attempts: " + lastFailure, lastCause);
-            }
-            try {
-                Thread.sleep(delay);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StoreException(where + ": interrupted while waiting to retry");
-            }
-        }
-    }
-
-    /** Exponential backoff with jitter: a random delay in [d/2, d], d = min(max, initial·2^(attempt−1)). */
-    private long backoff(int attempt) {
-        long max = options.maxBackoff().toMillis();
-        long d = options.initialBackoff().toMillis() << Math.min(attempt - 1, 30);
-        if (d > max || d < 0) d = max;
-        return d / 2 + ThreadLocalRandom.current().nextLong(d / 2 + 1);
-    }
-
-    /** Retry-After in whole seconds (RFC 9110 §10.2.3; the HTTP-date form is ignored); −1 when absent. */
-    private static long retryAfterHeader(HttpResponse<?> response) {
-        Optional<String> v = response.headers().firstValue("Retry-After");
-        if (v.isEmpty() || !v.get().strip().matches("[0-9]{1,9}")) return -1;
-        return Long.parseLong(v.get().strip()) * 1000;
-    }
-
-    /** The Matrix error envelope of a non-2xx response (M_UNKNOWN when there is none). */
-    private MatrixException readError(HttpResponse<InputStream> response) {
-        int status = response.statusCode();
-        byte[] bytes;
-        try (InputStream in = response.body()) {
-            bytes = in.readNBytes(MAX_ERROR_BYTES);
-        } catch (IOException e) {
-            return new MatrixException(status, MatrixException.UNKNOWN, "http status " + status);
-        }
-        Json.Obj envelope;
-        try {
-            envelope = JsonReader.parse(bytes, MAX_ERROR_BYTES) instanceof Json.Obj o ? o : null;
-        } catch (JsonException e) {
-            envelope = null;
-        }
-        if (envelope == null || envelope.string("errcode") == null) {
-            return new MatrixException(status, MatrixException.UNKNOWN, "http status " + status);
-        }
-        long retryAfter = envelope.get("retry_after_ms") instanceof Json.Int i && i.value() >= 0 ? i.value() : -1;
-        return new MatrixException(status, token.redact(envelope.string("errcode")), token.redact(envelope.string("error")),
-                token.redact(envelope.string("current_version")), retryAfter);
     }
 }

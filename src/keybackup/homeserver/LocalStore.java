@@ -1,22 +1,20 @@
 package keybackup.homeserver;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import keybackup.json.Json;
-import keybackup.json.JsonException;
 import keybackup.json.JsonReader;
 
 /**
  * A {@link BackupStore} in a local directory that behaves like a homeserver (digest 03), so every command
- * works offline. Layout ({@code <name>} is {@link LocalFiles#fileName}: {@code b}+base64url or {@code h}+SHA-256):
+ * works offline. Layout ({@code <name>} is {@code b} + unpadded base64url of the UTF-8 identifier, or {@code h} + hex SHA-256 when that
+ * would exceed 200 characters):
  * <pre>
  * versions/&lt;n&gt;/info.json           {"algorithm", "auth_data", "version"}; the version exists iff this
  *                                  file exists and there is no tombstone
@@ -43,11 +41,13 @@ public final class LocalStore implements BackupStore {
     private static final long MAX_FILE_BYTES = JsonReader.DEFAULT_MAX_BYTES;
 
     private final Path dir;
+    private final LocalLayout layout;
     private final String userId;
     private final ReplacementRule rule;
 
     private LocalStore(Path dir, String userId, ReplacementRule rule) {
         this.dir = dir;
+        this.layout = new LocalLayout(dir);
         this.userId = userId;
         this.rule = rule;
     }
@@ -93,8 +93,8 @@ public final class LocalStore implements BackupStore {
     public synchronized String createVersion(String algorithm, Json.Obj authData) throws StoreException {
         Objects.requireNonNull(algorithm, "algorithm");
         Objects.requireNonNull(authData, "authData");
-        String version = Long.toString(versions().highest() + 1);
-        Path v = versionDir(version);
+        String version = Long.toString(layout.versions().highest() + 1);
+        Path v = layout.versionDir(version);
         LocalFiles.write(v.resolve("state.json"), state(0, 0));
         // info.json last: until it exists the version does not, so a crash leaves an unused (never reused) number
         LocalFiles.write(v.resolve("info.json"), info(algorithm, authData, version));
@@ -103,7 +103,7 @@ public final class LocalStore implements BackupStore {
 
     @Override
     public synchronized Optional<Json.Obj> currentVersion() throws StoreException {
-        long current = versions().current();
+        long current = layout.versions().current();
         return current == 0 ? Optional.empty() : Optional.of(version(Long.toString(current)));
     }
 
@@ -120,12 +120,12 @@ public final class LocalStore implements BackupStore {
         if (!Objects.equals(info.string("algorithm"), algorithm)) {
             throw new MatrixException(400, MatrixException.INVALID_PARAM, "algorithm: differs from the stored one");
         }
-        LocalFiles.write(versionDir(version).resolve("info.json"), info(algorithm, Objects.requireNonNull(authData, "authData"), version));
+        LocalFiles.write(layout.versionDir(version).resolve("info.json"), info(algorithm, Objects.requireNonNull(authData, "authData"), version));
     }
 
     @Override
     public synchronized void deleteVersion(String version) throws StoreException {
-        Path v = versionDirIfValid(version);
+        Path v = layout.versionDirIfValid(version);
         if (v == null || !Files.isDirectory(v)) throw notFound("unknown backup version");
         LocalFiles.write(v.resolve("deleted"), Json.obj()); // tombstone first: a crash after it still reads as deleted
         LocalFiles.deleteTree(v.resolve("info.json"));
@@ -168,35 +168,13 @@ public final class LocalStore implements BackupStore {
     @Override
     public synchronized void streamKeys(String version, KeyVisitor visitor) throws StoreException {
         requireInfo(version);
-        Path rooms = versionDir(version).resolve("rooms");
+        Path rooms = layout.versionDir(version).resolve("rooms");
         if (!Files.isDirectory(rooms)) return;
         // one room file at a time, each read incrementally: memory stays bounded by one KeyBackupData
         try (DirectoryStream<Path> files = Files.newDirectoryStream(rooms, "*" + LocalFiles.SUFFIX)) {
-            for (Path file : files) streamRoomFile(file, visitor);
+            for (Path file : files) KeyStream.readRoomFile(file, MAX_ROOM_FILE_BYTES, visitor);
         } catch (IOException e) {
             throw new StoreException("local store: cannot list " + rooms + " (" + e.getMessage() + ")", e);
-        }
-    }
-
-    private static void streamRoomFile(Path file, KeyVisitor visitor) throws StoreException {
-        try (JsonReader reader = new JsonReader(Files.newInputStream(file), MAX_ROOM_FILE_BYTES)) {
-            reader.beginObject();
-            String roomId = null;
-            for (String key = reader.nextKey(); key != null; key = reader.nextKey()) {
-                if (key.equals("room_id") && reader.readValue() instanceof Json.Str s) {
-                    roomId = s.value();
-                } else if (key.equals("sessions") && roomId != null) { // canonical order puts room_id first
-                    KeyStream.readSessionMap(reader, roomId, visitor);
-                } else {
-                    throw new StoreException("local store: " + file + " is corrupt: unexpected member " + key);
-                }
-            }
-        } catch (NoSuchFileException e) {
-            // deleted while listing: nothing to visit
-        } catch (IOException | UncheckedIOException e) {
-            throw new StoreException("local store: cannot read " + file, e);
-        } catch (JsonException e) {
-            throw new StoreException("local store: " + file + " is corrupt: " + e.getMessage(), e);
         }
     }
 
@@ -217,7 +195,7 @@ public final class LocalStore implements BackupStore {
         requireInfo(version);
         Json.Obj state = state(version);
         long removed = count(state);
-        LocalFiles.deleteTree(versionDir(version).resolve("rooms"));
+        LocalFiles.deleteTree(layout.versionDir(version).resolve("rooms"));
         return saveState(version, state, 0, removed > 0);
     }
 
@@ -226,7 +204,7 @@ public final class LocalStore implements BackupStore {
         requireInfo(version);
         Json.Obj state = state(version);
         long removed = roomSessions(version, roomId).members().size();
-        LocalFiles.deleteTree(roomFile(version, roomId));
+        LocalFiles.deleteTree(layout.roomFile(version, roomId));
         return saveState(version, state, count(state) - removed, removed > 0);
     }
 
@@ -244,12 +222,12 @@ public final class LocalStore implements BackupStore {
 
     @Override
     public synchronized Optional<Json.Obj> getAccountData(String type) throws StoreException {
-        return LocalFiles.read(accountDataFile(type), MAX_FILE_BYTES).filter(c -> !c.members().isEmpty());
+        return LocalFiles.read(layout.accountDataFile(type), MAX_FILE_BYTES).filter(c -> !c.members().isEmpty());
     }
 
     @Override
     public synchronized void putAccountData(String type, Json.Obj content) throws StoreException {
-        LocalFiles.write(accountDataFile(type), Objects.requireNonNull(content, "content"));
+        LocalFiles.write(layout.accountDataFile(type), Objects.requireNonNull(content, "content"));
     }
 
     @Override
@@ -290,7 +268,7 @@ public final class LocalStore implements BackupStore {
     }
 
     private Json.Obj roomSessions(String version, String roomId) throws StoreException {
-        Optional<Json.Obj> file = LocalFiles.read(roomFile(version, roomId), MAX_ROOM_FILE_BYTES);
+        Optional<Json.Obj> file = LocalFiles.read(layout.roomFile(version, roomId), MAX_ROOM_FILE_BYTES);
         if (file.isEmpty()) return Json.obj();
         Json.Obj sessions = file.get().object("sessions");
         if (!roomId.equals(file.get().string("room_id")) || sessions == null) {
@@ -301,16 +279,16 @@ public final class LocalStore implements BackupStore {
 
     private void writeRoom(String version, String roomId, Json.Obj sessions) throws StoreException {
         if (sessions.members().isEmpty()) {
-            LocalFiles.deleteTree(roomFile(version, roomId));
+            LocalFiles.deleteTree(layout.roomFile(version, roomId));
         } else {
-            LocalFiles.write(roomFile(version, roomId), Json.obj("room_id", Json.of(roomId), "sessions", sessions));
+            LocalFiles.write(layout.roomFile(version, roomId), Json.obj("room_id", Json.of(roomId), "sessions", sessions));
         }
     }
 
     private Json.Obj saveState(String version, Json.Obj old, long count, boolean changed) throws StoreException {
         long etag = Long.parseLong(old.string("etag")) + (changed ? 1 : 0);
         Json.Obj state = state(count, etag);
-        if (changed) LocalFiles.write(versionDir(version).resolve("state.json"), state);
+        if (changed) LocalFiles.write(layout.versionDir(version).resolve("state.json"), state);
         return state;
     }
 
@@ -323,7 +301,7 @@ public final class LocalStore implements BackupStore {
     }
 
     private Json.Obj state(String version) throws StoreException {
-        Json.Obj s = LocalFiles.read(versionDir(version).resolve("state.json"), MAX_FILE_BYTES).orElse(state(0, 0));
+        Json.Obj s = LocalFiles.read(layout.versionDir(version).resolve("state.json"), MAX_FILE_BYTES).orElse(state(0, 0));
         String etag = s.string("etag");
         if (!(s.get("count") instanceof Json.Int) || etag == null || !etag.matches("[0-9]{1,15}")) {
             throw new StoreException("local store: state.json of version " + version + " is corrupt");
@@ -336,7 +314,7 @@ public final class LocalStore implements BackupStore {
     }
 
     private Optional<Json.Obj> info(String version) throws StoreException {
-        Path v = versionDirIfValid(version);
+        Path v = layout.versionDirIfValid(version);
         if (v == null || Files.exists(v.resolve("deleted"))) return Optional.empty();
         return LocalFiles.read(v.resolve("info.json"), MAX_FILE_BYTES);
     }
@@ -347,7 +325,7 @@ public final class LocalStore implements BackupStore {
 
     private void requireWritable(String version) throws StoreException {
         requireInfo(version);
-        String current = Long.toString(versions().current());
+        String current = Long.toString(layout.versions().current());
         if (!current.equals(version)) {
             throw new MatrixException(403, MatrixException.WRONG_ROOM_KEYS_VERSION, "wrong backup version", current, -1);
         }
@@ -355,44 +333,5 @@ public final class LocalStore implements BackupStore {
 
     private static MatrixException notFound(String message) {
         return new MatrixException(404, MatrixException.NOT_FOUND, message);
-    }
-
-    /** The directory of a version; versions are canonical decimal numbers, anything else is unknown. */
-    private Path versionDirIfValid(String version) {
-        if (version == null || !version.matches("[1-9][0-9]{0,17}")) return null;
-        return dir.resolve("versions").resolve(version);
-    }
-
-    private Path versionDir(String version) {
-        return Objects.requireNonNull(versionDirIfValid(version), "version");
-    }
-
-    private Path roomFile(String version, String roomId) {
-        return versionDir(version).resolve("rooms").resolve(LocalFiles.fileName(Objects.requireNonNull(roomId, "roomId")));
-    }
-
-    private Path accountDataFile(String type) {
-        if (Objects.requireNonNull(type, "type").isEmpty()) throw new IllegalArgumentException("type: must not be empty");
-        return dir.resolve("account_data").resolve(LocalFiles.fileName(type));
-    }
-
-    private record Versions(long highest, long current) {}
-
-    /** Highest version number ever created and the current (highest non-deleted) one; 0 for none. */
-    private Versions versions() throws StoreException {
-        long highest = 0;
-        long current = 0;
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(dir.resolve("versions"))) {
-            for (Path d : dirs) {
-                String name = d.getFileName().toString();
-                if (!name.matches("[1-9][0-9]{0,17}")) continue;
-                long n = Long.parseLong(name);
-                highest = Math.max(highest, n);
-                if (Files.exists(d.resolve("info.json")) && !Files.exists(d.resolve("deleted"))) current = Math.max(current, n);
-            }
-        } catch (IOException e) {
-            throw new StoreException("local store: cannot list versions (" + e.getMessage() + ")", e);
-        }
-        return new Versions(highest, current);
     }
 }

@@ -221,4 +221,13 @@ class HomeserverClientTest {
         assertEquals("M_UNKNOWN_TOKEN", e.errcode());
         assertFalse(e.getMessage().contains("other_token"));
     }
+
+    @Test
+    void testServer_noAuthorizationHeader_missingToken() throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(server.uri().resolve("/_matrix/client/v3/room_keys/version")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, r.statusCode());
+        assertTrue(r.body().contains("M_MISSING_TOKEN"), r.body());
+    }
 }
