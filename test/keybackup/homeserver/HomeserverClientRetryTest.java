@@ -89,7 +89,7 @@ class HomeserverClientRetryTest {
         Json.Obj identity = Json.obj("device_keys", Json.obj());
         server.setIdentity(identity);
         assertEquals(identity, client.queryOwnKeys());
-        assertTrue(server.requestCount() >= 2);
+        assertEquals(2, server.requestCount()); // a POST is not retried by HttpClient itself: this is our retry
         assertTrue(server.requests().stream().allMatch(r -> r.equals("POST /_matrix/client/v3/keys/query")));
     }
 
