@@ -1,0 +1,154 @@
+package keybackup.homeserver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import keybackup.json.CanonicalJson;
+import keybackup.json.Json;
+import keybackup.json.JsonException;
+import keybackup.json.JsonReader;
+
+/**
+ * The HTTP exchange of {@link HomeserverClient}: one {@link HttpClient} (connect timeout, redirects NEVER),
+ * a per-request timeout, the bearer token, retries with backoff, and the Matrix error envelope.
+ * Security property: the token is only ever placed in the {@code Authorization} header; server error
+ * texts are scrubbed of it before they reach an exception message.
+ */
+final class HttpTransport {
+    /** Largest error body read (the envelope is small; the rest is ignored). */
+    private static final int MAX_ERROR_BYTES = 64 * 1024;
+
+    private final String base;
+    private final AccessToken token;
+    private final ClientOptions options;
+    private final HttpClient http;
+
+    HttpTransport(String base, AccessToken token, ClientOptions options) {
+        this.base = base;
+        this.token = token;
+        this.options = options;
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(options.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    /** One request whose response must be a JSON object of at most maxResponseBytes. */
+    Json.Obj call(String method, String path, String version, Json.Obj body) throws StoreException {
+        String where = method + " " + path;
+        HttpResponse<InputStream> response = exchange(method, path, version, body);
+        try (JsonReader reader = new JsonReader(response.body(), options.maxResponseBytes())) {
+            Json value = reader.readValue();
+            reader.expectEnd();
+            if (value instanceof Json.Obj o) return o;
+            throw new StoreException(where + ": response is not a json object");
+        } catch (JsonException e) {
+            throw new StoreException(where + ": malformed response: " + e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            throw new StoreException(where + ": connection failed while reading the response", e.getCause());
+        }
+    }
+
+    /** Sends with retries until a 2xx response arrives; its body is left unread for the caller. */
+    HttpResponse<InputStream> exchange(String method, String path, String version, Json.Obj body) throws StoreException {
+        String where = method + " " + path;
+        String url = base + path + (version == null ? "" : "?version=" + HomeserverClient.seg("version", version));
+        byte[] bytes = body == null ? null : CanonicalJson.encode(body);
+        Exception lastCause = null;
+        String lastFailure = null;
+        for (int attempt = 1; ; attempt++) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+                    .timeout(options.requestTimeout())
+                    .header("Authorization", token.bearer())
+                    .header("Accept", "application/json");
+            if (bytes != null) {
+                request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(bytes));
+            } else {
+                request.method(method, HttpRequest.BodyPublishers.noBody());
+            }
+            long delay;
+            try {
+                HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+                int status = response.statusCode();
+                if (status >= 200 && status < 300) return response;
+                if (status >= 300 && status < 400) {
+                    response.body().close();
+                    throw new StoreException(where + ": server answered a redirect (http " + status + "), which is not followed");
+                }
+                MatrixException error = readError(response);
+                if (status == 429) {
+                    long hint = error.retryAfterMs().orElse(retryAfterHeader(response));
+                    if (hint > options.maxBackoff().toMillis()) throw error; // waiting that long is the caller's decision
+                    delay = Math.max(hint, backoff(attempt));
+                } else if (status >= 500) {
+                    delay = backoff(attempt);
+                } else {
+                    throw error;
+                }
+                lastCause = error;
+                lastFailure = error.getMessage();
+            } catch (IOException e) {
+                // dropped connection, reset, timeout: the message of these never holds request headers
+                delay = backoff(attempt);
+                lastCause = e;
+                lastFailure = "connection failed (" + e.getClass().getSimpleName() + ")";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreException(where + ": interrupted");
+            }
+            if (attempt >= options.maxAttempts()) {
+                throw new StoreException(where + ": giving up after " + attempt + " attempts: " + lastFailure, lastCause);
+            }
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreException(where + ": interrupted while waiting to retry");
+            }
+        }
+    }
+
+    /** Exponential backoff with jitter: a random delay in [d/2, d], d = min(max, initial·2^(attempt−1)). */
+    private long backoff(int attempt) {
+        long max = options.maxBackoff().toMillis();
+        long d = options.initialBackoff().toMillis() << Math.min(attempt - 1, 30);
+        if (d > max || d < 0) d = max;
+        return d / 2 + ThreadLocalRandom.current().nextLong(d / 2 + 1);
+    }
+
+    /** Retry-After in whole seconds (RFC 9110 §10.2.3; the HTTP-date form is ignored); −1 when absent. */
+    private static long retryAfterHeader(HttpResponse<?> response) {
+        Optional<String> v = response.headers().firstValue("Retry-After");
+        if (v.isEmpty() || !v.get().strip().matches("[0-9]{1,9}")) return -1;
+        return Long.parseLong(v.get().strip()) * 1000;
+    }
+
+    /** The Matrix error envelope of a non-2xx response (M_UNKNOWN when there is none). */
+    private MatrixException readError(HttpResponse<InputStream> response) {
+        int status = response.statusCode();
+        byte[] bytes;
+        try (InputStream in = response.body()) {
+            bytes = in.readNBytes(MAX_ERROR_BYTES);
+        } catch (IOException e) {
+            return new MatrixException(status, MatrixException.UNKNOWN, "http status " + status);
+        }
+        Json.Obj envelope;
+        try {
+            envelope = JsonReader.parse(bytes, MAX_ERROR_BYTES) instanceof Json.Obj o ? o : null;
+        } catch (JsonException e) {
+            envelope = null;
+        }
+        if (envelope == null || envelope.string("errcode") == null) {
+            return new MatrixException(status, MatrixException.UNKNOWN, "http status " + status);
+        }
+        long retryAfter = envelope.get("retry_after_ms") instanceof Json.Int i && i.value() >= 0 ? i.value() : -1;
+        return new MatrixException(status, token.redact(envelope.string("errcode")), token.redact(envelope.string("error")),
+                token.redact(envelope.string("current_version")), retryAfter);
+    }
+}

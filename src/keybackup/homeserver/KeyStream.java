@@ -1,0 +1,88 @@
+package keybackup.homeserver;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import keybackup.json.Json;
+import keybackup.json.JsonException;
+import keybackup.json.JsonReader;
+
+/**
+ * Walks a {@code {"rooms": {room: {"sessions": {session: KeyBackupData}}}}} document member by member with
+ * {@link JsonReader}'s streaming API, so only one KeyBackupData is held at a time (plus the reader's
+ * duplicate-key sets, which keep the keys of the open objects). Unknown members are validated and skipped.
+ */
+final class KeyStream {
+    private KeyStream() {}
+
+    /** Reads a whole bulk body ({@code GET /room_keys/keys}), then requires the end of input. */
+    static void readRooms(JsonReader reader, BackupStore.KeyVisitor visitor) throws JsonException, StoreException {
+        reader.beginObject();
+        boolean sawRooms = false;
+        for (String key = reader.nextKey(); key != null; key = reader.nextKey()) {
+            if (!key.equals("rooms")) {
+                reader.skipValue();
+                continue;
+            }
+            sawRooms = true;
+            reader.beginObject();
+            for (String roomId = reader.nextKey(); roomId != null; roomId = reader.nextKey()) {
+                readSessions(reader, roomId, visitor);
+            }
+        }
+        reader.expectEnd();
+        if (!sawRooms) throw new JsonException("rooms: missing", -1);
+    }
+
+    /** Reads one RoomKeyBackup object ({@code {"sessions": {...}}}) belonging to {@code roomId}. */
+    static void readSessions(JsonReader reader, String roomId, BackupStore.KeyVisitor visitor) throws JsonException, StoreException {
+        reader.beginObject();
+        boolean sawSessions = false;
+        for (String key = reader.nextKey(); key != null; key = reader.nextKey()) {
+            if (!key.equals("sessions")) {
+                reader.skipValue();
+                continue;
+            }
+            sawSessions = true;
+            readSessionMap(reader, roomId, visitor);
+        }
+        if (!sawSessions) throw new JsonException("rooms." + roomId + ".sessions: missing", reader.offset());
+    }
+
+    /** Reads the {@code {session: KeyBackupData}} map of {@code roomId}. */
+    static void readSessionMap(JsonReader reader, String roomId, BackupStore.KeyVisitor visitor) throws JsonException, StoreException {
+        reader.beginObject();
+        for (String sessionId = reader.nextKey(); sessionId != null; sessionId = reader.nextKey()) {
+            long at = reader.offset();
+            if (!(reader.readValue() instanceof Json.Obj data)) {
+                throw new JsonException("sessions." + sessionId + ": expected an object", at);
+            }
+            visitor.visit(roomId, sessionId, data);
+        }
+    }
+
+    /** Reads one LocalStore room file {@code {"room_id", "sessions"}} incrementally. */
+    static void readRoomFile(Path file, long maxBytes, BackupStore.KeyVisitor visitor) throws StoreException {
+        try (JsonReader reader = new JsonReader(Files.newInputStream(file), maxBytes)) {
+            reader.beginObject();
+            String roomId = null;
+            for (String key = reader.nextKey(); key != null; key = reader.nextKey()) {
+                if (key.equals("room_id") && reader.readValue() instanceof Json.Str s) {
+                    roomId = s.value();
+                } else if (key.equals("sessions") && roomId != null) { // canonical order puts room_id first
+                    readSessionMap(reader, roomId, visitor);
+                } else {
+                    throw new StoreException("local store: " + file + " is corrupt: unexpected member " + key);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // deleted while listing: nothing to visit
+        } catch (IOException | UncheckedIOException e) {
+            throw new StoreException("local store: cannot read " + file, e);
+        } catch (JsonException e) {
+            throw new StoreException("local store: " + file + " is corrupt: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,337 @@
+package keybackup.homeserver;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import keybackup.json.Json;
+import keybackup.json.JsonReader;
+
+/**
+ * A {@link BackupStore} in a local directory that behaves like a homeserver (digest 03), so every command
+ * works offline. Layout ({@code <name>} is {@code b} + unpadded base64url of the UTF-8 identifier, or {@code h} + hex SHA-256 when that
+ * would exceed 200 characters):
+ * <pre>
+ * versions/&lt;n&gt;/info.json           {"algorithm", "auth_data", "version"}; the version exists iff this
+ *                                  file exists and there is no tombstone
+ * versions/&lt;n&gt;/state.json          {"count": &lt;keys stored&gt;, "etag": "&lt;decimal counter&gt;"}
+ * versions/&lt;n&gt;/deleted             tombstone: n was deleted (the directory stays, so n is never reused)
+ * versions/&lt;n&gt;/rooms/&lt;name&gt;.json   {"room_id": "...", "sessions": {session id: KeyBackupData}}
+ * account_data/&lt;name&gt;.json          the content of one account-data type
+ * identity.json                    the user's published keys, in the POST /keys/query response shape
+ * </pre>
+ * Rules as on a server: versions are "1", "2", … and never reused; only the current version (highest
+ * non-deleted) accepts key writes (403 {@code M_WRONG_ROOM_KEYS_VERSION} with {@code current_version});
+ * an unknown version is 404 {@code M_NOT_FOUND}; {@code count} and {@code etag} (incremented only when a
+ * key is inserted, replaced or deleted) are kept; replacement follows a {@link ReplacementRule}.
+ *
+ * <p>Security and robustness properties: every file is written atomically (temp file, fsync, rename), so
+ * a crash leaves old or new content, never a partial file; file names are derived from identifiers by an
+ * injective encoding and versions must be decimal numbers, so no identifier can address a path outside
+ * the directory. Not protected: concurrent use by several processes (one process, its threads serialized
+ * by this object), and a crash between a room file and {@code state.json} can leave {@code count} stale.
+ * Files are not encrypted beyond what the backup format itself encrypts.
+ */
+public final class LocalStore implements BackupStore {
+    private static final long MAX_ROOM_FILE_BYTES = 512L * 1024 * 1024;
+    private static final long MAX_FILE_BYTES = JsonReader.DEFAULT_MAX_BYTES;
+
+    private final Path dir;
+    private final LocalLayout layout;
+    private final String userId;
+    private final ReplacementRule rule;
+
+    private LocalStore(Path dir, String userId, ReplacementRule rule) {
+        this.dir = dir;
+        this.layout = new LocalLayout(dir);
+        this.userId = userId;
+        this.rule = rule;
+    }
+
+    /** A store in {@code dir} (created when missing) with the spec's replacement rule. */
+    public static LocalStore open(Path dir, String userId) throws StoreException {
+        return open(dir, userId, ReplacementRule.SPEC);
+    }
+
+    /** A store in {@code dir} (created when missing) with the given replacement rule. */
+    public static LocalStore open(Path dir, String userId, ReplacementRule rule) throws StoreException {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(userId, "userId");
+        Objects.requireNonNull(rule, "rule");
+        try {
+            Files.createDirectories(dir.resolve("versions"));
+            Files.createDirectories(dir.resolve("account_data"));
+        } catch (IOException e) {
+            throw new StoreException("local store: cannot create " + dir + " (" + e.getMessage() + ")", e);
+        }
+        return new LocalStore(dir, userId, rule);
+    }
+
+    @Override
+    public String userId() {
+        return userId;
+    }
+
+    /** Sets what {@link #queryOwnKeys()} returns (a {@code /keys/query} response), for setup and demos. */
+    public synchronized void publishIdentity(Json.Obj keysQueryResponse) throws StoreException {
+        LocalFiles.write(dir.resolve("identity.json"), Objects.requireNonNull(keysQueryResponse, "keysQueryResponse"));
+    }
+
+    @Override
+    public synchronized Json.Obj queryOwnKeys() throws StoreException {
+        return LocalFiles.read(dir.resolve("identity.json"), MAX_FILE_BYTES)
+                .orElse(Json.obj("device_keys", Json.obj(), "failures", Json.obj()));
+    }
+
+    // ---- versions ----
+
+    @Override
+    public synchronized String createVersion(String algorithm, Json.Obj authData) throws StoreException {
+        Objects.requireNonNull(algorithm, "algorithm");
+        Objects.requireNonNull(authData, "authData");
+        String version = Long.toString(layout.versions().highest() + 1);
+        Path v = layout.versionDir(version);
+        LocalFiles.write(v.resolve("state.json"), state(0, 0));
+        // info.json last: until it exists the version does not, so a crash leaves an unused (never reused) number
+        LocalFiles.write(v.resolve("info.json"), info(algorithm, authData, version));
+        return version;
+    }
+
+    @Override
+    public synchronized Optional<Json.Obj> currentVersion() throws StoreException {
+        long current = layout.versions().current();
+        return current == 0 ? Optional.empty() : Optional.of(version(Long.toString(current)));
+    }
+
+    @Override
+    public synchronized Json.Obj version(String version) throws StoreException {
+        Json.Obj info = requireInfo(version);
+        Json.Obj state = state(version);
+        return info.with("count", state.get("count")).with("etag", state.get("etag"));
+    }
+
+    @Override
+    public synchronized void updateVersion(String version, String algorithm, Json.Obj authData) throws StoreException {
+        Json.Obj info = requireInfo(version);
+        if (!Objects.equals(info.string("algorithm"), algorithm)) {
+            throw new MatrixException(400, MatrixException.INVALID_PARAM, "algorithm: differs from the stored one");
+        }
+        LocalFiles.write(layout.versionDir(version).resolve("info.json"), info(algorithm, Objects.requireNonNull(authData, "authData"), version));
+    }
+
+    @Override
+    public synchronized void deleteVersion(String version) throws StoreException {
+        Path v = layout.versionDirIfValid(version);
+        if (v == null || !Files.isDirectory(v)) throw notFound("unknown backup version");
+        LocalFiles.write(v.resolve("deleted"), Json.obj()); // tombstone first: a crash after it still reads as deleted
+        LocalFiles.deleteTree(v.resolve("info.json"));
+        LocalFiles.deleteTree(v.resolve("state.json"));
+        LocalFiles.deleteTree(v.resolve("rooms"));
+    }
+
+    // ---- keys ----
+
+    @Override
+    public synchronized Json.Obj putKeys(String version, Json.Obj rooms) throws StoreException {
+        requireWritable(version);
+        for (Map.Entry<String, Json> room : rooms.members().entrySet()) {
+            if (!(room.getValue() instanceof Json.Obj r) || r.object("sessions") == null) {
+                throw new MatrixException(400, MatrixException.BAD_JSON, "rooms." + room.getKey() + ".sessions: expected an object");
+            }
+            validateSessions(r.object("sessions"));
+        }
+        Json.Obj state = state(version);
+        long count = count(state);
+        boolean changed = false;
+        for (Map.Entry<String, Json> room : rooms.members().entrySet()) {
+            long[] delta = merge(version, room.getKey(), ((Json.Obj) room.getValue()).object("sessions"));
+            count += delta[0];
+            changed |= delta[1] != 0;
+        }
+        return saveState(version, state, count, changed);
+    }
+
+    @Override
+    public synchronized Json.Obj putRoomKeys(String version, String roomId, Json.Obj sessions) throws StoreException {
+        return putKeys(version, Json.obj(roomId, Json.obj("sessions", sessions)));
+    }
+
+    @Override
+    public synchronized Json.Obj putSessionKey(String version, String roomId, String sessionId, Json.Obj keyBackupData) throws StoreException {
+        return putKeys(version, Json.obj(roomId, Json.obj("sessions", Json.obj(sessionId, keyBackupData))));
+    }
+
+    @Override
+    public synchronized void streamKeys(String version, KeyVisitor visitor) throws StoreException {
+        requireInfo(version);
+        Path rooms = layout.versionDir(version).resolve("rooms");
+        if (!Files.isDirectory(rooms)) return;
+        // one room file at a time, each read incrementally: memory stays bounded by one KeyBackupData
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(rooms, "*" + LocalFiles.SUFFIX)) {
+            for (Path file : files) KeyStream.readRoomFile(file, MAX_ROOM_FILE_BYTES, visitor);
+        } catch (IOException e) {
+            throw new StoreException("local store: cannot list " + rooms + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    @Override
+    public synchronized Json.Obj getRoomKeys(String version, String roomId) throws StoreException {
+        requireInfo(version);
+        return Json.obj("sessions", roomSessions(version, roomId));
+    }
+
+    @Override
+    public synchronized Optional<Json.Obj> getSessionKey(String version, String roomId, String sessionId) throws StoreException {
+        if (info(version).isEmpty()) return Optional.empty(); // same as the client: any 404 M_NOT_FOUND reads as empty
+        return Optional.ofNullable(roomSessions(version, roomId).object(sessionId));
+    }
+
+    @Override
+    public synchronized Json.Obj deleteKeys(String version) throws StoreException {
+        requireInfo(version);
+        Json.Obj state = state(version);
+        long removed = count(state);
+        LocalFiles.deleteTree(layout.versionDir(version).resolve("rooms"));
+        return saveState(version, state, 0, removed > 0);
+    }
+
+    @Override
+    public synchronized Json.Obj deleteRoomKeys(String version, String roomId) throws StoreException {
+        requireInfo(version);
+        Json.Obj state = state(version);
+        long removed = roomSessions(version, roomId).members().size();
+        LocalFiles.deleteTree(layout.roomFile(version, roomId));
+        return saveState(version, state, count(state) - removed, removed > 0);
+    }
+
+    @Override
+    public synchronized Json.Obj deleteSessionKey(String version, String roomId, String sessionId) throws StoreException {
+        requireInfo(version);
+        Json.Obj state = state(version);
+        Json.Obj sessions = roomSessions(version, roomId);
+        if (!sessions.has(sessionId)) return saveState(version, state, count(state), false);
+        writeRoom(version, roomId, sessions.without(sessionId));
+        return saveState(version, state, count(state) - 1, true);
+    }
+
+    // ---- account data ----
+
+    @Override
+    public synchronized Optional<Json.Obj> getAccountData(String type) throws StoreException {
+        return LocalFiles.read(layout.accountDataFile(type), MAX_FILE_BYTES).filter(c -> !c.members().isEmpty());
+    }
+
+    @Override
+    public synchronized void putAccountData(String type, Json.Obj content) throws StoreException {
+        LocalFiles.write(layout.accountDataFile(type), Objects.requireNonNull(content, "content"));
+    }
+
+    @Override
+    public String toString() {
+        return "LocalStore[" + dir + ", " + userId + ", " + rule + "]";
+    }
+
+    // ---- internals ----
+
+    /** Inserts or replaces the sessions of one room; returns {inserted count, changed ? 1 : 0}. */
+    private long[] merge(String version, String roomId, Json.Obj incoming) throws StoreException {
+        LinkedHashMap<String, Json> sessions = new LinkedHashMap<>(roomSessions(version, roomId).members());
+        long inserted = 0;
+        boolean changed = false;
+        for (Map.Entry<String, Json> e : incoming.members().entrySet()) {
+            Json.Obj candidate = (Json.Obj) e.getValue();
+            Json stored = sessions.get(e.getKey());
+            if (stored == null) {
+                inserted++;
+            } else if (!rule.shouldReplace((Json.Obj) stored, candidate)) {
+                continue;
+            }
+            sessions.put(e.getKey(), candidate);
+            changed = true;
+        }
+        if (changed) writeRoom(version, roomId, new Json.Obj(sessions));
+        return new long[] {inserted, changed ? 1 : 0};
+    }
+
+    private static void validateSessions(Json.Obj sessions) throws MatrixException {
+        for (Map.Entry<String, Json> s : sessions.members().entrySet()) {
+            if (!(s.getValue() instanceof Json.Obj data)) {
+                throw new MatrixException(400, MatrixException.BAD_JSON, "sessions." + s.getKey() + ": expected an object");
+            }
+            String problem = ReplacementRule.problem(data);
+            if (problem != null) throw new MatrixException(400, MatrixException.INVALID_PARAM, problem);
+        }
+    }
+
+    private Json.Obj roomSessions(String version, String roomId) throws StoreException {
+        Optional<Json.Obj> file = LocalFiles.read(layout.roomFile(version, roomId), MAX_ROOM_FILE_BYTES);
+        if (file.isEmpty()) return Json.obj();
+        Json.Obj sessions = file.get().object("sessions");
+        if (!roomId.equals(file.get().string("room_id")) || sessions == null) {
+            throw new StoreException("local store: room file of " + roomId + " is corrupt");
+        }
+        return sessions;
+    }
+
+    private void writeRoom(String version, String roomId, Json.Obj sessions) throws StoreException {
+        if (sessions.members().isEmpty()) {
+            LocalFiles.deleteTree(layout.roomFile(version, roomId));
+        } else {
+            LocalFiles.write(layout.roomFile(version, roomId), Json.obj("room_id", Json.of(roomId), "sessions", sessions));
+        }
+    }
+
+    private Json.Obj saveState(String version, Json.Obj old, long count, boolean changed) throws StoreException {
+        long etag = Long.parseLong(old.string("etag")) + (changed ? 1 : 0);
+        Json.Obj state = state(count, etag);
+        if (changed) LocalFiles.write(layout.versionDir(version).resolve("state.json"), state);
+        return state;
+    }
+
+    private static Json.Obj state(long count, long etag) {
+        return Json.obj("count", Json.of(count), "etag", Json.of(Long.toString(etag)));
+    }
+
+    private static long count(Json.Obj state) {
+        return ((Json.Int) state.get("count")).value();
+    }
+
+    private Json.Obj state(String version) throws StoreException {
+        Json.Obj s = LocalFiles.read(layout.versionDir(version).resolve("state.json"), MAX_FILE_BYTES).orElse(state(0, 0));
+        String etag = s.string("etag");
+        if (!(s.get("count") instanceof Json.Int) || etag == null || !etag.matches("[0-9]{1,15}")) {
+            throw new StoreException("local store: state.json of version " + version + " is corrupt");
+        }
+        return s;
+    }
+
+    private static Json.Obj info(String algorithm, Json.Obj authData, String version) {
+        return Json.obj("algorithm", Json.of(algorithm), "auth_data", authData, "version", Json.of(version));
+    }
+
+    private Optional<Json.Obj> info(String version) throws StoreException {
+        Path v = layout.versionDirIfValid(version);
+        if (v == null || Files.exists(v.resolve("deleted"))) return Optional.empty();
+        return LocalFiles.read(v.resolve("info.json"), MAX_FILE_BYTES);
+    }
+
+    private Json.Obj requireInfo(String version) throws StoreException {
+        return info(version).orElseThrow(() -> notFound("unknown backup version"));
+    }
+
+    private void requireWritable(String version) throws StoreException {
+        requireInfo(version);
+        String current = Long.toString(layout.versions().current());
+        if (!current.equals(version)) {
+            throw new MatrixException(403, MatrixException.WRONG_ROOM_KEYS_VERSION, "wrong backup version", current, -1);
+        }
+    }
+
+    private static MatrixException notFound(String message) {
+        return new MatrixException(404, MatrixException.NOT_FOUND, message);
+    }
+}
