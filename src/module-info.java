@@ -8,5 +8,6 @@ module keybackup {
     exports keybackup.json;               // immutable JSON values, strict parser, canonical encoder, signed JSON
     exports keybackup.keys;               // Ed25519 and Curve25519 keys, recovery keys, passphrase keys
     exports keybackup.backup;             // AuthData, SessionData, KeyBackupData, field names, m.megolm_backup.v1 encryption
+    exports keybackup.homeserver;         // backup store API: homeserver client and offline local store
     exports keybackup.trust;              // trust anchors, AuthData trust, per-session verdicts, key sources, audit
 }
