@@ -166,15 +166,24 @@ public final class LocalStore implements BackupStore {
     }
 
     @Override
-    public synchronized void streamKeys(String version, KeyVisitor visitor) throws StoreException {
-        requireInfo(version);
-        Path rooms = layout.versionDir(version).resolve("rooms");
-        if (!Files.isDirectory(rooms)) return;
+    public void streamKeys(String version, KeyVisitor visitor) throws StoreException {
+        // The lock is held only to list the room files, never while the visitor runs: a visitor may
+        // write to this store (a migration uploads while it reads). Room files are replaced by atomic
+        // renames, so a file being read is never a partial one.
+        java.util.List<Path> roomFiles = new java.util.ArrayList<>();
+        synchronized (this) {
+            requireInfo(version);
+            Path rooms = layout.versionDir(version).resolve("rooms");
+            if (!Files.isDirectory(rooms)) return;
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(rooms, "*" + LocalFiles.SUFFIX)) {
+                for (Path file : files) roomFiles.add(file);
+            } catch (IOException e) {
+                throw new StoreException("local store: cannot list " + rooms + " (" + e.getMessage() + ")", e);
+            }
+        }
         // one room file at a time, each read incrementally: memory stays bounded by one KeyBackupData
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(rooms, "*" + LocalFiles.SUFFIX)) {
-            for (Path file : files) KeyStream.readRoomFile(file, MAX_ROOM_FILE_BYTES, visitor);
-        } catch (IOException e) {
-            throw new StoreException("local store: cannot list " + rooms + " (" + e.getMessage() + ")", e);
+        for (Path file : roomFiles) {
+            if (Files.exists(file)) KeyStream.readRoomFile(file, MAX_ROOM_FILE_BYTES, visitor);
         }
     }
 
