@@ -20,6 +20,7 @@ public final class Main {
     static List<Command> commands() {
         List<Command> all = new ArrayList<>();
         all.addAll(JsonCommands.all());
+        all.addAll(SecretCommands.all());
         return all;
     }
 
