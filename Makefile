@@ -10,7 +10,7 @@ JUNIT_JAR     ?= lib/junit-platform-console-standalone-$(JUNIT_VERSION).jar
 # SHA-256 of the JUnit console launcher from Maven Central; a mismatch stops the build.
 JUNIT_SHA256  ?= a09c656d60ada792cf12ed1e8dc7ead3edc98dde034332e97dfcb5b4268b9072
 JFLAGS   = --release $(RELEASE) -encoding UTF-8 -Xlint:all -Werror
-ARGS     ?= --help
+ARGS     ?= demo
 BENCH_KEYS ?= 2000
 
 SRC  := $(shell find src -name '*.java')

@@ -9,5 +9,6 @@ module keybackup {
     exports keybackup.keys;               // Ed25519 and Curve25519 keys, recovery keys, passphrase keys
     exports keybackup.backup;             // AuthData, SessionData, KeyBackupData, field names, m.megolm_backup.v1 encryption
     exports keybackup.homeserver;         // backup store API: homeserver client and offline local store
+    exports keybackup.secrets;            // Secret Storage (m.secret_storage.v1.aes-hmac-sha2): keys, descriptions, secrets
     exports keybackup.trust;              // trust anchors, AuthData trust, per-session verdicts, key sources, audit
 }

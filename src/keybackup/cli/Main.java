@@ -22,6 +22,9 @@ public final class Main {
         all.addAll(JsonCommands.all());
         all.addAll(CryptoCommands.all());
         all.addAll(SignedBackupCommands.all());
+        all.addAll(SecretCommands.all());
+        all.addAll(StoreCommands.all());
+        all.add(new DemoCommand());
         return all;
     }
 

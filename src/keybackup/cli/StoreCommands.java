@@ -1,0 +1,243 @@
+package keybackup.cli;
+
+import java.io.BufferedOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import keybackup.backup.ExportedSession;
+import keybackup.backup.FieldNames;
+import keybackup.homeserver.BackupStore;
+import keybackup.homeserver.LocalStore;
+import keybackup.json.Json;
+import keybackup.keys.Base64Unpadded;
+import keybackup.keys.BackupDecryptionKey;
+import keybackup.keys.Ed25519PrivateKey;
+import keybackup.secrets.SecretStorage;
+import keybackup.secrets.SecretStorageKey;
+import keybackup.trust.AuthDataTrust;
+import keybackup.trust.BackupAudit;
+import keybackup.trust.KeySource;
+import keybackup.trust.OwnIdentity;
+import keybackup.workflow.Account;
+import keybackup.workflow.Enable;
+import keybackup.workflow.ExportWriter;
+import keybackup.workflow.Migrate;
+import keybackup.workflow.NewIdentity;
+import keybackup.workflow.Restore;
+import keybackup.workflow.UnlockedSecretStorage;
+import keybackup.workflow.Upload;
+import keybackup.workflow.Uploader;
+
+/** The commands that work on an account's backup: setup, status, enable, upload, restore, migrate (audit: SignedBackupCommands). */
+final class StoreCommands {
+    private StoreCommands() {}
+
+    static List<Command> all() {
+        return List.of(new Setup(), new Status(), new EnableCmd(), new UploadCmd(), new RestoreCmd(), new MigrateCmd());
+    }
+
+    static final class Setup implements Command {
+        public String name() { return "setup"; }
+        public String summary() { return "local store only: a new identity, device and Secret Storage"; }
+        public String usage() {
+            return "keybackup setup --user USER_ID [--store DIR] --recovery-key-out FILE --device-id ID --device-key-out FILE\n"
+                    + "Creates, in a local store, what a homeserver account already has: a cross-signing identity (master and\n"
+                    + "self-signing keys, published as /keys/query would), this device (cross-signed), and Secret Storage with a\n"
+                    + "new key holding the cross-signing secrets. Writes the Secret Storage recovery key and the device's Ed25519\n"
+                    + "seed to new files (mode 600) and prints the master key and the device id.";
+        }
+        public int run(List<String> argv, Io io) throws Exception {
+            Args a = new Args(argv, java.util.Set.of("user", "store", "recovery-key-out", "device-id", "device-key-out"), java.util.Set.of());
+            String user = a.required("user");
+            String recoveryOut = a.required("recovery-key-out");
+            String deviceId = a.required("device-id");
+            String deviceOut = a.required("device-key-out");
+            String dir = a.optional("store");
+            LocalStore store = LocalStore.open(Path.of(dir == null ? StoreOptions.DEFAULT_STORE : dir), user);
+            if (store.getAccountData(SecretStorage.DEFAULT_KEY_TYPE).isPresent()) {
+                throw new FailedException("the store already has Secret Storage; not overwriting it");
+            }
+            try (NewIdentity id = new NewIdentity(user); SecretStorageKey ssKey = SecretStorageKey.generate()) {
+                Ed25519PrivateKey device = id.addDevice(deviceId, true);
+                Io.writeSecretFile("--recovery-key-out", recoveryOut, ssKey.toRecoveryKey() + "\n");
+                byte[] seed = device.exportSeed();
+                try {
+                    Io.writeSecretFile("--device-key-out", deviceOut, Base64Unpadded.encode(seed) + "\n");
+                } finally {
+                    java.util.Arrays.fill(seed, (byte) 0);
+                }
+                UnlockedSecretStorage secrets = UnlockedSecretStorage.create(store, ssKey, "keybackup");
+                storeSeed(secrets, SecretStorage.CROSS_SIGNING_MASTER, id.master());
+                storeSeed(secrets, SecretStorage.CROSS_SIGNING_SELF_SIGNING, id.selfSigning());
+                store.publishIdentity(id.keysQueryResponse());
+                io.println("master key: " + id.master().publicKey().toBase64());
+                io.println("device: " + deviceId + " (" + device.publicKey().toBase64() + ")");
+            }
+            return 0;
+        }
+
+        private static void storeSeed(UnlockedSecretStorage secrets, String name, Ed25519PrivateKey key) throws Exception {
+            byte[] seed = key.exportSeed();
+            try {
+                secrets.storeKeyBytes(name, seed);
+            } finally {
+                java.util.Arrays.fill(seed, (byte) 0);
+            }
+        }
+    }
+
+    static final class Status implements Command {
+        public String name() { return "status"; }
+        public String summary() { return "the current backup version and whether it is trusted"; }
+        public String usage() {
+            return "keybackup status STORE-OPTIONS\nShows the current backup version, its key count, whether its AuthData is trusted,\n"
+                    + "and whether its signing key is usable.\n" + StoreOptions.USAGE;
+        }
+        public int run(List<String> argv, Io io) throws Exception {
+            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.FLAGS);
+            BackupStore store = StoreOptions.open(a);
+            Account account = StoreOptions.account(a, store, io, false);
+            Json.Obj info = store.currentVersion().orElse(null);
+            if (info == null) {
+                io.println("no key backup");
+                return 0;
+            }
+            AuthDataTrust t = account.trust(info);
+            io.println("version: " + info.string("version"));
+            io.println("algorithm: " + info.string("algorithm"));
+            io.println("keys: " + (info.get("count") instanceof Json.Int n ? n.value() : "?"));
+            io.println("auth_data: " + (t.trusted() ? "trusted via " + t.trustedVia().stream().map(v -> v.kind().wire() + " " + v.keyId()).toList() : "NOT trusted"));
+            io.println("signing key: " + (t.signingPublicKey() == null ? "none" : t.signingPublicKey())
+                    + (t.usableSigningKey().isPresent() ? " (usable)" : " (not usable: " + t.reason().wire() + ")"));
+            io.println("secret storage: " + (account.hasSecrets() ? "unlocked" : "locked (give --recovery-key-file to check the secrets)"));
+            return 0;
+        }
+    }
+
+    static final class EnableCmd implements Command {
+        public String name() { return "enable"; }
+        public String summary() { return "create a signed backup (keys into Secret Storage)"; }
+        public String usage() {
+            return "keybackup enable STORE-OPTIONS [--stable-names]\n"
+                    + "Generates the backup key and the backup signing key, stores both in Secret Storage (m.megolm_backup.v1,\n"
+                    + "m.key_backup.signing), and creates a backup version whose AuthData is signed by the master key (from\n"
+                    + "Secret Storage, checked against the published one) and/or this device (--device-id/--device-key-file).\n"
+                    + StoreOptions.USAGE;
+        }
+        public int run(List<String> argv, Io io) throws Exception {
+            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names"));
+            Account account = StoreOptions.account(a, StoreOptions.open(a), io, true);
+            Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE);
+            io.println("version: " + r.version());
+            io.println("backup public key: " + r.backupKey().toBase64());
+            io.println("backup signing key: " + r.signingKey().toBase64());
+            io.println("auth_data signed by: " + (r.signedByMaster() ? "master key" : "") + (r.signedByMaster() && r.signedByDevice() ? ", " : "")
+                    + (r.signedByDevice() ? "this device" : ""));
+            return 0;
+        }
+    }
+
+    static final class UploadCmd implements Command {
+        public String name() { return "upload"; }
+        public String summary() { return "sign, encrypt and upload keys from a key-export file"; }
+        public String usage() {
+            return "keybackup upload STORE-OPTIONS --keys FILE --source SOURCE [--stable-names]\n"
+                    + "FILE is a JSON key export (an array of sessions with room_id and session_id). SOURCE says where the keys\n"
+                    + "came from and decides their authenticated flag: olm, trusted-forward, own (true); untrusted-forward,\n"
+                    + "export, backup-unauthenticated (false). Entries are signed when the backup is trusted and Secret Storage\n"
+                    + "holds its signing key; otherwise they are uploaded unsigned (and said so).\n" + StoreOptions.USAGE;
+        }
+        public int run(List<String> argv, Io io) throws Exception {
+            Args a = new Args(argv, StoreOptions.valued("keys", "source"), StoreOptions.flags("stable-names"));
+            String keysFile = a.required("keys");
+            KeySource source = KeySource.byName(a.required("source"));
+            if (source == null) throw new UsageException("--source must be one of olm, trusted-forward, own, untrusted-forward, export, backup-unauthenticated");
+            if (!(Io.readJsonFile("--keys", keysFile) instanceof Json.Arr arr)) throw new FailedException("--keys: expected a JSON array (key export format)");
+            List<ExportedSession> sessions = new ArrayList<>();
+            for (int i = 0; i < arr.elements().size(); i++) {
+                if (!(arr.elements().get(i) instanceof Json.Obj o)) throw new FailedException("--keys: entry " + i + " is not an object");
+                try {
+                    sessions.add(ExportedSession.from(o));
+                } catch (keybackup.keys.KeyFormatException e) {
+                    throw new FailedException("--keys: entry " + i + ": " + e.getMessage());
+                }
+            }
+            Account account = StoreOptions.account(a, StoreOptions.open(a), io, false);
+            Upload.Result r = Upload.run(account, sessions, source, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
+                    StoreOptions.threads(a), Uploader.Limits.DEFAULT);
+            io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches() + " requests ("
+                    + (r.signed() ? "signed" : "unsigned") + ", source " + source.name() + "); the backup holds " + r.serverCount() + " keys");
+            if (r.note() != null) io.errln("keybackup: warning: " + r.note());
+            return 0;
+        }
+    }
+
+    static final class RestoreCmd implements Command {
+        public String name() { return "restore"; }
+        public String summary() { return "download, decrypt and verify every key; write them with verdicts"; }
+        public String usage() {
+            return "keybackup restore STORE-OPTIONS --out FILE [--version V] [--backup-key-file FILE]\n"
+                    + "Writes the keys of the backup (the current version, or V) to FILE in the key-export format, each with its\n"
+                    + "verdict under \"keybackup.verdict\" (rejected keys are not written), and prints a summary. The backup key\n"
+                    + "comes from Secret Storage, or from --backup-key-file (its recovery key or unpadded base64).\n" + StoreOptions.USAGE;
+        }
+        public int run(List<String> argv, Io io) throws Exception {
+            Args a = new Args(argv, StoreOptions.valued("out", "version", "backup-key-file"), StoreOptions.FLAGS);
+            String out = a.required("out");
+            String keyFile = a.optional("backup-key-file");
+            Account account = StoreOptions.account(a, StoreOptions.open(a), io, keyFile == null);
+            Json.Obj info = a.optional("version") != null ? account.store().version(a.optional("version")) : account.currentVersion();
+            AuthDataTrust trust = account.trust(info);
+            Path outPath = Path.of(out);
+            if (Files.exists(outPath)) throw new FailedException("--out: file exists, not overwriting: " + out);
+            try (BackupDecryptionKey key = keyFile != null ? BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--backup-key-file", keyFile))
+                    : Restore.keyFromSecretStorage(account);
+                 ExportWriter writer = new ExportWriter(new BufferedOutputStream(Files.newOutputStream(outPath)))) {
+                BackupAudit audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, writer::write,
+                        n -> io.errln("keybackup: " + n + " keys verified"));
+                io.println("version " + info.string("version") + ": auth_data " + (trust.trusted() ? "trusted" : "NOT trusted")
+                        + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
+                io.println(String.format("restored %d of %d keys to %s: %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
+                        writer.written(), audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
+                if (audit.unsignedInSignedBackup() > 0) {
+                    io.println("WARNING: " + audit.unsignedInSignedBackup() + " unsigned keys in a signed backup: written by someone holding only the backup public key?");
+                }
+            }
+            return 0;
+        }
+    }
+
+    static final class MigrateCmd implements Command {
+        public String name() { return "migrate"; }
+        public String summary() { return "move an old backup into a new signed version, losslessly"; }
+        public String usage() {
+            return "keybackup migrate STORE-OPTIONS [--from VERSION] [--resume] [--delete-old] [--checkpoint FILE] [--stable-names]\n"
+                    + "Reads and decrypts every key of the old version (the current one, or VERSION), stores a new backup signing\n"
+                    + "key in Secret Storage, creates a new signed version (same backup key), re-uploads every key with the\n"
+                    + "authenticated flag its old verdict allows, uploads again if the old version changed meanwhile, and reads\n"
+                    + "the new version back to check that every key is there and verifies. The old version is deleted only with\n"
+                    + "--delete-old and only after that check passed. Progress is kept in the checkpoint file (default\n"
+                    + "keybackup-migration.json); after a crash, run again with --resume.\n" + StoreOptions.USAGE;
+        }
+        public int run(List<String> argv, Io io) throws Exception {
+            Args a = new Args(argv, StoreOptions.valued("from", "checkpoint"), StoreOptions.flags("resume", "delete-old", "stable-names"));
+            Account account = StoreOptions.account(a, StoreOptions.open(a), io, true);
+            String cp = a.optional("checkpoint");
+            Migrate.Options o = new Migrate.Options(a.optional("from"), Path.of(cp == null ? "keybackup-migration.json" : cp), a.flag("resume"),
+                    a.flag("delete-old"), StoreOptions.threads(a), a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
+                    Uploader.Limits.DEFAULT);
+            Migrate.Result r = Migrate.run(account, o, line -> io.errln("keybackup: " + line));
+            io.println(String.format("old version %s: %d keys (%d undecryptable) -> new version %s: %d keys migrated, %d keys read back, %d authenticated",
+                    r.oldVersion(), r.oldSessions(), r.oldRejected(), r.newVersion(), r.migrated(), r.newSessions(), r.newAuthenticated()));
+            io.println("verification: " + (r.verified() ? "passed" : "FAILED") + "; old version " + (r.oldDeleted() ? "deleted" : "kept"));
+            if (r.note() != null) io.errln("keybackup: " + r.note());
+            return r.verified() ? 0 : 1;
+        }
+    }
+
+    /** For the audit command's online mode. */
+    static OwnIdentity identity(Account account) throws Exception {
+        return account.identity();
+    }
+}

@@ -1,0 +1,121 @@
+package keybackup.cli;
+
+import java.io.Console;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import keybackup.homeserver.AccessToken;
+import keybackup.homeserver.BackupStore;
+import keybackup.homeserver.HomeserverClient;
+import keybackup.homeserver.LocalStore;
+import keybackup.keys.Ed25519PrivateKey;
+import keybackup.keys.Ed25519PublicKey;
+import keybackup.secrets.SecretStorageKey;
+import keybackup.workflow.Account;
+import keybackup.workflow.UnlockedSecretStorage;
+
+/**
+ * The options every store command shares: where the backup lives ({@code --homeserver URL --user ID
+ * [--access-token-file FILE]}, or the local store {@code --store DIR}, the default), how Secret Storage is
+ * opened ({@code --recovery-key-file FILE}, or a passphrase read from the terminal or, with
+ * {@code --passphrase-stdin}, from the first line of stdin — never from argv), and the trust anchors
+ * ({@code --device-id ID --device-key-file FILE}, {@code --trusted-master-key B64}, {@code --verified-device ID}).
+ */
+final class StoreOptions {
+    private StoreOptions() {}
+
+    static final String DEFAULT_STORE = "keybackup-store";
+
+    static final Set<String> VALUED = Set.of("homeserver", "user", "access-token-file", "store", "recovery-key-file",
+            "device-id", "device-key-file", "trusted-master-key", "verified-device", "threads");
+    static final Set<String> FLAGS = Set.of("passphrase-stdin");
+
+    static final String USAGE = "Store options: --user USER_ID and either --homeserver URL [--access-token-file FILE] (else the\n"
+            + "  token comes from $KEYBACKUP_ACCESS_TOKEN) or --store DIR (the local store; default ./" + DEFAULT_STORE + ").\n"
+            + "Secret Storage: --recovery-key-file FILE, or a passphrase typed at the terminal, or --passphrase-stdin.\n"
+            + "Trust: --device-id ID --device-key-file FILE (this device), --trusted-master-key B64, --verified-device ID...\n"
+            + "--threads N: worker threads (default: the number of processors).";
+
+    static Set<String> valued(String... more) {
+        Set<String> s = new HashSet<>(VALUED);
+        s.addAll(Set.of(more));
+        return s;
+    }
+
+    static Set<String> flags(String... more) {
+        Set<String> s = new HashSet<>(FLAGS);
+        s.addAll(Set.of(more));
+        return s;
+    }
+
+    static BackupStore open(Args a) throws Exception {
+        String user = a.required("user");
+        String hs = a.optional("homeserver");
+        if (hs != null) {
+            if (a.optional("store") != null) throw new UsageException("give --homeserver or --store, not both");
+            String tokenFile = a.optional("access-token-file");
+            AccessToken token = tokenFile != null ? AccessToken.fromFile(Path.of(tokenFile)) : AccessToken.fromEnvironment();
+            return HomeserverClient.connect(URI.create(hs), user, token);
+        }
+        if (a.optional("access-token-file") != null) throw new UsageException("--access-token-file needs --homeserver");
+        String dir = a.optional("store");
+        return LocalStore.open(Path.of(dir == null ? DEFAULT_STORE : dir), user);
+    }
+
+    static int threads(Args a) throws UsageException {
+        String t = a.optional("threads");
+        if (t == null) return Runtime.getRuntime().availableProcessors();
+        try {
+            int n = Integer.parseInt(t);
+            if (n < 1 || n > 256) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--threads must be a number from 1 to 256");
+        }
+    }
+
+    /** Opens Secret Storage if a way to unlock it was given (or a terminal can ask); null otherwise unless required. */
+    static UnlockedSecretStorage secrets(Args a, BackupStore store, Io io, boolean required) throws Exception {
+        String file = a.optional("recovery-key-file");
+        if (file != null) {
+            // The key stays open for the life of the command: Secret Storage keeps using it.
+            SecretStorageKey k = SecretStorageKey.fromKeyFileText(Io.readTextFile("--recovery-key-file", file));
+            return UnlockedSecretStorage.unlock(store, k);
+        }
+        if (a.flag("passphrase-stdin")) {
+            String line = new String(io.readStdin(), StandardCharsets.UTF_8).lines().findFirst().orElse("");
+            if (line.isEmpty()) throw new FailedException("--passphrase-stdin: no passphrase on stdin");
+            return UnlockedSecretStorage.unlockWithPassphrase(store, line);
+        }
+        if (!required) return null;
+        Console console = System.console();
+        if (console == null) {
+            throw new UsageException("this command needs Secret Storage: give --recovery-key-file FILE or --passphrase-stdin");
+        }
+        char[] pass = console.readPassword("Secret Storage passphrase: ");
+        if (pass == null || pass.length == 0) throw new FailedException("no passphrase given");
+        try {
+            return UnlockedSecretStorage.unlockWithPassphrase(store, new String(pass));
+        } finally {
+            java.util.Arrays.fill(pass, '\0');
+        }
+    }
+
+    /** The account: store, Secret Storage (when unlocked), this device, and the user's trust anchors. */
+    static Account account(Args a, BackupStore store, Io io, boolean secretsRequired) throws Exception {
+        UnlockedSecretStorage secrets = secrets(a, store, io, secretsRequired);
+        String deviceId = a.optional("device-id");
+        String deviceKeyFile = a.optional("device-key-file");
+        if ((deviceId == null) != (deviceKeyFile == null)) throw new UsageException("--device-id and --device-key-file go together");
+        Account.Device device = null;
+        if (deviceId != null) {
+            Ed25519PrivateKey k = JsonCommands.readSeedFile("--device-key-file", deviceKeyFile);
+            device = new Account.Device(deviceId, k);
+        }
+        String master = a.optional("trusted-master-key");
+        Ed25519PublicKey trustedMaster = master == null ? null : Ed25519PublicKey.parse("--trusted-master-key", master);
+        return new Account(store, secrets, device, trustedMaster, new HashSet<>(a.all("verified-device")));
+    }
+}

@@ -1,0 +1,84 @@
+package keybackup.workflow;
+
+import java.util.Optional;
+import keybackup.backup.AuthData;
+import keybackup.backup.FieldNames;
+import keybackup.backup.MegolmBackupV1;
+import keybackup.homeserver.StoreException;
+import keybackup.json.Json;
+import keybackup.json.SignedJson;
+import keybackup.keys.BackupDecryptionKey;
+import keybackup.keys.Curve25519PublicKey;
+import keybackup.keys.Ed25519PrivateKey;
+import keybackup.keys.Ed25519PublicKey;
+import keybackup.secrets.SecretStorage;
+import keybackup.trust.OwnIdentity;
+
+/**
+ * Creates a signed backup (digest 07 §7.1): a backup key pair and a backup signing key, an AuthData naming
+ * both, signed by the master key (from Secret Storage, checked against the published one) and/or this
+ * device, a new backup version, and both private keys in Secret Storage under the default key.
+ *
+ * <p>Order, so that a failure loses nothing: the version is created before the secrets are written
+ * (writing {@code m.megolm_backup.v1} first would overwrite the key of the backup still in use); if
+ * writing the secrets fails, the new, still empty version is deleted again.
+ */
+public final class Enable {
+    private Enable() {}
+
+    public record Result(String version, Curve25519PublicKey backupKey, Ed25519PublicKey signingKey, boolean signedByMaster,
+                         boolean signedByDevice) {}
+
+    public static Result run(Account account, FieldNames names) throws StoreException, WorkflowException {
+        UnlockedSecretStorage secrets = account.secrets();
+        try (BackupDecryptionKey backupKey = BackupDecryptionKey.generate();
+             Ed25519PrivateKey signingKey = Ed25519PrivateKey.generate()) {
+            Created c = createSignedVersion(account, backupKey.publicKey(), signingKey, names);
+            try {
+                byte[] raw = backupKey.exportBytes();
+                try {
+                    secrets.storeKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY, raw);
+                } finally {
+                    java.util.Arrays.fill(raw, (byte) 0);
+                }
+                secrets.storeBackupSigningKey(signingKey);
+            } catch (StoreException | RuntimeException e) {
+                try {
+                    account.store().deleteVersion(c.version());
+                } catch (StoreException ignored) {
+                    // the version stays, empty; the message below says so
+                }
+                throw new WorkflowException("could not store the backup keys in Secret Storage; the new version "
+                        + c.version() + " was removed again: " + e.getMessage(), e);
+            }
+            return new Result(c.version(), backupKey.publicKey(), signingKey.publicKey(), c.byMaster(), c.byDevice());
+        }
+    }
+
+    record Created(String version, Json.Obj authData, boolean byMaster, boolean byDevice) {}
+
+    /**
+     * Signs a new AuthData with every signer available (master key from Secret Storage when it matches
+     * the published one; this device) and creates the version. At least one signer is required:
+     * otherwise no reader would ever trust the signing key.
+     */
+    static Created createSignedVersion(Account account, Curve25519PublicKey backupKey, Ed25519PrivateKey signingKey,
+                                       FieldNames names) throws StoreException, WorkflowException {
+        OwnIdentity identity = account.identity();
+        Json.Obj authData = AuthData.create(backupKey.toBase64(), signingKey.publicKey(), names).json();
+        Optional<Ed25519PrivateKey> master = account.hasSecrets() ? account.masterKeyFromSecretStorage(identity) : Optional.empty();
+        Account.Device device = account.device();
+        if (master.isEmpty() && device == null) {
+            throw new WorkflowException("nothing can sign the new AuthData: store the master key in Secret Storage "
+                    + "(m.cross_signing.master, matching the published master key) or give this device's key");
+        }
+        if (master.isPresent()) {
+            try (Ed25519PrivateKey m = master.get()) {
+                authData = SignedJson.sign(authData, account.userId(), "ed25519:" + m.publicKey().toBase64(), m);
+            }
+        }
+        if (device != null) authData = SignedJson.sign(authData, account.userId(), "ed25519:" + device.id(), device.key());
+        String version = account.store().createVersion(MegolmBackupV1.ALGORITHM, authData);
+        return new Created(version, authData, master.isPresent(), device != null);
+    }
+}

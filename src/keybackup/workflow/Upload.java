@@ -1,0 +1,84 @@
+package keybackup.workflow;
+
+import java.util.List;
+import java.util.Optional;
+import keybackup.backup.ExportedSession;
+import keybackup.backup.FieldNames;
+import keybackup.homeserver.StoreException;
+import keybackup.json.Json;
+import keybackup.keys.BackupDecryptionKey;
+import keybackup.keys.Curve25519PublicKey;
+import keybackup.keys.Ed25519PrivateKey;
+import keybackup.keys.KeyFormatException;
+import keybackup.secrets.SecretStorageException;
+import keybackup.trust.AuthDataTrust;
+import keybackup.trust.KeySource;
+import keybackup.trust.SessionSigner;
+
+/**
+ * Uploads sessions from the key-export format to the current backup version. Keys are stored only in
+ * a backup this client may write to (spec "Server-side key backups"): its AuthData is trusted, or the
+ * backup key in Secret Storage matches {@code auth_data.public_key}. Entries are signed when the
+ * AuthData is trusted and Secret Storage holds the signing key it names; otherwise they go up unsigned.
+ */
+public final class Upload {
+    private Upload() {}
+
+    public record Result(String version, long sessions, long batches, long serverCount, boolean signed, String note) {}
+
+    public static Result run(Account account, List<ExportedSession> sessions, KeySource source, FieldNames names, int threads,
+                             Uploader.Limits limits) throws Exception {
+        Json.Obj info = account.currentVersion();
+        String version = info.string("version");
+        AuthDataTrust trust = account.trust(info);
+        Curve25519PublicKey backupKey;
+        try {
+            Json.Obj ad = info.object("auth_data");
+            backupKey = Curve25519PublicKey.parse("auth_data.public_key", ad == null ? null : ad.string("public_key"));
+        } catch (KeyFormatException e) {
+            throw new WorkflowException(e.getMessage());
+        }
+        if (!trust.trusted() && !backupKeyInSecrets(account, info)) {
+            throw new WorkflowException("refusing to upload: version " + version + " is not trusted (" + trust.detail()
+                    + ") and Secret Storage holds no matching backup key");
+        }
+        SessionSigner signer = null;
+        String note = null;
+        Ed25519PrivateKey signingKey = null;
+        try {
+            if (trust.usableSigningKey().isEmpty()) {
+                note = "entries uploaded unsigned: " + (trust.detail() == null ? "no usable signing key" : trust.detail());
+            } else {
+                Optional<Ed25519PrivateKey> k = account.hasSecrets() ? account.secrets().backupSigningKey() : Optional.empty();
+                if (k.isEmpty()) {
+                    note = "entries uploaded unsigned: Secret Storage holds no backup signing key";
+                } else if (!k.get().publicKey().equals(trust.usableSigningKey().get().publicKey())) {
+                    k.get().close();
+                    note = "entries uploaded unsigned: the signing key in Secret Storage is not this version's";
+                } else {
+                    signingKey = k.get();
+                    signer = SessionSigner.forTrustedBackup(trust.usableSigningKey().get(), signingKey, names);
+                }
+            }
+            try (Uploader up = new Uploader(account.store(), version, backupKey, signer, names, threads, limits)) {
+                for (ExportedSession s : sessions) up.add(s.roomId(), s.data(), source);
+                Uploader.Result r = up.finish();
+                return new Result(version, r.sessions(), r.batches(), r.serverCount(), signer != null, note);
+            }
+        } catch (SecretStorageException e) {
+            throw new WorkflowException("secret storage: " + e.getMessage());
+        } finally {
+            if (signingKey != null) signingKey.close();
+        }
+    }
+
+    private static boolean backupKeyInSecrets(Account account, Json.Obj info) throws StoreException, WorkflowException {
+        if (!account.hasSecrets()) return false;
+        try (BackupDecryptionKey k = Restore.keyFromSecretStorage(account)) {
+            Restore.checkKeyMatches(k, info);
+            return true;
+        } catch (WorkflowException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package keybackup.workflow;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import keybackup.backup.FieldNames;
+import keybackup.backup.MegolmBackupV1;
+import keybackup.backup.SessionData;
+import keybackup.homeserver.BackupStore;
+import keybackup.internal.Parallel;
+import keybackup.json.CanonicalJson;
+import keybackup.json.Json;
+import keybackup.keys.Curve25519PublicKey;
+import keybackup.trust.KeySource;
+import keybackup.trust.SessionSigner;
+
+/**
+ * Signs, encrypts and uploads sessions to one backup version (digest 07 §7.2). Crypto runs on worker
+ * threads; full batches go to one sender thread with at most two batches in flight, so the network
+ * overlaps the crypto of the next batch. Batches are cut by bytes and by count, to stay under the
+ * server's request limit.
+ *
+ * <p>With a signer, each SessionData is signed with the {@code authenticated} flag its {@link KeySource}
+ * gives. Without one (a writer that cannot get the trusted signing key) entries are uploaded unsigned,
+ * with the flag {@code false}, since an unsigned flag means nothing.
+ */
+public final class Uploader implements AutoCloseable {
+    /** Batch limits: bytes of JSON per request and sessions per request. */
+    public record Limits(int maxBatchBytes, int maxBatchSessions) {
+        public static final Limits DEFAULT = new Limits(1 << 20, 500);
+    }
+
+    public record Result(long sessions, long batches, long serverCount) {}
+
+    private final BackupStore store;
+    private final String version;
+    private final Curve25519PublicKey backupKey;
+    private final SessionSigner signer;
+    private final FieldNames names;
+    private final Limits limits;
+    private final Parallel<Item> workers;
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "keybackup-upload");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Semaphore inFlight = new Semaphore(2);
+    private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong serverCount = new AtomicLong(-1);
+    private long sessions;
+    private Map<String, Map<String, Json>> batch = new LinkedHashMap<>();
+    private int batchBytes;
+    private int batchSessions;
+
+    private record Item(String roomId, SessionData data, KeySource source) {}
+
+    /** @param signer the signer for the version's trusted signing key, or null to upload unsigned entries */
+    public Uploader(BackupStore store, String version, Curve25519PublicKey backupKey, SessionSigner signer, FieldNames names,
+                    int threads, Limits limits) {
+        this.store = store;
+        this.version = version;
+        this.backupKey = backupKey;
+        this.signer = signer;
+        this.names = names;
+        this.limits = limits;
+        this.workers = new Parallel<>(threads, this::encryptOne);
+    }
+
+    /** Queues one session. Blocks when the workers are busy. */
+    public void add(String roomId, SessionData data, KeySource source) throws Exception {
+        workers.submit(new Item(roomId, data, source));
+    }
+
+    private void encryptOne(Item item) throws Exception {
+        Json.Obj plain;
+        if (signer != null) {
+            plain = signer.sign(item.data().json(), item.source());
+        } else {
+            plain = item.data().json().without("signatures");
+            for (String s : FieldNames.spellings(FieldNames.AUTHENTICATED)) plain = plain.without(s);
+            plain = plain.with(names.authenticated(), Json.of(false));
+        }
+        byte[] bytes = CanonicalJson.encode(plain);
+        Json.Obj sessionData = MegolmBackupV1.encrypt(bytes, backupKey);
+        Json.Obj kbd = Json.obj(
+                "first_message_index", Json.of(item.data().export().firstIndex()),
+                "forwarded_count", Json.of(item.data().forwardingChain().size()),
+                "is_verified", Json.of(signer != null && item.source().authenticated()),
+                "session_data", sessionData);
+        int size = bytes.length * 4 / 3 + 200 + item.roomId().length() + 64;
+        collect(item.roomId(), item.data().sessionId(), kbd, size);
+    }
+
+    private synchronized void collect(String roomId, String sessionId, Json kbd, int size) throws Exception {
+        if (batchSessions > 0 && (batchBytes + size > limits.maxBatchBytes() || batchSessions >= limits.maxBatchSessions())) {
+            flush();
+        }
+        if (batch.computeIfAbsent(roomId, r -> new LinkedHashMap<>()).put(sessionId, kbd) == null) {
+            batchSessions++;
+            sessions++;
+        }
+        batchBytes += size;
+    }
+
+    private void flush() throws Exception {
+        if (batchSessions == 0) return;
+        Exception failed = sendFailure.get();
+        if (failed != null) throw failed;
+        Map<String, Json> rooms = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<String, Json>> r : batch.entrySet()) {
+            rooms.put(r.getKey(), Json.obj("sessions", new Json.Obj(r.getValue())));
+        }
+        Json.Obj body = new Json.Obj(rooms);
+        batch = new LinkedHashMap<>();
+        batchBytes = 0;
+        batchSessions = 0;
+        inFlight.acquire();
+        sender.execute(() -> {
+            try {
+                if (sendFailure.get() == null) {
+                    Json.Obj answer = store.putKeys(version, body);
+                    if (answer.get("count") instanceof Json.Int n) serverCount.set(n.value());
+                    batches.incrementAndGet();
+                }
+            } catch (Exception e) {
+                sendFailure.compareAndSet(null, e);
+            } finally {
+                inFlight.release();
+            }
+        });
+    }
+
+    /** Waits for all crypto and uploads; rethrows the first failure. */
+    public Result finish() throws Exception {
+        workers.finish();
+        synchronized (this) {
+            flush();
+        }
+        inFlight.acquire(2);
+        inFlight.release(2);
+        Exception failed = sendFailure.get();
+        if (failed != null) throw failed;
+        return new Result(sessions, batches.get(), serverCount.get());
+    }
+
+    @Override
+    public void close() {
+        workers.close();
+        sender.shutdownNow();
+        try {
+            sender.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
