@@ -36,9 +36,13 @@ public final class Main {
     public static int run(String[] args, InputStream in, OutputStream out, OutputStream err) {
         Io io = new Io(in, out, err);
         List<String> argv = Arrays.asList(args);
-        if (argv.isEmpty() || argv.get(0).equals("--help") || argv.get(0).equals("-h") || argv.get(0).equals("help")) {
+        if (argv.isEmpty()) {
+            io.errln(overview());
+            return 2;
+        }
+        if (argv.get(0).equals("--help") || argv.get(0).equals("-h") || argv.get(0).equals("help")) {
             io.println(overview());
-            return argv.isEmpty() ? 2 : 0;
+            return 0;
         }
         Command cmd = null;
         int used = 0;

@@ -28,6 +28,8 @@ import keybackup.trust.SessionSigner;
 import keybackup.trust.SessionVerifier;
 import keybackup.trust.TrustAnchors;
 import keybackup.trust.TrustResolver;
+import keybackup.workflow.Account;
+import keybackup.workflow.Restore;
 
 /** The signed-backup commands: create-auth-data, sign-session, audit. */
 final class SignedBackupCommands {
@@ -114,26 +116,49 @@ final class SignedBackupCommands {
         public String usage() {
             return "keybackup audit --user USER_ID --version FILE --keys FILE --identity FILE --key-file FILE\n"
                     + "    [--device-id ID] [--trusted-master-key B64] [--verified-device ID]... [--json]\n"
-                    + "The files are the homeserver's responses to GET /room_keys/version, GET /room_keys/keys and\n"
+                    + "keybackup audit STORE-OPTIONS [--key-file FILE] [--json]          (online: the current version)\n"
+                    + "Offline, the files are the homeserver's responses to GET /room_keys/version, GET /room_keys/keys and\n"
                     + "POST /keys/query; the key file holds the backup recovery key (or its unpadded base64). Trust comes\n"
                     + "only from the options: --trusted-master-key (a master key you verified), --verified-device (own\n"
-                    + "devices you verified), --device-id (this device; its key is taken from the identity file).\n"
-                    + "Prints a table, or with --json the audit report. Exits 0 whenever the audit ran, whatever the verdicts.";
+                    + "devices you verified), --device-id (this device; offline, its key is taken from the identity file).\n"
+                    + "Online, the same inputs are fetched from the store; the backup key comes from --key-file or Secret\n"
+                    + "Storage, and a master key in Secret Storage that matches the published one is trusted.\n"
+                    + "Prints a table, or with --json the audit report. Exits 0 whenever the audit ran, whatever the verdicts.\n"
+                    + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, Set.of("user", "version", "keys", "identity", "key-file", "device-id", "trusted-master-key", "verified-device"),
-                    Set.of("json"));
+            Args a = new Args(argv, StoreOptions.valued("version", "keys", "identity", "key-file"), StoreOptions.flags("json"));
+            BackupAudit audit;
+            OwnIdentity identity;
+            if (a.optional("version") != null) {
+                identity = OwnIdentity.fromKeysQuery(a.required("user"), object("--identity", Io.readJsonFile("--identity", a.required("identity"))));
+                audit = offline(a, identity);
+            } else {
+                if (a.optional("keys") != null || a.optional("identity") != null) throw new UsageException("--keys and --identity go with --version (offline audit)");
+                Account account = StoreOptions.account(a, StoreOptions.open(a), io, a.optional("key-file") == null);
+                Json.Obj info = account.currentVersion();
+                identity = account.identity();
+                AuthDataTrust trust = keybackup.trust.TrustResolver.resolve(info, identity, account.anchors(identity));
+                try (BackupDecryptionKey key = a.optional("key-file") != null
+                        ? BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--key-file", a.optional("key-file")))
+                        : Restore.keyFromSecretStorage(account)) {
+                    audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), true, null, null);
+                }
+            }
+            if (a.flag("json")) io.printCanonical(audit.toJson());
+            else io.println(AuditTable.render(audit, identity));
+            return 0;
+        }
+
+        private static BackupAudit offline(Args a, OwnIdentity identity) throws Exception {
             String user = a.required("user");
             Json.Obj version = object("--version", Io.readJsonFile("--version", a.required("version")));
             String keysPath = a.required("keys");
-            Json.Obj identityJson = object("--identity", Io.readJsonFile("--identity", a.required("identity")));
             String keyFile = a.required("key-file");
             String deviceId = a.optional("device-id");
             String master = a.optional("trusted-master-key");
             Ed25519PublicKey trustedMaster = master == null ? null : Ed25519PublicKey.parse("--trusted-master-key", master);
             Set<String> verified = new HashSet<>(a.all("verified-device"));
-
-            OwnIdentity identity = OwnIdentity.fromKeysQuery(user, identityJson);
             Ed25519PublicKey deviceKey = null;
             if (deviceId != null) {
                 OwnIdentity.Device d = identity.devices().get(deviceId);
@@ -147,8 +172,7 @@ final class SignedBackupCommands {
             }
             BackupAudit audit = new BackupAudit(user, trust);
             try (BackupDecryptionKey key = BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--key-file", keyFile))) {
-                Curve25519PublicKey published = Curve25519PublicKey.parse("auth_data.public_key", trust.authData().publicKey());
-                if (!key.matches(published)) throw new FailedException("--key-file: the key does not match auth_data.public_key");
+                Restore.checkKeyMatches(key, version);
                 SessionVerifier verifier = new SessionVerifier(trust, key);
                 try (InputStream in = new BufferedInputStream(Files.newInputStream(Path.of(keysPath)));
                      JsonReader reader = new JsonReader(in, Long.MAX_VALUE)) {
@@ -159,9 +183,7 @@ final class SignedBackupCommands {
                     throw new FailedException("--keys: " + e.getMessage());
                 }
             }
-            if (a.flag("json")) io.printCanonical(audit.toJson());
-            else io.println(AuditTable.render(audit, identity));
-            return 0;
+            return audit;
         }
 
         private static Json.Obj object(String option, Json v) throws FailedException {
