@@ -1,5 +1,6 @@
 SHELL := /bin/bash
-# keybackup: plain javac/jar build. `make` builds build/keybackup.jar; `make test`, `make run`, `make bench`.
+# keybackup: plain javac/jar build. `make` builds build/keybackup.jar; `make test`, `make run`, `make bench`,
+# `make interop` (checks our output with independent implementations; docs/interop.md).
 JAVA     ?= java
 JAVAC    ?= javac
 JAR      ?= jar
@@ -12,11 +13,14 @@ JUNIT_SHA256  ?= a09c656d60ada792cf12ed1e8dc7ead3edc98dde034332e97dfcb5b4268b907
 JFLAGS   = --release $(RELEASE) -encoding UTF-8 -Xlint:all -Werror
 ARGS     ?= demo
 BENCH_KEYS ?= 2000
+PYTHON   ?= /usr/bin/python3
+INTEROP  ?= ../shared/interop
+NODE_PEERS ?= $(abspath ../peers/node)
 
 SRC  := $(shell find src -name '*.java')
 TEST := $(shell find test -name '*.java')
 
-.PHONY: all jar test run bench clean
+.PHONY: all jar test run bench interop clean
 .DELETE_ON_ERROR:
 
 all: jar
@@ -50,6 +54,21 @@ run: build/keybackup.jar
 
 bench: build/test-classes.stamp
 	$(JAVA) -Xmx256m -cp build/classes:build/test-classes keybackup.bench.Bench $(BENCH_KEYS)
+
+# Not part of `test` or CI: needs the peers of $(INTEROP)/README.md. Script reports land in build/interop/*.txt.
+interop: build/test-classes.stamp
+	@rm -rf build/interop
+	$(JAVA) -cp build/classes:build/test-classes keybackup.interop.InteropExport build/interop
+	@if [ ! -d $(INTEROP) ] || ! $(PYTHON) -c 'import canonicaljson, signedjson, olm, nacl, unpaddedbase64' 2>/dev/null; then \
+	  echo "interop: peers not installed; see README"; exit 0; fi; \
+	o=build/interop; rc=0; node=; export MATRIX_INTEROP_NODE_PEERS=$(NODE_PEERS); \
+	[ -d $(NODE_PEERS)/node_modules ] || { node=--no-node; echo "interop: Node peers not in $(NODE_PEERS): Python peers only; see README"; }; \
+	check() { $(PYTHON) $(INTEROP)/$$1 $$node "$${@:2}" >$$o/$${1%.py}.txt 2>&1 || rc=1; echo "interop: $$1: $$(tail -n 1 $$o/$${1%.py}.txt)"; }; \
+	check verify_signed.py $$o/java-signed.json; \
+	check canonicalize.py --cases $$o/java-canonical.json; \
+	[ -n "$$node" ] || { check decrypt_backup.py $$o/java-backup.json --require-signature --user-id "$$(cat $$o/user-id)" \
+	  --signing-public-key "$$(cat $$o/signing-public-key)" --recovery-key "$$(cat $$o/recovery-key)"; check check_vectors.py $$o/vectors; }; \
+	exit $$rc
 
 clean:
 	rm -rf build
