@@ -11,4 +11,5 @@ module keybackup {
     exports keybackup.homeserver;         // backup store API: homeserver client and offline local store
     exports keybackup.secrets;            // Secret Storage (m.secret_storage.v1.aes-hmac-sha2): keys, descriptions, secrets
     exports keybackup.trust;              // trust anchors, AuthData trust, per-session verdicts, key sources, audit
+    exports keybackup.workflow;           // enable, upload, restore, migrate over a BackupStore
 }

@@ -166,7 +166,7 @@ final class StoreCommands {
             Account account = StoreOptions.account(a, StoreOptions.open(a), io, false);
             Upload.Result r = Upload.run(account, sessions, source, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
                     StoreOptions.threads(a), Uploader.Limits.DEFAULT);
-            io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches() + " requests ("
+            io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches() + (r.batches() == 1 ? " request (" : " requests (")
                     + (r.signed() ? "signed" : "unsigned") + ", source " + source.name() + "); the backup holds " + r.serverCount() + " keys");
             if (r.note() != null) io.errln("keybackup: warning: " + r.note());
             return 0;
