@@ -75,8 +75,8 @@ final class DemoCommand implements Command {
             Ed25519PrivateKey laptop = alice.addDevice("ALICELAPTOP", false);
             store.publishIdentity(alice.keysQueryResponse());
             UnlockedSecretStorage secrets = UnlockedSecretStorage.create(store, ssKey, "demo");
-            storeSeed(secrets, SecretStorage.CROSS_SIGNING_MASTER, alice.master());
-            storeSeed(secrets, SecretStorage.CROSS_SIGNING_SELF_SIGNING, alice.selfSigning());
+            secrets.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, alice.master());
+            secrets.storeSeed(SecretStorage.CROSS_SIGNING_SELF_SIGNING, alice.selfSigning());
             io.println("\n1. Alice's identity (published as /keys/query would)");
             io.println("   master key        " + alice.master().publicKey().toBase64());
             io.println("   self-signing key  " + alice.selfSigning().publicKey().toBase64() + "  (signed by the master key)");
@@ -166,7 +166,7 @@ final class DemoCommand implements Command {
         store.publishIdentity(alice.keysQueryResponse());
         try (SecretStorageKey ssKey = SecretStorageKey.generate(); BackupDecryptionKey backupKey = BackupDecryptionKey.generate()) {
             UnlockedSecretStorage secrets = UnlockedSecretStorage.create(store, ssKey, "demo");
-            storeSeed(secrets, SecretStorage.CROSS_SIGNING_MASTER, alice.master());
+            secrets.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, alice.master());
             byte[] raw = backupKey.exportBytes();
             secrets.storeKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY, raw);
             java.util.Arrays.fill(raw, (byte) 0);
@@ -191,14 +191,6 @@ final class DemoCommand implements Command {
         }
     }
 
-    private static void storeSeed(UnlockedSecretStorage secrets, String name, Ed25519PrivateKey key) throws Exception {
-        byte[] seed = key.exportSeed();
-        try {
-            secrets.storeKeyBytes(name, seed);
-        } finally {
-            java.util.Arrays.fill(seed, (byte) 0);
-        }
-    }
 
     private static String shortId(String sessionId) {
         return sessionId.substring(0, 8) + "…";

@@ -68,8 +68,8 @@ final class StoreCommands {
                     java.util.Arrays.fill(seed, (byte) 0);
                 }
                 UnlockedSecretStorage secrets = UnlockedSecretStorage.create(store, ssKey, "keybackup");
-                storeSeed(secrets, SecretStorage.CROSS_SIGNING_MASTER, id.master());
-                storeSeed(secrets, SecretStorage.CROSS_SIGNING_SELF_SIGNING, id.selfSigning());
+                secrets.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, id.master());
+                secrets.storeSeed(SecretStorage.CROSS_SIGNING_SELF_SIGNING, id.selfSigning());
                 store.publishIdentity(id.keysQueryResponse());
                 io.println("master key: " + id.master().publicKey().toBase64());
                 io.println("device: " + deviceId + " (" + device.publicKey().toBase64() + ")");
@@ -77,14 +77,6 @@ final class StoreCommands {
             return 0;
         }
 
-        private static void storeSeed(UnlockedSecretStorage secrets, String name, Ed25519PrivateKey key) throws Exception {
-            byte[] seed = key.exportSeed();
-            try {
-                secrets.storeKeyBytes(name, seed);
-            } finally {
-                java.util.Arrays.fill(seed, (byte) 0);
-            }
-        }
     }
 
     static final class Status implements Command {

@@ -88,6 +88,16 @@ public final class UnlockedSecretStorage {
         store.putAccountData(name, SecretStorage.storeKeyBytes(name, bytes, key, keyId, existing));
     }
 
+    /** Stores the 32-byte seed of an Ed25519 key (for example {@code m.cross_signing.master}) as a key secret. */
+    public void storeSeed(String name, Ed25519PrivateKey key) throws StoreException {
+        byte[] seed = key.exportSeed();
+        try {
+            storeKeyBytes(name, seed);
+        } finally {
+            java.util.Arrays.fill(seed, (byte) 0);
+        }
+    }
+
     public void storeBackupSigningKey(Ed25519PrivateKey signingKey) throws StoreException {
         Json.Obj existing = store.getAccountData(SecretStorage.BACKUP_SIGNING_KEY).orElse(null);
         store.putAccountData(SecretStorage.BACKUP_SIGNING_KEY, SecretStorage.storeBackupSigningKey(signingKey, key, keyId, existing));
