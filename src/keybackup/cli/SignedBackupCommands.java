@@ -11,8 +11,8 @@ import java.util.Set;
 import keybackup.backup.AuthData;
 import keybackup.backup.FieldNames;
 import keybackup.backup.MegolmBackupV1;
-import keybackup.backup.RoomKeysReader;
 import keybackup.backup.SessionData;
+import keybackup.homeserver.KeyStream;
 import keybackup.json.Json;
 import keybackup.json.JsonReader;
 import keybackup.json.SignedJson;
@@ -176,7 +176,7 @@ final class SignedBackupCommands {
                 SessionVerifier verifier = new SessionVerifier(trust, key);
                 try (InputStream in = new BufferedInputStream(Files.newInputStream(Path.of(keysPath)));
                      JsonReader reader = new JsonReader(in, Long.MAX_VALUE)) {
-                    RoomKeysReader.walk(reader, (room, session, data) -> audit.add(verifier.verify(room, session, data)));
+                    KeyStream.readRooms(reader, (room, session, data) -> audit.add(verifier.verify(room, session, data)));
                 } catch (NoSuchFileException e) {
                     throw new FailedException("--keys: no such file: " + keysPath);
                 } catch (keybackup.json.JsonException e) {

@@ -14,11 +14,11 @@ import keybackup.json.JsonReader;
  * {@link JsonReader}'s streaming API, so only one KeyBackupData is held at a time (plus the reader's
  * duplicate-key sets, which keep the keys of the open objects). Unknown members are validated and skipped.
  */
-final class KeyStream {
+public final class KeyStream {
     private KeyStream() {}
 
-    /** Reads a whole bulk body ({@code GET /room_keys/keys}), then requires the end of input. */
-    static void readRooms(JsonReader reader, BackupStore.KeyVisitor visitor) throws JsonException, StoreException {
+    /** Reads a whole bulk body ({@code GET /room_keys/keys}, or a file holding one), then requires the end of input. */
+    public static void readRooms(JsonReader reader, BackupStore.KeyVisitor visitor) throws JsonException, StoreException {
         reader.beginObject();
         boolean sawRooms = false;
         for (String key = reader.nextKey(); key != null; key = reader.nextKey()) {
