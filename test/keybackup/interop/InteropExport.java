@@ -72,6 +72,7 @@ public final class InteropExport {
         Files.writeString(out.resolve("recovery-key"), x.backupKey.toRecoveryKey() + "\n");
         write(out.resolve("vectors/backup-encryption.json"), x.backupVectors());
         write(out.resolve("vectors/recovery-key.json"), recoveryVectors());
+        write(out.resolve("vectors/secret-storage.json"), secretStorageVectors());
 
         List<Json> canonical = canonicalCases();
         write(out.resolve("java-canonical.json"), Json.arr(canonical));
@@ -240,6 +241,40 @@ public final class InteropExport {
             cases.add(Json.obj("id", Json.of("java/" + i), "key", Json.of(base64(key)), "recovery_key", Json.of(RecoveryKey.encode(key))));
         }
         return Json.obj("cases", Json.arr(cases));
+    }
+
+    /**
+     * secret-storage.json format: secrets encrypted by SecretStorage (random IVs), key checks made by
+     * KeyDescription.create, and PBKDF2 keys from PassphraseKey; matrix-js-sdk re-derives each one.
+     */
+    private static Json.Obj secretStorageVectors() throws Exception {
+        List<Json> cases = new ArrayList<>();
+        List<Json> checks = new ArrayList<>();
+        List<Json> pbkdf2 = new ArrayList<>();
+        String[][] secrets = {{"m.key_backup.signing", "m0W0IF1xvemHQb2wo2fFuqwdx4BYCam/VlDRehVCBOU"},
+                {"m.megolm_backup.v1", "ELL4eu4DjEbxkj87wE+peNEVGAVgAOszvumiGc8jnG8"},
+                {"org.example.unicode", "p\u00e4ss w\u00f6rd \ud83d\ude00 \u2028"}, {"org.example.empty", ""},
+                {"org.example.long", "x".repeat(1000)}};
+        for (int i = 0; i < 6; i++) {
+            try (keybackup.secrets.SecretStorageKey key = keybackup.secrets.SecretStorageKey.generate()) {
+                String keyB64 = base64(key.exportBytes());
+                for (String[] sec : secrets) {
+                    Json.Obj enc = keybackup.secrets.SecretStorage.encrypt(sec[0], sec[1], key, "k").object("encrypted").object("k");
+                    cases.add(Json.obj("id", Json.of("java/" + i + "/" + sec[0]), "key", Json.of(keyB64), "name", Json.of(sec[0]),
+                            "plaintext", Json.of(sec[1]), "iv", enc.get("iv"), "ciphertext", enc.get("ciphertext"), "mac", enc.get("mac")));
+                }
+                Json.Obj desc = keybackup.secrets.KeyDescription.create(key, null, null);
+                checks.add(Json.obj("id", Json.of("java/" + i), "key", Json.of(keyB64), "iv", desc.get("iv"), "mac", desc.get("mac")));
+            }
+        }
+        String[][] phrases = {{"correct horse battery staple", "saltsaltsalt", "1000"}, {"p\u00e4ss\ud83d\ude00", "IuLnH7S85YtZmkkBJKwNUKxWF42g9O1H", "10"},
+                {"", "s", "1"}};
+        for (int i = 0; i < phrases.length; i++) {
+            byte[] k = keybackup.keys.PassphraseKey.derive(phrases[i][0], phrases[i][1], Integer.parseInt(phrases[i][2]), 256);
+            pbkdf2.add(Json.obj("id", Json.of("java/" + i), "passphrase", Json.of(phrases[i][0]), "salt", Json.of(phrases[i][1]),
+                    "iterations", Json.of(Integer.parseInt(phrases[i][2])), "bits", Json.of(256), "key", Json.of(base64(k))));
+        }
+        return Json.obj("cases", Json.arr(cases), "key_check_cases", Json.arr(checks), "pbkdf2_cases", Json.arr(pbkdf2));
     }
 
     // ---------------------------------------------------------------- (c) canonical JSON
