@@ -187,7 +187,7 @@ final class StoreCommands {
                     : Restore.keyFromSecretStorage(account);
                  ExportWriter writer = new ExportWriter(new BufferedOutputStream(Files.newOutputStream(outPath)))) {
                 BackupAudit audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, writer::write,
-                        n -> io.errln("keybackup: " + n + " keys verified"));
+                        n -> { if (n % 10_000 == 0) io.errln("keybackup: " + n + " keys verified"); });
                 io.println("version " + info.string("version") + ": auth_data " + (trust.trusted() ? "trusted" : "NOT trusted")
                         + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
                 io.println(String.format("restored %d of %d keys to %s: %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
