@@ -85,7 +85,7 @@ final class DemoCommand implements Command {
             io.println("   Secret Storage: default key 'demo' holds m.cross_signing.master and m.cross_signing.self_signing");
 
             // 2. Enable a signed backup from the phone.
-            Account phoneAccount = new Account(store, secrets, new Account.Device("ALICEPHONE", phone), null, Set.of());
+            Account phoneAccount = new Account(store, secrets, new Account.Device("ALICEPHONE", phone), null, Map.of());
             Enable.Result enabled = Enable.run(phoneAccount, FieldNames.UNSTABLE);
             io.println("\n2. Signed backup enabled: version " + enabled.version());
             io.println("   backup key (Curve25519)          " + enabled.backupKey().toBase64());
@@ -134,7 +134,7 @@ final class DemoCommand implements Command {
                     + " claiming authenticated: true");
 
             // 5. The laptop restores.
-            Account laptopAccount = new Account(store, UnlockedSecretStorage.unlock(store, ssKey), new Account.Device("ALICELAPTOP", laptop), null, Set.of());
+            Account laptopAccount = new Account(store, UnlockedSecretStorage.unlock(store, ssKey), new Account.Device("ALICELAPTOP", laptop), null, Map.of());
             AuthDataTrust laptopTrust = laptopAccount.trust(laptopAccount.currentVersion());
             List<SessionVerifier.Result> results = new ArrayList<>();
             BackupAudit audit;
@@ -180,7 +180,7 @@ final class DemoCommand implements Command {
             }
             long before = store.version(oldVersion).get("count") instanceof Json.Int n ? n.value() : -1;
             io.println("\n6. An old unsigned backup (version " + oldVersion + ", " + before + " keys, no signing key) is migrated");
-            Account account = new Account(store, secrets, new Account.Device("ALICEPHONE", phone), null, Set.of());
+            Account account = new Account(store, secrets, new Account.Device("ALICEPHONE", phone), null, Map.of());
             Path checkpoint = dir.resolve("migration-checkpoint.json");
             Migrate.Result r = Migrate.run(account, new Migrate.Options(null, checkpoint, false, false, 2, FieldNames.UNSTABLE,
                     Uploader.Limits.DEFAULT), line -> io.println("   " + line));

@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import keybackup.backup.AuthData;
@@ -115,12 +115,13 @@ final class SignedBackupCommands {
         public String summary() { return "offline audit: every key's verdict from saved server responses"; }
         public String usage() {
             return "keybackup audit --user USER_ID --version FILE --keys FILE --identity FILE --key-file FILE\n"
-                    + "    [--device-id ID] [--trusted-master-key B64] [--verified-device ID]... [--json]\n"
+                    + "    [--device-id ID[:KEY]] [--trusted-master-key B64] [--verified-device ID[:KEY]]... [--json]\n"
                     + "keybackup audit STORE-OPTIONS [--key-file FILE] [--json]          (online: the current version)\n"
                     + "Offline, the files are the homeserver's responses to GET /room_keys/version, GET /room_keys/keys and\n"
                     + "POST /keys/query; the key file holds the backup recovery key (or its unpadded base64). Trust comes\n"
                     + "only from the options: --trusted-master-key (a master key you verified), --verified-device (own\n"
-                    + "devices you verified), --device-id (this device; offline, its key is taken from the identity file).\n"
+                    + "devices you verified), --device-id (this device). Give a device's Ed25519 key as ID:KEY to pin it;\n"
+                    + "with a bare ID the key is taken from the identity (the server's answer), with a warning.\n"
                     + "Online, the same inputs are fetched from the store; the backup key comes from --key-file or Secret\n"
                     + "Storage, and a master key in Secret Storage that matches the published one is trusted.\n"
                     + "Prints a table, or with --json the audit report. Exits 0 whenever the audit ran, whatever the verdicts.\n"
@@ -132,7 +133,7 @@ final class SignedBackupCommands {
             OwnIdentity identity;
             if (a.optional("version") != null) {
                 identity = OwnIdentity.fromKeysQuery(a.required("user"), object("--identity", Io.readJsonFile("--identity", a.required("identity"))));
-                audit = offline(a, identity);
+                audit = offline(a, identity, io);
             } else {
                 if (a.optional("keys") != null || a.optional("identity") != null) throw new UsageException("--keys and --identity go with --version (offline audit)");
                 Account account = StoreOptions.account(a, StoreOptions.open(a), io, a.optional("key-file") == null);
@@ -150,20 +151,21 @@ final class SignedBackupCommands {
             return 0;
         }
 
-        private static BackupAudit offline(Args a, OwnIdentity identity) throws Exception {
+        private static BackupAudit offline(Args a, OwnIdentity identity, Io io) throws Exception {
             String user = a.required("user");
             Json.Obj version = object("--version", Io.readJsonFile("--version", a.required("version")));
             String keysPath = a.required("keys");
             String keyFile = a.required("key-file");
-            String deviceId = a.optional("device-id");
             String master = a.optional("trusted-master-key");
             Ed25519PublicKey trustedMaster = master == null ? null : Ed25519PublicKey.parse("--trusted-master-key", master);
-            Set<String> verified = new HashSet<>(a.all("verified-device"));
+            Map<String, Ed25519PublicKey> verified = DevicePins.verifiedDevices(a.all("verified-device"), identity, io);
+            String deviceId = null;
             Ed25519PublicKey deviceKey = null;
-            if (deviceId != null) {
-                OwnIdentity.Device d = identity.devices().get(deviceId);
-                if (d == null) throw new FailedException("--device-id: device " + deviceId + " is not a valid device in the identity file");
-                deviceKey = d.ed25519();
+            if (a.optional("device-id") != null) {
+                DevicePins.Pin pin = DevicePins.parse("--device-id", a.optional("device-id"));
+                deviceKey = DevicePins.resolve("--device-id", pin, identity, io);
+                if (deviceKey == null) throw new FailedException("--device-id: device " + pin.deviceId() + " is not a valid device in the identity file");
+                deviceId = pin.deviceId();
             }
             TrustAnchors anchors = new TrustAnchors(user, deviceId, deviceKey, trustedMaster, verified);
             AuthDataTrust trust = TrustResolver.resolve(version, identity, anchors);

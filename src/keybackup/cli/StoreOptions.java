@@ -5,6 +5,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import keybackup.homeserver.AccessToken;
 import keybackup.homeserver.BackupStore;
@@ -13,6 +15,7 @@ import keybackup.homeserver.LocalStore;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.Ed25519PublicKey;
 import keybackup.secrets.SecretStorageKey;
+import keybackup.trust.OwnIdentity;
 import keybackup.workflow.Account;
 import keybackup.workflow.UnlockedSecretStorage;
 
@@ -35,7 +38,7 @@ final class StoreOptions {
     static final String USAGE = "Store options: --user USER_ID and either --homeserver URL [--access-token-file FILE] (else the\n"
             + "  token comes from $KEYBACKUP_ACCESS_TOKEN) or --store DIR (the local store; default ./" + DEFAULT_STORE + ").\n"
             + "Secret Storage: --recovery-key-file FILE, or a passphrase typed at the terminal, or --passphrase-stdin.\n"
-            + "Trust: --device-id ID --device-key-file FILE (this device), --trusted-master-key B64, --verified-device ID...\n"
+            + "Trust: --device-id ID --device-key-file FILE (this device), --trusted-master-key B64, --verified-device ID[:KEY]...\n"
             + "--threads N: worker threads (default: the number of processors).";
 
     static Set<String> valued(String... more) {
@@ -116,6 +119,9 @@ final class StoreOptions {
         }
         String master = a.optional("trusted-master-key");
         Ed25519PublicKey trustedMaster = master == null ? null : Ed25519PublicKey.parse("--trusted-master-key", master);
-        return new Account(store, secrets, device, trustedMaster, new HashSet<>(a.all("verified-device")));
+        List<String> pins = a.all("verified-device");
+        Map<String, Ed25519PublicKey> verified = pins.isEmpty() ? Map.of()
+                : DevicePins.verifiedDevices(pins, OwnIdentity.fromKeysQuery(store.userId(), store.queryOwnKeys()), io);
+        return new Account(store, secrets, device, trustedMaster, verified);
     }
 }

@@ -16,7 +16,7 @@ import keybackup.keys.Ed25519PublicKey;
  * that master key is the one in {@link TrustAnchors#trustedMasterKey()} and the server publishes no
  * other. A signature by this device counts (checked with the device's own key from the anchors). A
  * signature by another own device counts only if that device is verified: verified locally (listed in
- * the anchors) or cross-signed by a self-signing key that the trusted master key signed. The signing
+ * the anchors with the key that was verified, which the server must still publish) or cross-signed by a self-signing key that the trusted master key signed. The signing
  * key is usable only when the AuthData is trusted and names exactly one well-formed key; holding the
  * backup decryption key is not enough (this project does not offer that option, digest 07 §3).
  */
@@ -106,10 +106,13 @@ public final class TrustResolver {
         return new AuthDataTrust(version, authData, true, via, signatures, p.asWritten(), key, null, null);
     }
 
-    /** Locally verified, this device, or cross-signed by a self-signing key that the trusted master key signed. */
+    /**
+     * Verified locally (the user verified this id with this very key), or cross-signed by a self-signing
+     * key that the trusted master key signed. (This device is handled before, with its own key.)
+     */
     static boolean isVerified(OwnIdentity.Device d, OwnIdentity identity, TrustAnchors anchors, boolean masterTrusted) {
-        if (anchors.deviceId() != null && d.deviceId().equals(anchors.deviceId()) && d.ed25519().equals(anchors.deviceKey())) return true;
-        if (anchors.verifiedDevices().contains(d.deviceId())) return true;
+        Ed25519PublicKey pinned = anchors.verifiedDevices().get(d.deviceId());
+        if (pinned != null && pinned.equals(d.ed25519())) return true;
         return masterTrusted && identity.selfSigningKey() != null && d.crossSigned();
     }
 }

@@ -2,7 +2,7 @@ package keybackup.workflow;
 
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
+import java.util.Map;
 import keybackup.homeserver.BackupStore;
 import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
@@ -34,20 +34,21 @@ public final class Account {
     private final UnlockedSecretStorage secrets;
     private final Device device;
     private final Ed25519PublicKey suppliedMasterKey;
-    private final Set<String> verifiedDevices;
+    private final Map<String, Ed25519PublicKey> verifiedDevices;
 
     /**
      * @param secrets unlocked Secret Storage, or null
      * @param device this device, or null
      * @param suppliedMasterKey a master key the user verified, or null
+     * @param verifiedDevices own devices the user verified, with the keys verified
      */
     public Account(BackupStore store, UnlockedSecretStorage secrets, Device device, Ed25519PublicKey suppliedMasterKey,
-                   Set<String> verifiedDevices) {
+                   Map<String, Ed25519PublicKey> verifiedDevices) {
         this.store = Objects.requireNonNull(store, "store");
         this.secrets = secrets;
         this.device = device;
         this.suppliedMasterKey = suppliedMasterKey;
-        this.verifiedDevices = Set.copyOf(verifiedDevices);
+        this.verifiedDevices = Map.copyOf(verifiedDevices);
     }
 
     public BackupStore store() {
@@ -85,8 +86,12 @@ public final class Account {
         try {
             Optional<byte[]> seed = secrets.keyBytes(SecretStorage.CROSS_SIGNING_MASTER);
             if (seed.isEmpty()) return Optional.empty();
-            Ed25519PrivateKey k = Ed25519PrivateKey.fromSeed(seed.get());
-            java.util.Arrays.fill(seed.get(), (byte) 0);
+            Ed25519PrivateKey k;
+            try {
+                k = Ed25519PrivateKey.fromSeed(seed.get());
+            } finally {
+                java.util.Arrays.fill(seed.get(), (byte) 0);
+            }
             if (!k.publicKey().equals(identity.masterKey())) {
                 k.close();
                 return Optional.empty();

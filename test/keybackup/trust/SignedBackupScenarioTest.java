@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import keybackup.backup.FieldNames;
 import keybackup.backup.MegolmBackupV1;
@@ -79,7 +80,7 @@ class SignedBackupScenarioTest {
     }
 
     static TrustAnchors trustingMaster() {
-        return TrustAnchors.withoutDevice(USER, alice.master().publicKey(), Set.of());
+        return TrustAnchors.withoutDevice(USER, alice.master().publicKey(), Map.of());
     }
 
     static AuthDataTrust trust(Json.Obj authData, TrustAnchors anchors) {
@@ -134,7 +135,7 @@ class SignedBackupScenarioTest {
 
     @Test
     void authenticatedEntry_untrustedAuthData_backupNotTrusted() {
-        AuthDataTrust t = trust(masterSigned(authData(FieldNames.UNSTABLE)), TrustAnchors.withoutDevice(USER, null, Set.of()));
+        AuthDataTrust t = trust(masterSigned(authData(FieldNames.UNSTABLE)), TrustAnchors.withoutDevice(USER, null, Map.of()));
         SessionVerifier.Result r = verifyCase(t, "backup-key-1/python3-olm/0");
         assertVerdict(r, "unauthenticated", Reason.BACKUP_NOT_TRUSTED);
         assertTrue(r.claimedAuthenticated()); // the plaintext claims it; nothing vouches for the claim
@@ -223,7 +224,7 @@ class SignedBackupScenarioTest {
         Json.Obj signedCase = vcase("backup-key-1/python3-olm/0");
         Json.Obj kbd2 = signedCase.object("key_backup_data");
         Json.Obj noMac2 = kbd2.with("session_data", kbd2.object("session_data").without("mac"));
-        AuthDataTrust untrusted = trust(masterSigned(authData(FieldNames.UNSTABLE)), TrustAnchors.withoutDevice(USER, null, Set.of()));
+        AuthDataTrust untrusted = trust(masterSigned(authData(FieldNames.UNSTABLE)), TrustAnchors.withoutDevice(USER, null, Map.of()));
         assertVerdict(verify(untrusted, signedCase.string("room_id"), signedCase.string("session_id"), noMac2), "rejected", Reason.DECRYPTION_FAILED);
     }
 
@@ -278,7 +279,7 @@ class SignedBackupScenarioTest {
         // The cross-signed device counts once the master key is trusted.
         Json.Obj adA = SignedJson.sign(authData(FieldNames.UNSTABLE), USER, "ed25519:DEVICEA", alice.deviceKey("DEVICEA"));
         assertVerdict(verifyCase(trust(adA, trustingMaster()), "backup-key-1/python3-olm/0"), "authenticated", null);
-        assertVerdict(verifyCase(trust(adA, TrustAnchors.withoutDevice(USER, null, Set.of())), "backup-key-1/python3-olm/0"),
+        assertVerdict(verifyCase(trust(adA, TrustAnchors.withoutDevice(USER, null, Map.of())), "backup-key-1/python3-olm/0"),
                 "unauthenticated", Reason.BACKUP_NOT_TRUSTED);
     }
 
@@ -294,7 +295,7 @@ class SignedBackupScenarioTest {
     @Test
     void authDataSignedByUntrustedMaster_backupNotTrusted() {
         Ed25519PublicKey someoneElse = alice.selfSigning().publicKey();
-        AuthDataTrust t = trust(masterSigned(authData(FieldNames.UNSTABLE)), TrustAnchors.withoutDevice(USER, someoneElse, Set.of()));
+        AuthDataTrust t = trust(masterSigned(authData(FieldNames.UNSTABLE)), TrustAnchors.withoutDevice(USER, someoneElse, Map.of()));
         assertVerdict(verifyCase(t, "backup-key-1/python3-olm/0"), "unauthenticated", Reason.BACKUP_NOT_TRUSTED);
     }
 

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import keybackup.json.Json;
 import keybackup.json.SignedJson;
 import keybackup.keys.Ed25519PrivateKey;
@@ -37,7 +37,7 @@ class TrustResolverTest {
 
     @Test
     void resolve_trustedMasterKey_isTrustedViaMasterAndCrossSignedDevice() throws Exception {
-        AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, pub(MASTER), Set.of()));
+        AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
         assertTrue(t.trusted());
         assertEquals(AuthDataTrust.SignatureStatus.VALID_TRUSTED, status(t, MASTER_ID));
         // test_device is cross-signed by the SSK the trusted master key signed: verified.
@@ -49,14 +49,14 @@ class TrustResolverTest {
 
     @Test
     void resolve_stableNames_trustedToo() throws Exception {
-        AuthDataTrust t = resolve(load("version-stable.json"), TrustAnchors.withoutDevice(USER, pub(MASTER), Set.of()));
+        AuthDataTrust t = resolve(load("version-stable.json"), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
         assertTrue(t.trusted());
         assertTrue(t.usableSigningKey().isPresent());
     }
 
     @Test
     void resolve_noAnchors_signaturesValidButUntrusted_backupNotTrusted() throws Exception {
-        AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, null, Set.of()));
+        AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, null, Map.of()));
         assertFalse(t.trusted());
         assertEquals(AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, status(t, MASTER_ID));
         assertEquals(AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, status(t, "ed25519:test_device"));
@@ -67,14 +67,25 @@ class TrustResolverTest {
 
     @Test
     void resolve_locallyVerifiedDevice_isTrustedViaVerifiedDevice() throws Exception {
-        AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, null, Set.of("test_device")));
+        AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, null, Map.of("test_device", pub(DEVICE_KEY))));
         assertTrue(t.trusted());
         assertEquals(List.of(new AuthDataTrust.TrustedVia(AuthDataTrust.Via.VERIFIED_DEVICE, "ed25519:test_device")), t.trustedVia());
     }
 
     @Test
+    void resolve_verifiedDeviceWhoseKeyTheServerSwapped_notTrusted() throws Exception {
+        // The user verified test_device with another key; the server now publishes (and signs with) DEVICE_KEY.
+        try (Ed25519PrivateKey verifiedEarlier = Ed25519PrivateKey.generate()) {
+            AuthDataTrust t = resolve(load("version-unstable.json"),
+                    TrustAnchors.withoutDevice(USER, null, Map.of("test_device", verifiedEarlier.publicKey())));
+            assertFalse(t.trusted());
+            assertEquals(AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, status(t, "ed25519:test_device"));
+        }
+    }
+
+    @Test
     void resolve_thisDevice_isTrustedViaThisDevice() throws Exception {
-        AuthDataTrust t = resolve(load("version-unstable.json"), new TrustAnchors(USER, "test_device", pub(DEVICE_KEY), null, Set.of()));
+        AuthDataTrust t = resolve(load("version-unstable.json"), new TrustAnchors(USER, "test_device", pub(DEVICE_KEY), null, Map.of()));
         assertTrue(t.trusted());
         assertEquals(AuthDataTrust.Via.THIS_DEVICE, t.trustedVia().get(0).kind());
     }
@@ -82,7 +93,7 @@ class TrustResolverTest {
     @Test
     void resolve_thisDeviceWithOtherKey_signatureInvalid() throws Exception {
         try (Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
-            AuthDataTrust t = resolve(load("version-unstable.json"), new TrustAnchors(USER, "test_device", other.publicKey(), null, Set.of()));
+            AuthDataTrust t = resolve(load("version-unstable.json"), new TrustAnchors(USER, "test_device", other.publicKey(), null, Map.of()));
             assertFalse(t.trusted());
             assertEquals(AuthDataTrust.SignatureStatus.INVALID, status(t, "ed25519:test_device"));
         }
@@ -94,7 +105,7 @@ class TrustResolverTest {
         Json.Obj ad = v.object("auth_data");
         Json.Obj sigs = ad.object("signatures");
         Json.Obj moved = ad.with("signatures", Json.obj("@mallory:localhost", sigs.get(USER)));
-        AuthDataTrust t = resolve(v.with("auth_data", moved), TrustAnchors.withoutDevice(USER, pub(MASTER), Set.of("test_device")));
+        AuthDataTrust t = resolve(v.with("auth_data", moved), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of("test_device", pub(DEVICE_KEY))));
         assertFalse(t.trusted());
         assertEquals(List.of(), t.signatures());
         assertEquals(Reason.BACKUP_NOT_TRUSTED, t.reason());
@@ -105,7 +116,7 @@ class TrustResolverTest {
         Json.Obj v = load("version-unstable.json");
         try (Ed25519PrivateKey attacker = Ed25519PrivateKey.generate()) {
             Json.Obj ad = v.object("auth_data").with("org.matrix.mscxxxx.signing_public_key", Json.of(attacker.publicKey().toBase64()));
-            AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Set.of()));
+            AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
             assertFalse(t.trusted());
             assertEquals(AuthDataTrust.SignatureStatus.INVALID, status(t, MASTER_ID));
             assertTrue(t.usableSigningKey().isEmpty());
@@ -116,7 +127,7 @@ class TrustResolverTest {
     void resolve_unsignedAuthDataWithSigningKey_backupNotTrusted() throws Exception {
         Json.Obj v = load("version-unstable.json");
         AuthDataTrust t = resolve(v.with("auth_data", v.object("auth_data").without("signatures")),
-                TrustAnchors.withoutDevice(USER, pub(MASTER), Set.of("test_device")));
+                TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of("test_device", pub(DEVICE_KEY))));
         assertFalse(t.trusted());
         assertEquals(Reason.BACKUP_NOT_TRUSTED, t.reason());
     }
@@ -128,7 +139,7 @@ class TrustResolverTest {
         Json.Obj ad = v.object("auth_data");
         Json.Obj onlyDevice = ad.with("signatures", Json.obj(USER, Json.obj("ed25519:test_device",
                 ad.object("signatures").object(USER).get("ed25519:test_device"))));
-        AuthDataTrust t = resolve(v.with("auth_data", onlyDevice), TrustAnchors.withoutDevice(USER, null, Set.of()));
+        AuthDataTrust t = resolve(v.with("auth_data", onlyDevice), TrustAnchors.withoutDevice(USER, null, Map.of()));
         assertFalse(t.trusted());
         assertEquals(AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, status(t, "ed25519:test_device"));
     }
@@ -137,7 +148,7 @@ class TrustResolverTest {
     void resolve_untrustedMasterKey_notTrusted() throws Exception {
         try (Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
             // The user trusts some other master key; the published one signed the AuthData.
-            AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, other.publicKey(), Set.of()));
+            AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, other.publicKey(), Map.of()));
             assertFalse(t.trusted());
             assertEquals(AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, status(t, MASTER_ID));
         }
@@ -148,7 +159,7 @@ class TrustResolverTest {
         try (Ed25519PrivateKey stranger = Ed25519PrivateKey.generate()) {
             Json.Obj v = load("version-unstable.json");
             Json.Obj ad = SignedJson.sign(v.object("auth_data"), USER, "ed25519:GHOSTDEVICE", stranger);
-            AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, null, Set.of("GHOSTDEVICE")));
+            AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, null, Map.of("GHOSTDEVICE", pub(DEVICE_KEY))));
             assertEquals(AuthDataTrust.SignatureStatus.UNKNOWN_KEY, status(t, "ed25519:GHOSTDEVICE"));
             assertFalse(t.trusted());
         }
@@ -160,7 +171,7 @@ class TrustResolverTest {
         try (Ed25519PrivateKey master = masterSeed(); Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
             Json.Obj ad = v.object("auth_data").without("signatures").with("signing_public_key", Json.of(other.publicKey().toBase64()));
             ad = SignedJson.sign(ad, USER, MASTER_ID, master);
-            AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Set.of()));
+            AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
             assertTrue(t.trusted()); // signed by the trusted master key ...
             assertTrue(t.usableSigningKey().isEmpty()); // ... but which signing key is meant is unclear
             assertEquals(Reason.NO_SIGNING_KEY, t.reason());
@@ -175,7 +186,7 @@ class TrustResolverTest {
             Json.Obj ad = v.object("auth_data").without("signatures").with("signing_public_key", Json.of(SIGNING_KEY))
                     .with("org.matrix.msc4048.signing_public_key", Json.of(SIGNING_KEY));
             ad = SignedJson.sign(ad, USER, MASTER_ID, master);
-            AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Set.of()));
+            AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
             assertEquals(SIGNING_KEY, t.usableSigningKey().orElseThrow().publicKey().toBase64());
         }
     }
@@ -187,7 +198,7 @@ class TrustResolverTest {
             for (Json bad : List.of(Json.of("AAAA"), Json.of(5), Json.of("not base64!"))) {
                 Json.Obj ad = v.object("auth_data").without("signatures").with("org.matrix.mscxxxx.signing_public_key", bad);
                 ad = SignedJson.sign(ad, USER, MASTER_ID, master);
-                AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Set.of()));
+                AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
                 assertEquals(Reason.NO_SIGNING_KEY, t.reason(), bad.toString());
                 assertTrue(t.usableSigningKey().isEmpty());
             }
@@ -199,7 +210,7 @@ class TrustResolverTest {
         Json.Obj v = load("version-unstable.json");
         try (Ed25519PrivateKey master = masterSeed()) {
             Json.Obj ad = SignedJson.sign(Json.obj("public_key", Json.of(BACKUP_PUBLIC_KEY)), USER, MASTER_ID, master);
-            AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Set.of()));
+            AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
             assertTrue(t.trusted());
             assertEquals(Reason.NO_SIGNING_KEY, t.reason());
         }
@@ -208,7 +219,7 @@ class TrustResolverTest {
     @Test
     void resolve_addedUnsignedMember_stillTrusted_addedOtherMember_notTrusted() throws Exception {
         Json.Obj v = load("version-unstable.json");
-        TrustAnchors anchors = TrustAnchors.withoutDevice(USER, pub(MASTER), Set.of());
+        TrustAnchors anchors = TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of());
         Json.Obj withUnsigned = v.object("auth_data").with("unsigned", Json.obj("x", Json.of(1)));
         assertTrue(resolve(v.with("auth_data", withUnsigned), anchors).trusted());
         Json.Obj withSalt = v.object("auth_data").with("private_key_salt", Json.of("x"));
@@ -224,7 +235,7 @@ class TrustResolverTest {
             Json.Obj msk = SignedJson.sign(Json.obj("keys", Json.obj("ed25519:" + nk, Json.of(nk)),
                     "usage", Json.arr(List.of(Json.of("master"))), "user_id", Json.of(USER)), USER, "ed25519:" + nk, newMaster);
             OwnIdentity id = OwnIdentity.fromKeysQuery(USER, q.with("master_keys", Json.obj(USER, msk)));
-            AuthDataTrust t = TrustResolver.resolve(load("version-unstable.json"), id, TrustAnchors.withoutDevice(USER, pub(MASTER), Set.of()));
+            AuthDataTrust t = TrustResolver.resolve(load("version-unstable.json"), id, TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
             assertFalse(t.trusted());
         }
     }
@@ -259,7 +270,7 @@ class TrustResolverTest {
         OwnIdentity id = OwnIdentity.fromKeysQuery(USER, q.with("self_signing_keys", Json.obj(USER, ssk)));
         assertNull(id.selfSigningKey());
         assertFalse(id.devices().get("test_device").crossSigned());
-        AuthDataTrust t = TrustResolver.resolve(load("version-unstable.json"), id, TrustAnchors.withoutDevice(USER, pub(MASTER), Set.of()));
+        AuthDataTrust t = TrustResolver.resolve(load("version-unstable.json"), id, TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
         assertEquals(AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, status(t, "ed25519:test_device"));
         assertTrue(t.trusted()); // still trusted through the master key itself
     }
