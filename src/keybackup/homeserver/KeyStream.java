@@ -17,8 +17,15 @@ import keybackup.json.JsonReader;
 public final class KeyStream {
     private KeyStream() {}
 
+    /**
+     * Largest single member accepted while streaming (a KeyBackupData, a room or session id, a skipped
+     * member): a session's ciphertext is at most 1 MiB (4/3 of that in base64), so 4 MiB is ample.
+     */
+    public static final long MAX_VALUE_BYTES = 4L * 1024 * 1024;
+
     /** Reads a whole bulk body ({@code GET /room_keys/keys}, or a file holding one), then requires the end of input. */
     public static void readRooms(JsonReader reader, BackupStore.KeyVisitor visitor) throws JsonException, StoreException {
+        reader.limitValues(MAX_VALUE_BYTES);
         reader.beginObject();
         boolean sawRooms = false;
         for (String key = reader.nextKey(); key != null; key = reader.nextKey()) {
@@ -66,6 +73,7 @@ public final class KeyStream {
     /** Reads one LocalStore room file {@code {"room_id", "sessions"}} incrementally. */
     static void readRoomFile(Path file, long maxBytes, BackupStore.KeyVisitor visitor) throws StoreException {
         try (JsonReader reader = new JsonReader(Files.newInputStream(file), maxBytes)) {
+            reader.limitValues(MAX_VALUE_BYTES);
             reader.beginObject();
             String roomId = null;
             for (String key = reader.nextKey(); key != null; key = reader.nextKey()) {

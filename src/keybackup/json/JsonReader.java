@@ -37,6 +37,9 @@ public final class JsonReader implements AutoCloseable {
     private int lim;
     private long consumed; // bytes before buf[0]
     private int depth;
+    private long maxValueBytes = Long.MAX_VALUE;
+    private long valueStart;
+    private int valueNesting;
     private final StringBuilder sb = new StringBuilder();
     /** Keys seen so far at each object level opened with beginObject(), for duplicate detection. */
     private final List<Set<String>> streamedKeys = new ArrayList<>();
@@ -72,8 +75,25 @@ public final class JsonReader implements AutoCloseable {
         throw new JsonException("expected a JSON object", 0);
     }
 
+    /**
+     * Streaming: caps every value read with {@link #readValue()} (and every key read with {@link #nextKey()})
+     * at {@code maxBytes}, so one hostile member of a huge response cannot exhaust memory.
+     */
+    public void limitValues(long maxBytes) {
+        this.maxValueBytes = maxBytes;
+    }
+
     /** Reads the next complete value. */
     public Json readValue() throws JsonException {
+        if (valueNesting++ == 0) valueStart = offset();
+        try {
+            return readValueUnlimited();
+        } finally {
+            valueNesting--;
+        }
+    }
+
+    private Json readValueUnlimited() throws JsonException {
         int c = skipWhitespace();
         long at = offset();
         switch (c) {
@@ -166,7 +186,13 @@ public final class JsonReader implements AutoCloseable {
         }
         long keyAt = offset();
         if (c != '"') throw error("expected a string key", keyAt);
-        String key = readKey();
+        String key;
+        if (valueNesting++ == 0) valueStart = keyAt;
+        try {
+            key = readKey();
+        } finally {
+            valueNesting--;
+        }
         if (!seen.add(key)) throw error("duplicate key \"" + printable(key) + "\"", keyAt);
         return key;
     }
@@ -367,6 +393,9 @@ public final class JsonReader implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         if (consumed + lim > maxBytes) throw error("input over the limit of " + maxBytes + " bytes", maxBytes);
+        if (valueNesting > 0 && consumed + lim - valueStart - buf.length > maxValueBytes) {
+            throw error("value over the limit of " + maxValueBytes + " bytes", valueStart);
+        }
         return true;
     }
 

@@ -13,11 +13,13 @@ import keybackup.keys.Ed25519PrivateKey;
  */
 public final class SessionSigner {
     private final String userId;
+    private final String keyId;
     private final Ed25519PrivateKey signingKey;
     private final FieldNames names;
 
-    private SessionSigner(String userId, Ed25519PrivateKey signingKey, FieldNames names) {
+    private SessionSigner(String userId, String keyId, Ed25519PrivateKey signingKey, FieldNames names) {
         this.userId = Objects.requireNonNull(userId, "userId");
+        this.keyId = Objects.requireNonNull(keyId, "keyId");
         this.signingKey = Objects.requireNonNull(signingKey, "signingKey");
         this.names = Objects.requireNonNull(names, "names");
     }
@@ -31,17 +33,18 @@ public final class SessionSigner {
         if (!signingKey.publicKey().equals(trusted.publicKey())) {
             throw new IllegalArgumentException("the backup signing key does not match the trusted AuthData's signing_public_key");
         }
-        return new SessionSigner(trusted.userId(), signingKey, names);
+        // The key id as the AuthData writes it (readers look it up exactly so, even if it is padded).
+        return new SessionSigner(trusted.userId(), trusted.keyId(), signingKey, names);
     }
 
     /** A signer without an AuthData at hand (the {@code sign-session} command); the caller checked the key. */
     public static SessionSigner unchecked(String userId, Ed25519PrivateKey signingKey, FieldNames names) {
-        return new SessionSigner(userId, signingKey, names);
+        return new SessionSigner(userId, "ed25519:" + signingKey.publicKey().toBase64(), signingKey, names);
     }
 
     /** The key id the signatures are made under. */
     public String keyId() {
-        return "ed25519:" + signingKey.publicKey().toBase64();
+        return keyId;
     }
 
     /** The signed SessionData object for a session key obtained from {@code source}. */
@@ -49,6 +52,6 @@ public final class SessionSigner {
         Json.Obj o = sessionData.without("signatures");
         for (String spelling : FieldNames.spellings(FieldNames.AUTHENTICATED)) o = o.without(spelling);
         o = o.with(names.authenticated(), Json.of(source.authenticated()));
-        return SignedJson.sign(o, userId, keyId(), signingKey);
+        return SignedJson.sign(o, userId, keyId, signingKey);
     }
 }

@@ -19,9 +19,10 @@ import keybackup.trust.OwnIdentity;
  * both, signed by the master key (from Secret Storage, checked against the published one) and/or this
  * device, a new backup version, and both private keys in Secret Storage under the default key.
  *
- * <p>Order, so that a failure loses nothing: the version is created before the secrets are written
- * (writing {@code m.megolm_backup.v1} first would overwrite the key of the backup still in use); if
- * writing the secrets fails, the new, still empty version is deleted again.
+ * <p>Order, so that a failure loses nothing: an account that already has a backup is refused (that is
+ * what {@link Migrate} is for); the signer is checked before anything is written; the version is created
+ * before the secrets are written; if writing them fails, the new, still empty version is deleted and the
+ * previous secret contents are put back.
  */
 public final class Enable {
     private Enable() {}
@@ -31,6 +32,15 @@ public final class Enable {
 
     public static Result run(Account account, FieldNames names) throws StoreException, WorkflowException {
         UnlockedSecretStorage secrets = account.secrets();
+        Optional<Json.Obj> existing = account.store().currentVersion();
+        if (existing.isPresent()) {
+            // Enabling again would replace m.megolm_backup.v1 and leave the keys of that version unreadable.
+            throw new WorkflowException("a backup (version " + existing.get().string("version") + ") already exists: "
+                    + "use migrate to move it to a new signed version");
+        }
+        requireSigner(account);
+        Optional<Json.Obj> oldBackupKey = secrets.saved(SecretStorage.BACKUP_DECRYPTION_KEY);
+        Optional<Json.Obj> oldSigningKey = secrets.saved(SecretStorage.BACKUP_SIGNING_KEY);
         try (BackupDecryptionKey backupKey = BackupDecryptionKey.generate();
              Ed25519PrivateKey signingKey = Ed25519PrivateKey.generate()) {
             Created c = createSignedVersion(account, backupKey.publicKey(), signingKey, names);
@@ -43,16 +53,42 @@ public final class Enable {
                 }
                 secrets.storeBackupSigningKey(signingKey);
             } catch (StoreException | RuntimeException e) {
-                try {
-                    account.store().deleteVersion(c.version());
-                } catch (StoreException ignored) {
-                    // the version stays, empty; the message below says so
-                }
-                throw new WorkflowException("could not store the backup keys in Secret Storage; the new version "
-                        + c.version() + " was removed again: " + e.getMessage(), e);
+                String undo = undo(account, c.version(), oldBackupKey, oldSigningKey);
+                throw new WorkflowException("could not store the backup keys in Secret Storage (" + e.getMessage() + "); " + undo, e);
             }
             return new Result(c.version(), backupKey.publicKey(), signingKey.publicKey(), c.byMaster(), c.byDevice());
         }
+    }
+
+    /** Deletes the new (empty) version and puts the old secrets back; says what worked. */
+    private static String undo(Account account, String version, Optional<Json.Obj> oldBackupKey, Optional<Json.Obj> oldSigningKey) {
+        StringBuilder sb = new StringBuilder();
+        try {
+            account.store().deleteVersion(version);
+            sb.append("the new version ").append(version).append(" was removed again");
+        } catch (StoreException e) {
+            sb.append("the new version ").append(version).append(" could NOT be removed (").append(e.getMessage()).append(")");
+        }
+        try {
+            UnlockedSecretStorage secrets = account.secrets();
+            secrets.restore(SecretStorage.BACKUP_DECRYPTION_KEY, oldBackupKey);
+            secrets.restore(SecretStorage.BACKUP_SIGNING_KEY, oldSigningKey);
+            sb.append("; the previous secrets were put back");
+        } catch (StoreException | WorkflowException e) {
+            sb.append("; the previous secrets could NOT be put back (").append(e.getMessage()).append(")");
+        }
+        return sb.toString();
+    }
+
+    /** Fails before anything is written when no signer is available for a new AuthData. */
+    static void requireSigner(Account account) throws StoreException, WorkflowException {
+        if (account.device() != null) return;
+        Optional<Ed25519PrivateKey> master = account.hasSecrets() ? account.masterKeyFromSecretStorage(account.identity()) : Optional.empty();
+        if (master.isEmpty()) {
+            throw new WorkflowException("nothing can sign the new AuthData: store the master key in Secret Storage "
+                    + "(m.cross_signing.master, matching the published master key) or give this device's key");
+        }
+        master.get().close();
     }
 
     record Created(String version, Json.Obj authData, boolean byMaster, boolean byDevice) {}

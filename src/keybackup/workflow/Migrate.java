@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Optional;
 import java.util.function.Consumer;
 import keybackup.backup.AuthData;
 import keybackup.backup.FieldNames;
@@ -11,6 +12,7 @@ import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Ed25519PrivateKey;
+import keybackup.secrets.SecretStorage;
 import keybackup.secrets.SecretStorageException;
 import keybackup.trust.AuthDataTrust;
 import keybackup.trust.BackupAudit;
@@ -68,7 +70,10 @@ public final class Migrate {
 
             // 2. Signing key into Secret Storage, then the new version.
             Ed25519PrivateKey signingKey;
+            Optional<Json.Obj> oldSigningSecret = Optional.empty();
             if (cp == null) {
+                Enable.requireSigner(account); // before anything is written
+                oldSigningSecret = account.secrets().saved(SecretStorage.BACKUP_SIGNING_KEY);
                 signingKey = Ed25519PrivateKey.generate();
                 account.secrets().storeBackupSigningKey(signingKey);
                 cp = new Checkpoint(oldVersion, null, signingKey.publicKey().toBase64(), Checkpoint.SIGNING_KEY_STORED);
@@ -84,8 +89,15 @@ public final class Migrate {
             try (signingKey) {
                 if (cp.newVersion() == null) {
                     String adopted = adoptCreatedVersion(account, cp, oldVersion);
-                    String v = adopted != null ? adopted
-                            : Enable.createSignedVersion(account, key.publicKey(), signingKey, o.names()).version();
+                    String v;
+                    try {
+                        v = adopted != null ? adopted : Enable.createSignedVersion(account, key.publicKey(), signingKey, o.names()).version();
+                    } catch (StoreException | WorkflowException e) {
+                        // No new version: the old one stays current, so give it back its signing key.
+                        if (oldSigningSecret.isPresent()) account.secrets().restore(SecretStorage.BACKUP_SIGNING_KEY, oldSigningSecret);
+                        Files.deleteIfExists(o.checkpoint());
+                        throw e;
+                    }
                     cp = cp.withNewVersion(v);
                     cp.save(o.checkpoint());
                     log.accept("new signed version " + v + " created");
@@ -116,7 +128,12 @@ public final class Migrate {
                     if (pass.rejected > 0) {
                         note = "old version kept: it has " + pass.rejected + " undecryptable entries that could not be migrated";
                     } else {
-                        account.store().deleteVersion(oldVersion);
+                        try {
+                            account.store().deleteVersion(oldVersion);
+                        } catch (keybackup.homeserver.MatrixException e) {
+                            // 404 after a retried DELETE means the first attempt did it (digest 03 §5)
+                            if (!e.isNotFound()) throw e;
+                        }
                         deleted = true;
                     }
                 }

@@ -83,9 +83,12 @@ public final class UnlockedSecretStorage {
         return Optional.of(SecretStorage.loadBackupSigningKey(content.get(), key, keyId));
     }
 
+    /**
+     * Stores a new value of a 32-byte key secret. Copies of the old value under other Secret Storage keys
+     * are dropped, not kept: they would hand another client a stale key.
+     */
     public void storeKeyBytes(String name, byte[] bytes) throws StoreException {
-        Json.Obj existing = store.getAccountData(name).orElse(null);
-        store.putAccountData(name, SecretStorage.storeKeyBytes(name, bytes, key, keyId, existing));
+        store.putAccountData(name, SecretStorage.storeKeyBytes(name, bytes, key, keyId, null));
     }
 
     /** Stores the 32-byte seed of an Ed25519 key (for example {@code m.cross_signing.master}) as a key secret. */
@@ -98,8 +101,18 @@ public final class UnlockedSecretStorage {
         }
     }
 
+    /** Stores a new backup signing key ({@code m.key_backup.signing}), dropping copies of the old one. */
     public void storeBackupSigningKey(Ed25519PrivateKey signingKey) throws StoreException {
-        Json.Obj existing = store.getAccountData(SecretStorage.BACKUP_SIGNING_KEY).orElse(null);
-        store.putAccountData(SecretStorage.BACKUP_SIGNING_KEY, SecretStorage.storeBackupSigningKey(signingKey, key, keyId, existing));
+        store.putAccountData(SecretStorage.BACKUP_SIGNING_KEY, SecretStorage.storeBackupSigningKey(signingKey, key, keyId, null));
+    }
+
+    /** The account data of a secret exactly as stored (encrypted), to put back if a workflow must undo a change. */
+    public Optional<Json.Obj> saved(String name) throws StoreException {
+        return store.getAccountData(name);
+    }
+
+    /** Puts back what {@link #saved} returned; an absent secret is written as {@code {}} ("deleted"). */
+    public void restore(String name, Optional<Json.Obj> saved) throws StoreException {
+        store.putAccountData(name, saved.orElse(Json.obj()));
     }
 }

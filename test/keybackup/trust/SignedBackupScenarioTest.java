@@ -328,6 +328,17 @@ class SignedBackupScenarioTest {
     }
 
     @Test
+    void paddedSigningKeyInAuthData_writerSignsUnderTheKeyIdAsWritten() throws Exception {
+        Json.Obj ad = masterSigned(Json.obj("public_key", Json.of(backupKey.publicKey().toBase64()),
+                "org.matrix.mscxxxx.signing_public_key", Json.of(signingKey.publicKey().toBase64() + "=")));
+        AuthDataTrust t = trust(ad, trustingMaster());
+        TrustedBackupKey k = t.usableSigningKey().orElseThrow();
+        assertEquals("ed25519:" + signingKey.publicKey().toBase64() + "=", k.keyId());
+        Json.Obj signed = SessionSigner.forTrustedBackup(k, signingKey, FieldNames.UNSTABLE).sign(plaintextOf("backup-key-1/python3-olm/0"), KeySource.OLM);
+        assertVerdict(verify(t, "!r", vcase("backup-key-1/python3-olm/0").string("session_id"), encrypt(signed)), "authenticated", null);
+    }
+
+    @Test
     void keySources_decideTheFlag_only() throws Exception {
         AuthDataTrust t = trusted();
         SessionSigner signer = SessionSigner.forTrustedBackup(t.usableSigningKey().orElseThrow(), signingKey, FieldNames.UNSTABLE);
