@@ -8,22 +8,38 @@ import keybackup.trust.OwnIdentity;
 final class AuditTable {
     private AuditTable() {}
 
+    /**
+     * Server-controlled text (room ids, session ids, key ids, versions) made safe for a terminal: control
+     * characters (C0, DEL, C1) and line/paragraph separators are shown as \\uXXXX, so a crafted id cannot
+     * add a fake row or move the cursor.
+     */
+    static String printable(String s) {
+        if (s == null) return "null";
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029) sb.append(String.format("\\u%04x", (int) c));
+            else sb.append(c);
+        }
+        return sb.toString();
+    }
+
     static String render(BackupAudit audit, OwnIdentity identity) {
         AuthDataTrust t = audit.trust();
         StringBuilder sb = new StringBuilder();
-        sb.append("backup version ").append(t.version() == null ? "?" : t.version())
+        sb.append("backup version ").append(t.version() == null ? "?" : printable(t.version()))
           .append(": auth_data ").append(t.trusted() ? "TRUSTED" : "NOT trusted").append('\n');
-        for (AuthDataTrust.TrustedVia v : t.trustedVia()) sb.append("  trusted via ").append(v.kind().wire()).append(' ').append(v.keyId()).append('\n');
+        for (AuthDataTrust.TrustedVia v : t.trustedVia()) sb.append("  trusted via ").append(v.kind().wire()).append(' ').append(printable(v.keyId())).append('\n');
         for (AuthDataTrust.Signature s : t.signatures()) {
-            sb.append("  signature ").append(s.keyId()).append(": ").append(s.status().wire()).append(" (").append(s.detail()).append(")\n");
+            sb.append("  signature ").append(printable(s.keyId())).append(": ").append(s.status().wire()).append(" (").append(printable(s.detail())).append(")\n");
         }
         sb.append("  signing key: ").append(t.signingPublicKey() == null ? "none" : t.signingPublicKey())
           .append(t.usableSigningKey().isPresent() ? " (usable)" : " (NOT usable: " + t.reason().wire() + " — " + t.detail() + ")").append('\n');
-        for (String p : identity.problems()) sb.append("  identity: ").append(p).append('\n');
+        for (String p : identity.problems()) sb.append("  identity: ").append(printable(p)).append('\n');
         sb.append('\n');
         sb.append(String.format("%-28s %-45s %-25s %s%n", "ROOM", "SESSION", "VERDICT", "REASON"));
         for (BackupAudit.Entry e : audit.sessions()) {
-            sb.append(String.format("%-28s %-45s %-25s %s%n", e.roomId(), e.sessionId(), e.verdict(),
+            sb.append(String.format("%-28s %-45s %-25s %s%n", printable(e.roomId()), printable(e.sessionId()), e.verdict(),
                     e.reason() == null ? "-" : e.reason().wire()));
         }
         sb.append('\n');

@@ -11,6 +11,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.OpenOption;
+import java.nio.channels.Channels;
 import java.util.Set;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -109,20 +112,28 @@ final class Io {
 
     /** Creates a new file readable only by its owner; refuses to overwrite an existing file. */
     static void writeSecretFile(String option, String path, String content) throws FailedException, IOException {
-        Path p = Path.of(path);
+        try (OutputStream out = createOwnerOnly(option, Path.of(path))) {
+            out.write(content.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * Opens a new file (CREATE_NEW: never an existing file, never through a symbolic link left in its
+     * place) that only its owner can read, for keys and for restored session keys.
+     */
+    static OutputStream createOwnerOnly(String option, Path p) throws FailedException, IOException {
+        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
             try {
-                Files.createFile(p, PosixFilePermissions.asFileAttribute(Set.of(
-                        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
-                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE)));
+                return Channels.newOutputStream(Files.newByteChannel(p, options, PosixFilePermissions.asFileAttribute(Set.of(
+                        PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE))));
             } catch (UnsupportedOperationException e) {
-                Files.createFile(p); // not a POSIX file system
+                return Channels.newOutputStream(Files.newByteChannel(p, options)); // not a POSIX file system
             }
         } catch (FileAlreadyExistsException e) {
-            throw new FailedException(option + ": file exists, not overwriting a key: " + path);
+            throw new FailedException(option + ": file exists, not overwriting it: " + p);
         } catch (NoSuchFileException e) {
-            throw new FailedException(option + ": cannot create " + path);
+            throw new FailedException(option + ": cannot create " + p);
         }
-        Files.write(p, content.getBytes(StandardCharsets.UTF_8), StandardOpenOption.TRUNCATE_EXISTING);
     }
 }

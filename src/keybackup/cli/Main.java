@@ -78,6 +78,9 @@ public final class Main {
         } catch (Exception e) {
             io.errln("keybackup: error: " + Errors.describe(e));
             return 1;
+        } catch (OutOfMemoryError e) {
+            io.errln("keybackup: error: out of memory (raise the JVM heap with -Xmx, or report the input that caused it)");
+            return 1;
         }
     }
 

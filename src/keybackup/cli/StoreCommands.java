@@ -182,19 +182,32 @@ final class StoreCommands {
             Json.Obj info = a.optional("version") != null ? account.store().version(a.optional("version")) : account.currentVersion();
             AuthDataTrust trust = account.trust(info);
             Path outPath = Path.of(out);
-            if (Files.exists(outPath)) throw new FailedException("--out: file exists, not overwriting: " + out);
+            // Restored session keys are secrets: a new owner-only file, written under a temporary name and
+            // renamed into place only when the restore finished, so a failed run never leaves a file that
+            // looks like a complete export.
+            Path tmp = outPath.resolveSibling(outPath.getFileName() + ".partial");
+            if (Files.exists(outPath)) throw new FailedException("--out: file exists, not overwriting it: " + out);
+            boolean done = false;
             try (BackupDecryptionKey key = keyFile != null ? BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--backup-key-file", keyFile))
-                    : Restore.keyFromSecretStorage(account);
-                 ExportWriter writer = new ExportWriter(new BufferedOutputStream(Files.newOutputStream(outPath)))) {
-                BackupAudit audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, writer::write,
-                        n -> { if (n % 10_000 == 0) io.errln("keybackup: " + n + " keys verified"); });
+                    : Restore.keyFromSecretStorage(account)) {
+                BackupAudit audit;
+                long written;
+                try (ExportWriter writer = new ExportWriter(new BufferedOutputStream(Io.createOwnerOnly("--out", tmp)))) {
+                    audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, writer::write,
+                            n -> { if (n % 10_000 == 0) io.errln("keybackup: " + n + " keys verified"); });
+                    written = writer.written();
+                }
+                Files.move(tmp, outPath, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                done = true;
                 io.println("version " + info.string("version") + ": auth_data " + (trust.trusted() ? "trusted" : "NOT trusted")
                         + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
                 io.println(String.format("restored %d of %d keys to %s: %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
-                        writer.written(), audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
+                        written, audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
                 if (audit.unsignedInSignedBackup() > 0) {
                     io.println("WARNING: " + audit.unsignedInSignedBackup() + " unsigned keys in a signed backup: written by someone holding only the backup public key?");
                 }
+            } finally {
+                if (!done) Files.deleteIfExists(tmp);
             }
             return 0;
         }

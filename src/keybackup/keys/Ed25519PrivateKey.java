@@ -24,6 +24,7 @@ public final class Ed25519PrivateKey implements AutoCloseable {
     private final byte[] seed;
     private final PrivateKey jca;
     private final Ed25519PublicKey publicKey;
+    private volatile boolean closed;
 
     private Ed25519PrivateKey(byte[] seed) throws KeyFormatException {
         this.seed = seed.clone();
@@ -82,6 +83,7 @@ public final class Ed25519PrivateKey implements AutoCloseable {
 
     /** The 64-byte Ed25519 signature of {@code message}. */
     public byte[] sign(byte[] message) {
+        if (closed) throw new IllegalStateException("Ed25519 private key used after close()");
         try {
             Signature s = Jca.signature("Ed25519");
             s.initSign(jca);
@@ -98,12 +100,14 @@ public final class Ed25519PrivateKey implements AutoCloseable {
      * the returned array when done.
      */
     public byte[] exportSeed() {
+        if (closed) throw new IllegalStateException("Ed25519 private key used after close()");
         return seed.clone();
     }
 
     /** Zeroes the seed copy held here. */
     @Override
     public void close() {
+        closed = true;
         Bytes.zero(seed);
     }
 

@@ -66,7 +66,7 @@ public final class Upload {
                 }
             }
             try (Uploader up = new Uploader(account.store(), version, backupKey, signer, names, threads, limits)) {
-                for (ExportedSession s : sessions) up.add(s.roomId(), s.data(), source);
+                for (ExportedSession s : bestCopies(sessions)) up.add(s.roomId(), s.data(), source);
                 Uploader.Result r = up.finish();
                 return new Result(version, r.sessions(), r.batches(), r.serverCount(), signer != null, note);
             }
@@ -75,6 +75,19 @@ public final class Upload {
         } finally {
             if (signingKey != null) signingKey.close();
         }
+    }
+
+    /**
+     * One copy per (room, session): the one that decrypts the most messages (lowest first index). Two
+     * copies in one upload would otherwise race, and the server could keep the worse one.
+     */
+    static java.util.Collection<ExportedSession> bestCopies(List<ExportedSession> sessions) {
+        java.util.Map<List<String>, ExportedSession> best = new java.util.LinkedHashMap<>();
+        for (ExportedSession s : sessions) {
+            best.merge(List.of(s.roomId(), s.sessionId()), s,
+                    (a, b) -> b.data().export().firstIndex() < a.data().export().firstIndex() ? b : a);
+        }
+        return best.values();
     }
 
     private static boolean backupKeyInSecrets(Account account, Json.Obj info) throws StoreException, WorkflowException {
