@@ -35,8 +35,13 @@ public final class Upload {
         try {
             Json.Obj ad = info.object("auth_data");
             backupKey = Curve25519PublicKey.parse("auth_data.public_key", ad == null ? null : ad.string("public_key"));
+            // A small-order point parses (any 32 bytes do) but cannot be encrypted to; reject it here, as
+            // attacker-controlled input, instead of letting the encryption throw IllegalArgumentException.
+            try (BackupDecryptionKey probe = BackupDecryptionKey.generate()) {
+                java.util.Arrays.fill(probe.agree(backupKey), (byte) 0);
+            }
         } catch (KeyFormatException e) {
-            throw new WorkflowException(e.getMessage());
+            throw new WorkflowException((e.getMessage().startsWith("auth_data.public_key") ? "" : "auth_data.public_key: ") + e.getMessage());
         }
         try {
             keybackup.backup.MegolmBackupV1.encrypt(new byte[0], backupKey); // one agreement: a small-order key fails here, not in a worker

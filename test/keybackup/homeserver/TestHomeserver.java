@@ -21,11 +21,19 @@ import keybackup.json.JsonReader;
 /**
  * A spec-faithful homeserver for one user on 127.0.0.1 (JDK {@code HttpServer}, tests only): the
  * {@code /room_keys} endpoints, account data and {@code /keys/query}, with an access-token check, the
- * {@link ReplacementRule} of choice, fault injection and a request log. Requests are handled one at a
- * time. Always {@link #close()} it.
+ * {@link ReplacementRule} of choice, fault injection and a request log. Requests change state one at a
+ * time (under this object's lock); response bodies are written by a small thread pool, so a client that
+ * uploads while it is still reading a streamed {@code GET /room_keys/keys} cannot deadlock against it, as
+ * it could not against a real homeserver. Public for the workflow and CLI tests. Always {@link #close()} it.
  */
-final class TestHomeserver implements AutoCloseable {
+public final class TestHomeserver implements AutoCloseable {
     static final String PREFIX = "/_matrix/client/v3/";
+
+    static {
+        // TCP_NODELAY for the JDK server (read once, when the first server starts): without it every
+        // response waits ~40 ms for a delayed ACK (Nagle), which makes request-heavy tests slow.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
 
     private static final class Version {
         final String algorithm;
@@ -51,7 +59,24 @@ final class TestHomeserver implements AutoCloseable {
         }
     }
 
+    /** A fault for key PUTs ({@code PUT /room_keys/keys…}), see {@link #faultEveryKeyPut}. */
+    public enum KeyPutFault {
+        /** 429 {@code M_LIMIT_EXCEEDED} with {@code retry_after_ms} 5. */
+        RATE_LIMITED,
+        /** 500 {@code M_UNKNOWN}. */
+        SERVER_ERROR,
+        /** The connection is closed before the request is processed. */
+        DROPPED_BEFORE_STORING,
+        /** The keys are stored, then the connection is closed without a response: the client must retry blindly. */
+        DROPPED_AFTER_STORING
+    }
+
     private final HttpServer server;
+    private final java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "test-homeserver");
+        t.setDaemon(true);
+        return t;
+    });
     private final String userId;
     private final String token;
     private final TreeMap<Long, Version> versions = new TreeMap<>();
@@ -70,61 +95,98 @@ final class TestHomeserver implements AutoCloseable {
     private int newVersionAfterPuts = -1;
     private int crashAfterPuts = -1;
     private int keyPuts;
+    private int keyPutAttempts;
+    private int faultPeriod;
+    private KeyPutFault fault;
+    private boolean dropThisReply;
+    private String hookPrefix;
+    private int hookCountdown;
+    private Runnable hook;
 
     private TestHomeserver(String userId, String token) throws IOException {
         this.userId = userId;
         this.token = token;
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
+        server.setExecutor(executor);
         server.start();
     }
 
-    static TestHomeserver start(String userId, String token) throws IOException {
+    public static TestHomeserver start(String userId, String token) throws IOException {
         return new TestHomeserver(userId, token);
     }
 
-    URI uri() {
+    public URI uri() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow();
     }
 
     // ---- configuration and inspection (all synchronized with request handling) ----
 
-    synchronized void setRule(ReplacementRule r) { rule = r; }
-    synchronized void setIdentity(Json.Obj keysQueryResponse) { identity = keysQueryResponse; }
-    synchronized void dropNext(int n) { drops = n; }
+    public synchronized void setRule(ReplacementRule r) { rule = r; }
+    public synchronized void setIdentity(Json.Obj keysQueryResponse) { identity = keysQueryResponse; }
+    public synchronized void dropNext(int n) { drops = n; }
     synchronized void redirectNext(int n, String location) { redirects = n; redirectTo = location; }
     /** Next n requests answer 429; the wait is in the body ({@code retry_after_ms}) and/or the Retry-After header (−1 = absent). */
-    synchronized void rateLimitNext(int n, long bodyRetryAfterMs, long headerRetryAfterSeconds) {
+    public synchronized void rateLimitNext(int n, long bodyRetryAfterMs, long headerRetryAfterSeconds) {
         fail429 = n;
         retryAfterMs = bodyRetryAfterMs;
         retryAfterSeconds = headerRetryAfterSeconds;
     }
-    synchronized void failNext500(int n) { fail500 = n; }
+    public synchronized void failNext500(int n) { fail500 = n; }
     /** After k successful key PUTs, another client creates a new version. */
-    synchronized void newVersionAfterKeyPuts(int k) { newVersionAfterPuts = k; }
+    public synchronized void newVersionAfterKeyPuts(int k) { newVersionAfterPuts = k; }
     /** After k successful key PUTs, every further key PUT fails with 500 (a crash point). */
-    synchronized void crashAfterKeyPuts(int k) { crashAfterPuts = k; }
-    synchronized int requestCount() { return requests.size(); }
-    synchronized List<String> requests() { return List.copyOf(requests); }
-    synchronized int keyPuts() { return keyPuts; }
+    public synchronized void crashAfterKeyPuts(int k) { crashAfterPuts = k; }
+    public synchronized int requestCount() { return requests.size(); }
+    public synchronized List<String> requests() { return List.copyOf(requests); }
+    public synchronized int keyPuts() { return keyPuts; }
 
-    /** Stores a key directly, bypassing HTTP (for large fixtures). */
-    synchronized void insertKey(String version, String roomId, String sessionId, Json.Obj data) {
-        versions.get(Long.parseLong(version)).rooms.computeIfAbsent(roomId, r -> new LinkedHashMap<>()).put(sessionId, data);
+    /**
+     * Every {@code period}-th key PUT attempt (counting retries) meets {@code f} once; the retry that follows
+     * gets through when {@code period > 1}. {@code period} 0 turns it off.
+     */
+    public synchronized void faultEveryKeyPut(int period, KeyPutFault f) {
+        faultPeriod = period;
+        fault = f;
+    }
+
+    /**
+     * Runs {@code action} once, under the server's lock, right after the n-th successful (2xx) request whose
+     * {@code "METHOD raw-path"} starts with {@code prefix} (e.g. {@code "PUT /_matrix/client/v3/room_keys/keys"}).
+     */
+    public synchronized void afterRequest(String prefix, int n, Runnable action) {
+        hookPrefix = prefix;
+        hookCountdown = n;
+        hook = action;
+    }
+
+    /** The versions that exist and are not deleted, oldest first. */
+    public synchronized List<String> liveVersions() {
+        List<String> live = new ArrayList<>();
+        versions.forEach((n, v) -> { if (!v.deleted) live.add(Long.toString(n)); });
+        return live;
+    }
+
+    /** Stores a key directly, bypassing HTTP and the replacement rule (for large fixtures); the etag moves. */
+    public synchronized void insertKey(String version, String roomId, String sessionId, Json.Obj data) {
+        Version v = versions.get(Long.parseLong(version));
+        v.rooms.computeIfAbsent(roomId, r -> new LinkedHashMap<>()).put(sessionId, data);
+        v.etag++;
     }
 
     /** The stored key, or null. */
-    synchronized Json.Obj storedKey(String version, String roomId, String sessionId) {
+    public synchronized Json.Obj storedKey(String version, String roomId, String sessionId) {
         Map<String, Json.Obj> room = versions.get(Long.parseLong(version)).rooms.get(roomId);
         return room == null ? null : room.get(sessionId);
     }
 
-    synchronized Json.Obj storedAccountData(String type) { return accountData.get(type); }
+    public synchronized Json.Obj storedAccountData(String type) { return accountData.get(type); }
 
     // ---- request handling ----
 
@@ -143,6 +205,16 @@ final class TestHomeserver implements AutoCloseable {
                     reply = respond(ex, raw, query);
                 } catch (RuntimeException e) {
                     reply = new Reply(500, error("M_UNKNOWN", "test server error: " + e));
+                }
+                if (hook != null && reply.status() / 100 == 2 && (ex.getRequestMethod() + " " + raw).startsWith(hookPrefix)
+                        && --hookCountdown == 0) {
+                    Runnable h = hook;
+                    hook = null;
+                    h.run();
+                }
+                if (dropThisReply) {
+                    dropThisReply = false;
+                    return; // the request took effect, but the client never learns it
                 }
             }
             byte[] body = CanonicalJson.encode(reply.body());
@@ -237,6 +309,20 @@ final class TestHomeserver implements AutoCloseable {
     private Reply keysEndpoint(String method, String v, String room, String session, Json.Obj body) {
         Version ver = lookup(v);
         if (method.equals("PUT")) {
+            keyPutAttempts++;
+            if (faultPeriod > 0 && keyPutAttempts % faultPeriod == 0) {
+                switch (fault) {
+                    case RATE_LIMITED:
+                        return new Reply(429, error("M_LIMIT_EXCEEDED", "too many requests").with("retry_after_ms", Json.of(5)));
+                    case SERVER_ERROR:
+                        return new Reply(500, error("M_UNKNOWN", "internal server error"));
+                    case DROPPED_BEFORE_STORING:
+                        dropThisReply = true;
+                        return new Reply(500, error("M_UNKNOWN", "never sent"));
+                    default:
+                        dropThisReply = true; // and store below
+                }
+            }
             if (crashAfterPuts >= 0 && keyPuts >= crashAfterPuts) return new Reply(500, error("M_UNKNOWN", "simulated crash"));
             if (ver == null) return new Reply(404, error("M_NOT_FOUND", "Unknown backup version"));
             String current = Long.toString(current());

@@ -1,0 +1,242 @@
+package keybackup.cli;
+
+import static keybackup.workflow.WorkflowFixture.USER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import keybackup.backup.ExportedSession;
+import keybackup.homeserver.BackupStore;
+import keybackup.homeserver.LocalStore;
+import keybackup.json.CanonicalJson;
+import keybackup.json.Json;
+import keybackup.json.JsonReader;
+import keybackup.keys.Base64Unpadded;
+import keybackup.keys.BackupDecryptionKey;
+import keybackup.secrets.SecretStorageKey;
+import keybackup.workflow.Account;
+import keybackup.workflow.Restore;
+import keybackup.workflow.UnlockedSecretStorage;
+import keybackup.workflow.WorkflowFixture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The store commands end to end through {@link Main#run}: setup (local store) or a prepared homeserver
+ * account, then enable, upload, status, restore, the offline audit of files fetched from the store, and
+ * migrate. Every run checks the exit code, and that stderr holds only {@code keybackup: …} lines, no
+ * stack trace, and no secret (access token, recovery key, device seed).
+ */
+@Timeout(60)
+class StoreCommandsEndToEndTest {
+    @TempDir
+    Path dir;
+    private final List<String> secrets = new ArrayList<>();
+
+    private record Result(int exit, String out, String err) {}
+
+    private Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Main.run(args, new ByteArrayInputStream(new byte[0]), out, err);
+        Result r = new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        for (String line : r.err().lines().toList()) {
+            assertTrue(line.startsWith("keybackup: ") || line.startsWith("usage: "), "stderr line: " + line);
+        }
+        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception"), "stack trace or exception name: " + r.err());
+        for (String s : secrets) assertFalse(r.out().contains(s) || r.err().contains(s), "a secret was printed");
+        return r;
+    }
+
+    private Result ok(String... args) {
+        Result r = run(args);
+        assertEquals(0, r.exit(), String.join(" ", args) + "\nstdout: " + r.out() + "\nstderr: " + r.err());
+        return r;
+    }
+
+    /** {@code command}, the store options, then {@code more}. */
+    private static String[] cmd(String command, List<String> where, String... more) {
+        List<String> all = new ArrayList<>(List.of(command));
+        all.addAll(where);
+        all.addAll(List.of(more));
+        return all.toArray(new String[0]);
+    }
+
+    /** A key-export file with {@code sessions}; returns its path. */
+    private String keysFile(List<ExportedSession> sessions) throws Exception {
+        List<Json> entries = new ArrayList<>();
+        for (ExportedSession s : sessions) entries.add(s.toExportJson());
+        Path p = dir.resolve("keys-export.json");
+        Files.write(p, CanonicalJson.encode(Json.arr(entries)));
+        return p.toString();
+    }
+
+    /** The whole flow on one store; {@code where} are the store options, {@code store} the same store opened directly. */
+    private void flow(List<String> where, BackupStore store, String recoveryKeyFile, String masterKey) throws Exception {
+        List<ExportedSession> sessions = WorkflowFixture.sessions(3, 4, 11);
+        Set<String> ids = new TreeSet<>();
+        for (ExportedSession s : sessions) ids.add(s.sessionId());
+
+        Result enable = ok(cmd("enable", where));
+        assertTrue(enable.out().contains("version: 1\n"), enable.out());
+        assertTrue(enable.out().contains("auth_data signed by: master key, this device"), enable.out());
+
+        Result upload = ok(cmd("upload", where, "--keys", keysFile(sessions), "--source", "olm"));
+        assertTrue(upload.out().startsWith("uploaded 12 sessions to version 1 in 1 requests (signed, source olm); the backup holds 12 keys"),
+                upload.out());
+
+        Result status = ok(cmd("status", where));
+        assertTrue(status.out().contains("version: 1\n") && status.out().contains("keys: 12\n"), status.out());
+        assertTrue(status.out().contains("auth_data: trusted via") && status.out().contains("(usable)"), status.out());
+
+        Path restored = dir.resolve("restored.json");
+        Result restore = ok(cmd("restore", where, "--out", restored.toString()));
+        assertTrue(restore.out().contains("restored 12 of 12 keys to " + restored + ": 12 authenticated, 0 signed_not_authenticated, "
+                + "0 unauthenticated; 0 rejected"), restore.out());
+        Set<String> restoredIds = new TreeSet<>();
+        for (Json e : ((Json.Arr) JsonReader.parse(Files.readAllBytes(restored))).elements()) {
+            Json.Obj o = (Json.Obj) e;
+            restoredIds.add(o.string("session_id"));
+            assertEquals("authenticated", o.object("keybackup.verdict").string("verdict"));
+            assertFalse(o.has("signatures") || o.has("org.matrix.mscxxxx.authenticated"));
+        }
+        assertEquals(ids, restoredIds);
+        Result again = run(cmd("restore", where, "--out", restored.toString()));
+        assertEquals(1, again.exit());
+        assertTrue(again.err().startsWith("keybackup: error: --out: file exists"), again.err());
+
+        // Offline audit of what the store serves.
+        Json.Obj version = store.currentVersion().orElseThrow();
+        Map<String, Map<String, Json>> rooms = new LinkedHashMap<>();
+        store.streamKeys("1", (room, session, data) -> rooms.computeIfAbsent(room, r -> new LinkedHashMap<>()).put(session, data));
+        Map<String, Json> roomsJson = new LinkedHashMap<>();
+        rooms.forEach((r, s) -> roomsJson.put(r, Json.obj("sessions", new Json.Obj(s))));
+        Path versionFile = Files.write(dir.resolve("version.json"), CanonicalJson.encode(version));
+        Path keysResponse = Files.write(dir.resolve("room_keys.json"), CanonicalJson.encode(Json.obj("rooms", new Json.Obj(roomsJson))));
+        Path identity = Files.write(dir.resolve("identity.json"), CanonicalJson.encode(store.queryOwnKeys()));
+        Path backupKeyFile = dir.resolve("backup-key.txt");
+        try (SecretStorageKey ss = SecretStorageKey.fromKeyFileText(Files.readString(Path.of(recoveryKeyFile)));
+             BackupDecryptionKey key = Restore.keyFromSecretStorage(new Account(store, UnlockedSecretStorage.unlock(store, ss), null, null, Set.of()))) {
+            secrets.add(key.toRecoveryKey());
+            Files.writeString(backupKeyFile, key.toRecoveryKey() + "\n");
+        }
+        Result audit = ok("audit", "--user", USER, "--version", versionFile.toString(), "--keys", keysResponse.toString(),
+                "--identity", identity.toString(), "--key-file", backupKeyFile.toString(), "--trusted-master-key", masterKey, "--json");
+        Json.Obj report = (Json.Obj) JsonReader.parse(audit.out().strip().getBytes(StandardCharsets.UTF_8));
+        assertEquals(Json.of(12), report.object("summary").get("total"));
+        assertEquals(Json.of(12), report.object("summary").get("authenticated"));
+        assertEquals(Json.of(true), report.object("backup").get("signing_key_usable"));
+        Result untrusted = ok("audit", "--user", USER, "--version", versionFile.toString(), "--keys", keysResponse.toString(),
+                "--identity", identity.toString(), "--key-file", backupKeyFile.toString(), "--json");
+        Json.Obj noAnchors = (Json.Obj) JsonReader.parse(untrusted.out().strip().getBytes(StandardCharsets.UTF_8));
+        assertEquals(Json.of(0), noAnchors.object("summary").get("authenticated"), "no trust anchor, nothing authenticated");
+        assertEquals(Json.of(12), noAnchors.object("summary").get("unauthenticated"));
+
+        // Migration: refused while a checkpoint exists, then done.
+        Path checkpoint = dir.resolve("checkpoint.json");
+        Files.writeString(checkpoint, "{}");
+        Result refused = run(cmd("migrate", where, "--checkpoint", checkpoint.toString()));
+        assertEquals(1, refused.exit());
+        assertTrue(refused.err().startsWith("keybackup: error: a migration checkpoint exists"), refused.err());
+        Files.delete(checkpoint);
+        Result migrate = ok(cmd("migrate", where, "--checkpoint", checkpoint.toString(), "--delete-old"));
+        assertTrue(migrate.out().contains("old version 1: 12 keys (0 undecryptable) -> new version 2: 12 keys migrated, 12 keys read back, "
+                + "12 authenticated"), migrate.out());
+        assertTrue(migrate.out().contains("verification: passed; old version deleted"), migrate.out());
+        Result after = ok(cmd("status", where));
+        assertTrue(after.out().contains("version: 2\n") && after.out().contains("keys: 12\n"), after.out());
+    }
+
+    @Test
+    void storeCommands_localStore_fullFlowSucceeds() throws Exception {
+        Path store = dir.resolve("store");
+        Path rk = dir.resolve("recovery-key.txt");
+        Path dk = dir.resolve("device-key.txt");
+        Result setup = ok("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out", rk.toString(),
+                "--device-id", "PHONE", "--device-key-out", dk.toString());
+        secrets.add(Files.readString(rk).strip());
+        secrets.add(Files.readString(dk).strip());
+        String masterKey = setup.out().lines().filter(l -> l.startsWith("master key: ")).findFirst().orElseThrow().substring(12);
+        Result twice = run("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out", dir.resolve("rk2").toString(),
+                "--device-id", "PHONE", "--device-key-out", dir.resolve("dk2").toString());
+        assertEquals(1, twice.exit());
+
+        List<String> where = List.of("--user", USER, "--store", store.toString(), "--recovery-key-file", rk.toString(),
+                "--device-id", "PHONE", "--device-key-file", dk.toString(), "--threads", "2");
+        flow(where, LocalStore.open(store, USER), rk.toString(), masterKey);
+    }
+
+    @Test
+    void storeCommands_testHomeserver_fullFlowSucceeds() throws Exception {
+        try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir)) {
+            Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
+            byte[] seed = f.deviceKey.exportSeed();
+            Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
+            Path token = Files.writeString(dir.resolve("token.txt"), WorkflowFixture.TOKEN + "\n");
+            secrets.addAll(List.of(WorkflowFixture.TOKEN, f.ssKey.toRecoveryKey(), Base64Unpadded.encode(seed)));
+            List<String> where = List.of("--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file", token.toString(),
+                    "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString(),
+                    "--threads", "2");
+
+            flow(where, f.store, rk.toString(), f.alice.master().publicKey().toBase64());
+
+            assertEquals(List.of("2"), f.server.liveVersions(), "old version deleted by --delete-old");
+        }
+    }
+
+    @Test
+    void storeCommands_homeserverRejectsToken_exit1WithoutToken() throws Exception {
+        try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir)) {
+            String wrong = "syt_d3Jvbmc_wrongTokenValue_0815";
+            secrets.add(wrong);
+            Path token = Files.writeString(dir.resolve("token.txt"), wrong + "\n");
+
+            Result r = run("status", "--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file", token.toString());
+
+            assertEquals(1, r.exit());
+            assertTrue(r.err().startsWith("keybackup: error: ") && r.err().contains("M_UNKNOWN_TOKEN"), r.err());
+            assertEquals("", r.out());
+        }
+    }
+
+    @Test
+    void storeCommands_usageErrors_exit2() throws Exception {
+        Result noKeys = run("upload", "--user", USER, "--store", dir.resolve("s").toString(), "--source", "olm");
+        assertEquals(2, noKeys.exit());
+        assertTrue(noKeys.err().startsWith("keybackup: error: "), noKeys.err());
+        Result badSource = run("upload", "--user", USER, "--store", dir.resolve("s").toString(), "--keys", "k", "--source", "backup-authenticated");
+        assertEquals(2, badSource.exit());
+        Result both = run("status", "--user", USER, "--store", dir.resolve("s").toString(), "--homeserver", "http://127.0.0.1:1");
+        assertEquals(2, both.exit());
+        Result noSecrets = run("enable", "--user", USER, "--store", dir.resolve("s").toString());
+        assertEquals(2, noSecrets.exit(), noSecrets.err());
+    }
+
+    @Test
+    void storeCommands_noBackupYet_statusSaysSoAndRestoreFails() throws Exception {
+        Path store = dir.resolve("store");
+        Path rk = dir.resolve("rk.txt");
+        ok("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out", rk.toString(), "--device-id", "PHONE",
+                "--device-key-out", dir.resolve("dk.txt").toString());
+        secrets.add(Files.readString(rk).strip());
+
+        assertEquals("no key backup\n", ok("status", "--user", USER, "--store", store.toString()).out());
+        Result restore = run("restore", "--user", USER, "--store", store.toString(), "--recovery-key-file", rk.toString(),
+                "--out", dir.resolve("out.json").toString());
+        assertEquals(1, restore.exit());
+        assertEquals("keybackup: error: there is no key backup on this account\n", restore.err());
+        assertFalse(Files.exists(dir.resolve("out.json")));
+    }
+}

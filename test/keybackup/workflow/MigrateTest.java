@@ -1,0 +1,297 @@
+package keybackup.workflow;
+
+import static keybackup.workflow.WorkflowFixture.Backend.HOMESERVER;
+import static keybackup.workflow.WorkflowFixture.Backend.LOCAL;
+import static keybackup.workflow.WorkflowFixture.SMALL_BATCHES;
+import static keybackup.workflow.WorkflowFixture.countOf;
+import static keybackup.workflow.WorkflowFixture.expectedKeys;
+import static keybackup.workflow.WorkflowFixture.sessions;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import keybackup.backup.ExportedSession;
+import keybackup.backup.FieldNames;
+import keybackup.homeserver.MatrixException;
+import keybackup.homeserver.StoreException;
+import keybackup.homeserver.TestHomeserver.KeyPutFault;
+import keybackup.json.Json;
+import keybackup.trust.KeySource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Migration (digest 07 §7.4) under faults. Every test counts the keys before and after and compares their
+ * contents: both versions are decrypted with the backup key and the session_key of every (room, session)
+ * must be equal — nothing lost, nothing duplicated.
+ */
+@Timeout(60)
+class MigrateTest {
+    private static final String KEYS_PUT = "PUT /_matrix/client/v3/room_keys/keys";
+
+    @TempDir
+    Path dir;
+    private final List<String> log = new ArrayList<>();
+    private WorkflowFixture f;
+
+    @AfterEach
+    void close() {
+        if (f != null) f.close();
+    }
+
+    private Migrate.Options options(boolean resume, boolean deleteOld) {
+        return new Migrate.Options(null, dir.resolve("checkpoint.json"), resume, deleteOld, 2, FieldNames.UNSTABLE, SMALL_BATCHES);
+    }
+
+    private Migrate.Result migrate(boolean resume, boolean deleteOld) throws Exception {
+        return Migrate.run(f.account(), options(resume, deleteOld), log::add);
+    }
+
+    /**
+     * An old unsigned version with {@code rooms × perRoom} sessions; returns what it holds. The fault tests
+     * use 200 sessions in 4 rooms: 40 batches of 5 per upload pass (the crypto, not the network, bounds the size).
+     */
+    private Map<String, String> oldBackup(WorkflowFixture.Backend backend, String[] oldVersion, int rooms, int perRoom) throws Exception {
+        f = WorkflowFixture.open(backend, dir);
+        List<ExportedSession> s = sessions(rooms, perRoom, 1);
+        oldVersion[0] = f.unsignedVersion(s);
+        Map<String, String> expected = expectedKeys(s);
+        assertEquals(rooms * perRoom, expected.size());
+        assertEquals(expected, f.storedKeys(oldVersion[0]));
+        return expected;
+    }
+
+    private void assertMigrated(Map<String, String> expected, String oldVersion, Migrate.Result r) throws Exception {
+        int n = expected.size();
+        assertTrue(r.verified(), r.note());
+        assertEquals(n, r.oldSessions());
+        assertEquals(n, r.migrated());
+        assertEquals(n, r.newSessions());
+        assertEquals(expected, f.storedKeys(r.newVersion()), "new version content");
+        assertEquals(n, f.count(r.newVersion()));
+        assertEquals(expected, f.storedKeys(oldVersion), "old version content");
+        assertFalse(Files.exists(dir.resolve("checkpoint.json")), "checkpoint removed after success");
+    }
+
+    @ParameterizedTest
+    @EnumSource(KeyPutFault.class)
+    void run_keyPutFaultEveryThirdRequest_migratesEveryKeyExactlyOnce(KeyPutFault fault) throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 4, 50);
+        f.server.faultEveryKeyPut(3, fault);
+        int putsBefore = f.server.keyPuts();
+
+        Migrate.Result r = migrate(false, false);
+
+        assertMigrated(expected, old[0], r);
+        assertEquals(List.of(old[0], r.newVersion()), f.server.liveVersions(), "exactly one new version");
+        assertTrue(f.server.keyPuts() - putsBefore >= 40, "small batches: many requests");
+    }
+
+    @Test
+    void run_otherClientCreatesVersionDuringUpload_stopsWithClearErrorAndOldVersionUntouched() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 4, 50);
+        f.server.newVersionAfterKeyPuts(f.server.keyPuts() + 10);
+
+        Exception e = assertThrows(Exception.class, () -> migrate(false, true));
+
+        assertTrue(e.getMessage().contains("M_WRONG_ROOM_KEYS_VERSION"), e.getMessage());
+        List<String> live = f.server.liveVersions();
+        assertEquals(3, live.size(), "old, ours, the other client's: " + live);
+        assertEquals(old[0], live.get(0), "old version not deleted");
+        assertEquals(expected, f.storedKeys(old[0]));
+        assertEquals(200, f.count(old[0]));
+        assertEquals(50, f.count(live.get(1)), "ours stopped after 10 batches");
+        assertTrue(Files.exists(dir.resolve("checkpoint.json")), "checkpoint kept");
+    }
+
+    @Test
+    void resume_afterCrashAfterBatchK_completesIntoSameNewVersion() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 4, 50);
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 7);
+
+        StoreException crash = assertThrows(StoreException.class, () -> migrate(false, false));
+        assertTrue(crash.getMessage().contains("giving up"), crash.getMessage());
+        List<String> afterCrash = f.server.liveVersions();
+        assertEquals(2, afterCrash.size());
+        String newVersion = afterCrash.get(1);
+        assertEquals(35, f.count(newVersion), "7 batches of 5 arrived before the crash");
+        assertTrue(Files.exists(dir.resolve("checkpoint.json")));
+        assertThrows(WorkflowException.class, () -> migrate(false, false), "a fresh run must not start a second migration");
+
+        f.server.crashAfterKeyPuts(-1);
+        Migrate.Result r = migrate(true, false);
+
+        assertEquals(newVersion, r.newVersion(), "resumed into the same version");
+        assertEquals(afterCrash, f.server.liveVersions(), "no version created twice");
+        assertMigrated(expected, old[0], r);
+    }
+
+    @Test
+    void resume_withoutCheckpoint_isRefused() throws Exception {
+        oldBackup(LOCAL, new String[1], 1, 2);
+        WorkflowException e = assertThrows(WorkflowException.class, () -> migrate(true, false));
+        assertTrue(e.getMessage().contains("no checkpoint"), e.getMessage());
+    }
+
+    @Test
+    void run_checkpointExistsWithoutResume_isRefusedAndNothingCreated() throws Exception {
+        String[] old = new String[1];
+        oldBackup(LOCAL, old, 1, 2);
+        Files.writeString(dir.resolve("checkpoint.json"), "{}");
+
+        WorkflowException e = assertThrows(WorkflowException.class, () -> migrate(false, true));
+
+        assertTrue(e.getMessage().contains("checkpoint exists"), e.getMessage());
+        assertEquals(old[0], f.store.currentVersion().orElseThrow().string("version"));
+        assertEquals(2, f.count(old[0]));
+    }
+
+    @Test
+    void run_deleteOld_deletesOldVersionAfterVerification() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(LOCAL, old, 3, 10);
+
+        Migrate.Result r = migrate(false, true);
+
+        assertTrue(r.verified());
+        assertTrue(r.oldDeleted());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        MatrixException gone = assertThrows(MatrixException.class, () -> f.store.version(old[0]));
+        assertEquals(404, gone.status());
+    }
+
+    @Test
+    void run_deleteOldWithUndecryptableOldEntry_keepsOldVersion() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(LOCAL, old, 3, 10);
+        Json.Obj garbage = Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(false),
+                "session_data", Json.obj("ephemeral", Json.of("AAAA"), "ciphertext", Json.of("AAAA"), "mac", Json.of("AAAA")));
+        f.store.putSessionKey(old[0], "!room0:example.org", "undecryptable", garbage);
+
+        Migrate.Result r = migrate(false, true);
+
+        assertTrue(r.verified());
+        assertEquals(31, r.oldSessions());
+        assertEquals(1, r.oldRejected());
+        assertEquals(30, r.migrated());
+        assertFalse(r.oldDeleted());
+        assertTrue(r.note().contains("undecryptable"), r.note());
+        assertEquals(31, f.count(old[0]), "old version kept whole");
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+    }
+
+    @Test
+    void run_deleteOldButNewVersionFailsReadBack_keepsOldVersionAndCheckpoint() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 3, 10);
+        // a corrupt entry appears in the new version while we upload: the read-back must catch it
+        f.server.afterRequest(KEYS_PUT, 2, () -> f.server.insertKey(f.server.liveVersions().get(1), "!room0:example.org", "corrupt",
+                Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(false),
+                        "session_data", Json.obj("ephemeral", Json.of("x"), "ciphertext", Json.of("x"), "mac", Json.of("x")))));
+
+        Migrate.Result r = migrate(false, true);
+
+        assertFalse(r.verified());
+        assertFalse(r.oldDeleted());
+        assertTrue(r.note().startsWith("verification failed, old version kept"), r.note());
+        assertEquals(expected, f.storedKeys(old[0]));
+        assertTrue(Files.exists(dir.resolve("checkpoint.json")));
+    }
+
+    @Test
+    void run_unsignedOldVersion_newEntriesSignedNotAuthenticated() throws Exception {
+        String[] old = new String[1];
+        oldBackup(LOCAL, old, 3, 10);
+        Map<String, String> before = f.verdicts(old[0]);
+        assertEquals(30, countOf(before, "unauthenticated no_signing_key"));
+
+        Migrate.Result r = migrate(false, false);
+
+        Map<String, String> after = f.verdicts(r.newVersion());
+        assertEquals(before.keySet(), after.keySet());
+        assertEquals(30, countOf(after, "signed_not_authenticated flag_false"));
+        assertEquals(0, r.newAuthenticated());
+    }
+
+    @Test
+    void run_signedOldVersion_keepsAuthenticatedVerdicts() throws Exception {
+        f = WorkflowFixture.open(LOCAL, dir);
+        Enable.Result enabled = Enable.run(f.account(), FieldNames.UNSTABLE);
+        List<ExportedSession> olm = sessions(2, 10, 2);
+        List<ExportedSession> exported = sessions(1, 5, 3);
+        Upload.run(f.account(), olm, KeySource.OLM, FieldNames.UNSTABLE, 2, SMALL_BATCHES);
+        Upload.run(f.account(), exported, KeySource.EXPORT, FieldNames.UNSTABLE, 2, SMALL_BATCHES);
+        Map<String, String> before = f.verdicts(enabled.version());
+        assertEquals(20, countOf(before, "authenticated"));
+        assertEquals(5, countOf(before, "signed_not_authenticated flag_false"));
+
+        Migrate.Result r = migrate(false, false);
+
+        assertNotEquals(enabled.version(), r.newVersion());
+        assertEquals(before, f.verdicts(r.newVersion()), "every verdict carried over");
+        assertEquals(20, r.newAuthenticated());
+        Map<String, String> all = new TreeMap<>(expectedKeys(olm));
+        all.putAll(expectedKeys(exported));
+        assertEquals(all, f.storedKeys(r.newVersion()));
+    }
+
+    @Test
+    void run_keyUploadedToOldVersionBeforeNewVersionExists_isMigrated() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 3, 10);
+        ExportedSession late = sessions(1, 1, 99).get(0);
+        Json.Obj lateEntry = encryptedByOtherClient(late); // made now: the hook runs inside the server and must not call it
+        // Another client uploads while we store the new signing key: after our read-everything pass, before our
+        // version exists (the only time the server still accepts writes to the old version).
+        f.server.afterRequest("PUT /_matrix/client/v3/user/%40alice%3Aexample.org/account_data/m.key_backup.signing", 1,
+                () -> f.server.insertKey(old[0], late.roomId(), late.sessionId(), lateEntry));
+
+        Migrate.Result r = migrate(false, false);
+
+        expected.put(late.roomId() + "|" + late.sessionId(), late.data().sessionKey());
+        assertEquals(31, r.migrated());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+    }
+
+    @Test
+    void run_keyAppearsInOldVersionDuringUpload_secondPassMigratesIt() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 3, 10);
+        ExportedSession late = sessions(1, 1, 98).get(0);
+        // The server accepts a late write to the old version (the spec says it must not; a faulty server might).
+        Json.Obj lateEntry = encryptedByOtherClient(late);
+        f.server.afterRequest(KEYS_PUT, 3, () -> f.server.insertKey(old[0], late.roomId(), late.sessionId(), lateEntry));
+
+        Migrate.Result r = migrate(false, false);
+
+        expected.put(late.roomId() + "|" + late.sessionId(), late.data().sessionKey());
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertTrue(log.stream().anyMatch(l -> l.contains("(pass 2)")), log.toString());
+    }
+
+    /** A KeyBackupData as an old client would write it: unsigned, encrypted to the backup key. */
+    private Json.Obj encryptedByOtherClient(ExportedSession s) {
+        try (var key = f.backupKey()) {
+            return Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(false),
+                    "session_data", keybackup.backup.MegolmBackupV1.encrypt(keybackup.json.CanonicalJson.encode(s.data().json()), key.publicKey()));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
