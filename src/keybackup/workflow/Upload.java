@@ -43,11 +43,6 @@ public final class Upload {
         } catch (KeyFormatException e) {
             throw new WorkflowException((e.getMessage().startsWith("auth_data.public_key") ? "" : "auth_data.public_key: ") + e.getMessage());
         }
-        try {
-            keybackup.backup.MegolmBackupV1.encrypt(new byte[0], backupKey); // one agreement: a small-order key fails here, not in a worker
-        } catch (IllegalArgumentException e) {
-            throw new WorkflowException("auth_data.public_key of version " + version + " is not a usable Curve25519 key (" + e.getMessage() + ")");
-        }
         if (!trust.trusted() && !backupKeyInSecrets(account, info)) {
             throw new WorkflowException("refusing to upload: version " + version + " is not trusted (" + trust.detail()
                     + ") and Secret Storage holds no matching backup key");

@@ -94,7 +94,7 @@ class StoreCommandsEndToEndTest {
         assertTrue(enable.out().contains("auth_data signed by: master key, this device"), enable.out());
 
         Result upload = ok(cmd("upload", where, "--keys", keysFile(sessions), "--source", "olm"));
-        assertTrue(upload.out().startsWith("uploaded 12 sessions to version 1 in 1 requests (signed, source olm); the backup holds 12 keys"),
+        assertTrue(upload.out().startsWith("uploaded 12 sessions to version 1 in 1 request (signed, source olm); the backup holds 12 keys"),
                 upload.out());
 
         Result status = ok(cmd("status", where));
@@ -128,7 +128,7 @@ class StoreCommandsEndToEndTest {
         Path identity = Files.write(dir.resolve("identity.json"), CanonicalJson.encode(store.queryOwnKeys()));
         Path backupKeyFile = dir.resolve("backup-key.txt");
         try (SecretStorageKey ss = SecretStorageKey.fromKeyFileText(Files.readString(Path.of(recoveryKeyFile)));
-             BackupDecryptionKey key = Restore.keyFromSecretStorage(new Account(store, UnlockedSecretStorage.unlock(store, ss), null, null, Set.of()))) {
+             BackupDecryptionKey key = Restore.keyFromSecretStorage(new Account(store, UnlockedSecretStorage.unlock(store, ss), null, null, java.util.Map.of()))) {
             secrets.add(key.toRecoveryKey());
             Files.writeString(backupKeyFile, key.toRecoveryKey() + "\n");
         }

@@ -86,7 +86,7 @@ class EnableUploadRestoreTest {
         assertTrue(SignedJson.verifyValue(authData.without("signatures"), authData.object("signatures").object(USER).get(masterKeyId),
                 f.alice.master().publicKey()).valid(), "signed by the master key");
         // A reader that trusts only the master key (no device, no Secret Storage) trusts it via the master key.
-        Account reader = new Account(f.store, null, null, f.alice.master().publicKey(), Set.of());
+        Account reader = new Account(f.store, null, null, f.alice.master().publicKey(), java.util.Map.of());
         assertTrue(reader.trust(info).usableSigningKey().isPresent());
     }
 
