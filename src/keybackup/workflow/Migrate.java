@@ -114,7 +114,16 @@ public final class Migrate {
                 int round = 0;
                 do {
                     etagBefore = account.store().version(oldVersion).string("etag");
-                    pass = upload(account, oldInfo, oldTrust, key, cp.newVersion(), signer, o);
+                    try {
+                        pass = upload(account, oldInfo, oldTrust, key, cp.newVersion(), signer, o);
+                    } catch (keybackup.homeserver.MatrixException e) {
+                        if (!keybackup.homeserver.MatrixException.WRONG_ROOM_KEYS_VERSION.equals(e.errcode())) throw e;
+                        throw new WorkflowException("another client made version " + e.currentVersion().orElse("?")
+                                + " current while this migration was uploading to version " + cp.newVersion() + ": the old version "
+                                + oldVersion + " is untouched and nothing was deleted; resuming cannot help (version " + cp.newVersion()
+                                + " is no longer writable): check the new current version, remove " + o.checkpoint()
+                                + " and migrate again if needed", e);
+                    }
                     log.accept("uploaded " + pass.migrated + " sessions to version " + cp.newVersion() + " (pass " + (++round) + ")");
                 } while (round < 3 && !java.util.Objects.equals(etagBefore, account.store().version(oldVersion).string("etag")));
                 cp = cp.withPhase(Checkpoint.UPLOADED);

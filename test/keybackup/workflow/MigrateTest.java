@@ -108,7 +108,8 @@ class MigrateTest {
 
         Exception e = assertThrows(Exception.class, () -> migrate(false, true));
 
-        assertTrue(e.getMessage().contains("M_WRONG_ROOM_KEYS_VERSION"), e.getMessage());
+        assertTrue(e.getMessage().contains("another client made version") && e.getMessage().contains("untouched"), e.getMessage());
+        assertTrue(e.getCause() instanceof keybackup.homeserver.MatrixException m && m.errcode().equals("M_WRONG_ROOM_KEYS_VERSION"));
         List<String> live = f.server.liveVersions();
         assertEquals(3, live.size(), "old, ours, the other client's: " + live);
         assertEquals(old[0], live.get(0), "old version not deleted");
