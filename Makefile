@@ -12,6 +12,10 @@ JUNIT_SHA256  ?= a09c656d60ada792cf12ed1e8dc7ead3edc98dde034332e97dfcb5b4268b907
 JFLAGS   = --release $(RELEASE) -encoding UTF-8 -Xlint:all -Werror
 ARGS     ?= demo
 BENCH_KEYS ?= 2000
+# make bench BENCH_PROVIDER_JAR=bcprov.jar BENCH_PROVIDER=BC: run the bench with that JCA provider (appended
+# through a generated java.security file; BENCH_PROVIDER is its name or class). Never a project dependency.
+BENCH_PROVIDER_JAR ?=
+BENCH_PROVIDER ?=
 
 SRC  := $(shell find src -name '*.java')
 TEST := $(shell find test -name '*.java')
@@ -49,7 +53,12 @@ run: build/keybackup.jar
 	$(JAVA) -p build/keybackup.jar -m keybackup $(ARGS)
 
 bench: build/test-classes.stamp
-	$(JAVA) -Xmx256m -cp build/classes:build/test-classes keybackup.bench.Bench $(BENCH_KEYS)
+	@if [ -n "$(BENCH_PROVIDER_JAR)$(BENCH_PROVIDER)" ] && [ -z "$(BENCH_PROVIDER_JAR)" -o -z "$(BENCH_PROVIDER)" ]; then \
+	  echo "error: give both BENCH_PROVIDER_JAR and BENCH_PROVIDER"; exit 2; fi
+	@if [ -n "$(BENCH_PROVIDER_JAR)" ]; then \
+	  $(JAVA) -cp build/test-classes keybackup.bench.ProviderFile '$(BENCH_PROVIDER)' > build/bench-provider.security; fi
+	$(JAVA) -Xmx256m $(if $(BENCH_PROVIDER_JAR),-Djava.security.properties=build/bench-provider.security -Dkeybackup.provider=$(BENCH_PROVIDER)) \
+	  -cp build/classes:build/test-classes$(if $(BENCH_PROVIDER_JAR),:$(BENCH_PROVIDER_JAR)) keybackup.bench.Bench $(BENCH_KEYS)
 
 clean:
 	rm -rf build
