@@ -66,6 +66,7 @@ public final class Bench {
             networkOverlap(fx, (int) Math.min(n, 4000));
             streaming(fx, n, migrateLarge || n <= 100_000);
         }
+        System.out.println("\nload average at the end: " + loadAverage() + " (other processes on these cores slow every figure above)");
         System.out.println("\n== summary ==");
         System.out.println("| measure | value | target | status |");
         System.out.println("|---|---|---|---|");
@@ -92,10 +93,20 @@ public final class Bench {
                 Timing.mib(Runtime.getRuntime().maxMemory()));
         System.out.printf("java: %s (%s %s)%n", System.getProperty("java.version"), System.getProperty("java.vm.name"),
                 System.getProperty("java.vm.version"));
+        System.out.println("load average at the start: " + loadAverage() + " (above ~0.5 something else is using the cores: figures will be noisy)");
         System.out.printf("keybackup.provider: %s%n", Jca.PROVIDER == null ? "(unset: JDK default order)" : Jca.PROVIDER);
         System.out.printf("providers used: Ed25519=%s X25519=%s AES/CBC=%s HmacSHA256=%s%n%n",
                 Jca.signature("Ed25519").getProvider().getName(), Jca.keyAgreement("X25519").getProvider().getName(),
                 Jca.cipher("AES/CBC/PKCS5Padding").getProvider().getName(), Jca.mac("HmacSHA256").getProvider().getName());
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "?";
+        }
     }
 
     record Floors(double verify, double sign, double agree, double keygen) {
