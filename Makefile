@@ -16,6 +16,10 @@ BENCH_KEYS ?= 2000
 PYTHON   ?= /usr/bin/python3
 INTEROP  ?= ../shared/interop
 NODE_PEERS ?= $(abspath ../peers/node)
+# make bench BENCH_PROVIDER_JAR=bcprov.jar BENCH_PROVIDER=BC: run the bench with that JCA provider (appended
+# through a generated java.security file; BENCH_PROVIDER is its name or class). Never a project dependency.
+BENCH_PROVIDER_JAR ?=
+BENCH_PROVIDER ?=
 
 SRC  := $(shell find src -name '*.java')
 TEST := $(shell find test -name '*.java')
@@ -53,7 +57,12 @@ run: build/keybackup.jar
 	$(JAVA) -p build/keybackup.jar -m keybackup $(ARGS)
 
 bench: build/test-classes.stamp
-	$(JAVA) -Xmx256m -cp build/classes:build/test-classes keybackup.bench.Bench $(BENCH_KEYS)
+	@if [ -n "$(BENCH_PROVIDER_JAR)$(BENCH_PROVIDER)" ] && [ -z "$(BENCH_PROVIDER_JAR)" -o -z "$(BENCH_PROVIDER)" ]; then \
+	  echo "error: give both BENCH_PROVIDER_JAR and BENCH_PROVIDER"; exit 2; fi
+	@if [ -n "$(BENCH_PROVIDER_JAR)" ]; then \
+	  $(JAVA) -cp build/test-classes keybackup.bench.ProviderFile '$(BENCH_PROVIDER)' > build/bench-provider.security; fi
+	$(JAVA) -Xmx256m $(if $(BENCH_PROVIDER_JAR),-Djava.security.properties=build/bench-provider.security -Dkeybackup.provider=$(BENCH_PROVIDER)) \
+	  -cp build/classes:build/test-classes$(if $(BENCH_PROVIDER_JAR),:$(BENCH_PROVIDER_JAR)) keybackup.bench.Bench $(BENCH_KEYS)
 
 # Not part of `test` or CI: needs the peers of $(INTEROP)/README.md. Script reports land in build/interop/*.txt.
 interop: build/test-classes.stamp

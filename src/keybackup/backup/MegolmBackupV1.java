@@ -17,6 +17,7 @@ import keybackup.json.JsonReader;
 import keybackup.keys.Base64Unpadded;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Curve25519PublicKey;
+import keybackup.keys.EphemeralKey;
 import keybackup.keys.KeyFormatException;
 
 /**
@@ -84,9 +85,14 @@ public final class MegolmBackupV1 {
 
     /** Encrypts {@code plaintextUtf8} (the JSON of a SessionData) to {@code backupKey} with a fresh ephemeral key. */
     public static Json.Obj encrypt(byte[] plaintextUtf8, Curve25519PublicKey backupKey) {
-        try (BackupDecryptionKey ephemeral = BackupDecryptionKey.generate()) {
-            return encrypt(plaintextUtf8, backupKey, ephemeral);
-        }
+        EphemeralKey ephemeral = EphemeralKey.generate();
+        return encrypt(plaintextUtf8, backupKey, ephemeral.publicKey(), ephemeral::agree);
+    }
+
+    /** X25519 with the ephemeral private key, whichever object holds it. */
+    @FunctionalInterface
+    private interface Agreement {
+        byte[] with(Curve25519PublicKey peer) throws KeyFormatException;
     }
 
     /**
@@ -97,17 +103,21 @@ public final class MegolmBackupV1 {
      *     {@code auth_data.public_key} before uploading to it)
      */
     public static Json.Obj encrypt(byte[] plaintextUtf8, Curve25519PublicKey backupKey, BackupDecryptionKey ephemeral) {
+        return encrypt(plaintextUtf8, backupKey, ephemeral.publicKey(), ephemeral::agree);
+    }
+
+    private static Json.Obj encrypt(byte[] plaintextUtf8, Curve25519PublicKey backupKey, Curve25519PublicKey ephemeralPublic, Agreement ephemeral) {
         Objects.requireNonNull(plaintextUtf8, "plaintextUtf8");
         byte[] shared = null;
         byte[] okm = null;
         try {
-            shared = ephemeral.agree(backupKey);
+            shared = ephemeral.with(backupKey);
             okm = deriveKeys(shared);
             Cipher aes = Jca.cipher("AES/CBC/PKCS5Padding"); // PKCS5Padding is PKCS#7 for AES's 16-byte blocks
             aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(okm, 0, 32, "AES"), new IvParameterSpec(okm, 64, 16));
             byte[] ciphertext = aes.doFinal(plaintextUtf8);
             return Json.obj(
-                    EPHEMERAL, Json.of(ephemeral.publicKey().toBase64()),
+                    EPHEMERAL, Json.of(ephemeralPublic.toBase64()),
                     CIPHERTEXT, Json.of(Base64Unpadded.encode(ciphertext)),
                     MAC, Json.of(Base64Unpadded.encode(quirkMac(okm))));
         } catch (KeyFormatException e) {

@@ -136,6 +136,11 @@ public final class BackupDecryptionKey implements AutoCloseable {
      * "Point has small order", mapped here to a typed error).
      */
     public byte[] agree(Curve25519PublicKey peer) throws KeyFormatException {
+        return agree(jca, peer);
+    }
+
+    /** X25519 of a JCA private key with {@code peer}, refusing the all-zero secret of a small-order point. */
+    static byte[] agree(PrivateKey jca, Curve25519PublicKey peer) throws KeyFormatException {
         byte[] secret;
         try {
             KeyAgreement ka = Jca.keyAgreement("X25519");
