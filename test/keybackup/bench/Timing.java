@@ -29,6 +29,23 @@ final class Timing {
         return (now - start) / (double) n;
     }
 
+    private static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    /**
+     * Like {@link #nsPerOp} but in CPU time of the calling thread: time other processes take from these
+     * cores is not counted, so one-thread comparisons stay fair on a shared machine.
+     */
+    static double cpuNsPerOp(Op op, long measureMs) throws Exception {
+        long end = System.nanoTime() + measureMs * 1_000_000;
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
+        long n = 0;
+        do {
+            for (int i = 0; i < 16; i++) op.run();
+            n += 16;
+        } while (System.nanoTime() < end);
+        return (THREADS.getCurrentThreadCpuTime() - cpu0) / (double) n;
+    }
+
     /** CPU time of the whole process (all threads, including the JIT and GC), in ns. */
     static long processCpuNs() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
