@@ -280,6 +280,17 @@ public final class JsonReader implements AutoCloseable {
 
     private String readString() throws JsonException {
         pos++; // opening quote
+        // Fast path: a string of plain ASCII that ends inside the buffer (keys, base64, ids) is made in
+        // one step from the bytes; anything else takes the general loop below from the start.
+        for (int i = pos; i < lim; i++) {
+            int b = buf[i];
+            if (b == '"') {
+                String str = new String(buf, pos, i - pos, java.nio.charset.StandardCharsets.ISO_8859_1);
+                pos = i + 1;
+                return str;
+            }
+            if (b < 0x20 || b == '\\') break; // negative (non-ASCII) bytes are below 0x20 too
+        }
         sb.setLength(0);
         while (true) {
             if (pos >= lim && !fill()) throw error("unterminated string", offset());

@@ -239,8 +239,30 @@ public final class Bench {
                 Timing.ms(upload), uploadRatio, upload / f.upload(), pass(uploadRatio <= 1.05));
         summary("restore per key, 1 thread", String.format("%s (%.3f x floor %s)", Timing.ms(restore), restoreRatio, Timing.ms(f.restore())), "<= 1.05 x floor", pass(restoreRatio <= 1.05));
         summary("upload per key, 1 thread", String.format("%s (%.3f x floor %s)", Timing.ms(upload), uploadRatio, Timing.ms(f.upload())), "<= 1.05 x floor", pass(uploadRatio <= 1.05));
+        profileShares(m);
         breakdown(fx);
         return f;
+    }
+
+    /** The same one-thread pipelines under JFR: the share of CPU samples outside the JDK's curve code. */
+    private static void profileShares(Rounds m) throws Exception {
+        Profile.Share restore = Profile.of(m.ops.get(m.names.indexOf("restore")), 4 * MS, "SessionVerifier");
+        Profile.Share upload = Profile.of(m.ops.get(m.names.indexOf("upload")), 4 * MS, "Uploader");
+        System.out.println("  by profile (JFR samples of the pipeline's thread; library work = samples outside the JDK's curve code):");
+        System.out.printf("restore: %d samples, %d in curve code: library work = %.1f %% over the curve work  %s (target <= 5 %%)%n",
+                restore.samples(), restore.curve(), 100 * restore.overhead(), pass(restore.overhead() <= 0.05));
+        System.out.printf("upload:  %d samples, %d in curve code: library work = %.1f %% over the curve work  %s (target <= 5 %%)%n",
+                upload.samples(), upload.curve(), 100 * upload.overhead(), pass(upload.overhead() <= 0.05));
+        if (System.getenv("BENCH_PROFILE_DETAIL") != null) {
+            java.util.Map<String, Integer> byClass = new java.util.TreeMap<>();
+            restore.rest().forEach((k, v) -> byClass.merge(k.substring(k.lastIndexOf("<- ") + 3).replaceAll("\\.[^.]*$", ""), v, Integer::sum));
+            byClass.entrySet().stream().sorted((x, y) -> y.getValue() - x.getValue()).limit(25)
+                    .forEach(x -> System.out.printf("    %5d  %s%n", x.getValue(), x.getKey()));
+        }
+        summary("restore, 1 thread, by profile", String.format("library work %.1f %% over the curve work (%d samples)", 100 * restore.overhead(), restore.samples()),
+                "<= 5 %", pass(restore.overhead() <= 0.05));
+        summary("upload, 1 thread, by profile", String.format("library work %.1f %% over the curve work (%d samples)", 100 * upload.overhead(), upload.samples()),
+                "<= 5 %", pass(upload.overhead() <= 0.05));
     }
 
     /** Per-step costs of one restore, to see where time over the floor goes. */
