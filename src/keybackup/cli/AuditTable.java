@@ -10,7 +10,7 @@ final class AuditTable {
 
     /**
      * Server-controlled text (room ids, session ids, key ids, versions) made safe for a terminal: control
-     * characters (C0, DEL, C1) and line/paragraph separators are shown as \\uXXXX, so a crafted id cannot
+     * characters (C0, DEL, C1), line/paragraph separators and bidirectional controls are shown as \\uXXXX, so a crafted id cannot
      * add a fake row or move the cursor.
      */
     static String printable(String s) {
@@ -18,7 +18,8 @@ final class AuditTable {
         StringBuilder sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029) sb.append(String.format("\\u%04x", (int) c));
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e)
+                    || (c >= 0x2066 && c <= 0x2069)) sb.append(String.format("\\u%04x", (int) c));
             else sb.append(c);
         }
         return sb.toString();
@@ -33,8 +34,8 @@ final class AuditTable {
         for (AuthDataTrust.Signature s : t.signatures()) {
             sb.append("  signature ").append(printable(s.keyId())).append(": ").append(s.status().wire()).append(" (").append(printable(s.detail())).append(")\n");
         }
-        sb.append("  signing key: ").append(t.signingPublicKey() == null ? "none" : t.signingPublicKey())
-          .append(t.usableSigningKey().isPresent() ? " (usable)" : " (NOT usable: " + t.reason().wire() + " — " + t.detail() + ")").append('\n');
+        sb.append("  signing key: ").append(t.signingPublicKey() == null ? "none" : printable(t.signingPublicKey()))
+          .append(t.usableSigningKey().isPresent() ? " (usable)" : " (NOT usable: " + t.reason().wire() + " — " + printable(t.detail()) + ")").append('\n');
         for (String p : identity.problems()) sb.append("  identity: ").append(printable(p)).append('\n');
         sb.append('\n');
         sb.append(String.format("%-28s %-45s %-25s %s%n", "ROOM", "SESSION", "VERDICT", "REASON"));

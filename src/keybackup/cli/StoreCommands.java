@@ -96,8 +96,8 @@ final class StoreCommands {
                 return 0;
             }
             AuthDataTrust t = account.trust(info);
-            io.println("version: " + info.string("version"));
-            io.println("algorithm: " + info.string("algorithm"));
+            io.println("version: " + AuditTable.printable(info.string("version")));
+            io.println("algorithm: " + AuditTable.printable(info.string("algorithm")));
             io.println("keys: " + (info.get("count") instanceof Json.Int n ? n.value() : "?"));
             io.println("auth_data: " + (t.trusted() ? "trusted via " + t.trustedVia().stream().map(v -> v.kind().wire() + " " + v.keyId()).toList() : "NOT trusted"));
             io.println("signing key: " + (t.signingPublicKey() == null ? "none" : t.signingPublicKey())
@@ -187,19 +187,27 @@ final class StoreCommands {
             // looks like a complete export.
             Path tmp = outPath.resolveSibling(outPath.getFileName() + ".partial");
             if (Files.exists(outPath)) throw new FailedException("--out: file exists, not overwriting it: " + out);
+            boolean created = false;
             boolean done = false;
             try (BackupDecryptionKey key = keyFile != null ? BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--backup-key-file", keyFile))
                     : Restore.keyFromSecretStorage(account)) {
                 BackupAudit audit;
                 long written;
-                try (ExportWriter writer = new ExportWriter(new BufferedOutputStream(Io.createOwnerOnly("--out", tmp)))) {
+                java.io.OutputStream file = Io.createOwnerOnly("--out", tmp);
+                created = true; // from here on the temporary file is ours to remove on failure
+                try (ExportWriter writer = new ExportWriter(new BufferedOutputStream(file))) {
                     audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, writer::write,
                             n -> { if (n % 10_000 == 0) io.errln("keybackup: " + n + " keys verified"); });
                     written = writer.written();
                 }
-                Files.move(tmp, outPath, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    Files.move(tmp, outPath); // without REPLACE_EXISTING: a file that appeared meanwhile is not overwritten
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    done = true; // the temporary file is complete: keep it
+                    throw new FailedException("--out: " + out + " appeared while restoring; the restored keys are in " + tmp);
+                }
                 done = true;
-                io.println("version " + info.string("version") + ": auth_data " + (trust.trusted() ? "trusted" : "NOT trusted")
+                io.println("version " + AuditTable.printable(info.string("version")) + ": auth_data " + (trust.trusted() ? "trusted" : "NOT trusted")
                         + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
                 io.println(String.format("restored %d of %d keys to %s: %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
                         written, audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
@@ -207,7 +215,7 @@ final class StoreCommands {
                     io.println("WARNING: " + audit.unsignedInSignedBackup() + " unsigned keys in a signed backup: written by someone holding only the backup public key?");
                 }
             } finally {
-                if (!done) Files.deleteIfExists(tmp);
+                if (created && !done) Files.deleteIfExists(tmp);
             }
             return 0;
         }

@@ -43,7 +43,20 @@ public final class Enable {
         Optional<Json.Obj> oldSigningKey = secrets.saved(SecretStorage.BACKUP_SIGNING_KEY);
         try (BackupDecryptionKey backupKey = BackupDecryptionKey.generate();
              Ed25519PrivateKey signingKey = Ed25519PrivateKey.generate()) {
-            Created c = createSignedVersion(account, backupKey.publicKey(), signingKey, names);
+            Created c;
+            try {
+                c = createSignedVersion(account, backupKey.publicKey(), signingKey, names);
+            } catch (StoreException e) {
+                // A failed POST may still have created the version (a timeout, then a retry): if the current
+                // version names our signing key, it is ours, and its keys must be stored, not dropped.
+                Json.Obj current = account.store().currentVersion().orElse(null);
+                Json.Obj ad = current == null ? null : current.object("auth_data");
+                if (ad == null || !(keybackup.backup.AuthData.of(ad).signingKey() instanceof keybackup.backup.AuthData.SigningKeyField.Present p)
+                        || !p.key().equals(signingKey.publicKey())) {
+                    throw e;
+                }
+                c = new Created(current.string("version"), ad, false, account.device() != null);
+            }
             try {
                 byte[] raw = backupKey.exportBytes();
                 try {
@@ -60,14 +73,19 @@ public final class Enable {
         }
     }
 
-    /** Deletes the new (empty) version and puts the old secrets back; says what worked. */
+    /**
+     * Deletes the new (empty) version and puts the old secrets back; says what worked. The old secrets
+     * go back only once the new version is gone: while it stays current, other clients encrypt keys to
+     * it, and its private key must stay in Secret Storage if it got there.
+     */
     private static String undo(Account account, String version, Optional<Json.Obj> oldBackupKey, Optional<Json.Obj> oldSigningKey) {
         StringBuilder sb = new StringBuilder();
         try {
             account.store().deleteVersion(version);
             sb.append("the new version ").append(version).append(" was removed again");
         } catch (StoreException e) {
-            sb.append("the new version ").append(version).append(" could NOT be removed (").append(e.getMessage()).append(")");
+            return sb.append("the new version ").append(version).append(" could NOT be removed (").append(e.getMessage())
+                    .append(") and stays current; Secret Storage was left as it is: delete that version before trying again").toString();
         }
         try {
             UnlockedSecretStorage secrets = account.secrets();

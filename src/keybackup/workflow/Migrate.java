@@ -71,6 +71,7 @@ public final class Migrate {
             // 2. Signing key into Secret Storage, then the new version.
             Ed25519PrivateKey signingKey;
             Optional<Json.Obj> oldSigningSecret = Optional.empty();
+            boolean freshRun = cp == null;
             if (cp == null) {
                 Enable.requireSigner(account); // before anything is written
                 oldSigningSecret = account.secrets().saved(SecretStorage.BACKUP_SIGNING_KEY);
@@ -88,15 +89,35 @@ public final class Migrate {
             }
             try (signingKey) {
                 if (cp.newVersion() == null) {
-                    String adopted = adoptCreatedVersion(account, cp, oldVersion);
                     String v;
                     try {
+                        String adopted = adoptCreatedVersion(account, cp, oldVersion);
                         v = adopted != null ? adopted : Enable.createSignedVersion(account, key.publicKey(), signingKey, o.names()).version();
                     } catch (StoreException | WorkflowException e) {
-                        // No new version: the old one stays current, so give it back its signing key.
-                        if (oldSigningSecret.isPresent()) account.secrets().restore(SecretStorage.BACKUP_SIGNING_KEY, oldSigningSecret);
-                        Files.deleteIfExists(o.checkpoint());
-                        throw e;
+                        // A failed POST may still have created the version (a timeout after the server
+                        // acted, then a retry): look before undoing anything.
+                        String late;
+                        try {
+                            late = adoptCreatedVersion(account, cp, oldVersion);
+                        } catch (StoreException unreachable) {
+                            e.addSuppressed(unreachable);
+                            late = null;
+                        }
+                        if (late == null && freshRun && definitelyNotCreated(e)) {
+                            // No new version: the old one stays current, so give it back its signing key.
+                            try {
+                                account.secrets().restore(SecretStorage.BACKUP_SIGNING_KEY, oldSigningSecret);
+                                Files.deleteIfExists(o.checkpoint());
+                            } catch (StoreException | java.io.IOException undo) {
+                                e.addSuppressed(undo);
+                            }
+                            throw e;
+                        }
+                        if (late == null) {
+                            throw new WorkflowException("could not create the new version (" + e.getMessage() + "); the checkpoint "
+                                    + o.checkpoint() + " is kept: run migrate --resume once the server answers again", e);
+                        }
+                        v = late;
                     }
                     cp = cp.withNewVersion(v);
                     cp.save(o.checkpoint());
@@ -153,6 +174,12 @@ public final class Migrate {
         } catch (SecretStorageException e) {
             throw new WorkflowException("secret storage: " + e.getMessage());
         }
+    }
+
+    /** True only for a refusal the server gave before acting (a 4xx answer) or a check of ours. */
+    private static boolean definitelyNotCreated(Exception e) {
+        if (e instanceof WorkflowException) return true;
+        return e instanceof keybackup.homeserver.MatrixException m && m.status() >= 400 && m.status() < 500;
     }
 
     /** After a crash between storing the signing key and saving the new version id: the version may exist. */

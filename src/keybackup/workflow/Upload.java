@@ -84,10 +84,16 @@ public final class Upload {
     static java.util.Collection<ExportedSession> bestCopies(List<ExportedSession> sessions) {
         java.util.Map<List<String>, ExportedSession> best = new java.util.LinkedHashMap<>();
         for (ExportedSession s : sessions) {
-            best.merge(List.of(s.roomId(), s.sessionId()), s,
-                    (a, b) -> b.data().export().firstIndex() < a.data().export().firstIndex() ? b : a);
+            best.merge(List.of(s.roomId(), s.sessionId()), s, (a, b) -> better(b, a) ? b : a);
         }
         return best.values();
+    }
+
+    /** Lower first index wins; on a tie, fewer forwards (the spec's replacement order, digest 03 §4). */
+    private static boolean better(ExportedSession x, ExportedSession y) {
+        long ix = x.data().export().firstIndex();
+        long iy = y.data().export().firstIndex();
+        return ix != iy ? ix < iy : x.data().forwardingChain().size() < y.data().forwardingChain().size();
     }
 
     private static boolean backupKeyInSecrets(Account account, Json.Obj info) throws StoreException, WorkflowException {

@@ -116,6 +116,16 @@ class StoreCommandsEndToEndTest {
         Result again = run(cmd("restore", where, "--out", restored.toString()));
         assertEquals(1, again.exit());
         assertTrue(again.err().startsWith("keybackup: error: --out: file exists"), again.err());
+        // Restored session keys are secrets: owner-only, and no temporary file is left behind.
+        assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(restored));
+        assertFalse(Files.exists(dir.resolve("restored.json.partial")));
+        // A temporary file this run did not create (another restore still running) is neither used nor removed.
+        Path other = dir.resolve("other.json");
+        Path othersPartial = Files.writeString(dir.resolve("other.json.partial"), "someone else's file");
+        Result clash = run(cmd("restore", where, "--out", other.toString()));
+        assertEquals(1, clash.exit());
+        assertEquals("someone else's file", Files.readString(othersPartial));
+        assertFalse(Files.exists(other));
 
         // Offline audit of what the store serves.
         Json.Obj version = store.currentVersion().orElseThrow();

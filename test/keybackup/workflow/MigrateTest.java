@@ -143,6 +143,24 @@ class MigrateTest {
     }
 
     @Test
+    void run_serverFailsWhileCreatingTheVersion_checkpointKeptAndResumeCompletes() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 5);
+        // Once the new signing key is stored, every request answers 500 until the client gives up.
+        f.server.afterRequest("PUT /_matrix/client/v3/user/", 1, () -> f.server.failNext500(1000));
+
+        WorkflowException e = assertThrows(WorkflowException.class, () -> migrate(false, false));
+        assertTrue(e.getMessage().contains("could not create the new version") && e.getMessage().contains("--resume"), e.getMessage());
+        assertTrue(Files.exists(dir.resolve("checkpoint.json")), "kept: the version may exist, the signing key is only in Secret Storage");
+        assertEquals(List.of(old[0]), f.server.liveVersions());
+
+        f.server.failNext500(0);
+        Migrate.Result r = migrate(true, false);
+        assertEquals(2, f.server.liveVersions().size());
+        assertMigrated(expected, old[0], r);
+    }
+
+    @Test
     void resume_withoutCheckpoint_isRefused() throws Exception {
         oldBackup(LOCAL, new String[1], 1, 2);
         WorkflowException e = assertThrows(WorkflowException.class, () -> migrate(true, false));

@@ -1,0 +1,49 @@
+package keybackup.workflow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import keybackup.backup.ExportedSession;
+import keybackup.backup.SessionData;
+import keybackup.json.Json;
+import keybackup.keys.Base64Unpadded;
+import keybackup.keys.Ed25519PrivateKey;
+import org.junit.jupiter.api.Test;
+
+/** Two copies of one session in an upload: the one that decrypts more (lower index, then fewer forwards) is kept. */
+class UploadBestCopiesTest {
+    static final String SENDER = "WimPd2udAU/1S/+YBpPbmr9L+0H5H+BnAVHSwDxlPGc";
+
+    static ExportedSession copy(byte[] kpub, int index, int forwards) throws Exception {
+        byte[] export = new byte[165];
+        export[0] = 1;
+        export[1] = (byte) (index >>> 24);
+        export[2] = (byte) (index >>> 16);
+        export[3] = (byte) (index >>> 8);
+        export[4] = (byte) index;
+        System.arraycopy(kpub, 0, export, 133, 32);
+        List<Json> chain = new ArrayList<>();
+        for (int i = 0; i < forwards; i++) chain.add(Json.of(SENDER));
+        SessionData d = SessionData.from(Json.obj("algorithm", Json.of("m.megolm.v1.aes-sha2"), "sender_key", Json.of(SENDER),
+                "sender_claimed_keys", Json.obj(), "forwarding_curve25519_key_chain", Json.arr(chain),
+                "session_key", Json.of(Base64Unpadded.encode(export))));
+        return new ExportedSession("!r:example.org", d.sessionId(), d);
+    }
+
+    @Test
+    void bestCopies_lowerIndexWins_thenFewerForwards() throws Exception {
+        try (Ed25519PrivateKey k = Ed25519PrivateKey.generate(); Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
+            byte[] kpub = k.publicKey().bytes();
+            ExportedSession late = copy(kpub, 50, 0);
+            ExportedSession early = copy(kpub, 0, 2);
+            ExportedSession earlyDirect = copy(kpub, 0, 0);
+            ExportedSession unrelated = copy(other.publicKey().bytes(), 7, 0);
+            List<ExportedSession> best = new ArrayList<>(Upload.bestCopies(List.of(late, unrelated, early, earlyDirect)));
+            assertEquals(2, best.size());
+            assertEquals(0, best.get(0).data().export().firstIndex());
+            assertEquals(0, best.get(0).data().forwardingChain().size());
+            assertEquals(unrelated.sessionId(), best.get(1).sessionId());
+        }
+    }
+}
