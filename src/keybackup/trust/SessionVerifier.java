@@ -53,7 +53,8 @@ public final class SessionVerifier {
             return rejected(roomId, sessionId, Reason.DECRYPTION_FAILED, "unexpected error while decrypting", null);
         }
         Json.Obj plain = data.json();
-        boolean claimed = AuthenticatedFlag.read(plain) == AuthenticatedFlag.TRUE;
+        AuthenticatedFlag flag = AuthenticatedFlag.read(plain); // what the plaintext claims; decides only in step 5
+        boolean claimed = flag == AuthenticatedFlag.TRUE;
         TrustedBackupKey signer = trust.usableSigningKey().orElse(null);
         // Step 4's outcome, computed once and only when a usable key exists (no needless curve work).
         SignatureOutcome sig = signer == null ? null : checkSignature(plain, signer);
@@ -79,7 +80,6 @@ public final class SessionVerifier {
                     "signature by " + signer.keyId() + " does not verify"), data, claimed);
         }
         // 5. The flag.
-        AuthenticatedFlag flag = AuthenticatedFlag.read(plain);
         SessionVerdict verdict = flag == AuthenticatedFlag.TRUE ? new SessionVerdict.Authenticated(signer)
                 : new SessionVerdict.SignedNotAuthenticated(signer, flag == AuthenticatedFlag.CONFLICT ? Reason.FLAG_CONFLICT : Reason.FLAG_FALSE);
         return new Result(roomId, sessionId, verdict, data, claimed);
