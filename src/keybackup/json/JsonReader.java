@@ -27,6 +27,11 @@ public final class JsonReader implements AutoCloseable {
 
     /** Deepest nesting accepted; no Matrix object used here nests more than about 10 levels. */
     public static final int MAX_DEPTH = 64;
+    /**
+     * Most members of one object walked with {@link #nextKey()}: the duplicate check keeps every key of
+     * the open object, so an endless object from a hostile server would otherwise fill memory.
+     */
+    public static final int MAX_STREAMED_MEMBERS = 2_000_000;
     /** Default limit for one document (a SessionData, an auth_data, a /keys/query response, CLI stdin). */
     public static final long DEFAULT_MAX_BYTES = 16L * 1024 * 1024;
 
@@ -38,6 +43,7 @@ public final class JsonReader implements AutoCloseable {
     private long consumed; // bytes before buf[0]
     private int depth;
     private long maxValueBytes = Long.MAX_VALUE;
+    private int maxMembers = MAX_STREAMED_MEMBERS;
     private long valueStart;
     private int valueNesting;
     private final StringBuilder sb = new StringBuilder();
@@ -81,6 +87,11 @@ public final class JsonReader implements AutoCloseable {
      */
     public void limitValues(long maxBytes) {
         this.maxValueBytes = maxBytes;
+    }
+
+    /** Streaming: a lower member limit than {@link #MAX_STREAMED_MEMBERS} (tests). */
+    void limitMembers(int max) {
+        this.maxMembers = max;
     }
 
     /** Reads the next complete value. */
@@ -193,6 +204,7 @@ public final class JsonReader implements AutoCloseable {
         } finally {
             valueNesting--;
         }
+        if (seen.size() >= maxMembers) throw error("object with more than " + maxMembers + " members", keyAt);
         if (!seen.add(key)) throw error("duplicate key \"" + printable(key) + "\"", keyAt);
         return key;
     }

@@ -37,6 +37,19 @@ class StreamLimitTest {
     }
 
     @Test
+    void nextKey_moreMembersThanTheLimit_rejected() throws Exception {
+        JsonReader r = reader("{\"a\":1,\"b\":2,\"c\":3,\"d\":4}", 1000);
+        r.limitMembers(3);
+        r.beginObject();
+        for (int i = 0; i < 3; i++) {
+            r.nextKey();
+            r.readValue();
+        }
+        JsonException e = assertThrows(JsonException.class, r::nextKey);
+        assertTrue(e.getMessage().startsWith("object with more than 3 members"), e.getMessage());
+    }
+
+    @Test
     void manySmallValues_totalFarOverTheLimit_accepted() throws Exception {
         StringBuilder sb = new StringBuilder("{");
         for (int i = 0; i < 5000; i++) sb.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"").append("v".repeat(50)).append('"');
