@@ -31,7 +31,7 @@ public final class JsonReader implements AutoCloseable {
      * Most members of one object walked with {@link #nextKey()}: the duplicate check keeps every key of
      * the open object, so an endless object from a hostile server would otherwise fill memory.
      */
-    public static final int MAX_STREAMED_MEMBERS = 2_000_000;
+    public static final int MAX_STREAMED_MEMBERS = 1_000_000;
     /** Default limit for one document (a SessionData, an auth_data, a /keys/query response, CLI stdin). */
     public static final long DEFAULT_MAX_BYTES = 16L * 1024 * 1024;
 
