@@ -138,26 +138,31 @@ public final class HomeserverClient implements BackupStore {
         transport.call("DELETE", "/room_keys/version/" + seg("version", version), null, null);
     }
 
+    /** The {@code version} query parameter is required on every keys endpoint: never send the request without it. */
+    private static String required(String version) {
+        return Objects.requireNonNull(version, "version");
+    }
+
     @Override
     public Json.Obj putKeys(String version, Json.Obj rooms) throws StoreException {
-        return transport.call("PUT", "/room_keys/keys", version, Json.obj("rooms", rooms));
+        return transport.call("PUT", "/room_keys/keys", required(version), Json.obj("rooms", rooms));
     }
 
     @Override
     public Json.Obj putRoomKeys(String version, String roomId, Json.Obj sessions) throws StoreException {
-        return transport.call("PUT", roomPath(roomId), version, Json.obj("sessions", sessions));
+        return transport.call("PUT", roomPath(roomId), required(version), Json.obj("sessions", sessions));
     }
 
     @Override
     public Json.Obj putSessionKey(String version, String roomId, String sessionId, Json.Obj keyBackupData) throws StoreException {
-        return transport.call("PUT", sessionPath(roomId, sessionId), version, keyBackupData);
+        return transport.call("PUT", sessionPath(roomId, sessionId), required(version), keyBackupData);
     }
 
     @Override
     public void streamKeys(String version, KeyVisitor visitor) throws StoreException {
         Objects.requireNonNull(visitor, "visitor");
         String where = "GET /room_keys/keys";
-        HttpResponse<InputStream> response = transport.exchange("GET", "/room_keys/keys", version, null);
+        HttpResponse<InputStream> response = transport.exchange("GET", "/room_keys/keys", required(version), null);
         // no byte limit: the body is consumed incrementally, one KeyBackupData at a time
         try (JsonReader reader = new JsonReader(response.body(), Long.MAX_VALUE)) {
             KeyStream.readRooms(reader, visitor);
@@ -170,27 +175,27 @@ public final class HomeserverClient implements BackupStore {
 
     @Override
     public Json.Obj getRoomKeys(String version, String roomId) throws StoreException {
-        return transport.call("GET", roomPath(roomId), version, null);
+        return transport.call("GET", roomPath(roomId), required(version), null);
     }
 
     @Override
     public Optional<Json.Obj> getSessionKey(String version, String roomId, String sessionId) throws StoreException {
-        return notFoundAsEmpty(() -> transport.call("GET", sessionPath(roomId, sessionId), version, null));
+        return notFoundAsEmpty(() -> transport.call("GET", sessionPath(roomId, sessionId), required(version), null));
     }
 
     @Override
     public Json.Obj deleteKeys(String version) throws StoreException {
-        return transport.call("DELETE", "/room_keys/keys", version, null);
+        return transport.call("DELETE", "/room_keys/keys", required(version), null);
     }
 
     @Override
     public Json.Obj deleteRoomKeys(String version, String roomId) throws StoreException {
-        return transport.call("DELETE", roomPath(roomId), version, null);
+        return transport.call("DELETE", roomPath(roomId), required(version), null);
     }
 
     @Override
     public Json.Obj deleteSessionKey(String version, String roomId, String sessionId) throws StoreException {
-        return transport.call("DELETE", sessionPath(roomId, sessionId), version, null);
+        return transport.call("DELETE", sessionPath(roomId, sessionId), required(version), null);
     }
 
     @Override

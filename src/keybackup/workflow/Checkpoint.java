@@ -32,7 +32,11 @@ record Checkpoint(String oldVersion, String newVersion, String signingPublicKey,
                 "new_version", newVersion == null ? Json.Null.INSTANCE : Json.of(newVersion),
                 "signing_public_key", Json.of(signingPublicKey), "phase", Json.of(phase));
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, CanonicalJson.encode(o));
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(CanonicalJson.encode(o)));
+            ch.force(true); // on disk before the rename makes it the checkpoint
+        }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
