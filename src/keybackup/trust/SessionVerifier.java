@@ -56,11 +56,15 @@ public final class SessionVerifier {
         AuthenticatedFlag flag = AuthenticatedFlag.read(plain); // what the plaintext claims; decides only in step 5
         boolean claimed = flag == AuthenticatedFlag.TRUE;
         TrustedBackupKey signer = trust.usableSigningKey().orElse(null);
-        // Step 4's outcome, computed once and only when a usable key exists (no needless curve work).
-        SignatureOutcome sig = signer == null ? null : checkSignature(plain, signer);
-        if (decrypted.mac() != MegolmBackupV1.MacCheck.MATCH && (sig == null || sig != SignatureOutcome.VALID)) {
-            return rejected(roomId, sessionId, Reason.DECRYPTION_FAILED,
-                    "mac " + decrypted.mac().name().toLowerCase(java.util.Locale.ROOT) + " and no valid signature to stand in for it", claimed);
+        // Step 4's outcome is computed at most once, and only where it can change the verdict: here for a
+        // mac that did not match, otherwise after steps 2 and 3 (no needless curve work).
+        SignatureOutcome sig = null;
+        if (decrypted.mac() != MegolmBackupV1.MacCheck.MATCH) {
+            sig = signer == null ? null : checkSignature(plain, signer);
+            if (sig != SignatureOutcome.VALID) {
+                return rejected(roomId, sessionId, Reason.DECRYPTION_FAILED,
+                        "mac " + decrypted.mac().name().toLowerCase(java.util.Locale.ROOT) + " and no valid signature to stand in for it", claimed);
+            }
         }
         // 2. Session id.
         if (!data.matchesSessionId(sessionId)) {
@@ -71,6 +75,7 @@ public final class SessionVerifier {
             return new Result(roomId, sessionId, new SessionVerdict.Unauthenticated(trust.reason(), trust.detail()), data, claimed);
         }
         // 4. Signature.
+        if (sig == null) sig = checkSignature(plain, signer);
         if (sig == SignatureOutcome.MISSING) {
             return new Result(roomId, sessionId, new SessionVerdict.Unauthenticated(Reason.SIGNATURE_MISSING,
                     "no signature by " + signer.keyId()), data, claimed);
