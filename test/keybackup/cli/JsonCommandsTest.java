@@ -1,12 +1,12 @@
 package keybackup.cli;
 
+import static keybackup.cli.CliRun.run;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import keybackup.json.VectorFile;
+import keybackup.cli.CliRun.Result;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,22 +40,6 @@ class JsonCommandsTest {
     @TempDir
     Path dir;
 
-    record Result(int code, byte[] out, String err) {
-        String outText() {
-            return new String(out, StandardCharsets.UTF_8);
-        }
-    }
-
-    static Result run(byte[] stdin, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new ByteArrayInputStream(stdin), out, err);
-        return new Result(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
-    }
-
-    static Result run(String stdin, String... args) {
-        return run(stdin.getBytes(StandardCharsets.UTF_8), args);
-    }
 
     static void assertNoStackTrace(Result r) {
         assertFalse(r.err().contains("Exception"), r.err());

@@ -1,5 +1,7 @@
 package keybackup.secrets;
 
+import static keybackup.cli.CliRun.run;
+
 import static keybackup.secrets.Vectors.b64;
 import static keybackup.secrets.Vectors.content;
 import static keybackup.secrets.Vectors.str;
@@ -7,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +16,7 @@ import keybackup.cli.Main;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonReader;
+import keybackup.cli.CliRun.Result;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,22 +25,6 @@ class SecretCommandsTest {
     @TempDir
     Path dir;
 
-    record Result(int code, byte[] out, String err) {
-        String outText() {
-            return new String(out, StandardCharsets.UTF_8);
-        }
-    }
-
-    static Result run(byte[] stdin, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new ByteArrayInputStream(stdin), out, err);
-        return new Result(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
-    }
-
-    static Result run(String stdin, String... args) {
-        return run(stdin.getBytes(StandardCharsets.UTF_8), args);
-    }
 
     String keyFile(String text) throws Exception {
         Path p = dir.resolve("key-" + System.nanoTime());
