@@ -18,19 +18,47 @@ public final class Base64Unpadded {
         return ENCODER.encodeToString(bytes);
     }
 
+    /** The value of each standard-alphabet character, -1 for every other ASCII character. */
+    private static final byte[] VALUE = new byte[128];
+
+    static {
+        java.util.Arrays.fill(VALUE, (byte) -1);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (int i = 0; i < alphabet.length(); i++) VALUE[alphabet.charAt(i)] = (byte) i;
+    }
+
     /** Decodes {@code value} of the JSON field {@code field}. */
     public static byte[] decode(String field, String value) throws KeyFormatException {
         if (value == null) throw new KeyFormatException(field + ": missing");
         int end = value.length();
         for (int k = 0; k < 2 && end > 0 && value.charAt(end - 1) == '='; k++) end--;
         if (end % 4 == 1) throw new KeyFormatException(field + ": not valid base64 (bad length)");
+        // One pass: every character is checked as it is decoded; 4 characters carry 3 bytes, and a
+        // final group of 2 or 3 characters carries 1 or 2 bytes (its unused low bits are ignored).
+        byte[] out = new byte[end / 4 * 3 + Math.max(0, end % 4 - 1)];
+        int bits = 0;
+        int o = 0;
         for (int i = 0; i < end; i++) {
             char c = value.charAt(i);
-            boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-            if (!ok) throw new KeyFormatException(field + ": not valid base64 (character at index " + i + ")");
+            int v = c < 128 ? VALUE[c] : -1;
+            if (v < 0) throw new KeyFormatException(field + ": not valid base64 (character at index " + i + ")");
+            bits = bits << 6 | v;
+            if ((i & 3) == 3) {
+                out[o++] = (byte) (bits >> 16);
+                out[o++] = (byte) (bits >> 8);
+                out[o++] = (byte) bits;
+                bits = 0;
+            }
         }
-        // With padding removed the JDK decoder accepts the remaining unpadded text and ignores trailing bits.
-        return Base64.getDecoder().decode(value.substring(0, end));
+        switch (end & 3) {
+            case 2 -> out[o] = (byte) (bits >> 4);
+            case 3 -> {
+                out[o] = (byte) (bits >> 10);
+                out[o + 1] = (byte) (bits >> 2);
+            }
+            default -> { }
+        }
+        return out;
     }
 
     /** Decodes and requires exactly {@code length} bytes. */

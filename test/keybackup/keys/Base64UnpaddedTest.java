@@ -93,4 +93,30 @@ class Base64UnpaddedTest {
             assertArrayEquals(v, Base64Unpadded.decode("x", padded, n));
         }
     }
+
+    @Test
+    void decode_randomValuesOfEveryLengthUpTo300_agreesWithTheJdkDecoder() throws KeyFormatException {
+        java.util.Random random = new java.util.Random(20261127);
+        for (int n = 0; n <= 300; n++) {
+            byte[] v = new byte[n];
+            random.nextBytes(v);
+            String text = java.util.Base64.getEncoder().withoutPadding().encodeToString(v);
+            assertArrayEquals(v, Base64Unpadded.decode("x", text), "length " + n);
+            if (text.length() % 4 >= 2) {
+                // the same text with its unused low bits set: both decoders ignore them
+                char last = text.charAt(text.length() - 1);
+                int unused = text.length() % 4 == 2 ? 0x0f : 0x03;
+                String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+                String noisy = text.substring(0, text.length() - 1) + alphabet.charAt(alphabet.indexOf(last) | unused);
+                assertArrayEquals(java.util.Base64.getDecoder().decode(noisy), Base64Unpadded.decode("x", noisy), "noisy length " + n);
+                assertArrayEquals(v, Base64Unpadded.decode("x", noisy), "noisy length " + n);
+            }
+        }
+    }
+
+    @Test
+    void decode_badCharacter_reportsItsIndex() {
+        KeyFormatException e = assertThrows(KeyFormatException.class, () -> Base64Unpadded.decode("ciphertext", "Zm9vYmFy\u00ffZm9"));
+        assertEquals("ciphertext: not valid base64 (character at index 8)", e.getMessage());
+    }
 }

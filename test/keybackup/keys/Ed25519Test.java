@@ -82,4 +82,52 @@ class Ed25519Test {
             assertTrue(k.toString().contains("redacted"));
         }
     }
+
+    @Test
+    void verify_interleavedKeysAndFailures_eachAnswerIsForTheKeyAsked() throws Exception {
+        // Each thread reuses the verifier of the key it checked last; switching keys, a thrown
+        // provider error (s >= L) and equal keys from different objects must not change an answer.
+        Ed25519PublicKey[] pubs = new Ed25519PublicKey[RFC8032.length];
+        for (int i = 0; i < pubs.length; i++) pubs[i] = Ed25519PublicKey.fromBytes(Bytes.fromHex(RFC8032[i][1]));
+        byte[] unreduced = Bytes.fromHex(RFC8032[0][3]);
+        unreduced[63] = (byte) 0xff;
+        for (int round = 0; round < 3; round++) {
+            for (int k = 0; k < pubs.length; k++) {
+                for (int m = 0; m < RFC8032.length; m++) {
+                    boolean expected = k == m;
+                    assertEquals(expected, pubs[k].verify(Bytes.fromHex(RFC8032[m][2]), Bytes.fromHex(RFC8032[m][3])), "key " + k + " message " + m);
+                    assertEquals(expected, pubs[k].verify(Bytes.fromHex(RFC8032[m][2]), Bytes.fromHex(RFC8032[m][3])), "again: key " + k + " message " + m);
+                }
+                assertFalse(pubs[k].verify(new byte[0], unreduced));
+                Ed25519PublicKey same = Ed25519PublicKey.fromBytes(Bytes.fromHex(RFC8032[k][1]));
+                assertTrue(same.verify(Bytes.fromHex(RFC8032[k][2]), Bytes.fromHex(RFC8032[k][3])));
+            }
+        }
+    }
+
+    @Test
+    void verify_sameKeyOnManyThreads_allAnswersRight() throws Exception {
+        Ed25519PublicKey pub = Ed25519PublicKey.fromBytes(Bytes.fromHex(RFC8032[2][1]));
+        byte[] message = Bytes.fromHex(RFC8032[2][2]);
+        byte[] good = Bytes.fromHex(RFC8032[2][3]);
+        byte[] bad = good.clone();
+        bad[10] ^= 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> wrong = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                wrong.add(pool.submit(() -> {
+                    int errors = 0;
+                    for (int i = 0; i < 50; i++) {
+                        if (!pub.verify(message, good)) errors++;
+                        if (pub.verify(message, bad)) errors++;
+                    }
+                    return errors;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> f : wrong) assertEquals(0, f.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
