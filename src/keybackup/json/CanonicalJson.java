@@ -1,6 +1,5 @@
 package keybackup.json;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -37,9 +36,9 @@ public final class CanonicalJson {
 
     /** The canonical UTF-8 bytes of {@code value}. */
     public static byte[] encode(Json value) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        Sink out = new Sink();
         write(value, out);
-        return out.toByteArray();
+        return java.util.Arrays.copyOf(out.bytes, out.size);
     }
 
     /** The canonical form as a Java string (for display; sign and compare the bytes). */
@@ -47,8 +46,25 @@ public final class CanonicalJson {
         return new String(encode(value), StandardCharsets.UTF_8);
     }
 
-    /** Writes the canonical bytes of {@code value} to {@code out}. */
-    public static void write(Json value, ByteArrayOutputStream out) {
+    /**
+     * A growing byte array. Not {@code ByteArrayOutputStream}: that one takes a lock for every byte,
+     * which made encoding a signed SessionData cost more than its hashing.
+     */
+    private static final class Sink {
+        byte[] bytes = new byte[512];
+        int size;
+
+        void write(int b) {
+            if (size == bytes.length) bytes = java.util.Arrays.copyOf(bytes, bytes.length * 2);
+            bytes[size++] = (byte) b;
+        }
+
+        void write(String ascii) {
+            for (int i = 0; i < ascii.length(); i++) write(ascii.charAt(i));
+        }
+    }
+
+    private static void write(Json value, Sink out) {
         if (value instanceof Json.Obj o) {
             List<Map.Entry<String, Json>> entries = new ArrayList<>(o.members().entrySet());
             entries.sort(Map.Entry.comparingByKey(CODE_POINT_ORDER));
@@ -72,20 +88,15 @@ public final class CanonicalJson {
         } else if (value instanceof Json.Str s) {
             writeString(s.value(), out);
         } else if (value instanceof Json.Int n) {
-            byte[] digits = Long.toString(n.value()).getBytes(StandardCharsets.US_ASCII);
-            out.write(digits, 0, digits.length);
+            out.write(Long.toString(n.value()));
         } else if (value instanceof Json.Bool b) {
-            byte[] word = (b.value() ? "true" : "false").getBytes(StandardCharsets.US_ASCII);
-            out.write(word, 0, word.length);
+            out.write(b.value() ? "true" : "false");
         } else {
-            out.write('n');
-            out.write('u');
-            out.write('l');
-            out.write('l');
+            out.write("null");
         }
     }
 
-    private static void writeString(String s, ByteArrayOutputStream out) {
+    private static void writeString(String s, Sink out) {
         out.write('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

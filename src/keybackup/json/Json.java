@@ -1,7 +1,6 @@
 package keybackup.json;
 
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -19,9 +18,12 @@ public sealed interface Json permits Json.Obj, Json.Arr, Json.Str, Json.Int, Jso
     record Obj(Map<String, Json> members) implements Json {
         public Obj {
             Objects.requireNonNull(members, "members");
-            LinkedHashMap<String, Json> copy = new LinkedHashMap<>();
-            members.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, "value")));
-            members = Collections.unmodifiableMap(copy);
+            if (!(members instanceof Members)) { // a caller's map: copied, so its later changes cannot reach this object
+                Members copy = new Members();
+                members.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, "value")));
+                members = copy;
+            }
+            members = Collections.unmodifiableMap(members);
         }
 
         /** The member, or null when absent. */
@@ -45,15 +47,15 @@ public sealed interface Json permits Json.Obj, Json.Arr, Json.Str, Json.Int, Jso
 
         /** A copy with {@code key} set to {@code value} (added last when new). */
         public Obj with(String key, Json value) {
-            LinkedHashMap<String, Json> copy = new LinkedHashMap<>(members);
-            copy.put(key, value);
+            Members copy = new Members(members);
+            copy.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
             return new Obj(copy);
         }
 
         /** A copy without {@code key}. */
         public Obj without(String key) {
             if (!members.containsKey(key)) return this;
-            LinkedHashMap<String, Json> copy = new LinkedHashMap<>(members);
+            Members copy = new Members(members);
             copy.remove(key);
             return new Obj(copy);
         }
@@ -116,10 +118,10 @@ public sealed interface Json permits Json.Obj, Json.Arr, Json.Str, Json.Int, Jso
     /** An object from alternating keys and values: {@code Json.obj("a", Json.of(1), "b", Json.of("x"))}. */
     static Obj obj(Object... keysAndValues) {
         if (keysAndValues.length % 2 != 0) throw new IllegalArgumentException("odd number of arguments");
-        LinkedHashMap<String, Json> m = new LinkedHashMap<>();
+        Members m = new Members();
         for (int i = 0; i < keysAndValues.length; i += 2) {
-            String key = (String) keysAndValues[i];
-            if (m.put(key, (Json) keysAndValues[i + 1]) != null) throw new IllegalArgumentException("duplicate key " + key);
+            String key = Objects.requireNonNull((String) keysAndValues[i], "key");
+            if (m.put(key, Objects.requireNonNull((Json) keysAndValues[i + 1], "value")) != null) throw new IllegalArgumentException("duplicate key " + key);
         }
         return new Obj(m);
     }

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
 
@@ -111,7 +110,7 @@ public final class JsonReader implements AutoCloseable {
             case '{': {
                 pos++;
                 enter(at);
-                LinkedHashMap<String, Json> members = new LinkedHashMap<>();
+                Members members = new Members();
                 if (skipWhitespace() == '}') {
                     pos++;
                     depth--;

@@ -46,6 +46,13 @@ final class Timing {
         return (THREADS.getCurrentThreadCpuTime() - cpu0) / (double) n;
     }
 
+    /** Thread CPU time of one run of {@code op}, in ns. */
+    static long cpuNsOnce(Op op) throws Exception {
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
+        op.run();
+        return THREADS.getCurrentThreadCpuTime() - cpu0;
+    }
+
     /** CPU time of the whole process (all threads, including the JIT and GC), in ns. */
     static long processCpuNs() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
