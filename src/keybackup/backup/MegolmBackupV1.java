@@ -10,7 +10,7 @@ import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import keybackup.internal.Bytes;
 import keybackup.internal.Hkdf;
-import keybackup.internal.Jca;
+import keybackup.internal.Reused;
 import keybackup.json.Json;
 import keybackup.json.JsonException;
 import keybackup.json.JsonReader;
@@ -32,7 +32,8 @@ import keybackup.keys.KeyFormatException;
  * secret, which anyone with the public key can do. That is why {@link #decrypt} reports the MAC
  * outcome as a value ({@link MacCheck}) instead of deciding: the signed-backup layer may forgive a
  * non-matching MAC when a trusted signature covers the plaintext (digest 07 §6), and must reject
- * otherwise. All methods are stateless and thread-safe (fresh JCA objects per call).
+ * otherwise. All methods are stateless and thread-safe (each thread uses its own JCA objects, re-keyed with a public
+ * filler after every use: {@link keybackup.internal.Reused}).
  */
 public final class MegolmBackupV1 {
     private MegolmBackupV1() {}
@@ -113,9 +114,11 @@ public final class MegolmBackupV1 {
         try {
             shared = ephemeral.with(backupKey);
             okm = deriveKeys(shared);
-            Cipher aes = Jca.cipher("AES/CBC/PKCS5Padding"); // PKCS5Padding is PKCS#7 for AES's 16-byte blocks
-            aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(okm, 0, 32, "AES"), new IvParameterSpec(okm, 64, 16));
-            byte[] ciphertext = aes.doFinal(plaintextUtf8);
+            byte[] ciphertext;
+            try (Reused.Lease<Cipher> aes = Reused.aesCbc()) {
+                aes.get().init(Cipher.ENCRYPT_MODE, new SecretKeySpec(okm, 0, 32, "AES"), new IvParameterSpec(okm, 64, 16));
+                ciphertext = aes.get().doFinal(plaintextUtf8);
+            }
             return Json.obj(
                     EPHEMERAL, Json.of(ephemeralPublic.toBase64()),
                     CIPHERTEXT, Json.of(Base64Unpadded.encode(ciphertext)),
@@ -179,11 +182,10 @@ public final class MegolmBackupV1 {
             }
             okm = deriveKeys(shared);
             MacCheck mac = checkMac(sessionData, okm);
-            Cipher aes = Jca.cipher("AES/CBC/PKCS5Padding");
-            aes.init(Cipher.DECRYPT_MODE, new SecretKeySpec(okm, 0, 32, "AES"), new IvParameterSpec(okm, 64, 16));
-            try {
+            try (Reused.Lease<Cipher> aes = Reused.aesCbc()) {
+                aes.get().init(Cipher.DECRYPT_MODE, new SecretKeySpec(okm, 0, 32, "AES"), new IvParameterSpec(okm, 64, 16));
                 // The JDK validates PKCS#7 fully: pad byte 1..16 and every pad byte equal.
-                return new RawDecrypted(aes.doFinal(ciphertext), mac);
+                return new RawDecrypted(aes.get().doFinal(ciphertext), mac);
             } catch (BadPaddingException | IllegalBlockSizeException e) {
                 throw new DecryptionException(CIPHERTEXT + ": bad padding (wrong key or modified ciphertext)");
             }
@@ -201,9 +203,11 @@ public final class MegolmBackupV1 {
 
     /** HMAC-SHA-256(okm[32,64), "")[:8] — the libolm quirk: the MAC covers nothing (digest 04 §5). */
     static byte[] quirkMac(byte[] okm) throws GeneralSecurityException {
-        Mac hmac = Jca.mac("HmacSHA256");
-        hmac.init(new SecretKeySpec(okm, 32, 32, "HmacSHA256"));
-        byte[] full = hmac.doFinal(EMPTY);
+        byte[] full;
+        try (Reused.Lease<Mac> hmac = Reused.hmacSha256()) {
+            hmac.get().init(new SecretKeySpec(okm, 32, 32, "HmacSHA256"));
+            full = hmac.get().doFinal(EMPTY);
+        }
         byte[] truncated = java.util.Arrays.copyOf(full, MAC_LENGTH);
         Bytes.zero(full);
         return truncated;

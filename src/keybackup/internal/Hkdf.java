@@ -19,8 +19,8 @@ public final class Hkdf {
         if (length <= 0 || length > 255 * 32) throw new IllegalArgumentException("bad HKDF length " + length);
         byte[] prk = null;
         byte[] t = new byte[0];
-        try {
-            Mac mac = Jca.mac("HmacSHA256");
+        try (Reused.Lease<Mac> lease = Reused.hmacSha256()) {
+            Mac mac = lease.get();
             mac.init(new SecretKeySpec(salt.length == 0 ? ZERO_SALT : salt, "HmacSHA256"));
             prk = mac.doFinal(ikm);
             mac.init(new SecretKeySpec(prk, "HmacSHA256"));

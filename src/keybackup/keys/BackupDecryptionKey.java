@@ -8,6 +8,7 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import javax.crypto.KeyAgreement;
 import keybackup.internal.Bytes;
 import keybackup.internal.Jca;
+import keybackup.internal.Reused;
 
 /**
  * The backup decryption key of {@code m.megolm_backup.v1.curve25519-aes-sha2}: a 32-byte X25519
@@ -17,7 +18,8 @@ import keybackup.internal.Jca;
  * <p>Security: not a record and no {@code equals} (compare keys through {@link #publicKey()} or
  * {@link #matches}); {@code toString} is redacted; {@link #close()} zeroes the copy held here. The JCA
  * key object keeps its own copy of the bytes (the JDK clones key material), so zeroing is best effort.
- * Instances are safe to share between threads: each key agreement uses a fresh {@link KeyAgreement}.
+ * Instances are safe to share between threads: each thread agrees with its own {@link KeyAgreement}, which
+ * is re-keyed with a public filler key after every use ({@link keybackup.internal.Reused}).
  */
 public final class BackupDecryptionKey implements AutoCloseable {
     public static final int LENGTH = 32;
@@ -142,8 +144,8 @@ public final class BackupDecryptionKey implements AutoCloseable {
     /** X25519 of a JCA private key with {@code peer}, refusing the all-zero secret of a small-order point. */
     static byte[] agree(PrivateKey jca, Curve25519PublicKey peer) throws KeyFormatException {
         byte[] secret;
-        try {
-            KeyAgreement ka = Jca.keyAgreement("X25519");
+        try (Reused.Lease<KeyAgreement> lease = Reused.x25519()) {
+            KeyAgreement ka = lease.get();
             ka.init(jca);
             try {
                 ka.doPhase(peer.jcaKey(), true);

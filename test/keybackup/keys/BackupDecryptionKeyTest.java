@@ -50,6 +50,21 @@ class BackupDecryptionKeyTest {
     }
 
     @Test
+    void agree_refusalsBetweenGoodAgreements_leaveLaterAnswersRight() throws Exception {
+        // Each thread reuses one KeyAgreement: a refused point must not leave it in a state that
+        // changes the next answer, for this key or another one.
+        Curve25519PublicKey small = Curve25519PublicKey.fromBytes(Bytes.fromHex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"));
+        try (BackupDecryptionKey a = BackupDecryptionKey.fromBytes(Bytes.fromHex(ALICE)); BackupDecryptionKey b = BackupDecryptionKey.fromBytes(Bytes.fromHex(BOB))) {
+            for (int i = 0; i < 3; i++) {
+                assertThrows(KeyFormatException.class, () -> a.agree(small));
+                assertEquals(SHARED, Bytes.hex(a.agree(b.publicKey())));
+                assertThrows(KeyFormatException.class, () -> b.agree(small));
+                assertEquals(SHARED, Bytes.hex(b.agree(a.publicKey())));
+            }
+        }
+    }
+
+    @Test
     void curve25519PublicKey_valueSemantics() throws Exception {
         Curve25519PublicKey p = Curve25519PublicKey.fromBytes(Bytes.fromHex(ALICE_PUB));
         assertEquals(p, Curve25519PublicKey.parse("k", "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo="));
