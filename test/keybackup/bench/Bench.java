@@ -291,11 +291,13 @@ public final class Bench {
             }, 4 * MS, "Uploader");
             up.finish();
         }
-        System.out.println("  by profile (JFR samples of the pipeline's thread; library work = samples outside the JDK's curve code):");
-        System.out.printf("restore: %d samples, %d in curve code: library work = %.1f %% over the curve work  %s (target <= 5 %%)%n",
-                restore.samples(), restore.curve(), 100 * restore.overhead(), pass(restore.overhead() <= 0.05));
-        System.out.printf("upload:  %d samples, %d in curve code: library work = %.1f %% over the curve work  %s (target <= 5 %%)%n",
-                upload.samples(), upload.curve(), 100 * upload.overhead(), pass(upload.overhead() <= 0.05));
+        System.out.println("  by profile (JFR samples of the pipeline's thread; library work = samples outside the JDK's curve code; a cross-check");
+        System.out.println("  that load from other processes cannot skew, but the curve work it compares with is the pipeline's own, which");
+        System.out.println("  skips the key decoding the floor's verify pays, so it corresponds to the warm-key ratio, not to the target):");
+        System.out.printf("restore: %d samples, %d in curve code: library work = %.1f %% over the curve work%n",
+                restore.samples(), restore.curve(), 100 * restore.overhead());
+        System.out.printf("upload:  %d samples, %d in curve code: library work = %.1f %% over the curve work%n",
+                upload.samples(), upload.curve(), 100 * upload.overhead());
         if (System.getenv("BENCH_PROFILE_DETAIL") != null) {
             java.util.Map<String, Integer> byClass = new java.util.TreeMap<>();
             restore.rest().forEach((k, v) -> byClass.merge(k.substring(k.lastIndexOf("<- ") + 3).replaceAll("\\.[^.]*$", ""), v, Integer::sum));
@@ -303,9 +305,9 @@ public final class Bench {
                     .forEach(x -> System.out.printf("    %5d  %s%n", x.getValue(), x.getKey()));
         }
         summary("restore, 1 thread, by profile", String.format("library work %.1f %% over the curve work (%d samples)", 100 * restore.overhead(), restore.samples()),
-                "<= 5 %", pass(restore.overhead() <= 0.05));
+                "(reported)", "-");
         summary("upload, 1 thread, by profile", String.format("library work %.1f %% over the curve work (%d samples)", 100 * upload.overhead(), upload.samples()),
-                "<= 5 %", pass(upload.overhead() <= 0.05));
+                "(reported)", "-");
     }
 
     /** Per-step costs of one restore, to see where time over the floor goes. */
