@@ -22,6 +22,10 @@ import javax.crypto.spec.SecretKeySpec;
  * holding its key until the collector reuses the memory. If this thread's object is already out (a
  * nested use), a fresh object is lent, re-keyed and dropped the same way. If re-keying fails, the object
  * is dropped and the thread gets a new one next time.
+ *
+ * <p>This is the project's one piece of static state, kept per thread and invisible to callers: which
+ * object a thread gets never changes a result, and the tests check that a given-back object answers as
+ * one keyed with the filler.
  */
 public final class Reused {
     private Reused() {}

@@ -19,6 +19,15 @@ public final class Ed25519PublicKey {
     private final String base64;
     private volatile PublicKey jca; // decoded once, on first verification
 
+    /**
+     * Each thread's verifier for this key, still initialised. {@code initVerify} decodes the public key's
+     * curve point (30–100 µs with the JDK's provider, up to a tenth of a verification), and a restore checks
+     * every session against the same signing key object, so each thread keeps one {@link Signature} for
+     * this key. It holds public data only, and is dropped whenever a verification throws, so a provider
+     * object left in an unknown state is never reused.
+     */
+    private final ThreadLocal<Signature> verifier = new ThreadLocal<>();
+
     private Ed25519PublicKey(byte[] bytes) {
         this.bytes = bytes.clone();
         this.base64 = Base64Unpadded.encode(bytes);
@@ -51,30 +60,22 @@ public final class Ed25519PublicKey {
      */
     public boolean verify(byte[] message, byte[] signature) {
         if (signature == null || signature.length != SIGNATURE_LENGTH) return false;
-        Verifier held = VERIFIER.get();
-        VERIFIER.set(null); // taken out while in use, and put back only after a normal return
+        Signature held = verifier.get();
+        verifier.remove(); // taken out while in use, and put back only after a normal return
         try {
-            Verifier v = held != null && held.key.equals(this) ? held : new Verifier(this, Jca.signature("Ed25519"));
-            if (v != held) v.signature.initVerify(jcaKey());
-            v.signature.update(message);
-            boolean valid = v.signature.verify(signature); // resets the object to its initVerify state
-            VERIFIER.set(v);
+            Signature s = held;
+            if (s == null) {
+                s = Jca.signature("Ed25519");
+                s.initVerify(jcaKey());
+            }
+            s.update(message);
+            boolean valid = s.verify(signature); // resets the object to its initVerify state
+            verifier.set(s);
             return valid;
         } catch (Exception e) { // fail closed: SignatureException, InvalidKeyException, provider bugs
             return false;
         }
     }
-
-    /**
-     * The verifier this thread used last, still initialised for its key. {@code initVerify} decodes the
-     * public key's curve point (about 30 µs with the JDK's provider, 3 % of a verification), and a
-     * restore checks every session against the same backup signing key, so each thread keeps one
-     * {@link Signature} for the key it verified last. It holds public data only. It is dropped whenever
-     * a verification throws, so a provider left in an unknown state is never reused.
-     */
-    private static final ThreadLocal<Verifier> VERIFIER = new ThreadLocal<>();
-
-    private record Verifier(Ed25519PublicKey key, Signature signature) {}
 
     private PublicKey jcaKey() throws Exception {
         PublicKey k = jca;

@@ -11,12 +11,12 @@ import javax.crypto.KeyAgreement;
 import javax.crypto.Mac;
 import org.junit.jupiter.api.Test;
 
-/** Jca remembers which provider serves an algorithm, never an object that could hold a key. */
+/** Jca hands out a new object on every call, from the provider the JDK picks. */
 class JcaTest {
 
     @Test
     void everyCall_returnsAFreshObject_fromTheProviderTheJdkPicks() throws Exception {
-        for (int i = 0; i < 2; i++) { // the first call searches, the second uses the remembered provider
+        for (int i = 0; i < 2; i++) {
             Cipher a = Jca.cipher("AES/CBC/PKCS5Padding");
             Cipher b = Jca.cipher("AES/CBC/PKCS5Padding");
             assertNotSame(a, b);
