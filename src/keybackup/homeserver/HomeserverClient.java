@@ -1,11 +1,9 @@
 package keybackup.homeserver;
 
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -32,10 +30,12 @@ import keybackup.json.JsonReader;
  *
  * <p>Retries: 429 waits for {@code Retry-After} (seconds) or {@code retry_after_ms}, giving up at once when
  * the server asks for more than {@link ClientOptions#maxBackoff()}; 5xx and I/O failures (dropped
- * connections, timeouts) wait with exponential backoff and jitter. All methods are retried, including
- * {@code POST /room_keys/version}: if the connection drops after the server created a version, a retry
- * creates another one, which is harmless (the newest is current). A stream that fails after its first
- * byte is not retried (the visitor has seen data). Safe for use by several threads.
+ * connections, timeouts, a body that stalls for {@link ClientOptions#bodyIdleTimeout()}, which fails with
+ * {@link BodyIdleTimeoutException}) wait with exponential backoff and jitter. All methods are retried,
+ * including {@code POST /room_keys/version}: if the connection drops after the server created a version,
+ * a retry creates another one, which is harmless (the newest is current). A stream that fails after its
+ * visitor has seen an entry is not retried (a retry would visit the same entries again). Safe for use by
+ * several threads.
  */
 public final class HomeserverClient implements BackupStore {
     static final String CLIENT_PATH = "/_matrix/client/v3";
@@ -162,15 +162,25 @@ public final class HomeserverClient implements BackupStore {
     public void streamKeys(String version, KeyVisitor visitor) throws StoreException {
         Objects.requireNonNull(visitor, "visitor");
         String where = "GET /room_keys/keys";
-        HttpResponse<InputStream> response = transport.exchange("GET", "/room_keys/keys", required(version), null);
-        // no byte limit: the body is consumed incrementally, one KeyBackupData at a time
-        try (JsonReader reader = new JsonReader(response.body(), Long.MAX_VALUE)) {
-            KeyStream.readRooms(reader, visitor);
-        } catch (JsonException e) {
-            throw new StoreException(where + ": malformed response: " + e.getMessage(), e);
-        } catch (UncheckedIOException e) {
-            throw new StoreException(where + ": connection failed while reading the response", e.getCause());
-        }
+        transport.exchange("GET", "/room_keys/keys", required(version), null, body -> {
+            long[] visited = {0};
+            // no byte limit: the body is consumed incrementally, one KeyBackupData at a time
+            try (JsonReader reader = new JsonReader(body, Long.MAX_VALUE)) {
+                KeyStream.readRooms(reader, (room, session, data) -> {
+                    visited[0]++;
+                    visitor.visit(room, session, data);
+                });
+                return null;
+            } catch (JsonException e) {
+                throw new StoreException(where + ": malformed response: " + e.getMessage(), e);
+            } catch (UncheckedIOException e) {
+                // retried only while the visitor has seen nothing: a new request would show it the same entries again
+                if (visited[0] == 0) throw e.getCause();
+                String what = e.getCause() instanceof BodyIdleTimeoutException ? e.getCause().getMessage()
+                        : "connection failed while reading the response";
+                throw new StoreException(where + ": " + what + " (not retried: " + visited[0] + " entries were visited)", e.getCause());
+            }
+        });
     }
 
     @Override

@@ -16,7 +16,8 @@ import keybackup.json.JsonReader;
 
 /**
  * The HTTP exchange of {@link HomeserverClient}: one {@link HttpClient} (connect timeout, redirects NEVER),
- * a per-request timeout, the bearer token, retries with backoff, and the Matrix error envelope.
+ * a per-request timeout for the headers and an idle timeout for the body, the bearer token, retries with
+ * backoff, and the Matrix error envelope.
  * Security property: the token is only ever placed in the {@code Authorization} header; server error
  * texts are scrubbed of it before they reach an exception message.
  */
@@ -39,24 +40,38 @@ final class HttpTransport {
                 .build();
     }
 
+    /**
+     * Reads the body of a 2xx response. An IOException means the connection failed while reading (a
+     * {@link BodyIdleTimeoutException} included) and the whole request is retried, so a reader that has
+     * already handed data to its caller must throw a StoreException instead.
+     */
+    interface BodyReader<T> {
+        T read(InputStream body) throws IOException, StoreException;
+    }
+
     /** One request whose response must be a JSON object of at most maxResponseBytes. */
     Json.Obj call(String method, String path, String version, Json.Obj body) throws StoreException {
         String where = method + " " + path;
-        HttpResponse<InputStream> response = exchange(method, path, version, body);
-        try (JsonReader reader = new JsonReader(response.body(), options.maxResponseBytes())) {
-            Json value = reader.readValue();
-            reader.expectEnd();
-            if (value instanceof Json.Obj o) return o;
-            throw new StoreException(where + ": response is not a json object");
-        } catch (JsonException e) {
-            throw new StoreException(where + ": malformed response: " + e.getMessage(), e);
-        } catch (UncheckedIOException e) {
-            throw new StoreException(where + ": connection failed while reading the response", e.getCause());
-        }
+        return exchange(method, path, version, body, in -> {
+            try (JsonReader reader = new JsonReader(in, options.maxResponseBytes())) {
+                Json value = reader.readValue();
+                reader.expectEnd();
+                if (value instanceof Json.Obj o) return o;
+                throw new StoreException(where + ": response is not a json object");
+            } catch (JsonException e) {
+                throw new StoreException(where + ": malformed response: " + e.getMessage(), e);
+            } catch (UncheckedIOException e) {
+                throw e.getCause(); // nothing was returned yet: retried like a connection dropped before the headers
+            }
+        });
     }
 
-    /** Sends with retries until a 2xx response arrives; its body is left unread for the caller. */
-    HttpResponse<InputStream> exchange(String method, String path, String version, Json.Obj body) throws StoreException {
+    /**
+     * Sends with retries until a 2xx response arrives and {@code reader} has read its body. Every body is read
+     * through {@link BodyStream}, so a server that stops sending fails the read after
+     * {@link ClientOptions#bodyIdleTimeout()} instead of hanging it.
+     */
+    <T> T exchange(String method, String path, String version, Json.Obj body, BodyReader<T> reader) throws StoreException {
         String where = method + " " + path;
         String url = base + path + (version == null ? "" : "?version=" + HomeserverClient.seg("version", version));
         byte[] bytes = body == null ? null : CanonicalJson.encode(body);
@@ -74,9 +89,13 @@ final class HttpTransport {
             }
             long delay;
             try {
-                HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> response = http.send(request.build(), info -> new BodyStream(options.bodyIdleTimeout()));
                 int status = response.statusCode();
-                if (status >= 200 && status < 300) return response;
+                if (status >= 200 && status < 300) {
+                    try (InputStream in = response.body()) {
+                        return reader.read(in);
+                    }
+                }
                 if (status >= 300 && status < 400) {
                     response.body().close();
                     throw new StoreException(where + ": server answered a redirect (http " + status + "), which is not followed");
@@ -94,10 +113,11 @@ final class HttpTransport {
                 lastCause = error;
                 lastFailure = error.getMessage();
             } catch (IOException e) {
-                // dropped connection, reset, timeout: the message of these never holds request headers
+                // dropped connection, reset, timeout, before the headers or in the body: the message of these
+                // never holds request headers; ours for a stalled body says what happened
                 delay = backoff(attempt);
                 lastCause = e;
-                lastFailure = "connection failed (" + e.getClass().getSimpleName() + ")";
+                lastFailure = e instanceof BodyIdleTimeoutException ? e.getMessage() : "connection failed (" + e.getClass().getSimpleName() + ")";
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new StoreException(where + ": interrupted");

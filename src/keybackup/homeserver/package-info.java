@@ -13,6 +13,8 @@
  *
  * <p>Security properties: https only (plain http only to loopback literals), redirects never followed,
  * the {@link keybackup.homeserver.AccessToken} never appears in messages or {@code toString}, bounded
- * response sizes, incremental parsing of the bulk key download, atomic local writes.
+ * response sizes, bounded waits (a response body that stalls fails after
+ * {@link keybackup.homeserver.ClientOptions#bodyIdleTimeout()}), incremental parsing of the bulk key
+ * download, atomic local writes.
  */
 package keybackup.homeserver;

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonReader;
@@ -59,6 +62,10 @@ public final class TestHomeserver implements AutoCloseable {
         }
     }
 
+    /** How a body is sent: the first {@code stallAfterBytes} (−1: all) in {@code pieces} parts {@code intervalMs} apart. */
+    private record BodyFault(int stallAfterBytes, int pieces, long intervalMs) {}
+    private static final BodyFault NO_BODY_FAULT = new BodyFault(-1, 1, 0);
+
     /** A fault for key PUTs ({@code PUT /room_keys/keys…}), see {@link #faultEveryKeyPut}. */
     public enum KeyPutFault {
         /** 429 {@code M_LIMIT_EXCEEDED} with {@code retry_after_ms} 5. */
@@ -102,6 +109,10 @@ public final class TestHomeserver implements AutoCloseable {
     private String hookPrefix;
     private int hookCountdown;
     private Runnable hook;
+    private int bodyFaults;
+    private BodyFault bodyFault;
+    /** Released by {@link #close()}: stalled and dripping responses stop waiting. */
+    private final CountDownLatch closing = new CountDownLatch(1);
 
     private TestHomeserver(String userId, String token) throws IOException {
         this.userId = userId;
@@ -122,6 +133,7 @@ public final class TestHomeserver implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.countDown();
         server.stop(0);
         executor.shutdownNow();
     }
@@ -139,6 +151,16 @@ public final class TestHomeserver implements AutoCloseable {
         retryAfterSeconds = headerRetryAfterSeconds;
     }
     public synchronized void failNext500(int n) { fail500 = n; }
+    /** The next n responses send the headers and the first {@code bytes} bytes of the body, then nothing until {@link #close()}. */
+    public synchronized void stallNextBodies(int n, int bytes) {
+        bodyFaults = n;
+        bodyFault = new BodyFault(bytes, 1, 0);
+    }
+    /** The next n responses send the whole body in {@code pieces} parts, {@code intervalMs} apart (slow, or too slow). */
+    public synchronized void dripNextBodies(int n, int pieces, long intervalMs) {
+        bodyFaults = n;
+        bodyFault = new BodyFault(-1, pieces, intervalMs);
+    }
     /** After k successful key PUTs, another client creates a new version. */
     public synchronized void newVersionAfterKeyPuts(int k) { newVersionAfterPuts = k; }
     /** After k successful key PUTs, every further key PUT fails with 500 (a crash point). */
@@ -193,6 +215,7 @@ public final class TestHomeserver implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         try {
             Reply reply;
+            BodyFault how = NO_BODY_FAULT;
             synchronized (this) {
                 String raw = ex.getRequestURI().getRawPath();
                 String query = ex.getRequestURI().getRawQuery();
@@ -216,14 +239,41 @@ public final class TestHomeserver implements AutoCloseable {
                     dropThisReply = false;
                     return; // the request took effect, but the client never learns it
                 }
+                if (bodyFaults > 0) {
+                    bodyFaults--;
+                    how = bodyFault;
+                }
             }
             byte[] body = CanonicalJson.encode(reply.body());
             ex.getResponseHeaders().set("Content-Type", "application/json");
             if (reply.header() != null) ex.getResponseHeaders().set(reply.header(), reply.headerValue());
             ex.sendResponseHeaders(reply.status(), body.length);
-            ex.getResponseBody().write(body);
+            writeBody(ex.getResponseBody(), body, how);
         } finally {
             ex.close();
+        }
+    }
+
+    /** Writes the body as {@code how} says, outside the lock (other requests go on meanwhile); flushed part by part. */
+    private void writeBody(OutputStream out, byte[] body, BodyFault how) throws IOException {
+        int length = how.stallAfterBytes() < 0 ? body.length : Math.min(how.stallAfterBytes(), body.length);
+        for (int i = 0; i < how.pieces(); i++) {
+            if (i > 0 && !pause(how.intervalMs())) return;
+            int from = (int) ((long) length * i / how.pieces());
+            int to = (int) ((long) length * (i + 1) / how.pieces());
+            out.write(body, from, to - from);
+            out.flush();
+        }
+        if (length < body.length) pause(60_000); // a stall: the rest never comes
+    }
+
+    /** Waits up to {@code ms}; false when the server is closing. */
+    private boolean pause(long ms) {
+        try {
+            return !closing.await(ms, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
