@@ -66,6 +66,7 @@ final class BodyStream extends InputStream implements HttpResponse.BodySubscribe
 
     @Override
     public void onSubscribe(Flow.Subscription s) {
+        Objects.requireNonNull(s, "subscription");
         boolean accepted;
         synchronized (this) {
             accepted = subscription == null && !closed;

@@ -34,7 +34,8 @@ import keybackup.json.JsonReader;
  * {@link BodyIdleTimeoutException}) wait with exponential backoff and jitter. All methods are retried,
  * including {@code POST /room_keys/version}: if the connection drops after the server created a version,
  * a retry creates another one, which is harmless (the newest is current). A stream that fails after its
- * visitor has seen an entry is not retried (a retry would visit the same entries again). Safe for use by
+ * visitor has seen an entry is not retried (a retry would visit the same entries again), and neither is a
+ * POST or DELETE whose success the server had already answered when its body failed. Safe for use by
  * several threads.
  */
 public final class HomeserverClient implements BackupStore {
@@ -175,10 +176,8 @@ public final class HomeserverClient implements BackupStore {
                 throw new StoreException(where + ": malformed response: " + e.getMessage(), e);
             } catch (UncheckedIOException e) {
                 // retried only while the visitor has seen nothing: a new request would show it the same entries again
-                if (visited[0] == 0) throw e.getCause();
-                String what = e.getCause() instanceof BodyIdleTimeoutException ? e.getCause().getMessage()
-                        : "connection failed while reading the response";
-                throw new StoreException(where + ": " + what + " (not retried: " + visited[0] + " entries were visited)", e.getCause());
+                if (visited[0] == 0 || HttpTransport.interrupted(e.getCause())) throw e.getCause();
+                throw new StoreException(where + ": " + HttpTransport.failure(e.getCause()) + " (not retried: " + visited[0] + " entries were visited)", e.getCause());
             }
         });
     }

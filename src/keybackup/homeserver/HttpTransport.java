@@ -49,6 +49,16 @@ final class HttpTransport {
         T read(InputStream body) throws IOException, StoreException;
     }
 
+    /** A read stopped by an interrupt (a socket or body timeout is also an InterruptedIOException, but not this). */
+    static boolean interrupted(IOException e) {
+        return e instanceof java.io.InterruptedIOException && !(e instanceof java.net.SocketTimeoutException);
+    }
+
+    /** What went wrong, in words that never hold request headers; ours for a stalled body says what happened. */
+    static String failure(IOException e) {
+        return e instanceof BodyIdleTimeoutException ? e.getMessage() : "connection failed (" + e.getClass().getSimpleName() + ")";
+    }
+
     /** One request whose response must be a JSON object of at most maxResponseBytes. */
     Json.Obj call(String method, String path, String version, Json.Obj body) throws StoreException {
         String where = method + " " + path;
@@ -94,6 +104,13 @@ final class HttpTransport {
                 if (status >= 200 && status < 300) {
                     try (InputStream in = response.body()) {
                         return reader.read(in);
+                    } catch (IOException e) {
+                        // The server has done what was asked. Reading it again is harmless for GET and PUT (the
+                        // same keys replace themselves); a POST would create a second version and a DELETE
+                        // would now answer "not found", so those are reported instead of repeated.
+                        if (interrupted(e) || method.equals("GET") || method.equals("PUT")) throw e;
+                        throw new StoreException(where + ": the server accepted the request (http " + status
+                                + ") but its answer could not be read, so it is not repeated: " + failure(e), e);
                     }
                 }
                 if (status >= 300 && status < 400) {
@@ -113,11 +130,14 @@ final class HttpTransport {
                 lastCause = error;
                 lastFailure = error.getMessage();
             } catch (IOException e) {
-                // dropped connection, reset, timeout, before the headers or in the body: the message of these
-                // never holds request headers; ours for a stalled body says what happened
+                if (interrupted(e)) {
+                    Thread.currentThread().interrupt();
+                    throw new StoreException(where + ": interrupted");
+                }
+                // dropped connection, reset, timeout, before the headers or in the body
                 delay = backoff(attempt);
                 lastCause = e;
-                lastFailure = e instanceof BodyIdleTimeoutException ? e.getMessage() : "connection failed (" + e.getClass().getSimpleName() + ")";
+                lastFailure = failure(e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new StoreException(where + ": interrupted");

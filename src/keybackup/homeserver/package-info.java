@@ -13,8 +13,9 @@
  *
  * <p>Security properties: https only (plain http only to loopback literals), redirects never followed,
  * the {@link keybackup.homeserver.AccessToken} never appears in messages or {@code toString}, bounded
- * response sizes, bounded waits (a response body that stalls fails after
- * {@link keybackup.homeserver.ClientOptions#bodyIdleTimeout()}), incremental parsing of the bulk key
- * download, atomic local writes.
+ * response sizes, timeouts for connecting and for the headers, an idle timeout for the body (a body
+ * that sends nothing for {@link keybackup.homeserver.ClientOptions#bodyIdleTimeout()} fails; there is no
+ * limit on the total time of a body that keeps arriving, such as a large key download), incremental
+ * parsing of the bulk key download, atomic local writes.
  */
 package keybackup.homeserver;

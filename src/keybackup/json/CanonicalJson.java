@@ -55,7 +55,10 @@ public final class CanonicalJson {
         int size;
 
         void write(int b) {
-            if (size == bytes.length) bytes = java.util.Arrays.copyOf(bytes, bytes.length * 2);
+            if (size == bytes.length) {
+                if (size > Integer.MAX_VALUE / 2 - 8) throw new OutOfMemoryError("canonical JSON over 1 GiB");
+                bytes = java.util.Arrays.copyOf(bytes, size * 2);
+            }
             bytes[size++] = (byte) b;
         }
 

@@ -20,4 +20,14 @@ final class Members extends LinkedHashMap<String, Json> {
     Members(Map<String, Json> members) {
         super(members);
     }
+
+    // LinkedHashMap is Serializable, and deserialization could make a Members that someone else still
+    // holds (and can change) without going through this package: refused.
+    private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
+        throw new java.io.InvalidObjectException("keybackup.json.Members is not deserializable");
+    }
+
+    private void readObjectNoData() throws java.io.InvalidObjectException {
+        throw new java.io.InvalidObjectException("keybackup.json.Members is not deserializable");
+    }
 }

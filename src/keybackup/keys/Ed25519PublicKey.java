@@ -23,8 +23,10 @@ public final class Ed25519PublicKey {
      * Each thread's verifier for this key, still initialised. {@code initVerify} decodes the public key's
      * curve point (30–100 µs with the JDK's provider, up to a tenth of a verification), and a restore checks
      * every session against the same signing key object, so each thread keeps one {@link Signature} for
-     * this key. It holds public data only, and is dropped whenever a verification throws, so a provider
-     * object left in an unknown state is never reused.
+     * this key. Between verifications it holds public data only: {@code verify} resets a Signature to
+     * its state after {@code initVerify} (the JCA contract, kept by the JDK's provider). It is dropped
+     * whenever a verification throws, because a provider that throws may keep the bytes it was given and
+     * would prefix them to the next message.
      */
     private final ThreadLocal<Signature> verifier = new ThreadLocal<>();
 

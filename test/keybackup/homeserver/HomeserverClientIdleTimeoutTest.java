@@ -56,6 +56,14 @@ class HomeserverClientIdleTimeoutTest {
                 ClientOptions.defaults().withRetries(attempts, Duration.ofMillis(1), Duration.ofMillis(20)).withBodyIdleTimeout(IDLE));
     }
 
+    /** For the slow-but-steady cases: gaps of 250 ms against 1.5 s leave a wide margin on a loaded machine. */
+    private static final Duration STEADY_IDLE = Duration.ofMillis(1500);
+
+    private HomeserverClient steadyClient() throws StoreException {
+        return HomeserverClient.connect(server.uri(), USER, AccessToken.of(TOKEN),
+                ClientOptions.defaults().withRetries(1, Duration.ofMillis(1), Duration.ofMillis(20)).withBodyIdleTimeout(STEADY_IDLE));
+    }
+
     /** A version "1" holding three sessions in ROOM; returns the exact body of {@code GET /room_keys/keys}. */
     private byte[] threeKeys() throws Exception {
         assertEquals("1", client.createVersion(ALGORITHM, authData("k")));
@@ -84,15 +92,27 @@ class HomeserverClientIdleTimeoutTest {
     }
 
     @Test
-    void call_bodyStallsAfterHeaders_retriedThenFailsWithIdleTimeout() throws Exception {
-        server.stallNextBodies(100, 5); // headers and 5 bytes of {"version":"1"}, then nothing
+    void call_getBodyStallsAfterHeaders_retriedThenFailsWithIdleTimeout() throws Exception {
+        assertEquals("1", client.createVersion(ALGORITHM, authData("k")));
+        server.stallNextBodies(100, 5); // headers and 5 bytes of the answer, then nothing
         long start = System.nanoTime();
-        StoreException e = failsInTime(() -> client.createVersion(ALGORITHM, authData("k")));
+        StoreException e = failsInTime(client::currentVersion);
         long elapsedMs = (System.nanoTime() - start) / 1_000_000;
         assertIdleTimeout(e);
         assertTrue(e.getMessage().contains("giving up after 3 attempts"), e.getMessage());
-        assertEquals(3, server.requestCount()); // retried like any other timeout
+        assertEquals(4, server.requestCount()); // the POST, then the GET three times: retried like any other timeout
         assertTrue(elapsedMs >= 3 * IDLE.toMillis(), "gave up after " + elapsedMs + " ms");
+    }
+
+    @Test
+    void call_postBodyStallsAfterHeaders_notRepeated() throws Exception {
+        server.stallNextBodies(1, 5); // the version is created; its answer stalls
+        StoreException e = failsInTime(() -> client.createVersion(ALGORITHM, authData("k")));
+        assertIdleTimeout(e);
+        assertTrue(e.getMessage().startsWith("POST /room_keys/version: the server accepted the request (http 200)"), e.getMessage());
+        assertTrue(e.getMessage().contains("not repeated"), e.getMessage());
+        assertEquals(1, server.requestCount()); // a second POST would have created a second version
+        assertEquals("1", client.currentVersion().orElseThrow().string("version"));
     }
 
     @Test
@@ -117,13 +137,14 @@ class HomeserverClientIdleTimeoutTest {
     @Test
     void call_bodyArrivesSlowlyButSteadily_succeeds() throws Exception {
         assertEquals("1", client.createVersion(ALGORITHM, authData("k")));
-        server.dripNextBodies(1, 10, 100); // ten parts 100 ms apart: 900 ms in all, more than twice the idle timeout
+        HomeserverClient patient = steadyClient();
+        server.dripNextBodies(1, 10, 250); // ten parts 250 ms apart: 2.25 s in all, longer than the idle timeout
         long start = System.nanoTime();
-        Json.Obj current = assertTimeoutPreemptively(BOUND, () -> client.currentVersion().orElseThrow());
+        Json.Obj current = assertTimeoutPreemptively(BOUND, () -> patient.currentVersion().orElseThrow());
         long elapsedMs = (System.nanoTime() - start) / 1_000_000;
         assertEquals("1", current.string("version"));
         assertEquals(2, server.requestCount()); // no timeout and no retry on the way
-        assertTrue(elapsedMs >= 900, "the body took only " + elapsedMs + " ms");
+        assertTrue(elapsedMs >= 2250 && elapsedMs > STEADY_IDLE.toMillis(), "the body took only " + elapsedMs + " ms");
     }
 
     @Test
@@ -162,14 +183,15 @@ class HomeserverClientIdleTimeoutTest {
     @Test
     void streamKeys_bodyArrivesSlowlyButSteadily_visitsAll() throws Exception {
         threeKeys();
-        server.dripNextBodies(1, 10, 100);
+        HomeserverClient patient = steadyClient();
+        server.dripNextBodies(1, 10, 250);
         List<String> seen = new ArrayList<>();
         long start = System.nanoTime();
-        assertTimeoutPreemptively(BOUND, () -> client.streamKeys("1", (room, session, data) -> seen.add(session)));
+        assertTimeoutPreemptively(BOUND, () -> patient.streamKeys("1", (room, session, data) -> seen.add(session)));
         long elapsedMs = (System.nanoTime() - start) / 1_000_000;
         assertEquals(List.of("s1", "s2", "s3"), seen);
         assertEquals(1, keyRequests());
-        assertTrue(elapsedMs >= 900, "the body took only " + elapsedMs + " ms");
+        assertTrue(elapsedMs >= 2250 && elapsedMs > STEADY_IDLE.toMillis(), "the body took only " + elapsedMs + " ms");
     }
 
     @Test

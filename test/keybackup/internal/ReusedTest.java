@@ -73,6 +73,21 @@ class ReusedTest {
     }
 
     @Test
+    void mac_givenBackAfterAnException_isReKeyedToo() throws Exception {
+        Mac lent = null;
+        try (Reused.Lease<Mac> lease = Reused.hmacSha256()) {
+            lent = lease.get();
+            lent.init(new SecretKeySpec(SECRET, "HmacSHA256"));
+            throw new IllegalStateException("the caller's work failed");
+        } catch (IllegalStateException expected) {
+            // the lease was closed on the way out
+        }
+        Mac reference = Mac.getInstance("HmacSHA256");
+        reference.init(new SecretKeySpec(FILLER, "HmacSHA256"));
+        assertArrayEquals(reference.doFinal("y".getBytes()), lent.doFinal("y".getBytes()));
+    }
+
+    @Test
     void nestedUse_getsItsOwnObject_andTheThreadKeepsOne() throws Exception {
         Mac outer;
         try (Reused.Lease<Mac> a = Reused.hmacSha256()) {

@@ -85,8 +85,8 @@ class Ed25519Test {
 
     @Test
     void verify_interleavedKeysAndFailures_eachAnswerIsForTheKeyAsked() throws Exception {
-        // Each thread reuses the verifier of the key it checked last; switching keys, a thrown
-        // provider error (s >= L) and equal keys from different objects must not change an answer.
+        // Each key object reuses one verifier per thread; switching keys, a thrown provider error
+        // (s >= L) and equal keys in different objects must not change an answer.
         Ed25519PublicKey[] pubs = new Ed25519PublicKey[RFC8032.length];
         for (int i = 0; i < pubs.length; i++) pubs[i] = Ed25519PublicKey.fromBytes(Bytes.fromHex(RFC8032[i][1]));
         byte[] unreduced = Bytes.fromHex(RFC8032[0][3]);
@@ -98,10 +98,32 @@ class Ed25519Test {
                     assertEquals(expected, pubs[k].verify(Bytes.fromHex(RFC8032[m][2]), Bytes.fromHex(RFC8032[m][3])), "key " + k + " message " + m);
                     assertEquals(expected, pubs[k].verify(Bytes.fromHex(RFC8032[m][2]), Bytes.fromHex(RFC8032[m][3])), "again: key " + k + " message " + m);
                 }
-                assertFalse(pubs[k].verify(new byte[0], unreduced));
+                assertFalse(pubs[k].verify(Bytes.fromHex(RFC8032[3][2]), unreduced)); // throws inside: 64 bytes were given
+                assertEquals(k == 3, pubs[k].verify(Bytes.fromHex(RFC8032[3][2]), Bytes.fromHex(RFC8032[3][3])));
+                assertTrue(pubs[k].verify(Bytes.fromHex(RFC8032[k][2]), Bytes.fromHex(RFC8032[k][3])));
                 Ed25519PublicKey same = Ed25519PublicKey.fromBytes(Bytes.fromHex(RFC8032[k][1]));
                 assertTrue(same.verify(Bytes.fromHex(RFC8032[k][2]), Bytes.fromHex(RFC8032[k][3])));
             }
+        }
+    }
+
+    @Test
+    void verify_afterAThrowingVerification_earlierBytesAreNotPrefixed() throws Exception {
+        // A provider that throws (s >= L) may keep the bytes it was fed. If that verifier were reused,
+        // the next check would cover prefix ‖ message, and a signature over prefix ‖ suffix would verify
+        // against "suffix" alone.
+        try (Ed25519PrivateKey k = Ed25519PrivateKey.fromSeed(Bytes.fromHex(RFC8032[0][0]))) {
+            Ed25519PublicKey pub = k.publicKey();
+            byte[] prefix = "{\"room_id\":\"!a\",".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] suffix = "\"session_id\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] whole = Bytes.concat(prefix, suffix);
+            byte[] sigOfWhole = k.sign(whole);
+            byte[] unreduced = sigOfWhole.clone();
+            unreduced[63] = (byte) 0xff;
+            assertTrue(pub.verify(whole, sigOfWhole)); // the verifier exists and is initialised
+            assertFalse(pub.verify(prefix, unreduced)); // throws inside the provider after taking "prefix"
+            assertFalse(pub.verify(suffix, sigOfWhole));
+            assertTrue(pub.verify(whole, sigOfWhole));
         }
     }
 
