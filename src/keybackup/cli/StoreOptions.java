@@ -88,9 +88,13 @@ final class StoreOptions {
             return UnlockedSecretStorage.unlock(store, k);
         }
         if (a.flag("passphrase-stdin")) {
-            String line = new String(io.readStdin(), StandardCharsets.UTF_8).lines().findFirst().orElse("");
-            if (line.isEmpty()) throw new FailedException("--passphrase-stdin: no passphrase on stdin");
-            return UnlockedSecretStorage.unlockWithPassphrase(store, line);
+            char[] pass = firstLine(io.readStdin());
+            try {
+                if (pass.length == 0) throw new FailedException("--passphrase-stdin: no passphrase on stdin");
+                return UnlockedSecretStorage.unlockWithPassphrase(store, pass);
+            } finally {
+                java.util.Arrays.fill(pass, '\0');
+            }
         }
         if (!required) return null;
         Console console = System.console();
@@ -100,9 +104,30 @@ final class StoreOptions {
         char[] pass = console.readPassword("Secret Storage passphrase: ");
         if (pass == null || pass.length == 0) throw new FailedException("no passphrase given");
         try {
-            return UnlockedSecretStorage.unlockWithPassphrase(store, new String(pass));
+            return UnlockedSecretStorage.unlockWithPassphrase(store, pass);
         } finally {
             java.util.Arrays.fill(pass, '\0');
+        }
+    }
+
+    /**
+     * The first line of {@code utf8} (up to the first LF or CR) as characters, strictly decoded; {@code utf8}
+     * and every intermediate buffer are wiped. No {@code String} is made: a String cannot be wiped.
+     */
+    static char[] firstLine(byte[] utf8) throws FailedException {
+        int end = 0;
+        while (end < utf8.length && utf8[end] != '\n' && utf8[end] != '\r') end++;
+        java.nio.CharBuffer chars = null;
+        try {
+            chars = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(utf8, 0, end));
+            char[] line = new char[chars.remaining()];
+            chars.get(line);
+            return line;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new FailedException("--passphrase-stdin: the passphrase is not valid UTF-8");
+        } finally {
+            java.util.Arrays.fill(utf8, (byte) 0);
+            if (chars != null && chars.hasArray()) java.util.Arrays.fill(chars.array(), '\0');
         }
     }
 

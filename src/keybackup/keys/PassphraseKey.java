@@ -16,12 +16,14 @@ public final class PassphraseKey {
     /** Most iterations accepted from a key description (a hostile value could stall the client). */
     public static final int MAX_ITERATIONS = 10_000_000;
 
-    /** Derives {@code bits}/8 bytes; the caller zeroes the result. */
-    public static byte[] derive(String passphrase, String salt, int iterations, int bits) throws KeyFormatException {
+    /**
+     * Derives {@code bits}/8 bytes; the caller zeroes the result. The passphrase is a {@code char[]} so
+     * that the caller can wipe it when done (the JDK's PBKDF2 encodes it as UTF-8, as the spec asks).
+     */
+    public static byte[] derive(char[] passphrase, String salt, int iterations, int bits) throws KeyFormatException {
         if (iterations < 1 || iterations > MAX_ITERATIONS) throw new KeyFormatException("passphrase.iterations: out of range: " + iterations);
         if (bits < 8 || bits > 4096 || bits % 8 != 0) throw new KeyFormatException("passphrase.bits: must be a multiple of 8 up to 4096, got " + bits);
-        char[] chars = passphrase.toCharArray();
-        PBEKeySpec spec = new PBEKeySpec(chars, salt.getBytes(StandardCharsets.UTF_8), iterations, bits);
+        PBEKeySpec spec = new PBEKeySpec(passphrase, salt.getBytes(StandardCharsets.UTF_8), iterations, bits); // copies it
         try {
             SecretKey k = Jca.secretKeyFactory("PBKDF2WithHmacSHA512").generateSecret(spec);
             return k.getEncoded();
@@ -29,7 +31,6 @@ public final class PassphraseKey {
             throw new IllegalStateException("PBKDF2WithHmacSHA512 is not available", e);
         } finally {
             spec.clearPassword();
-            java.util.Arrays.fill(chars, '\0');
         }
     }
 }

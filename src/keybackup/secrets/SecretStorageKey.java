@@ -97,9 +97,10 @@ public final class SecretStorageKey implements AutoCloseable {
     /**
      * Derives the key from {@code passphrase} with the description's {@code m.pbkdf2} parameters
      * (PBKDF2-HMAC-SHA-512, salt = UTF-8 of the salt string, {@code bits}/8 bytes). Whether the
-     * passphrase was right is then for {@link KeyDescription#checkKey} to say.
+     * passphrase was right is then for {@link KeyDescription#checkKey} to say. The caller wipes
+     * {@code passphrase} when done.
      */
-    public static SecretStorageKey fromPassphrase(String passphrase, KeyDescription description) throws SecretStorageException {
+    public static SecretStorageKey fromPassphrase(char[] passphrase, KeyDescription description) throws SecretStorageException {
         Objects.requireNonNull(passphrase, "passphrase");
         KeyDescription.Pbkdf2 p = description.passphrase();
         if (p == null) {

@@ -34,8 +34,8 @@ public final class UnlockedSecretStorage {
         return new UnlockedSecretStorage(store, key, id);
     }
 
-    /** Opens Secret Storage with a passphrase, through the default key's {@code m.pbkdf2} parameters. */
-    public static UnlockedSecretStorage unlockWithPassphrase(BackupStore store, String passphrase) throws StoreException, SecretStorageException, WorkflowException {
+    /** Opens Secret Storage with a passphrase (the caller wipes it), through the default key's {@code m.pbkdf2} parameters. */
+    public static UnlockedSecretStorage unlockWithPassphrase(BackupStore store, char[] passphrase) throws StoreException, SecretStorageException, WorkflowException {
         String id = defaultKeyId(store);
         KeyDescription d = description(store, id);
         if (d.passphrase() == null) throw new WorkflowException("secret storage key " + id + " has no passphrase; use the recovery key");

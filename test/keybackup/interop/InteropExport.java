@@ -270,7 +270,7 @@ public final class InteropExport {
         String[][] phrases = {{"correct horse battery staple", "saltsaltsalt", "1000"}, {"p\u00e4ss\ud83d\ude00", "IuLnH7S85YtZmkkBJKwNUKxWF42g9O1H", "10"},
                 {"", "s", "1"}};
         for (int i = 0; i < phrases.length; i++) {
-            byte[] k = keybackup.keys.PassphraseKey.derive(phrases[i][0], phrases[i][1], Integer.parseInt(phrases[i][2]), 256);
+            byte[] k = keybackup.keys.PassphraseKey.derive(phrases[i][0].toCharArray(), phrases[i][1], Integer.parseInt(phrases[i][2]), 256);
             pbkdf2.add(Json.obj("id", Json.of("java/" + i), "passphrase", Json.of(phrases[i][0]), "salt", Json.of(phrases[i][1]),
                     "iterations", Json.of(Integer.parseInt(phrases[i][2])), "bits", Json.of(256), "key", Json.of(base64(k))));
         }

@@ -71,7 +71,7 @@ class DigestVectorsTest {
     void rustPassphrase_everybody_derivesKeyAndPassesKeyCheck() throws Exception {
         KeyDescription d = KeyDescription.parse(json(PASSPHRASE_DESCRIPTION));
         assertEquals(new KeyDescription.Pbkdf2("IuLnH7S85YtZmkkBJKwNUKxWF42g9O1H", 10, 256), d.passphrase());
-        try (SecretStorageKey k = SecretStorageKey.fromPassphrase("It's a secret to everybody", d)) {
+        try (SecretStorageKey k = SecretStorageKey.fromPassphrase("It's a secret to everybody".toCharArray(), d)) {
             assertEquals(PASSPHRASE_KEY_HEX, Bytes.hex(k.exportBytes()));
             assertTrue(d.checkKey(k));
         }
@@ -80,7 +80,7 @@ class DigestVectorsTest {
     @Test
     void rustPassphrase_nobody_failsKeyCheck() throws Exception {
         KeyDescription d = KeyDescription.parse(json(PASSPHRASE_DESCRIPTION));
-        try (SecretStorageKey k = SecretStorageKey.fromPassphrase("It's a secret to nobody", d)) {
+        try (SecretStorageKey k = SecretStorageKey.fromPassphrase("It's a secret to nobody".toCharArray(), d)) {
             assertFalse(d.checkKey(k));
         }
     }
@@ -171,10 +171,10 @@ class DigestVectorsTest {
     @Test
     void pbkdf2_nonAsciiPassphrase_matchesDigest() throws Exception {
         assertEquals("7c40f3f187ad400f9cd3d7e31ae9ef0ecebf9e7d907590447cc601f8ca09be77",
-                Bytes.hex(PassphraseKey.derive("pässwörd😀", "salt", 1000, 256)));
+                Bytes.hex(PassphraseKey.derive("pässwörd😀".toCharArray(), "salt", 1000, 256)));
         KeyDescription d = KeyDescription.parse(Json.obj("algorithm", Json.of(SecretStorage.ALGORITHM),
                 "passphrase", Json.obj("algorithm", Json.of("m.pbkdf2"), "salt", Json.of("salt"), "iterations", Json.of(1000))));
-        try (SecretStorageKey k = SecretStorageKey.fromPassphrase("pässwörd😀", d)) {
+        try (SecretStorageKey k = SecretStorageKey.fromPassphrase("pässwörd😀".toCharArray(), d)) {
             assertEquals("7c40f3f187ad400f9cd3d7e31ae9ef0ecebf9e7d907590447cc601f8ca09be77", Bytes.hex(k.exportBytes()));
         }
         assertNull(KeyDescription.parse(json(RUST_DESCRIPTION)).passphrase());

@@ -71,7 +71,7 @@ class KeyDescriptionTest {
     void parse_unknownPassphraseAlgorithm_keepsKeyUsableWithoutPassphrase() throws Exception {
         KeyDescription d = KeyDescription.parse(withPassphraseField("algorithm", Json.of("org.example.argon2")));
         assertNull(d.passphrase());
-        SecretStorageException e = assertThrows(SecretStorageException.class, () -> SecretStorageKey.fromPassphrase("x", d));
+        SecretStorageException e = assertThrows(SecretStorageException.class, () -> SecretStorageKey.fromPassphrase("x".toCharArray(), d));
         assertEquals(SecretStorageException.Reason.UNSUPPORTED, e.reason());
     }
 

@@ -82,7 +82,7 @@ class SecretStorageKeyTest {
     void fromPassphrase_noPassphraseInDescription_isNoPassphrase() throws Exception {
         KeyDescription d = KeyDescription.parse(Json.obj("algorithm", Json.of(SecretStorage.ALGORITHM)));
         assertEquals(SecretStorageException.Reason.NO_PASSPHRASE,
-                assertThrows(SecretStorageException.class, () -> SecretStorageKey.fromPassphrase("x", d)).reason());
+                assertThrows(SecretStorageException.class, () -> SecretStorageKey.fromPassphrase("x".toCharArray(), d)).reason());
     }
 
     @Test
@@ -90,7 +90,7 @@ class SecretStorageKeyTest {
         // secret-storage.json pbkdf2_cases "bits-512".
         KeyDescription d = KeyDescription.parse(Json.obj("algorithm", Json.of(SecretStorage.ALGORITHM), "passphrase",
                 Json.obj("algorithm", Json.of("m.pbkdf2"), "salt", Json.of("salt"), "iterations", Json.of(3), "bits", Json.of(512))));
-        try (SecretStorageKey k = SecretStorageKey.fromPassphrase("long output", d)) {
+        try (SecretStorageKey k = SecretStorageKey.fromPassphrase("long output".toCharArray(), d)) {
             assertEquals("51de3652246cf79311c18f843d01d84e3ac5c4d1ce69e1f3749351a4b1887f466fa4c8a22f4537139ed14ba11fe7112968e8f15408804cfd9287cf72a457048f", hexOf(k));
             assertThrows(IllegalStateException.class, k::toRecoveryKey);
         }

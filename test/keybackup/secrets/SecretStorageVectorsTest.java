@@ -170,10 +170,10 @@ class SecretStorageVectorsTest {
                 KeyDescription d = KeyDescription.parse(Json.obj("algorithm", Json.of(SecretStorage.ALGORITHM),
                         "passphrase", Json.obj("algorithm", Json.of("m.pbkdf2"), "salt", Json.of(str(c, "salt")),
                                 "iterations", Json.of(num(c, "iterations")), "bits", Json.of(bits))));
-                try (SecretStorageKey k = SecretStorageKey.fromPassphrase(str(c, "passphrase"), d)) {
+                try (SecretStorageKey k = SecretStorageKey.fromPassphrase(str(c, "passphrase").toCharArray(), d)) {
                     assertArrayEquals(expected, k.exportBytes());
                 }
-                assertArrayEquals(expected, PassphraseKey.derive(str(c, "passphrase"), str(c, "salt"), (int) num(c, "iterations"), bits));
+                assertArrayEquals(expected, PassphraseKey.derive(str(c, "passphrase").toCharArray(), str(c, "salt"), (int) num(c, "iterations"), bits));
             }));
         }
         return tests;
