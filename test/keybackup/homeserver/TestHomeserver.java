@@ -62,9 +62,12 @@ public final class TestHomeserver implements AutoCloseable {
         }
     }
 
-    /** How a body is sent: the first {@code stallAfterBytes} (−1: all) in {@code pieces} parts {@code intervalMs} apart. */
-    private record BodyFault(int stallAfterBytes, int pieces, long intervalMs) {}
-    private static final BodyFault NO_BODY_FAULT = new BodyFault(-1, 1, 0);
+    /**
+     * How a body is sent: the first {@code stallAfterBytes} (−1: all) in {@code pieces} parts {@code intervalMs} apart;
+     * then, when some is missing, a stall, or with {@code cut} the connection is closed at once.
+     */
+    private record BodyFault(int stallAfterBytes, int pieces, long intervalMs, boolean cut) {}
+    private static final BodyFault NO_BODY_FAULT = new BodyFault(-1, 1, 0, false);
 
     /** A fault for key PUTs ({@code PUT /room_keys/keys…}), see {@link #faultEveryKeyPut}. */
     public enum KeyPutFault {
@@ -154,12 +157,20 @@ public final class TestHomeserver implements AutoCloseable {
     /** The next n responses send the headers and the first {@code bytes} bytes of the body, then nothing until {@link #close()}. */
     public synchronized void stallNextBodies(int n, int bytes) {
         bodyFaults = n;
-        bodyFault = new BodyFault(bytes, 1, 0);
+        bodyFault = new BodyFault(bytes, 1, 0, false);
+    }
+    /**
+     * The next n responses declare the whole body's Content-Length, send its first {@code bytes} bytes, then close
+     * the connection: the client sees the body fail (not stall).
+     */
+    public synchronized void cutNextBodies(int n, int bytes) {
+        bodyFaults = n;
+        bodyFault = new BodyFault(bytes, 1, 0, true);
     }
     /** The next n responses send the whole body in {@code pieces} parts, {@code intervalMs} apart (slow, or too slow). */
     public synchronized void dripNextBodies(int n, int pieces, long intervalMs) {
         bodyFaults = n;
-        bodyFault = new BodyFault(-1, pieces, intervalMs);
+        bodyFault = new BodyFault(-1, pieces, intervalMs, false);
     }
     /** After k successful key PUTs, another client creates a new version. */
     public synchronized void newVersionAfterKeyPuts(int k) { newVersionAfterPuts = k; }
@@ -264,7 +275,8 @@ public final class TestHomeserver implements AutoCloseable {
             out.write(body, from, to - from);
             out.flush();
         }
-        if (length < body.length) pause(60_000); // a stall: the rest never comes
+        if (length < body.length && !how.cut()) pause(60_000); // a stall: the rest never comes
+        // a cut: the exchange is closed short of its Content-Length, and the JDK server then closes the connection
     }
 
     /** Waits up to {@code ms}; false when the server is closing. */
