@@ -6,7 +6,9 @@ import static keybackup.homeserver.Fixtures.TOKEN;
 import static keybackup.homeserver.Fixtures.USER;
 import static keybackup.homeserver.Fixtures.authData;
 import static keybackup.homeserver.Fixtures.key;
+import static keybackup.homeserver.Fixtures.keyRequests;
 import static keybackup.homeserver.Fixtures.marker;
+import static keybackup.homeserver.Fixtures.threeKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -22,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,7 +47,6 @@ class HomeserverClientCutBodyTest {
     private static final Duration IDLE = Duration.ofMinutes(5);
     /** How {@link HttpTransport#failure} describes the body's failure (the client's own message is not shown). */
     private static final String CUT_MESSAGE = "connection failed (IOException)";
-    private static final String KEYS = "GET /_matrix/client/v3/room_keys/keys?version=1";
 
     private TestHomeserver server;
     private HomeserverClient client;
@@ -61,18 +61,6 @@ class HomeserverClientCutBodyTest {
     @AfterEach
     void stop() {
         server.close();
-    }
-
-    /** A version "1" holding three sessions in ROOM; returns the exact body of {@code GET /room_keys/keys}. */
-    private byte[] threeKeys() throws Exception {
-        assertEquals("1", client.createVersion(ALGORITHM, authData("k")));
-        Json.Obj sessions = Json.obj("s1", key(false, 0, 0, "a"), "s2", key(false, 0, 0, "b"), "s3", key(false, 0, 0, "c"));
-        client.putRoomKeys("1", ROOM, sessions);
-        return CanonicalJson.encode(Json.obj("rooms", Json.obj(ROOM, Json.obj("sessions", sessions))));
-    }
-
-    private long keyRequests() {
-        return server.requests().stream().filter(KEYS::equals).count();
     }
 
     private static StoreException failsInTime(Executable call) {
@@ -132,7 +120,7 @@ class HomeserverClientCutBodyTest {
 
     @Test
     void deleteKeys_answerCut_notRepeated() throws Exception {
-        threeKeys();
+        threeKeys(client);
         server.cutNextBodies(1, 5);
         StoreException e = failsInTime(() -> client.deleteKeys("1"));
         assertCut(e);
@@ -144,17 +132,17 @@ class HomeserverClientCutBodyTest {
 
     @Test
     void streamKeys_cutBeforeFirstEntry_retriedAndVisitsEachEntryOnce() throws Exception {
-        threeKeys();
+        threeKeys(client);
         server.cutNextBodies(1, 10); // {"rooms":{ and no entry
         List<String> seen = new ArrayList<>();
         assertTimeoutPreemptively(BOUND, () -> client.streamKeys("1", (room, session, data) -> seen.add(session + "|" + marker(data))));
         assertEquals(List.of("s1|a", "s2|b", "s3|c"), seen);
-        assertEquals(2, keyRequests());
+        assertEquals(2, keyRequests(server));
     }
 
     @Test
     void streamKeys_cutAfterTwoEntries_failsWithoutRetry() throws Exception {
-        byte[] body = threeKeys();
+        byte[] body = threeKeys(client);
         int third = new String(body, StandardCharsets.UTF_8).indexOf("\"s3\""); // ASCII: chars are bytes
         assertTrue(third > 0);
         server.cutNextBodies(1, third); // s1 and s2 whole, then the connection closes
@@ -164,6 +152,6 @@ class HomeserverClientCutBodyTest {
         assertTrue(e.getMessage().startsWith("GET /room_keys/keys: "), e.getMessage());
         assertTrue(e.getMessage().contains("not retried: 2 entries were visited"), e.getMessage());
         assertEquals(List.of("s1", "s2"), seen); // each once: a retry would have shown them again
-        assertEquals(1, keyRequests());
+        assertEquals(1, keyRequests(server));
     }
 }

@@ -1,12 +1,12 @@
 package keybackup.homeserver;
 
 import static keybackup.homeserver.Fixtures.ALGORITHM;
-import static keybackup.homeserver.Fixtures.ROOM;
 import static keybackup.homeserver.Fixtures.TOKEN;
 import static keybackup.homeserver.Fixtures.USER;
 import static keybackup.homeserver.Fixtures.authData;
-import static keybackup.homeserver.Fixtures.key;
+import static keybackup.homeserver.Fixtures.keyRequests;
 import static keybackup.homeserver.Fixtures.marker;
+import static keybackup.homeserver.Fixtures.threeKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -17,7 +17,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +34,6 @@ class HomeserverClientIdleTimeoutTest {
     private static final String IDLE_MESSAGE = "no data from the homeserver for 400 ms while reading the response body";
     /** Far above what any test here needs when the timeout works; a hang without it. */
     private static final Duration BOUND = Duration.ofSeconds(10);
-    private static final String KEYS = "GET /_matrix/client/v3/room_keys/keys?version=1";
 
     private TestHomeserver server;
     private HomeserverClient client;
@@ -62,18 +60,6 @@ class HomeserverClientIdleTimeoutTest {
     private HomeserverClient steadyClient() throws StoreException {
         return HomeserverClient.connect(server.uri(), USER, AccessToken.of(TOKEN),
                 ClientOptions.defaults().withRetries(1, Duration.ofMillis(1), Duration.ofMillis(20)).withBodyIdleTimeout(STEADY_IDLE));
-    }
-
-    /** A version "1" holding three sessions in ROOM; returns the exact body of {@code GET /room_keys/keys}. */
-    private byte[] threeKeys() throws Exception {
-        assertEquals("1", client.createVersion(ALGORITHM, authData("k")));
-        Json.Obj sessions = Json.obj("s1", key(false, 0, 0, "a"), "s2", key(false, 0, 0, "b"), "s3", key(false, 0, 0, "c"));
-        client.putRoomKeys("1", ROOM, sessions);
-        return CanonicalJson.encode(Json.obj("rooms", Json.obj(ROOM, Json.obj("sessions", sessions))));
-    }
-
-    private long keyRequests() {
-        return server.requests().stream().filter(KEYS::equals).count();
     }
 
     /** Runs {@code call}, which must throw a StoreException well within {@link #BOUND}; returns it. */
@@ -149,17 +135,17 @@ class HomeserverClientIdleTimeoutTest {
 
     @Test
     void streamKeys_stallBeforeFirstEntry_retriedAndVisitsEachEntryOnce() throws Exception {
-        threeKeys();
+        threeKeys(client);
         server.stallNextBodies(1, 10); // {"rooms":{ and no entry
         List<String> seen = new ArrayList<>();
         assertTimeoutPreemptively(BOUND, () -> client.streamKeys("1", (room, session, data) -> seen.add(session + "|" + marker(data))));
         assertEquals(List.of("s1|a", "s2|b", "s3|c"), seen);
-        assertEquals(2, keyRequests());
+        assertEquals(2, keyRequests(server));
     }
 
     @Test
     void streamKeys_stallAfterEntriesVisited_failsWithIdleTimeoutWithoutRetry() throws Exception {
-        byte[] body = threeKeys();
+        byte[] body = threeKeys(client);
         server.stallNextBodies(1, body.length - 1); // every entry, but not the final brace
         List<String> seen = new ArrayList<>();
         StoreException e = failsInTime(() -> client.streamKeys("1", (room, session, data) -> seen.add(session)));
@@ -167,22 +153,22 @@ class HomeserverClientIdleTimeoutTest {
         assertTrue(e.getMessage().startsWith("GET /room_keys/keys: "), e.getMessage());
         assertTrue(e.getMessage().contains("not retried: 3 entries were visited"), e.getMessage());
         assertEquals(List.of("s1", "s2", "s3"), seen); // each once: a retry would have shown them again
-        assertEquals(1, keyRequests());
+        assertEquals(1, keyRequests(server));
     }
 
     @Test
     void streamKeys_bodyStallsEveryTime_givesUpWithIdleTimeout() throws Exception {
-        threeKeys();
+        threeKeys(client);
         server.stallNextBodies(100, 10);
         StoreException e = failsInTime(() -> client.streamKeys("1", (room, session, data) -> { }));
         assertIdleTimeout(e);
         assertTrue(e.getMessage().contains("giving up after 3 attempts"), e.getMessage());
-        assertEquals(3, keyRequests());
+        assertEquals(3, keyRequests(server));
     }
 
     @Test
     void streamKeys_bodyArrivesSlowlyButSteadily_visitsAll() throws Exception {
-        threeKeys();
+        threeKeys(client);
         HomeserverClient patient = steadyClient();
         server.dripNextBodies(1, 10, 250);
         List<String> seen = new ArrayList<>();
@@ -190,7 +176,7 @@ class HomeserverClientIdleTimeoutTest {
         assertTimeoutPreemptively(BOUND, () -> patient.streamKeys("1", (room, session, data) -> seen.add(session)));
         long elapsedMs = (System.nanoTime() - start) / 1_000_000;
         assertEquals(List.of("s1", "s2", "s3"), seen);
-        assertEquals(1, keyRequests());
+        assertEquals(1, keyRequests(server));
         assertTrue(elapsedMs >= 2250 && elapsedMs > STEADY_IDLE.toMillis(), "the body took only " + elapsedMs + " ms");
     }
 
