@@ -1,9 +1,7 @@
 package keybackup.json;
 
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -21,6 +19,9 @@ import java.util.Set;
  * otherwise see different values under one signature), numbers with a fraction or exponent, integers
  * outside ±(2^53−1), {@code NaN}/{@code Infinity}, nesting deeper than {@link #MAX_DEPTH}, trailing
  * data, and input longer than the reader's byte limit.
+ *
+ * <p>This class is the grammar; the bytes (buffer, offsets, size limits, string and UTF-8 decoding) are
+ * {@link JsonInput}'s.
  */
 public final class JsonReader implements AutoCloseable {
 
@@ -34,24 +35,14 @@ public final class JsonReader implements AutoCloseable {
     /** Default limit for one document (a SessionData, an auth_data, a /keys/query response, CLI stdin). */
     public static final long DEFAULT_MAX_BYTES = 16L * 1024 * 1024;
 
-    private final InputStream in;
-    private final long maxBytes;
-    private final byte[] buf = new byte[8192];
-    private int pos;
-    private int lim;
-    private long consumed; // bytes before buf[0]
+    private final JsonInput input;
     private int depth;
-    private long maxValueBytes = Long.MAX_VALUE;
     private int maxMembers = MAX_STREAMED_MEMBERS;
-    private long valueStart;
-    private int valueNesting;
-    private final StringBuilder sb = new StringBuilder();
     /** Keys seen so far at each object level opened with beginObject(), for duplicate detection. */
     private final List<Set<String>> streamedKeys = new ArrayList<>();
 
     public JsonReader(InputStream in, long maxBytes) {
-        this.in = in;
-        this.maxBytes = maxBytes;
+        this.input = new JsonInput(in, maxBytes);
     }
 
     /** Parses one complete JSON document of at most {@link #DEFAULT_MAX_BYTES} bytes. */
@@ -85,7 +76,7 @@ public final class JsonReader implements AutoCloseable {
      * at {@code maxBytes}, so one hostile member of a huge response cannot exhaust memory.
      */
     public void limitValues(long maxBytes) {
-        this.maxValueBytes = maxBytes;
+        input.limitValues(maxBytes);
     }
 
     /** Streaming: a lower member limit than {@link #MAX_STREAMED_MEMBERS} (tests). */
@@ -95,24 +86,24 @@ public final class JsonReader implements AutoCloseable {
 
     /** Reads the next complete value. */
     public Json readValue() throws JsonException {
-        if (valueNesting++ == 0) valueStart = offset();
+        input.beginValue();
         try {
             return readValueUnlimited();
         } finally {
-            valueNesting--;
+            input.endValue();
         }
     }
 
     private Json readValueUnlimited() throws JsonException {
-        int c = skipWhitespace();
+        int c = input.skipWhitespace();
         long at = offset();
         switch (c) {
             case '{': {
-                pos++;
+                input.skip();
                 enter(at);
                 Members members = new Members();
-                if (skipWhitespace() == '}') {
-                    pos++;
+                if (input.skipWhitespace() == '}') {
+                    input.skip();
                     depth--;
                     return new Json.Obj(members);
                 }
@@ -121,28 +112,28 @@ public final class JsonReader implements AutoCloseable {
                     String key = readKey();
                     Json value = readValue();
                     if (members.put(key, value) != null) throw error("duplicate key \"" + printable(key) + "\"", keyAt);
-                    int d = skipWhitespace();
-                    pos++;
+                    int d = input.skipWhitespace();
+                    input.skip();
                     if (d == '}') break;
                     if (d != ',') throw error("expected ',' or '}'", offset() - 1);
-                    if (skipWhitespace() != '"') throw error("expected a string key", offset());
+                    if (input.skipWhitespace() != '"') throw error("expected a string key", offset());
                 }
                 depth--;
                 return new Json.Obj(members);
             }
             case '[': {
-                pos++;
+                input.skip();
                 enter(at);
                 List<Json> elements = new ArrayList<>();
-                if (skipWhitespace() == ']') {
-                    pos++;
+                if (input.skipWhitespace() == ']') {
+                    input.skip();
                     depth--;
                     return new Json.Arr(elements);
                 }
                 while (true) {
                     elements.add(readValue());
-                    int d = skipWhitespace();
-                    pos++;
+                    int d = input.skipWhitespace();
+                    input.skip();
                     if (d == ']') break;
                     if (d != ',') throw error("expected ',' or ']'", offset() - 1);
                 }
@@ -150,7 +141,7 @@ public final class JsonReader implements AutoCloseable {
                 return new Json.Arr(elements);
             }
             case '"':
-                return new Json.Str(readString());
+                return new Json.Str(input.readString());
             case 't':
                 literal("true");
                 return Json.Bool.TRUE;
@@ -171,8 +162,8 @@ public final class JsonReader implements AutoCloseable {
     /** Streaming: consumes the '{' of an object. Follow with {@link #nextKey()} until it returns null. */
     public void beginObject() throws JsonException {
         long at = offset();
-        if (skipWhitespace() != '{') throw error("expected a JSON object", offset());
-        pos++;
+        if (input.skipWhitespace() != '{') throw error("expected a JSON object", offset());
+        input.skip();
         enter(at);
         streamedKeys.add(new HashSet<>());
     }
@@ -184,24 +175,24 @@ public final class JsonReader implements AutoCloseable {
      */
     public String nextKey() throws JsonException {
         Set<String> seen = streamedKeys.get(streamedKeys.size() - 1);
-        int c = skipWhitespace();
+        int c = input.skipWhitespace();
         if (!seen.isEmpty()) {
-            pos++;
+            input.skip();
             if (c == '}') return endStreamedObject();
             if (c != ',') throw error("expected ',' or '}'", offset() - 1);
-            c = skipWhitespace();
+            c = input.skipWhitespace();
         } else if (c == '}') {
-            pos++;
+            input.skip();
             return endStreamedObject();
         }
         long keyAt = offset();
         if (c != '"') throw error("expected a string key", keyAt);
         String key;
-        if (valueNesting++ == 0) valueStart = keyAt;
+        input.beginValue();
         try {
             key = readKey();
         } finally {
-            valueNesting--;
+            input.endValue();
         }
         if (seen.size() >= maxMembers) throw error("object with more than " + maxMembers + " members", keyAt);
         if (!seen.add(key)) throw error("duplicate key \"" + printable(key) + "\"", keyAt);
@@ -215,21 +206,17 @@ public final class JsonReader implements AutoCloseable {
 
     /** Requires that only whitespace remains. */
     public void expectEnd() throws JsonException {
-        if (skipWhitespace() != -1) throw error("trailing data after the JSON value", offset());
+        if (input.skipWhitespace() != -1) throw error("trailing data after the JSON value", offset());
     }
 
     /** Bytes consumed so far. */
     public long offset() {
-        return consumed + pos;
+        return input.offset();
     }
 
     @Override
     public void close() {
-        try {
-            in.close();
-        } catch (IOException e) {
-            // nothing useful to do: the input is no longer needed
-        }
+        input.close();
     }
 
     // ---- internals ----
@@ -245,43 +232,43 @@ public final class JsonReader implements AutoCloseable {
     }
 
     private String readKey() throws JsonException {
-        if (skipWhitespace() != '"') throw error("expected a string key", offset());
-        String key = readString();
-        if (skipWhitespace() != ':') throw error("expected ':'", offset());
-        pos++;
+        if (input.skipWhitespace() != '"') throw error("expected a string key", offset());
+        String key = input.readString();
+        if (input.skipWhitespace() != ':') throw error("expected ':'", offset());
+        input.skip();
         return key;
     }
 
     private void literal(String word) throws JsonException {
         long at = offset();
         for (int i = 0; i < word.length(); i++) {
-            if (peek() != word.charAt(i)) throw error("invalid literal (expected " + word + ")", at);
-            pos++;
+            if (input.peek() != word.charAt(i)) throw error("invalid literal (expected " + word + ")", at);
+            input.skip();
         }
     }
 
     private Json readInteger() throws JsonException {
         long at = offset();
         boolean negative = false;
-        if (peek() == '-') {
+        if (input.peek() == '-') {
             negative = true;
-            pos++;
+            input.skip();
         }
-        int c = peek();
+        int c = input.peek();
         if (c < '0' || c > '9') throw error("invalid number", at);
         long value = 0;
         int digits = 0;
         if (c == '0') {
-            pos++;
+            input.skip();
             digits = 1;
-            c = peek();
+            c = input.peek();
             if (c >= '0' && c <= '9') throw error("leading zero in number", at);
         } else {
             while (c >= '0' && c <= '9') {
                 if (++digits > 16) throw error("integer outside ±(2^53−1)", at);
                 value = value * 10 + (c - '0');
-                pos++;
-                c = peek();
+                input.skip();
+                c = input.peek();
             }
         }
         if (c == '.' || c == 'e' || c == 'E') throw error("number with a fraction or exponent (only integers are allowed)", at);
@@ -289,139 +276,7 @@ public final class JsonReader implements AutoCloseable {
         return new Json.Int(negative ? -value : value); // the literal -0 reads as 0
     }
 
-    private String readString() throws JsonException {
-        pos++; // opening quote
-        // Fast path: a string of plain ASCII that ends inside the buffer (keys, base64, ids) is made in
-        // one step from the bytes; anything else takes the general loop below from the start.
-        for (int i = pos; i < lim; i++) {
-            int b = buf[i];
-            if (b == '"') {
-                String str = new String(buf, pos, i - pos, java.nio.charset.StandardCharsets.ISO_8859_1);
-                pos = i + 1;
-                return str;
-            }
-            if (b < 0x20 || b == '\\') break; // negative (non-ASCII) bytes are below 0x20 too
-        }
-        sb.setLength(0);
-        while (true) {
-            if (pos >= lim && !fill()) throw error("unterminated string", offset());
-            int b = buf[pos] & 0xff;
-            if (b == '"') {
-                pos++;
-                return sb.toString();
-            }
-            if (b == '\\') {
-                readEscape();
-            } else if (b < 0x20) {
-                throw error("raw control character in string (must be escaped)", offset());
-            } else if (b < 0x80) {
-                sb.append((char) b);
-                pos++;
-            } else {
-                sb.appendCodePoint(readUtf8(b));
-            }
-        }
-    }
-
-    private void readEscape() throws JsonException {
-        long at = offset();
-        pos++;
-        int c = peek();
-        pos++;
-        switch (c) {
-            case '"': sb.append('"'); return;
-            case '\\': sb.append('\\'); return;
-            case '/': sb.append('/'); return;
-            case 'b': sb.append('\b'); return;
-            case 'f': sb.append('\f'); return;
-            case 'n': sb.append('\n'); return;
-            case 'r': sb.append('\r'); return;
-            case 't': sb.append('\t'); return;
-            case 'u': break;
-            default: throw error("invalid escape", at);
-        }
-        char u = (char) hex4(at);
-        if (Character.isHighSurrogate(u)) {
-            if (peek() != '\\') throw error("lone surrogate \\u" + Integer.toHexString(u), at);
-            pos++;
-            if (peek() != 'u') throw error("lone surrogate \\u" + Integer.toHexString(u), at);
-            pos++;
-            char low = (char) hex4(at);
-            if (!Character.isLowSurrogate(low)) throw error("lone surrogate \\u" + Integer.toHexString(u), at);
-            sb.append(u).append(low);
-        } else if (Character.isLowSurrogate(u)) {
-            throw error("lone surrogate \\u" + Integer.toHexString(u), at);
-        } else {
-            sb.append(u);
-        }
-    }
-
-    private int hex4(long at) throws JsonException {
-        int v = 0;
-        for (int i = 0; i < 4; i++) {
-            int c = peek();
-            int d = Character.digit(c, 16);
-            if (c < 0 || c > 'f' || d < 0) throw error("invalid \\u escape", at);
-            v = v << 4 | d;
-            pos++;
-        }
-        return v;
-    }
-
-    /** Decodes one multi-byte UTF-8 sequence starting with lead byte {@code b0}; strict (RFC 3629). */
-    private int readUtf8(int b0) throws JsonException {
-        long at = offset();
-        int n;
-        int cp;
-        int min;
-        if (b0 >= 0xC2 && b0 <= 0xDF) { n = 1; cp = b0 & 0x1F; min = 0x80; }
-        else if (b0 >= 0xE0 && b0 <= 0xEF) { n = 2; cp = b0 & 0x0F; min = 0x800; }
-        else if (b0 >= 0xF0 && b0 <= 0xF4) { n = 3; cp = b0 & 0x07; min = 0x10000; }
-        else throw error("invalid UTF-8", at);
-        pos++;
-        for (int i = 0; i < n; i++) {
-            int b = peek();
-            if (b < 0x80 || b > 0xBF) throw error("invalid UTF-8", at);
-            cp = cp << 6 | (b & 0x3F);
-            pos++;
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) throw error("invalid UTF-8", at);
-        return cp;
-    }
-
-    private int skipWhitespace() throws JsonException {
-        while (true) {
-            if (pos >= lim && !fill()) return -1;
-            int b = buf[pos];
-            if (b == ' ' || b == '\n' || b == '\r' || b == '\t') pos++;
-            else return b & 0xff;
-        }
-    }
-
-    private int peek() throws JsonException {
-        if (pos >= lim && !fill()) return -1;
-        return buf[pos] & 0xff;
-    }
-
-    private boolean fill() throws JsonException {
-        consumed += lim;
-        pos = 0;
-        lim = 0;
-        try {
-            int n = in.read(buf, 0, buf.length);
-            if (n <= 0) return false;
-            lim = n;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        if (consumed + lim > maxBytes) throw error("input over the limit of " + maxBytes + " bytes", maxBytes);
-        if (valueNesting > 0 && consumed + lim - valueStart - buf.length > maxValueBytes) {
-            throw error("value over the limit of " + maxValueBytes + " bytes", valueStart);
-        }
-        return true;
-    }
-
-    private JsonException error(String message, long at) {
+    private static JsonException error(String message, long at) {
         return new JsonException(message, at);
     }
 
