@@ -389,8 +389,8 @@ public final class Bench {
      * over seconds, and a pair's two runs see the same machine.
      */
     private static void twoThreads(Fixture fx) throws Exception {
-        int pairs = 7;
-        long keys = Math.max(200, fx.pool.size() / 2);
+        int pairs = 11;
+        long keys = Math.max(200, fx.pool.size());
         System.out.printf("== 3. two threads (in-memory backup): %d alternating pairs of runs of %d keys, after one warm-up pair ==%n", pairs, keys);
         BenchStore mem = memoryBackup(fx, keys);
         double[] restore = new double[pairs];
