@@ -42,8 +42,9 @@ final class HttpTransport {
 
     /**
      * Reads the body of a 2xx response. An IOException means the connection failed while reading (a
-     * {@link BodyIdleTimeoutException} included) and the whole request is retried, so a reader that has
-     * already handed data to its caller must throw a StoreException instead.
+     * {@link BodyIdleTimeoutException} included): a GET or PUT is then sent again, a POST or DELETE is
+     * reported, not repeated. A reader that has already handed data to its caller must throw a
+     * StoreException instead, so that nothing is handed over twice.
      */
     interface BodyReader<T> {
         T read(InputStream body) throws IOException, StoreException;
