@@ -21,9 +21,14 @@ public final class PassphraseKey {
      * that the caller can wipe it when done (the JDK's PBKDF2 encodes it as UTF-8, as the spec asks).
      */
     public static byte[] derive(char[] passphrase, String salt, int iterations, int bits) throws KeyFormatException {
+        return derive(passphrase, salt.getBytes(StandardCharsets.UTF_8), iterations, bits);
+    }
+
+    /** As {@link #derive(char[], String, int, int)} with a binary salt (the encrypted key export's 16 random bytes). */
+    public static byte[] derive(char[] passphrase, byte[] salt, int iterations, int bits) throws KeyFormatException {
         if (iterations < 1 || iterations > MAX_ITERATIONS) throw new KeyFormatException("passphrase.iterations: out of range: " + iterations);
         if (bits < 8 || bits > 4096 || bits % 8 != 0) throw new KeyFormatException("passphrase.bits: must be a multiple of 8 up to 4096, got " + bits);
-        PBEKeySpec spec = new PBEKeySpec(passphrase, salt.getBytes(StandardCharsets.UTF_8), iterations, bits); // copies it
+        PBEKeySpec spec = new PBEKeySpec(passphrase, salt, iterations, bits); // copies it
         try {
             SecretKey k = Jca.secretKeyFactory("PBKDF2WithHmacSHA512").generateSecret(spec);
             return k.getEncoded();
