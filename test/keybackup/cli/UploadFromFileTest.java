@@ -131,13 +131,13 @@ class UploadFromFileTest {
         f.store.deleteKeys(version);
         Result upload = ok("upload", "--keys", restored.toString(), "--source", "olm");
 
-        assertTrue(upload.out().contains("uploaded 7 sessions"), upload.out());
-        assertTrue(upload.out().contains("4 of them not authenticated, as their recorded verdict says"), upload.out());
         Map<String, String> after = verdicts();
         assertEquals(7, after.size());
         for (ExportedSession s : olm) assertEquals(AUTHENTICATED, after.get(s.sessionId()), "authenticated and --source olm: kept");
         for (ExportedSession s : exported) assertEquals(NOT_AUTHENTICATED, after.get(s.sessionId()), "signed_not_authenticated: not raised");
         for (ExportedSession s : unsigned) assertEquals(NOT_AUTHENTICATED, after.get(s.sessionId()), "unauthenticated: not raised");
+        assertTrue(upload.out().contains("uploaded 7 sessions"), upload.out());
+        assertTrue(upload.out().contains("4 of them not authenticated, as their recorded verdict says"), upload.out());
     }
 
     @Test
