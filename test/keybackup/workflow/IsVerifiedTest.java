@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiPredicate;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.backup.MegolmBackupV1;
@@ -104,7 +103,7 @@ class IsVerifiedTest {
     void upload_laterIndexCopy_otherClientsLowerIndexCopySurvives(Backend backend, String rule, boolean elementFirst, boolean elementVerified)
             throws Exception {
         f = WorkflowFixture.open(backend, dir, ReplacementRule.SPEC);
-        if (rule.equals("synapse")) f.server.setRule((BiPredicate<Json.Obj, Json.Obj>) SynapseReplacement.RULE);
+        if (rule.equals("synapse")) f.server.setRule(SynapseReplacement.RULE);
         Enable.Result enabled = Enable.run(f.account(), FieldNames.UNSTABLE);
         SessionData fromZero = WorkflowFixture.sessions(1, 1, 9).get(0).data();
         SessionData fromFive = atIndex(fromZero, 5);
