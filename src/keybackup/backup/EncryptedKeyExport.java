@@ -186,14 +186,19 @@ public final class EncryptedKeyExport {
         InputStream open() throws IOException;
     }
 
+    /** What pass one found: the prefix, the MAC and the derived keys, which pass two takes over. */
+    private record Verified(Prefix prefix, byte[] tag, Keys keys) {}
+
     /**
-     * Pass one: checks the armour, the prefix and the MAC over the whole file, and returns the prefix
-     * and MAC for pass two. Reads in fixed-size pieces.
+     * Pass one: checks the armour, the prefix and the MAC over the whole file, reading it in
+     * fixed-size pieces. The keys are derived once, here, and handed to pass two.
      */
-    private static Prefix verify(Reopen source, char[] passphrase, byte[][] tagOut) throws IOException {
+    private static Verified verify(Reopen source, char[] passphrase) throws IOException {
         try (InputStream payload = new ExportArmour.Decoder(source.open())) {
             Prefix p = readPrefix(payload);
-            try (Keys k = new Keys(passphrase, p)) {
+            Keys k = new Keys(passphrase, p);
+            boolean ok = false;
+            try {
                 Mac mac = k.hmac();
                 mac.update(p.bytes());
                 Body body = new Body(payload);
@@ -203,10 +208,12 @@ public final class EncryptedKeyExport {
                 if (!MessageDigest.isEqual(mac.doFinal(), tag)) {
                     throw new KeyExportException(Kind.WRONG_PASSPHRASE_OR_MODIFIED, "wrong passphrase, or the file was changed (the MAC does not match)");
                 }
-                tagOut[0] = tag;
-                return p;
+                ok = true;
+                return new Verified(p, tag, k);
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("HmacSHA256 is not available", e);
+            } finally {
+                if (!ok) k.close();
             }
         }
     }
@@ -221,22 +228,24 @@ public final class EncryptedKeyExport {
         private Mac mac;
         private boolean finished;
 
-        Decrypting(Reopen source, char[] passphrase, Prefix first, byte[] expectedTag) throws IOException {
-            this.expectedTag = expectedTag;
-            InputStream in = new ExportArmour.Decoder(source.open());
+        /** Takes over {@code first.keys()}: closing this stream zeroes them. */
+        Decrypting(Reopen source, Verified first) throws IOException {
+            this.expectedTag = first.tag();
+            keys = first.keys();
+            InputStream in = null;
             try {
+                in = new ExportArmour.Decoder(source.open());
                 Prefix p = readPrefix(in);
-                if (!Arrays.equals(p.bytes(), first.bytes())) throw changed();
-                keys = new Keys(passphrase, p);
+                if (!Arrays.equals(p.bytes(), first.prefix().bytes())) throw changed();
                 mac = keys.hmac();
                 mac.update(p.bytes());
                 cipher = new ExportCipher(keys.aes, p.iv());
             } catch (GeneralSecurityException e) {
-                in.close();
+                if (in != null) in.close();
                 close();
                 throw new IllegalStateException("AES/CTR or HmacSHA256 is not available", e);
             } catch (IOException | RuntimeException e) {
-                in.close();
+                if (in != null) in.close();
                 close();
                 throw e;
             }
@@ -302,9 +311,7 @@ public final class EncryptedKeyExport {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(passphrase, "passphrase");
         Reopen source = () -> Files.newInputStream(file);
-        byte[][] tag = new byte[1][];
-        Prefix p = verify(source, passphrase, tag);
-        return new Decrypting(source, passphrase, p, tag[0]);
+        return new Decrypting(source, verify(source, passphrase));
     }
 
     /** Decrypts a whole export held in memory; the MAC is checked before anything is decrypted. */
@@ -313,9 +320,7 @@ public final class EncryptedKeyExport {
         Objects.requireNonNull(passphrase, "passphrase");
         Reopen source = () -> new ByteArrayInputStream(file);
         try {
-            byte[][] tag = new byte[1][];
-            Prefix p = verify(source, passphrase, tag);
-            try (InputStream in = new Decrypting(source, passphrase, p, tag[0])) {
+            try (InputStream in = new Decrypting(source, verify(source, passphrase))) {
                 return in.readAllBytes();
             }
         } catch (KeyExportException e) {
