@@ -13,8 +13,8 @@ import keybackup.internal.Jca;
  * <p>Bounded time: the parameters come from account data the server serves, so {@link #derive} refuses,
  * with a {@link KeyFormatException} and before any hashing, a salt that is empty (the JDK would throw
  * {@code IllegalArgumentException}) or longer than {@value #MAX_SALT_LENGTH} characters, and any
- * parameters whose cost, iterations × output blocks, exceeds {@value #MAX_ITERATIONS} (a few seconds on a
- * current machine; a server-chosen 10^9 would stall the client for a quarter of an hour).
+ * parameters whose cost, iterations × output blocks, exceeds {@value #MAX_ITERATIONS} (seconds on a current
+ * machine; a server-chosen 10^9 would stall the client for many minutes).
  */
 public final class PassphraseKey {
     private PassphraseKey() {}
