@@ -111,16 +111,18 @@ final class StoreCommands {
         public String name() { return "enable"; }
         public String summary() { return "create a signed backup (keys into Secret Storage)"; }
         public String usage() {
-            return "keybackup enable STORE-OPTIONS [--stable-names]\n"
+            return "keybackup enable STORE-OPTIONS [--stable-names] [--replace-backup-secrets]\n"
                     + "Generates the backup key and the backup signing key, stores both in Secret Storage (m.megolm_backup.v1,\n"
                     + "m.key_backup.signing), and creates a backup version whose AuthData is signed by the master key (from\n"
                     + "Secret Storage, checked against the published one) and/or this device (--device-id/--device-key-file).\n"
+                    + "If Secret Storage already holds either secret, enable refuses (the old key may be the only way into an\n"
+                    + "older backup: see migrate); --replace-backup-secrets overwrites them on purpose.\n"
                     + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names"));
+            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names", "replace-backup-secrets"));
             Account account = StoreOptions.account(a, StoreOptions.open(a), io, true);
-            Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE);
+            Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE, a.flag("replace-backup-secrets"));
             io.println("version: " + r.version());
             io.println("backup public key: " + r.backupKey().toBase64());
             io.println("backup signing key: " + r.signingKey().toBase64());
