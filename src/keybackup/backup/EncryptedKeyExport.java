@@ -13,11 +13,11 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Objects;
 import javax.crypto.Mac;
+import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
 import keybackup.backup.KeyExportException.Kind;
 import keybackup.internal.Bytes;
 import keybackup.internal.Jca;
-import keybackup.keys.PassphraseKey;
 
 /**
  * The passphrase-encrypted key export that Element's "Export E2E room keys", matrix-js-sdk and
@@ -73,7 +73,7 @@ public final class EncryptedKeyExport {
         final byte[] aes;
         final byte[] mac;
 
-        Keys(char[] passphrase, Prefix p) throws KeyExportException {
+        Keys(char[] passphrase, Prefix p) {
             byte[] both = derive(passphrase, p.salt(), p.rounds());
             aes = Arrays.copyOfRange(both, 0, 32);
             mac = Arrays.copyOfRange(both, 32, 64);
@@ -92,11 +92,19 @@ public final class EncryptedKeyExport {
         }
     }
 
-    private static byte[] derive(char[] passphrase, byte[] salt, int rounds) throws KeyExportException {
+    /**
+     * PBKDF2-HMAC-SHA-512 to 64 bytes. The JDK encodes the {@code char[]} passphrase as UTF-8, as Element
+     * ({@code TextEncoder}) and the Rust SDK ({@code as_bytes}) do; its key spec is cleared after use.
+     * The rounds were range-checked by the caller.
+     */
+    private static byte[] derive(char[] passphrase, byte[] salt, int rounds) {
+        PBEKeySpec spec = new PBEKeySpec(passphrase, salt, rounds, 512); // copies the passphrase
         try {
-            return PassphraseKey.derive(passphrase, salt, rounds, 512);
-        } catch (keybackup.keys.KeyFormatException e) {
-            throw new KeyExportException(Kind.ROUNDS_OUT_OF_RANGE, e.getMessage()); // rounds were checked first
+            return Jca.secretKeyFactory("PBKDF2WithHmacSHA512").generateSecret(spec).getEncoded();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("PBKDF2WithHmacSHA512 is not available", e);
+        } finally {
+            spec.clearPassword();
         }
     }
 

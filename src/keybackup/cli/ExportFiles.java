@@ -41,7 +41,7 @@ final class ExportFiles {
             throw new FailedException(option + ": no such file: " + path);
         }
         byte[] content;
-        if (EncryptedKeyExport.looksEncrypted(start, start.length)) {
+        if (EncryptedKeyExport.looksEncrypted(start, start.length) || firstNonBlank(start) == '-') { // '-': a damaged header gets the armour's error
             char[] pass = passphrase(a, false);
             try (InputStream in = EncryptedKeyExport.decrypt(file, pass)) {
                 content = in.readAllBytes(); // whole: the MAC is checked again at the end of the second pass
@@ -60,6 +60,13 @@ final class ExportFiles {
         } finally {
             Arrays.fill(content, (byte) 0);
         }
+    }
+
+    private static int firstNonBlank(byte[] b) {
+        for (byte x : b) {
+            if (x != ' ' && x != '\t' && x != '\r' && x != '\n') return x;
+        }
+        return -1;
     }
 
     private static String reason(KeyExportException e) {

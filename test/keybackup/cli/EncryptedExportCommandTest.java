@@ -130,6 +130,14 @@ class EncryptedExportCommandTest {
     }
 
     @Test
+    void upload_damagedHeader_isArmourErrorNotJson() throws Exception {
+        Path keys = Files.writeString(dir.resolve("damaged.txt"), "-----BEGIN MEGOLM SESSION DAT-----\nAQ\n-----END MEGOLM SESSION DATA-----\n");
+        Result r = run("upload", "--keys", keys.toString(), "--export-passphrase-file", passFile.toString(), "--source", "export");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().startsWith("keybackup: error: --keys: encrypted key export: line 1: not a key export"), r.err());
+    }
+
+    @Test
     void upload_encryptedExportWithoutPassphraseOrTerminal_isUsageError() {
         Result r = run("upload", "--keys", "test/vectors/key-export/rust-sdk-key-export.txt", "--source", "export");
         assertEquals(2, r.exit(), r.err());
