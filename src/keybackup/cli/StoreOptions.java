@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import keybackup.homeserver.AccessToken;
 import keybackup.homeserver.BackupStore;
@@ -145,8 +144,10 @@ final class StoreOptions {
         String master = a.optional("trusted-master-key");
         Ed25519PublicKey trustedMaster = master == null ? null : Ed25519PublicKey.parse("--trusted-master-key", master);
         List<String> pins = a.all("verified-device");
-        Map<String, Ed25519PublicKey> verified = pins.isEmpty() ? Map.of()
-                : DevicePins.verifiedDevices(pins, OwnIdentity.fromKeysQuery(store.userId(), store.queryOwnKeys()), io);
-        return new Account(store, secrets, device, trustedMaster, verified);
+        List<keybackup.trust.TrustAnchors.Anchor> given = new java.util.ArrayList<>();
+        if (trustedMaster != null) given.add(new keybackup.trust.TrustAnchors.PinnedMasterKey(trustedMaster));
+        // The identity only improves the warnings for bare ids; it decides nothing here.
+        given.addAll(DevicePins.verifiedDevices(pins, pins.isEmpty() ? null : OwnIdentity.fromKeysQuery(store.userId(), store.queryOwnKeys()), io));
+        return new Account(store, secrets, device, given);
     }
 }
