@@ -56,7 +56,7 @@ final class SignedBackupCommands {
                     Set.of("stable-names"));
             Curve25519PublicKey backupKey = Curve25519PublicKey.parse("--public-key", a.required("public-key"));
             Ed25519PublicKey signingKey = Ed25519PublicKey.parse("--signing-public-key", a.required("signing-public-key"));
-            String user = a.required("user");
+            String user = StoreOptions.user(a);
             String deviceId = a.optional("device-id");
             String deviceKeyFile = a.optional("device-key-file");
             String masterKeyFile = a.optional("master-key-file");
@@ -133,7 +133,7 @@ final class SignedBackupCommands {
             BackupAudit audit;
             OwnIdentity identity;
             if (a.optional("version") != null) {
-                identity = OwnIdentity.fromKeysQuery(a.required("user"), object("--identity", Io.readJsonFile("--identity", a.required("identity"))));
+                identity = OwnIdentity.fromKeysQuery(StoreOptions.user(a), object("--identity", Io.readJsonFile("--identity", a.required("identity"))));
                 audit = offline(a, identity, io);
             } else {
                 if (a.optional("keys") != null || a.optional("identity") != null) throw new UsageException("--keys and --identity go with --version (offline audit)");
@@ -153,7 +153,7 @@ final class SignedBackupCommands {
         }
 
         private static BackupAudit offline(Args a, OwnIdentity identity, Io io) throws Exception {
-            String user = a.required("user");
+            String user = StoreOptions.user(a);
             Json.Obj version = object("--version", Io.readJsonFile("--version", a.required("version")));
             String keysPath = a.required("keys");
             String keyFile = a.required("key-file");

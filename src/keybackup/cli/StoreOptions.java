@@ -53,7 +53,7 @@ final class StoreOptions {
     }
 
     static BackupStore open(Args a) throws Exception {
-        String user = a.required("user");
+        String user = user(a);
         String hs = a.optional("homeserver");
         if (hs != null) {
             if (a.optional("store") != null) throw new UsageException("give --homeserver or --store, not both");
@@ -64,6 +64,14 @@ final class StoreOptions {
         if (a.optional("access-token-file") != null) throw new UsageException("--access-token-file needs --homeserver");
         String dir = a.optional("store");
         return LocalStore.open(Path.of(dir == null ? DEFAULT_STORE : dir), user);
+    }
+
+    /** {@code --user}, checked against the user id grammar (one place: {@link keybackup.homeserver.UserId}). */
+    static String user(Args a) throws Exception {
+        String user = a.required("user");
+        String why = keybackup.homeserver.UserId.problem(user);
+        if (why != null) throw new FailedException("--user: " + why);
+        return user;
     }
 
     static int threads(Args a) throws UsageException {
