@@ -115,6 +115,8 @@ final class StoreCommands {
                     + "Generates the backup key and the backup signing key, stores both in Secret Storage (m.megolm_backup.v1,\n"
                     + "m.key_backup.signing), and creates a backup version whose AuthData is signed by the master key (from\n"
                     + "Secret Storage, checked against the published one) and/or this device (--device-id/--device-key-file).\n"
+                    + "Before signing, --user must be a valid user id owning the access token, and this device must be published\n"
+                    + "with exactly the key in --device-key-file; otherwise nothing is written (exit 1).\n"
                     + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
