@@ -49,7 +49,7 @@ final class StoreCommands {
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, java.util.Set.of("user", "store", "recovery-key-out", "device-id", "device-key-out"), java.util.Set.of());
-            String user = a.required("user");
+            String user = StoreOptions.user(a);
             String recoveryOut = a.required("recovery-key-out");
             String deviceId = a.required("device-id");
             String deviceOut = a.required("device-key-out");
@@ -99,9 +99,9 @@ final class StoreCommands {
             io.println("version: " + AuditTable.printable(info.string("version")));
             io.println("algorithm: " + AuditTable.printable(info.string("algorithm")));
             io.println("keys: " + (info.get("count") instanceof Json.Int n ? n.value() : "?"));
-            io.println("auth_data: " + (t.trusted() ? "trusted via " + t.trustedVia().stream().map(v -> v.kind().wire() + " " + v.keyId()).toList() : "NOT trusted"));
-            io.println("signing key: " + (t.signingPublicKey() == null ? "none" : t.signingPublicKey())
-                    + (t.usableSigningKey().isPresent() ? " (usable)" : " (not usable: " + t.reason().wire() + ")"));
+            io.println("auth_data: " + AuditTable.decision(t));
+            io.println("signing key: " + (t.signingPublicKey() == null ? "none" : AuditTable.printable(t.signingPublicKey()))
+                    + (t instanceof AuthDataTrust.Usable ? " (usable)" : " (not usable: " + t.reason().wire() + ")"));
             io.println("secret storage: " + (account.hasSecrets() ? "unlocked" : "locked (give --recovery-key-file to check the secrets)"));
             return 0;
         }
@@ -117,6 +117,8 @@ final class StoreCommands {
                     + "Secret Storage, checked against the published one) and/or this device (--device-id/--device-key-file).\n"
                     + "If Secret Storage already holds either secret, enable refuses (the old key may be the only way into an\n"
                     + "older backup: see migrate); --replace-backup-secrets overwrites them on purpose.\n"
+                    + "Before signing, --user must be a valid user id owning the access token, and this device must be published\n"
+                    + "with exactly the key in --device-key-file; otherwise nothing is written (exit 1).\n"
                     + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
@@ -236,7 +238,7 @@ final class StoreCommands {
                     throw new FailedException("--out: " + out + " appeared while restoring; the restored keys are in " + tmp);
                 }
                 done = true;
-                io.println("version " + AuditTable.printable(info.string("version")) + ": auth_data " + (trust.trusted() ? "trusted" : "NOT trusted")
+                io.println("version " + AuditTable.printable(info.string("version")) + ": auth_data " + (trust instanceof AuthDataTrust.NotTrusted ? "NOT trusted" : "trusted")
                         + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
                 io.println(String.format("restored %d of %d keys to %s" + (encrypt ? " (encrypted, " + rounds + " rounds)" : "") + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
                         written, audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
