@@ -88,7 +88,7 @@ final class StoreCommands {
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.FLAGS);
-            BackupStore store = StoreOptions.open(a);
+            BackupStore store = StoreOptions.open(a, io);
             Account account = StoreOptions.account(a, store, io, false);
             Json.Obj info = store.currentVersion().orElse(null);
             if (info == null) {
@@ -119,7 +119,7 @@ final class StoreCommands {
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names"));
-            Account account = StoreOptions.account(a, StoreOptions.open(a), io, true);
+            Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
             Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE);
             io.println("version: " + r.version());
             io.println("backup public key: " + r.backupKey().toBase64());
@@ -155,7 +155,7 @@ final class StoreCommands {
                     throw new FailedException("--keys: entry " + i + ": " + e.getMessage());
                 }
             }
-            Account account = StoreOptions.account(a, StoreOptions.open(a), io, false);
+            Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, false);
             Upload.Result r = Upload.run(account, sessions, source, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
                     StoreOptions.threads(a), Uploader.Limits.DEFAULT);
             io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches() + (r.batches() == 1 ? " request (" : " requests (")
@@ -178,7 +178,7 @@ final class StoreCommands {
             Args a = new Args(argv, StoreOptions.valued("out", "version", "backup-key-file"), StoreOptions.FLAGS);
             String out = a.required("out");
             String keyFile = a.optional("backup-key-file");
-            Account account = StoreOptions.account(a, StoreOptions.open(a), io, keyFile == null);
+            Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, keyFile == null);
             Json.Obj info = a.optional("version") != null ? account.store().version(a.optional("version")) : account.currentVersion();
             AuthDataTrust trust = account.trust(info);
             Path outPath = Path.of(out);
@@ -235,7 +235,7 @@ final class StoreCommands {
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, StoreOptions.valued("from", "checkpoint"), StoreOptions.flags("resume", "delete-old", "stable-names"));
-            Account account = StoreOptions.account(a, StoreOptions.open(a), io, true);
+            Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
             String cp = a.optional("checkpoint");
             Migrate.Options o = new Migrate.Options(a.optional("from"), Path.of(cp == null ? "keybackup-migration.json" : cp), a.flag("resume"),
                     a.flag("delete-old"), StoreOptions.threads(a), a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
