@@ -156,8 +156,11 @@ final class StoreCommands {
                 }
             }
             Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, false);
-            Upload.Result r = Upload.run(account, sessions, source, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
-                    StoreOptions.threads(a), Uploader.Limits.DEFAULT);
+            Upload.Result r = Interrupts.during(io, () -> List.of("interrupted: the upload of " + sessions.size() + " sessions from " + keysFile
+                    + " stopped before it finished; the keys the server accepted stay in the backup, and sending them again is safe"
+                    + " (the server keeps the better copy of each key)", "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
+                    () -> Upload.run(account, sessions, source, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
+                    StoreOptions.threads(a), Uploader.Limits.DEFAULT));
             io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches() + (r.batches() == 1 ? " request (" : " requests (")
                     + (r.signed() ? "signed" : "unsigned") + ", source " + source.name() + "); the backup holds " + r.serverCount() + " keys");
             if (r.note() != null) io.errln("keybackup: warning: " + r.note());
@@ -182,42 +185,39 @@ final class StoreCommands {
             Json.Obj info = a.optional("version") != null ? account.store().version(a.optional("version")) : account.currentVersion();
             AuthDataTrust trust = account.trust(info);
             Path outPath = Path.of(out);
-            // Restored session keys are secrets: a new owner-only file, written under a temporary name and
-            // renamed into place only when the restore finished, so a failed run never leaves a file that
-            // looks like a complete export.
-            Path tmp = outPath.resolveSibling(outPath.getFileName() + ".partial");
             if (Files.exists(outPath)) throw new FailedException("--out: file exists, not overwriting it: " + out);
-            boolean created = false;
-            boolean done = false;
+            String version = info.string("version");
+            java.util.concurrent.atomic.AtomicLong verified = new java.util.concurrent.atomic.AtomicLong();
+            // Restored session keys are secrets: a new owner-only file of this process, written under a
+            // temporary name and renamed into place only when the restore finished, so a failed or interrupted
+            // run never leaves a file that looks like a complete export (and removes its plaintext keys).
             try (BackupDecryptionKey key = keyFile != null ? BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--backup-key-file", keyFile))
-                    : Restore.keyFromSecretStorage(account)) {
-                BackupAudit audit;
-                long written;
-                java.io.OutputStream file = Io.createOwnerOnly("--out", tmp);
-                created = true; // from here on the temporary file is ours to remove on failure
-                try (ExportWriter writer = new ExportWriter(new BufferedOutputStream(file))) {
-                    audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, writer::write,
-                            n -> { if (n % 10_000 == 0) io.errln("keybackup: " + n + " keys verified"); });
-                    written = writer.written();
-                }
-                try {
-                    Files.move(tmp, outPath); // without REPLACE_EXISTING: a file that appeared meanwhile is not overwritten
-                } catch (java.nio.file.FileAlreadyExistsException e) {
-                    done = true; // the temporary file is complete: keep it
-                    throw new FailedException("--out: " + out + " appeared while restoring; the restored keys are in " + tmp);
-                }
-                done = true;
-                io.println("version " + AuditTable.printable(info.string("version")) + ": auth_data " + (trust.trusted() ? "trusted" : "NOT trusted")
-                        + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
-                io.println(String.format("restored %d of %d keys to %s: %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
-                        written, audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
-                if (audit.unsignedInSignedBackup() > 0) {
-                    io.println("WARNING: " + audit.unsignedInSignedBackup() + " unsigned keys in a signed backup: written by someone holding only the backup public key?");
-                }
-            } finally {
-                if (created && !done) Files.deleteIfExists(tmp);
+                    : Restore.keyFromSecretStorage(account);
+                 PartialFile partial = PartialFile.create("--out", outPath)) {
+                return Interrupts.during(io, () -> List.of(
+                        "interrupted: the restore of version " + version + " stopped after " + verified.get() + " keys were verified; "
+                                + (partial.discard() ? "its partial file " + partial.path() + " (plaintext keys) was removed; " : "") + out + " was not written",
+                        "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)), () -> {
+                    BackupAudit audit;
+                    long written;
+                    try (ExportWriter writer = new ExportWriter(new BufferedOutputStream(partial.stream()))) {
+                        audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, writer::write, n -> {
+                            verified.set(n);
+                            if (n % 10_000 == 0) io.errln("keybackup: " + n + " keys verified");
+                        });
+                        written = writer.written();
+                    }
+                    partial.commit("--out");
+                    io.println("version " + AuditTable.printable(version) + ": auth_data " + (trust.trusted() ? "trusted" : "NOT trusted")
+                            + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
+                    io.println(String.format("restored %d of %d keys to %s: %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
+                            written, audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
+                    if (audit.unsignedInSignedBackup() > 0) {
+                        io.println("WARNING: " + audit.unsignedInSignedBackup() + " unsigned keys in a signed backup: written by someone holding only the backup public key?");
+                    }
+                    return 0;
+                });
             }
-            return 0;
         }
     }
 
@@ -240,7 +240,10 @@ final class StoreCommands {
             Migrate.Options o = new Migrate.Options(a.optional("from"), Path.of(cp == null ? "keybackup-migration.json" : cp), a.flag("resume"),
                     a.flag("delete-old"), StoreOptions.threads(a), a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
                     Uploader.Limits.DEFAULT);
-            Migrate.Result r = Migrate.run(account, o, line -> io.errln("keybackup: " + line));
+            java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>("none yet");
+            Migrate.Result r = Interrupts.during(io, () -> List.of("interrupted: the migration stopped (last step: " + last.get() + ")",
+                    "to go on, run the same command with --resume: " + Interrupts.commandLine(name(), argv, "--resume")),
+                    () -> Migrate.run(account, o, line -> { last.set(line); io.errln("keybackup: " + line); }));
             io.println(String.format("old version %s: %d keys (%d undecryptable) -> new version %s: %d keys migrated, %d keys read back, %d authenticated",
                     r.oldVersion(), r.oldSessions(), r.oldRejected(), r.newVersion(), r.migrated(), r.newSessions(), r.newAuthenticated()));
             io.println("verification: " + (r.verified() ? "passed" : "FAILED") + "; old version " + (r.oldDeleted() ? "deleted" : "kept"));
