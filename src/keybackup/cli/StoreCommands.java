@@ -201,10 +201,10 @@ final class StoreCommands {
                     BackupAudit audit;
                     long written;
                     try (ExportWriter writer = new ExportWriter(new BufferedOutputStream(partial.stream()))) {
-                        audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, writer::write, n -> {
-                            verified.set(n);
-                            if (n % 10_000 == 0) io.errln("keybackup: " + n + " keys verified");
-                        });
+                        audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, r -> {
+                            writer.write(r);
+                            verified.incrementAndGet(); // the sink is called under Restore's lock
+                        }, n -> { if (n % 10_000 == 0) io.errln("keybackup: " + n + " keys verified"); });
                         written = writer.written();
                     }
                     partial.commit("--out");
