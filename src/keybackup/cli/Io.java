@@ -84,6 +84,16 @@ final class Io {
         write(out, sb.toString());
     }
 
+    /**
+     * Writes {@code text} and a newline to stdout unescaped (still cleared of the token): only for data the
+     * command authenticated as the user's own and that must round-trip exactly — a Secret Storage secret whose
+     * MAC was checked with the user's key. Never for anything a server could have chosen.
+     */
+    void printAuthenticated(String text) {
+        AccessToken t = token;
+        write(out, (t == null ? text : t.redact(text)) + "\n");
+    }
+
     /** Writes one line to stderr, escaped and redacted like {@link #println(String)}. */
     void errln(String line) {
         write(err, safe(line));
