@@ -39,9 +39,9 @@ final class Io {
     /** Largest stdin or input file accepted, in bytes. */
     static final int MAX_INPUT = 16 * 1024 * 1024;
 
-    final InputStream in;
-    final OutputStream out;
-    final OutputStream err;
+    private final InputStream in;
+    private final OutputStream out;
+    private final OutputStream err;
 
     /** The access token to keep out of every output, once a store command opened a homeserver. */
     private volatile AccessToken token;
