@@ -211,8 +211,8 @@ class InterruptTest {
 
         assertEquals(130, e.code(), e.err());
         List<String> lines = e.err().lines().toList();
-        assertTrue(lines.get(lines.size() - 2).startsWith("keybackup: interrupted: the migration stopped (last step: new signed version 2 created)"),
-                e.err());
+        String report = lines.get(lines.size() - 2);
+        assertTrue(report.startsWith("keybackup: interrupted: the migration stopped (last step: ") && !report.contains("none yet"), e.err());
         assertEquals("keybackup: to go on, run the same command with --resume: " + commandLine("migrate", "--checkpoint", checkpoint.toString())
                 + " --resume", lines.get(lines.size() - 1));
     }
