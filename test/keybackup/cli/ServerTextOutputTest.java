@@ -141,6 +141,36 @@ class ServerTextOutputTest {
     }
 
     @Test
+    void audit_authDataKeyIdsAndSigningKeyEchoToken_tableAndJsonRedacted() throws Exception {
+        startWithBackup();
+        UnaryOperator<Answer> rewrite = a -> a.request().equals(VERSION_PATH) && a.status() == 200
+                ? new Answer(a.request(), 200, a.body().with("auth_data", hostileAuthData(a.body().object("auth_data")))) : a;
+        String table = hostile(rewrite, "audit");
+        assertTrue(table.contains("  signature ed25519:ALICEPHONE\\u001b[2J\\u001b]0;owned\\u0007[redacted]\\u000dok"), table);
+        f.server.rewriteReplies(rewrite);
+        CliRun.Result json = run("audit", "--json");
+        f.server.rewriteReplies(null);
+        assertClean("audit --json stdout", json.outText(), false);
+        assertClean("audit --json stderr", json.err(), true);
+        assertTrue(json.outText().contains("\"key_id\":\"ed25519:ALICEPHONE\\u001b[2J\\u001b]0;owned\\u0007[redacted]\\rok\u202eevil"), json.outText());
+    }
+
+    /** Every signature's key id (a member name) and the signing public key set to the hostile text. */
+    private static Json.Obj hostileAuthData(Json.Obj authData) {
+        Map<String, Json> users = new LinkedHashMap<>();
+        authData.object("signatures").members().forEach((user, sigs) -> {
+            Map<String, Json> renamed = new LinkedHashMap<>();
+            ((Json.Obj) sigs).members().forEach((keyId, sig) -> renamed.put(keyId + HOSTILE, sig));
+            users.put(user, new Json.Obj(renamed));
+        });
+        Json.Obj out = authData.with("signatures", new Json.Obj(users));
+        for (String name : authData.members().keySet()) {
+            if (name.endsWith("signing_public_key")) out = out.with(name, Json.of(HOSTILE));
+        }
+        return out;
+    }
+
+    @Test
     void enable_createdVersionEchoesToken_escapedAndRedacted() throws Exception {
         start();
         String printed = hostile(fields("POST /_matrix/client/v3/room_keys/version", "version"), "enable");
