@@ -49,7 +49,7 @@ final class StoreCommands {
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, java.util.Set.of("user", "store", "recovery-key-out", "device-id", "device-key-out"), java.util.Set.of());
-            String user = a.required("user");
+            String user = StoreOptions.user(a);
             String recoveryOut = a.required("recovery-key-out");
             String deviceId = a.required("device-id");
             String deviceOut = a.required("device-key-out");
@@ -99,9 +99,9 @@ final class StoreCommands {
             io.println("version: " + AuditTable.printable(info.string("version")));
             io.println("algorithm: " + AuditTable.printable(info.string("algorithm")));
             io.println("keys: " + (info.get("count") instanceof Json.Int n ? n.value() : "?"));
-            io.println("auth_data: " + (t.trusted() ? "trusted via " + t.trustedVia().stream().map(v -> v.kind().wire() + " " + v.keyId()).toList() : "NOT trusted"));
-            io.println("signing key: " + (t.signingPublicKey() == null ? "none" : t.signingPublicKey())
-                    + (t.usableSigningKey().isPresent() ? " (usable)" : " (not usable: " + t.reason().wire() + ")"));
+            io.println("auth_data: " + AuditTable.decision(t));
+            io.println("signing key: " + (t.signingPublicKey() == null ? "none" : AuditTable.printable(t.signingPublicKey()))
+                    + (t instanceof AuthDataTrust.Usable ? " (usable)" : " (not usable: " + t.reason().wire() + ")"));
             io.println("secret storage: " + (account.hasSecrets() ? "unlocked" : "locked (give --recovery-key-file to check the secrets)"));
             return 0;
         }
@@ -111,16 +111,20 @@ final class StoreCommands {
         public String name() { return "enable"; }
         public String summary() { return "create a signed backup (keys into Secret Storage)"; }
         public String usage() {
-            return "keybackup enable STORE-OPTIONS [--stable-names]\n"
+            return "keybackup enable STORE-OPTIONS [--stable-names] [--replace-backup-secrets]\n"
                     + "Generates the backup key and the backup signing key, stores both in Secret Storage (m.megolm_backup.v1,\n"
                     + "m.key_backup.signing), and creates a backup version whose AuthData is signed by the master key (from\n"
                     + "Secret Storage, checked against the published one) and/or this device (--device-id/--device-key-file).\n"
+                    + "If Secret Storage already holds either secret, enable refuses (the old key may be the only way into an\n"
+                    + "older backup: see migrate); --replace-backup-secrets overwrites them on purpose.\n"
+                    + "Before signing, --user must be a valid user id owning the access token, and this device must be published\n"
+                    + "with exactly the key in --device-key-file; otherwise nothing is written (exit 1).\n"
                     + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names"));
+            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names", "replace-backup-secrets"));
             Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
-            Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE);
+            Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE, a.flag("replace-backup-secrets"));
             io.println("version: " + r.version());
             io.println("backup public key: " + r.backupKey().toBase64());
             io.println("backup signing key: " + r.signingKey().toBase64());
@@ -216,7 +220,7 @@ final class StoreCommands {
                         written = writer.written();
                     }
                     partial.commit("--out");
-                    io.println("version " + AuditTable.printable(version) + ": auth_data " + (trust.trusted() ? "trusted" : "NOT trusted")
+                    io.println("version " + AuditTable.printable(version) + ": auth_data " + (trust instanceof AuthDataTrust.NotTrusted ? "NOT trusted" : "trusted")
                             + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
                     io.println(String.format("restored %d of %d keys to %s: %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
                             written, audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
