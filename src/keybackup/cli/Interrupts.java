@@ -42,7 +42,11 @@ final class Interrupts {
             for (String l : lines) prefixed.add("keybackup: " + l);
             io.errln(prefixed);
         }, "keybackup-interrupted");
-        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            throw new FailedException("interrupted before it started");
+        }
         try {
             return work.run();
         } finally {

@@ -103,9 +103,10 @@ class InterruptTest {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", classes.toString(), Main.class.getName()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("JAVA_TOOL_OPTIONS"); // would add a line to stderr
         child = pb.start();
+        child.getOutputStream().close(); // empty stdin
     }
 
     /** Sends {@code signal} (INT: Ctrl-C; KILL) to the child and waits for its end. */
