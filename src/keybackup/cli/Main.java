@@ -35,7 +35,11 @@ public final class Main {
 
     /** Runs one command line; returns the exit code. */
     public static int run(String[] args, InputStream in, OutputStream out, OutputStream err) {
-        Io io = new Io(in, out, err);
+        return run(args, new Io(in, out, err));
+    }
+
+    /** Runs one command line on {@code io}'s streams (a test gives it a fake clock). */
+    static int run(String[] args, Io io) {
         List<String> argv = Arrays.asList(args);
         if (argv.isEmpty()) {
             io.errln(overview().lines().toList());

@@ -83,14 +83,18 @@ final class StoreCommands {
         public String name() { return "status"; }
         public String summary() { return "the current backup version and whether it is trusted"; }
         public String usage() {
-            return "keybackup status STORE-OPTIONS\nShows the current backup version, its key count, whether its AuthData is trusted,\n"
-                    + "and whether its signing key is usable.\n" + StoreOptions.USAGE;
+            return "keybackup status STORE-OPTIONS [--json]\nShows the current backup version, its key count, whether its AuthData is trusted,\n"
+                    + "and whether its signing key is usable; with --json as one JSON object (README: Output for scripts).\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.FLAGS);
+            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("json"));
             BackupStore store = StoreOptions.open(a, io);
             Account account = StoreOptions.account(a, store, io, false);
             Json.Obj info = store.currentVersion().orElse(null);
+            if (a.flag("json")) {
+                io.printCanonical(JsonOutput.status(account.userId(), info, info == null ? null : account.trust(info), account.hasSecrets()));
+                return 0;
+            }
             if (info == null) {
                 io.println("no key backup");
                 return 0;
@@ -111,7 +115,7 @@ final class StoreCommands {
         public String name() { return "enable"; }
         public String summary() { return "create a signed backup (keys into Secret Storage)"; }
         public String usage() {
-            return "keybackup enable STORE-OPTIONS [--stable-names] [--replace-backup-secrets]\n"
+            return "keybackup enable STORE-OPTIONS [--stable-names] [--replace-backup-secrets] [--json]\n"
                     + "Generates the backup key and the backup signing key, stores both in Secret Storage (m.megolm_backup.v1,\n"
                     + "m.key_backup.signing), and creates a backup version whose AuthData is signed by the master key (from\n"
                     + "Secret Storage, checked against the published one) and/or this device (--device-id/--device-key-file).\n"
@@ -119,12 +123,16 @@ final class StoreCommands {
                     + "older backup: see migrate); --replace-backup-secrets overwrites them on purpose.\n"
                     + "Before signing, --user must be a valid user id owning the access token, and this device must be published\n"
                     + "with exactly the key in --device-key-file; otherwise nothing is written (exit 1).\n"
-                    + StoreOptions.USAGE;
+                    + "--json prints the result as one JSON object (README: Output for scripts).\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names", "replace-backup-secrets"));
+            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names", "replace-backup-secrets", "json"));
             Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
             Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE, a.flag("replace-backup-secrets"));
+            if (a.flag("json")) {
+                io.printCanonical(JsonOutput.enable(r));
+                return 0;
+            }
             io.println("version: " + r.version());
             io.println("backup public key: " + r.backupKey().toBase64());
             io.println("backup signing key: " + r.signingKey().toBase64());
@@ -138,17 +146,19 @@ final class StoreCommands {
         public String name() { return "upload"; }
         public String summary() { return "sign, encrypt and upload keys from a key-export file"; }
         public String usage() {
-            return "keybackup upload STORE-OPTIONS --keys FILE --source SOURCE [--stable-names]\n"
+            return "keybackup upload STORE-OPTIONS --keys FILE --source SOURCE [--stable-names] [--json] [--quiet]\n"
                     + "FILE is a JSON key export (an array of sessions with room_id and session_id). SOURCE says where the keys\n"
                     + "came from and decides their authenticated flag: olm, trusted-forward, own (true); untrusted-forward,\n"
                     + "export, backup-unauthenticated (false). An entry that carries a verdict (\"keybackup.verdict\", as restore\n"
                     + "writes it) never goes up: it is authenticated only if its verdict is authenticated AND SOURCE gives true.\n"
                     + "Entries are signed when the backup is trusted and Secret Storage holds its signing key; otherwise they are\n"
                     + "uploaded unsigned (and said so). is_verified is always false: this command cannot know whether this device\n"
-                    + "verified the devices the keys came from.\n" + ExportFiles.USAGE + StoreOptions.USAGE;
+                    + "verified the devices the keys came from.\n" + "--quiet: no progress report on stderr (by default about once a second: keys done, of how many, keys per second,\n"
+                    + "time left; one line rewritten in place on a terminal). --json: the result as one JSON object (README:\n"
+                    + "Output for scripts).\n" + ExportFiles.USAGE + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.valued("keys", "source", ExportFiles.PASSPHRASE_OPTION), StoreOptions.flags("stable-names"));
+            Args a = new Args(argv, StoreOptions.valued("keys", "source", ExportFiles.PASSPHRASE_OPTION), StoreOptions.flags("stable-names", "json", "quiet"));
             String keysFile = a.required("keys");
             KeySource source = KeySource.byName(a.required("source"));
             if (source == null) throw new UsageException("--source must be one of olm, trusted-forward, own, untrusted-forward, export, backup-unauthenticated");
@@ -169,7 +179,12 @@ final class StoreCommands {
                     + " (the server keeps the better copy of each key)", "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
                     () -> Upload.run(account, sessions, source, Uploader.SendingDevice.NOT_VERIFIED,
                     a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
-                    StoreOptions.threads(a), Uploader.Limits.DEFAULT));
+                    StoreOptions.threads(a), Uploader.Limits.DEFAULT, Progress.of(io, a.flag("quiet"), name(), sessions.size())));
+            if (a.flag("json")) {
+                if (r.note() != null) io.errln("keybackup: warning: " + r.note());
+                io.printCanonical(JsonOutput.upload(r, source, sessions.size()));
+                return 0;
+            }
             io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches() + (r.batches() == 1 ? " request (" : " requests (")
                     + (r.signed() ? "signed" : "unsigned") + ", source " + source.name() + "); the backup holds " + r.serverCount() + " keys");
             if (r.lowered() > 0) {
@@ -185,17 +200,19 @@ final class StoreCommands {
         public String summary() { return "download, decrypt and verify every key; write them with verdicts"; }
         public String usage() {
             return "keybackup restore STORE-OPTIONS --out FILE [--version V] [--backup-key-file FILE]\n"
-                    + "                 [--encrypt [--export-passphrase-file FILE] [--export-rounds N]]\n"
+                    + "                 [--encrypt [--export-passphrase-file FILE] [--export-rounds N]] [--json] [--quiet]\n"
                     + "Writes the keys of the backup (the current version, or V) to FILE in the key-export format, each with its\n"
                     + "verdict under \"keybackup.verdict\" (rejected keys are not written), and prints a summary. The backup key\n"
                     + "comes from Secret Storage, or from --backup-key-file (its recovery key or unpadded base64).\n"
                     + "--encrypt writes Element's encrypted export (\"-----BEGIN MEGOLM SESSION DATA-----\", what its \"Import E2E room\n"
                     + "keys\" reads) with a passphrase from --export-passphrase-file FILE or the terminal, and N PBKDF2 rounds\n"
-                    + "(default 500000, as Element).\n" + StoreOptions.USAGE;
+                    + "(default 500000, as Element).\n" + "--quiet: no progress report on stderr (by default about once a second: keys done, of how many, keys per second,\n"
+                    + "time left; one line rewritten in place on a terminal). --json: the result as one JSON object (README:\n"
+                    + "Output for scripts).\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, StoreOptions.valued("out", "version", "backup-key-file", ExportFiles.PASSPHRASE_OPTION, "export-rounds"),
-                    StoreOptions.flags("encrypt"));
+                    StoreOptions.flags("encrypt", "json", "quiet"));
             String out = a.required("out");
             String keyFile = a.optional("backup-key-file");
             boolean encrypt = a.flag("encrypt");
@@ -233,10 +250,14 @@ final class StoreCommands {
                         audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, r -> {
                             writer.write(r);
                             verified.incrementAndGet(); // the sink is called under Restore's lock
-                        }, n -> { if (n % 10_000 == 0) io.errln("keybackup: " + n + " keys verified"); });
+                        }, Progress.of(io, a.flag("quiet"), name(), info.get("count") instanceof Json.Int n ? n.value() : -1));
                         written = writer.written();
                     }
                     partial.commit("--out");
+                    if (a.flag("json")) {
+                        io.printCanonical(JsonOutput.restore(version, audit, out, encrypt, rounds, written));
+                        return 0;
+                    }
                     io.println("version " + AuditTable.printable(version) + ": auth_data " + (trust instanceof AuthDataTrust.NotTrusted ? "NOT trusted" : "trusted")
                             + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
                     io.println(String.format("restored %d of %d keys to %s" + (encrypt ? " (encrypted, " + rounds + " rounds)" : "") + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
@@ -254,16 +275,17 @@ final class StoreCommands {
         public String name() { return "migrate"; }
         public String summary() { return "move an old backup into a new signed version, losslessly"; }
         public String usage() {
-            return "keybackup migrate STORE-OPTIONS [--from VERSION] [--resume] [--delete-old] [--checkpoint FILE] [--stable-names]\n"
+            return "keybackup migrate STORE-OPTIONS [--from VERSION] [--resume] [--delete-old] [--checkpoint FILE] [--stable-names] [--json]\n"
                     + "Reads and decrypts every key of the old version (the current one, or VERSION), stores a new backup signing\n"
                     + "key in Secret Storage, creates a new signed version (same backup key), re-uploads every key with the\n"
                     + "authenticated flag its old verdict allows, uploads again if the old version changed meanwhile, and reads\n"
                     + "the new version back to check that every key is there and verifies. The old version is deleted only with\n"
                     + "--delete-old and only after that check passed. Progress is kept in the checkpoint file (default\n"
-                    + "keybackup-migration.json); after a crash, run again with --resume.\n" + StoreOptions.USAGE;
+                    + "keybackup-migration.json); after a crash, run again with --resume.\n"
+                    + "--json prints the result as one JSON object (README: Output for scripts).\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.valued("from", "checkpoint"), StoreOptions.flags("resume", "delete-old", "stable-names"));
+            Args a = new Args(argv, StoreOptions.valued("from", "checkpoint"), StoreOptions.flags("resume", "delete-old", "stable-names", "json"));
             Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
             String cp = a.optional("checkpoint");
             Migrate.Options o = new Migrate.Options(a.optional("from"), Path.of(cp == null ? "keybackup-migration.json" : cp), a.flag("resume"),
@@ -273,6 +295,11 @@ final class StoreCommands {
             Migrate.Result r = Interrupts.during(io, () -> List.of("interrupted: the migration stopped (last step: " + last.get() + ")",
                     "to go on, run the same command with --resume: " + Interrupts.commandLine(name(), argv, "--resume")),
                     () -> Migrate.run(account, o, line -> { last.set(line); io.errln("keybackup: " + line); }));
+            if (a.flag("json")) {
+                if (r.note() != null) io.errln("keybackup: " + r.note());
+                io.printCanonical(JsonOutput.migrate(r));
+                return r.verified() ? 0 : 1;
+            }
             io.println(String.format("old version %s: %d keys (%d undecryptable) -> new version %s: %d keys migrated, %d keys read back, %d authenticated",
                     r.oldVersion(), r.oldSessions(), r.oldRejected(), r.newVersion(), r.migrated(), r.newSessions(), r.newAuthenticated()));
             io.println("verification: " + (r.verified() ? "passed" : "FAILED") + "; old version " + (r.oldDeleted() ? "deleted" : "kept"));
