@@ -219,7 +219,7 @@ final class StoreCommands {
                     throw new FailedException("--out: " + out + " appeared while restoring; the restored keys are in " + tmp);
                 }
                 done = true;
-                io.println("version " + AuditTable.printable(info.string("version")) + ": auth_data " + (trust instanceof AuthDataTrust.NotTrusted ? "NOT trusted" : "trusted")
+                io.println("version " + AuditTable.printable(info.string("version")) + ": auth_data " + AuditTable.decision(trust)
                         + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
                 io.println(String.format("restored %d of %d keys to %s: %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
                         written, audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
