@@ -30,12 +30,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A backup trusted only through a device named by id (its key taken as the server publishes it) must not
- * come out of a migration as fully authenticated: the new version is signed by the master key and this
- * device, and a reader of it would no longer see the weaker label.
+ * A backup trusted only through a device named by id (its key taken as the server publishes it) rests on
+ * the server's word: it must not come out of a migration as fully authenticated (the new version is signed
+ * by the master key and this device, and a reader of it would no longer see the weaker label), and it is
+ * not a backup key to encrypt the user's keys to unless Secret Storage holds that key.
  */
 @Timeout(60)
-class MigrateWeakTrustTest {
+class WeakTrustWritesTest {
     @TempDir
     Path dir;
 
@@ -73,6 +74,30 @@ class MigrateWeakTrustTest {
             assertEquals(sessions.size(), verdicts.size());
             assertEquals(0, countOf(verdicts, "authenticated"), verdicts.toString());
             assertEquals(sessions.size(), countOf(verdicts, "signed_not_authenticated flag_false"), verdicts.toString());
+        }
+    }
+
+    @Test
+    void upload_versionTrustedOnlyAsPublished_backupKeyNotInSecretStorage_refusedNothingWritten() throws Exception {
+        try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir);
+             BackupDecryptionKey serversKey = BackupDecryptionKey.generate(); Ed25519PrivateKey signing = Ed25519PrivateKey.generate()) {
+            // The server publishes device OTHER with a key of its choosing and a version whose backup key it holds.
+            Ed25519PrivateKey other = f.alice.addDevice("OTHER", false);
+            ((LocalStore) f.store).publishIdentity(f.alice.keysQueryResponse());
+            Json.Obj ad = SignedJson.sign(AuthData.create(serversKey.publicKey().toBase64(), signing.publicKey(), FieldNames.UNSTABLE).json(),
+                    USER, "ed25519:OTHER", other);
+            String version = f.store.createVersion(MegolmBackupV1.ALGORITHM, ad);
+            List<ExportedSession> sessions = sessions(1, 2, 3);
+            Account naming = new Account(f.store, f.secrets, new Account.Device(WorkflowFixture.DEVICE, f.deviceKey),
+                    List.of(new TrustAnchors.DeviceAsPublished("OTHER")));
+            WorkflowException e = org.junit.jupiter.api.Assertions.assertThrows(WorkflowException.class,
+                    () -> Upload.run(naming, sessions, KeySource.OLM, FieldNames.UNSTABLE, 2, Uploader.Limits.DEFAULT));
+            assertTrue(e.getMessage().contains("device_as_published"), e.getMessage());
+            assertEquals(0, f.count(version));
+            // Control: the same device pinned with the key the user compared is a writer's trust.
+            Account pinned = new Account(f.store, f.secrets, new Account.Device(WorkflowFixture.DEVICE, f.deviceKey),
+                    List.of(new TrustAnchors.PinnedDevice("OTHER", other.publicKey())));
+            assertEquals(2, Upload.run(pinned, sessions, KeySource.OLM, FieldNames.UNSTABLE, 2, Uploader.Limits.DEFAULT).sessions());
         }
     }
 }
