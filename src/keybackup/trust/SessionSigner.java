@@ -14,8 +14,8 @@ import keybackup.keys.Ed25519PrivateKey;
  *
  * <p>What the caller's object says about trust never reaches the signed result: its {@code signatures},
  * every spelling of the {@code authenticated} flag, the {@code unsigned} member (outside any signature)
- * and a restore's recorded verdict ({@code keybackup.verdict}) are removed; only the {@link KeySource}
- * decides the flag.
+ * and a restore's recorded verdict ({@code keybackup.verdict}) are removed; the {@link KeySource} decides
+ * the flag, lowered by such a recorded verdict if the object still carries one (never raised).
  */
 public final class SessionSigner {
     private final String userId;
