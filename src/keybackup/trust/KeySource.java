@@ -9,8 +9,8 @@ import keybackup.backup.ExportedSession;
  *
  * <p>{@code true} for: an Olm-encrypted {@code m.room_key} from the device owning {@code sender_key};
  * a trusted forward (MSC3879: {@code trusted: true} from a verified own device); a session this device
- * created; a backup entry whose verdict was {@code authenticated} (only obtainable from a verified
- * restore, {@link #fromRestore}). {@code false} for everything else: untrusted forwards, key-export
+ * created; a backup entry whose verdict was {@code authenticated} on a key the user compared (only
+ * obtainable from a verified restore, {@link #fromRestore}). {@code false} for everything else: untrusted forwards, key-export
  * files, unsigned or untrusted backup entries.
  *
  * <p><b>Status never goes up through a file.</b> A file of keys (a restore's output, an export) is the
