@@ -138,7 +138,7 @@ final class SignedBackupCommands {
                 audit = offline(a, identity, io);
             } else {
                 if (a.optional("keys") != null || a.optional("identity") != null) throw new UsageException("--keys and --identity go with --version (offline audit)");
-                Account account = StoreOptions.account(a, StoreOptions.open(a), io, a.optional("key-file") == null);
+                Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, a.optional("key-file") == null);
                 Json.Obj info = account.currentVersion();
                 identity = account.identity();
                 AuthDataTrust trust = TrustResolver.resolve(info, identity, account.anchors(identity));
