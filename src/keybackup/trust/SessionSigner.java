@@ -67,8 +67,9 @@ public final class SessionSigner {
         return SignedJson.sign(o, userId, keyId, signingKey);
     }
 
-    /** The verdict word of a {@code {"verdict": WORD, …}} member; for any other shape a word that allows nothing. */
+    /** The word a recorded verdict member stands for ({@link ExportedSession#recordedWord}); for any other shape a word that allows nothing. */
     private static String recordedWord(Json member) {
-        return member instanceof Json.Obj m && m.get("verdict") instanceof Json.Str w ? w.value() : "malformed";
+        String word = ExportedSession.recordedWord(member);
+        return word == null ? "malformed" : word;
     }
 }

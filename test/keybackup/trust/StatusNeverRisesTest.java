@@ -128,6 +128,34 @@ class StatusNeverRisesTest {
         assertTrue(KeySource.fromRestore(verifyCase(strongAndWeak, CASE).verdict()).authenticated());
     }
 
+    /** The restore's output entry for {@code r}, read back as an upload would read it. */
+    private static ExportedSession writtenAndReadBack(SessionVerifier.Result r) throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (keybackup.workflow.ExportWriter w = new keybackup.workflow.ExportWriter(bytes)) {
+            assertTrue(w.write(r));
+        }
+        Json.Arr arr = (Json.Arr) JsonReader.parse(bytes.toByteArray());
+        return ExportedSession.from((Json.Obj) arr.elements().get(0));
+    }
+
+    @Test
+    void restoreFile_backupTrustedOnlyAsPublished_isNotKeptAuthenticatedOnReUpload() throws Exception {
+        AuthDataTrust weak = trust(signedByDeviceB(), new TrustAnchors(USER, List.of(new TrustAnchors.DeviceAsPublished("DEVICEB"))));
+        ExportedSession e = writtenAndReadBack(verifyCase(weak, CASE));
+        assertEquals("authenticated (key not compared)", e.recordedVerdict());
+        assertFalse(KeySource.OLM.forEntry(e).authenticated(), "the server's word must not come back as a full claim");
+        assertEquals("signed_not_authenticated", signedWord(SessionData.fromExportEntry(e.toExportJson()).json(), KeySource.OLM));
+
+        AuthDataTrust pinned = trust(signedByDeviceB(), new TrustAnchors(USER,
+                List.of(new TrustAnchors.PinnedDevice("DEVICEB", alice.deviceKey("DEVICEB").publicKey()))));
+        ExportedSession strong = writtenAndReadBack(verifyCase(pinned, CASE));
+        assertEquals("authenticated", strong.recordedVerdict());
+        assertTrue(KeySource.OLM.forEntry(strong).authenticated());
+        Json.Obj recorded = plaintextOf(CASE).with(ExportedSession.VERDICT_MEMBER,
+                Json.obj("verdict", Json.of("authenticated"), ExportedSession.KEY_COMPARED, Json.of(false)));
+        assertEquals("signed_not_authenticated", signedWord(recorded, KeySource.OLM), "the signer reads the member the same way");
+    }
+
     @Test
     void resolve_anotherUsersIdentity_isRefused() {
         // Bob's /keys/query answer carrying Alice's keys under Bob's name: never read as Alice's identity.
