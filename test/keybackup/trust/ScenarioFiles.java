@@ -433,6 +433,18 @@ final class ScenarioFiles {
         paddedId.verifiedDevices.add(padded + ":" + pub(EVIL));
         t.add(untrustedHonest(authData(paddedId, SignedJson.sign(plainAuthData(pub(SIGNING)), USER, "ed25519:" + padded, EVIL))));
 
+        Scenario typo = local("bypass-enable-mistyped-device-id",
+                "the AuthData was signed with this device's key under a mistyped device id: the signature names no known key",
+                "issue 10, enable signs with whatever it is given");
+        typo.anchorDevice = "test_device:" + pub(DEVICE);
+        t.add(untrustedHonest(authData(typo, SignedJson.sign(plainAuthData(pub(SIGNING)), USER, "ed25519:test_devcie", DEVICE))));
+
+        Scenario wrongKey = local("bypass-enable-wrong-device-key",
+                "the AuthData was signed under this device's id with a key that is not the device's: the signature is invalid",
+                "issue 10, enable signs with whatever it is given");
+        wrongKey.anchorDevice = "test_device:" + pub(DEVICE);
+        t.add(untrustedHonest(authData(wrongKey, SignedJson.sign(plainAuthData(pub(SIGNING)), USER, "ed25519:test_device", OTHER))));
+
         Scenario algorithm = master(local("bypass-unknown-algorithm",
                 "the digest's trusted AuthData under a backup algorithm this client does not know: the audit refuses",
                 "issue 10; TrustResolver (unsupported backup algorithm)"));

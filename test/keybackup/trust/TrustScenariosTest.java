@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TrustScenariosTest {
     static final Path DIR = Path.of("test/vectors/trust-scenarios");
     /** The number of scenario files: a loop over a missing or emptied folder must fail, not pass. */
-    static final int CASES = 52;
+    static final int CASES = 54;
 
     @TempDir
     static Path tmp;
