@@ -137,8 +137,11 @@ final class StoreCommands {
             return "keybackup upload STORE-OPTIONS --keys FILE --source SOURCE [--stable-names]\n"
                     + "FILE is a JSON key export (an array of sessions with room_id and session_id). SOURCE says where the keys\n"
                     + "came from and decides their authenticated flag: olm, trusted-forward, own (true); untrusted-forward,\n"
-                    + "export, backup-unauthenticated (false). Entries are signed when the backup is trusted and Secret Storage\n"
-                    + "holds its signing key; otherwise they are uploaded unsigned (and said so).\n" + StoreOptions.USAGE;
+                    + "export, backup-unauthenticated (false). An entry that carries a verdict (\"keybackup.verdict\", as restore\n"
+                    + "writes it) never goes up: it is authenticated only if its verdict is authenticated AND SOURCE gives true.\n"
+                    + "Entries are signed when the backup is trusted and Secret Storage holds its signing key; otherwise they are\n"
+                    + "uploaded unsigned (and said so). is_verified is always false: this command cannot know whether this device\n"
+                    + "verified the devices the keys came from.\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, StoreOptions.valued("keys", "source"), StoreOptions.flags("stable-names"));
@@ -156,10 +159,15 @@ final class StoreCommands {
                 }
             }
             Account account = StoreOptions.account(a, StoreOptions.open(a), io, false);
-            Upload.Result r = Upload.run(account, sessions, source, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
+            // NOT_VERIFIED: the command line cannot know whether this device verified the sending devices.
+            Upload.Result r = Upload.run(account, sessions, source, Uploader.SendingDevice.NOT_VERIFIED,
+                    a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
                     StoreOptions.threads(a), Uploader.Limits.DEFAULT);
             io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches() + (r.batches() == 1 ? " request (" : " requests (")
                     + (r.signed() ? "signed" : "unsigned") + ", source " + source.name() + "); the backup holds " + r.serverCount() + " keys");
+            if (r.lowered() > 0) {
+                io.println(r.lowered() + " of them not authenticated, as their recorded verdict says (a file's verdict can lower the source, never raise it)");
+            }
             if (r.note() != null) io.errln("keybackup: warning: " + r.note());
             return 0;
         }
