@@ -9,33 +9,42 @@ final class AuditTable {
     private AuditTable() {}
 
     /**
-     * Server-controlled text (room ids, session ids, key ids, versions) made safe for a terminal: control
-     * characters (C0, DEL, C1), line/paragraph separators and bidirectional controls are shown as \\uXXXX, so a crafted id cannot
-     * add a fake row or move the cursor.
+     * Server-controlled text (room ids, session ids, key ids, versions) as one cell: escaped by the CLI's one
+     * rule ({@link TerminalText#escape}), so a crafted id cannot add a fake row or move the cursor. {@link Io}
+     * escapes every line again; this keeps each cell on its own line of the table.
      */
     static String printable(String s) {
-        if (s == null) return "null";
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e)
-                    || (c >= 0x2066 && c <= 0x2069)) sb.append(String.format("\\u%04x", (int) c));
-            else sb.append(c);
-        }
-        return sb.toString();
+        return TerminalText.escape(s);
     }
 
-    static String render(BackupAudit audit, OwnIdentity identity) {
+    /**
+     * One trusted signer for humans: its kind and key id, and for a device whose key was taken as the
+     * server publishes it, that it is weaker (the label every output carries).
+     */
+    static String via(AuthDataTrust.TrustedVia v) {
+        return v.kind().wire() + " " + printable(v.keyId()) + (v.kind().weak() ? " (weaker: key taken as the server publishes it, not compared)" : "");
+    }
+
+    /** The AuthData decision in one line, from the outcome's type (status, restore). */
+    static String decision(AuthDataTrust t) {
+        String via = t.trustedVia().stream().map(AuditTable::via).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        if (t instanceof AuthDataTrust.Usable) return "trusted via " + via;
+        if (t instanceof AuthDataTrust.TrustedWithoutKey) return "trusted via " + via + ", but it names no usable signing key";
+        return "NOT trusted";
+    }
+
+    /** The table's lines. */
+    static java.util.List<String> render(BackupAudit audit, OwnIdentity identity) {
         AuthDataTrust t = audit.trust();
         StringBuilder sb = new StringBuilder();
         sb.append("backup version ").append(t.version() == null ? "?" : printable(t.version()))
-          .append(": auth_data ").append(t.trusted() ? "TRUSTED" : "NOT trusted").append('\n');
-        for (AuthDataTrust.TrustedVia v : t.trustedVia()) sb.append("  trusted via ").append(v.kind().wire()).append(' ').append(printable(v.keyId())).append('\n');
+          .append(": auth_data ").append(t instanceof AuthDataTrust.NotTrusted ? "NOT trusted" : "TRUSTED").append('\n');
+        for (AuthDataTrust.TrustedVia v : t.trustedVia()) sb.append("  trusted via ").append(via(v)).append('\n');
         for (AuthDataTrust.Signature s : t.signatures()) {
             sb.append("  signature ").append(printable(s.keyId())).append(": ").append(s.status().wire()).append(" (").append(printable(s.detail())).append(")\n");
         }
         sb.append("  signing key: ").append(t.signingPublicKey() == null ? "none" : printable(t.signingPublicKey()))
-          .append(t.usableSigningKey().isPresent() ? " (usable)" : " (NOT usable: " + t.reason().wire() + " — " + printable(t.detail()) + ")").append('\n');
+          .append(t instanceof AuthDataTrust.Usable ? " (usable)" : " (NOT usable: " + t.reason().wire() + " — " + printable(t.detail()) + ")").append('\n');
         for (String p : identity.problems()) sb.append("  identity: ").append(printable(p)).append('\n');
         sb.append('\n');
         sb.append(String.format("%-28s %-45s %-25s %s%n", "ROOM", "SESSION", "VERDICT", "REASON"));
@@ -50,6 +59,6 @@ final class AuditTable {
             sb.append(String.format("WARNING: %d unsigned entr%s in a signed backup — keys written by someone holding only the backup public key?%n",
                     audit.unsignedInSignedBackup(), audit.unsignedInSignedBackup() == 1 ? "y" : "ies"));
         }
-        return sb.toString().stripTrailing();
+        return sb.toString().stripTrailing().lines().toList();
     }
 }
