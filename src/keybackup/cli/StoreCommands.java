@@ -258,7 +258,7 @@ final class StoreCommands {
                         io.printCanonical(JsonOutput.restore(version, audit, out, encrypt, rounds, written));
                         return 0;
                     }
-                    io.println("version " + AuditTable.printable(version) + ": auth_data " + (trust instanceof AuthDataTrust.NotTrusted ? "NOT trusted" : "trusted")
+                    io.println("version " + AuditTable.printable(version) + ": auth_data " + AuditTable.decision(trust)
                             + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
                     io.println(String.format("restored %d of %d keys to %s" + (encrypt ? " (encrypted, " + rounds + " rounds)" : "") + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
                             written, audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
