@@ -161,7 +161,10 @@ final class SignedBackupCommands {
             else io.println(AuditTable.render(audit, identity));
             long failing = failOn == null ? 0 : failing(audit, failOn);
             if (failing > 0) {
-                io.errln("keybackup: error: " + failing + (failing == 1 ? " key is " : " keys are ") + failOn + " or worse (--fail-on " + failOn + ")");
+                List<String> words = FAIL_ON.subList(FAIL_ON.indexOf(failOn), FAIL_ON.size());
+                String which = words.size() == 1 ? words.get(0)
+                        : String.join(", ", words.subList(0, words.size() - 1)) + " or " + words.get(words.size() - 1);
+                io.errln("keybackup: error: " + failing + (failing == 1 ? " key is " : " keys are ") + which + " (--fail-on " + failOn + ")");
                 return 1;
             }
             return 0;

@@ -180,7 +180,7 @@ class ScriptOutputTest {
         CliRun.Result strict = run(cmd("audit", "--quiet", "--fail-on", "signed_not_authenticated"));
         assertEquals(1, strict.code());
         assertEquals(table, sorted(strict), "the table is printed in full first");
-        assertEquals("keybackup: error: 2 keys are signed_not_authenticated or worse (--fail-on signed_not_authenticated)\n", strict.err());
+        assertEquals("keybackup: error: 2 keys are signed_not_authenticated, unauthenticated or rejected (--fail-on signed_not_authenticated)\n", strict.err());
         CliRun.Result strictJson = run(cmd("audit", "--quiet", "--json", "--fail-on", "signed_not_authenticated"));
         assertEquals(1, strictJson.code());
         assertEquals(Json.of(5), json(strictJson).object("summary").get("total"));
@@ -195,7 +195,7 @@ class ScriptOutputTest {
         List<String> untrusted = List.of("audit", "--user", USER, "--store", store.toString(), "--key-file", backupKey.toString(), "--quiet");
         CliRun.Result unauth = run(with(untrusted, "--fail-on", "unauthenticated"));
         assertEquals(1, unauth.code(), unauth.err());
-        assertEquals("keybackup: error: 5 keys are unauthenticated or worse (--fail-on unauthenticated)\n", unauth.err());
+        assertEquals("keybackup: error: 5 keys are unauthenticated or rejected (--fail-on unauthenticated)\n", unauth.err());
         assertEquals(0, run(with(untrusted, "--fail-on", "rejected")).code());
 
         // One entry stored under another session's id: rejected (session_id_mismatch), worse than unauthenticated.
@@ -208,10 +208,10 @@ class ScriptOutputTest {
         local.putSessionKey("1", moved[0], "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", data);
         CliRun.Result rejected = run(cmd("audit", "--quiet", "--fail-on", "rejected"));
         assertEquals(1, rejected.code());
-        assertEquals("keybackup: error: 1 key is rejected or worse (--fail-on rejected)\n", rejected.err());
+        assertEquals("keybackup: error: 1 key is rejected (--fail-on rejected)\n", rejected.err());
         CliRun.Result worse = run(cmd("audit", "--quiet", "--fail-on", "unauthenticated"));
         assertEquals(1, worse.code());
-        assertEquals("keybackup: error: 1 key is unauthenticated or worse (--fail-on unauthenticated)\n", worse.err());
+        assertEquals("keybackup: error: 1 key is unauthenticated or rejected (--fail-on unauthenticated)\n", worse.err());
     }
 
     @Test
