@@ -275,17 +275,18 @@ final class StoreCommands {
         public String name() { return "migrate"; }
         public String summary() { return "move an old backup into a new signed version, losslessly"; }
         public String usage() {
-            return "keybackup migrate STORE-OPTIONS [--from VERSION] [--resume] [--delete-old] [--checkpoint FILE] [--stable-names] [--json]\n"
+            return "keybackup migrate STORE-OPTIONS [--from VERSION] [--resume] [--delete-old] [--checkpoint FILE] [--stable-names] [--json] [--quiet]\n"
                     + "Reads and decrypts every key of the old version (the current one, or VERSION), stores a new backup signing\n"
                     + "key in Secret Storage, creates a new signed version (same backup key), re-uploads every key with the\n"
                     + "authenticated flag its old verdict allows, uploads again if the old version changed meanwhile, and reads\n"
                     + "the new version back to check that every key is there and verifies. The old version is deleted only with\n"
                     + "--delete-old and only after that check passed. Progress is kept in the checkpoint file (default\n"
                     + "keybackup-migration.json); after a crash, run again with --resume.\n"
-                    + "--json prints the result as one JSON object (README: Output for scripts).\n" + StoreOptions.USAGE;
+                    + "Each step is reported on stderr unless --quiet. --json prints the result as one JSON object (README: Output\n"
+                    + "for scripts).\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.valued("from", "checkpoint"), StoreOptions.flags("resume", "delete-old", "stable-names", "json"));
+            Args a = new Args(argv, StoreOptions.valued("from", "checkpoint"), StoreOptions.flags("resume", "delete-old", "stable-names", "json", "quiet"));
             Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
             String cp = a.optional("checkpoint");
             Migrate.Options o = new Migrate.Options(a.optional("from"), Path.of(cp == null ? "keybackup-migration.json" : cp), a.flag("resume"),
@@ -294,7 +295,7 @@ final class StoreCommands {
             java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>("none yet");
             Migrate.Result r = Interrupts.during(io, () -> List.of("interrupted: the migration stopped (last step: " + last.get() + ")",
                     "to go on, run the same command with --resume: " + Interrupts.commandLine(name(), argv, "--resume")),
-                    () -> Migrate.run(account, o, line -> { last.set(line); io.errln("keybackup: " + line); }));
+                    () -> Migrate.run(account, o, line -> { last.set(line); if (!a.flag("quiet")) io.errln("keybackup: " + line); }));
             if (a.flag("json")) {
                 if (r.note() != null) io.errln("keybackup: " + r.note());
                 io.printCanonical(JsonOutput.migrate(r));

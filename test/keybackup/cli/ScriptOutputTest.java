@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 12, items 3 and 4, through {@link Main} on a local store: progress lines on stderr when it is not a
  * terminal (a fake clock that moves a second at every reading, so every report is due) and none with
- * {@code --quiet}; {@code --json} of status, enable, upload, restore and migrate with the fields README
+ * {@code --quiet} (which silences migrate's steps too); {@code --json} of status, enable, upload, restore and migrate with the fields README
  * documents; {@code audit --fail-on}.
  */
 @Timeout(60)
@@ -164,7 +164,9 @@ class ScriptOutputTest {
         CliRun.Result quietUpload = ok(cmd("upload", "--keys", keys, "--source", "olm", "--quiet"));
         CliRun.Result quietRestore = ok(cmd("restore", "--out", dir.resolve("r2.json").toString(), "--quiet"));
         CliRun.Result quietAudit = ok(cmd("audit", "--quiet"));
-        for (CliRun.Result r : List.of(quietUpload, quietRestore, quietAudit)) assertEquals("", r.err());
+        CliRun.Result quietMigrate = ok(cmd("migrate", "--checkpoint", dir.resolve("cp.json").toString(), "--quiet"));
+        for (CliRun.Result r : List.of(quietUpload, quietRestore, quietAudit, quietMigrate)) assertEquals("", r.err());
+        assertTrue(quietMigrate.outText().contains("verification: passed"), quietMigrate.outText());
         assertTrue(quietRestore.outText().contains("restored 8 of 8 keys"), quietRestore.outText());
     }
 
