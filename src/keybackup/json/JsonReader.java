@@ -20,6 +20,10 @@ import java.util.Set;
  * outside ±(2^53−1), {@code NaN}/{@code Infinity}, nesting deeper than {@link #MAX_DEPTH}, trailing
  * data, and input longer than the reader's byte limit.
  *
+ * <p>Errors: malformed input is a {@link JsonException}, whatever the bytes; that is all that
+ * {@link #parse(byte[])} and the other in-memory parsers throw. A reader over a stream also passes on the
+ * stream's failure as an {@link java.io.UncheckedIOException}.
+ *
  * <p>This class is the grammar; the bytes (buffer, offsets, size limits, string and UTF-8 decoding) are
  * {@link JsonInput}'s.
  */

@@ -86,8 +86,13 @@ public final class BackupDecryptionKey implements AutoCloseable {
      * From the text of a key file: either base64 of the 32 bytes (43 characters, or 44 with '=', on one
      * line) or a recovery key (48 base58 characters, any whitespace). The two shapes cannot be confused:
      * a 32-byte key is 43 base64 characters, a recovery key 48 base58 characters.
+     *
+     * @throws KeyFormatException the text is over {@value RecoveryKey#MAX_TEXT_LENGTH} characters or holds neither shape
      */
     public static BackupDecryptionKey fromKeyFileText(String text) throws KeyFormatException {
+        if (text.length() > RecoveryKey.MAX_TEXT_LENGTH) {
+            throw new KeyFormatException("key file: over " + RecoveryKey.MAX_TEXT_LENGTH + " characters (expected one key)");
+        }
         String t = text.strip();
         if (t.isEmpty()) throw new KeyFormatException("key file: empty (expected a recovery key or an unpadded base64 key)");
         boolean oneToken = t.chars().noneMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c));
