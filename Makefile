@@ -99,9 +99,11 @@ lib/jazzer-%.jar:
 	  || { echo "error: SHA-256 of $@ does not match the pinned value"; rm -f $@; exit 1; }
 
 # New inputs go to build/fuzz/<target>/, failures to build/fuzz/<target>-crash-* (add them to test/fuzz-corpus with the fix).
-# The SSRF detector is off: the version-info target talks to its own loopback server. Temp stores go to /dev/shm (no fsync cost).
+# Runs on a copy of the classes (a rebuild meanwhile cannot pull them away). The SSRF detector is off: the
+# version-info target talks to its own loopback server. Temp stores go to /dev/shm (no fsync cost).
 fuzz: build/test-classes.stamp $(JAZZER_JAR) $(JAZZER_API_JAR)
-	@rc=0; cp=$(JAZZER_JAR):$(JAZZER_API_JAR):build/classes:build/test-classes; \
+	@rm -rf build/fuzz/classes && mkdir -p build/fuzz/classes && cp -r build/classes build/test-classes build/fuzz/classes/
+	@rc=0; cp=$(JAZZER_JAR):$(JAZZER_API_JAR):build/fuzz/classes/classes:build/fuzz/classes/test-classes; \
 	while read -r name cls; do \
 	  [ -z "$(FUZZ_TARGETS)" ] || [[ " $(FUZZ_TARGETS) " == *" $$name "* ]] || continue; \
 	  mkdir -p build/fuzz/$$name; echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
@@ -112,7 +114,7 @@ fuzz: build/test-classes.stamp $(JAZZER_JAR) $(JAZZER_API_JAR)
 	    -artifact_prefix=build/fuzz/$$name- build/fuzz/$$name test/fuzz-corpus/$$name >build/fuzz/$$name.log 2>&1 \
 	    || { rc=1; echo "fuzz: $$name FAILED, see build/fuzz/$$name.log"; }; \
 	  grep -E '^Done [0-9]+ runs' build/fuzz/$$name.log | sed 's/^/fuzz: /'; \
-	done < <($(JAVA) -cp build/classes:build/test-classes keybackup.fuzz.FuzzTargets); exit $$rc
+	done < <($(JAVA) -cp $$cp keybackup.fuzz.FuzzTargets); exit $$rc
 
 clean:
 	rm -rf build
