@@ -54,7 +54,12 @@ public final class JsonReader implements AutoCloseable {
         return parse(utf8, DEFAULT_MAX_BYTES);
     }
 
-    /** Parses one complete JSON document of at most {@code maxBytes} bytes. */
+    /**
+     * Parses one complete JSON document of at most {@code maxBytes} bytes.
+     *
+     * @throws JsonException the bytes are not one strict JSON document within the limit (the only exception
+     *     for any input; the saved fuzz corpus under test/fuzz-corpus/json replays this)
+     */
     public static Json parse(byte[] utf8, long maxBytes) throws JsonException {
         if (utf8.length > maxBytes) throw new JsonException("input is " + utf8.length + " bytes, over the limit of " + maxBytes, maxBytes);
         try (JsonReader r = new JsonReader(new ByteArrayInputStream(utf8), maxBytes)) {
