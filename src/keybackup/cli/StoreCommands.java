@@ -111,16 +111,18 @@ final class StoreCommands {
         public String name() { return "enable"; }
         public String summary() { return "create a signed backup (keys into Secret Storage)"; }
         public String usage() {
-            return "keybackup enable STORE-OPTIONS [--stable-names]\n"
+            return "keybackup enable STORE-OPTIONS [--stable-names] [--replace-backup-secrets]\n"
                     + "Generates the backup key and the backup signing key, stores both in Secret Storage (m.megolm_backup.v1,\n"
                     + "m.key_backup.signing), and creates a backup version whose AuthData is signed by the master key (from\n"
                     + "Secret Storage, checked against the published one) and/or this device (--device-id/--device-key-file).\n"
+                    + "If Secret Storage already holds either secret, enable refuses (the old key may be the only way into an\n"
+                    + "older backup: see migrate); --replace-backup-secrets overwrites them on purpose.\n"
                     + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names"));
+            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names", "replace-backup-secrets"));
             Account account = StoreOptions.account(a, StoreOptions.open(a), io, true);
-            Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE);
+            Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE, a.flag("replace-backup-secrets"));
             io.println("version: " + r.version());
             io.println("backup public key: " + r.backupKey().toBase64());
             io.println("backup signing key: " + r.signingKey().toBase64());
@@ -137,8 +139,11 @@ final class StoreCommands {
             return "keybackup upload STORE-OPTIONS --keys FILE --source SOURCE [--stable-names]\n"
                     + "FILE is a JSON key export (an array of sessions with room_id and session_id). SOURCE says where the keys\n"
                     + "came from and decides their authenticated flag: olm, trusted-forward, own (true); untrusted-forward,\n"
-                    + "export, backup-unauthenticated (false). Entries are signed when the backup is trusted and Secret Storage\n"
-                    + "holds its signing key; otherwise they are uploaded unsigned (and said so).\n" + StoreOptions.USAGE;
+                    + "export, backup-unauthenticated (false). An entry that carries a verdict (\"keybackup.verdict\", as restore\n"
+                    + "writes it) never goes up: it is authenticated only if its verdict is authenticated AND SOURCE gives true.\n"
+                    + "Entries are signed when the backup is trusted and Secret Storage holds its signing key; otherwise they are\n"
+                    + "uploaded unsigned (and said so). is_verified is always false: this command cannot know whether this device\n"
+                    + "verified the devices the keys came from.\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, StoreOptions.valued("keys", "source"), StoreOptions.flags("stable-names"));
@@ -156,10 +161,15 @@ final class StoreCommands {
                 }
             }
             Account account = StoreOptions.account(a, StoreOptions.open(a), io, false);
-            Upload.Result r = Upload.run(account, sessions, source, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
+            // NOT_VERIFIED: the command line cannot know whether this device verified the sending devices.
+            Upload.Result r = Upload.run(account, sessions, source, Uploader.SendingDevice.NOT_VERIFIED,
+                    a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
                     StoreOptions.threads(a), Uploader.Limits.DEFAULT);
             io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches() + (r.batches() == 1 ? " request (" : " requests (")
                     + (r.signed() ? "signed" : "unsigned") + ", source " + source.name() + "); the backup holds " + r.serverCount() + " keys");
+            if (r.lowered() > 0) {
+                io.println(r.lowered() + " of them not authenticated, as their recorded verdict says (a file's verdict can lower the source, never raise it)");
+            }
             if (r.note() != null) io.errln("keybackup: warning: " + r.note());
             return 0;
         }

@@ -79,8 +79,18 @@ final class StoreOptions {
         }
     }
 
-    /** Opens Secret Storage if a way to unlock it was given (or a terminal can ask); null otherwise unless required. */
+    /**
+     * Opens Secret Storage as {@link #unlock} does and, when its key is one no secret will be written under
+     * (no key check, too few passphrase iterations), says so on stderr as {@code keybackup: warning: …}.
+     */
     static UnlockedSecretStorage secrets(Args a, BackupStore store, Io io, boolean required) throws Exception {
+        UnlockedSecretStorage s = unlock(a, store, io, required);
+        if (s != null) s.writeWarning().ifPresent(w -> io.errln("keybackup: warning: " + w));
+        return s;
+    }
+
+    /** Opens Secret Storage if a way to unlock it was given (or a terminal can ask); null otherwise unless required. */
+    private static UnlockedSecretStorage unlock(Args a, BackupStore store, Io io, boolean required) throws Exception {
         String file = a.optional("recovery-key-file");
         if (file != null) {
             // The key stays open for the life of the command: Secret Storage keeps using it.

@@ -12,6 +12,7 @@ import keybackup.keys.Curve25519PublicKey;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.Ed25519PublicKey;
 import keybackup.secrets.SecretStorage;
+import keybackup.secrets.SecretStorageException;
 import keybackup.trust.OwnIdentity;
 
 /**
@@ -20,7 +21,11 @@ import keybackup.trust.OwnIdentity;
  * device, a new backup version, and both private keys in Secret Storage under the default key.
  *
  * <p>Order, so that a failure loses nothing: an account that already has a backup is refused (that is
- * what {@link Migrate} is for); the signer is checked before anything is written; the version is created
+ * what {@link Migrate} is for); so is a Secret Storage key that secrets must not be written under (no key
+ * check, too few passphrase iterations: {@link UnlockedSecretStorage#requireWritable}), and so is a
+ * Secret Storage that already holds {@code m.megolm_backup.v1} or {@code m.key_backup.signing} although
+ * the server reports no backup (the old key may be the only way into an older backup; only an explicit
+ * {@code replaceBackupSecrets} overrides that); the signer is checked before anything is written; the version is created
  * before the secrets are written; if writing them fails, the new, still empty version is deleted and the
  * previous secret contents are put back.
  */
@@ -30,7 +35,16 @@ public final class Enable {
     public record Result(String version, Curve25519PublicKey backupKey, Ed25519PublicKey signingKey, boolean signedByMaster,
                          boolean signedByDevice) {}
 
+    /** {@link #run(Account, FieldNames, boolean)} that never replaces backup secrets already in Secret Storage. */
     public static Result run(Account account, FieldNames names) throws StoreException, WorkflowException {
+        return run(account, names, false);
+    }
+
+    /**
+     * @param replaceBackupSecrets overwrite {@code m.megolm_backup.v1} and {@code m.key_backup.signing} even
+     *     when Secret Storage already holds them: only on the user's explicit request to start over
+     */
+    public static Result run(Account account, FieldNames names, boolean replaceBackupSecrets) throws StoreException, WorkflowException {
         UnlockedSecretStorage secrets = account.secrets();
         Optional<Json.Obj> existing = account.store().currentVersion();
         if (existing.isPresent()) {
@@ -38,6 +52,8 @@ public final class Enable {
             throw new WorkflowException("a backup (version " + existing.get().string("version") + ") already exists: "
                     + "use migrate to move it to a new signed version");
         }
+        requireWritable(secrets);
+        if (!replaceBackupSecrets) requireNoBackupSecrets(secrets);
         requireSigner(account);
         Optional<Json.Obj> oldBackupKey = secrets.saved(SecretStorage.BACKUP_DECRYPTION_KEY);
         Optional<Json.Obj> oldSigningKey = secrets.saved(SecretStorage.BACKUP_SIGNING_KEY);
@@ -65,12 +81,39 @@ public final class Enable {
                     java.util.Arrays.fill(raw, (byte) 0);
                 }
                 secrets.storeBackupSigningKey(signingKey);
-            } catch (StoreException | RuntimeException e) {
+            } catch (StoreException | SecretStorageException | RuntimeException e) {
                 String undo = undo(account, c.version(), oldBackupKey, oldSigningKey);
                 throw new WorkflowException("could not store the backup keys in Secret Storage (" + e.getMessage() + "); " + undo, e);
             }
             return new Result(c.version(), backupKey.publicKey(), signingKey.publicKey(), c.byMaster(), c.byDevice());
         }
+    }
+
+    /** Fails before anything is written when no secret may be written under the Secret Storage key. */
+    static void requireWritable(UnlockedSecretStorage secrets) throws WorkflowException {
+        try {
+            secrets.requireWritable();
+        } catch (SecretStorageException e) {
+            throw new WorkflowException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Fails before anything is written when Secret Storage already holds a backup key or backup signing key
+     * although the server reports no current version (a 404 may be a lie, a lag or a deleted backup; the
+     * stored key may be the only way into an older one). Migrate is the way to move an old backup; replacing
+     * the secrets is an explicit choice of the caller.
+     */
+    static void requireNoBackupSecrets(UnlockedSecretStorage secrets) throws StoreException, WorkflowException {
+        java.util.List<String> found = new java.util.ArrayList<>();
+        for (String name : java.util.List.of(SecretStorage.BACKUP_DECRYPTION_KEY, SecretStorage.BACKUP_SIGNING_KEY)) {
+            if (secrets.holds(name)) found.add(name);
+        }
+        if (found.isEmpty()) return;
+        throw new WorkflowException("Secret Storage already holds " + String.join(" and ", found) + " but the server reports no backup "
+                + "version; the stored key may be the only way into an older backup, so nothing was written: if that backup still "
+                + "exists, run migrate --from VERSION; to discard these secrets and start a new backup on purpose, run enable "
+                + "--replace-backup-secrets");
     }
 
     /**
