@@ -29,6 +29,7 @@ public final class FuzzTargets {
         m.put("key-stream", KeyStreamFuzz.class);
         m.put("version-info", VersionInfoFuzz.class);
         m.put("local-store", LocalStoreFuzz.class);
+        m.put("secret-storage", SecretStorageFuzz.class);
         return m;
     }
 
@@ -42,6 +43,7 @@ public final class FuzzTargets {
         m.put("key-stream", KeyStreamFuzz::fuzzerTestOneInput);
         m.put("version-info", VersionInfoFuzz::fuzzerTestOneInput);
         m.put("local-store", LocalStoreFuzz::fuzzerTestOneInput);
+        m.put("secret-storage", SecretStorageFuzz::fuzzerTestOneInput);
         return m;
     }
 
