@@ -141,15 +141,50 @@ public final class Enable {
         return sb.toString();
     }
 
-    /** Fails before anything is written when no signer is available for a new AuthData. */
+    /**
+     * Fails before anything is written when no signer is available for a new AuthData, or when a signer
+     * does not match the account as the server publishes it ({@link #checkSigners}).
+     */
     static void requireSigner(Account account) throws StoreException, WorkflowException {
+        OwnIdentity identity = account.identity();
+        checkSigners(account, identity);
         if (account.device() != null) return;
-        Optional<Ed25519PrivateKey> master = account.hasSecrets() ? account.masterKeyFromSecretStorage(account.identity()) : Optional.empty();
+        Optional<Ed25519PrivateKey> master = account.hasSecrets() ? account.masterKeyFromSecretStorage(identity) : Optional.empty();
         if (master.isEmpty()) {
             throw new WorkflowException("nothing can sign the new AuthData: store the master key in Secret Storage "
                     + "(m.cross_signing.master, matching the published master key) or give this device's key");
         }
         master.get().close();
+    }
+
+    /**
+     * The signer checks, so that a new AuthData carries only signatures readers can verify: the user id is
+     * a valid Matrix user id and owns the access token ({@code /account/whoami}); this device, if given,
+     * is published under the user ({@code /keys/query}, validated) with exactly the public half of the
+     * private key given (compared as keys). Each failure says which key or id does not match.
+     */
+    static void checkSigners(Account account, OwnIdentity identity) throws StoreException, SignerCheckException {
+        String user = account.userId();
+        String why = keybackup.homeserver.UserId.problem(user);
+        if (why != null) throw new SignerCheckException(SignerCheckException.Problem.INVALID_USER_ID, "--user: " + why);
+        String owner = account.store().whoami();
+        if (!user.equals(owner)) {
+            throw new SignerCheckException(SignerCheckException.Problem.NOT_TOKEN_OWNER,
+                    "the access token belongs to " + (keybackup.homeserver.UserId.problem(owner) == null ? owner : "another user")
+                    + ", not to " + user + " (check --user): refusing to sign for another user");
+        }
+        Account.Device device = account.device();
+        if (device == null) return;
+        OwnIdentity.Device published = identity.devices().get(device.id());
+        if (published == null) {
+            throw new SignerCheckException(SignerCheckException.Problem.UNKNOWN_DEVICE, "device " + device.id()
+                    + " is not a valid published device of " + user + " (check --device-id); nothing was signed");
+        }
+        if (!published.ed25519().equals(device.key().publicKey())) {
+            throw new SignerCheckException(SignerCheckException.Problem.DEVICE_KEY_MISMATCH, "device key mismatch: the server publishes ed25519 key "
+                    + published.ed25519().toBase64() + " for device " + device.id() + ", but the device key given is the private key of "
+                    + device.key().publicKey().toBase64() + " (check --device-key-file); nothing was signed");
+        }
     }
 
     record Created(String version, Json.Obj authData, boolean byMaster, boolean byDevice) {}
@@ -162,6 +197,7 @@ public final class Enable {
     static Created createSignedVersion(Account account, Curve25519PublicKey backupKey, Ed25519PrivateKey signingKey,
                                        FieldNames names) throws StoreException, WorkflowException {
         OwnIdentity identity = account.identity();
+        checkSigners(account, identity);
         Json.Obj authData = AuthData.create(backupKey.toBase64(), signingKey.publicKey(), names).json();
         Optional<Ed25519PrivateKey> master = account.hasSecrets() ? account.masterKeyFromSecretStorage(identity) : Optional.empty();
         Account.Device device = account.device();

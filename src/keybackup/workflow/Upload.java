@@ -60,7 +60,7 @@ public final class Upload {
         } catch (KeyFormatException e) {
             throw new WorkflowException((e.getMessage().startsWith("auth_data.public_key") ? "" : "auth_data.public_key: ") + e.getMessage());
         }
-        if (!trust.trusted() && !backupKeyInSecrets(account, info)) {
+        if (trust instanceof AuthDataTrust.NotTrusted && !backupKeyInSecrets(account, info)) {
             throw new WorkflowException("refusing to upload: version " + version + " is not trusted (" + trust.detail()
                     + ") and Secret Storage holds no matching backup key");
         }

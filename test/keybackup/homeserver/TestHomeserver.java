@@ -334,6 +334,7 @@ public final class TestHomeserver implements AutoCloseable {
             case "GET room_keys/version 3": case "PUT room_keys/version 3": case "DELETE room_keys/version 3":
                 return versionEndpoint(method, p.get(2), body);
             case "POST keys/query 2": return new Reply(200, identity);
+            case "GET account/whoami 2": return new Reply(200, Json.obj("user_id", Json.of(userId))); // the token's owner
             default: break;
         }
         if (p.size() == 4 && p.get(0).equals("user") && p.get(2).equals("account_data")) {
