@@ -30,6 +30,7 @@ public final class FuzzTargets {
         m.put("version-info", VersionInfoFuzz.class);
         m.put("local-store", LocalStoreFuzz.class);
         m.put("secret-storage", SecretStorageFuzz.class);
+        m.put("key-export", KeyExportFuzz.class);
         return m;
     }
 
@@ -44,6 +45,7 @@ public final class FuzzTargets {
         m.put("version-info", VersionInfoFuzz::fuzzerTestOneInput);
         m.put("local-store", LocalStoreFuzz::fuzzerTestOneInput);
         m.put("secret-storage", SecretStorageFuzz::fuzzerTestOneInput);
+        m.put("key-export", KeyExportFuzz::fuzzerTestOneInput);
         return m;
     }
 
