@@ -129,7 +129,8 @@ public final class LocalStore implements BackupStore {
     public synchronized Json.Obj version(String version) throws StoreException {
         Json.Obj info = requireInfo(version);
         Json.Obj state = state(version);
-        return VersionInfo.check("local store", info.with("count", state.get("count")).with("etag", state.get("etag")), version);
+        // info() and state() checked each file; this states that the answer obeys the same rules as a server's
+        return VersionInfo.check("local store: " + layout.versionDir(version), info.with("count", state.get("count")).with("etag", state.get("etag")), version);
     }
 
     @Override
