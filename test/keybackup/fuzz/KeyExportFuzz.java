@@ -48,20 +48,28 @@ public final class KeyExportFuzz {
         }
     }
 
-    /** The round count of the payload when this simple reading finds one (lines between the armour, base64), else 0. */
+    /**
+     * The round count in the payload's prefix as this simple reading finds it (the first 52 base64 characters
+     * after the header line, blanks skipped), else 0. The decrypter derives its keys as soon as it has the
+     * prefix, before it reads the rest, so the footer does not matter here.
+     */
     private static long rounds(byte[] data) {
         String text = new String(data, StandardCharsets.ISO_8859_1);
         int start = text.indexOf(EncryptedKeyExport.HEADER);
-        int end = text.indexOf(EncryptedKeyExport.FOOTER);
-        if (start < 0 || end < start) return 0;
-        String body = text.substring(start + EncryptedKeyExport.HEADER.length(), end).replaceAll("[\\s]", "");
-        byte[] payload;
+        if (start < 0) return 0;
+        StringBuilder b64 = new StringBuilder();
+        for (int i = start + EncryptedKeyExport.HEADER.length(); i < text.length() && b64.length() < 52; i++) {
+            char c = text.charAt(i);
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+            b64.append(c);
+        }
+        if (b64.length() < 52) return 0;
+        byte[] prefix;
         try {
-            payload = Base64.getDecoder().decode(body.length() % 4 == 0 ? body : body + "==".substring(0, (4 - body.length() % 4) % 3));
+            prefix = Base64.getDecoder().decode(b64.toString());
         } catch (IllegalArgumentException e) {
             return 0;
         }
-        if (payload.length < 37) return 0;
-        return (payload[33] & 0xffL) << 24 | (payload[34] & 0xff) << 16 | (payload[35] & 0xff) << 8 | (payload[36] & 0xff);
+        return (prefix[33] & 0xffL) << 24 | (prefix[34] & 0xff) << 16 | (prefix[35] & 0xff) << 8 | (prefix[36] & 0xff);
     }
 }
