@@ -266,7 +266,7 @@ public final class TestHomeserver implements AutoCloseable {
                 }
                 RequestFault rf = requestFault;
                 int n = ++requestsSinceFault;
-                if (rf != null && n >= rf.from() && n < rf.from() + rf.count() && !(rf.lostReply() && n == rf.from())) {
+                if (rf != null && n >= rf.from() && n - rf.from() < rf.count() && !(rf.lostReply() && n == rf.from())) {
                     reply = new Reply(rf.status(), error("M_UNKNOWN", "injected failure"));
                 } else {
                     try {
