@@ -81,8 +81,24 @@ public final class Migrate {
         Files.deleteIfExists(checkpoint);
     }
 
+    /**
+     * Runs or resumes a migration. Failures are {@link WorkflowException}s that say what to do next; a
+     * {@link StoreException} comes only from before anything was recorded.
+     */
     public static Result run(Account account, Options o, Consumer<String> log) throws Exception {
+        boolean[] recorded = {false};
+        try {
+            return run(account, o, log, recorded);
+        } catch (StoreException e) {
+            if (!recorded[0]) throw e;
+            throw new WorkflowException(e.getMessage() + "; the migration is recorded on the server and in " + o.checkpoint()
+                    + ": run migrate --resume once the server answers", e);
+        }
+    }
+
+    private static Result run(Account account, Options o, Consumer<String> log, boolean[] recorded) throws Exception {
         MigrationRecord rec = recordToResume(account, o, log);
+        recorded[0] = rec != null;
         String oldVersion = rec != null ? rec.fromVersion() : o.fromVersion() != null ? o.fromVersion() : account.currentVersion().string("version");
         Json.Obj oldInfo;
         try {
@@ -122,6 +138,7 @@ public final class Migrate {
                                     System.currentTimeMillis(), 0)
                             : rec.withSigningKey(pub);
                     rec = createNewVersion(account, o, rec, k, mustStore[0], key, log);
+                    recorded[0] = true;
                 }
             }
             Ed25519PrivateKey signingKey = account.secrets().backupSigningKey()
