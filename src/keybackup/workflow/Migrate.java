@@ -75,9 +75,14 @@ public final class Migrate {
      * version and no secret; the new version, if created, stays current with its keys in Secret Storage.
      */
     public static void abandon(Account account, Path checkpoint) throws StoreException, WorkflowException, java.io.IOException {
-        Optional<MigrationRecord> r = MigrationRecord.load(account);
-        if (r.isEmpty() && !Files.exists(checkpoint)) throw new WorkflowException("no migration to abandon: no checkpoint at " + checkpoint + " and no record on the server");
-        if (r.isPresent()) MigrationRecord.clear(account);
+        boolean onServer;
+        try {
+            onServer = MigrationRecord.load(account).filter(m -> !m.finished()).isPresent();
+        } catch (WorkflowException malformed) {
+            onServer = true; // an unreadable record is removed too
+        }
+        if (!onServer && !Files.exists(checkpoint)) throw new WorkflowException("no migration to abandon: no checkpoint at " + checkpoint + " and no record on the server");
+        if (onServer) MigrationRecord.clear(account);
         Files.deleteIfExists(checkpoint);
     }
 

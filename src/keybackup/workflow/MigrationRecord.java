@@ -138,7 +138,11 @@ record MigrationRecord(String fromVersion, String toVersion, String signingPubli
     static java.util.Optional<MigrationRecord> load(Account account) throws StoreException, WorkflowException {
         java.util.Optional<Json.Obj> o = account.store().getAccountData(TYPE);
         if (o.isEmpty()) return java.util.Optional.empty();
-        return java.util.Optional.of(parse(o.get(), "account data " + TYPE));
+        try {
+            return java.util.Optional.of(parse(o.get(), "account data " + TYPE));
+        } catch (WorkflowException e) {
+            throw new WorkflowException(e.getMessage() + " (run migrate --abandon to remove this record)");
+        }
     }
 
     void publish(Account account) throws StoreException {

@@ -167,6 +167,10 @@ class StoreCommandsEndToEndTest {
         assertTrue(migrate.out().contains("verification: passed; old version deleted"), migrate.out());
         Result after = ok(cmd("status", where));
         assertTrue(after.out().contains("version: 2\n") && after.out().contains("keys: 12\n"), after.out());
+        assertTrue(after.out().contains("migration: finished, from version 1 to version 2, phase finished, 12 keys first read"), after.out());
+        Result nothing = run(cmd("migrate", where, "--checkpoint", checkpoint.toString(), "--abandon"));
+        assertEquals(1, nothing.exit());
+        assertTrue(nothing.err().startsWith("keybackup: error: no migration to abandon"), nothing.err());
     }
 
     @Test
