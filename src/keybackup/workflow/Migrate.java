@@ -277,8 +277,13 @@ public final class Migrate {
     }
 
     /** Writes the record to the checkpoint file, then to account data. */
-    private static void save(Account account, Options o, MigrationRecord rec) throws StoreException, java.io.IOException {
-        Checkpoint.save(rec, o.checkpoint());
+    private static void save(Account account, Options o, MigrationRecord rec) throws StoreException, WorkflowException {
+        try {
+            Checkpoint.save(rec, o.checkpoint());
+        } catch (java.io.IOException e) {
+            throw new WorkflowException("checkpoint " + o.checkpoint() + ": cannot write it (" + e.getClass().getSimpleName()
+                    + "): give a writable --checkpoint path and run again (with --resume if a migration was recorded)", e);
+        }
         rec.publish(account);
     }
 
@@ -365,8 +370,7 @@ public final class Migrate {
     }
 
     private static void add(OldEntries.Builder b, keybackup.trust.SessionVerifier.Result r) {
-        b.add(r.roomId(), r.sessionId(), r.sessionData().sessionKey(), r.sessionData().export().firstIndex(),
-                r.verdict() instanceof SessionVerdict.Authenticated);
+        b.add(r.roomId(), r.sessionId(), r.sessionData().sessionKey(), r.verdict() instanceof SessionVerdict.Authenticated);
     }
 
     /**
@@ -415,7 +419,10 @@ public final class Migrate {
             if (r.sessionData() == null) return;
             int at = bound.find(OldEntries.location(r.roomId(), r.sessionId()));
             if (at < 0) return; // written by another client meanwhile: fine
-            if (OldEntries.content(r.sessionData().sessionKey()) != bound.content(at)) return; // not the key material read: not found
+            // Only the key material read counts. A copy the replacement rule ranks better (an earlier index) is
+            // not taken on its word: anyone holding the public backup key, the server included, can write one
+            // with a garbage ratchet, so accepting it would need the ratchet advanced and compared.
+            if (OldEntries.content(r.sessionData().sessionKey()) != bound.content(at)) return;
             found.set(at);
             if (bound.authenticated(at) && !(r.verdict() instanceof SessionVerdict.Authenticated)) lost[0]++;
         }, null);

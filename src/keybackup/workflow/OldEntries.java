@@ -10,9 +10,10 @@ import keybackup.keys.Base64Unpadded;
 
 /**
  * The entries of an old backup version that a migration is bound to: for each one, a 64-bit digest of
- * where it is stored (room, session), a 64-bit digest of its key material ({@code session_key}), its first
- * known message index, and whether it was {@code authenticated}. 20 bytes and a bit per key, so a million
- * keys take about 20 MB. Sorted by location, for binary search.
+ * where it is stored (room, session), a 64-bit digest of its key material (the decoded {@code session_key}
+ * export, which holds the first known message index and the ratchet), and whether it was
+ * {@code authenticated}. 16 bytes and a bit per key, so a million keys take about 16 MB. Sorted by
+ * location, for binary search.
  *
  * <p>The digests are truncated SHA-256: a server that does not know a session's key material cannot aim
  * at its 64 bits, and an accidental collision would only make a check weaker for that one entry.
@@ -20,17 +21,15 @@ import keybackup.keys.Base64Unpadded;
 final class OldEntries {
     private final long[] location;
     private final long[] content;
-    private final long[] firstIndex;
     private final BitSet authenticated;
 
-    private OldEntries(long[] location, long[] content, long[] firstIndex, BitSet authenticated) {
+    private OldEntries(long[] location, long[] content, BitSet authenticated) {
         this.location = location;
         this.content = content;
-        this.firstIndex = firstIndex;
         this.authenticated = authenticated;
     }
 
-    static final OldEntries EMPTY = new OldEntries(new long[0], new long[0], new long[0], new BitSet());
+    static final OldEntries EMPTY = new OldEntries(new long[0], new long[0], new BitSet());
 
     int size() {
         return location.length;
@@ -46,10 +45,6 @@ final class OldEntries {
         return content[i];
     }
 
-    long firstIndex(int i) {
-        return firstIndex[i];
-    }
-
     boolean authenticated(int i) {
         return authenticated.get(i);
     }
@@ -58,20 +53,20 @@ final class OldEntries {
     OldEntries plus(OldEntries more) {
         if (more.size() == 0) return this;
         Builder b = new Builder();
-        for (int i = 0; i < size(); i++) b.add(location[i], content[i], firstIndex[i], authenticated(i));
+        for (int i = 0; i < size(); i++) b.add(location[i], content[i], authenticated(i));
         for (int i = 0; i < more.size(); i++) {
-            if (find(more.location[i]) < 0) b.add(more.location[i], more.content[i], more.firstIndex[i], more.authenticated(i));
+            if (find(more.location[i]) < 0) b.add(more.location[i], more.content[i], more.authenticated(i));
         }
         return b.build();
     }
 
-    /** SHA-256 over the sorted entries (location, content, first index): equal sets, equal digests. */
+    /** SHA-256 over the sorted entries (location, content): equal sets, equal digests. */
     String digest() {
         MessageDigest md = sha256();
-        ByteBuffer buf = ByteBuffer.allocate(24);
+        ByteBuffer buf = ByteBuffer.allocate(16);
         for (int i = 0; i < size(); i++) {
             buf.clear();
-            buf.putLong(location[i]).putLong(content[i]).putLong(firstIndex[i]);
+            buf.putLong(location[i]).putLong(content[i]);
             md.update(buf.array());
         }
         return Base64Unpadded.encode(md.digest());
@@ -112,23 +107,20 @@ final class OldEntries {
     static final class Builder {
         private long[] location = new long[256];
         private long[] content = new long[256];
-        private long[] firstIndex = new long[256];
         private final BitSet authenticated = new BitSet();
         private int n;
 
-        void add(String roomId, String sessionId, String sessionKey, long index, boolean auth) {
-            add(location(roomId, sessionId), content(sessionKey), index, auth);
+        void add(String roomId, String sessionId, String sessionKey, boolean auth) {
+            add(location(roomId, sessionId), content(sessionKey), auth);
         }
 
-        void add(long loc, long cont, long index, boolean auth) {
+        void add(long loc, long cont, boolean auth) {
             if (n == location.length) {
                 location = Arrays.copyOf(location, n * 2);
                 content = Arrays.copyOf(content, n * 2);
-                firstIndex = Arrays.copyOf(firstIndex, n * 2);
             }
             location[n] = loc;
             content[n] = cont;
-            firstIndex[n] = index;
             authenticated.set(n, auth);
             n++;
         }
@@ -151,11 +143,10 @@ final class OldEntries {
                 if (out > 0 && location[out - 1] == location[i]) continue;
                 location[out] = location[i];
                 content[out] = content[i];
-                firstIndex[out] = firstIndex[i];
                 auth.set(out, authenticated.get(i));
                 out++;
             }
-            return new OldEntries(Arrays.copyOf(location, out), Arrays.copyOf(content, out), Arrays.copyOf(firstIndex, out), auth);
+            return new OldEntries(Arrays.copyOf(location, out), Arrays.copyOf(content, out), auth);
         }
 
         private void siftDown(int i, int end) {
@@ -172,7 +163,6 @@ final class OldEntries {
         private void swap(int i, int j) {
             long t = location[i]; location[i] = location[j]; location[j] = t;
             t = content[i]; content[i] = content[j]; content[j] = t;
-            t = firstIndex[i]; firstIndex[i] = firstIndex[j]; firstIndex[j] = t;
             boolean a = authenticated.get(i);
             authenticated.set(i, authenticated.get(j));
             authenticated.set(j, a);
