@@ -30,9 +30,10 @@ import keybackup.trust.TrustedBackupKey;
  *   <li>record the migration ({@link MigrationRecord}) in the local checkpoint and in account data, so that
  *       it is visible, and resumable, from any client;</li>
  *   <li>choose the signing key so that Secret Storage always holds the signing key of the current version:
- *       the old version's own, when Secret Storage holds it (then nothing there changes); otherwise a new
- *       one, stored <em>before</em> the new version exists (the old version names no key Secret Storage
- *       holds, so nothing it needs is overwritten, and the new version is never current without its key).
+ *       the current version's own, when Secret Storage holds it (then nothing there changes); otherwise a
+ *       new one, stored <em>before</em> the new version exists (the current version names no key Secret
+ *       Storage holds, so nothing it needs is overwritten, and the new version is never current without
+ *       its key).
  *       The backup key stays the same, so {@code m.megolm_backup.v1} is never written. No step needs an
  *       undo;</li>
  *   <li>create the new version and re-upload every session that is not {@code rejected}, with the
@@ -136,11 +137,11 @@ public final class Migrate {
             // 2–3. The signing key, the record, then the new version.
             if (rec == null || rec.toVersion() == null) {
                 boolean[] mustStore = {false};
-                try (Ed25519PrivateKey k = chooseSigningKey(account, oldInfo, rec, mustStore)) {
+                try (Ed25519PrivateKey k = chooseSigningKey(account, rec, mustStore)) {
                     String pub = k.publicKey().toBase64();
                     rec = rec == null
-                            ? new MigrationRecord(oldVersion, null, pub, MigrationRecord.STARTED, bound.size(), bound.digest(), 0,
-                                    System.currentTimeMillis(), 0)
+                            ? new MigrationRecord(oldVersion, account.currentVersion().string("version"), null, pub, MigrationRecord.STARTED,
+                                    bound.size(), bound.digest(), 0, System.currentTimeMillis(), 0)
                             : rec.withSigningKey(pub);
                     rec = createNewVersion(account, o, rec, k, mustStore[0], key, log);
                     recorded[0] = true;
@@ -290,18 +291,20 @@ public final class Migrate {
     /**
      * The signing key for the new version. {@code mustStore[0]} is set when it is not in Secret Storage yet.
      * Secret Storage must hold the signing key of whichever version is current, at every step, so:
-     * the key of this migration's record, when Secret Storage holds it (a resumed run); else the key the old
-     * version names, when Secret Storage holds it (nothing in Secret Storage changes); else a new key.
+     * the key of this migration's record, when Secret Storage holds it (a resumed run); else the key the
+     * current version names (the old one, or a newer one with {@code --from}), when Secret Storage holds it:
+     * nothing in Secret Storage changes; else a new key, which overwrites nothing the current version needs.
      */
-    private static Ed25519PrivateKey chooseSigningKey(Account account, Json.Obj oldInfo, MigrationRecord rec, boolean[] mustStore)
+    private static Ed25519PrivateKey chooseSigningKey(Account account, MigrationRecord rec, boolean[] mustStore)
             throws StoreException, WorkflowException, SecretStorageException {
         Optional<Ed25519PrivateKey> held = account.secrets().backupSigningKey();
         if (held.isPresent()) {
             String pub = held.get().publicKey().toBase64();
-            Json.Obj ad = oldInfo.object("auth_data");
-            boolean namedByOld = ad != null && AuthData.of(ad).signingKey() instanceof AuthData.SigningKeyField.Present p
+            Json.Obj current = account.store().currentVersion().orElse(null);
+            Json.Obj ad = current == null ? null : current.object("auth_data");
+            boolean namedByCurrent = ad != null && AuthData.of(ad).signingKey() instanceof AuthData.SigningKeyField.Present p
                     && p.key().equals(held.get().publicKey());
-            if ((rec != null && pub.equals(rec.signingPublicKey())) || namedByOld) return held.get();
+            if ((rec != null && pub.equals(rec.signingPublicKey())) || namedByCurrent) return held.get();
             held.get().close();
         }
         mustStore[0] = true;
@@ -346,10 +349,16 @@ public final class Migrate {
         return created;
     }
 
-    /** The current version, if it is not the old one and its AuthData names this migration's signing key. */
+    /**
+     * The current version, if it was made after this migration started (neither the old version nor the one
+     * current at the start: the signing key may be theirs too) and its AuthData names this migration's
+     * signing key.
+     */
     private static String adoptCreatedVersion(Account account, MigrationRecord rec) throws StoreException {
         Json.Obj current = account.store().currentVersion().orElse(null);
-        if (current == null || rec.fromVersion().equals(current.string("version"))) return null;
+        if (current == null || rec.fromVersion().equals(current.string("version")) || rec.currentAtStart().equals(current.string("version"))) {
+            return null;
+        }
         Json.Obj ad = current.object("auth_data");
         if (ad != null && AuthData.of(ad).signingKey() instanceof AuthData.SigningKeyField.Present p
                 && p.asWritten().equals(rec.signingPublicKey())) {

@@ -10,7 +10,8 @@ import keybackup.keys.KeyFormatException;
 
 /**
  * What a migration has done so far, with no secret in it: the versions, the new signing key's public half,
- * the phase, what the first complete read of the old version held (a count and a SHA-256 over its entry
+ * the version that was current when it started (the new version is never one of these two), the phase,
+ * what the first complete read of the old version held (a count and a SHA-256 over its entry
  * digests), and timestamps. The same record is the local checkpoint file ({@link Checkpoint}) and the
  * account data entry {@value #TYPE}, so that an unfinished migration is visible from any client and
  * resumable from any machine.
@@ -25,8 +26,8 @@ import keybackup.keys.KeyFormatException;
  * and the new version's trusted AuthData, the old version's content against {@link #oldDigest}), and
  * nothing is deleted on its word.
  */
-record MigrationRecord(String fromVersion, String toVersion, String signingPublicKey, String phase, long oldSessions,
-                       String oldDigest, long migrated, long startedTs, long finishedTs) {
+record MigrationRecord(String fromVersion, String currentAtStart, String toVersion, String signingPublicKey, String phase,
+                       long oldSessions, String oldDigest, long migrated, long startedTs, long finishedTs) {
     /** The account data type. */
     static final String TYPE = "org.keybackup.migration";
 
@@ -47,6 +48,7 @@ record MigrationRecord(String fromVersion, String toVersion, String signingPubli
 
     MigrationRecord {
         Objects.requireNonNull(fromVersion, "fromVersion");
+        Objects.requireNonNull(currentAtStart, "currentAtStart");
         Objects.requireNonNull(signingPublicKey, "signingPublicKey");
         Objects.requireNonNull(phase, "phase");
     }
@@ -61,19 +63,19 @@ record MigrationRecord(String fromVersion, String toVersion, String signingPubli
     }
 
     MigrationRecord withTarget(String v) {
-        return new MigrationRecord(fromVersion, v, signingPublicKey, CREATED, oldSessions, oldDigest, migrated, startedTs, finishedTs);
+        return new MigrationRecord(fromVersion, currentAtStart, v, signingPublicKey, CREATED, oldSessions, oldDigest, migrated, startedTs, finishedTs);
     }
 
     MigrationRecord withSigningKey(String key) {
-        return new MigrationRecord(fromVersion, toVersion, key, phase, oldSessions, oldDigest, migrated, startedTs, finishedTs);
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, key, phase, oldSessions, oldDigest, migrated, startedTs, finishedTs);
     }
 
     MigrationRecord withOld(long sessions, String digest) {
-        return new MigrationRecord(fromVersion, toVersion, signingPublicKey, phase, sessions, digest, migrated, startedTs, finishedTs);
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, phase, sessions, digest, migrated, startedTs, finishedTs);
     }
 
     MigrationRecord withPhase(String p, long migratedCount) {
-        return new MigrationRecord(fromVersion, toVersion, signingPublicKey, p, oldSessions, oldDigest, migratedCount, startedTs,
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, p, oldSessions, oldDigest, migratedCount, startedTs,
                 FINISHED.equals(p) ? System.currentTimeMillis() : finishedTs);
     }
 
@@ -83,7 +85,8 @@ record MigrationRecord(String fromVersion, String toVersion, String signingPubli
     }
 
     Json.Obj toJson() {
-        Json.Obj o = Json.obj("from_version", Json.of(fromVersion), "signing_public_key", Json.of(signingPublicKey),
+        Json.Obj o = Json.obj("from_version", Json.of(fromVersion), "current_at_start", Json.of(currentAtStart),
+                "signing_public_key", Json.of(signingPublicKey),
                 "phase", Json.of(phase), "old_sessions", Json.of(oldSessions), "migrated", Json.of(migrated),
                 "started_ts", Json.of(startedTs));
         if (toVersion != null) o = o.with("to_version", Json.of(toVersion));
@@ -95,6 +98,7 @@ record MigrationRecord(String fromVersion, String toVersion, String signingPubli
     /** Parses and validates a record (from the server or a checkpoint file); {@code where} names the source in errors. */
     static MigrationRecord parse(Json.Obj o, String where) throws WorkflowException {
         String from = version(o, "from_version", where, true);
+        String currentAtStart = version(o, "current_at_start", where, true);
         String to = version(o, "to_version", where, false);
         String key = o.string("signing_public_key");
         try {
@@ -114,7 +118,8 @@ record MigrationRecord(String fromVersion, String toVersion, String signingPubli
                 throw new WorkflowException(where + ": old_digest: " + e.getMessage());
             }
         }
-        return new MigrationRecord(from, to, key, phase, count(o, "old_sessions", where), digest, count(o, "migrated", where),
+        if (to != null && (to.equals(from) || to.equals(currentAtStart))) throw new WorkflowException(where + ": to_version: names an older version");
+        return new MigrationRecord(from, currentAtStart, to, key, phase, count(o, "old_sessions", where), digest, count(o, "migrated", where),
                 count(o, "started_ts", where), o.has("finished_ts") ? count(o, "finished_ts", where) : 0);
     }
 

@@ -424,12 +424,30 @@ class MigrateTest {
     @Test
     void run_recordOnServerIsMalformed_typedErrorNamesTheField() throws Exception {
         oldBackup(LOCAL, new String[1], 1, 2);
-        f.store.putAccountData(MigrationRecord.TYPE, Json.obj("from_version", Json.of("../1"), "signing_public_key", Json.of("x"),
+        f.store.putAccountData(MigrationRecord.TYPE, Json.obj("from_version", Json.of("1"), "current_at_start", Json.of("1"), "signing_public_key", Json.of("x"),
                 "phase", Json.of("started"), "old_sessions", Json.of(0), "migrated", Json.of(0), "started_ts", Json.of(0)));
 
         WorkflowException e = assertThrows(WorkflowException.class, () -> migrate(false, false));
 
         assertTrue(e.getMessage().startsWith("account data org.keybackup.migration: signing_public_key"), e.getMessage());
+    }
+
+    @Test
+    void run_fromOlderVersionWhileASignedVersionIsCurrent_reusesTheCurrentSigningKey() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(LOCAL, old, 1, 5);
+        Migrate.Result first = migrate(false, false); // version 2: signed, its key in Secret Storage
+        Json.Obj signingSecret = f.store.getAccountData(keybackup.secrets.SecretStorage.BACKUP_SIGNING_KEY).orElseThrow();
+
+        Migrate.Result r = Migrate.run(f.account(), new Migrate.Options(old[0], dir.resolve("checkpoint.json"), false, false, 2,
+                FieldNames.UNSTABLE, SMALL_BATCHES), log::add);
+
+        // Version 2 stayed current until version 3 existed: its signing key was never replaced in Secret Storage.
+        assertEquals(signingSecret, f.store.getAccountData(keybackup.secrets.SecretStorage.BACKUP_SIGNING_KEY).orElseThrow());
+        assertEquals(FailurePointTest.secretsProblem(f), null);
+        assertTrue(r.verified(), r.note());
+        assertNotEquals(first.newVersion(), r.newVersion());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
     }
 
     /** A KeyBackupData as an old client would write it: unsigned, encrypted to the backup key. */
