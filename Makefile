@@ -21,6 +21,11 @@ NODE_PEERS ?= $(abspath ../peers/node)
 BENCH_PROVIDER_JAR ?=
 BENCH_PROVIDER ?=
 
+# The version lives in one place, src/keybackup/cli/Version.java. Entry times in the jar are the last commit's
+# date, and entries are added in a sorted order, so two clones of one commit build a byte-identical jar.
+VERSION     := $(shell sed -n 's/.*String NUMBER = "\(.*\)";.*/\1/p' src/keybackup/cli/Version.java)
+SOURCE_DATE ?= $(shell git log -1 --format=%cI 2>/dev/null | grep . || echo 2026-01-01T00:00:00Z)
+
 SRC  := $(shell find src -name '*.java')
 TEST := $(shell find test -name '*.java')
 
@@ -34,7 +39,8 @@ build/keybackup.jar: $(SRC)
 	@rm -rf build/classes && mkdir -p build/classes
 	@echo "javac $(JFLAGS) -d build/classes (src: $(words $(SRC)) files)"
 	@$(JAVAC) $(JFLAGS) -d build/classes $(SRC)
-	$(JAR) --create --file $@ --main-class keybackup.cli.Main -C build/classes .
+	@cd build/classes && find . -type f | LC_ALL=C sort | sed 's|^|-C build/classes |' > ../jar-entries.txt
+	$(JAR) --create --file $@ --main-class keybackup.cli.Main --module-version $(VERSION) --date=$(SOURCE_DATE) @build/jar-entries.txt
 
 $(JUNIT_JAR):
 	@mkdir -p lib

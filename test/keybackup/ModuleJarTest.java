@@ -85,4 +85,36 @@ class ModuleJarTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(new String(r.out(), StandardCharsets.UTF_8).contains("canonical-json"));
     }
+
+    @Test
+    void version_asModule_printsTheSourceVersionWhichIsAlsoTheModuleVersion() throws Exception {
+        String source = Files.readString(Path.of("src/keybackup/cli/Version.java"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("NUMBER = \"([^\"]+)\"").matcher(source);
+        assertTrue(m.find(), "Version.java names no version");
+        Result r = runModule(new byte[0], "--version");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("keybackup " + m.group(1) + "\n", new String(r.out(), StandardCharsets.UTF_8));
+        java.lang.module.ModuleDescriptor d = java.lang.module.ModuleFinder.of(JAR).find("keybackup").orElseThrow().descriptor();
+        assertEquals(m.group(1), d.rawVersion().orElse("(none)"));
+    }
+
+    @Test
+    void launcher_runThroughASymlinkFromAnotherDirectory_works() throws Exception {
+        Path dir = Files.createTempDirectory("keybackup-launcher");
+        try {
+            Path link = Files.createSymbolicLink(dir.resolve("keybackup"), Path.of("bin/keybackup").toAbsolutePath());
+            ProcessBuilder pb = new ProcessBuilder(link.toString(), "--version").directory(dir.toFile());
+            pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            pb.environment().remove("JAVA_TOOL_OPTIONS");
+            Process p = pb.start();
+            byte[] out = readAll(p.getInputStream());
+            String err = new String(readAll(p.getErrorStream()), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher did not exit");
+            assertEquals(0, p.exitValue(), err);
+            assertTrue(new String(out, StandardCharsets.UTF_8).startsWith("keybackup "), err);
+        } finally {
+            Files.deleteIfExists(dir.resolve("keybackup"));
+            Files.deleteIfExists(dir);
+        }
+    }
 }

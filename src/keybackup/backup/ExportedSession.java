@@ -10,9 +10,19 @@ import keybackup.keys.KeyFormatException;
  * session ID is not trusted: it must equal the one computed from {@code session_key}, checked both
  * when parsing and in the constructor.
  *
- * @param data the SessionData without {@code room_id} and {@code session_id}
+ * <p>A restore's output also records each entry's verdict in {@value #VERDICT_MEMBER}. That member is
+ * read into {@link #recordedVerdict()} and kept out of {@link #data()}, so it is never uploaded as part
+ * of the session. It is a claim written in a file, not evidence: anyone who can write the file can
+ * change it, so it may only ever lower an entry's status ({@code keybackup.trust.KeySource#forEntry}),
+ * never raise it.
+ *
+ * @param data the SessionData without {@code room_id}, {@code session_id} and {@value #VERDICT_MEMBER}
+ * @param recordedVerdict the verdict word recorded in the file ({@code "authenticated"},
+ *        {@code "unauthenticated"}, …, any string), or null when the entry carries no verdict
  */
-public record ExportedSession(String roomId, String sessionId, SessionData data) {
+public record ExportedSession(String roomId, String sessionId, SessionData data, String recordedVerdict) {
+    /** The member a restore writes on each entry: {@code {"verdict": WORD, "reason": REASON or null}}. */
+    public static final String VERDICT_MEMBER = "keybackup.verdict";
     static final String ROOM_ID = "room_id";
     static final String SESSION_ID = "session_id";
 
@@ -23,24 +33,51 @@ public record ExportedSession(String roomId, String sessionId, SessionData data)
         if (!data.matchesSessionId(sessionId)) throw new IllegalArgumentException("session_id: does not match the session_key");
     }
 
-    /** Parses and checks one export entry; {@code room_id} and {@code session_id} are stripped from {@link #data()}. */
+    /** An entry without a recorded verdict (a plain key export). */
+    public ExportedSession(String roomId, String sessionId, SessionData data) {
+        this(roomId, sessionId, data, null);
+    }
+
+    /**
+     * Parses and checks one export entry; {@code room_id}, {@code session_id} and {@value #VERDICT_MEMBER}
+     * are stripped from {@link #data()}. A verdict member that is not an object with a string
+     * {@code verdict} (and a string or null {@code reason}, if any) is an error: a file that was damaged
+     * or edited by hand is reported rather than guessed at. An unknown verdict word is accepted; it
+     * counts as not authenticated.
+     */
     public static ExportedSession from(Json.Obj entry) throws KeyFormatException {
         String roomId = SessionData.requireString(entry, ROOM_ID);
         String sessionId = SessionData.requireString(entry, SESSION_ID);
-        SessionData data = SessionData.from(entry.without(ROOM_ID).without(SESSION_ID));
+        String verdict = entry.has(VERDICT_MEMBER) ? verdictWord(entry.get(VERDICT_MEMBER)) : null;
+        SessionData data = SessionData.from(entry.without(ROOM_ID).without(SESSION_ID).without(VERDICT_MEMBER));
         if (!data.matchesSessionId(sessionId)) {
             throw new KeyFormatException("session_id: does not match the session_key (expected " + data.sessionId() + ")");
         }
-        return new ExportedSession(roomId, sessionId, data);
+        return new ExportedSession(roomId, sessionId, data, verdict);
     }
 
-    /** The export entry: the SessionData with {@code room_id} and {@code session_id} added. */
+    private static String verdictWord(Json member) throws KeyFormatException {
+        if (!(member instanceof Json.Obj o) || !(o.get("verdict") instanceof Json.Str word)) {
+            throw new KeyFormatException(VERDICT_MEMBER + ": expected an object with a string \"verdict\"");
+        }
+        Json reason = o.get("reason");
+        if (reason != null && !(reason instanceof Json.Str) && !(reason instanceof Json.Null)) {
+            throw new KeyFormatException(VERDICT_MEMBER + ".reason: expected a string or null");
+        }
+        return word.value();
+    }
+
+    /**
+     * The export entry: the SessionData with {@code room_id} and {@code session_id} added, and the
+     * recorded verdict word (without its reason) if there is one.
+     */
     public Json.Obj toExportJson() {
-        return data.json().with(ROOM_ID, Json.of(roomId)).with(SESSION_ID, Json.of(sessionId));
+        Json.Obj o = data.json().with(ROOM_ID, Json.of(roomId)).with(SESSION_ID, Json.of(sessionId));
+        return recordedVerdict == null ? o : o.with(VERDICT_MEMBER, Json.obj("verdict", Json.of(recordedVerdict)));
     }
 
     @Override
     public String toString() {
-        return "ExportedSession[room_id=" + roomId + ", " + data + "]";
+        return "ExportedSession[room_id=" + roomId + ", " + data + (recordedVerdict == null ? "" : ", recorded verdict " + recordedVerdict) + "]";
     }
 }

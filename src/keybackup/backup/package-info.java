@@ -3,7 +3,9 @@
  * "Server-side key backups"; digest 04): encryption and decryption of one session
  * ({@link keybackup.backup.MegolmBackupV1}), the decrypted plaintext ({@link keybackup.backup.SessionData}
  * with its Megolm {@link keybackup.backup.SessionExport}), the JSON key-export element
- * ({@link keybackup.backup.ExportedSession}) and the {@code KeyBackupData} wrapper.
+ * ({@link keybackup.backup.ExportedSession}) and the {@code KeyBackupData} wrapper. Beside the JSON export:
+ * Element's passphrase-encrypted key export file (spec "Key exports"; {@link keybackup.backup.EncryptedKeyExport}),
+ * read and written in fixed memory; its MAC does authenticate the file, for whoever knows the passphrase.
  *
  * <p>What this package does not guarantee: the backup algorithm has no authentication. Its
  * {@code mac} is HMAC-SHA-256 of the <em>empty string</em> (a libolm bug every implementation kept,

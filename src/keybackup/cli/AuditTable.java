@@ -25,17 +25,33 @@ final class AuditTable {
         return sb.toString();
     }
 
+    /**
+     * One trusted signer for humans: its kind and key id, and for a device whose key was taken as the
+     * server publishes it, that it is weaker (the label every output carries).
+     */
+    static String via(AuthDataTrust.TrustedVia v) {
+        return v.kind().wire() + " " + printable(v.keyId()) + (v.kind().weak() ? " (weaker: key taken as the server publishes it, not compared)" : "");
+    }
+
+    /** The AuthData decision in one line, from the outcome's type (status, restore). */
+    static String decision(AuthDataTrust t) {
+        String via = t.trustedVia().stream().map(AuditTable::via).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        if (t instanceof AuthDataTrust.Usable) return "trusted via " + via;
+        if (t instanceof AuthDataTrust.TrustedWithoutKey) return "trusted via " + via + ", but it names no usable signing key";
+        return "NOT trusted";
+    }
+
     static String render(BackupAudit audit, OwnIdentity identity) {
         AuthDataTrust t = audit.trust();
         StringBuilder sb = new StringBuilder();
         sb.append("backup version ").append(t.version() == null ? "?" : printable(t.version()))
-          .append(": auth_data ").append(t.trusted() ? "TRUSTED" : "NOT trusted").append('\n');
-        for (AuthDataTrust.TrustedVia v : t.trustedVia()) sb.append("  trusted via ").append(v.kind().wire()).append(' ').append(printable(v.keyId())).append('\n');
+          .append(": auth_data ").append(t instanceof AuthDataTrust.NotTrusted ? "NOT trusted" : "TRUSTED").append('\n');
+        for (AuthDataTrust.TrustedVia v : t.trustedVia()) sb.append("  trusted via ").append(via(v)).append('\n');
         for (AuthDataTrust.Signature s : t.signatures()) {
             sb.append("  signature ").append(printable(s.keyId())).append(": ").append(s.status().wire()).append(" (").append(printable(s.detail())).append(")\n");
         }
         sb.append("  signing key: ").append(t.signingPublicKey() == null ? "none" : printable(t.signingPublicKey()))
-          .append(t.usableSigningKey().isPresent() ? " (usable)" : " (NOT usable: " + t.reason().wire() + " — " + printable(t.detail()) + ")").append('\n');
+          .append(t instanceof AuthDataTrust.Usable ? " (usable)" : " (NOT usable: " + t.reason().wire() + " — " + printable(t.detail()) + ")").append('\n');
         for (String p : identity.problems()) sb.append("  identity: ").append(printable(p)).append('\n');
         sb.append('\n');
         sb.append(String.format("%-28s %-45s %-25s %s%n", "ROOM", "SESSION", "VERDICT", "REASON"));

@@ -1,17 +1,18 @@
 package keybackup.cli;
 
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import keybackup.keys.Ed25519PublicKey;
 import keybackup.keys.KeyFormatException;
 import keybackup.trust.OwnIdentity;
+import keybackup.trust.TrustAnchors;
 
 /**
- * Turns {@code --verified-device ID} / {@code ID:KEY} into the pinned keys the trust layer requires. With
- * {@code ID:KEY} the device counts only while the server publishes exactly that key. With a bare
- * {@code ID} the key can only come from the server's own {@code /keys/query} answer, which a malicious
- * server controls: allowed (it is how the command line was specified), but said on stderr each time.
+ * Reads {@code --verified-device ID} / {@code ID:KEY} (and the offline audit's {@code --device-id}) into the
+ * trust anchors the user gave, as given: {@code ID:KEY} is a device pinned with the key the user compared;
+ * a bare {@code ID} names the device only, and {@code keybackup.trust} takes its key as the server
+ * publishes it (weaker, labelled {@code device_as_published}). What an anchor is worth is not decided
+ * here; this only says on stderr, each time, that a bare id trusts the server's key.
  */
 final class DevicePins {
     private DevicePins() {}
@@ -32,25 +33,31 @@ final class DevicePins {
         return new Pin(spec, null);
     }
 
-    /** The key of {@code pin}: the given one, or the published one with a warning; null when the device is unknown. */
-    static Ed25519PublicKey resolve(String option, Pin pin, OwnIdentity identity, Io io) {
-        if (pin.key() != null) return pin.key();
-        OwnIdentity.Device d = identity.devices().get(pin.deviceId());
-        if (d == null) {
-            io.errln("keybackup: warning: " + option + " " + pin.deviceId() + ": no such valid device published; ignored");
-            return null;
+    /**
+     * The warning for a bare id; {@code identity} (may be null) only adds the published key to the hint,
+     * or says that no such device is published.
+     */
+    static void warnBare(String option, Pin pin, OwnIdentity identity, Io io) {
+        OwnIdentity.Device d = identity == null ? null : identity.devices().get(pin.deviceId());
+        if (identity != null && d == null) {
+            io.errln("keybackup: warning: " + option + " " + pin.deviceId() + ": no such valid device published; it counts for nothing");
+            return;
         }
-        io.errln("keybackup: warning: " + option + " " + pin.deviceId() + ": its key is taken from the server's identity; pin it with "
-                + option + " " + pin.deviceId() + ":" + d.ed25519().toBase64() + " once you have compared it");
-        return d.ed25519();
+        io.errln("keybackup: warning: " + option + " " + pin.deviceId() + ": its key is taken as the server publishes it (device_as_published); pin it with "
+                + option + " " + pin.deviceId() + ":" + (d == null ? "KEY" : d.ed25519().toBase64()) + " once you have compared it");
     }
 
-    static Map<String, Ed25519PublicKey> verifiedDevices(List<String> specs, OwnIdentity identity, Io io) throws UsageException {
-        Map<String, Ed25519PublicKey> out = new HashMap<>();
+    /** The {@code --verified-device} anchors: pinned devices, and devices named by id only (with a warning). */
+    static List<TrustAnchors.Anchor> verifiedDevices(List<String> specs, OwnIdentity identity, Io io) throws UsageException {
+        List<TrustAnchors.Anchor> out = new ArrayList<>();
         for (String spec : specs) {
             Pin pin = parse("--verified-device", spec);
-            Ed25519PublicKey key = resolve("--verified-device", pin, identity, io);
-            if (key != null) out.put(pin.deviceId(), key);
+            if (pin.key() != null) {
+                out.add(new TrustAnchors.PinnedDevice(pin.deviceId(), pin.key()));
+            } else {
+                warnBare("--verified-device", pin, identity, io);
+                out.add(new TrustAnchors.DeviceAsPublished(pin.deviceId()));
+            }
         }
         return out;
     }

@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import keybackup.backup.AuthData;
@@ -56,7 +56,7 @@ final class SignedBackupCommands {
                     Set.of("stable-names"));
             Curve25519PublicKey backupKey = Curve25519PublicKey.parse("--public-key", a.required("public-key"));
             Ed25519PublicKey signingKey = Ed25519PublicKey.parse("--signing-public-key", a.required("signing-public-key"));
-            String user = a.required("user");
+            String user = StoreOptions.user(a);
             String deviceId = a.optional("device-id");
             String deviceKeyFile = a.optional("device-key-file");
             String masterKeyFile = a.optional("master-key-file");
@@ -121,7 +121,8 @@ final class SignedBackupCommands {
                     + "POST /keys/query; the key file holds the backup recovery key (or its unpadded base64). Trust comes\n"
                     + "only from the options: --trusted-master-key (a master key you verified), --verified-device (own\n"
                     + "devices you verified), --device-id (this device). Give a device's Ed25519 key as ID:KEY to pin it;\n"
-                    + "with a bare ID the key is taken from the identity (the server's answer), with a warning.\n"
+                    + "with a bare ID the key is taken as the server publishes it (the identity file), with a warning, and\n"
+                    + "the report labels that trust device_as_published.\n"
                     + "Online, the same inputs are fetched from the store; the backup key comes from --key-file or Secret\n"
                     + "Storage, and a master key in Secret Storage that matches the published one is trusted.\n"
                     + "Prints a table, or with --json the audit report. Exits 0 whenever the audit ran, whatever the verdicts.\n"
@@ -132,14 +133,14 @@ final class SignedBackupCommands {
             BackupAudit audit;
             OwnIdentity identity;
             if (a.optional("version") != null) {
-                identity = OwnIdentity.fromKeysQuery(a.required("user"), object("--identity", Io.readJsonFile("--identity", a.required("identity"))));
+                identity = OwnIdentity.fromKeysQuery(StoreOptions.user(a), object("--identity", Io.readJsonFile("--identity", a.required("identity"))));
                 audit = offline(a, identity, io);
             } else {
                 if (a.optional("keys") != null || a.optional("identity") != null) throw new UsageException("--keys and --identity go with --version (offline audit)");
                 Account account = StoreOptions.account(a, StoreOptions.open(a), io, a.optional("key-file") == null);
                 Json.Obj info = account.currentVersion();
                 identity = account.identity();
-                AuthDataTrust trust = keybackup.trust.TrustResolver.resolve(info, identity, account.anchors(identity));
+                AuthDataTrust trust = TrustResolver.resolve(info, identity, account.anchors(identity));
                 try (BackupDecryptionKey key = a.optional("key-file") != null
                         ? BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--key-file", a.optional("key-file")))
                         : Restore.keyFromSecretStorage(account)) {
@@ -152,22 +153,28 @@ final class SignedBackupCommands {
         }
 
         private static BackupAudit offline(Args a, OwnIdentity identity, Io io) throws Exception {
-            String user = a.required("user");
+            String user = StoreOptions.user(a);
             Json.Obj version = object("--version", Io.readJsonFile("--version", a.required("version")));
             String keysPath = a.required("keys");
             String keyFile = a.required("key-file");
             String master = a.optional("trusted-master-key");
             Ed25519PublicKey trustedMaster = master == null ? null : Ed25519PublicKey.parse("--trusted-master-key", master);
-            Map<String, Ed25519PublicKey> verified = DevicePins.verifiedDevices(a.all("verified-device"), identity, io);
-            String deviceId = null;
-            Ed25519PublicKey deviceKey = null;
+            List<TrustAnchors.Anchor> given = new ArrayList<>();
             if (a.optional("device-id") != null) {
                 DevicePins.Pin pin = DevicePins.parse("--device-id", a.optional("device-id"));
-                deviceKey = DevicePins.resolve("--device-id", pin, identity, io);
-                if (deviceKey == null) throw new FailedException("--device-id: device " + pin.deviceId() + " is not a valid device in the identity file");
-                deviceId = pin.deviceId();
+                if (!identity.devices().containsKey(pin.deviceId()) && pin.key() == null) {
+                    throw new FailedException("--device-id: device " + pin.deviceId() + " is not a valid device in the identity file");
+                }
+                if (pin.key() != null) {
+                    given.add(new TrustAnchors.ThisDevice(pin.deviceId(), pin.key()));
+                } else {
+                    DevicePins.warnBare("--device-id", pin, identity, io);
+                    given.add(new TrustAnchors.DeviceAsPublished(pin.deviceId()));
+                }
             }
-            TrustAnchors anchors = new TrustAnchors(user, deviceId, deviceKey, trustedMaster, verified);
+            if (trustedMaster != null) given.add(new TrustAnchors.PinnedMasterKey(trustedMaster));
+            given.addAll(DevicePins.verifiedDevices(a.all("verified-device"), identity, io));
+            TrustAnchors anchors = new TrustAnchors(user, given);
             AuthDataTrust trust = TrustResolver.resolve(version, identity, anchors);
             if (!MegolmBackupV1.ALGORITHM.equals(version.string("algorithm"))) {
                 throw new FailedException("--version: algorithm is not " + MegolmBackupV1.ALGORITHM);

@@ -49,7 +49,7 @@ final class StoreCommands {
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, java.util.Set.of("user", "store", "recovery-key-out", "device-id", "device-key-out"), java.util.Set.of());
-            String user = a.required("user");
+            String user = StoreOptions.user(a);
             String recoveryOut = a.required("recovery-key-out");
             String deviceId = a.required("device-id");
             String deviceOut = a.required("device-key-out");
@@ -99,9 +99,9 @@ final class StoreCommands {
             io.println("version: " + AuditTable.printable(info.string("version")));
             io.println("algorithm: " + AuditTable.printable(info.string("algorithm")));
             io.println("keys: " + (info.get("count") instanceof Json.Int n ? n.value() : "?"));
-            io.println("auth_data: " + (t.trusted() ? "trusted via " + t.trustedVia().stream().map(v -> v.kind().wire() + " " + v.keyId()).toList() : "NOT trusted"));
-            io.println("signing key: " + (t.signingPublicKey() == null ? "none" : t.signingPublicKey())
-                    + (t.usableSigningKey().isPresent() ? " (usable)" : " (not usable: " + t.reason().wire() + ")"));
+            io.println("auth_data: " + AuditTable.decision(t));
+            io.println("signing key: " + (t.signingPublicKey() == null ? "none" : AuditTable.printable(t.signingPublicKey()))
+                    + (t instanceof AuthDataTrust.Usable ? " (usable)" : " (not usable: " + t.reason().wire() + ")"));
             io.println("secret storage: " + (account.hasSecrets() ? "unlocked" : "locked (give --recovery-key-file to check the secrets)"));
             java.util.Optional<Migrate.Pending> migration;
             try {
@@ -121,16 +121,20 @@ final class StoreCommands {
         public String name() { return "enable"; }
         public String summary() { return "create a signed backup (keys into Secret Storage)"; }
         public String usage() {
-            return "keybackup enable STORE-OPTIONS [--stable-names]\n"
+            return "keybackup enable STORE-OPTIONS [--stable-names] [--replace-backup-secrets]\n"
                     + "Generates the backup key and the backup signing key, stores both in Secret Storage (m.megolm_backup.v1,\n"
                     + "m.key_backup.signing), and creates a backup version whose AuthData is signed by the master key (from\n"
                     + "Secret Storage, checked against the published one) and/or this device (--device-id/--device-key-file).\n"
+                    + "If Secret Storage already holds either secret, enable refuses (the old key may be the only way into an\n"
+                    + "older backup: see migrate); --replace-backup-secrets overwrites them on purpose.\n"
+                    + "Before signing, --user must be a valid user id owning the access token, and this device must be published\n"
+                    + "with exactly the key in --device-key-file; otherwise nothing is written (exit 1).\n"
                     + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names"));
+            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names", "replace-backup-secrets"));
             Account account = StoreOptions.account(a, StoreOptions.open(a), io, true);
-            Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE);
+            Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE, a.flag("replace-backup-secrets"));
             io.println("version: " + r.version());
             io.println("backup public key: " + r.backupKey().toBase64());
             io.println("backup signing key: " + r.signingKey().toBase64());
@@ -147,15 +151,18 @@ final class StoreCommands {
             return "keybackup upload STORE-OPTIONS --keys FILE --source SOURCE [--stable-names]\n"
                     + "FILE is a JSON key export (an array of sessions with room_id and session_id). SOURCE says where the keys\n"
                     + "came from and decides their authenticated flag: olm, trusted-forward, own (true); untrusted-forward,\n"
-                    + "export, backup-unauthenticated (false). Entries are signed when the backup is trusted and Secret Storage\n"
-                    + "holds its signing key; otherwise they are uploaded unsigned (and said so).\n" + StoreOptions.USAGE;
+                    + "export, backup-unauthenticated (false). An entry that carries a verdict (\"keybackup.verdict\", as restore\n"
+                    + "writes it) never goes up: it is authenticated only if its verdict is authenticated AND SOURCE gives true.\n"
+                    + "Entries are signed when the backup is trusted and Secret Storage holds its signing key; otherwise they are\n"
+                    + "uploaded unsigned (and said so). is_verified is always false: this command cannot know whether this device\n"
+                    + "verified the devices the keys came from.\n" + ExportFiles.USAGE + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.valued("keys", "source"), StoreOptions.flags("stable-names"));
+            Args a = new Args(argv, StoreOptions.valued("keys", "source", ExportFiles.PASSPHRASE_OPTION), StoreOptions.flags("stable-names"));
             String keysFile = a.required("keys");
             KeySource source = KeySource.byName(a.required("source"));
             if (source == null) throw new UsageException("--source must be one of olm, trusted-forward, own, untrusted-forward, export, backup-unauthenticated");
-            if (!(Io.readJsonFile("--keys", keysFile) instanceof Json.Arr arr)) throw new FailedException("--keys: expected a JSON array (key export format)");
+            if (!(ExportFiles.readKeys("--keys", keysFile, a) instanceof Json.Arr arr)) throw new FailedException("--keys: expected a JSON array (key export format)");
             List<ExportedSession> sessions = new ArrayList<>();
             for (int i = 0; i < arr.elements().size(); i++) {
                 if (!(arr.elements().get(i) instanceof Json.Obj o)) throw new FailedException("--keys: entry " + i + " is not an object");
@@ -166,10 +173,15 @@ final class StoreCommands {
                 }
             }
             Account account = StoreOptions.account(a, StoreOptions.open(a), io, false);
-            Upload.Result r = Upload.run(account, sessions, source, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
+            // NOT_VERIFIED: the command line cannot know whether this device verified the sending devices.
+            Upload.Result r = Upload.run(account, sessions, source, Uploader.SendingDevice.NOT_VERIFIED,
+                    a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
                     StoreOptions.threads(a), Uploader.Limits.DEFAULT);
             io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches() + (r.batches() == 1 ? " request (" : " requests (")
                     + (r.signed() ? "signed" : "unsigned") + ", source " + source.name() + "); the backup holds " + r.serverCount() + " keys");
+            if (r.lowered() > 0) {
+                io.println(r.lowered() + " of them not authenticated, as their recorded verdict says (a file's verdict can lower the source, never raise it)");
+            }
             if (r.note() != null) io.errln("keybackup: warning: " + r.note());
             return 0;
         }
@@ -180,14 +192,24 @@ final class StoreCommands {
         public String summary() { return "download, decrypt and verify every key; write them with verdicts"; }
         public String usage() {
             return "keybackup restore STORE-OPTIONS --out FILE [--version V] [--backup-key-file FILE]\n"
+                    + "                 [--encrypt [--export-passphrase-file FILE] [--export-rounds N]]\n"
                     + "Writes the keys of the backup (the current version, or V) to FILE in the key-export format, each with its\n"
                     + "verdict under \"keybackup.verdict\" (rejected keys are not written), and prints a summary. The backup key\n"
-                    + "comes from Secret Storage, or from --backup-key-file (its recovery key or unpadded base64).\n" + StoreOptions.USAGE;
+                    + "comes from Secret Storage, or from --backup-key-file (its recovery key or unpadded base64).\n"
+                    + "--encrypt writes Element's encrypted export (\"-----BEGIN MEGOLM SESSION DATA-----\", what its \"Import E2E room\n"
+                    + "keys\" reads) with a passphrase from --export-passphrase-file FILE or the terminal, and N PBKDF2 rounds\n"
+                    + "(default 500000, as Element).\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.valued("out", "version", "backup-key-file"), StoreOptions.FLAGS);
+            Args a = new Args(argv, StoreOptions.valued("out", "version", "backup-key-file", ExportFiles.PASSPHRASE_OPTION, "export-rounds"),
+                    StoreOptions.flags("encrypt"));
             String out = a.required("out");
             String keyFile = a.optional("backup-key-file");
+            boolean encrypt = a.flag("encrypt");
+            if (!encrypt && (a.optional(ExportFiles.PASSPHRASE_OPTION) != null || a.optional("export-rounds") != null)) {
+                throw new UsageException("--export-passphrase-file and --export-rounds need --encrypt");
+            }
+            int rounds = ExportFiles.rounds(a);
             Account account = StoreOptions.account(a, StoreOptions.open(a), io, keyFile == null);
             Json.Obj info = a.optional("version") != null ? account.store().version(a.optional("version")) : account.currentVersion();
             AuthDataTrust trust = account.trust(info);
@@ -203,8 +225,17 @@ final class StoreCommands {
                     : Restore.keyFromSecretStorage(account)) {
                 BackupAudit audit;
                 long written;
+                char[] pass = encrypt ? ExportFiles.passphrase(a, true) : null; // asked before the long part
                 java.io.OutputStream file = Io.createOwnerOnly("--out", tmp);
                 created = true; // from here on the temporary file is ours to remove on failure
+                try {
+                    if (encrypt) file = ExportFiles.encrypting(file, pass, rounds);
+                } catch (java.io.IOException | RuntimeException e) {
+                    file.close();
+                    throw e;
+                } finally {
+                    if (pass != null) java.util.Arrays.fill(pass, '\0');
+                }
                 try (ExportWriter writer = new ExportWriter(new BufferedOutputStream(file))) {
                     audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, writer::write,
                             n -> { if (n % 10_000 == 0) io.errln("keybackup: " + n + " keys verified"); });
@@ -217,9 +248,9 @@ final class StoreCommands {
                     throw new FailedException("--out: " + out + " appeared while restoring; the restored keys are in " + tmp);
                 }
                 done = true;
-                io.println("version " + AuditTable.printable(info.string("version")) + ": auth_data " + (trust.trusted() ? "trusted" : "NOT trusted")
+                io.println("version " + AuditTable.printable(info.string("version")) + ": auth_data " + (trust instanceof AuthDataTrust.NotTrusted ? "NOT trusted" : "trusted")
                         + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
-                io.println(String.format("restored %d of %d keys to %s: %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
+                io.println(String.format("restored %d of %d keys to %s" + (encrypt ? " (encrypted, " + rounds + " rounds)" : "") + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
                         written, audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
                 if (audit.unsignedInSignedBackup() > 0) {
                     io.println("WARNING: " + audit.unsignedInSignedBackup() + " unsigned keys in a signed backup: written by someone holding only the backup public key?");

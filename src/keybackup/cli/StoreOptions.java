@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import keybackup.homeserver.AccessToken;
 import keybackup.homeserver.BackupStore;
@@ -54,7 +53,7 @@ final class StoreOptions {
     }
 
     static BackupStore open(Args a) throws Exception {
-        String user = a.required("user");
+        String user = user(a);
         String hs = a.optional("homeserver");
         if (hs != null) {
             if (a.optional("store") != null) throw new UsageException("give --homeserver or --store, not both");
@@ -65,6 +64,14 @@ final class StoreOptions {
         if (a.optional("access-token-file") != null) throw new UsageException("--access-token-file needs --homeserver");
         String dir = a.optional("store");
         return LocalStore.open(Path.of(dir == null ? DEFAULT_STORE : dir), user);
+    }
+
+    /** {@code --user}, checked against the user id grammar (one place: {@link keybackup.homeserver.UserId}). */
+    static String user(Args a) throws Exception {
+        String user = a.required("user");
+        String why = keybackup.homeserver.UserId.problem(user);
+        if (why != null) throw new FailedException("--user: " + why);
+        return user;
     }
 
     static int threads(Args a) throws UsageException {
@@ -79,8 +86,18 @@ final class StoreOptions {
         }
     }
 
-    /** Opens Secret Storage if a way to unlock it was given (or a terminal can ask); null otherwise unless required. */
+    /**
+     * Opens Secret Storage as {@link #unlock} does and, when its key is one no secret will be written under
+     * (no key check, too few passphrase iterations), says so on stderr as {@code keybackup: warning: …}.
+     */
     static UnlockedSecretStorage secrets(Args a, BackupStore store, Io io, boolean required) throws Exception {
+        UnlockedSecretStorage s = unlock(a, store, io, required);
+        if (s != null) s.writeWarning().ifPresent(w -> io.errln("keybackup: warning: " + w));
+        return s;
+    }
+
+    /** Opens Secret Storage if a way to unlock it was given (or a terminal can ask); null otherwise unless required. */
+    private static UnlockedSecretStorage unlock(Args a, BackupStore store, Io io, boolean required) throws Exception {
         String file = a.optional("recovery-key-file");
         if (file != null) {
             // The key stays open for the life of the command: Secret Storage keeps using it.
@@ -145,8 +162,10 @@ final class StoreOptions {
         String master = a.optional("trusted-master-key");
         Ed25519PublicKey trustedMaster = master == null ? null : Ed25519PublicKey.parse("--trusted-master-key", master);
         List<String> pins = a.all("verified-device");
-        Map<String, Ed25519PublicKey> verified = pins.isEmpty() ? Map.of()
-                : DevicePins.verifiedDevices(pins, OwnIdentity.fromKeysQuery(store.userId(), store.queryOwnKeys()), io);
-        return new Account(store, secrets, device, trustedMaster, verified);
+        List<keybackup.trust.TrustAnchors.Anchor> given = new java.util.ArrayList<>();
+        if (trustedMaster != null) given.add(new keybackup.trust.TrustAnchors.PinnedMasterKey(trustedMaster));
+        // The identity only improves the warnings for bare ids; it decides nothing here.
+        given.addAll(DevicePins.verifiedDevices(pins, pins.isEmpty() ? null : OwnIdentity.fromKeysQuery(store.userId(), store.queryOwnKeys()), io));
+        return new Account(store, secrets, device, given);
     }
 }

@@ -20,6 +20,12 @@ public interface BackupStore {
     /** The Matrix user whose backup, account data and identity this store holds. */
     String userId();
 
+    /**
+     * {@code GET /account/whoami}: the user id that owns the access token (the server's word; compared
+     * with {@link #userId()} before anything is signed for that user). A local store answers its own user.
+     */
+    String whoami() throws StoreException;
+
     /** {@code POST /room_keys/version}: creates a version, which becomes current; returns its id. */
     String createVersion(String algorithm, Json.Obj authData) throws StoreException;
 

@@ -68,7 +68,7 @@ public final class HomeserverClient implements BackupStore {
         Objects.requireNonNull(userId, "userId");
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(options, "options");
-        if (!userId.startsWith("@") || !userId.contains(":")) throw new IllegalArgumentException("userId: expected @localpart:server");
+        UserId.require(userId);
         String scheme = homeserver.getScheme() == null ? "" : homeserver.getScheme().toLowerCase(Locale.ROOT);
         String host = homeserver.getHost();
         if (!homeserver.isAbsolute() || host == null) throw new StoreException("homeserver: expected an absolute https url with a host");
@@ -217,6 +217,14 @@ public final class HomeserverClient implements BackupStore {
     @Override
     public void putAccountData(String type, Json.Obj content) throws StoreException {
         transport.call("PUT", accountDataPath(type), null, Objects.requireNonNull(content, "content"));
+    }
+
+    @Override
+    public String whoami() throws StoreException {
+        Json.Obj body = transport.call("GET", "/account/whoami", null, null);
+        String owner = body.string("user_id");
+        if (owner == null) throw new StoreException("account/whoami: the response has no user_id string");
+        return owner;
     }
 
     @Override

@@ -76,6 +76,12 @@ public final class LocalStore implements BackupStore {
         return userId;
     }
 
+    /** The store's own user: a local store has no token and no other owner. */
+    @Override
+    public String whoami() {
+        return userId;
+    }
+
     /** Sets what {@link #queryOwnKeys()} returns (a {@code /keys/query} response), for setup and demos. */
     public synchronized void publishIdentity(Json.Obj keysQueryResponse) throws StoreException {
         LocalFiles.write(dir.resolve("identity.json"), Objects.requireNonNull(keysQueryResponse, "keysQueryResponse"));

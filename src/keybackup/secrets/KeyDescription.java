@@ -2,6 +2,7 @@ package keybackup.secrets;
 
 import java.security.SecureRandom;
 import java.util.Objects;
+import java.util.Optional;
 import keybackup.internal.Bytes;
 import keybackup.json.Json;
 import keybackup.keys.Base64Unpadded;
@@ -14,15 +15,25 @@ import keybackup.keys.PassphraseKey;
  *
  * <p>{@link #parse} accepts only the algorithm {@value SecretStorage#ALGORITHM}. Its {@code iv} and
  * {@code mac} must decode (padded or unpadded base64) to 16 and 32 bytes, as matrix-rust-sdk requires;
- * a {@code passphrase} object with algorithm {@code m.pbkdf2} must carry a string {@code salt}, an
- * integer {@code iterations} in [1, {@value PassphraseKey#MAX_ITERATIONS}] and an optional integer
- * {@code bits} (default 256) that is a multiple of 8 in [256, 4096]. A passphrase object with another
- * algorithm is kept in the JSON but offers no parameters: the key is still usable with its recovery key.
+ * a {@code passphrase} object with algorithm {@code m.pbkdf2} must carry a string {@code salt} of 1 to
+ * {@value PassphraseKey#MAX_SALT_LENGTH} characters, an integer {@code iterations} of at least 1 and an
+ * optional integer {@code bits} (default 256) that is a multiple of 8 in [256, 4096], with iterations ×
+ * 512-bit blocks at most {@value PassphraseKey#MAX_ITERATIONS} (so deriving the key takes seconds, not
+ * hours, whatever the server serves). A passphrase object with another algorithm is kept in the JSON but
+ * offers no parameters: the key is still usable with its recovery key.
  *
- * <p>Security property of {@link #checkKey}: it says whether a key matches the description's key-check
- * MAC, compared in constant time. When {@code iv} or {@code mac} is absent the spec says to assume the
- * key is right, so it returns {@code true}; the MAC on each stored secret still stops a wrong key from
- * decrypting anything.
+ * <p>Security property of {@link #check}: it says whether a key matches the description's key-check MAC
+ * (05 §2.3: the MAC of 32 zero bytes encrypted under the name ""), compared in constant time, or that
+ * there is no key check. {@link #checkKey} keeps the spec's reading rule (no check: assume the key is
+ * right; the MAC on each stored secret still stops a wrong key from decrypting anything).
+ *
+ * <p>The write rule, {@link #requireWritable}: a secret may be written under a key only when this
+ * device ran the key check and it {@link Check#MATCHES matched}, and, for an {@code m.pbkdf2} key, the
+ * description asks for at least {@value #MIN_ITERATIONS_FOR_WRITING} iterations. The server stores the
+ * description, so without this rule it could remove the key check and lower the iteration count, have the
+ * client accept a key derived with one iteration, and then test passphrase guesses at that cost against the
+ * MACs of every secret written under it. Reading under such a key stays allowed (old accounts); the
+ * reason is then reported by {@link #writeWeakness} so that it can be shown as a warning.
  */
 public final class KeyDescription {
     /** The {@code m.pbkdf2} parameters of a passphrase-derived key (digest 04 §9.1). The salt is used as UTF-8 text. */
@@ -31,6 +42,24 @@ public final class KeyDescription {
             Objects.requireNonNull(salt, "salt");
         }
     }
+
+    /** What this device's key check says about a key ({@link #check}). */
+    public enum Check {
+        /** The description has {@code iv} and {@code mac}, and the key's check MAC equals {@code mac}. */
+        MATCHES,
+        /** The description has a key check and the key does not match it: the wrong key or passphrase. */
+        MISMATCH,
+        /** The description has no {@code iv} or no {@code mac}: nothing tells whether the key is right. */
+        ABSENT
+    }
+
+    /**
+     * Fewest {@code m.pbkdf2} iterations a key may have for secrets to be written under it: what
+     * matrix-js-sdk (Element Web, since its first passphrase keys in 2018; {@code RECOVERY_KEY_DERIVATION_ITERATIONS}),
+     * matrix-rust-sdk ({@code DEFAULT_PBKDF_ITERATIONS}, Element X) and the Dart SDK write. No key that
+     * these clients created is refused; any lower count was chosen by someone else.
+     */
+    public static final int MIN_ITERATIONS_FOR_WRITING = 500_000;
 
     /** The passphrase algorithm this module implements. */
     public static final String PBKDF2 = "m.pbkdf2";
@@ -68,11 +97,23 @@ public final class KeyDescription {
         String algorithm = requireString(p, "algorithm", "passphrase.algorithm");
         if (!PBKDF2.equals(algorithm)) return null; // unknown derivation: keep the key usable by recovery key
         String salt = requireString(p, "salt", "passphrase.salt");
+        // The JDK's PBKDF2 throws IllegalArgumentException on an empty salt; a huge one is pointless work.
+        if (salt.isEmpty()) throw malformed("passphrase.salt: empty");
+        if (salt.length() > PassphraseKey.MAX_SALT_LENGTH) {
+            throw malformed("passphrase.salt: longer than " + PassphraseKey.MAX_SALT_LENGTH + " characters");
+        }
         long iterations = requireInt(p, "iterations", "passphrase.iterations");
-        if (iterations < 1 || iterations > PassphraseKey.MAX_ITERATIONS) throw malformed("passphrase.iterations: out of range: " + iterations);
+        if (iterations < 1 || iterations > PassphraseKey.MAX_ITERATIONS) {
+            throw malformed("passphrase.iterations: out of range: " + iterations + " (1 to " + PassphraseKey.MAX_ITERATIONS + ")");
+        }
         long bits = p.has("bits") ? requireInt(p, "bits", "passphrase.bits") : DEFAULT_BITS;
         // Fewer than 256 bits would be weaker than a random key; no client writes that (rust-sdk always derives 256).
         if (bits < DEFAULT_BITS || bits > MAX_BITS || bits % 8 != 0) throw malformed("passphrase.bits: must be a multiple of 8 in [256, 4096], got " + bits);
+        // Each 512-bit output block costs the full iteration count: bound the product, not each factor.
+        if (PassphraseKey.work(iterations, bits) > PassphraseKey.MAX_ITERATIONS) {
+            throw malformed("passphrase.iterations: " + iterations + " with " + bits + " bits is over the limit of "
+                    + PassphraseKey.MAX_ITERATIONS + " iterations of 512 bits");
+        }
         return new Pbkdf2(salt, (int) iterations, (int) bits);
     }
 
@@ -82,13 +123,56 @@ public final class KeyDescription {
      * {@code mac} is absent (spec: assume valid).
      */
     public boolean checkKey(SecretStorageKey key) {
+        return check(key) != Check.MISMATCH;
+    }
+
+    /**
+     * Runs the key check (05 §2.3): recomputes the MAC of 32 zero bytes encrypted under the name "" with
+     * the stored IV and compares it with the stored MAC in constant time.
+     */
+    public Check check(SecretStorageKey key) {
         Objects.requireNonNull(key, "key");
-        if (iv == null || mac == null) return true;
+        if (!hasKeyCheck()) return Check.ABSENT;
         byte[] computed = AesHmacSha2.keyCheckMac(key.material(), iv);
         try {
-            return Bytes.constantTimeEquals(computed, mac);
+            return Bytes.constantTimeEquals(computed, mac) ? Check.MATCHES : Check.MISMATCH;
         } finally {
             Bytes.zero(computed);
+        }
+    }
+
+    /** Whether the description has both {@code iv} and {@code mac}. */
+    public boolean hasKeyCheck() {
+        return iv != null && mac != null;
+    }
+
+    /**
+     * Why secrets must not be written under this key, given what this device's key check said, as one
+     * lowercase clause; empty when the write rule (class doc) allows writing.
+     */
+    public Optional<String> writeWeakness(Check check) {
+        Objects.requireNonNull(check, "check");
+        if (check == Check.ABSENT) return Optional.of("it has no key check (iv/mac), so this device cannot tell whether the key is right");
+        if (check == Check.MISMATCH) return Optional.of("the key does not pass its key check");
+        if (passphrase != null && passphrase.iterations() < MIN_ITERATIONS_FOR_WRITING) {
+            return Optional.of("its passphrase is stretched with only " + passphrase.iterations() + " PBKDF2 iterations (at least "
+                    + MIN_ITERATIONS_FOR_WRITING + " are needed to write secrets)");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Enforces the write rule (class doc) before a secret is written under key {@code keyId}.
+     *
+     * @throws SecretStorageException {@code WEAK_KEY}, with the reason and what to do, when
+     *     {@link #writeWeakness} names one
+     */
+    public void requireWritable(String keyId, Check check) throws SecretStorageException {
+        Optional<String> weakness = writeWeakness(check);
+        if (weakness.isPresent()) {
+            throw new SecretStorageException(SecretStorageException.Reason.WEAK_KEY, "refusing to write secrets under secret storage key "
+                    + keyId + ": " + weakness.get() + "; nothing was written. Replace it with a new key (in Element: "
+                    + "reset or change the recovery key), then try again");
         }
     }
 
@@ -132,7 +216,7 @@ public final class KeyDescription {
 
     @Override
     public String toString() {
-        return "KeyDescription[algorithm=" + SecretStorage.ALGORITHM + ", keyCheck=" + (iv != null && mac != null)
+        return "KeyDescription[algorithm=" + SecretStorage.ALGORITHM + ", keyCheck=" + hasKeyCheck()
                 + ", passphrase=" + (passphrase != null) + "]";
     }
 

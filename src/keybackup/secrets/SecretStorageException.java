@@ -24,7 +24,14 @@ public final class SecretStorageException extends Exception {
         /** The MAC matched but the plaintext is not valid UTF-8 or not the encoding this secret requires. */
         BAD_PLAINTEXT,
         /** A passphrase was given but the key description has no usable passphrase parameters. */
-        NO_PASSPHRASE
+        NO_PASSPHRASE,
+        /**
+         * A secret was about to be written under a key that breaks the write rule of
+         * {@link KeyDescription#requireWritable}: no key check, a key check this device did not pass, or a
+         * passphrase with fewer than {@value KeyDescription#MIN_ITERATIONS_FOR_WRITING} iterations.
+         * Nothing was written; reading under the same key is still allowed.
+         */
+        WEAK_KEY
     }
 
     private final Reason reason;

@@ -15,7 +15,12 @@
  *
  * <p>Guaranteed: a secret is returned only after its HMAC-SHA-256 has been verified (constant time);
  * written IVs are random with bit 63 clear; padded and unpadded base64 are read, unpadded is written;
- * errors never contain key material or plaintext.
+ * errors never contain key material or plaintext. Passphrase parameters from the server are capped before
+ * any hashing (salt 1–256 characters, iterations × 512-bit blocks at most 5,000,000). The write rule,
+ * {@link keybackup.secrets.KeyDescription#requireWritable}, says when a secret may be written under a key
+ * (a key check that this device passed; at least 500,000 iterations for a passphrase key); the static
+ * encryption helpers of {@link keybackup.secrets.SecretStorage} do not apply it themselves (they see no
+ * description): {@code keybackup.workflow.UnlockedSecretStorage} does, before every write.
  *
  * <p>Not guaranteed: that a decrypted key is the current one (compare it with the published public key;
  * the trust layer does); confidentiality of {@code String} secrets in memory (they cannot be wiped;

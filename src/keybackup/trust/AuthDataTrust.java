@@ -2,21 +2,32 @@ package keybackup.trust;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import keybackup.backup.AuthData;
 
 /**
- * The outcome of {@link TrustResolver#resolve}: whether a backup version's AuthData is trusted, every
- * signature under the own user id with its status, and the backup signing key if it is usable.
+ * The outcome of {@link TrustResolver#resolve} for one backup version's AuthData: exactly one of
+ * <ul>
+ *   <li>{@link Usable}: a trusted signer signed it and it names one well-formed signing key, which may be used;</li>
+ *   <li>{@link TrustedWithoutKey}: a trusted signer signed it, but its signing key is absent, malformed or
+ *       its spellings disagree ({@link Reason#NO_SIGNING_KEY});</li>
+ *   <li>{@link NotTrusted}: no trusted signer signed it ({@link Reason#BACKUP_NOT_TRUSTED}, or
+ *       {@link Reason#NO_SIGNING_KEY} when it names no usable key either).</li>
+ * </ul>
+ * The three are final classes with package-private constructors: only the resolver makes them, and no
+ * combination of fields can contradict another (the trusted signers are non-empty exactly for the two
+ * trusted outcomes; a usable key exists only in {@link Usable}). Callers decide on the type.
  */
-public final class AuthDataTrust {
+public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrust.TrustedWithoutKey, AuthDataTrust.NotTrusted {
+
     /** Status of one AuthData signature (digest 06 §6.5). */
-    public enum SignatureStatus {
-        /** Valid, by the trusted master key, this device, or a verified own device. */
+    enum SignatureStatus {
+        /** Valid, by a trusted signer (see {@link Via}). */
         VALID_TRUSTED,
-        /** Valid, but the signer is not trusted (master key not verified, device not verified). */
+        /** Valid, but the signer is not trusted (master key not trusted, device not verified). */
         VALID_UNTRUSTED,
-        /** Present but malformed or not verifying. */
+        /** Present but malformed or not verifying, or under a key id that spells the master key non-canonically. */
         INVALID,
         /** The key id names no key known to be the user's (not the master key, this device, or a known device). */
         UNKNOWN_KEY;
@@ -26,83 +37,136 @@ public final class AuthDataTrust {
         }
     }
 
-    /** Which kind of trusted signer vouched for the AuthData. */
-    public enum Via {
-        MASTER_KEY, THIS_DEVICE, VERIFIED_DEVICE;
+    /** Which kind of trusted signer vouched for the AuthData (the trust anchor behind it, {@link TrustAnchors}). */
+    enum Via {
+        /** The own master key: pinned by the user, or held in Secret Storage and equal to the published one. */
+        MASTER_KEY,
+        /** This device, checked with its own key. */
+        THIS_DEVICE,
+        /** An own device pinned with the key the user compared, or cross-signed under the trusted master key. */
+        VERIFIED_DEVICE,
+        /** An own device whose key was taken as the server publishes it (not compared): weaker, said in every output. */
+        DEVICE_AS_PUBLISHED;
 
         public String wire() {
             return name().toLowerCase(Locale.ROOT);
         }
+
+        /** True when this trust rests on the server's word for the key. */
+        public boolean weak() {
+            return this == DEVICE_AS_PUBLISHED;
+        }
     }
 
-    public record Signature(String keyId, SignatureStatus status, String detail) {}
+    /** One signature under the own user id, as found. */
+    record Signature(String keyId, SignatureStatus status, String detail) {}
 
-    public record TrustedVia(Via kind, String keyId) {}
-
-    private final String version;
-    private final AuthData authData;
-    private final boolean trusted;
-    private final List<TrustedVia> trustedVia;
-    private final List<Signature> signatures;
-    private final String signingPublicKey;
-    private final TrustedBackupKey signingKey;
-    private final Reason reason;
-    private final String detail;
-
-    AuthDataTrust(String version, AuthData authData, boolean trusted, List<TrustedVia> trustedVia,
-                  List<Signature> signatures, String signingPublicKey, TrustedBackupKey signingKey,
-                  Reason reason, String detail) {
-        this.version = version;
-        this.authData = authData;
-        this.trusted = trusted;
-        this.trustedVia = List.copyOf(trustedVia);
-        this.signatures = List.copyOf(signatures);
-        this.signingPublicKey = signingPublicKey;
-        this.signingKey = signingKey;
-        this.reason = reason;
-        this.detail = detail;
-    }
+    /** One trusted signer: its kind and the key id it signed under. Describes; grants nothing by itself. */
+    record TrustedVia(Via kind, String keyId) {}
 
     /** The backup version, or null when not known. */
-    public String version() {
-        return version;
-    }
+    String version();
 
-    public AuthData authData() {
-        return authData;
-    }
-
-    /** True when a valid signature by a trusted signer covers the AuthData. */
-    public boolean trusted() {
-        return trusted;
-    }
-
-    public List<TrustedVia> trustedVia() {
-        return trustedVia;
-    }
+    AuthData authData();
 
     /** Every signature under the own user id, in the order found. */
-    public List<Signature> signatures() {
-        return signatures;
-    }
+    List<Signature> signatures();
+
+    /** The trusted signers: non-empty for {@link Usable} and {@link TrustedWithoutKey}, empty for {@link NotTrusted}. */
+    List<TrustedVia> trustedVia();
 
     /** The well-formed signing key as written (trusted or not), or null when absent, malformed or conflicting. */
-    public String signingPublicKey() {
-        return signingPublicKey;
+    String signingPublicKey();
+
+    /** Null for {@link Usable}; else why the signing key is not usable. */
+    Reason reason();
+
+    /** A one-line explanation (never key material). */
+    String detail();
+
+    /** The backup signing key: present exactly for {@link Usable}. */
+    default Optional<TrustedBackupKey> usableSigningKey() {
+        return this instanceof Usable u ? Optional.of(u.key()) : Optional.empty();
     }
 
-    /** The backup signing key, present only when the AuthData is trusted and names a well-formed key. */
-    public Optional<TrustedBackupKey> usableSigningKey() {
-        return Optional.ofNullable(signingKey);
+    /** Trusted, with a usable backup signing key. */
+    final class Usable implements AuthDataTrust {
+        private final String version;
+        private final AuthData authData;
+        private final List<Signature> signatures;
+        private final TrustedBackupKey key;
+
+        Usable(String version, AuthData authData, List<Signature> signatures, TrustedBackupKey key) {
+            this.version = version;
+            this.authData = Objects.requireNonNull(authData, "authData");
+            this.signatures = List.copyOf(signatures);
+            this.key = Objects.requireNonNull(key, "key");
+        }
+
+        public TrustedBackupKey key() { return key; }
+        public String version() { return version; }
+        public AuthData authData() { return authData; }
+        public List<Signature> signatures() { return signatures; }
+        public List<TrustedVia> trustedVia() { return key.via(); }
+        public String signingPublicKey() { return key.asWritten(); }
+        public Reason reason() { return null; }
+        public String detail() { return "signed by a trusted signer; signing key " + key.keyId() + " is usable"; }
+        @Override public String toString() { return "Usable[" + key.keyId() + ", via " + key.via() + "]"; }
     }
 
-    /** Null when the signing key is usable; else {@link Reason#NO_SIGNING_KEY} or {@link Reason#BACKUP_NOT_TRUSTED}. */
-    public Reason reason() {
-        return reason;
+    /** Trusted, but the AuthData names no well-formed signing key: nothing can be authenticated with it. */
+    final class TrustedWithoutKey implements AuthDataTrust {
+        private final String version;
+        private final AuthData authData;
+        private final List<Signature> signatures;
+        private final List<TrustedVia> via;
+        private final String detail;
+
+        TrustedWithoutKey(String version, AuthData authData, List<Signature> signatures, List<TrustedVia> via, String detail) {
+            if (via.isEmpty()) throw new IllegalArgumentException("trusted without a trusted signer");
+            this.version = version;
+            this.authData = Objects.requireNonNull(authData, "authData");
+            this.signatures = List.copyOf(signatures);
+            this.via = List.copyOf(via);
+            this.detail = Objects.requireNonNull(detail, "detail");
+        }
+
+        public String version() { return version; }
+        public AuthData authData() { return authData; }
+        public List<Signature> signatures() { return signatures; }
+        public List<TrustedVia> trustedVia() { return via; }
+        public String signingPublicKey() { return null; }
+        public Reason reason() { return Reason.NO_SIGNING_KEY; }
+        public String detail() { return detail; }
+        @Override public String toString() { return "TrustedWithoutKey[" + detail + "]"; }
     }
 
-    /** Why the signing key is not usable (null when it is). */
-    public String detail() {
-        return detail;
+    /** Not signed by any trusted signer (or not a supported algorithm): its signing key counts for nothing. */
+    final class NotTrusted implements AuthDataTrust {
+        private final String version;
+        private final AuthData authData;
+        private final List<Signature> signatures;
+        private final String signingPublicKey;
+        private final Reason reason;
+        private final String detail;
+
+        NotTrusted(String version, AuthData authData, List<Signature> signatures, String signingPublicKey, Reason reason, String detail) {
+            if (reason != Reason.BACKUP_NOT_TRUSTED && reason != Reason.NO_SIGNING_KEY) throw new IllegalArgumentException("reason " + reason);
+            this.version = version;
+            this.authData = Objects.requireNonNull(authData, "authData");
+            this.signatures = List.copyOf(signatures);
+            this.signingPublicKey = signingPublicKey;
+            this.reason = reason;
+            this.detail = Objects.requireNonNull(detail, "detail");
+        }
+
+        public String version() { return version; }
+        public AuthData authData() { return authData; }
+        public List<Signature> signatures() { return signatures; }
+        public List<TrustedVia> trustedVia() { return List.of(); }
+        public String signingPublicKey() { return signingPublicKey; }
+        public Reason reason() { return reason; }
+        public String detail() { return detail; }
+        @Override public String toString() { return "NotTrusted[" + reason.wire() + ": " + detail + "]"; }
     }
 }

@@ -45,7 +45,7 @@ public final class BackupAudit {
         else if (v instanceof SessionVerdict.SignedNotAuthenticated) signedNotAuthenticated++;
         else if (v instanceof SessionVerdict.Unauthenticated) unauthenticated++;
         else rejected++;
-        if (v.reason() == Reason.SIGNATURE_MISSING && trust.usableSigningKey().isPresent()) unsignedInSignedBackup++;
+        if (v.reason() == Reason.SIGNATURE_MISSING && trust instanceof AuthDataTrust.Usable) unsignedInSignedBackup++;
     }
 
     public AuthDataTrust trust() {
@@ -81,17 +81,27 @@ public final class BackupAudit {
         return unsignedInSignedBackup;
     }
 
-    /** The audit report in the documented JSON shape. */
+    /**
+     * The audit report in the documented JSON shape. Every field of {@code backup} is derived from the
+     * outcome's type, so they cannot contradict each other: {@code trusted} is true exactly when
+     * {@code trusted_via} is non-empty, {@code signing_key_usable} exactly for a usable key (and then
+     * {@code reason} is null); {@code outcome} names the type.
+     */
     public Json.Obj toJson() {
         List<Json> via = new ArrayList<>();
-        for (AuthDataTrust.TrustedVia t : trust.trustedVia()) via.add(Json.obj("kind", Json.of(t.kind().wire()), "key_id", Json.of(t.keyId())));
+        for (AuthDataTrust.TrustedVia t : trust.trustedVia()) {
+            via.add(Json.obj("kind", Json.of(t.kind().wire()), "key_id", Json.of(t.keyId()), "key_compared", Json.of(!t.kind().weak())));
+        }
         List<Json> sigs = new ArrayList<>();
         for (AuthDataTrust.Signature s : trust.signatures()) sigs.add(Json.obj("key_id", Json.of(s.keyId()), "status", Json.of(s.status().wire())));
+        String outcome = trust instanceof AuthDataTrust.Usable ? "usable"
+                : trust instanceof AuthDataTrust.TrustedWithoutKey ? "trusted_without_key" : "not_trusted";
         Json.Obj backup = Json.obj(
-                "trusted", Json.of(trust.trusted()),
+                "outcome", Json.of(outcome),
+                "trusted", Json.of(!(trust instanceof AuthDataTrust.NotTrusted)),
                 "trusted_via", Json.arr(via),
                 "signing_public_key", trust.signingPublicKey() == null ? Json.Null.INSTANCE : Json.of(trust.signingPublicKey()),
-                "signing_key_usable", Json.of(trust.usableSigningKey().isPresent()),
+                "signing_key_usable", Json.of(trust instanceof AuthDataTrust.Usable),
                 "reason", trust.reason() == null ? Json.Null.INSTANCE : Json.of(trust.reason().wire()),
                 "signatures", Json.arr(sigs));
         List<Json> list = new ArrayList<>();

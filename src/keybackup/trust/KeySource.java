@@ -1,6 +1,7 @@
 package keybackup.trust;
 
 import java.util.List;
+import keybackup.backup.ExportedSession;
 
 /**
  * Where a Megolm session key came from; this alone decides the {@code authenticated} flag a writer puts
@@ -11,6 +12,17 @@ import java.util.List;
  * created; a backup entry whose verdict was {@code authenticated} (only obtainable from a verified
  * restore, {@link #fromRestore}). {@code false} for everything else: untrusted forwards, key-export
  * files, unsigned or untrusted backup entries.
+ *
+ * <p><b>Status never goes up through a file.</b> A file of keys (a restore's output, an export) is the
+ * user's, and anyone who can write it can edit it, so nothing written in it is evidence. When entries
+ * come from a file, the caller names one source for the whole file and {@link #forEntry} derives each
+ * entry's source: the lower of the caller's source and what the entry's recorded verdict
+ * ({@code keybackup.verdict}) allows. Only {@code authenticated} allows {@code true}; every other word,
+ * known or not, allows only {@code false}. So an entry recorded as {@code unauthenticated} or
+ * {@code signed_not_authenticated} stays unauthenticated whatever the caller names, and an entry
+ * recorded as {@code authenticated} is re-uploaded as authenticated only if the caller's own source
+ * says so (for example {@code olm}); with {@code export} it goes down. The file's word can keep a
+ * status the caller's claim allows, never raise one.
  */
 public final class KeySource {
     public static final KeySource OLM = new KeySource("olm", true, "Olm m.room_key from the sender");
@@ -20,6 +32,10 @@ public final class KeySource {
     public static final KeySource EXPORT = new KeySource("export", false, "a key export file");
     public static final KeySource BACKUP_UNAUTHENTICATED = new KeySource("backup-unauthenticated", false, "an unsigned or untrusted backup entry");
     private static final KeySource BACKUP_AUTHENTICATED = new KeySource("backup-authenticated", true, "an authenticated entry of a trusted signed backup");
+    private static final KeySource RECORDED_NOT_AUTHENTICATED = new KeySource("recorded-not-authenticated", false,
+            "a file entry whose recorded verdict is not authenticated");
+    /** The one verdict word that lets a file entry keep an authenticated source (SessionVerdict.Authenticated's word). */
+    private static final String AUTHENTICATED_WORD = "authenticated";
 
     /** The sources a caller may name (the command line's {@code --source} words). */
     public static final List<KeySource> NAMEABLE = List.of(OLM, TRUSTED_FORWARD, OWN, UNTRUSTED_FORWARD, EXPORT, BACKUP_UNAUTHENTICATED);
@@ -45,6 +61,26 @@ public final class KeySource {
     /** The source of a key restored from a backup: authenticated only if its verdict was. */
     public static KeySource fromRestore(SessionVerdict verdict) {
         return verdict instanceof SessionVerdict.Authenticated ? BACKUP_AUTHENTICATED : BACKUP_UNAUTHENTICATED;
+    }
+
+    /**
+     * The source of one entry read from a file, when the caller names {@code this} source for the file:
+     * {@code this} if the entry carries no recorded verdict (a plain export: the caller decides, as
+     * before) or if its recorded verdict is {@code authenticated}; otherwise a source whose flag is
+     * {@code false}. The result is never more authenticated than {@code this}.
+     */
+    public KeySource forEntry(ExportedSession entry) {
+        return limitedBy(entry.recordedVerdict());
+    }
+
+    /**
+     * This source, lowered to what a recorded verdict word allows (null: no recorded verdict, no limit).
+     * Only the exact word {@code authenticated} keeps an authenticated source; anything else lowers it.
+     */
+    public KeySource limitedBy(String recordedVerdict) {
+        if (recordedVerdict == null || !authenticated) return this;   // nothing to lower
+        if (recordedVerdict.equals(AUTHENTICATED_WORD)) return this;   // keeps the caller's claim, never more
+        return RECORDED_NOT_AUTHENTICATED;
     }
 
     public String name() {

@@ -12,42 +12,44 @@ import keybackup.keys.KeyFormatException;
 
 /**
  * The own user's published identity, read from a {@code POST /keys/query} response and validated as
- * digest 06 §3 describes. Nothing here is trusted yet: this only drops what is malformed or
- * inconsistent, and says why in {@link #problems()}. Which keys are trusted is decided by
- * {@link TrustResolver} from {@link TrustAnchors}.
+ * digest 06 §3 describes. Nothing here is trusted: this only drops what is malformed or inconsistent,
+ * and says why in {@link #problems()}. Which keys are trusted, including the cross-signing chain, is
+ * decided by {@link TrustResolver} from {@link TrustAnchors}.
  *
  * <ul>
  *   <li>master key: {@code usage == ["master"]}, {@code user_id} matches, exactly one
  *       {@code ed25519:<key>} entry whose id names its own value;</li>
- *   <li>self-signing key: the same shape with {@code ["self_signing"]}, kept only if it carries a
- *       valid signature by that master key;</li>
+ *   <li>self-signing key: the same shape with {@code ["self_signing"]} (its signature by a master key is
+ *       checked by the resolver, against the <em>trusted</em> master key);</li>
  *   <li>devices: {@code user_id}/{@code device_id} equal the map keys, a valid self-signature by
- *       {@code ed25519:<device_id>}; a device whose id equals a cross-signing key (the key-id
- *       collision attack, spec "Cross-signing") is dropped.</li>
+ *       {@code ed25519:<device_id>}; a device whose id decodes to the bytes of a cross-signing key, in any
+ *       base64 spelling (the key-id collision attack, spec "Cross-signing"), is dropped.</li>
  * </ul>
  */
 public final class OwnIdentity {
-    /** A validated own device. {@code crossSigned} = a valid signature by the validated self-signing key. */
-    public record Device(String deviceId, Ed25519PublicKey ed25519, boolean crossSigned) {}
+    /** A validated own device: its id, its Ed25519 key and its published device-keys object (signatures included). */
+    public record Device(String deviceId, Ed25519PublicKey ed25519, Json.Obj published) {}
 
     private final String userId;
     private final Ed25519PublicKey master;
     private final Ed25519PublicKey selfSigning;
+    private final Json.Obj selfSigningObject;
     private final Map<String, Device> devices;
     private final List<String> problems;
 
-    private OwnIdentity(String userId, Ed25519PublicKey master, Ed25519PublicKey selfSigning,
+    private OwnIdentity(String userId, Ed25519PublicKey master, Ed25519PublicKey selfSigning, Json.Obj selfSigningObject,
                         Map<String, Device> devices, List<String> problems) {
         this.userId = userId;
         this.master = master;
         this.selfSigning = selfSigning;
+        this.selfSigningObject = selfSigningObject;
         this.devices = Collections.unmodifiableMap(devices);
         this.problems = List.copyOf(problems);
     }
 
     /** An identity with nothing published (no master key, no devices). */
     public static OwnIdentity empty(String userId) {
-        return new OwnIdentity(userId, null, null, new LinkedHashMap<>(), List.of());
+        return new OwnIdentity(userId, null, null, null, new LinkedHashMap<>(), List.of());
     }
 
     /** Reads the own user's part of a {@code /keys/query} response. Never throws on bad content. */
@@ -55,12 +57,9 @@ public final class OwnIdentity {
         List<String> problems = new ArrayList<>();
         Ed25519PublicKey master = crossSigningKey(userId, response, "master_keys", "master", problems);
         Ed25519PublicKey ssk = crossSigningKey(userId, response, "self_signing_keys", "self_signing", problems);
-        if (ssk != null) {
-            Json.Obj sskObj = response.object("self_signing_keys").object(userId);
-            if (master == null || !SignedJson.verify(sskObj, userId, "ed25519:" + master.toBase64(), master).valid()) {
-                problems.add("self-signing key ignored: no valid signature by the master key");
-                ssk = null;
-            }
+        Json.Obj sskObj = ssk == null ? null : response.object("self_signing_keys").object(userId);
+        if (ssk != null && (master == null || !SignedJson.verify(sskObj, userId, "ed25519:" + master.toBase64(), master).valid())) {
+            problems.add("self-signing key: no valid signature by the published master key; it verifies no device");
         }
         Map<String, Device> devices = new LinkedHashMap<>();
         Json.Obj all = response.object("device_keys");
@@ -71,7 +70,7 @@ public final class OwnIdentity {
                 if (d != null) devices.put(d.deviceId(), d);
             }
         }
-        return new OwnIdentity(userId, master, ssk, devices, problems);
+        return new OwnIdentity(userId, master, ssk, sskObj, devices, problems);
     }
 
     private static Ed25519PublicKey crossSigningKey(String userId, Json.Obj response, String section, String usage,
@@ -119,8 +118,9 @@ public final class OwnIdentity {
             problems.add(where + "user_id or device_id does not match");
             return null;
         }
-        if ((master != null && deviceId.equals(master.toBase64())) || (ssk != null && deviceId.equals(ssk.toBase64()))) {
-            problems.add(where + "device id equals a cross-signing key; ignored");
+        // Compared as keys, not strings: "AAAB…" and a spelling with other trailing bits or padding name the same key.
+        if (spells(deviceId, master) || spells(deviceId, ssk)) {
+            problems.add(where + "device id is a spelling of a cross-signing key; ignored");
             return null;
         }
         Json.Obj keys = d.object("keys");
@@ -136,8 +136,20 @@ public final class OwnIdentity {
             problems.add(where + "self-signature does not verify; ignored");
             return null;
         }
-        boolean crossSigned = ssk != null && SignedJson.verify(d, userId, "ed25519:" + ssk.toBase64(), ssk).valid();
-        return new Device(deviceId, key, crossSigned);
+        return new Device(deviceId, key, d);
+    }
+
+    /**
+     * True when {@code text} decodes, in any spelling the base64 reader accepts (padding, non-zero trailing
+     * bits), to the 32 bytes of {@code key}. Every comparison of a name with a key goes through here.
+     */
+    static boolean spells(String text, Ed25519PublicKey key) {
+        if (key == null || text == null) return false;
+        try {
+            return Ed25519PublicKey.parse("name", text).equals(key);
+        } catch (KeyFormatException e) {
+            return false;
+        }
     }
 
     public String userId() {
@@ -149,9 +161,14 @@ public final class OwnIdentity {
         return master;
     }
 
-    /** The published self-signing key if the published master key signed it, or null. */
+    /** The published self-signing key (well-formed; whether a trusted master key signed it is the resolver's question), or null. */
     public Ed25519PublicKey selfSigningKey() {
         return selfSigning;
+    }
+
+    /** The published self-signing key object, for checking its master-key signature; null with no key. */
+    Json.Obj selfSigningObject() {
+        return selfSigningObject;
     }
 
     /** Validated own devices by id. */

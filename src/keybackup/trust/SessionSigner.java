@@ -1,6 +1,7 @@
 package keybackup.trust;
 
 import java.util.Objects;
+import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.json.Json;
 import keybackup.json.SignedJson;
@@ -10,6 +11,11 @@ import keybackup.keys.Ed25519PrivateKey;
  * Writer side of a signed SessionData (digest 07 §4): sets the {@code authenticated} flag from the
  * {@link KeySource}, removes any other spelling of the flag (so a reader never sees a conflict we made),
  * and signs the object as the own user with key id {@code ed25519:<signing public key>}.
+ *
+ * <p>What the caller's object says about trust never reaches the signed result: its {@code signatures},
+ * every spelling of the {@code authenticated} flag, the {@code unsigned} member (outside any signature)
+ * and a restore's recorded verdict ({@code keybackup.verdict}) are removed; only the {@link KeySource}
+ * decides the flag.
  */
 public final class SessionSigner {
     private final String userId;
@@ -49,7 +55,7 @@ public final class SessionSigner {
 
     /** The signed SessionData object for a session key obtained from {@code source}. */
     public Json.Obj sign(Json.Obj sessionData, KeySource source) {
-        Json.Obj o = sessionData.without("signatures");
+        Json.Obj o = sessionData.without("signatures").without("unsigned").without(ExportedSession.VERDICT_MEMBER);
         for (String spelling : FieldNames.spellings(FieldNames.AUTHENTICATED)) o = o.without(spelling);
         o = o.with(names.authenticated(), Json.of(source.authenticated()));
         return SignedJson.sign(o, userId, keyId, signingKey);

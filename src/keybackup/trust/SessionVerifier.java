@@ -28,10 +28,37 @@ public final class SessionVerifier {
     private final AuthDataTrust trust;
     private final BackupDecryptionKey key;
 
-    /** The result for one session: the verdict, the SessionData when not rejected, and what it claimed. */
-    public record Result(String roomId, String sessionId, SessionVerdict verdict, SessionData sessionData,
-                         boolean claimedAuthenticated) {}
+    /**
+     * The result for one session: the verdict, the SessionData when not rejected, and what it claimed. A
+     * final class with a package-private constructor: only {@link #verify} makes one, so a result handed
+     * to a writer ({@code KeySource.fromRestore}, an export, a migration) was really verified.
+     */
+    public static final class Result {
+        private final String roomId;
+        private final String sessionId;
+        private final SessionVerdict verdict;
+        private final SessionData sessionData;
+        private final boolean claimedAuthenticated;
 
+        Result(String roomId, String sessionId, SessionVerdict verdict, SessionData sessionData, boolean claimedAuthenticated) {
+            this.roomId = roomId;
+            this.sessionId = sessionId;
+            this.verdict = java.util.Objects.requireNonNull(verdict, "verdict");
+            this.sessionData = sessionData;
+            this.claimedAuthenticated = claimedAuthenticated;
+        }
+
+        public String roomId() { return roomId; }
+        public String sessionId() { return sessionId; }
+        public SessionVerdict verdict() { return verdict; }
+        /** The decrypted SessionData, or null when rejected. */
+        public SessionData sessionData() { return sessionData; }
+        /** What the plaintext's flag claimed (counts for nothing by itself). */
+        public boolean claimedAuthenticated() { return claimedAuthenticated; }
+        @Override public String toString() { return "Result[" + roomId + ", " + sessionId + ", " + verdict + "]"; }
+    }
+
+    /** @param trust the resolved AuthData; entries are authenticated only when it is {@link AuthDataTrust.Usable} */
     public SessionVerifier(AuthDataTrust trust, BackupDecryptionKey key) {
         this.trust = trust;
         this.key = key;
@@ -55,7 +82,7 @@ public final class SessionVerifier {
         Json.Obj plain = data.json();
         AuthenticatedFlag flag = AuthenticatedFlag.read(plain); // what the plaintext claims; decides only in step 5
         boolean claimed = flag == AuthenticatedFlag.TRUE;
-        TrustedBackupKey signer = trust.usableSigningKey().orElse(null);
+        TrustedBackupKey signer = trust instanceof AuthDataTrust.Usable u ? u.key() : null;
         // Step 4's outcome is computed at most once, and only where it can change the verdict: here for a
         // mac that did not match, otherwise after steps 2 and 3 (no needless curve work).
         SignatureOutcome sig = null;

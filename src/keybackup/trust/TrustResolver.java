@@ -9,16 +9,15 @@ import keybackup.json.SignedJson;
 import keybackup.keys.Ed25519PublicKey;
 
 /**
- * Decides whether a backup version's AuthData is trusted, and so whether its backup signing key may
- * be used (digest 06 §6.5 and 07 §3). The whole decision is {@link #resolve}; read it top to bottom.
+ * Decides whether a backup version's AuthData is trusted, and so whether its backup signing key may be
+ * used (digest 06 §4–§6.5 and 07 §3). The whole decision is {@link #resolve}, with the two rules it
+ * rests on next to it: {@link #trustedMasterKey} and {@link #verifiedDevice}. Read it top to bottom.
  *
- * <p>Rules: only signatures under the own user id count. A signature by the master key counts only if
- * that master key is the one in {@link TrustAnchors#trustedMasterKey()} and the server publishes no
- * other. A signature by this device counts (checked with the device's own key from the anchors). A
- * signature by another own device counts only if that device is verified: verified locally (listed in
- * the anchors with the key that was verified, which the server must still publish) or cross-signed by a self-signing key that the trusted master key signed. The signing
- * key is usable only when the AuthData is trusted and names exactly one well-formed key; holding the
- * backup decryption key is not enough (this project does not offer that option, digest 07 §3).
+ * <p>Rules: only signatures under the own user id count. Names are compared with keys as decoded bytes:
+ * a key id that spells the master key in another way than its canonical unpadded base64 counts for
+ * nothing (it is {@code invalid}), and a device whose id spells a cross-signing key is dropped by
+ * {@link OwnIdentity}. The signing key is usable only when the AuthData is trusted and names exactly one
+ * well-formed key; holding the backup decryption key is not enough (digest 07 §3).
  */
 public final class TrustResolver {
     private TrustResolver() {}
@@ -32,87 +31,137 @@ public final class TrustResolver {
         AuthData authData = AuthData.of(authJson == null ? Json.obj() : authJson);
         String algorithm = versionInfo.string("algorithm");
         boolean knownAlgorithm = "m.megolm_backup.v1.curve25519-aes-sha2".equals(algorithm);
+        Ed25519PublicKey trustedMaster = trustedMasterKey(identity, anchors);
+        TrustAnchors.ThisDevice me = anchors.thisDevice();
 
-        // 1. Which master key is trusted: the anchor's, and only while the server publishes the same one.
-        Ed25519PublicKey published = identity.masterKey();
-        Ed25519PublicKey anchorMaster = anchors.trustedMasterKey();
-        boolean masterTrusted = anchorMaster != null && (published == null || published.equals(anchorMaster));
-
-        // 2. Every signature under the own user id, classified.
+        // Every signature under the own user id, classified: which key the id names, is it valid, is the signer trusted.
         List<AuthDataTrust.Signature> signatures = new ArrayList<>();
         List<AuthDataTrust.TrustedVia> via = new ArrayList<>();
         Json.Obj all = authData.json().object("signatures");
         Json.Obj mine = all == null ? null : all.object(anchors.userId());
-        if (mine != null) {
-            for (Map.Entry<String, Json> sig : mine.members().entrySet()) {
-                String keyId = sig.getKey();
-                String name = keyId.startsWith("ed25519:") ? keyId.substring("ed25519:".length()) : null;
-                Ed25519PublicKey key = null;
-                boolean signerTrusted = false;
-                AuthDataTrust.Via kind = null;
-                if (name == null) {
-                    // not an ed25519 key id: nothing this client can check
-                } else if (published != null && name.equals(published.toBase64())) {
-                    key = published;
-                    signerTrusted = masterTrusted;
-                    kind = AuthDataTrust.Via.MASTER_KEY;
-                } else if (anchorMaster != null && name.equals(anchorMaster.toBase64())) {
-                    key = anchorMaster;
-                    signerTrusted = masterTrusted;
-                    kind = AuthDataTrust.Via.MASTER_KEY;
-                } else if (anchors.deviceId() != null && name.equals(anchors.deviceId())) {
-                    key = anchors.deviceKey();
-                    signerTrusted = true;
-                    kind = AuthDataTrust.Via.THIS_DEVICE;
-                } else if (identity.devices().containsKey(name)) {
-                    OwnIdentity.Device d = identity.devices().get(name);
-                    key = d.ed25519();
-                    signerTrusted = isVerified(d, identity, anchors, masterTrusted);
-                    kind = AuthDataTrust.Via.VERIFIED_DEVICE;
-                }
-                if (key == null) {
-                    signatures.add(new AuthDataTrust.Signature(keyId, AuthDataTrust.SignatureStatus.UNKNOWN_KEY,
-                            "key id names no known key of " + anchors.userId()));
+        for (Map.Entry<String, Json> sig : mine == null ? Map.<String, Json>of().entrySet() : mine.members().entrySet()) {
+            String keyId = sig.getKey();
+            String name = keyId.startsWith("ed25519:") ? keyId.substring("ed25519:".length()) : null;
+            Ed25519PublicKey key = null;
+            AuthDataTrust.Via kind = null; // the trusted kind of signer, or null when the signer is not trusted
+            String untrusted = "valid, but the device is not verified";
+            Ed25519PublicKey master = masterNamed(name, identity, anchors);
+            if (name == null) {
+                // not an ed25519 key id: nothing this client can check
+            } else if (master != null) {
+                if (!name.equals(master.toBase64())) {
+                    // Fail closed: the same key under a second spelling of its id is not the master key's signature.
+                    signatures.add(new AuthDataTrust.Signature(keyId, AuthDataTrust.SignatureStatus.INVALID,
+                            "key id spells the master key non-canonically; not counted"));
                     continue;
                 }
-                SignedJson.Check check = SignedJson.verifyValue(authData.json(), sig.getValue(), key);
-                if (!check.valid()) {
-                    signatures.add(new AuthDataTrust.Signature(keyId, AuthDataTrust.SignatureStatus.INVALID, check.detail()));
-                } else if (signerTrusted) {
-                    signatures.add(new AuthDataTrust.Signature(keyId, AuthDataTrust.SignatureStatus.VALID_TRUSTED, "valid, trusted signer"));
-                    via.add(new AuthDataTrust.TrustedVia(kind, keyId));
-                } else {
-                    signatures.add(new AuthDataTrust.Signature(keyId, AuthDataTrust.SignatureStatus.VALID_UNTRUSTED,
-                            kind == AuthDataTrust.Via.MASTER_KEY ? "valid, but the master key is not trusted" : "valid, but the device is not verified"));
-                }
+                key = master;
+                kind = master.equals(trustedMaster) ? AuthDataTrust.Via.MASTER_KEY : null;
+                untrusted = "valid, but the master key is not trusted";
+            } else if (OwnIdentity.spells(name, identity.selfSigningKey())) {
+                // a self-signing key never signs AuthData, whatever the spelling
+            } else if (me != null && name.equals(me.deviceId())) {
+                key = me.key(); // checked with this device's own key, never the server's
+                kind = AuthDataTrust.Via.THIS_DEVICE;
+            } else if (identity.devices().containsKey(name)) {
+                OwnIdentity.Device d = identity.devices().get(name);
+                key = d.ed25519();
+                kind = verifiedDevice(d, identity, anchors, trustedMaster);
+            }
+            if (key == null) {
+                signatures.add(new AuthDataTrust.Signature(keyId, AuthDataTrust.SignatureStatus.UNKNOWN_KEY,
+                        "key id names no known key of " + anchors.userId()));
+                continue;
+            }
+            SignedJson.Check check = SignedJson.verifyValue(authData.json(), sig.getValue(), key);
+            if (!check.valid()) {
+                signatures.add(new AuthDataTrust.Signature(keyId, AuthDataTrust.SignatureStatus.INVALID, check.detail()));
+            } else if (kind != null) {
+                signatures.add(new AuthDataTrust.Signature(keyId, AuthDataTrust.SignatureStatus.VALID_TRUSTED,
+                        kind.weak() ? "valid; the device's key is taken as the server publishes it" : "valid, trusted signer"));
+                via.add(new AuthDataTrust.TrustedVia(kind, keyId));
+            } else {
+                signatures.add(new AuthDataTrust.Signature(keyId, AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, untrusted));
             }
         }
         boolean trusted = knownAlgorithm && !via.isEmpty();
 
-        // 3. The signing key: absent/malformed/conflicting first, whatever the trust; then trust.
+        // The outcome: the signing key's shape first (absent/malformed/conflicting), then trust.
         AuthData.SigningKeyField field = authData.signingKey();
         if (!(field instanceof AuthData.SigningKeyField.Present p)) {
             String why = field instanceof AuthData.SigningKeyField.Malformed m ? "signing_public_key malformed: " + m.detail()
                     : field instanceof AuthData.SigningKeyField.Conflict c ? "signing_public_key spellings disagree: " + c.spellings()
                     : "auth_data has no signing_public_key";
-            return new AuthDataTrust(version, authData, trusted, via, signatures, null, null, Reason.NO_SIGNING_KEY, why);
+            return trusted ? new AuthDataTrust.TrustedWithoutKey(version, authData, signatures, via, why)
+                    : new AuthDataTrust.NotTrusted(version, authData, signatures, null, Reason.NO_SIGNING_KEY, why);
         }
         if (!trusted) {
             String why = knownAlgorithm ? "auth_data is not signed by the trusted master key, this device or a verified own device"
                     : "unsupported backup algorithm: " + algorithm;
-            return new AuthDataTrust(version, authData, false, via, signatures, p.asWritten(), null, Reason.BACKUP_NOT_TRUSTED, why);
+            return new AuthDataTrust.NotTrusted(version, authData, signatures, p.asWritten(), Reason.BACKUP_NOT_TRUSTED, why);
         }
-        TrustedBackupKey key = new TrustedBackupKey(anchors.userId(), p.asWritten(), p.key(), via);
-        return new AuthDataTrust(version, authData, true, via, signatures, p.asWritten(), key, null, null);
+        return new AuthDataTrust.Usable(version, authData, signatures, new TrustedBackupKey(anchors.userId(), p.asWritten(), p.key(), via));
     }
 
     /**
-     * Verified locally (the user verified this id with this very key), or cross-signed by a self-signing
-     * key that the trusted master key signed. (This device is handled before, with its own key.)
+     * The trusted own master key, or null: a {@link TrustAnchors.PinnedMasterKey} unless the server
+     * publishes a different master key; a {@link TrustAnchors.SecretStorageMasterKey} only while it equals
+     * the published one (digest 06 §4). Compared as keys (bytes). Writers use it too: a master key is
+     * worth signing an AuthData with only if readers would trust it.
      */
-    static boolean isVerified(OwnIdentity.Device d, OwnIdentity identity, TrustAnchors anchors, boolean masterTrusted) {
-        Ed25519PublicKey pinned = anchors.verifiedDevices().get(d.deviceId());
-        if (pinned != null && pinned.equals(d.ed25519())) return true;
-        return masterTrusted && identity.selfSigningKey() != null && d.crossSigned();
+    public static Ed25519PublicKey trustedMasterKey(OwnIdentity identity, TrustAnchors anchors) {
+        Ed25519PublicKey published = identity.masterKey();
+        for (TrustAnchors.Anchor a : anchors.anchors()) {
+            if (a instanceof TrustAnchors.PinnedMasterKey p && (published == null || published.equals(p.key()))) return p.key();
+            if (a instanceof TrustAnchors.SecretStorageMasterKey s && s.key().equals(published)) return s.key();
+        }
+        return null;
+    }
+
+    /**
+     * Which own devices count as verified: the one rule, stating the whole chain. A published, validated
+     * own device {@code d} is
+     * <ol>
+     *   <li>{@code VERIFIED_DEVICE} if the user pinned it with the key they compared and the server
+     *       publishes that same key; or</li>
+     *   <li>{@code VERIFIED_DEVICE} if the trusted master key signed the self-signing key, and that
+     *       self-signing key signed the device (digest 06 §5); or</li>
+     *   <li>{@code DEVICE_AS_PUBLISHED} (weaker) if the user named it by id only, taking the server's key;</li>
+     * </ol>
+     * and not verified (null) otherwise. (This device is not asked here: it is checked with its own key.)
+     */
+    static AuthDataTrust.Via verifiedDevice(OwnIdentity.Device d, OwnIdentity identity, TrustAnchors anchors,
+                                            Ed25519PublicKey trustedMaster) {
+        String user = anchors.userId();
+        for (TrustAnchors.Anchor a : anchors.anchors()) {
+            if (a instanceof TrustAnchors.PinnedDevice p && p.deviceId().equals(d.deviceId()) && p.key().equals(d.ed25519())) {
+                return AuthDataTrust.Via.VERIFIED_DEVICE;
+            }
+        }
+        Ed25519PublicKey ssk = identity.selfSigningKey();
+        if (trustedMaster != null && ssk != null
+                && SignedJson.verify(identity.selfSigningObject(), user, "ed25519:" + trustedMaster.toBase64(), trustedMaster).valid()
+                && SignedJson.verify(d.published(), user, "ed25519:" + ssk.toBase64(), ssk).valid()) {
+            return AuthDataTrust.Via.VERIFIED_DEVICE;
+        }
+        for (TrustAnchors.Anchor a : anchors.anchors()) {
+            if (a instanceof TrustAnchors.DeviceAsPublished p && p.deviceId().equals(d.deviceId())) return AuthDataTrust.Via.DEVICE_AS_PUBLISHED;
+        }
+        return null;
+    }
+
+    /** Whether the identity and anchors make {@code d} a verified device (see {@link #verifiedDevice}). */
+    static AuthDataTrust.Via verifiedDevice(OwnIdentity.Device d, OwnIdentity identity, TrustAnchors anchors) {
+        return verifiedDevice(d, identity, anchors, trustedMasterKey(identity, anchors));
+    }
+
+    /** The master key (published, or one of the anchors) that {@code name} decodes to, in any spelling; else null. */
+    private static Ed25519PublicKey masterNamed(String name, OwnIdentity identity, TrustAnchors anchors) {
+        if (OwnIdentity.spells(name, identity.masterKey())) return identity.masterKey();
+        for (TrustAnchors.Anchor a : anchors.anchors()) {
+            if (a instanceof TrustAnchors.PinnedMasterKey p && OwnIdentity.spells(name, p.key())) return p.key();
+            if (a instanceof TrustAnchors.SecretStorageMasterKey s && OwnIdentity.spells(name, s.key())) return s.key();
+        }
+        return null;
     }
 }

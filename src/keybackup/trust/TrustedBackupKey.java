@@ -4,9 +4,10 @@ import java.util.List;
 import keybackup.keys.Ed25519PublicKey;
 
 /**
- * A backup signing key taken from an AuthData that is signed by the own master key, this device, or
- * a verified own device. Its constructor is package-private: the only producer is
- * {@link TrustResolver#resolve}, so holding one proves the trust decision was made.
+ * A backup signing key taken from an AuthData that is signed by a trusted signer (the trusted master key,
+ * this device, or a verified own device; see {@link TrustAnchors}). A final class, not a record, with a
+ * package-private constructor: the only producer is {@link TrustResolver#resolve}, so holding one proves
+ * the trust decision was made.
  */
 public final class TrustedBackupKey {
     private final String userId;
@@ -29,6 +30,11 @@ public final class TrustedBackupKey {
     /** {@code ed25519:} followed by the key exactly as written in the AuthData. */
     public String keyId() {
         return "ed25519:" + asWritten;
+    }
+
+    /** The key exactly as written in the AuthData. */
+    String asWritten() {
+        return asWritten;
     }
 
     public Ed25519PublicKey publicKey() {

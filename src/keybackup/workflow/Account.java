@@ -1,8 +1,10 @@
 package keybackup.workflow;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Map;
 import keybackup.homeserver.BackupStore;
 import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
@@ -18,8 +20,9 @@ import keybackup.trust.TrustResolver;
 
 /**
  * One user's backup as the workflows see it: the store, Secret Storage (when unlocked), this device
- * (when known), and the trust anchors the user gave. The master key is trusted only if the user supplied
- * it or if the private master key from Secret Storage matches the published one (digest 06 §4).
+ * (when known), and the trust anchors the user gave. It only gathers anchors ({@link TrustAnchors}: this
+ * device, the master key held in Secret Storage, what the user pinned); what each is worth is decided in
+ * {@code keybackup.trust} ({@link TrustResolver}).
  */
 public final class Account {
     /** This device: its id and private Ed25519 key (for signing AuthData and as a trust anchor). */
@@ -33,22 +36,28 @@ public final class Account {
     private final BackupStore store;
     private final UnlockedSecretStorage secrets;
     private final Device device;
-    private final Ed25519PublicKey suppliedMasterKey;
-    private final Map<String, Ed25519PublicKey> verifiedDevices;
+    private final List<TrustAnchors.Anchor> given;
 
     /**
      * @param secrets unlocked Secret Storage, or null
      * @param device this device, or null
+     * @param given what the user established besides this device (pinned master key, pinned devices,
+     *     devices named by id only), passed on as given
+     */
+    public Account(BackupStore store, UnlockedSecretStorage secrets, Device device, List<? extends TrustAnchors.Anchor> given) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.secrets = secrets;
+        this.device = device;
+        this.given = List.copyOf(given);
+    }
+
+    /**
      * @param suppliedMasterKey a master key the user verified, or null
      * @param verifiedDevices own devices the user verified, with the keys verified
      */
     public Account(BackupStore store, UnlockedSecretStorage secrets, Device device, Ed25519PublicKey suppliedMasterKey,
                    Map<String, Ed25519PublicKey> verifiedDevices) {
-        this.store = Objects.requireNonNull(store, "store");
-        this.secrets = secrets;
-        this.device = device;
-        this.suppliedMasterKey = suppliedMasterKey;
-        this.verifiedDevices = Map.copyOf(verifiedDevices);
+        this(store, secrets, device, TrustAnchors.withoutDevice(store.userId(), suppliedMasterKey, verifiedDevices).anchors());
     }
 
     public BackupStore store() {
@@ -78,42 +87,58 @@ public final class Account {
     }
 
     /**
-     * The private master key from Secret Storage, if stored there and equal to the published master key;
-     * empty otherwise (a stale secret after an identity reset is not used).
+     * The private master key from Secret Storage, if stored there and trusted as a master key by
+     * {@link TrustResolver#trustedMasterKey} (it must equal the published one: a stale secret after an
+     * identity reset is not used); empty otherwise.
      */
     public Optional<Ed25519PrivateKey> masterKeyFromSecretStorage(OwnIdentity identity) throws StoreException, WorkflowException {
-        if (secrets == null || identity.masterKey() == null) return Optional.empty();
+        if (identity.masterKey() == null) return Optional.empty(); // nothing published to match: the secret is not read
+        Optional<Ed25519PrivateKey> k = secretStorageMasterKey();
+        if (k.isEmpty()) return k;
+        TrustAnchors only = new TrustAnchors(userId(), List.of(new TrustAnchors.SecretStorageMasterKey(k.get().publicKey())));
+        if (TrustResolver.trustedMasterKey(identity, only) == null) {
+            k.get().close();
+            return Optional.empty();
+        }
+        return k;
+    }
+
+    /** The private master key stored in Secret Storage ({@code m.cross_signing.master}), if any; not yet trusted. */
+    private Optional<Ed25519PrivateKey> secretStorageMasterKey() throws StoreException, WorkflowException {
+        if (secrets == null) return Optional.empty();
         try {
             Optional<byte[]> seed = secrets.keyBytes(SecretStorage.CROSS_SIGNING_MASTER);
             if (seed.isEmpty()) return Optional.empty();
-            Ed25519PrivateKey k;
             try {
-                k = Ed25519PrivateKey.fromSeed(seed.get());
+                return Optional.of(Ed25519PrivateKey.fromSeed(seed.get()));
             } finally {
                 java.util.Arrays.fill(seed.get(), (byte) 0);
             }
-            if (!k.publicKey().equals(identity.masterKey())) {
-                k.close();
-                return Optional.empty();
-            }
-            return Optional.of(k);
         } catch (SecretStorageException | KeyFormatException e) {
             throw new WorkflowException(SecretStorage.CROSS_SIGNING_MASTER + ": " + e.getMessage());
         }
     }
 
-    /** The trust anchors: the supplied master key, else a Secret Storage master key matching the published one. */
+    /**
+     * The trust anchors, as given: this device (with its own key), what the user pinned or named, and the
+     * public half of a master key held in Secret Storage when the user pinned none (it counts only while it
+     * matches the published one; that is the resolver's rule, not this method's).
+     */
     public TrustAnchors anchors(OwnIdentity identity) throws StoreException, WorkflowException {
-        Ed25519PublicKey master = suppliedMasterKey;
-        if (master == null) {
-            Optional<Ed25519PrivateKey> fromSecrets = masterKeyFromSecretStorage(identity);
-            if (fromSecrets.isPresent()) {
-                master = fromSecrets.get().publicKey();
-                fromSecrets.get().close();
+        List<TrustAnchors.Anchor> all = new ArrayList<>();
+        if (device != null) all.add(new TrustAnchors.ThisDevice(device.id(), device.key().publicKey()));
+        all.addAll(given);
+        // Secret Storage is read only when the user pinned no master key (as before), and only when a master
+        // key is published: otherwise the one held there could never count.
+        if (identity.masterKey() != null && given.stream().noneMatch(a -> a instanceof TrustAnchors.PinnedMasterKey)) {
+            Optional<Ed25519PrivateKey> ss = secretStorageMasterKey();
+            if (ss.isPresent()) {
+                try (Ed25519PrivateKey k = ss.get()) {
+                    all.add(new TrustAnchors.SecretStorageMasterKey(k.publicKey()));
+                }
             }
         }
-        return new TrustAnchors(userId(), device == null ? null : device.id(), device == null ? null : device.key().publicKey(),
-                master, verifiedDevices);
+        return new TrustAnchors(userId(), all);
     }
 
     /** Trust of a backup version, from the store's identity and this account's anchors. */

@@ -12,6 +12,7 @@ import keybackup.keys.Curve25519PublicKey;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.Ed25519PublicKey;
 import keybackup.secrets.SecretStorage;
+import keybackup.secrets.SecretStorageException;
 import keybackup.trust.OwnIdentity;
 
 /**
@@ -19,10 +20,14 @@ import keybackup.trust.OwnIdentity;
  * both, signed by the master key (from Secret Storage, checked against the published one) and/or this
  * device, a new backup version, and both private keys in Secret Storage under the default key.
  *
- * <p>Order, so that Secret Storage holds the keys of the current version at every step: an account that
- * already has a backup is refused (that is what {@link Migrate} is for); the signer is checked before
- * anything is written; the secrets are written before the version is created; if no version was created,
- * the previous secret contents are put back.
+ * <p>Order, so that a failure loses nothing: an account that already has a backup is refused (that is
+ * what {@link Migrate} is for); so is a Secret Storage key that secrets must not be written under (no key
+ * check, too few passphrase iterations: {@link UnlockedSecretStorage#requireWritable}), and so is a
+ * Secret Storage that already holds {@code m.megolm_backup.v1} or {@code m.key_backup.signing} although
+ * the server reports no backup (the old key may be the only way into an older backup; only an explicit
+ * {@code replaceBackupSecrets} overrides that); the signer is checked before anything is written. Then,
+ * so that Secret Storage holds the keys of the current version at every step, the secrets are written
+ * before the version is created; if no version was created, the previous secret contents are put back.
  */
 public final class Enable {
     private Enable() {}
@@ -30,7 +35,16 @@ public final class Enable {
     public record Result(String version, Curve25519PublicKey backupKey, Ed25519PublicKey signingKey, boolean signedByMaster,
                          boolean signedByDevice) {}
 
+    /** {@link #run(Account, FieldNames, boolean)} that never replaces backup secrets already in Secret Storage. */
     public static Result run(Account account, FieldNames names) throws StoreException, WorkflowException {
+        return run(account, names, false);
+    }
+
+    /**
+     * @param replaceBackupSecrets overwrite {@code m.megolm_backup.v1} and {@code m.key_backup.signing} even
+     *     when Secret Storage already holds them: only on the user's explicit request to start over
+     */
+    public static Result run(Account account, FieldNames names, boolean replaceBackupSecrets) throws StoreException, WorkflowException {
         UnlockedSecretStorage secrets = account.secrets();
         Optional<Json.Obj> existing = account.store().currentVersion();
         if (existing.isPresent()) {
@@ -38,6 +52,8 @@ public final class Enable {
             throw new WorkflowException("a backup (version " + existing.get().string("version") + ") already exists: "
                     + "use migrate to move it to a new signed version");
         }
+        requireWritable(secrets);
+        if (!replaceBackupSecrets) requireNoBackupSecrets(secrets);
         requireSigner(account);
         Optional<Json.Obj> oldBackupKey = secrets.saved(SecretStorage.BACKUP_DECRYPTION_KEY);
         Optional<Json.Obj> oldSigningKey = secrets.saved(SecretStorage.BACKUP_SIGNING_KEY);
@@ -53,9 +69,9 @@ public final class Enable {
                     java.util.Arrays.fill(raw, (byte) 0);
                 }
                 secrets.storeBackupSigningKey(signingKey);
-            } catch (StoreException | RuntimeException e) {
+            } catch (StoreException | SecretStorageException | RuntimeException e) {
                 throw new WorkflowException("could not store the backup keys in Secret Storage (" + e.getMessage() + "); no backup was created; "
-                        + putBack(account, oldBackupKey, oldSigningKey) + ": run enable again", e);
+                        + putBack(account, oldBackupKey, oldSigningKey), e);
             }
             Created c;
             try {
@@ -69,13 +85,14 @@ public final class Enable {
                 } catch (StoreException unreachable) {
                     e.addSuppressed(unreachable);
                     throw new WorkflowException("could not create the backup version (" + e.getMessage() + "); whether it exists is not "
-                            + "known, so Secret Storage keeps its new keys: run status, then enable again if there is no backup", e);
+                            + "known, so Secret Storage keeps its new keys: run status once the server answers; if there is no backup, "
+                            + "run enable --replace-backup-secrets", e);
                 }
                 Json.Obj ad = current == null ? null : current.object("auth_data");
                 if (ad == null || !(keybackup.backup.AuthData.of(ad).signingKey() instanceof keybackup.backup.AuthData.SigningKeyField.Present p)
                         || !p.key().equals(signingKey.publicKey())) {
                     throw new WorkflowException("could not create the backup version (" + e.getMessage() + "); "
-                            + putBack(account, oldBackupKey, oldSigningKey) + ": run enable again", e);
+                            + putBack(account, oldBackupKey, oldSigningKey), e);
                 }
                 c = new Created(current.string("version"), ad, false, account.device() != null);
             }
@@ -83,27 +100,90 @@ public final class Enable {
         }
     }
 
-    /** Puts the previous secrets back after no version was created; says whether it worked. */
+    /** Puts the previous secrets back after no version was created; says whether it worked and what to do. */
     private static String putBack(Account account, Optional<Json.Obj> oldBackupKey, Optional<Json.Obj> oldSigningKey) {
         try {
             UnlockedSecretStorage secrets = account.secrets();
             secrets.restore(SecretStorage.BACKUP_DECRYPTION_KEY, oldBackupKey);
             secrets.restore(SecretStorage.BACKUP_SIGNING_KEY, oldSigningKey);
-            return "the previous secrets were put back";
+            return "the previous secrets were put back: run enable again";
         } catch (StoreException | WorkflowException e) {
-            return "the previous secrets could not be put back (" + e.getMessage() + ")";
+            return "the previous secrets could not be put back (" + e.getMessage() + "): the keys now in Secret Storage belong to no "
+                    + "backup; run enable --replace-backup-secrets once the server answers";
         }
     }
 
-    /** Fails before anything is written when no signer is available for a new AuthData. */
+    /** Fails before anything is written when no secret may be written under the Secret Storage key. */
+    static void requireWritable(UnlockedSecretStorage secrets) throws WorkflowException {
+        try {
+            secrets.requireWritable();
+        } catch (SecretStorageException e) {
+            throw new WorkflowException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Fails before anything is written when Secret Storage already holds a backup key or backup signing key
+     * although the server reports no current version (a 404 may be a lie, a lag or a deleted backup; the
+     * stored key may be the only way into an older one). Migrate is the way to move an old backup; replacing
+     * the secrets is an explicit choice of the caller.
+     */
+    static void requireNoBackupSecrets(UnlockedSecretStorage secrets) throws StoreException, WorkflowException {
+        java.util.List<String> found = new java.util.ArrayList<>();
+        for (String name : java.util.List.of(SecretStorage.BACKUP_DECRYPTION_KEY, SecretStorage.BACKUP_SIGNING_KEY)) {
+            if (secrets.holds(name)) found.add(name);
+        }
+        if (found.isEmpty()) return;
+        throw new WorkflowException("Secret Storage already holds " + String.join(" and ", found) + " but the server reports no backup "
+                + "version; the stored key may be the only way into an older backup, so nothing was written: if that backup still "
+                + "exists, run migrate --from VERSION; to discard these secrets and start a new backup on purpose, run enable "
+                + "--replace-backup-secrets");
+    }
+
+    /**
+     * Fails before anything is written when no signer is available for a new AuthData, or when a signer
+     * does not match the account as the server publishes it ({@link #checkSigners}).
+     */
     static void requireSigner(Account account) throws StoreException, WorkflowException {
+        OwnIdentity identity = account.identity();
+        checkSigners(account, identity);
         if (account.device() != null) return;
-        Optional<Ed25519PrivateKey> master = account.hasSecrets() ? account.masterKeyFromSecretStorage(account.identity()) : Optional.empty();
+        Optional<Ed25519PrivateKey> master = account.hasSecrets() ? account.masterKeyFromSecretStorage(identity) : Optional.empty();
         if (master.isEmpty()) {
             throw new WorkflowException("nothing can sign the new AuthData: store the master key in Secret Storage "
                     + "(m.cross_signing.master, matching the published master key) or give this device's key");
         }
         master.get().close();
+    }
+
+    /**
+     * The signer checks, so that a new AuthData carries only signatures readers can verify: the user id is
+     * a valid Matrix user id and owns the access token ({@code /account/whoami}); this device, if given,
+     * is published under the user ({@code /keys/query}, validated) with exactly the public half of the
+     * private key given (compared as keys). Each failure says which key or id does not match.
+     */
+    static void checkSigners(Account account, OwnIdentity identity) throws StoreException, SignerCheckException {
+        String user = account.userId();
+        String why = keybackup.homeserver.UserId.problem(user);
+        if (why != null) throw new SignerCheckException(SignerCheckException.Problem.INVALID_USER_ID, "--user: " + why);
+        String owner = account.store().whoami();
+        if (!user.equals(owner)) {
+            throw new SignerCheckException(SignerCheckException.Problem.NOT_TOKEN_OWNER,
+                    "the access token belongs to " + (keybackup.homeserver.UserId.problem(owner) == null ? owner : "another user")
+                    + ", not to " + user + " (check --user): refusing to sign for another user");
+        }
+        Account.Device device = account.device();
+        if (device == null) return;
+        OwnIdentity.Device published = identity.devices().get(device.id());
+        if (published == null) {
+            throw new SignerCheckException(SignerCheckException.Problem.UNKNOWN_DEVICE, "device " + device.id()
+                    + " is not a valid published device of " + user + " (check --device-id); nothing was signed");
+        }
+        if (!published.ed25519().equals(device.key().publicKey())) {
+            throw new SignerCheckException(SignerCheckException.Problem.DEVICE_KEY_MISMATCH, "device key mismatch: the server publishes ed25519 key "
+                    + published.ed25519().toBase64() + " for device " + device.id() + ", but the device key given is the private key of "
+                    + device.key().publicKey().toBase64() + " (check --device-key-file); nothing was signed");
+        }
     }
 
     record Created(String version, Json.Obj authData, boolean byMaster, boolean byDevice) {}
@@ -116,6 +196,7 @@ public final class Enable {
     static Created createSignedVersion(Account account, Curve25519PublicKey backupKey, Ed25519PrivateKey signingKey,
                                        FieldNames names) throws StoreException, WorkflowException {
         OwnIdentity identity = account.identity();
+        checkSigners(account, identity);
         Json.Obj authData = AuthData.create(backupKey.toBase64(), signingKey.publicKey(), names).json();
         Optional<Ed25519PrivateKey> master = account.hasSecrets() ? account.masterKeyFromSecretStorage(identity) : Optional.empty();
         Account.Device device = account.device();

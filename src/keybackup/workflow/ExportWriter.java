@@ -2,6 +2,7 @@ package keybackup.workflow;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -13,10 +14,17 @@ import keybackup.trust.SessionVerifier;
  * never holds the whole file in memory. Each entry carries {@code keybackup.verdict}
  * ({@code {"verdict", "reason"}}); the backup's {@code signatures} and {@code authenticated} flag are
  * removed, because an importer reading them without this project's checks could believe a claim that
- * did not verify. Rejected sessions are never written.
+ * did not verify. The {@code unsigned} member is removed too: the signature does not cover it (signed
+ * JSON is checked over the object without {@code signatures} and {@code unsigned}), so whoever can write
+ * to the backup can put anything there, next to an {@code authenticated} verdict. What remains of an
+ * authenticated entry is exactly what its signature covers. Rejected sessions are never written.
+ *
+ * <p>The verdicts written here are for the user's information. Read back by
+ * {@link keybackup.backup.ExportedSession#from}, they can only lower an entry's status on upload
+ * ({@link keybackup.trust.KeySource#forEntry}), never raise it.
  */
 public final class ExportWriter implements AutoCloseable {
-    public static final String VERDICT_MEMBER = "keybackup.verdict";
+    public static final String VERDICT_MEMBER = ExportedSession.VERDICT_MEMBER;
 
     private final OutputStream out;
     private boolean first = true;
@@ -30,7 +38,8 @@ public final class ExportWriter implements AutoCloseable {
     /** Writes the entry unless its verdict is {@code rejected}; returns whether it was written. */
     public boolean write(SessionVerifier.Result r) throws IOException {
         if (r.sessionData() == null) return false;
-        Json.Obj entry = r.sessionData().json().without("signatures");
+        // Only what the signature covers: not "signatures", not "unsigned".
+        Json.Obj entry = r.sessionData().json().without("signatures").without("unsigned");
         for (String s : FieldNames.spellings(FieldNames.AUTHENTICATED)) entry = entry.without(s);
         entry = entry.with("room_id", Json.of(r.roomId())).with("session_id", Json.of(r.sessionId()))
                 .with(VERDICT_MEMBER, Json.obj("verdict", Json.of(r.verdict().word()),

@@ -307,6 +307,7 @@ public final class Migrate {
             if ((rec != null && pub.equals(rec.signingPublicKey())) || namedByCurrent) return held.get();
             held.get().close();
         }
+        account.secrets().requireWritable(); // a new secret: refused under a weak Secret Storage key, before anything is recorded
         mustStore[0] = true;
         return Ed25519PrivateKey.generate();
     }

@@ -11,27 +11,41 @@ import keybackup.secrets.SecretStorageException;
 import keybackup.secrets.SecretStorageKey;
 
 /**
- * Secret Storage of one account, opened with its default key after the key check passed. Reads and
- * writes the secrets this project uses through the account data of a {@link BackupStore}. Every key
- * read here is still only a candidate: callers compare it with the published public key before use.
+ * Secret Storage of one account, opened with its default key. Reads and writes the secrets this project
+ * uses through the account data of a {@link BackupStore}. Every key read here is still only a candidate:
+ * callers compare it with the published public key before use.
+ *
+ * <p>Opening never writes. It fails on a key or passphrase that does not pass the default key's check. It
+ * succeeds, for reading only, when the server's description of the key cannot vouch for it: no key check
+ * (iv/mac), or a passphrase with fewer than {@value KeyDescription#MIN_ITERATIONS_FOR_WRITING} PBKDF2
+ * iterations. {@link #writeWarning} then says why, for the CLI to print, and every method that encrypts a
+ * secret ({@link #storeKeyBytes}, {@link #storeSeed}, {@link #storeBackupSigningKey}) and
+ * {@link #requireWritable} throw {@link SecretStorageException} {@code WEAK_KEY} before anything is sent: a
+ * server that strips the check and lowers the count cannot get new secrets written under a key it can guess
+ * cheaply (see {@link KeyDescription#requireWritable}).
  */
 public final class UnlockedSecretStorage {
     private final BackupStore store;
     private final SecretStorageKey key;
     private final String keyId;
+    private final KeyDescription description;
+    private final KeyDescription.Check check;
 
-    private UnlockedSecretStorage(BackupStore store, SecretStorageKey key, String keyId) {
+    private UnlockedSecretStorage(BackupStore store, SecretStorageKey key, String keyId, KeyDescription description, KeyDescription.Check check) {
         this.store = store;
         this.key = key;
         this.keyId = keyId;
+        this.description = description;
+        this.check = check;
     }
 
-    /** Opens Secret Storage with {@code key}, which must pass the default key's check. */
+    /** Opens Secret Storage with {@code key}, which must not fail the default key's check. */
     public static UnlockedSecretStorage unlock(BackupStore store, SecretStorageKey key) throws StoreException, SecretStorageException, WorkflowException {
         String id = defaultKeyId(store);
         KeyDescription d = description(store, id);
-        if (!d.checkKey(key)) throw new WorkflowException("secret storage key: wrong key (the key check of " + id + " fails)");
-        return new UnlockedSecretStorage(store, key, id);
+        KeyDescription.Check c = d.check(key);
+        if (c == KeyDescription.Check.MISMATCH) throw new WorkflowException("secret storage key: wrong key (the key check of " + id + " fails)");
+        return new UnlockedSecretStorage(store, key, id, d, c);
     }
 
     /** Opens Secret Storage with a passphrase (the caller wipes it), through the default key's {@code m.pbkdf2} parameters. */
@@ -40,15 +54,45 @@ public final class UnlockedSecretStorage {
         KeyDescription d = description(store, id);
         if (d.passphrase() == null) throw new WorkflowException("secret storage key " + id + " has no passphrase; use the recovery key");
         SecretStorageKey k = SecretStorageKey.fromPassphrase(passphrase, d);
-        if (!d.checkKey(k)) throw new WorkflowException("secret storage: wrong passphrase");
-        return new UnlockedSecretStorage(store, k, id);
+        KeyDescription.Check c = d.check(k);
+        if (c == KeyDescription.Check.MISMATCH) {
+            k.close();
+            throw new WorkflowException("secret storage: wrong passphrase");
+        }
+        return new UnlockedSecretStorage(store, k, id, d, c);
     }
 
     /** Sets up Secret Storage: a key description for {@code key} under {@code keyId}, made the default key. */
     public static UnlockedSecretStorage create(BackupStore store, SecretStorageKey key, String keyId) throws StoreException {
-        store.putAccountData(SecretStorage.KEY_TYPE_PREFIX + keyId, KeyDescription.create(key, "m.default", null));
+        Json.Obj content = KeyDescription.create(key, "m.default", null);
+        KeyDescription d;
+        try {
+            d = KeyDescription.parse(content);
+        } catch (SecretStorageException e) {
+            throw new IllegalStateException("a description this module wrote does not parse: " + e.getMessage(), e);
+        }
+        store.putAccountData(SecretStorage.KEY_TYPE_PREFIX + keyId, content);
         store.putAccountData(SecretStorage.DEFAULT_KEY_TYPE, Json.obj("key", Json.of(keyId)));
-        return new UnlockedSecretStorage(store, key, keyId);
+        return new UnlockedSecretStorage(store, key, keyId, d, d.check(key));
+    }
+
+    /**
+     * Why no secret will be written under this key (no key check, or too few passphrase iterations), as
+     * one line for a warning; empty when writing is allowed. Reading works either way.
+     */
+    public Optional<String> writeWarning() {
+        return description.writeWeakness(check)
+                .map(w -> "secret storage key " + keyId + ": " + w + "; secrets can be read, but none will be written under this key");
+    }
+
+    /**
+     * Throws unless secrets may be written under this key; workflows call it before their first write, so
+     * that a refusal leaves the server untouched.
+     *
+     * @throws SecretStorageException {@code WEAK_KEY}, saying why and what to do
+     */
+    public void requireWritable() throws SecretStorageException {
+        description.requireWritable(keyId, check);
     }
 
     private static String defaultKeyId(BackupStore store) throws StoreException, SecretStorageException, WorkflowException {
@@ -87,12 +131,13 @@ public final class UnlockedSecretStorage {
      * Stores a new value of a 32-byte key secret. Copies of the old value under other Secret Storage keys
      * are dropped, not kept: they would hand another client a stale key.
      */
-    public void storeKeyBytes(String name, byte[] bytes) throws StoreException {
+    public void storeKeyBytes(String name, byte[] bytes) throws StoreException, SecretStorageException {
+        requireWritable();
         store.putAccountData(name, SecretStorage.storeKeyBytes(name, bytes, key, keyId, null));
     }
 
     /** Stores the 32-byte seed of an Ed25519 key (for example {@code m.cross_signing.master}) as a key secret. */
-    public void storeSeed(String name, Ed25519PrivateKey key) throws StoreException {
+    public void storeSeed(String name, Ed25519PrivateKey key) throws StoreException, SecretStorageException {
         byte[] seed = key.exportSeed();
         try {
             storeKeyBytes(name, seed);
@@ -102,8 +147,19 @@ public final class UnlockedSecretStorage {
     }
 
     /** Stores a new backup signing key ({@code m.key_backup.signing}), dropping copies of the old one. */
-    public void storeBackupSigningKey(Ed25519PrivateKey signingKey) throws StoreException {
+    public void storeBackupSigningKey(Ed25519PrivateKey signingKey) throws StoreException, SecretStorageException {
+        requireWritable();
         store.putAccountData(SecretStorage.BACKUP_SIGNING_KEY, SecretStorage.storeBackupSigningKey(signingKey, key, keyId, null));
+    }
+
+    /**
+     * Whether account data {@code name} holds a secret under any key: its {@code encrypted} member is an
+     * object with at least one entry. Absent account data, {@code {}} and an empty or unusable
+     * {@code encrypted} member hold nothing (05 §1). Decrypts nothing.
+     */
+    public boolean holds(String name) throws StoreException {
+        Optional<Json.Obj> content = store.getAccountData(name);
+        return content.isPresent() && content.get().get("encrypted") instanceof Json.Obj e && !e.members().isEmpty();
     }
 
     /** The account data of a secret exactly as stored (encrypted), to put back if a workflow must undo a change. */
@@ -111,7 +167,11 @@ public final class UnlockedSecretStorage {
         return store.getAccountData(name);
     }
 
-    /** Puts back what {@link #saved} returned; an absent secret is written as {@code {}} ("deleted"). */
+    /**
+     * Puts back what {@link #saved} returned; an absent secret is written as {@code {}} ("deleted"). Not
+     * subject to the write rule: it encrypts nothing, it only returns ciphertext the server already held,
+     * and refusing it could only lose a secret on a failure path.
+     */
     public void restore(String name, Optional<Json.Obj> saved) throws StoreException {
         store.putAccountData(name, saved.orElse(Json.obj()));
     }

@@ -20,14 +20,31 @@ import keybackup.trust.SessionSigner;
  * a backup this client may write to (spec "Server-side key backups"): its AuthData is trusted, or the
  * backup key in Secret Storage matches {@code auth_data.public_key}. Entries are signed when the
  * AuthData is trusted and Secret Storage holds the signing key it names; otherwise they go up unsigned.
+ *
+ * <p>Each entry's {@code authenticated} flag comes from {@code source} lowered by the entry's recorded
+ * verdict, if it has one ({@link KeySource#forEntry}): an entry read from a restore's output never goes up.
+ * {@code is_verified} is {@code false} unless the caller states {@link Uploader.SendingDevice#VERIFIED_BY_THIS_DEVICE}.
  */
 public final class Upload {
     private Upload() {}
 
-    public record Result(String version, long sessions, long batches, long serverCount, boolean signed, String note) {}
+    /** @param lowered entries uploaded with a lower flag than {@code source} gives, because of their recorded verdict */
+    public record Result(String version, long sessions, long batches, long serverCount, boolean signed, String note, long lowered) {}
 
+    /** Uploads with {@code is_verified: false} ({@link Uploader.SendingDevice#NOT_VERIFIED}). */
     public static Result run(Account account, List<ExportedSession> sessions, KeySource source, FieldNames names, int threads,
                              Uploader.Limits limits) throws Exception {
+        return run(account, sessions, source, Uploader.SendingDevice.NOT_VERIFIED, names, threads, limits);
+    }
+
+    /**
+     * @param source where the keys came from, as the caller knows it; an entry's recorded verdict can only lower it
+     * @param sendingDevice whether this device verified the devices the keys came from (all of them), for {@code is_verified}
+     */
+    public static Result run(Account account, List<ExportedSession> sessions, KeySource source, Uploader.SendingDevice sendingDevice,
+                             FieldNames names, int threads, Uploader.Limits limits) throws Exception {
+        java.util.Objects.requireNonNull(source, "source");
+        java.util.Objects.requireNonNull(sendingDevice, "sendingDevice");
         Json.Obj info = account.currentVersion();
         String version = info.string("version");
         AuthDataTrust trust = account.trust(info);
@@ -43,7 +60,7 @@ public final class Upload {
         } catch (KeyFormatException e) {
             throw new WorkflowException((e.getMessage().startsWith("auth_data.public_key") ? "" : "auth_data.public_key: ") + e.getMessage());
         }
-        if (!trust.trusted() && !backupKeyInSecrets(account, info)) {
+        if (trust instanceof AuthDataTrust.NotTrusted && !backupKeyInSecrets(account, info)) {
             throw new WorkflowException("refusing to upload: version " + version + " is not trusted (" + trust.detail()
                     + ") and Secret Storage holds no matching backup key");
         }
@@ -66,9 +83,14 @@ public final class Upload {
                 }
             }
             try (Uploader up = new Uploader(account.store(), version, backupKey, signer, names, threads, limits)) {
-                for (ExportedSession s : bestCopies(sessions)) up.add(s.roomId(), s.data(), source);
+                long lowered = 0;
+                for (ExportedSession s : bestCopies(sessions)) {
+                    KeySource entrySource = source.forEntry(s); // never above source
+                    if (entrySource.authenticated() != source.authenticated()) lowered++;
+                    up.add(s.roomId(), s.data(), entrySource, sendingDevice);
+                }
                 Uploader.Result r = up.finish();
-                return new Result(version, r.sessions(), r.batches(), r.serverCount(), signer != null, note);
+                return new Result(version, r.sessions(), r.batches(), r.serverCount(), signer != null, note, lowered);
             }
         } catch (SecretStorageException e) {
             throw new WorkflowException("secret storage: " + e.getMessage());

@@ -8,6 +8,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
@@ -28,6 +29,13 @@ import keybackup.trust.SessionSigner;
  * <p>With a signer, each SessionData is signed with the {@code authenticated} flag its {@link KeySource}
  * gives. Without one (a writer that cannot get the trusted signing key) entries are uploaded unsigned,
  * with the flag {@code false}, since an unsigned flag means nothing.
+ *
+ * <p>{@code is_verified} is the spec's "the uploading device verified the device the key came from"
+ * (spec "Server-side key backups", {@code KeyBackupData}). Servers rank it first when two copies of a
+ * session compete, so a wrong {@code true} can make the server drop another client's copy that decrypts
+ * more messages. This class writes {@code true} only where the caller states it with
+ * {@link SendingDevice#VERIFIED_BY_THIS_DEVICE}; it is independent of the {@link KeySource} and of the
+ * signature, which say nothing about a device verification.
  */
 public final class Uploader implements AutoCloseable {
     /** Batch limits: bytes of JSON per request and sessions per request. */
@@ -36,6 +44,17 @@ public final class Uploader implements AutoCloseable {
     }
 
     public record Result(long sessions, long batches, long serverCount) {}
+
+    /** What the caller knows about the device that sent a session key; decides {@code is_verified}. */
+    public enum SendingDevice {
+        /** The default: this device did not verify the sending device, or does not know. {@code is_verified: false}. */
+        NOT_VERIFIED,
+        /**
+         * This (uploading) device itself verified the device the key came from. {@code is_verified: true}:
+         * the server will prefer this copy over unverified ones, even ones from a lower message index.
+         */
+        VERIFIED_BY_THIS_DEVICE
+    }
 
     private final BackupStore store;
     private final String version;
@@ -58,7 +77,7 @@ public final class Uploader implements AutoCloseable {
     private int batchBytes;
     private int batchSessions;
 
-    private record Item(String roomId, SessionData data, KeySource source) {}
+    private record Item(String roomId, SessionData data, KeySource source, SendingDevice sendingDevice) {}
 
     /** @param signer the signer for the version's trusted signing key, or null to upload unsigned entries */
     public Uploader(BackupStore store, String version, Curve25519PublicKey backupKey, SessionSigner signer, FieldNames names,
@@ -72,9 +91,16 @@ public final class Uploader implements AutoCloseable {
         this.workers = new Parallel<>(threads, this::encryptOne);
     }
 
-    /** Queues one session. Blocks when the workers are busy. */
+    /** Queues one session, with {@code is_verified: false}. Blocks when the workers are busy. */
     public void add(String roomId, SessionData data, KeySource source) throws Exception {
-        workers.submit(new Item(roomId, data, source));
+        add(roomId, data, source, SendingDevice.NOT_VERIFIED);
+    }
+
+    /** Queues one session; {@code sendingDevice} decides {@code is_verified}. Blocks when the workers are busy. */
+    public void add(String roomId, SessionData data, KeySource source, SendingDevice sendingDevice) throws Exception {
+        java.util.Objects.requireNonNull(source, "source");
+        java.util.Objects.requireNonNull(sendingDevice, "sendingDevice");
+        workers.submit(new Item(roomId, data, source, sendingDevice));
     }
 
     private void encryptOne(Item item) throws Exception {
@@ -82,7 +108,7 @@ public final class Uploader implements AutoCloseable {
         if (signer != null) {
             plain = signer.sign(item.data().json(), item.source());
         } else {
-            plain = item.data().json().without("signatures");
+            plain = item.data().json().without("signatures").without("unsigned").without(ExportedSession.VERDICT_MEMBER);
             for (String s : FieldNames.spellings(FieldNames.AUTHENTICATED)) plain = plain.without(s);
             plain = plain.with(names.authenticated(), Json.of(false));
         }
@@ -91,7 +117,7 @@ public final class Uploader implements AutoCloseable {
         Json.Obj kbd = Json.obj(
                 "first_message_index", Json.of(item.data().export().firstIndex()),
                 "forwarded_count", Json.of(item.data().forwardingChain().size()),
-                "is_verified", Json.of(signer != null && item.source().authenticated()),
+                "is_verified", Json.of(item.sendingDevice() == SendingDevice.VERIFIED_BY_THIS_DEVICE),
                 "session_data", sessionData);
         int size = bytes.length * 4 / 3 + 200 + item.roomId().length() + 64;
         collect(item.roomId(), item.data().sessionId(), kbd, size);

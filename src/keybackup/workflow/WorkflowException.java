@@ -1,7 +1,7 @@
 package keybackup.workflow;
 
 /** A workflow could not go on: the message says why and what was left as it was. */
-public final class WorkflowException extends Exception {
+public class WorkflowException extends Exception {
     private static final long serialVersionUID = 1L;
 
     public WorkflowException(String message) {

@@ -81,5 +81,6 @@ final class BenchStore implements BackupStore {
     @Override public Json.Obj deleteSessionKey(String version, String roomId, String sessionId) throws StoreException { throw new UnsupportedOperationException(); }
     @Override public Optional<Json.Obj> getAccountData(String type) throws StoreException { return base.getAccountData(type); }
     @Override public void putAccountData(String type, Json.Obj content) throws StoreException { base.putAccountData(type, content); }
+    @Override public String whoami() throws StoreException { return base.whoami(); }
     @Override public Json.Obj queryOwnKeys() throws StoreException { return base.queryOwnKeys(); }
 }

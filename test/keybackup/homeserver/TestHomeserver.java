@@ -99,7 +99,7 @@ public final class TestHomeserver implements AutoCloseable {
     private final TreeMap<Long, Version> versions = new TreeMap<>();
     private final Map<String, Json.Obj> accountData = new LinkedHashMap<>();
     private final List<String> requests = new ArrayList<>();
-    private ReplacementRule rule = ReplacementRule.SPEC;
+    private java.util.function.BiPredicate<Json.Obj, Json.Obj> rule = ReplacementRule.SPEC::shouldReplace;
     private Json.Obj identity = Json.obj("device_keys", Json.obj(), "failures", Json.obj());
     // fault injection
     private int drops;
@@ -156,7 +156,9 @@ public final class TestHomeserver implements AutoCloseable {
 
     // ---- configuration and inspection (all synchronized with request handling) ----
 
-    public synchronized void setRule(ReplacementRule r) { rule = r; }
+    public synchronized void setRule(ReplacementRule r) { rule = r::shouldReplace; }
+    /** Any rule: {@code shouldReplace.test(stored, candidate)} (for a rule written independently in a test). */
+    public synchronized void setRule(java.util.function.BiPredicate<Json.Obj, Json.Obj> shouldReplace) { rule = shouldReplace; }
     public synchronized void setIdentity(Json.Obj keysQueryResponse) { identity = keysQueryResponse; }
     public synchronized void dropNext(int n) { drops = n; }
     synchronized void redirectNext(int n, String location) { redirects = n; redirectTo = location; }
@@ -368,6 +370,7 @@ public final class TestHomeserver implements AutoCloseable {
             case "GET room_keys/version 3": case "PUT room_keys/version 3": case "DELETE room_keys/version 3":
                 return versionEndpoint(method, p.get(2), body);
             case "POST keys/query 2": return new Reply(200, identity);
+            case "GET account/whoami 2": return new Reply(200, Json.obj("user_id", Json.of(userId))); // the token's owner
             default: break;
         }
         if (p.size() == 4 && p.get(0).equals("user") && p.get(2).equals("account_data")) {
@@ -441,7 +444,7 @@ public final class TestHomeserver implements AutoCloseable {
                 Map<String, Json.Obj> stored = ver.rooms.computeIfAbsent(r.getKey(), k -> new LinkedHashMap<>());
                 for (Map.Entry<String, Json> s : ((Json.Obj) r.getValue()).object("sessions").members().entrySet()) {
                     Json.Obj old = stored.get(s.getKey());
-                    if (old == null || rule.shouldReplace(old, (Json.Obj) s.getValue())) {
+                    if (old == null || rule.test(old, (Json.Obj) s.getValue())) {
                         stored.put(s.getKey(), (Json.Obj) s.getValue());
                         changed = true;
                     }

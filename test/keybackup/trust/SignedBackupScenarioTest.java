@@ -372,12 +372,15 @@ class SignedBackupScenarioTest {
         audit.add(verifyCase(t, "backup-key-1/matrix-sdk-crypto-wasm/0"));
         Json.Obj j = audit.toJson();
         assertEquals(Set.of("user_id", "version", "backup", "sessions", "summary"), j.members().keySet());
-        assertEquals(Set.of("trusted", "trusted_via", "signing_public_key", "signing_key_usable", "reason", "signatures"), j.object("backup").members().keySet());
+        assertEquals(Set.of("outcome", "trusted", "trusted_via", "signing_public_key", "signing_key_usable", "reason", "signatures"),
+                j.object("backup").members().keySet());
+        assertEquals("usable", j.object("backup").string("outcome"));
         assertEquals(Json.obj("total", Json.of(2), "authenticated", Json.of(1), "signed_not_authenticated", Json.of(0),
                 "unauthenticated", Json.of(1), "rejected", Json.of(0), "unsigned_in_signed_backup", Json.of(1)), j.object("summary"));
         Json.Obj first = (Json.Obj) ((Json.Arr) j.get("sessions")).elements().get(0);
         assertEquals(Set.of("room_id", "session_id", "verdict", "reason", "claimed_authenticated"), first.members().keySet());
-        assertEquals(Json.obj("kind", Json.of("master_key"), "key_id", Json.of("ed25519:" + alice.master().publicKey().toBase64())),
+        assertEquals(Json.obj("kind", Json.of("master_key"), "key_id", Json.of("ed25519:" + alice.master().publicKey().toBase64()),
+                        "key_compared", Json.of(true)),
                 ((Json.Arr) j.object("backup").get("trusted_via")).elements().get(0));
     }
 }

@@ -21,6 +21,11 @@ class TrustResolverTest {
         return TrustResolver.resolve(version, identity(), anchors);
     }
 
+    /** Trusted by type: a trusted signer vouched for the AuthData (with or without a usable key). */
+    static boolean trusted(AuthDataTrust t) {
+        return !(t instanceof AuthDataTrust.NotTrusted);
+    }
+
     static AuthDataTrust.SignatureStatus status(AuthDataTrust t, String keyId) {
         return t.signatures().stream().filter(s -> s.keyId().equals(keyId)).findFirst().orElseThrow().status();
     }
@@ -31,14 +36,16 @@ class TrustResolverTest {
         assertEquals(MASTER, id.masterKey().toBase64());
         assertEquals(SSK, id.selfSigningKey().toBase64());
         assertEquals(DEVICE_KEY, id.devices().get("test_device").ed25519().toBase64());
-        assertTrue(id.devices().get("test_device").crossSigned());
+        // the chain: the master key signed the SSK, which signed test_device
+        assertEquals(AuthDataTrust.Via.VERIFIED_DEVICE,
+                TrustResolver.verifiedDevice(id.devices().get("test_device"), id, TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of())));
         assertEquals(List.of(), id.problems());
     }
 
     @Test
     void resolve_trustedMasterKey_isTrustedViaMasterAndCrossSignedDevice() throws Exception {
         AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
-        assertTrue(t.trusted());
+        assertTrue(trusted(t));
         assertEquals(AuthDataTrust.SignatureStatus.VALID_TRUSTED, status(t, MASTER_ID));
         // test_device is cross-signed by the SSK the trusted master key signed: verified.
         assertEquals(AuthDataTrust.SignatureStatus.VALID_TRUSTED, status(t, "ed25519:test_device"));
@@ -50,14 +57,14 @@ class TrustResolverTest {
     @Test
     void resolve_stableNames_trustedToo() throws Exception {
         AuthDataTrust t = resolve(load("version-stable.json"), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
-        assertTrue(t.trusted());
+        assertTrue(trusted(t));
         assertTrue(t.usableSigningKey().isPresent());
     }
 
     @Test
     void resolve_noAnchors_signaturesValidButUntrusted_backupNotTrusted() throws Exception {
         AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, null, Map.of()));
-        assertFalse(t.trusted());
+        assertFalse(trusted(t));
         assertEquals(AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, status(t, MASTER_ID));
         assertEquals(AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, status(t, "ed25519:test_device"));
         assertTrue(t.usableSigningKey().isEmpty());
@@ -68,7 +75,7 @@ class TrustResolverTest {
     @Test
     void resolve_locallyVerifiedDevice_isTrustedViaVerifiedDevice() throws Exception {
         AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, null, Map.of("test_device", pub(DEVICE_KEY))));
-        assertTrue(t.trusted());
+        assertTrue(trusted(t));
         assertEquals(List.of(new AuthDataTrust.TrustedVia(AuthDataTrust.Via.VERIFIED_DEVICE, "ed25519:test_device")), t.trustedVia());
     }
 
@@ -78,7 +85,7 @@ class TrustResolverTest {
         try (Ed25519PrivateKey verifiedEarlier = Ed25519PrivateKey.generate()) {
             AuthDataTrust t = resolve(load("version-unstable.json"),
                     TrustAnchors.withoutDevice(USER, null, Map.of("test_device", verifiedEarlier.publicKey())));
-            assertFalse(t.trusted());
+            assertFalse(trusted(t));
             assertEquals(AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, status(t, "ed25519:test_device"));
         }
     }
@@ -86,7 +93,7 @@ class TrustResolverTest {
     @Test
     void resolve_thisDevice_isTrustedViaThisDevice() throws Exception {
         AuthDataTrust t = resolve(load("version-unstable.json"), new TrustAnchors(USER, "test_device", pub(DEVICE_KEY), null, Map.of()));
-        assertTrue(t.trusted());
+        assertTrue(trusted(t));
         assertEquals(AuthDataTrust.Via.THIS_DEVICE, t.trustedVia().get(0).kind());
     }
 
@@ -94,7 +101,7 @@ class TrustResolverTest {
     void resolve_thisDeviceWithOtherKey_signatureInvalid() throws Exception {
         try (Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
             AuthDataTrust t = resolve(load("version-unstable.json"), new TrustAnchors(USER, "test_device", other.publicKey(), null, Map.of()));
-            assertFalse(t.trusted());
+            assertFalse(trusted(t));
             assertEquals(AuthDataTrust.SignatureStatus.INVALID, status(t, "ed25519:test_device"));
         }
     }
@@ -106,7 +113,7 @@ class TrustResolverTest {
         Json.Obj sigs = ad.object("signatures");
         Json.Obj moved = ad.with("signatures", Json.obj("@mallory:localhost", sigs.get(USER)));
         AuthDataTrust t = resolve(v.with("auth_data", moved), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of("test_device", pub(DEVICE_KEY))));
-        assertFalse(t.trusted());
+        assertFalse(trusted(t));
         assertEquals(List.of(), t.signatures());
         assertEquals(Reason.BACKUP_NOT_TRUSTED, t.reason());
     }
@@ -117,7 +124,7 @@ class TrustResolverTest {
         try (Ed25519PrivateKey attacker = Ed25519PrivateKey.generate()) {
             Json.Obj ad = v.object("auth_data").with("org.matrix.mscxxxx.signing_public_key", Json.of(attacker.publicKey().toBase64()));
             AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
-            assertFalse(t.trusted());
+            assertFalse(trusted(t));
             assertEquals(AuthDataTrust.SignatureStatus.INVALID, status(t, MASTER_ID));
             assertTrue(t.usableSigningKey().isEmpty());
         }
@@ -128,7 +135,7 @@ class TrustResolverTest {
         Json.Obj v = load("version-unstable.json");
         AuthDataTrust t = resolve(v.with("auth_data", v.object("auth_data").without("signatures")),
                 TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of("test_device", pub(DEVICE_KEY))));
-        assertFalse(t.trusted());
+        assertFalse(trusted(t));
         assertEquals(Reason.BACKUP_NOT_TRUSTED, t.reason());
     }
 
@@ -140,7 +147,7 @@ class TrustResolverTest {
         Json.Obj onlyDevice = ad.with("signatures", Json.obj(USER, Json.obj("ed25519:test_device",
                 ad.object("signatures").object(USER).get("ed25519:test_device"))));
         AuthDataTrust t = resolve(v.with("auth_data", onlyDevice), TrustAnchors.withoutDevice(USER, null, Map.of()));
-        assertFalse(t.trusted());
+        assertFalse(trusted(t));
         assertEquals(AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, status(t, "ed25519:test_device"));
     }
 
@@ -149,7 +156,7 @@ class TrustResolverTest {
         try (Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
             // The user trusts some other master key; the published one signed the AuthData.
             AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, other.publicKey(), Map.of()));
-            assertFalse(t.trusted());
+            assertFalse(trusted(t));
             assertEquals(AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, status(t, MASTER_ID));
         }
     }
@@ -161,7 +168,7 @@ class TrustResolverTest {
             Json.Obj ad = SignedJson.sign(v.object("auth_data"), USER, "ed25519:GHOSTDEVICE", stranger);
             AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, null, Map.of("GHOSTDEVICE", pub(DEVICE_KEY))));
             assertEquals(AuthDataTrust.SignatureStatus.UNKNOWN_KEY, status(t, "ed25519:GHOSTDEVICE"));
-            assertFalse(t.trusted());
+            assertFalse(trusted(t));
         }
     }
 
@@ -172,7 +179,7 @@ class TrustResolverTest {
             Json.Obj ad = v.object("auth_data").without("signatures").with("signing_public_key", Json.of(other.publicKey().toBase64()));
             ad = SignedJson.sign(ad, USER, MASTER_ID, master);
             AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
-            assertTrue(t.trusted()); // signed by the trusted master key ...
+            assertTrue(trusted(t)); // signed by the trusted master key ...
             assertTrue(t.usableSigningKey().isEmpty()); // ... but which signing key is meant is unclear
             assertEquals(Reason.NO_SIGNING_KEY, t.reason());
             assertNull(t.signingPublicKey());
@@ -211,7 +218,7 @@ class TrustResolverTest {
         try (Ed25519PrivateKey master = masterSeed()) {
             Json.Obj ad = SignedJson.sign(Json.obj("public_key", Json.of(BACKUP_PUBLIC_KEY)), USER, MASTER_ID, master);
             AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
-            assertTrue(t.trusted());
+            assertTrue(trusted(t));
             assertEquals(Reason.NO_SIGNING_KEY, t.reason());
         }
     }
@@ -221,9 +228,9 @@ class TrustResolverTest {
         Json.Obj v = load("version-unstable.json");
         TrustAnchors anchors = TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of());
         Json.Obj withUnsigned = v.object("auth_data").with("unsigned", Json.obj("x", Json.of(1)));
-        assertTrue(resolve(v.with("auth_data", withUnsigned), anchors).trusted());
+        assertTrue(trusted(resolve(v.with("auth_data", withUnsigned), anchors)));
         Json.Obj withSalt = v.object("auth_data").with("private_key_salt", Json.of("x"));
-        assertFalse(resolve(v.with("auth_data", withSalt), anchors).trusted());
+        assertFalse(trusted(resolve(v.with("auth_data", withSalt), anchors)));
     }
 
     @Test
@@ -236,7 +243,7 @@ class TrustResolverTest {
                     "usage", Json.arr(List.of(Json.of("master"))), "user_id", Json.of(USER)), USER, "ed25519:" + nk, newMaster);
             OwnIdentity id = OwnIdentity.fromKeysQuery(USER, q.with("master_keys", Json.obj(USER, msk)));
             AuthDataTrust t = TrustResolver.resolve(load("version-unstable.json"), id, TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
-            assertFalse(t.trusted());
+            assertFalse(trusted(t));
         }
     }
 
@@ -268,10 +275,10 @@ class TrustResolverTest {
         Json.Obj q = load("keys-query-alice.json");
         Json.Obj ssk = q.object("self_signing_keys").object(USER).without("signatures");
         OwnIdentity id = OwnIdentity.fromKeysQuery(USER, q.with("self_signing_keys", Json.obj(USER, ssk)));
-        assertNull(id.selfSigningKey());
-        assertFalse(id.devices().get("test_device").crossSigned());
+        assertNull(TrustResolver.verifiedDevice(id.devices().get("test_device"), id, TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of())));
+        assertTrue(id.problems().stream().anyMatch(p -> p.contains("self-signing key")), id.problems().toString());
         AuthDataTrust t = TrustResolver.resolve(load("version-unstable.json"), id, TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
         assertEquals(AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, status(t, "ed25519:test_device"));
-        assertTrue(t.trusted()); // still trusted through the master key itself
+        assertTrue(trusted(t)); // still trusted through the master key itself
     }
 }

@@ -215,10 +215,10 @@ class EnableUploadRestoreTest {
             ReplacementRule rule) throws Exception {
         f = WorkflowFixture.open(backend, dir, rule);
         Enable.Result enabled = Enable.run(f.account(), FieldNames.UNSTABLE);
-        // A signed, authenticated session exported at index 5 (so is_verified true, first_message_index 5) ...
+        // A signed, authenticated session exported at index 5, whose sender this device verified (is_verified true) ...
         SessionData atFive = atIndex(sessions(1, 1, 1).get(0).data(), 5);
         Upload.run(f.account(), List.of(new ExportedSession("!room0:example.org", atFive.sessionId(), atFive)), KeySource.OLM,
-                FieldNames.UNSTABLE, 1, SMALL_BATCHES);
+                Uploader.SendingDevice.VERIFIED_BY_THIS_DEVICE, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
         String key = "!room0:example.org|" + atFive.sessionId();
         assertEquals("authenticated", f.verdicts(enabled.version()).get(key));
         // ... and an attacker's unverified copy at index 0 with the same public session key (made from public data).

@@ -196,15 +196,17 @@ class FailurePointTest {
                 try (WorkflowFixture f = WorkflowFixture.open(HOMESERVER, dir.resolve("e" + (++c)))) {
                     f.server.failRequests(i, failure.count, failure.status, failure.lostReply);
                     boolean failed = false;
+                    boolean replace = false;
                     try {
                         Enable.run(f.account(), FieldNames.UNSTABLE);
                     } catch (WorkflowException | keybackup.homeserver.StoreException e) {
                         failed = true;
+                        replace = e.getMessage().contains("run enable --replace-backup-secrets"); // as the message says
                     }
                     f.server.failRequests(0, 0, 0, false);
                     String p = secretsProblem(f);
                     if (p != null) problems.add(where + ": after the failure: " + p);
-                    if (failed && f.store.currentVersion().isEmpty()) Enable.run(f.account(), FieldNames.UNSTABLE);
+                    if (failed && f.store.currentVersion().isEmpty()) Enable.run(f.account(), FieldNames.UNSTABLE, replace);
                     if (f.store.currentVersion().isEmpty()) problems.add(where + ": no backup at the end");
                     p = secretsProblem(f);
                     if (p != null) problems.add(where + ": at the end: " + p);

@@ -1,0 +1,155 @@
+package keybackup.cli;
+
+import static keybackup.workflow.WorkflowFixture.USER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import keybackup.backup.EncryptedKeyExport;
+import keybackup.backup.ExportedSession;
+import keybackup.backup.FieldNames;
+import keybackup.json.Json;
+import keybackup.json.JsonReader;
+import keybackup.keys.Base64Unpadded;
+import keybackup.trust.KeySource;
+import keybackup.workflow.Enable;
+import keybackup.workflow.Upload;
+import keybackup.workflow.WorkflowFixture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Element's encrypted key export on the command line (issue 12): {@code restore --encrypt} writes it,
+ * {@code upload --keys} reads it (also a file made by matrix-rust-sdk), the passphrase comes from a file
+ * and never from argv, and a wrong passphrase uploads nothing.
+ */
+@Timeout(120)
+class EncryptedExportCommandTest {
+    @TempDir
+    Path dir;
+    private WorkflowFixture f;
+    private List<String> where;
+    private String version;
+    private Path passFile;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir);
+        Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
+        byte[] seed = f.deviceKey.exportSeed();
+        Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
+        java.util.Arrays.fill(seed, (byte) 0);
+        where = List.of("--user", USER, "--store", dir.resolve("store").toString(), "--recovery-key-file", rk.toString(),
+                "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString(), "--threads", "2");
+        version = Enable.run(f.account(), FieldNames.UNSTABLE).version();
+        passFile = Files.writeString(dir.resolve("export-pass.txt"), "pässwörd ✓\n", StandardCharsets.UTF_8);
+    }
+
+    @AfterEach
+    void close() {
+        f.close();
+    }
+
+    private record Result(int exit, String out, String err) {}
+
+    private Result run(String command, String... more) {
+        List<String> all = new ArrayList<>(List.of(command));
+        all.addAll(where);
+        all.addAll(List.of(more));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Main.run(all.toArray(new String[0]), new ByteArrayInputStream(new byte[0]), out, err);
+        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private Result ok(String command, String... more) {
+        Result r = run(command, more);
+        assertEquals(0, r.exit(), command + "\nstdout: " + r.out() + "\nstderr: " + r.err());
+        return r;
+    }
+
+    private Set<String> sessionIdsInBackup() throws Exception {
+        Set<String> ids = new TreeSet<>();
+        f.store.streamKeys(version, (room, session, data) -> ids.add(session));
+        return ids;
+    }
+
+    @Test
+    void restoreEncrypt_thenUploadKeys_roundTripsThroughElementsFormat() throws Exception {
+        List<ExportedSession> sessions = WorkflowFixture.sessions(2, 3, 11);
+        Upload.run(f.account(), sessions, KeySource.OLM, FieldNames.UNSTABLE, 1, WorkflowFixture.SMALL_BATCHES);
+        Set<String> before = sessionIdsInBackup();
+        assertEquals(6, before.size());
+        Path out = dir.resolve("element-keys.txt");
+
+        Result r = ok("restore", "--out", out.toString(), "--encrypt", "--export-passphrase-file", passFile.toString(),
+                "--export-rounds", String.valueOf(EncryptedKeyExport.MIN_ROUNDS));
+
+        assertTrue(r.out().contains("(encrypted, 100000 rounds)"), r.out());
+        byte[] file = Files.readAllBytes(out);
+        assertTrue(new String(file, StandardCharsets.US_ASCII).startsWith(EncryptedKeyExport.HEADER + "\n"));
+        assertFalse(new String(file, StandardCharsets.US_ASCII).contains("session_key"), "no plaintext in the file");
+        Json.Arr decrypted = (Json.Arr) JsonReader.parse(EncryptedKeyExport.decrypt(file, "pässwörd ✓".toCharArray()));
+        assertEquals(6, decrypted.elements().size());
+
+        f.store.deleteKeys(version);
+        Result up = ok("upload", "--keys", out.toString(), "--export-passphrase-file", passFile.toString(), "--source", "olm");
+        assertTrue(up.out().contains("uploaded 6 sessions"), up.out());
+        assertEquals(before, sessionIdsInBackup());
+    }
+
+    @Test
+    void upload_rustSdkEncryptedExport_isDecryptedAndUploaded() throws Exception {
+        Path pass = Files.writeString(dir.resolve("p.txt"), "1234\n");
+        Result r = ok("upload", "--keys", "test/vectors/key-export/rust-sdk-key-export.txt", "--export-passphrase-file", pass.toString(),
+                "--source", "export");
+        assertTrue(r.out().contains("uploaded 1 sessions"), r.out());
+        assertEquals(Set.of("8sdNGgmLft8osylLK9ij3IotBLyQQufe/KngiW4Dpq0"), sessionIdsInBackup());
+    }
+
+    @Test
+    void upload_wrongExportPassphrase_exit1NothingUploaded() throws Exception {
+        Path pass = Files.writeString(dir.resolve("p.txt"), "12345\n");
+        Result r = run("upload", "--keys", "test/vectors/key-export/rust-sdk-key-export.txt", "--export-passphrase-file", pass.toString(),
+                "--source", "export");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().startsWith("keybackup: error: --keys: encrypted key export: wrong passphrase"), r.err());
+        assertEquals(Set.of(), sessionIdsInBackup());
+    }
+
+    @Test
+    void upload_damagedHeader_isArmourErrorNotJson() throws Exception {
+        Path keys = Files.writeString(dir.resolve("damaged.txt"), "-----BEGIN MEGOLM SESSION DAT-----\nAQ\n-----END MEGOLM SESSION DATA-----\n");
+        Result r = run("upload", "--keys", keys.toString(), "--export-passphrase-file", passFile.toString(), "--source", "export");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().startsWith("keybackup: error: --keys: encrypted key export: line 1: not a key export"), r.err());
+    }
+
+    @Test
+    void upload_encryptedExportWithoutPassphraseOrTerminal_isUsageError() {
+        Result r = run("upload", "--keys", "test/vectors/key-export/rust-sdk-key-export.txt", "--source", "export");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--export-passphrase-file"), r.err());
+    }
+
+    @Test
+    void restore_passphraseFileWithoutEncrypt_isUsageErrorAndWritesNothing() {
+        Path out = dir.resolve("plain.json");
+        Result r = run("restore", "--out", out.toString(), "--export-passphrase-file", passFile.toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("need --encrypt"), r.err());
+        assertFalse(Files.exists(out));
+    }
+}
