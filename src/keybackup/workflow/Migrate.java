@@ -143,8 +143,8 @@ public final class Migrate {
                             ? new MigrationRecord(oldVersion, account.currentVersion().string("version"), null, pub, MigrationRecord.STARTED,
                                     bound.size(), bound.digest(), 0, System.currentTimeMillis(), 0)
                             : rec.withSigningKey(pub);
+                    recorded[0] = true; // a failure to record turns into its own message inside
                     rec = createNewVersion(account, o, rec, k, mustStore[0], key, log);
-                    recorded[0] = true;
                 }
             }
             Ed25519PrivateKey signingKey = account.secrets().backupSigningKey()
@@ -255,7 +255,9 @@ public final class Migrate {
                         + ": run migrate --resume, or migrate --abandon if that migration is abandoned");
             }
             if (onServer.isPresent()) {
-                throw new WorkflowException("unfinished migration " + onServer.get().describe() + "; run with --resume"
+                MigrationRecord r = onServer.get();
+                String made = r.toVersion() == null ? adoptCreatedVersion(account, r) : null; // created, but not yet recorded
+                throw new WorkflowException("unfinished migration " + (made == null ? r : r.withTarget(made)).describe() + "; run with --resume"
                         + " (or --abandon to forget it)");
             }
             return null;

@@ -384,6 +384,28 @@ class MigrateTest {
     }
 
     @Test
+    void run_elsewhereAfterCrashRightAfterCreatingTheVersion_namesTheNewVersionAndResumeAdoptsIt() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 1, 10);
+        Files.createDirectories(dir.resolve("elsewhere"));
+        // The version is created, then nothing more reaches the server: the record does not name it yet.
+        f.server.afterRequest("POST /_matrix/client/v3/room_keys/version", 1, () -> f.server.failRequests(1, Integer.MAX_VALUE, 500, false));
+        assertThrows(WorkflowException.class, () -> migrate(false, true));
+        f.server.failRequests(0, 0, 0, false);
+        String made = f.server.liveVersions().get(1);
+        assertEquals(null, Migrate.recorded(f.account()).orElseThrow().toVersion());
+
+        WorkflowException refused = assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), elsewhere(false), log::add));
+        assertTrue(refused.getMessage().startsWith("unfinished migration from version " + old[0] + " to version " + made + ";"), refused.getMessage());
+
+        Migrate.Result r = Migrate.run(f.account(), elsewhere(true), log::add);
+        assertEquals(made, r.newVersion());
+        assertTrue(r.oldDeleted());
+        assertEquals(expected, f.storedKeys(made));
+        assertEquals(List.of(made), f.server.liveVersions());
+    }
+
+    @Test
     void resume_fromAnotherDirectoryWhenOldVersionNowReadsDifferently_keepsOldVersion() throws Exception {
         String[] old = new String[1];
         Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 20);
