@@ -170,9 +170,10 @@ public final class Migrate {
                 Pass pass;
                 String problem = null;
                 String etagBefore;
+                String etagAfter = account.store().version(oldVersion).string("etag");
                 int round = 0;
                 do {
-                    etagBefore = account.store().version(oldVersion).string("etag");
+                    etagBefore = etagAfter;
                     try {
                         pass = upload(account, oldInfo, oldTrust, key, rec.toVersion(), signer, o, bound);
                     } catch (MatrixException e) {
@@ -199,7 +200,11 @@ public final class Migrate {
                         }
                         bound = bound.plus(pass.added);
                     }
-                } while (round < 3 && !Objects.equals(etagBefore, account.store().version(oldVersion).string("etag")));
+                    etagAfter = account.store().version(oldVersion).string("etag");
+                } while (round < 3 && !Objects.equals(etagBefore, etagAfter));
+                if (problem == null && !Objects.equals(etagBefore, etagAfter)) {
+                    problem = "the old version still changed during the last of " + round + " upload passes, so its newest keys may not be copied";
+                }
                 if (problem == null) {
                     rec = rec.withOld(bound.size(), bound.digest()).withPhase(MigrationRecord.UPLOADED, pass.migrated);
                     save(account, o, rec);

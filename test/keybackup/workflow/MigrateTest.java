@@ -472,6 +472,32 @@ class MigrateTest {
         assertEquals(expected, f.storedKeys(r.newVersion()));
     }
 
+    @Test
+    void run_oldVersionChangesDuringEveryPass_deletionStopped() throws Exception {
+        String[] old = new String[1];
+        oldBackup(HOMESERVER, old, 2, 10);
+        List<ExportedSession> late = sessions(1, 40, 96);
+        List<Json.Obj> entries = new ArrayList<>();
+        for (ExportedSession s : late) entries.add(encryptedByOtherClient(s));
+        // A faulty server keeps accepting writes to the old version: one after every key upload, in every pass.
+        int[] next = {0};
+        Runnable[] writeLate = new Runnable[1];
+        writeLate[0] = () -> {
+            int i = next[0]++;
+            f.server.insertKey(old[0], late.get(i).roomId(), late.get(i).sessionId(), entries.get(i));
+            f.server.afterRequest(KEYS_PUT, 1, writeLate[0]);
+        };
+        f.server.afterRequest(KEYS_PUT, 1, writeLate[0]);
+
+        Migrate.Result r = migrate(false, true);
+
+        assertTrue(log.stream().anyMatch(l -> l.contains("(pass 3)")), log.toString());
+        assertFalse(r.verified());
+        assertFalse(r.oldDeleted());
+        assertTrue(r.note().contains("still changed during the last of 3 upload passes"), r.note());
+        assertEquals(2, f.server.liveVersions().size());
+    }
+
     /** A KeyBackupData as an old client would write it: unsigned, encrypted to the backup key. */
     private Json.Obj encryptedByOtherClient(ExportedSession s) {
         try (var key = f.backupKey()) {
