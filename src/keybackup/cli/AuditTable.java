@@ -9,20 +9,12 @@ final class AuditTable {
     private AuditTable() {}
 
     /**
-     * Server-controlled text (room ids, session ids, key ids, versions) made safe for a terminal: control
-     * characters (C0, DEL, C1), line/paragraph separators and bidirectional controls are shown as \\uXXXX, so a crafted id cannot
-     * add a fake row or move the cursor.
+     * Server-controlled text (room ids, session ids, key ids, versions) as one cell: escaped by the CLI's one
+     * rule ({@link TerminalText#escape}), so a crafted id cannot add a fake row or move the cursor. {@link Io}
+     * escapes every line again; this keeps each cell on its own line of the table.
      */
     static String printable(String s) {
-        if (s == null) return "null";
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e)
-                    || (c >= 0x2066 && c <= 0x2069)) sb.append(String.format("\\u%04x", (int) c));
-            else sb.append(c);
-        }
-        return sb.toString();
+        return TerminalText.escape(s);
     }
 
     /**
@@ -41,7 +33,8 @@ final class AuditTable {
         return "NOT trusted";
     }
 
-    static String render(BackupAudit audit, OwnIdentity identity) {
+    /** The table's lines. */
+    static java.util.List<String> render(BackupAudit audit, OwnIdentity identity) {
         AuthDataTrust t = audit.trust();
         StringBuilder sb = new StringBuilder();
         sb.append("backup version ").append(t.version() == null ? "?" : printable(t.version()))
@@ -66,6 +59,6 @@ final class AuditTable {
             sb.append(String.format("WARNING: %d unsigned entr%s in a signed backup — keys written by someone holding only the backup public key?%n",
                     audit.unsignedInSignedBackup(), audit.unsignedInSignedBackup() == 1 ? "y" : "ies"));
         }
-        return sb.toString().stripTrailing();
+        return sb.toString().stripTrailing().lines().toList();
     }
 }

@@ -62,7 +62,7 @@ final class DemoCommand implements Command {
         } finally {
             if (keep == null) deleteTree(dir);
         }
-        if (keep != null) io.println("\nThe stores are kept in " + dir + " (signed/ and legacy/).");
+        if (keep != null) io.println(java.util.List.of("", "The stores are kept in " + dir + " (signed/ and legacy/)."));
         return 0;
     }
 
@@ -77,7 +77,7 @@ final class DemoCommand implements Command {
             UnlockedSecretStorage secrets = UnlockedSecretStorage.create(store, ssKey, "demo");
             secrets.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, alice.master());
             secrets.storeSeed(SecretStorage.CROSS_SIGNING_SELF_SIGNING, alice.selfSigning());
-            io.println("\n1. Alice's identity (published as /keys/query would)");
+            io.println(java.util.List.of("", "1. Alice's identity (published as /keys/query would)"));
             io.println("   master key        " + alice.master().publicKey().toBase64());
             io.println("   self-signing key  " + alice.selfSigning().publicKey().toBase64() + "  (signed by the master key)");
             io.println("   device ALICEPHONE  " + phone.publicKey().toBase64() + "  cross-signed");
@@ -87,7 +87,7 @@ final class DemoCommand implements Command {
             // 2. Enable a signed backup from the phone.
             Account phoneAccount = new Account(store, secrets, new Account.Device("ALICEPHONE", phone), null, Map.of());
             Enable.Result enabled = Enable.run(phoneAccount, FieldNames.UNSTABLE);
-            io.println("\n2. Signed backup enabled: version " + enabled.version());
+            io.println(java.util.List.of("", "2. Signed backup enabled: version " + enabled.version()));
             io.println("   backup key (Curve25519)          " + enabled.backupKey().toBase64());
             io.println("   backup signing key (Ed25519)     " + enabled.signingKey().toBase64());
             io.println("   AuthData signed by the master key" + (enabled.signedByDevice() ? " and ALICEPHONE" : ""));
@@ -115,7 +115,7 @@ final class DemoCommand implements Command {
                     label.put(u.data().sessionId(), u.source().name());
                 }
                 Uploader.Result r = up.finish();
-                io.println("\n3. ALICEPHONE signs, encrypts and uploads " + r.sessions() + " Megolm sessions (" + r.batches() + " request)");
+                io.println(java.util.List.of("", "3. ALICEPHONE signs, encrypts and uploads " + r.sessions() + " Megolm sessions (" + r.batches() + " request)"));
                 for (Upload u : uploads) {
                     io.println(String.format("   %-20s %s  %-18s authenticated: %s", u.room(), shortId(u.data().sessionId()),
                             u.source().name(), u.source().authenticated()));
@@ -130,8 +130,8 @@ final class DemoCommand implements Command {
                     "first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(true),
                     "session_data", MegolmBackupV1.encrypt(CanonicalJson.encode(claim), backupPub)));
             label.put(forged.sessionId(), "mallory");
-            io.println("\n4. Mallory, who knows only the backup public key, writes session " + shortId(forged.sessionId())
-                    + " claiming authenticated: true");
+            io.println(java.util.List.of("", "4. Mallory, who knows only the backup public key, writes session " + shortId(forged.sessionId())
+                    + " claiming authenticated: true"));
 
             // 5. The laptop restores.
             Account laptopAccount = new Account(store, UnlockedSecretStorage.unlock(store, ssKey), new Account.Device("ALICELAPTOP", laptop), null, Map.of());
@@ -141,7 +141,7 @@ final class DemoCommand implements Command {
             try (BackupDecryptionKey key = Restore.keyFromSecretStorage(laptopAccount)) {
                 audit = Restore.run(laptopAccount, laptopAccount.currentVersion(), laptopTrust, key, 2, true, results::add, null);
             }
-            io.println("\n5. ALICELAPTOP restores. Its master key comes from Secret Storage and matches the published one, so the");
+            io.println(java.util.List.of("", "5. ALICELAPTOP restores. Its master key comes from Secret Storage and matches the published one, so the"));
             io.println("   AuthData is trusted via " + laptopTrust.trustedVia().stream().map(v -> v.kind().wire()).distinct().toList()
                     + " and the backup signing key is usable.");
             io.println(String.format("   %-20s %-9s %-18s %-25s %s", "ROOM", "SESSION", "UPLOADED AS", "VERDICT", "REASON"));
@@ -179,7 +179,7 @@ final class DemoCommand implements Command {
                 up.finish();
             }
             long before = store.version(oldVersion).get("count") instanceof Json.Int n ? n.value() : -1;
-            io.println("\n6. An old unsigned backup (version " + oldVersion + ", " + before + " keys, no signing key) is migrated");
+            io.println(java.util.List.of("", "6. An old unsigned backup (version " + oldVersion + ", " + before + " keys, no signing key) is migrated"));
             Account account = new Account(store, secrets, new Account.Device("ALICEPHONE", phone), null, Map.of());
             Path checkpoint = dir.resolve("migration-checkpoint.json");
             Migrate.Result r = Migrate.run(account, new Migrate.Options(null, checkpoint, false, false, 2, FieldNames.UNSTABLE,

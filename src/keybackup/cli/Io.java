@@ -14,28 +14,47 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.OpenOption;
 import java.nio.channels.Channels;
+import java.util.List;
 import java.util.Set;
+import keybackup.homeserver.AccessToken;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonException;
 import keybackup.json.JsonReader;
 
 /**
- * The CLI's streams. Output is written as UTF-8 bytes straight to the byte streams, whatever the
- * platform locale (System.out would re-encode text under LC_ALL=C).
+ * The CLI's streams, and the only way out to stdout and stderr. Output is written as UTF-8 bytes straight
+ * to the byte streams, whatever the platform locale (System.out would re-encode text under LC_ALL=C).
+ *
+ * <p>Security property: nothing from the server reaches the terminal raw. Every text line goes through
+ * {@link TerminalText#escape} (controls, ESC, CR, LF, bidi and other format characters are shown as
+ * {@code \}{@code uXXXX}, so one call writes exactly one line), then, once a store command registered its
+ * access token ({@link #redact(AccessToken)}), through {@link AccessToken#redact}: no piece of the token of 8
+ * or more characters is printed, whichever field of which answer echoed it. JSON output
+ * ({@link #printCanonical}) keeps its exact canonical bytes (the format already escapes the C0 controls),
+ * with the token removed from every string in it. Writes are serialized: a shutdown hook
+ * ({@link Interrupts}) may print while the command still runs.
  */
 final class Io {
     /** Largest stdin or input file accepted, in bytes. */
     static final int MAX_INPUT = 16 * 1024 * 1024;
 
-    final InputStream in;
-    final OutputStream out;
-    final OutputStream err;
+    private final InputStream in;
+    private final OutputStream out;
+    private final OutputStream err;
+
+    /** The access token to keep out of every output, once a store command opened a homeserver. */
+    private volatile AccessToken token;
 
     Io(InputStream in, OutputStream out, OutputStream err) {
         this.in = in;
         this.out = out;
         this.err = err;
+    }
+
+    /** From now on, every line and every JSON string written is cleared of {@code t}'s pieces. */
+    void redact(AccessToken t) {
+        token = t;
     }
 
     byte[] readStdin() throws IOException, FailedException {
@@ -53,23 +72,63 @@ final class Io {
         throw new FailedException(what + ": expected a JSON object");
     }
 
-    /** Writes text and a newline to stdout as UTF-8. */
-    void println(String s) {
-        write(out, (s + "\n").getBytes(StandardCharsets.UTF_8));
+    /** Writes one line to stdout: escaped and redacted (a newline inside {@code line} is shown as {@code \}{@code u000a}). */
+    void println(String line) {
+        write(out, safe(line));
     }
 
-    /** Writes the canonical bytes of {@code value} and a newline to stdout. */
+    /** Writes each of {@code lines} to stdout as {@link #println(String)} does: for the program's own multi-line texts. */
+    void println(List<String> lines) {
+        StringBuilder sb = new StringBuilder();
+        for (String l : lines) sb.append(safe(l));
+        write(out, sb.toString());
+    }
+
+    /**
+     * Writes {@code text} and a newline to stdout unescaped (still cleared of the token): only for data the
+     * command authenticated as the user's own and that must round-trip exactly — a Secret Storage secret whose
+     * MAC was checked with the user's key. Never for anything a server could have chosen.
+     */
+    void printAuthenticated(String text) {
+        AccessToken t = token;
+        write(out, (t == null ? text : t.redact(text)) + "\n");
+    }
+
+    /** Writes one line to stderr, escaped and redacted like {@link #println(String)}. */
+    void errln(String line) {
+        write(err, safe(line));
+    }
+
+    /** Writes each of {@code lines} to stderr. */
+    void errln(List<String> lines) {
+        StringBuilder sb = new StringBuilder();
+        for (String l : lines) sb.append(safe(l));
+        write(err, sb.toString());
+    }
+
+    /** Writes the canonical bytes of {@code value} (its strings cleared of the token) and a newline to stdout. */
     void printCanonical(Json value) {
-        byte[] b = CanonicalJson.encode(value);
-        write(out, b);
-        write(out, new byte[] {'\n'});
+        AccessToken t = token;
+        byte[] b = CanonicalJson.encode(t == null ? value : Redaction.json(value, t));
+        synchronized (this) {
+            write(out, b);
+            write(out, new byte[] {'\n'});
+        }
     }
 
-    void errln(String s) {
-        write(err, (s + "\n").getBytes(StandardCharsets.UTF_8));
+    /** The line as it may be printed, with its newline. */
+    private String safe(String line) {
+        String escaped = TerminalText.escape(line);
+        AccessToken t = token;
+        // after escaping: an escape sequence cannot then complete a piece of the token
+        return (t == null ? escaped : t.redact(escaped)) + "\n";
     }
 
-    private static void write(OutputStream s, byte[] b) {
+    private void write(OutputStream s, String text) {
+        write(s, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private synchronized void write(OutputStream s, byte[] b) {
         try {
             s.write(b);
             s.flush();

@@ -12,7 +12,8 @@ import keybackup.keys.KeyFormatException;
 /**
  * The {@code keybackup} command. Results go to stdout, diagnostics to stderr as
  * {@code keybackup: error: …}. Exit 0 success, 1 invalid input or failed verification, 2 usage error.
- * Only this class calls {@link System#exit}.
+ * Only this class calls {@link System#exit}. Every line goes out through {@link Io}, which escapes it and
+ * removes the access token; an exception's message is printed as one line, whatever it holds.
  */
 public final class Main {
     private Main() {}
@@ -37,7 +38,7 @@ public final class Main {
         Io io = new Io(in, out, err);
         List<String> argv = Arrays.asList(args);
         if (argv.isEmpty()) {
-            io.errln(overview());
+            io.errln(overview().lines().toList());
             return 2;
         }
         if (argv.get(0).equals("--version") || argv.get(0).equals("-V")) {
@@ -45,7 +46,7 @@ public final class Main {
             return 0;
         }
         if (argv.get(0).equals("--help") || argv.get(0).equals("-h") || argv.get(0).equals("help")) {
-            io.println(overview());
+            io.println(overview().lines().toList());
             return 0;
         }
         Command cmd = null;
@@ -64,7 +65,7 @@ public final class Main {
         }
         List<String> rest = argv.subList(used, argv.size());
         if (rest.contains("--help") || rest.contains("-h")) {
-            io.println(cmd.usage());
+            io.println(cmd.usage().lines().toList());
             return 0;
         }
         try {

@@ -73,7 +73,7 @@ final class SecretCommands {
             Json.Obj content = io.readStdinObject("stdin");
             if (keyId == null) keyId = onlyKeyId(content);
             try (SecretStorageKey key = readKey(keyFile)) {
-                io.println(SecretStorage.decrypt(name, content, key, keyId));
+                io.printAuthenticated(SecretStorage.decrypt(name, content, key, keyId)); // MAC checked: exact bytes
             } catch (SecretStorageException e) {
                 throw new FailedException(e.getMessage());
             }

@@ -89,7 +89,8 @@ final class SignedBackupCommands {
                     + "and alone decides the authenticated flag:\n"
                     + "  olm, trusted-forward, own                          -> authenticated: true\n"
                     + "  untrusted-forward, export, backup-unauthenticated  -> authenticated: false\n"
-                    + "(backup-authenticated is not accepted here: only a verified restore produces it.)";
+                    + "(backup-authenticated is not accepted here: only a verified restore produces it.) A restore entry's\n"
+                    + "recorded verdict (\"keybackup.verdict\"), if still on the object, can only lower SOURCE, never raise it.";
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, Set.of("user", "signing-key-file", "source"), Set.of("stable-names"));
@@ -137,7 +138,7 @@ final class SignedBackupCommands {
                 audit = offline(a, identity, io);
             } else {
                 if (a.optional("keys") != null || a.optional("identity") != null) throw new UsageException("--keys and --identity go with --version (offline audit)");
-                Account account = StoreOptions.account(a, StoreOptions.open(a), io, a.optional("key-file") == null);
+                Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, a.optional("key-file") == null);
                 Json.Obj info = account.currentVersion();
                 identity = account.identity();
                 AuthDataTrust trust = TrustResolver.resolve(info, identity, account.anchors(identity));

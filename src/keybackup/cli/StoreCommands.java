@@ -88,7 +88,7 @@ final class StoreCommands {
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.FLAGS);
-            BackupStore store = StoreOptions.open(a);
+            BackupStore store = StoreOptions.open(a, io);
             Account account = StoreOptions.account(a, store, io, false);
             Json.Obj info = store.currentVersion().orElse(null);
             if (info == null) {
@@ -133,7 +133,7 @@ final class StoreCommands {
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names", "replace-backup-secrets"));
-            Account account = StoreOptions.account(a, StoreOptions.open(a), io, true);
+            Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
             Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE, a.flag("replace-backup-secrets"));
             io.println("version: " + r.version());
             io.println("backup public key: " + r.backupKey().toBase64());
@@ -172,11 +172,14 @@ final class StoreCommands {
                     throw new FailedException("--keys: entry " + i + ": " + e.getMessage());
                 }
             }
-            Account account = StoreOptions.account(a, StoreOptions.open(a), io, false);
+            Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, false);
             // NOT_VERIFIED: the command line cannot know whether this device verified the sending devices.
-            Upload.Result r = Upload.run(account, sessions, source, Uploader.SendingDevice.NOT_VERIFIED,
+            Upload.Result r = Interrupts.during(io, () -> List.of("interrupted: the upload of " + sessions.size() + " sessions from " + keysFile
+                    + " stopped before it finished; the keys the server accepted stay in the backup, and sending them again is safe"
+                    + " (the server keeps the better copy of each key)", "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
+                    () -> Upload.run(account, sessions, source, Uploader.SendingDevice.NOT_VERIFIED,
                     a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
-                    StoreOptions.threads(a), Uploader.Limits.DEFAULT);
+                    StoreOptions.threads(a), Uploader.Limits.DEFAULT));
             io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches() + (r.batches() == 1 ? " request (" : " requests (")
                     + (r.signed() ? "signed" : "unsigned") + ", source " + source.name() + "); the backup holds " + r.serverCount() + " keys");
             if (r.lowered() > 0) {
@@ -210,55 +213,50 @@ final class StoreCommands {
                 throw new UsageException("--export-passphrase-file and --export-rounds need --encrypt");
             }
             int rounds = ExportFiles.rounds(a);
-            Account account = StoreOptions.account(a, StoreOptions.open(a), io, keyFile == null);
+            Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, keyFile == null);
             Json.Obj info = a.optional("version") != null ? account.store().version(a.optional("version")) : account.currentVersion();
             AuthDataTrust trust = account.trust(info);
             Path outPath = Path.of(out);
-            // Restored session keys are secrets: a new owner-only file, written under a temporary name and
-            // renamed into place only when the restore finished, so a failed run never leaves a file that
-            // looks like a complete export.
-            Path tmp = outPath.resolveSibling(outPath.getFileName() + ".partial");
             if (Files.exists(outPath)) throw new FailedException("--out: file exists, not overwriting it: " + out);
-            boolean created = false;
-            boolean done = false;
+            String version = info.string("version");
+            java.util.concurrent.atomic.AtomicLong verified = new java.util.concurrent.atomic.AtomicLong();
+            // Restored session keys are secrets: a new owner-only file of this process, written under a
+            // temporary name and renamed into place only when the restore finished, so a failed or interrupted
+            // run never leaves a file that looks like a complete export (and removes its plaintext keys).
             try (BackupDecryptionKey key = keyFile != null ? BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--backup-key-file", keyFile))
-                    : Restore.keyFromSecretStorage(account)) {
-                BackupAudit audit;
-                long written;
+                    : Restore.keyFromSecretStorage(account);
+                 PartialFile partial = PartialFile.create("--out", outPath)) {
                 char[] pass = encrypt ? ExportFiles.passphrase(a, true) : null; // asked before the long part
-                java.io.OutputStream file = Io.createOwnerOnly("--out", tmp);
-                created = true; // from here on the temporary file is ours to remove on failure
+                java.io.OutputStream sink;
                 try {
-                    if (encrypt) file = ExportFiles.encrypting(file, pass, rounds);
-                } catch (java.io.IOException | RuntimeException e) {
-                    file.close();
-                    throw e;
+                    sink = encrypt ? ExportFiles.encrypting(partial.stream(), pass, rounds) : partial.stream();
                 } finally {
                     if (pass != null) java.util.Arrays.fill(pass, '\0');
                 }
-                try (ExportWriter writer = new ExportWriter(new BufferedOutputStream(file))) {
-                    audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, writer::write,
-                            n -> { if (n % 10_000 == 0) io.errln("keybackup: " + n + " keys verified"); });
-                    written = writer.written();
-                }
-                try {
-                    Files.move(tmp, outPath); // without REPLACE_EXISTING: a file that appeared meanwhile is not overwritten
-                } catch (java.nio.file.FileAlreadyExistsException e) {
-                    done = true; // the temporary file is complete: keep it
-                    throw new FailedException("--out: " + out + " appeared while restoring; the restored keys are in " + tmp);
-                }
-                done = true;
-                io.println("version " + AuditTable.printable(info.string("version")) + ": auth_data " + (trust instanceof AuthDataTrust.NotTrusted ? "NOT trusted" : "trusted")
-                        + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
-                io.println(String.format("restored %d of %d keys to %s" + (encrypt ? " (encrypted, " + rounds + " rounds)" : "") + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
-                        written, audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
-                if (audit.unsignedInSignedBackup() > 0) {
-                    io.println("WARNING: " + audit.unsignedInSignedBackup() + " unsigned keys in a signed backup: written by someone holding only the backup public key?");
-                }
-            } finally {
-                if (created && !done) Files.deleteIfExists(tmp);
+                return Interrupts.during(io, () -> List.of(
+                        "interrupted: the restore of version " + version + " stopped after " + verified.get() + " keys were verified; "
+                                + (partial.discard() ? "its partial file " + partial.path() + " (plaintext keys) was removed; " : "") + out + " was not written",
+                        "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)), () -> {
+                    BackupAudit audit;
+                    long written;
+                    try (ExportWriter writer = new ExportWriter(new BufferedOutputStream(sink))) {
+                        audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, r -> {
+                            writer.write(r);
+                            verified.incrementAndGet(); // the sink is called under Restore's lock
+                        }, n -> { if (n % 10_000 == 0) io.errln("keybackup: " + n + " keys verified"); });
+                        written = writer.written();
+                    }
+                    partial.commit("--out");
+                    io.println("version " + AuditTable.printable(version) + ": auth_data " + AuditTable.decision(trust)
+                            + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
+                    io.println(String.format("restored %d of %d keys to %s" + (encrypt ? " (encrypted, " + rounds + " rounds)" : "") + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
+                            written, audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
+                    if (audit.unsignedInSignedBackup() > 0) {
+                        io.println("WARNING: " + audit.unsignedInSignedBackup() + " unsigned keys in a signed backup: written by someone holding only the backup public key?");
+                    }
+                    return 0;
+                });
             }
-            return 0;
         }
     }
 
@@ -280,7 +278,7 @@ final class StoreCommands {
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, StoreOptions.valued("from", "checkpoint"), StoreOptions.flags("resume", "abandon", "delete-old", "stable-names"));
             if (a.flag("abandon") && (a.flag("resume") || a.flag("delete-old"))) throw new UsageException("--abandon goes alone: not with --resume or --delete-old");
-            Account account = StoreOptions.account(a, StoreOptions.open(a), io, true);
+            Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
             String cp = a.optional("checkpoint");
             if (a.flag("abandon")) {
                 Migrate.abandon(account, Path.of(cp == null ? "keybackup-migration.json" : cp));
@@ -290,7 +288,10 @@ final class StoreCommands {
             Migrate.Options o = new Migrate.Options(a.optional("from"), Path.of(cp == null ? "keybackup-migration.json" : cp), a.flag("resume"),
                     a.flag("delete-old"), StoreOptions.threads(a), a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
                     Uploader.Limits.DEFAULT);
-            Migrate.Result r = Migrate.run(account, o, line -> io.errln("keybackup: " + line));
+            java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>("none yet");
+            Migrate.Result r = Interrupts.during(io, () -> List.of("interrupted: the migration stopped (last step: " + last.get() + ")",
+                    "to go on, run the same command with --resume: " + Interrupts.commandLine(name(), argv, "--resume")),
+                    () -> Migrate.run(account, o, line -> { last.set(line); io.errln("keybackup: " + line); }));
             io.println(String.format("old version %s: %d keys (%d undecryptable) -> new version %s: %d keys migrated, %d keys read back, %d authenticated",
                     r.oldVersion(), r.oldSessions(), r.oldRejected(), r.newVersion(), r.migrated(), r.newSessions(), r.newAuthenticated()));
             io.println("verification: " + (r.verified() ? "passed" : "FAILED") + "; old version " + (r.oldDeleted() ? "deleted" : "kept"));

@@ -52,13 +52,18 @@ final class StoreOptions {
         return s;
     }
 
-    static BackupStore open(Args a) throws Exception {
+    /**
+     * The store the options name. A homeserver's access token is registered with {@code io} before any
+     * request, so no line printed afterwards (results, warnings, errors) can show a piece of it.
+     */
+    static BackupStore open(Args a, Io io) throws Exception {
         String user = user(a);
         String hs = a.optional("homeserver");
         if (hs != null) {
             if (a.optional("store") != null) throw new UsageException("give --homeserver or --store, not both");
             String tokenFile = a.optional("access-token-file");
             AccessToken token = tokenFile != null ? AccessToken.fromFile(Path.of(tokenFile)) : AccessToken.fromEnvironment();
+            io.redact(token);
             return HomeserverClient.connect(URI.create(hs), user, token);
         }
         if (a.optional("access-token-file") != null) throw new UsageException("--access-token-file needs --homeserver");

@@ -13,8 +13,8 @@ import java.util.Objects;
  *
  * <p>Security properties: {@link #toString()} is redacted; the value leaves this object only as the
  * {@code Authorization} header built by {@link HomeserverClient}; no message of this package contains
- * it (error texts from the server are scrubbed with {@link #redact(String)}). Only visible ASCII is
- * accepted, so the value cannot inject header lines. Not a record (a record would print its value),
+ * it (error texts from the server are scrubbed with {@link #redact(String)}, which the CLI also applies to
+ * every line it prints). Only visible ASCII is accepted, so the value cannot inject header lines. Not a record (a record would print its value),
  * no {@code equals}, not serializable. The token stays in the heap as a {@code String} until garbage
  * collected; the JDK's HTTP client needs it as a {@code String}.
  */
@@ -24,10 +24,28 @@ public final class AccessToken {
     /** Longest token accepted (Synapse tokens are under 100 characters). */
     public static final int MAX_LENGTH = 4096;
 
+    /**
+     * Shortest piece of the token that {@link #redact(String)} removes wherever it appears: 8 characters
+     * (a shorter piece could match ordinary text by chance; an 8-character piece of a random token carries
+     * about 48 bits of it). A token shorter than this is removed only whole.
+     */
+    public static final int FRAGMENT = 8;
+
     private final String value;
+    /** Every {@link #FRAGMENT}-character window of the token, 7 bits per character packed into a long, sorted. */
+    private final long[] windows;
 
     private AccessToken(String value) {
         this.value = value;
+        int k = Math.min(FRAGMENT, value.length());
+        long[] w = new long[value.length() - k + 1];
+        for (int i = 0; i < w.length; i++) {
+            long packed = 0;
+            for (int j = i; j < i + k; j++) packed = packed << 7 | value.charAt(j);
+            w[i] = packed;
+        }
+        java.util.Arrays.sort(w);
+        this.windows = w;
     }
 
     /** A token given directly; it must be 1–4096 visible ASCII characters. */
@@ -71,9 +89,51 @@ public final class AccessToken {
         return "Bearer " + value;
     }
 
-    /** {@code text} with every occurrence of the token replaced by {@code [redacted]}. */
-    String redact(String text) {
-        return text == null ? null : text.replace(value, "[redacted]");
+    /**
+     * {@code text} with every piece of the token of {@link #FRAGMENT} or more characters (the whole token
+     * included) replaced by {@code [redacted]}; overlapping and adjacent pieces become one. Linear in the
+     * length of {@code text}: a rolling window of the last {@link #FRAGMENT} characters, looked up among the
+     * token's windows (the token is visible ASCII, so a window packs exactly into 56 bits). Text made only
+     * of such windows is removed even where the windows do not follow each other in the token, which errs on
+     * the safe side. Returns {@code text} itself when nothing matched; null stays null.
+     *
+     * <p>This answers whether a string holds a piece of the token, which reveals nothing to code that holds
+     * this object (it can use the token anyway).
+     */
+    public String redact(String text) {
+        if (text == null) return null;
+        int k = Math.min(FRAGMENT, value.length());
+        long mask = (1L << (7 * k)) - 1;
+        long window = 0;
+        int run = 0;
+        StringBuilder sb = null;
+        int copied = 0;          // text[0, copied) is in sb (or needs no change)
+        int from = -1, to = -1;  // the pending piece to redact: text[from, to)
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x21 || c > 0x7e) { // not a token character: no window spans it
+                run = 0;
+                continue;
+            }
+            window = (window << 7 | c) & mask;
+            if (++run < k || java.util.Arrays.binarySearch(windows, window) < 0) continue;
+            int start = i - k + 1;
+            if (from >= 0 && start <= to) {
+                to = i + 1;
+                continue;
+            }
+            if (from >= 0) {
+                if (sb == null) sb = new StringBuilder(text.length());
+                sb.append(text, copied, from).append("[redacted]");
+                copied = to;
+            }
+            from = start;
+            to = i + 1;
+        }
+        if (from < 0) return text;
+        if (sb == null) sb = new StringBuilder(text.length());
+        sb.append(text, copied, from).append("[redacted]").append(text, to, text.length());
+        return sb.toString();
     }
 
     @Override

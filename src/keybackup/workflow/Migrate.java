@@ -386,8 +386,9 @@ public final class Migrate {
         return new Read(b.build(), audit.total(), audit.rejected());
     }
 
+    /** Adds a read entry; its mark is whether it is uploaded as authenticated (only on a compared key: {@link KeySource#fromRestore}). */
     private static void add(OldEntries.Builder b, keybackup.trust.SessionVerifier.Result r) {
-        b.add(r.roomId(), r.sessionId(), r.sessionData().sessionKey(), r.verdict() instanceof SessionVerdict.Authenticated);
+        b.add(r.roomId(), r.sessionId(), r.sessionData().sessionKey(), KeySource.fromRestore(r.verdict()).authenticated());
     }
 
     /**

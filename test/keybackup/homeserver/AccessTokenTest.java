@@ -56,4 +56,33 @@ class AccessTokenTest {
     void redact_textContainingToken_replaced() {
         assertEquals("bad token [redacted] here", AccessToken.of("tok123").redact("bad token tok123 here"));
     }
+
+    @Test
+    void redact_piecesOfEightOrMore_replacedShorterKept() {
+        AccessToken t = AccessToken.of("syt_YWxpY2U_secretPart_4711");
+        assertEquals("a [redacted] b [redacted] c", t.redact("a YWxpY2U_ b syt_YWxpY2U_secretPart_4711 c"));
+        assertEquals("seven YWxpY2U and secretP kept", t.redact("seven YWxpY2U and secretP kept"));
+        assertEquals("M_[redacted]: [redacted]", t.redact("M_syt_YWxpY2U_se: cretPart_4711"));
+        String plain = "nothing of it here";
+        assertTrue(plain == t.redact(plain), "unchanged text is returned as is");
+        // a token shorter than a piece is removed only whole
+        assertEquals("bad [redacted] here, tok12 kept", AccessToken.of("tok123").redact("bad tok123 here, tok12 kept"));
+    }
+
+    @Test
+    void redact_piecesNextToEachOther_oneMarker() {
+        AccessToken t = AccessToken.of("abcdefghijklmnop");
+        assertEquals("x[redacted]y", t.redact("xabcdefghijklmnopabcdefghy"));
+        assertEquals("[redacted]", t.redact("ijklmnopabcdefgh"));
+    }
+
+    @Test
+    void redact_largeText_everyOccurrence() {
+        AccessToken t = AccessToken.of("syt_YWxpY2U_secretPart_4711");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 100_000; i++) sb.append("room ").append(i).append(i % 1000 == 0 ? " cretPart_47 " : " ");
+        String r = t.redact(sb.toString());
+        assertFalse(r.contains("cretPart"));
+        assertEquals(100, r.split("\\[redacted\\]", -1).length - 1);
+    }
 }

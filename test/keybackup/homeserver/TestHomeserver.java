@@ -127,6 +127,7 @@ public final class TestHomeserver implements AutoCloseable {
     private int truncateAfterReads;
     private int truncateKeep;
     private int fullReads;
+    private java.util.function.UnaryOperator<Answer> rewrite;
     /** Released by {@link #close()}: stalled and dripping responses stop waiting. */
     private final CountDownLatch closing = new CountDownLatch(1);
 
@@ -230,6 +231,15 @@ public final class TestHomeserver implements AutoCloseable {
         hook = action;
     }
 
+    /** A reply as {@link #rewriteReplies} sees it: the request ({@code "METHOD raw-path"}), status and JSON body. */
+    public record Answer(String request, int status, Json.Obj body) {}
+
+    /**
+     * From now on every reply passes {@code f}, which returns the status and body to send instead (a hostile
+     * or broken server; the request already took effect as the original reply says). Null turns it off.
+     */
+    public synchronized void rewriteReplies(java.util.function.UnaryOperator<Answer> f) { rewrite = f; }
+
     /** The versions that exist and are not deleted, oldest first. */
     public synchronized List<String> liveVersions() {
         List<String> live = new ArrayList<>();
@@ -283,6 +293,10 @@ public final class TestHomeserver implements AutoCloseable {
                     Runnable h = hook;
                     hook = null;
                     h.run();
+                }
+                if (rewrite != null) {
+                    Answer a = rewrite.apply(new Answer(ex.getRequestMethod() + " " + raw, reply.status(), reply.body()));
+                    reply = new Reply(a.status(), a.body(), reply.header(), reply.headerValue());
                 }
                 if (dropThisReply) {
                     dropThisReply = false;

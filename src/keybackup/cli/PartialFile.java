@@ -1,0 +1,151 @@
+package keybackup.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * A restore's output while it is written: {@code OUT.partial}, a new owner-only file of this process,
+ * renamed to {@code OUT} only when the restore finished ({@link #commit}), removed otherwise
+ * ({@link #discard}, also from the interrupt hook). It holds plaintext session keys.
+ *
+ * <p>While this process writes it, it holds an exclusive lock on it (an OS lock, released when the
+ * process dies, even by SIGKILL). So an existing {@code OUT.partial} found at the start is told apart:
+ * locked, another restore is writing it now; not locked, it is left over from a restore that was killed,
+ * and the message says so and what to do. Nothing found is ever read, used or removed.
+ */
+final class PartialFile implements AutoCloseable {
+    private final Path target;
+    private final Path path;
+    private final FileChannel channel;
+    private boolean committed;
+    private boolean discarded;
+
+    private PartialFile(Path target, Path path, FileChannel channel) {
+        this.target = target;
+        this.path = path;
+        this.channel = channel;
+    }
+
+    /** The name used for {@code target} while it is written. */
+    static Path partialName(Path target) {
+        return target.resolveSibling(target.getFileName() + ".partial");
+    }
+
+    /** Creates and locks {@code OUT.partial}; refuses, with what to do, when one exists. */
+    static PartialFile create(String option, Path target) throws FailedException, IOException {
+        Path p = partialName(target);
+        if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) throw new FailedException(option + ": " + existing(p, target));
+        FileChannel ch;
+        Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            try {
+                ch = FileChannel.open(p, options, PosixFilePermissions.asFileAttribute(Set.of(
+                        PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE)));
+            } catch (UnsupportedOperationException e) {
+                ch = FileChannel.open(p, options); // not a POSIX file system
+            }
+        } catch (FileAlreadyExistsException e) { // appeared since the check
+            throw new FailedException(option + ": " + existing(p, target));
+        } catch (NoSuchFileException e) {
+            throw new FailedException(option + ": cannot create " + p);
+        }
+        try {
+            ch.lock();
+        } catch (IOException | RuntimeException e) {
+            // no lock (a file system without locks): the file is still this process's own
+        }
+        return new PartialFile(target, p, ch);
+    }
+
+    /** What an existing partial file is, and what to do. */
+    private static String existing(Path p, Path target) {
+        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) return p + " exists and is not a regular file; not touching it: remove it or choose another --out";
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            FileLock lock;
+            try {
+                lock = ch.tryLock(0, Long.MAX_VALUE, true);
+            } catch (OverlappingFileLockException e) {
+                lock = null; // this JVM holds it: another restore here
+            }
+            if (lock == null) return "another restore is writing " + p + " now; wait for it to finish, or choose another --out";
+            lock.release();
+        } catch (IOException e) {
+            return p + " exists and cannot be read; it may hold plaintext keys: remove it (or move it) and run again";
+        }
+        return p + " is left over from an interrupted restore; it holds plaintext keys: delete it (or move it away) and run again";
+    }
+
+    /** The file's name while it is written. */
+    Path path() {
+        return path;
+    }
+
+    /** Writes to the file; closing the stream keeps the file (see {@link #commit}, {@link #discard}). */
+    OutputStream stream() {
+        return Channels.newOutputStream(channel);
+    }
+
+    /**
+     * Renames the written file to the target; never over a file that appeared meanwhile (then the file is
+     * kept under its partial name, and the message says where the keys are).
+     */
+    synchronized void commit(String option) throws FailedException, IOException {
+        if (discarded) throw new FailedException("interrupted");
+        channel.close();
+        try {
+            Files.move(path, target); // without REPLACE_EXISTING: a file that appeared meanwhile is not overwritten
+            committed = true;
+        } catch (FileAlreadyExistsException e) {
+            committed = true; // the partial file is complete: keep it
+            throw new FailedException(option + ": " + target + " appeared while restoring; the restored keys are in " + path);
+        }
+    }
+
+    /**
+     * Removes the file unless it was committed; true when this call removed it. Safe from any thread: the
+     * interrupt hook calls it while the restore may still be writing (on POSIX systems the writes then go
+     * to the removed file; the channel is closed only where a file cannot be removed while open).
+     */
+    synchronized boolean discard() {
+        if (committed || discarded) return false;
+        discarded = true;
+        try {
+            return Files.deleteIfExists(path);
+        } catch (IOException e) {
+            closeChannel();
+            try {
+                return Files.deleteIfExists(path);
+            } catch (IOException again) {
+                return false;
+            }
+        }
+    }
+
+    /** Removes the file unless it was committed, and closes it. */
+    @Override
+    public void close() {
+        discard();
+        closeChannel();
+    }
+
+    private void closeChannel() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing more to do: the file is committed or removed
+        }
+    }
+}

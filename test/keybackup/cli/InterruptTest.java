@@ -1,0 +1,227 @@
+package keybackup.cli;
+
+import static keybackup.workflow.WorkflowFixture.TOKEN;
+import static keybackup.workflow.WorkflowFixture.USER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import keybackup.backup.ExportedSession;
+import keybackup.json.CanonicalJson;
+import keybackup.json.Json;
+import keybackup.keys.Base64Unpadded;
+import keybackup.workflow.WorkflowFixture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 11, "interruptions are safe and explained": the CLI runs as a child JVM against the test
+ * homeserver, which holds the answer to the command's long request (the keys download of a restore, a key
+ * upload) until the test is done. Once the server has that request (no timing guess), the test sends
+ * SIGINT, as Ctrl-C does, or SIGKILL. The child must say what was done and the exact command to go on, exit
+ * 130, and remove a restore's partial file; a partial file left by a killed restore is named as a leftover.
+ */
+@Timeout(120)
+class InterruptTest {
+    static final String KEYS_GET = "GET /_matrix/client/v3/room_keys/keys";
+    static final String KEYS_PUT = "PUT /_matrix/client/v3/room_keys/keys";
+
+    @TempDir
+    Path dir;
+
+    private WorkflowFixture f;
+    private List<String> where;
+    private Process child;
+
+    @AfterEach
+    void stop() {
+        if (child != null) child.destroyForcibly();
+        if (f != null) f.close();
+    }
+
+    /** A signed backup with 4 keys, made in this JVM before the server starts holding answers. */
+    private void start() throws Exception {
+        f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir);
+        Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
+        byte[] seed = f.deviceKey.exportSeed();
+        Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
+        Path token = Files.writeString(dir.resolve("token.txt"), TOKEN + "\n");
+        where = List.of("--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file", token.toString(),
+                "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString(),
+                "--threads", "2");
+        assertEquals(0, CliRun.run("", args("enable")).code());
+        assertEquals(0, CliRun.run("", args("upload", "--keys", keysFile(2), "--source", "olm")).code());
+    }
+
+    private String keysFile(long seed) throws Exception {
+        List<Json> entries = new ArrayList<>();
+        for (ExportedSession s : WorkflowFixture.sessions(2, 2, seed)) entries.add(s.toExportJson());
+        Path p = dir.resolve("keys-" + seed + ".json");
+        Files.write(p, CanonicalJson.encode(Json.arr(entries)));
+        return p.toString();
+    }
+
+    private String[] args(String command, String... more) {
+        List<String> all = new ArrayList<>(List.of(command));
+        all.addAll(where);
+        all.addAll(List.of(more));
+        return all.toArray(new String[0]);
+    }
+
+    /** The command line the child runs, as the report must print it (no argument here needs quoting). */
+    private String commandLine(String command, String... more) {
+        return "keybackup " + String.join(" ", args(command, more));
+    }
+
+    /** The server holds its answer to the first request starting with {@code prefix}; the latch opens when it has it. */
+    private CountDownLatch holdAnswer(String prefix) {
+        CountDownLatch reached = new CountDownLatch(1);
+        f.server.afterRequest(prefix, 1, () -> {
+            f.server.stallNextBodies(1, 0); // this very answer: headers, then nothing until the server closes
+            reached.countDown();
+        });
+        return reached;
+    }
+
+    private record Exit(int code, String err) {}
+
+    /** Starts the CLI in a child JVM. */
+    private void startChild(String... args) throws Exception {
+        Path classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", classes.toString(), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().remove("JAVA_TOOL_OPTIONS"); // would add a line to stderr
+        child = pb.start();
+        child.getOutputStream().close(); // empty stdin
+    }
+
+    /** Sends {@code signal} (INT: Ctrl-C; KILL) to the child and waits for its end. */
+    private Exit signal(String signal) throws Exception {
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(child.getErrorStream()));
+        CompletableFuture.runAsync(() -> readAll(child.getInputStream()));
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + signal);
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child did not end");
+        return new Exit(child.exitValue(), new String(err.get(), StandardCharsets.UTF_8));
+    }
+
+    private static byte[] readAll(InputStream s) {
+        try (s) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            s.transferTo(b);
+            return b.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void awaitRequest(CountDownLatch reached) throws Exception {
+        assertTrue(reached.await(60, TimeUnit.SECONDS), "the child never sent its request");
+    }
+
+    @Test
+    void restore_ctrlC_partialFileRemovedAndCommandToGoOnPrinted() throws Exception {
+        start();
+        Path out = dir.resolve("restored.json");
+        Path partial = dir.resolve("restored.json.partial");
+        CountDownLatch reached = holdAnswer(KEYS_GET);
+        startChild(args("restore", "--out", out.toString()));
+        awaitRequest(reached);
+        assertTrue(Files.exists(partial), "the restore writes its partial file while it downloads");
+
+        // Meanwhile, a second restore to the same file is told that one is running, and touches nothing.
+        CliRun.Result second = CliRun.run("", args("restore", "--out", out.toString()));
+        assertEquals(1, second.code());
+        assertEquals("keybackup: error: --out: another restore is writing " + partial + " now; wait for it to finish, or choose another --out\n",
+                second.err());
+
+        Exit e = signal("INT");
+
+        assertEquals(130, e.code(), e.err());
+        assertEquals("keybackup: interrupted: the restore of version 1 stopped after 0 keys were verified; its partial file " + partial
+                + " (plaintext keys) was removed; " + out + " was not written\n"
+                + "keybackup: to go on, run the same command again: " + commandLine("restore", "--out", out.toString()) + "\n", e.err());
+        assertFalse(Files.exists(partial), "the partial file holds plaintext keys: it must be removed");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void restore_killed_leftoverNamedAsSuchAndKept() throws Exception {
+        start();
+        Path out = dir.resolve("restored.json");
+        Path partial = dir.resolve("restored.json.partial");
+        CountDownLatch reached = holdAnswer(KEYS_GET);
+        startChild(args("restore", "--out", out.toString()));
+        awaitRequest(reached);
+
+        Exit e = signal("KILL"); // no hook runs: the partial file stays
+        assertEquals(137, e.code());
+        assertTrue(Files.exists(partial));
+
+        CliRun.Result again = CliRun.run("", args("restore", "--out", out.toString()));
+        assertEquals(1, again.code());
+        assertEquals("keybackup: error: --out: " + partial + " is left over from an interrupted restore; it holds plaintext keys: "
+                + "delete it (or move it away) and run again\n", again.err());
+        assertTrue(Files.exists(partial), "what was found is not ours to remove");
+        assertFalse(Files.exists(out));
+
+        Files.delete(partial);
+        assertEquals(0, CliRun.run("", args("restore", "--out", out.toString())).code(), "after deleting it, the restore runs");
+        assertTrue(Files.exists(out));
+    }
+
+    @Test
+    void upload_ctrlC_saysWhatWasDoneAndTheCommandToGoOn() throws Exception {
+        start();
+        String keys = keysFile(3);
+        CountDownLatch reached = holdAnswer(KEYS_PUT);
+        startChild(args("upload", "--keys", keys, "--source", "own"));
+        awaitRequest(reached);
+
+        Exit e = signal("INT");
+
+        assertEquals(130, e.code(), e.err());
+        assertEquals("keybackup: interrupted: the upload of 4 sessions from " + keys + " stopped before it finished; the keys the server "
+                + "accepted stay in the backup, and sending them again is safe (the server keeps the better copy of each key)\n"
+                + "keybackup: to go on, run the same command again: " + commandLine("upload", "--keys", keys, "--source", "own") + "\n", e.err());
+    }
+
+    @Test
+    void migrate_ctrlC_saysTheLastStepAndToResume() throws Exception {
+        start();
+        Path checkpoint = dir.resolve("checkpoint.json");
+        CountDownLatch reached = holdAnswer(KEYS_PUT);
+        startChild(args("migrate", "--checkpoint", checkpoint.toString()));
+        awaitRequest(reached);
+
+        Exit e = signal("INT");
+
+        assertEquals(130, e.code(), e.err());
+        List<String> lines = e.err().lines().toList();
+        String report = lines.get(lines.size() - 2);
+        assertTrue(report.startsWith("keybackup: interrupted: the migration stopped (last step: ") && !report.contains("none yet"), e.err());
+        assertEquals("keybackup: to go on, run the same command with --resume: " + commandLine("migrate", "--checkpoint", checkpoint.toString())
+                + " --resume", lines.get(lines.size() - 1));
+    }
+
+    @Test
+    void commandLine_argumentsThatAShellWouldSplit_singleQuoted() {
+        assertEquals("keybackup restore --out 'my keys.json' --user @a:b.org 'it'\\''s' '' --resume",
+                Interrupts.commandLine("restore", List.of("--out", "my keys.json", "--user", "@a:b.org", "it's", ""), "--resume"));
+        assertEquals("keybackup migrate --resume", Interrupts.commandLine("migrate", List.of("--resume"), "--resume"));
+    }
+}

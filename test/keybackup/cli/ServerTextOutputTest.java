@@ -1,0 +1,248 @@
+package keybackup.cli;
+
+import static keybackup.workflow.WorkflowFixture.TOKEN;
+import static keybackup.workflow.WorkflowFixture.USER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import keybackup.backup.ExportedSession;
+import keybackup.homeserver.TestHomeserver;
+import keybackup.homeserver.TestHomeserver.Answer;
+import keybackup.json.CanonicalJson;
+import keybackup.json.Json;
+import keybackup.keys.Base64Unpadded;
+import keybackup.workflow.WorkflowFixture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 11, "nothing from the server reaches the terminal raw": a hostile homeserver echoes the access
+ * token, ESC sequences, CR and bidi controls in every field of every answer the CLI prints (versions,
+ * algorithm, room and session ids as member names, errcode and error with the token split between them,
+ * current_version). Whatever the command prints, stdout and stderr hold no piece of the token of 8 or more
+ * characters and no control or format character but the newline at the end of each line.
+ */
+@Timeout(60)
+class ServerTextOutputTest {
+    /** ESC sequences (clear screen, set the window title), the token, CR, bidi override and isolate, C1 NEL. */
+    static final String HOSTILE = "\u001b[2J\u001b]0;owned\u0007" + TOKEN + "\rok\u202eevil\u2066x\u2069\u0085";
+    static final String VERSION_PATH = "GET /_matrix/client/v3/room_keys/version";
+
+    @TempDir
+    Path dir;
+
+    private WorkflowFixture f;
+    private List<String> where;
+
+    private void start() throws Exception {
+        f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir);
+        Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
+        byte[] seed = f.deviceKey.exportSeed();
+        Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
+        Path token = Files.writeString(dir.resolve("token.txt"), TOKEN + "\n");
+        where = List.of("--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file", token.toString(),
+                "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString(),
+                "--threads", "2");
+    }
+
+    /** A signed backup with 4 keys in 2 rooms, made through the CLI before the server turns hostile. */
+    private void startWithBackup() throws Exception {
+        start();
+        assertEquals(0, run("enable").code());
+        assertEquals(0, run("upload", "--keys", keysFile(), "--source", "olm").code());
+    }
+
+    private String keysFile() throws Exception {
+        List<Json> entries = new ArrayList<>();
+        for (ExportedSession s : WorkflowFixture.sessions(2, 2, 5)) entries.add(s.toExportJson());
+        Path p = dir.resolve("keys.json");
+        Files.write(p, CanonicalJson.encode(Json.arr(entries)));
+        return p.toString();
+    }
+
+    private CliRun.Result run(String command, String... more) {
+        List<String> args = new ArrayList<>(List.of(command));
+        args.addAll(where);
+        args.addAll(List.of(more));
+        return CliRun.run(new byte[0], args.toArray(new String[0]));
+    }
+
+    /** Runs the command against the rewritten server; checks stdout and stderr; returns what was printed. */
+    private String hostile(UnaryOperator<Answer> rewrite, String command, String... more) {
+        f.server.rewriteReplies(rewrite);
+        try {
+            CliRun.Result r = run(command, more);
+            String printed = r.outText() + r.err();
+            assertClean(command, printed, true);
+            return printed;
+        } finally {
+            f.server.rewriteReplies(null);
+        }
+    }
+
+    /** No piece of the token of 8 characters; no control or format character but '\n' (unless {@code json}: then no C0). */
+    static void assertClean(String what, String printed, boolean text) {
+        for (int i = 0; i + 8 <= TOKEN.length(); i++) {
+            if (printed.contains(TOKEN.substring(i, i + 8))) fail(what + ": a piece of the token was printed: " + printed);
+        }
+        for (int i = 0; i < printed.length(); i++) {
+            char c = printed.charAt(i);
+            int type = Character.getType(c);
+            boolean bad = text ? c != '\n' && (type == Character.CONTROL || type == Character.FORMAT
+                    || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR)
+                    : c < 0x20 && c != '\n';
+            if (bad) fail(what + ": raw U+" + String.format("%04X", (int) c) + " at " + i + " in: " + visible(printed));
+        }
+    }
+
+    private static String visible(String s) {
+        StringBuilder sb = new StringBuilder();
+        s.chars().forEach(c -> sb.append(c >= 0x20 && c < 0x7f || c == '\n' ? Character.toString(c) : String.format("<%04x>", c)));
+        return sb.toString();
+    }
+
+    /** Every string member (recursively) of a 2xx body set to {@link #HOSTILE} when its name is in {@code names}. */
+    static UnaryOperator<Answer> fields(String request, String... names) {
+        return a -> a.request().equals(request) && a.status() / 100 == 2 ? new Answer(a.request(), a.status(), replace(a.body(), List.of(names))) : a;
+    }
+
+    private static Json.Obj replace(Json.Obj o, List<String> names) {
+        Map<String, Json> m = new LinkedHashMap<>();
+        o.members().forEach((k, v) -> m.put(k, names.contains(k) && v instanceof Json.Str ? Json.of(HOSTILE)
+                : v instanceof Json.Obj inner ? replace(inner, names) : v));
+        return new Json.Obj(m);
+    }
+
+    @Test
+    void status_versionAndAlgorithmEchoToken_escapedAndRedacted() throws Exception {
+        startWithBackup();
+        String printed = hostile(fields(VERSION_PATH, "version", "algorithm"), "status");
+        assertTrue(printed.contains("version: \\u001b[2J\\u001b]0;owned\\u0007[redacted]\\u000dok\\u202eevil\\u2066x\\u2069\\u0085"), printed);
+        assertTrue(printed.contains("algorithm: \\u001b[2J"), printed);
+    }
+
+    @Test
+    void everyStoreCommand_versionEchoesToken_escapedAndRedacted() throws Exception {
+        startWithBackup();
+        for (String[] cmd : List.of(new String[] {"restore", "--out", dir.resolve("out.json").toString()},
+                new String[] {"upload", "--keys", keysFile(), "--source", "olm"}, new String[] {"audit"})) {
+            String printed = hostile(fields(VERSION_PATH, "version", "algorithm"), cmd[0], java.util.Arrays.copyOfRange(cmd, 1, cmd.length));
+            assertTrue(printed.contains("[redacted]"), cmd[0] + ": the hostile version was not printed: " + printed);
+        }
+    }
+
+    @Test
+    void audit_authDataKeyIdsAndSigningKeyEchoToken_tableAndJsonRedacted() throws Exception {
+        startWithBackup();
+        UnaryOperator<Answer> rewrite = a -> a.request().equals(VERSION_PATH) && a.status() == 200
+                ? new Answer(a.request(), 200, a.body().with("auth_data", hostileAuthData(a.body().object("auth_data")))) : a;
+        String table = hostile(rewrite, "audit");
+        assertTrue(table.contains("  signature ed25519:ALICEPHONE\\u001b[2J\\u001b]0;owned\\u0007[redacted]\\u000dok"), table);
+        f.server.rewriteReplies(rewrite);
+        CliRun.Result json = run("audit", "--json");
+        f.server.rewriteReplies(null);
+        assertClean("audit --json stdout", json.outText(), false);
+        assertClean("audit --json stderr", json.err(), true);
+        assertTrue(json.outText().contains("\"key_id\":\"ed25519:ALICEPHONE\\u001b[2J\\u001b]0;owned\\u0007[redacted]\\rok\u202eevil"), json.outText());
+    }
+
+    /** Every signature's key id (a member name) and the signing public key set to the hostile text. */
+    private static Json.Obj hostileAuthData(Json.Obj authData) {
+        Map<String, Json> users = new LinkedHashMap<>();
+        authData.object("signatures").members().forEach((user, sigs) -> {
+            Map<String, Json> renamed = new LinkedHashMap<>();
+            ((Json.Obj) sigs).members().forEach((keyId, sig) -> renamed.put(keyId + HOSTILE, sig));
+            users.put(user, new Json.Obj(renamed));
+        });
+        Json.Obj out = authData.with("signatures", new Json.Obj(users));
+        for (String name : authData.members().keySet()) {
+            if (name.endsWith("signing_public_key")) out = out.with(name, Json.of(HOSTILE));
+        }
+        return out;
+    }
+
+    @Test
+    void enable_createdVersionEchoesToken_escapedAndRedacted() throws Exception {
+        start();
+        String printed = hostile(fields("POST /_matrix/client/v3/room_keys/version", "version"), "enable");
+        assertTrue(printed.contains("\\u001b[2J\\u001b]0;owned\\u0007[redacted]\\u000dok"), printed);
+    }
+
+    @Test
+    void migrate_newVersionEchoesToken_logAndErrorEscapedAndRedacted() throws Exception {
+        startWithBackup();
+        String printed = hostile(fields("POST /_matrix/client/v3/room_keys/version", "version"), "migrate",
+                "--checkpoint", dir.resolve("cp.json").toString());
+        assertTrue(printed.contains("\\u001b[2J\\u001b]0;owned\\u0007[redacted]\\u000dok"), printed);
+    }
+
+    @Test
+    void error_tokenSplitAcrossErrcodeAndError_neitherHalfPrinted() throws Exception {
+        startWithBackup();
+        int half = TOKEN.length() / 2;
+        String printed = hostile(a -> a.request().equals(VERSION_PATH) ? new Answer(a.request(), 403, Json.obj(
+                "errcode", Json.of("M_" + TOKEN.substring(0, half) + "\u001b[1A\u001b[2K"),
+                "error", Json.of(TOKEN.substring(half) + "\rkeybackup: verification: passed\u202e"))) : a, "status");
+        assertTrue(printed.startsWith("keybackup: error: http 403 M_[redacted]\\u001b[1A\\u001b[2K: [redacted]\\u000dkeybackup: verification: passed\\u202e"),
+                printed);
+        assertEquals(1, printed.lines().count(), printed);
+    }
+
+    @Test
+    void upload_wrongVersionErrorEchoesTokenInEveryField_escapedAndRedacted() throws Exception {
+        startWithBackup();
+        String printed = hostile(a -> a.request().startsWith("PUT /_matrix/client/v3/room_keys/keys") ? new Answer(a.request(), 403, Json.obj(
+                "errcode", Json.of(HOSTILE), "error", Json.of(HOSTILE), "current_version", Json.of(HOSTILE))) : a,
+                "upload", "--keys", keysFile(), "--source", "olm");
+        assertTrue(printed.contains("keybackup: error: ") && printed.contains("[redacted]"), printed);
+    }
+
+    @Test
+    void audit_roomAndSessionIdsEchoToken_tableEscapedAndRedacted() throws Exception {
+        startWithBackup();
+        String printed = hostile(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/keys") ? new Answer(a.request(), a.status(),
+                renameMembers(a.body())) : a, "audit");
+        assertTrue(printed.contains("[redacted]"), printed);
+    }
+
+    @Test
+    void auditJson_roomIdsEchoToken_jsonRedactedAndStillValid() throws Exception {
+        startWithBackup();
+        f.server.rewriteReplies(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/keys") ? new Answer(a.request(), a.status(),
+                renameMembers(a.body())) : a);
+        CliRun.Result r = run("audit", "--json");
+        f.server.rewriteReplies(null);
+        assertEquals(0, r.code(), r.err());
+        assertClean("audit --json stdout", r.outText(), false);
+        assertClean("audit --json stderr", r.err(), true);
+        Json.Obj report = (Json.Obj) keybackup.json.JsonReader.parse(r.out());
+        assertTrue(r.outText().contains("[redacted]"), r.outText());
+        assertEquals(Json.of(4), report.object("summary").get("total"));
+    }
+
+    /** Rooms and sessions of a {@code GET /room_keys/keys} answer renamed: the hostile text plus a number. */
+    private static Json.Obj renameMembers(Json.Obj body) {
+        Json.Obj rooms = body.object("rooms");
+        if (rooms == null) return body;
+        Map<String, Json> out = new LinkedHashMap<>();
+        int n = 0;
+        for (Map.Entry<String, Json> room : rooms.members().entrySet()) {
+            Map<String, Json> sessions = new LinkedHashMap<>();
+            for (Map.Entry<String, Json> s : ((Json.Obj) room.getValue()).object("sessions").members().entrySet()) {
+                sessions.put(n % 2 == 0 ? HOSTILE + n : s.getKey(), s.getValue());
+                n++;
+            }
+            out.put("!" + HOSTILE + n + ":example.org", Json.obj("sessions", new Json.Obj(sessions)));
+        }
+        return Json.obj("rooms", new Json.Obj(out));
+    }
+}
