@@ -88,15 +88,15 @@ public final class Migrate {
     }
 
     /**
-     * Runs or resumes a migration. Failures are {@link WorkflowException}s that say what to do next; a
-     * {@link StoreException} comes only from before anything was recorded.
+     * Runs or resumes a migration. Every failure is a {@link WorkflowException} that says what to do next
+     * (a store failure is its cause).
      */
     public static Result run(Account account, Options o, Consumer<String> log) throws Exception {
         boolean[] recorded = {false};
         try {
             return run(account, o, log, recorded);
         } catch (StoreException e) {
-            if (!recorded[0]) throw e;
+            if (!recorded[0]) throw new WorkflowException(e.getMessage() + "; nothing was changed: run migrate again once the server answers", e);
             throw new WorkflowException(e.getMessage() + "; the migration is recorded on the server and in " + o.checkpoint()
                     + ": run migrate --resume once the server answers", e);
         }
