@@ -2,13 +2,17 @@ package keybackup.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
 import keybackup.trust.AuthDataTrust;
 import keybackup.trust.BackupAudit;
 import keybackup.trust.KeySource;
+import keybackup.workflow.Account;
 import keybackup.workflow.Enable;
 import keybackup.workflow.Migrate;
 import keybackup.workflow.Upload;
+import keybackup.workflow.WorkflowException;
 
 /**
  * The {@code --json} results of the store commands (README "Output for scripts"): one object each, printed
@@ -19,18 +23,42 @@ import keybackup.workflow.Upload;
 final class JsonOutput {
     private JsonOutput() {}
 
-    /** {@code status}: the current version (null: no backup), its count, its AuthData trust, Secret Storage. */
-    static Json.Obj status(String userId, Json.Obj info, AuthDataTrust trust, boolean secretsUnlocked) {
+    /**
+     * {@code status}: the current version (null: no backup), its count, its AuthData trust, Secret Storage, and
+     * the migration recorded in account data ({@link #migration}).
+     */
+    static Json.Obj status(String userId, Json.Obj info, AuthDataTrust trust, boolean secretsUnlocked, Json migration) {
         Json secrets = Json.of(secretsUnlocked ? "unlocked" : "locked");
         if (info == null) {
-            return Json.obj("user_id", Json.of(userId), "version", Json.Null.INSTANCE, "secret_storage", secrets);
+            return Json.obj("user_id", Json.of(userId), "version", Json.Null.INSTANCE, "secret_storage", secrets, "migration", migration);
         }
         return Json.obj("user_id", Json.of(userId),
                 "version", str(info.string("version")),
                 "algorithm", str(info.string("algorithm")),
                 "count", info.get("count") instanceof Json.Int n ? n : Json.Null.INSTANCE,
                 "backup", backup(userId, trust),
-                "secret_storage", secrets);
+                "secret_storage", secrets,
+                "migration", migration);
+    }
+
+    /** The recorded migration, finished or not; null if none; {@code {"unreadable": why}} if its record is malformed. */
+    static Json migration(Account account) throws StoreException {
+        Optional<Migrate.Pending> m;
+        try {
+            m = Migrate.recorded(account);
+        } catch (WorkflowException e) {
+            return Json.obj("unreadable", Json.of(e.getMessage()));
+        }
+        if (m.isEmpty()) return Json.Null.INSTANCE;
+        Migrate.Pending p = m.get();
+        return Json.obj("from_version", str(p.fromVersion()),
+                "to_version", str(p.toVersion()),
+                "phase", str(p.phase()),
+                "finished", Json.of(p.finished()),
+                "old_sessions", Json.of(p.oldSessions()),
+                "migrated", Json.of(p.migrated()),
+                "started_ts", Json.of(p.startedTs()),
+                "finished_ts", p.finishedTs() > 0 ? Json.of(p.finishedTs()) : Json.Null.INSTANCE);
     }
 
     /** {@code enable}: the new version, its keys, and who signed its AuthData. */

@@ -98,7 +98,8 @@ class ScriptOutputTest {
 
     @Test
     void json_statusEnableUploadRestoreMigrate_documentedFields() throws Exception {
-        assertEquals("{\"secret_storage\":\"unlocked\",\"user_id\":\"@alice:example.org\",\"version\":null}\n", ok(cmd("status", "--json")).outText());
+        assertEquals("{\"migration\":null,\"secret_storage\":\"unlocked\",\"user_id\":\"@alice:example.org\",\"version\":null}\n",
+                ok(cmd("status", "--json")).outText());
 
         Json.Obj enable = json(ok(cmd("enable", "--json")));
         assertEquals("1", enable.string("version"));
@@ -134,6 +135,14 @@ class ScriptOutputTest {
         assertEquals(Json.obj("old_version", Json.of("1"), "new_version", Json.of("2"), "old_sessions", Json.of(8), "old_rejected", Json.of(0),
                 "migrated", Json.of(8), "new_sessions", Json.of(8), "new_authenticated", Json.of(8), "verified", Json.of(true),
                 "old_deleted", Json.of(true), "note", Json.Null.INSTANCE), migrate);
+        Json.Obj after = json(ok(cmd("status", "--json")));
+        assertEquals("2", after.string("version"));
+        Json.Obj migration = after.object("migration");
+        assertEquals(Json.of(true), migration.get("finished"));
+        assertEquals("1", migration.string("from_version"));
+        assertEquals("2", migration.string("to_version"));
+        assertEquals(Json.of(8), migration.get("migrated"));
+        assertTrue(migration.get("finished_ts") instanceof Json.Int, migration.toString());
     }
 
     @Test
@@ -168,6 +177,21 @@ class ScriptOutputTest {
         for (CliRun.Result r : List.of(quietUpload, quietRestore, quietAudit, quietMigrate)) assertEquals("", r.err());
         assertTrue(quietMigrate.outText().contains("verification: passed"), quietMigrate.outText());
         assertTrue(quietRestore.outText().contains("restored 8 of 8 keys"), quietRestore.outText());
+    }
+
+    @Test
+    void progress_migrate_eachReadOfAVersionReported() throws Exception {
+        ok(cmd("enable"));
+        ok(cmd("upload", "--keys", keysFile("keys.json", 2, 3, 9), "--source", "olm", "--quiet"));
+        CliRun.Result migrate = ok(cmd("migrate", "--checkpoint", dir.resolve("cp.json").toString()));
+        for (String pass : List.of("reading version 1", "copying version 1 to 2", "checking version 2")) {
+            List<String> expected = new ArrayList<>();
+            for (int i = 1; i <= 6; i++) {
+                expected.add("keybackup: migrate: " + pass + ": " + i + "/6 keys (" + (i * 100 / 6) + "%), 1.0 keys/s, 0:0" + (6 - i) + " left");
+            }
+            assertEquals(expected, linesStarting(migrate.err(), "keybackup: migrate: " + pass + ": "), migrate.err());
+        }
+        assertTrue(migrate.outText().contains("verification: passed"), migrate.outText());
     }
 
     @Test
