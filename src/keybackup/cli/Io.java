@@ -46,10 +46,47 @@ final class Io {
     /** The access token to keep out of every output, once a store command opened a homeserver. */
     private volatile AccessToken token;
 
+    /** Whether stdout is a terminal: plaintext keys go there only when the user asks (restore --out - --force-terminal). */
+    private final boolean stdoutTerminal;
+
     Io(InputStream in, OutputStream out, OutputStream err) {
+        this(in, out, err, false);
+    }
+
+    Io(InputStream in, OutputStream out, OutputStream err, boolean stdoutTerminal) {
         this.in = in;
         this.out = out;
         this.err = err;
+        this.stdoutTerminal = stdoutTerminal;
+    }
+
+    boolean stdoutIsTerminal() {
+        return stdoutTerminal;
+    }
+
+    /** Standard input as a stream, for a file option given as {@code -}. */
+    InputStream stdinStream() {
+        return in;
+    }
+
+    /**
+     * Standard output for the bytes of a file option given as {@code -} (restore's key export): written as
+     * they come, like the file would be; closing it flushes and leaves stdout open. Nothing else may use it.
+     */
+    OutputStream fileStdout() {
+        return new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                synchronized (Io.this) {
+                    out.write(b, off, len);
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
     }
 
     /** From now on, every line and every JSON string written is cleared of {@code t}'s pieces. */
