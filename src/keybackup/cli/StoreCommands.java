@@ -245,7 +245,7 @@ final class StoreCommands {
                         written = writer.written();
                     }
                     if (partial != null) partial.commit("--out");
-                    say.accept("version " + AuditTable.printable(version) + ": auth_data " + (trust instanceof AuthDataTrust.NotTrusted ? "NOT trusted" : "trusted")
+                    say.accept("version " + AuditTable.printable(version) + ": auth_data " + AuditTable.decision(trust)
                             + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
                     say.accept(String.format("restored %d of %d keys to %s" + (encrypt ? " (encrypted, " + rounds + " rounds)" : "") + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
                             written, audit.total(), toStdout ? "stdout" : out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));

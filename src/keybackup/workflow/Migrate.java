@@ -214,8 +214,9 @@ public final class Migrate {
                 int i = (int) pass.migrated++;
                 if (i == tmp[0].length) tmp[0] = Arrays.copyOf(tmp[0], i * 2);
                 tmp[0][i] = contentId(r.roomId(), r.sessionId(), r.sessionData().sessionKey());
-                if (r.verdict() instanceof SessionVerdict.Authenticated) auth.set(i);
-                up.add(r.roomId(), r.sessionData(), KeySource.fromRestore(r.verdict()));
+                KeySource source = KeySource.fromRestore(r.verdict()); // authenticated only on a compared key
+                if (source.authenticated()) auth.set(i);
+                up.add(r.roomId(), r.sessionData(), source);
             }, null);
             up.finish();
             pass.total = audit.total();
