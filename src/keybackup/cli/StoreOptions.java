@@ -168,7 +168,13 @@ final class StoreOptions {
             }
         }
         if (!required) return null;
-        if (!UnlockedSecretStorage.defaultKeyHasPassphrase(store)) {
+        boolean hasPassphrase;
+        try {
+            hasPassphrase = UnlockedSecretStorage.defaultKeyHasPassphrase(store);
+        } catch (keybackup.workflow.WorkflowException | keybackup.secrets.SecretStorageException e) {
+            hasPassphrase = true; // no usable Secret Storage: the advice below is still the way out
+        }
+        if (!hasPassphrase) {
             throw new UsageException("this command needs Secret Storage, whose key has no passphrase: give --recovery-key-file FILE");
         }
         Console console = System.console();
