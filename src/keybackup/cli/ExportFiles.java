@@ -69,7 +69,7 @@ final class ExportFiles {
      */
     private static Json readKeysFromStdin(String option, Args a, Io io) throws FailedException, IOException, UsageException {
         if ("-".equals(a.optional(PASSPHRASE_OPTION))) throw new UsageException("--keys - and --" + PASSPHRASE_OPTION + " - cannot both read stdin");
-        byte[] content = io.stdinStream().readAllBytes();
+        byte[] content = io.stdinStream(option).readAllBytes();
         int n = Math.min(content.length, 64);
         if (EncryptedKeyExport.looksEncrypted(Arrays.copyOf(content, n), n) || firstNonBlank(Arrays.copyOf(content, n)) == '-') {
             char[] pass = passphrase(a, false);

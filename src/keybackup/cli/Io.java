@@ -64,9 +64,31 @@ final class Io {
         return stdoutTerminal;
     }
 
-    /** Standard input as a stream, for a file option given as {@code -}. */
-    InputStream stdinStream() {
+    /** The option that read stdin, once one did: stdin can be read only once. */
+    private String stdinReader;
+
+    /** Records that {@code option} reads stdin; a second reader is a usage error naming both. */
+    synchronized void claimStdin(String option) throws UsageException {
+        if (stdinReader != null) throw new UsageException(option + " and " + stdinReader + " cannot both read stdin");
+        stdinReader = option;
+    }
+
+    /** Standard input as a stream, for a file option given as {@code -} (claimed by {@code option}). */
+    InputStream stdinStream(String option) throws UsageException {
+        claimStdin(option + " -");
         return in;
+    }
+
+    /** A key file's text ({@link #readTextFile}), or stdin's for {@code -}: a key piped from a password manager. */
+    String readKeyText(String option, String path) throws FailedException, IOException, UsageException {
+        if (!path.equals("-")) return readTextFile(option, path);
+        claimStdin(option + " -");
+        byte[] b = readStdin();
+        try {
+            return new String(b, StandardCharsets.UTF_8);
+        } finally {
+            java.util.Arrays.fill(b, (byte) 0);
+        }
     }
 
     /**

@@ -150,7 +150,7 @@ final class SignedBackupCommands {
                 identity = account.identity();
                 AuthDataTrust trust = TrustResolver.resolve(info, identity, account.anchors(identity));
                 try (BackupDecryptionKey key = a.optional("key-file") != null
-                        ? BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--key-file", a.optional("key-file")))
+                        ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--key-file", a.optional("key-file")))
                         : Restore.keyFromSecretStorage(account)) {
                     audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), true, null, null);
                 }
@@ -188,10 +188,10 @@ final class SignedBackupCommands {
                 throw new FailedException("--version-file: algorithm is not " + MegolmBackupV1.ALGORITHM);
             }
             BackupAudit audit = new BackupAudit(user, trust);
-            try (BackupDecryptionKey key = BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--key-file", keyFile))) {
+            try (BackupDecryptionKey key = BackupDecryptionKey.fromKeyFileText(io.readKeyText("--key-file", keyFile))) {
                 Restore.checkKeyMatches(key, version);
                 SessionVerifier verifier = new SessionVerifier(trust, key);
-                try (InputStream in = new BufferedInputStream(keysPath.equals("-") ? io.stdinStream() : Files.newInputStream(Path.of(keysPath)));
+                try (InputStream in = new BufferedInputStream(keysPath.equals("-") ? io.stdinStream("--keys") : Files.newInputStream(Path.of(keysPath)));
                      JsonReader reader = new JsonReader(in, Long.MAX_VALUE)) {
                     KeyStream.readRooms(reader, (room, session, data) -> audit.add(verifier.verify(room, session, data)));
                 } catch (NoSuchFileException e) {
@@ -206,6 +206,7 @@ final class SignedBackupCommands {
         /** A saved server answer: the file, or stdin for {@code -}. */
         private static Json jsonFile(Io io, String option, String path) throws Exception {
             if (!path.equals("-")) return Io.readJsonFile(option, path);
+            io.claimStdin(option + " -");
             try {
                 return io.readStdinJson();
             } catch (keybackup.json.JsonException e) {

@@ -220,7 +220,7 @@ final class StoreCommands {
             // Restored session keys are secrets: a new owner-only file of this process, written under a
             // temporary name and renamed into place only when the restore finished, so a failed or interrupted
             // run never leaves a file that looks like a complete export (and removes its plaintext keys).
-            try (BackupDecryptionKey key = keyFile != null ? BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--backup-key-file", keyFile))
+            try (BackupDecryptionKey key = keyFile != null ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--backup-key-file", keyFile))
                     : Restore.keyFromSecretStorage(account);
                  PartialFile partial = toStdout ? null : PartialFile.create("--out", outPath)) {
                 char[] pass = encrypt ? ExportFiles.passphrase(a, true) : null; // asked before the long part

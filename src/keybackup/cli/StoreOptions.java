@@ -155,10 +155,11 @@ final class StoreOptions {
         String file = a.optional("recovery-key-file");
         if (file != null) {
             // The key stays open for the life of the command: Secret Storage keeps using it.
-            SecretStorageKey k = SecretStorageKey.fromKeyFileText(Io.readTextFile("--recovery-key-file", file));
+            SecretStorageKey k = SecretStorageKey.fromKeyFileText(io.readKeyText("--recovery-key-file", file));
             return UnlockedSecretStorage.unlock(store, k);
         }
         if (a.flag("passphrase-stdin")) {
+            io.claimStdin("--passphrase-stdin");
             char[] pass = firstLine(io.readStdin());
             try {
                 if (pass.length == 0) throw new FailedException("--passphrase-stdin: no passphrase on stdin");

@@ -201,6 +201,19 @@ class ConventionsTest {
     }
 
     @Test
+    void keyFileDash_readsTheKeyFromStdin_andStdinServesOneOptionOnly() throws Exception {
+        Path kept = demo();
+        byte[] key = Files.readAllBytes(kept.resolve("signed-recovery-key.txt"));
+        CliRun.Result r = runIn(key, "status", "--user", USER, "--store", kept.resolve("signed").toString(), "--recovery-key-file", "-");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.outText().contains("secret storage: unlocked"), r.outText());
+        CliRun.Result both = runIn("[]".getBytes(StandardCharsets.UTF_8), "upload", "--user", USER, "--store", kept.resolve("signed").toString(),
+                "--recovery-key-file", "-", "--keys", "-", "--source", "olm");
+        assertEquals(2, both.code(), both.err());
+        assertTrue(both.err().contains("cannot both read stdin"), both.err());
+    }
+
+    @Test
     void audit_versionOption_isRenamedWithAHint() {
         CliRun.Result r = run("audit", "--user", USER, "--version", "version.json", "--keys", "keys.json", "--identity", "q.json", "--key-file", "k");
         assertEquals(2, r.code(), r.err());
