@@ -35,5 +35,25 @@ check backup "$PYTHON" interop/python/backup.py "$out/java-backup.json" "$(cat "
     "$(cat "$out/signing-public-key")" "$out/recovery-key"
 # Element's encrypted key export both ways (restore --encrypt -> Element's import; Element's export -> upload --keys).
 check key-export env MATRIX_INTEROP_NODE_PEERS="$NODE_PEERS" PYTHON="$PYTHON" interop/key-export/check.sh "${INTEROP_EXPORT_KEYS:-300}"
+# The same through the command line: `restore --encrypt` imported by Element's code, and Element's export
+# read by `upload --keys` into a new backup that then audits with every key present.
+cli_both_ways() {
+    local d=$out/cli kb=(java -p build/keybackup.jar -m keybackup) u=@alice:example.org n peer
+    peer=(env MATRIX_INTEROP_NODE_PEERS="$NODE_PEERS" node interop/key-export/element_peer.mjs)
+    mkdir -p "$d" && printf 'interop passphrase\n' > "$d/pass" || return 1
+    "${kb[@]}" demo --keep "$d/demo" > /dev/null || return 1
+    "${kb[@]}" restore --store "$d/demo/signed" --user $u --recovery-key-file "$d/demo/signed-recovery-key.txt" \
+        --out "$d/ours.txt" --encrypt --export-passphrase-file "$d/pass" --export-rounds 100000 || return 1
+    "${kb[@]}" restore --store "$d/demo/signed" --user $u --recovery-key-file "$d/demo/signed-recovery-key.txt" --out "$d/plain.json" || return 1
+    n=$("${peer[@]}" import "$d/ours.txt" "$d/pass") && echo "restore --encrypt -> Element import: $n" && [ "$n" = "imported 5 of 5" ] || return 1
+    "${peer[@]}" encrypt "$d/plain.json" "$d/pass" 500000 > "$d/element.txt" || return 1
+    "${kb[@]}" setup --store "$d/new" --user $u --recovery-key-out "$d/rk" --device-id PHONE --device-key-out "$d/pk" > /dev/null || return 1
+    "${kb[@]}" enable --store "$d/new" --user $u --recovery-key-file "$d/rk" --device-id PHONE --device-key-file "$d/pk" > /dev/null || return 1
+    "${kb[@]}" upload --store "$d/new" --user $u --recovery-key-file "$d/rk" --keys "$d/element.txt" --export-passphrase-file "$d/pass" \
+        --source export || return 1
+    "${kb[@]}" audit --store "$d/new" --user $u --recovery-key-file "$d/rk" | tee "$d/audit.txt" | grep -q '^total 5: ' || return 1
+    echo "2 passed, 0 failed"
+}
+check cli-element-export cli_both_ways
 [ "$rc" -eq 0 ] && echo "interop: all checks agree" || echo "interop: DISAGREEMENT: see the files above"
 exit "$rc"
