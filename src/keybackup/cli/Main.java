@@ -83,7 +83,7 @@ public final class Main {
             io.errln("keybackup: error: " + e.getMessage());
             return 1;
         } catch (UncheckedIOException e) {
-            io.errln("keybackup: error: i/o: " + e.getCause().getMessage());
+            io.errln("keybackup: error: " + Errors.describe(e.getCause()));
             return 1;
         } catch (Exception e) {
             io.errln("keybackup: error: " + Errors.describe(e));

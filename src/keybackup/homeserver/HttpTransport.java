@@ -160,7 +160,9 @@ final class HttpTransport {
                 throw new StoreException(where + ": interrupted");
             }
             if (attempt >= options.maxAttempts()) {
-                throw new StoreException(where + ": giving up after " + attempt + " attempts: " + lastFailure, lastCause);
+                URI u = URI.create(url);
+                throw new StoreException(where + ": giving up after " + attempt + " attempts: " + lastFailure
+                        + " (homeserver " + u.getScheme() + "://" + u.getRawAuthority() + "); try again later", lastCause);
             }
             try {
                 Thread.sleep(delay);

@@ -214,6 +214,14 @@ class ConventionsTest {
     }
 
     @Test
+    void errors_fileAndMessagelessExceptions_areWordsNotClassNames() {
+        assertEquals("i/o: no such file or directory: /no/such", Errors.describe(new java.nio.file.NoSuchFileException("/no/such")));
+        assertEquals("i/o: permission denied: /root/x", Errors.describe(new java.io.UncheckedIOException(new java.nio.file.AccessDeniedException("/root/x"))));
+        String none = Errors.describe(new IllegalStateException());
+        assertFalse(none.contains("IllegalStateException") || none.contains("Exception"), none);
+    }
+
+    @Test
     void audit_versionOption_isRenamedWithAHint() {
         CliRun.Result r = run("audit", "--user", USER, "--version", "version.json", "--keys", "keys.json", "--identity", "q.json", "--key-file", "k");
         assertEquals(2, r.code(), r.err());
