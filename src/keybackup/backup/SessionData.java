@@ -42,7 +42,12 @@ public final class SessionData {
         this.senderClaimedKeys = claimed;
     }
 
-    /** Validates a decrypted plaintext object. */
+    /**
+     * Validates a decrypted plaintext object.
+     *
+     * @throws KeyFormatException a field named above is missing, of the wrong type or malformed (the only
+     *     exception for any object)
+     */
     public static SessionData from(Json.Obj o) throws KeyFormatException {
         Objects.requireNonNull(o, "sessionData");
         String algorithm = o.string(ALGORITHM);
