@@ -19,7 +19,7 @@ class ProgressTest {
     private final AtomicLong now = new AtomicLong(-5 * SECOND); // nanoTime may be negative
 
     private Io io(boolean terminal) {
-        return new Io(new ByteArrayInputStream(new byte[0]), out, err, now::get, terminal);
+        return new Io(new ByteArrayInputStream(new byte[0]), out, err, false, now::get, terminal);
     }
 
     private String err() {

@@ -130,6 +130,9 @@ class ScriptOutputTest {
         assertEquals(Json.obj("total", Json.of(8), "authenticated", Json.of(8), "signed_not_authenticated", Json.of(0),
                 "unauthenticated", Json.of(0), "rejected", Json.of(0), "unsigned_in_signed_backup", Json.of(0)), restore.get("summary"));
         assertTrue(Files.exists(restored));
+        CliRun.Result toStdout = run(cmd("restore", "--out", "-", "--json"));
+        assertEquals(2, toStdout.code(), "stdout carries the export");
+        assertTrue(toStdout.err().startsWith("keybackup: error: --json needs --out FILE"), toStdout.err());
 
         Json.Obj migrate = json(ok(cmd("migrate", "--checkpoint", dir.resolve("cp.json").toString(), "--delete-old", "--json")));
         assertEquals(Json.obj("old_version", Json.of("1"), "new_version", Json.of("2"), "old_sessions", Json.of(8), "old_rejected", Json.of(0),
