@@ -326,7 +326,9 @@ final class StoreCommands {
                     Uploader.Limits.DEFAULT);
             java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>("none yet");
             Migrate.Result r = Interrupts.during(io, () -> List.of("interrupted: the migration stopped (last step: " + last.get() + ")",
-                    "to go on, run the same command with --resume: " + Interrupts.commandLine(name(), argv, "--resume")),
+                    o.resume() || java.nio.file.Files.exists(o.checkpoint()) // recorded: else --resume finds nothing to resume
+                            ? "to go on, run the same command with --resume: " + Interrupts.commandLine(name(), argv, "--resume")
+                            : "nothing was recorded or changed yet; to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
                     () -> Migrate.run(account, o, line -> { last.set(line); if (!a.flag("quiet")) io.errln("keybackup: " + line); },
                             (what, total) -> Progress.of(io, a.flag("quiet"), name() + ": " + what, total)));
             if (a.flag("json")) {

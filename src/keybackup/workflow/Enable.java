@@ -27,7 +27,8 @@ import keybackup.trust.OwnIdentity;
  * the server reports no backup (the old key may be the only way into an older backup; only an explicit
  * {@code replaceBackupSecrets} overrides that); the signer is checked before anything is written. Then,
  * so that Secret Storage holds the keys of the current version at every step, the secrets are written
- * before the version is created; if no version was created, the previous secret contents are put back.
+ * before the version is created; if surely no version was created (the request was never sent, or refused
+ * with a 4xx), the previous secret contents are put back, otherwise the new keys stay.
  */
 public final class Enable {
     private Enable() {}
@@ -74,8 +75,9 @@ public final class Enable {
                         + putBack(account, oldBackupKey, oldSigningKey), e);
             }
             Created c;
+            boolean[] posted = {false};
             try {
-                c = createSignedVersion(account, backupKey.publicKey(), signingKey, names);
+                c = createSignedVersion(account, backupKey.publicKey(), signingKey, names, posted);
             } catch (StoreException | WorkflowException e) {
                 // A failed POST may still have created the version (a timeout, then a retry): if the current
                 // version names our signing key, it is ours, and its keys are already stored.
@@ -91,6 +93,16 @@ public final class Enable {
                 Json.Obj ad = current == null ? null : current.object("auth_data");
                 if (ad == null || !(keybackup.backup.AuthData.of(ad).signingKey() instanceof keybackup.backup.AuthData.SigningKeyField.Present p)
                         || !p.key().equals(signingKey.publicKey())) {
+                    // Only a POST that was never sent, or refused outright (4xx, not retried), surely created
+                    // nothing. After any other failure the version may exist although the server does not
+                    // show it (a lost answer, a lagging or lying read): putting the old secrets back would
+                    // leave that version without its keys, so the new ones stay.
+                    boolean refused = e instanceof keybackup.homeserver.MatrixException m && m.status() >= 400 && m.status() < 500;
+                    if (posted[0] && !refused) {
+                        throw new WorkflowException("could not create the backup version (" + e.getMessage() + "); the server shows no "
+                                + "version with the new keys, but one may exist, so Secret Storage keeps them: run status later; "
+                                + "if there is still no backup, run enable --replace-backup-secrets", e);
+                    }
                     throw new WorkflowException("could not create the backup version (" + e.getMessage() + "); "
                             + putBack(account, oldBackupKey, oldSigningKey), e);
                 }
@@ -195,6 +207,12 @@ public final class Enable {
      */
     static Created createSignedVersion(Account account, Curve25519PublicKey backupKey, Ed25519PrivateKey signingKey,
                                        FieldNames names) throws StoreException, WorkflowException {
+        return createSignedVersion(account, backupKey, signingKey, names, new boolean[1]);
+    }
+
+    /** As above; sets {@code posted[0]} just before the version is requested (after it, a failure may have created it). */
+    static Created createSignedVersion(Account account, Curve25519PublicKey backupKey, Ed25519PrivateKey signingKey,
+                                       FieldNames names, boolean[] posted) throws StoreException, WorkflowException {
         OwnIdentity identity = account.identity();
         checkSigners(account, identity);
         Json.Obj authData = AuthData.create(backupKey.toBase64(), signingKey.publicKey(), names).json();
@@ -210,6 +228,7 @@ public final class Enable {
             }
         }
         if (device != null) authData = SignedJson.sign(authData, account.userId(), "ed25519:" + device.id(), device.key());
+        posted[0] = true;
         String version = account.store().createVersion(MegolmBackupV1.ALGORITHM, authData);
         return new Created(version, authData, master.isPresent(), device != null);
     }

@@ -138,9 +138,11 @@ public final class Migrate {
 
             // 1. Read everything once before changing anything; the migration is bound to this read.
             OldEntries bound = null;
+            long firstRejected = 0;
             if (rec == null) {
                 Read first = readAll(account, oldInfo, oldTrust, key, o.threads(), progress.pass("reading version " + oldVersion, count(oldInfo)));
                 bound = first.entries;
+                firstRejected = first.rejected;
                 log.accept("old version " + oldVersion + ": " + first.total + " sessions read, " + first.rejected + " undecryptable");
                 Enable.requireSigner(account); // before anything is written
             }
@@ -152,7 +154,7 @@ public final class Migrate {
                     String pub = k.publicKey().toBase64();
                     rec = rec == null
                             ? new MigrationRecord(oldVersion, account.currentVersion().string("version"), null, pub, MigrationRecord.STARTED,
-                                    bound.size(), bound.digest(), 0, System.currentTimeMillis(), 0)
+                                    bound.size(), bound.digest(), 0, System.currentTimeMillis(), 0, firstRejected)
                             : rec.withSigningKey(pub);
                     recorded[0] = true; // a failure to record turns into its own message inside
                     rec = createNewVersion(account, o, rec, k, mustStore[0], key, log);
@@ -183,6 +185,8 @@ public final class Migrate {
                 String etagBefore;
                 String etagAfter = account.store().version(oldVersion).string("etag");
                 int round = 0;
+                // An entry that some read could not migrate keeps the old version, even if a later read no longer lists it.
+                long rejected = rec.oldRejected();
                 do {
                     etagBefore = etagAfter;
                     try {
@@ -196,6 +200,7 @@ public final class Migrate {
                                 + " is no longer writable): check the new current version, then run migrate --abandon and migrate again if needed", e);
                     }
                     round++;
+                    rejected = Math.max(rejected, pass.rejected);
                     log.accept("uploaded " + pass.migrated + " sessions to version " + rec.toVersion() + " (pass " + round + ")");
                     if (bound == null) {
                         // A resumed run: this read binds the migration only if it is the one the first read recorded.
@@ -218,7 +223,7 @@ public final class Migrate {
                     problem = "the old version still changed during the last of " + round + " upload passes, so its newest keys may not be copied";
                 }
                 if (problem == null) {
-                    rec = rec.withOld(bound.size(), bound.digest()).withPhase(MigrationRecord.UPLOADED, pass.migrated);
+                    rec = rec.withOld(bound.size(), bound.digest(), rejected).withPhase(MigrationRecord.UPLOADED, pass.migrated);
                     save(account, o, rec);
                 }
 
@@ -227,7 +232,7 @@ public final class Migrate {
                 if (problem == null) problem = check.problem;
                 if (problem != null) {
                     String hint = "; nothing was deleted: run migrate --resume to try again";
-                    return new Result(oldVersion, rec.toVersion(), pass.total, pass.rejected, pass.migrated, check.newSessions,
+                    return new Result(oldVersion, rec.toVersion(), pass.total, rejected, pass.migrated, check.newSessions,
                             check.authenticated, false, false, "verification failed, old version kept: " + problem + hint);
                 }
                 rec = rec.withPhase(MigrationRecord.VERIFIED, pass.migrated);
@@ -237,8 +242,8 @@ public final class Migrate {
                 String note = null;
                 boolean deleted = false;
                 if (o.deleteOld()) {
-                    if (pass.rejected > 0) {
-                        note = "old version kept: it has " + pass.rejected + " undecryptable entries that could not be migrated";
+                    if (rejected > 0) {
+                        note = "old version kept: it has " + rejected + " undecryptable entries that could not be migrated";
                     } else {
                         try {
                             account.store().deleteVersion(oldVersion);
@@ -251,7 +256,7 @@ public final class Migrate {
                 }
                 save(account, o, rec.withPhase(MigrationRecord.FINISHED, pass.migrated));
                 Files.deleteIfExists(o.checkpoint());
-                return new Result(oldVersion, rec.toVersion(), pass.total, pass.rejected, pass.migrated, check.newSessions,
+                return new Result(oldVersion, rec.toVersion(), pass.total, rejected, pass.migrated, check.newSessions,
                         check.authenticated, true, deleted, note);
             }
         } catch (SecretStorageException e) {

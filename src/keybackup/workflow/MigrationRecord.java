@@ -12,7 +12,8 @@ import keybackup.keys.KeyFormatException;
  * What a migration has done so far, with no secret in it: the versions, the new signing key's public half,
  * the version that was current when it started (the new version is never one of these two), the phase,
  * what the first complete read of the old version held (a count and a SHA-256 over its entry
- * digests), and timestamps. The same record is the local checkpoint file ({@link Checkpoint}) and the
+ * digests, and how many entries did not decrypt or verify: the old version is then never deleted, even
+ * if a later read no longer shows them), and timestamps. The same record is the local checkpoint file ({@link Checkpoint}) and the
  * account data entry {@value #TYPE}, so that an unfinished migration is visible from any client and
  * resumable from any machine.
  *
@@ -27,7 +28,7 @@ import keybackup.keys.KeyFormatException;
  * nothing is deleted on its word.
  */
 record MigrationRecord(String fromVersion, String currentAtStart, String toVersion, String signingPublicKey, String phase,
-                       long oldSessions, String oldDigest, long migrated, long startedTs, long finishedTs) {
+                       long oldSessions, String oldDigest, long migrated, long startedTs, long finishedTs, long oldRejected) {
     /** The account data type. */
     static final String TYPE = "org.keybackup.migration";
 
@@ -63,20 +64,22 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
     }
 
     MigrationRecord withTarget(String v) {
-        return new MigrationRecord(fromVersion, currentAtStart, v, signingPublicKey, CREATED, oldSessions, oldDigest, migrated, startedTs, finishedTs);
+        return new MigrationRecord(fromVersion, currentAtStart, v, signingPublicKey, CREATED, oldSessions, oldDigest, migrated, startedTs, finishedTs, oldRejected);
     }
 
     MigrationRecord withSigningKey(String key) {
-        return new MigrationRecord(fromVersion, currentAtStart, toVersion, key, phase, oldSessions, oldDigest, migrated, startedTs, finishedTs);
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, key, phase, oldSessions, oldDigest, migrated, startedTs, finishedTs, oldRejected);
     }
 
-    MigrationRecord withOld(long sessions, String digest) {
-        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, phase, sessions, digest, migrated, startedTs, finishedTs);
+    /** With what the reads bound so far held: readable entries, their digest, and the most undecryptable entries any read showed. */
+    MigrationRecord withOld(long sessions, String digest, long rejected) {
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, phase, sessions, digest, migrated, startedTs, finishedTs,
+                Math.max(oldRejected, rejected));
     }
 
     MigrationRecord withPhase(String p, long migratedCount) {
         return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, p, oldSessions, oldDigest, migratedCount, startedTs,
-                FINISHED.equals(p) ? System.currentTimeMillis() : finishedTs);
+                FINISHED.equals(p) ? System.currentTimeMillis() : finishedTs, oldRejected);
     }
 
     /** "from 1 to 2" or "from 1 (new version not created yet)". */
@@ -92,6 +95,7 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
         if (toVersion != null) o = o.with("to_version", Json.of(toVersion));
         if (oldDigest != null) o = o.with("old_digest", Json.of(oldDigest));
         if (finishedTs > 0) o = o.with("finished_ts", Json.of(finishedTs));
+        if (oldRejected > 0) o = o.with("old_rejected", Json.of(oldRejected));
         return o;
     }
 
@@ -120,7 +124,8 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
         }
         if (to != null && (to.equals(from) || to.equals(currentAtStart))) throw new WorkflowException(where + ": to_version: names an older version");
         return new MigrationRecord(from, currentAtStart, to, key, phase, count(o, "old_sessions", where), digest, count(o, "migrated", where),
-                count(o, "started_ts", where), o.has("finished_ts") ? count(o, "finished_ts", where) : 0);
+                count(o, "started_ts", where), o.has("finished_ts") ? count(o, "finished_ts", where) : 0,
+                o.has("old_rejected") ? count(o, "old_rejected", where) : 0);
     }
 
     private static String version(Json.Obj o, String field, String where, boolean required) throws WorkflowException {

@@ -219,6 +219,23 @@ class InterruptTest {
     }
 
     @Test
+    void migrate_ctrlCDuringTheFirstRead_saysToRunItAgainNotToResume() throws Exception {
+        start();
+        Path checkpoint = dir.resolve("checkpoint.json");
+        CountDownLatch reached = holdAnswer(KEYS_GET);
+        startChild(args("migrate", "--checkpoint", checkpoint.toString()));
+        awaitRequest(reached);
+
+        Exit e = signal("INT");
+
+        assertEquals(130, e.code(), e.err());
+        List<String> lines = e.err().lines().toList();
+        assertEquals("keybackup: nothing was recorded or changed yet; to go on, run the same command again: "
+                + commandLine("migrate", "--checkpoint", checkpoint.toString()), lines.get(lines.size() - 1));
+        assertEquals(0, CliRun.run("", args("migrate", "--checkpoint", checkpoint.toString())).code(), "the command given goes on");
+    }
+
+    @Test
     void commandLine_argumentsThatAShellWouldSplit_singleQuoted() {
         assertEquals("keybackup restore --out 'my keys.json' --user @a:b.org 'it'\\''s' '' --resume",
                 Interrupts.commandLine("restore", List.of("--out", "my keys.json", "--user", "@a:b.org", "it's", ""), "--resume"));

@@ -305,6 +305,24 @@ class MigrateTest {
     }
 
     @Test
+    void run_laterReadHidesTheUndecryptableEntryOfTheFirstRead_oldVersionKept() throws Exception {
+        String[] old = new String[1];
+        oldBackup(HOMESERVER, old, 3, 10);
+        Json.Obj garbage = Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(false),
+                "session_data", Json.obj("ephemeral", Json.of("AAAA"), "ciphertext", Json.of("AAAA"), "mac", Json.of("AAAA")));
+        f.store.putSessionKey(old[0], "!zzz:example.org", "undecryptable", garbage); // listed last
+        // The first read sees 31 entries, one undecryptable; every later read lists only the 30 readable ones.
+        f.server.truncateKeyReads(old[0], 1, 30);
+
+        Migrate.Result r = migrate(false, true);
+
+        assertFalse(r.oldDeleted(), "the first read held an entry that could not be migrated");
+        assertEquals(List.of(old[0], r.newVersion()), f.server.liveVersions());
+        f.server.truncateKeyReads(null, 0, 0);
+        assertEquals(31, f.count(old[0]), "old version kept whole");
+    }
+
+    @Test
     void run_laterReadOfOldVersionHasFewerKeys_oldVersionKeptWithClearMessage() throws Exception {
         String[] old = new String[1];
         Map<String, String> expected = oldBackup(HOMESERVER, old, 4, 50);
@@ -424,6 +442,27 @@ class MigrateTest {
         f.server.truncateKeyReads(null, 0, 0);
         assertEquals(expected, f.storedKeys(old[0]));
         assertFalse(Migrate.recorded(f.account()).orElseThrow().finished());
+    }
+
+    @Test
+    void resume_fromAnotherDirectoryWhenTheUndecryptableEntryIsHidden_keepsOldVersion() throws Exception {
+        String[] old = new String[1];
+        oldBackup(HOMESERVER, old, 2, 20);
+        Json.Obj garbage = Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(false),
+                "session_data", Json.obj("ephemeral", Json.of("AAAA"), "ciphertext", Json.of("AAAA"), "mac", Json.of("AAAA")));
+        f.store.putSessionKey(old[0], "!zzz:example.org", "undecryptable", garbage); // listed last
+        Files.createDirectories(dir.resolve("elsewhere"));
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 2);
+        assertThrows(WorkflowException.class, () -> migrate(false, true));
+        f.server.crashAfterKeyPuts(-1);
+        // The resumed run reads only the 40 readable entries: the same readable set, the undecryptable one hidden.
+        f.server.truncateKeyReads(old[0], 0, 40);
+
+        Migrate.Result r = Migrate.run(f.account(), elsewhere(true), log::add);
+
+        assertFalse(r.oldDeleted(), "the first read held an entry that could not be migrated");
+        f.server.truncateKeyReads(null, 0, 0);
+        assertEquals(41, f.count(old[0]), "old version kept whole");
     }
 
     @Test
