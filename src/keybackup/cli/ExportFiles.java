@@ -32,7 +32,8 @@ final class ExportFiles {
             + "from --export-passphrase-file FILE (the first line) or is asked for at the terminal.\n";
 
     /** Reads {@code --keys}: the plain JSON array, or the decrypted content of an encrypted export. */
-    static Json readKeys(String option, String path, Args a) throws FailedException, IOException, UsageException {
+    static Json readKeys(String option, String path, Args a, Io io) throws FailedException, IOException, UsageException {
+        if (path.equals("-")) return readKeysFromStdin(option, a, io);
         Path file = Path.of(path);
         byte[] start;
         try (InputStream in = Files.newInputStream(file)) {
@@ -52,6 +53,34 @@ final class ExportFiles {
             }
         } else {
             content = Files.readAllBytes(file);
+        }
+        try {
+            return JsonReader.parse(content);
+        } catch (JsonException e) {
+            throw new FailedException(option + ": " + e.getMessage());
+        } finally {
+            Arrays.fill(content, (byte) 0);
+        }
+    }
+
+    /**
+     * {@code --keys -}: the export on standard input, plain or encrypted (then decrypted in memory: a stream
+     * cannot be read twice, and the MAC must be checked before any key is used).
+     */
+    private static Json readKeysFromStdin(String option, Args a, Io io) throws FailedException, IOException, UsageException {
+        if ("-".equals(a.optional(PASSPHRASE_OPTION))) throw new UsageException("--keys - and --" + PASSPHRASE_OPTION + " - cannot both read stdin");
+        byte[] content = io.stdinStream(option).readAllBytes();
+        int n = Math.min(content.length, 64);
+        if (EncryptedKeyExport.looksEncrypted(Arrays.copyOf(content, n), n) || firstNonBlank(Arrays.copyOf(content, n)) == '-') {
+            char[] pass = passphrase(a, false);
+            byte[] armoured = content;
+            try {
+                content = EncryptedKeyExport.decrypt(armoured, pass);
+            } catch (KeyExportException e) {
+                throw new FailedException(option + ": " + reason(e));
+            } finally {
+                Arrays.fill(pass, '\0');
+            }
         }
         try {
             return JsonReader.parse(content);
