@@ -44,6 +44,12 @@ public final class Upload {
      */
     public static Result run(Account account, List<ExportedSession> sessions, KeySource source, Uploader.SendingDevice sendingDevice,
                              FieldNames names, int threads, Uploader.Limits limits) throws Exception {
+        return run(account, sessions, source, sendingDevice, names, threads, limits, null);
+    }
+
+    /** As above; {@code progress} (may be null) gets the number of sessions the server accepted so far, after each request. */
+    public static Result run(Account account, List<ExportedSession> sessions, KeySource source, Uploader.SendingDevice sendingDevice,
+                             FieldNames names, int threads, Uploader.Limits limits, java.util.function.LongConsumer progress) throws Exception {
         java.util.Objects.requireNonNull(source, "source");
         java.util.Objects.requireNonNull(sendingDevice, "sendingDevice");
         Json.Obj info = account.currentVersion();
@@ -88,6 +94,7 @@ public final class Upload {
                 }
             }
             try (Uploader up = new Uploader(account.store(), version, backupKey, signer, names, threads, limits)) {
+                up.onProgress(progress);
                 long lowered = 0;
                 for (ExportedSession s : bestCopies(sessions)) {
                     KeySource entrySource = source.forEntry(s); // never above source
