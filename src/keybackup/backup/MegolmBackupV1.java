@@ -97,13 +97,13 @@ public final class MegolmBackupV1 {
     }
 
     /**
-     * Deterministic variant for reference vectors: the AES key <em>and IV</em> come from the DH output,
-     * so reusing {@code ephemeral} for two plaintexts leaks their relation. Use the two-argument form.
+     * Deterministic variant for reference vectors and test scenarios only, hence not public: the AES key
+     * <em>and IV</em> come from the DH output, so reusing {@code ephemeral} for two plaintexts leaks their
+     * relation. Tests in other packages reach it through a helper of the test tree.
      *
-     * @throws IllegalArgumentException if {@code backupKey} is a small-order point (validate
-     *     {@code auth_data.public_key} before uploading to it)
+     * @throws IllegalArgumentException if {@code backupKey} is a small-order point
      */
-    public static Json.Obj encrypt(byte[] plaintextUtf8, Curve25519PublicKey backupKey, BackupDecryptionKey ephemeral) {
+    static Json.Obj encrypt(byte[] plaintextUtf8, Curve25519PublicKey backupKey, BackupDecryptionKey ephemeral) {
         return encrypt(plaintextUtf8, backupKey, ephemeral.publicKey(), ephemeral::agree);
     }
 

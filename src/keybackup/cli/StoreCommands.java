@@ -18,7 +18,6 @@ import keybackup.secrets.SecretStorageKey;
 import keybackup.trust.AuthDataTrust;
 import keybackup.trust.BackupAudit;
 import keybackup.trust.KeySource;
-import keybackup.trust.OwnIdentity;
 import keybackup.workflow.Account;
 import keybackup.workflow.Enable;
 import keybackup.workflow.ExportWriter;
@@ -66,9 +65,10 @@ final class StoreCommands {
                 } finally {
                     java.util.Arrays.fill(seed, (byte) 0);
                 }
-                UnlockedSecretStorage secrets = UnlockedSecretStorage.create(store, ssKey, "keybackup");
-                secrets.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, id.master());
-                secrets.storeSeed(SecretStorage.CROSS_SIGNING_SELF_SIGNING, id.selfSigning());
+                try (UnlockedSecretStorage secrets = UnlockedSecretStorage.create(store, ssKey, "keybackup")) {
+                    secrets.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, id.master());
+                    secrets.storeSeed(SecretStorage.CROSS_SIGNING_SELF_SIGNING, id.selfSigning());
+                }
                 store.publishIdentity(id.keysQueryResponse());
                 io.println("master key: " + id.master().publicKey().toBase64());
                 io.println("device: " + deviceId + " (" + device.publicKey().toBase64() + ")");
@@ -342,10 +342,5 @@ final class StoreCommands {
             if (r.note() != null) io.errln("keybackup: " + r.note());
             return r.verified() ? 0 : 1;
         }
-    }
-
-    /** For the audit command's online mode. */
-    static OwnIdentity identity(Account account) throws Exception {
-        return account.identity();
     }
 }

@@ -14,7 +14,7 @@ import keybackup.json.JsonReader;
 
 /**
  * {@link BackupStore} over the Matrix client-server API ({@code /_matrix/client/v3}) with the JDK's
- * {@link HttpClient}.
+ * {@link java.net.http.HttpClient}.
  *
  * <p>Security properties:
  * <ul>

@@ -16,8 +16,10 @@ import keybackup.internal.Reused;
  * Also used for the ephemeral key of one encryption.
  *
  * <p>Security: not a record and no {@code equals} (compare keys through {@link #publicKey()} or
- * {@link #matches}); {@code toString} is redacted; {@link #close()} zeroes the copy held here. The JCA
- * key object keeps its own copy of the bytes (the JDK clones key material), so zeroing is best effort.
+ * {@link #matches}); {@code toString} is redacted; {@link #close()} zeroes the copy held here and makes
+ * every later use throw {@link IllegalStateException} (a closed key never answers with the all-zero key).
+ * The JCA key object keeps its own copy of the bytes (the JDK clones key material), so zeroing is best
+ * effort.
  * Instances are safe to share between threads: each thread agrees with its own {@link KeyAgreement}, which
  * is re-keyed with a public filler key after every use ({@link keybackup.internal.Reused}).
  */
@@ -34,6 +36,7 @@ public final class BackupDecryptionKey implements AutoCloseable {
     private final byte[] key;
     private final PrivateKey jca;
     private volatile Curve25519PublicKey publicKey; // derived on first use: decryption never needs it
+    private volatile boolean closed;
 
     private BackupDecryptionKey(byte[] key32) {
         this.key = key32.clone();
@@ -105,6 +108,7 @@ public final class BackupDecryptionKey implements AutoCloseable {
 
     /** X25519(k, 9). */
     public Curve25519PublicKey publicKey() {
+        requireOpen();
         Curve25519PublicKey p = publicKey;
         if (p == null) {
             byte[] u = null;
@@ -128,6 +132,7 @@ public final class BackupDecryptionKey implements AutoCloseable {
 
     /** The recovery-key text of this key. The caller shows it to the user and never logs it. */
     public String toRecoveryKey() {
+        requireOpen();
         return RecoveryKey.encode(key);
     }
 
@@ -136,6 +141,7 @@ public final class BackupDecryptionKey implements AutoCloseable {
      * and key files only. The caller must zero the returned array when done.
      */
     public byte[] exportBytes() {
+        requireOpen();
         return key.clone();
     }
 
@@ -146,6 +152,7 @@ public final class BackupDecryptionKey implements AutoCloseable {
      * "Point has small order", mapped here to a typed error).
      */
     public byte[] agree(Curve25519PublicKey peer) throws KeyFormatException {
+        requireOpen();
         return agree(jca, peer);
     }
 
@@ -172,10 +179,15 @@ public final class BackupDecryptionKey implements AutoCloseable {
         return secret;
     }
 
-    /** Zeroes the copy of the key held here (best effort: the JCA key object keeps its own). */
+    /** Zeroes the copy of the key held here (best effort: the JCA key object keeps its own); any later use throws. */
     @Override
     public void close() {
+        closed = true;
         Bytes.zero(key);
+    }
+
+    private void requireOpen() {
+        if (closed) throw new IllegalStateException("backup decryption key: used after close()");
     }
 
     @Override

@@ -25,15 +25,22 @@ import keybackup.backup.ExportedSession;
  * status the caller's claim allows, never raise one.
  */
 public final class KeySource {
-    public static final KeySource OLM = new KeySource("olm", true, "Olm m.room_key from the sender");
-    public static final KeySource TRUSTED_FORWARD = new KeySource("trusted-forward", true, "trusted forward from a verified own device (MSC3879)");
-    public static final KeySource OWN = new KeySource("own", true, "a session this device created");
-    public static final KeySource UNTRUSTED_FORWARD = new KeySource("untrusted-forward", false, "forward without the trusted flag");
-    public static final KeySource EXPORT = new KeySource("export", false, "a key export file");
-    public static final KeySource BACKUP_UNAUTHENTICATED = new KeySource("backup-unauthenticated", false, "an unsigned or untrusted backup entry");
-    private static final KeySource BACKUP_AUTHENTICATED = new KeySource("backup-authenticated", true, "an authenticated entry of a trusted signed backup");
-    private static final KeySource RECORDED_NOT_AUTHENTICATED = new KeySource("recorded-not-authenticated", false,
-            "a file entry whose recorded verdict is not authenticated");
+    /** Olm m.room_key from the sender. */
+    public static final KeySource OLM = new KeySource("olm", true);
+    /** Trusted forward from a verified own device (MSC3879). */
+    public static final KeySource TRUSTED_FORWARD = new KeySource("trusted-forward", true);
+    /** A session this device created. */
+    public static final KeySource OWN = new KeySource("own", true);
+    /** Forward without the trusted flag. */
+    public static final KeySource UNTRUSTED_FORWARD = new KeySource("untrusted-forward", false);
+    /** A key export file. */
+    public static final KeySource EXPORT = new KeySource("export", false);
+    /** An unsigned or untrusted backup entry. */
+    public static final KeySource BACKUP_UNAUTHENTICATED = new KeySource("backup-unauthenticated", false);
+    /** An authenticated entry of a trusted signed backup. */
+    private static final KeySource BACKUP_AUTHENTICATED = new KeySource("backup-authenticated", true);
+    /** A file entry whose recorded verdict is not authenticated. */
+    private static final KeySource RECORDED_NOT_AUTHENTICATED = new KeySource("recorded-not-authenticated", false);
     /** The one verdict word that lets a file entry keep an authenticated source (SessionVerdict.Authenticated's word). */
     private static final String AUTHENTICATED_WORD = "authenticated";
 
@@ -42,12 +49,10 @@ public final class KeySource {
 
     private final String name;
     private final boolean authenticated;
-    private final String description;
 
-    private KeySource(String name, boolean authenticated, String description) {
+    private KeySource(String name, boolean authenticated) {
         this.name = name;
         this.authenticated = authenticated;
-        this.description = description;
     }
 
     /** The nameable source called {@code name}, or null. {@code backup-authenticated} is not nameable. */
@@ -96,10 +101,6 @@ public final class KeySource {
     /** The value of the {@code authenticated} flag for keys from this source. */
     public boolean authenticated() {
         return authenticated;
-    }
-
-    public String description() {
-        return description;
     }
 
     @Override

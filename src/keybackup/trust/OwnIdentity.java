@@ -47,11 +47,6 @@ public final class OwnIdentity {
         this.problems = List.copyOf(problems);
     }
 
-    /** An identity with nothing published (no master key, no devices). */
-    public static OwnIdentity empty(String userId) {
-        return new OwnIdentity(userId, null, null, null, new LinkedHashMap<>(), List.of());
-    }
-
     /** Reads the own user's part of a {@code /keys/query} response. Never throws on bad content. */
     public static OwnIdentity fromKeysQuery(String userId, Json.Obj response) {
         List<String> problems = new ArrayList<>();

@@ -106,7 +106,7 @@ public final class Enable {
                     throw new WorkflowException("could not create the backup version (" + e.getMessage() + "); "
                             + putBack(account, oldBackupKey, oldSigningKey), e);
                 }
-                c = new Created(current.string("version"), ad, false, account.device() != null);
+                c = new Created(current.string("version"), false, account.device() != null);
             }
             return new Result(c.version(), backupKey.publicKey(), signingKey.publicKey(), c.byMaster(), c.byDevice());
         }
@@ -198,7 +198,7 @@ public final class Enable {
         }
     }
 
-    record Created(String version, Json.Obj authData, boolean byMaster, boolean byDevice) {}
+    record Created(String version, boolean byMaster, boolean byDevice) {}
 
     /**
      * Signs a new AuthData with every signer available (master key from Secret Storage when it matches
@@ -230,6 +230,6 @@ public final class Enable {
         if (device != null) authData = SignedJson.sign(authData, account.userId(), "ed25519:" + device.id(), device.key());
         posted[0] = true;
         String version = account.store().createVersion(MegolmBackupV1.ALGORITHM, authData);
-        return new Created(version, authData, master.isPresent(), device != null);
+        return new Created(version, master.isPresent(), device != null);
     }
 }

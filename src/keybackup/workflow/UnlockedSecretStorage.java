@@ -23,13 +23,17 @@ import keybackup.secrets.SecretStorageKey;
  * {@link #requireWritable} throw {@link SecretStorageException} {@code WEAK_KEY} before anything is sent: a
  * server that strips the check and lowers the count cannot get new secrets written under a key it can guess
  * cheaply (see {@link KeyDescription#requireWritable}).
+ *
+ * <p>It owns the Secret Storage key it was opened with: {@link #close()} closes that key (zeroing it), and
+ * every later use throws {@link IllegalStateException}. Use it in try-with-resources.
  */
-public final class UnlockedSecretStorage {
+public final class UnlockedSecretStorage implements AutoCloseable {
     private final BackupStore store;
     private final SecretStorageKey key;
     private final String keyId;
     private final KeyDescription description;
     private final KeyDescription.Check check;
+    private volatile boolean closed;
 
     private UnlockedSecretStorage(BackupStore store, SecretStorageKey key, String keyId, KeyDescription description, KeyDescription.Check check) {
         this.store = store;
@@ -39,7 +43,10 @@ public final class UnlockedSecretStorage {
         this.check = check;
     }
 
-    /** Opens Secret Storage with {@code key}, which must not fail the default key's check. */
+    /**
+     * Opens Secret Storage with {@code key}, which must not fail the default key's check. The result owns
+     * {@code key}: closing it closes the key.
+     */
     public static UnlockedSecretStorage unlock(BackupStore store, SecretStorageKey key) throws StoreException, SecretStorageException, WorkflowException {
         String id = defaultKeyId(store);
         KeyDescription d = description(store, id);
@@ -67,7 +74,10 @@ public final class UnlockedSecretStorage {
         return description(store, defaultKeyId(store)).passphrase() != null;
     }
 
-    /** Sets up Secret Storage: a key description for {@code key} under {@code keyId}, made the default key. */
+    /**
+     * Sets up Secret Storage: a key description for {@code key} under {@code keyId}, made the default key.
+     * The result owns {@code key}: closing it closes the key.
+     */
     public static UnlockedSecretStorage create(BackupStore store, SecretStorageKey key, String keyId) throws StoreException {
         Json.Obj content = KeyDescription.create(key, "m.default", null);
         KeyDescription d;
@@ -86,6 +96,7 @@ public final class UnlockedSecretStorage {
      * one line for a warning; empty when writing is allowed. Reading works either way.
      */
     public Optional<String> writeWarning() {
+        requireOpen();
         return description.writeWeakness(check)
                 .map(w -> "secret storage key " + keyId + ": " + w + "; secrets can be read, but none will be written under this key");
     }
@@ -97,6 +108,7 @@ public final class UnlockedSecretStorage {
      * @throws SecretStorageException {@code WEAK_KEY}, saying why and what to do
      */
     public void requireWritable() throws SecretStorageException {
+        requireOpen();
         description.requireWritable(keyId, check);
     }
 
@@ -115,11 +127,13 @@ public final class UnlockedSecretStorage {
     }
 
     public String keyId() {
+        requireOpen();
         return keyId;
     }
 
     /** A 32-byte key secret ({@code m.megolm_backup.v1}, {@code m.cross_signing.master}); empty when not stored. Caller zeroes. */
     public Optional<byte[]> keyBytes(String name) throws StoreException, SecretStorageException, WorkflowException {
+        requireOpen();
         Optional<Json.Obj> content = store.getAccountData(name);
         if (content.isEmpty()) return Optional.empty();
         return Optional.of(SecretStorage.loadKeyBytes(name, content.get(), key, keyId));
@@ -127,6 +141,7 @@ public final class UnlockedSecretStorage {
 
     /** The backup signing key ({@code m.key_backup.signing}); empty when not stored. */
     public Optional<Ed25519PrivateKey> backupSigningKey() throws StoreException, SecretStorageException, WorkflowException {
+        requireOpen();
         Optional<Json.Obj> content = store.getAccountData(SecretStorage.BACKUP_SIGNING_KEY);
         if (content.isEmpty()) return Optional.empty();
         return Optional.of(SecretStorage.loadBackupSigningKey(content.get(), key, keyId));
@@ -137,12 +152,14 @@ public final class UnlockedSecretStorage {
      * are dropped, not kept: they would hand another client a stale key.
      */
     public void storeKeyBytes(String name, byte[] bytes) throws StoreException, SecretStorageException {
+        requireOpen();
         requireWritable();
         store.putAccountData(name, SecretStorage.storeKeyBytes(name, bytes, key, keyId, null));
     }
 
     /** Stores the 32-byte seed of an Ed25519 key (for example {@code m.cross_signing.master}) as a key secret. */
     public void storeSeed(String name, Ed25519PrivateKey key) throws StoreException, SecretStorageException {
+        requireOpen();
         byte[] seed = key.exportSeed();
         try {
             storeKeyBytes(name, seed);
@@ -153,6 +170,7 @@ public final class UnlockedSecretStorage {
 
     /** Stores a new backup signing key ({@code m.key_backup.signing}), dropping copies of the old one. */
     public void storeBackupSigningKey(Ed25519PrivateKey signingKey) throws StoreException, SecretStorageException {
+        requireOpen();
         requireWritable();
         store.putAccountData(SecretStorage.BACKUP_SIGNING_KEY, SecretStorage.storeBackupSigningKey(signingKey, key, keyId, null));
     }
@@ -163,12 +181,14 @@ public final class UnlockedSecretStorage {
      * {@code encrypted} member hold nothing (05 §1). Decrypts nothing.
      */
     public boolean holds(String name) throws StoreException {
+        requireOpen();
         Optional<Json.Obj> content = store.getAccountData(name);
         return content.isPresent() && content.get().get("encrypted") instanceof Json.Obj e && !e.members().isEmpty();
     }
 
     /** The account data of a secret exactly as stored (encrypted), to put back if a workflow must undo a change. */
     public Optional<Json.Obj> saved(String name) throws StoreException {
+        requireOpen();
         return store.getAccountData(name);
     }
 
@@ -178,6 +198,18 @@ public final class UnlockedSecretStorage {
      * and refusing it could only lose a secret on a failure path.
      */
     public void restore(String name, Optional<Json.Obj> saved) throws StoreException {
+        requireOpen();
         store.putAccountData(name, saved.orElse(Json.obj()));
+    }
+
+    /** Closes the Secret Storage key; any later use of this object throws {@link IllegalStateException}. */
+    @Override
+    public void close() {
+        closed = true;
+        key.close();
+    }
+
+    private void requireOpen() {
+        if (closed) throw new IllegalStateException("secret storage: used after close()");
     }
 }

@@ -265,4 +265,13 @@ class MegolmBackupV1Test {
         assertEquals("m.megolm_backup.v1.curve25519-aes-sha2", MegolmBackupV1.ALGORITHM);
         assertEquals("m.megolm.v1.aes-sha2", MegolmBackupV1.ROOM_KEY_ALGORITHM);
     }
+
+    @Test
+    void encryptWithAChosenEphemeralKey_isNotPublic() {
+        // the deterministic form derives the IV from the exchange: reusing its ephemeral key leaks plaintext relations
+        for (java.lang.reflect.Method m : MegolmBackupV1.class.getMethods()) {
+            assertFalse(Arrays.asList(m.getParameterTypes()).contains(BackupDecryptionKey.class) && m.getName().startsWith("encrypt"),
+                    m.toString());
+        }
+    }
 }

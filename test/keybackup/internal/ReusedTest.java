@@ -3,6 +3,7 @@ package keybackup.internal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -115,5 +116,25 @@ class ReusedTest {
             }
         }).get();
         assertNotSame(here, there);
+    }
+
+    @Test
+    void staleSecondClose_doesNotReKeyTheNextCallersObject() throws Exception {
+        Reused.Lease<Mac> stale = Reused.hmacSha256();
+        stale.close();
+        try (Reused.Lease<Mac> next = Reused.hmacSha256()) {
+            next.get().init(new SecretKeySpec(SECRET, "HmacSHA256"));
+            stale.close(); // a caller's bug: must not touch the object now lent to `next`
+            Mac reference = Mac.getInstance("HmacSHA256");
+            reference.init(new SecretKeySpec(SECRET, "HmacSHA256"));
+            assertArrayEquals(reference.doFinal("z".getBytes()), next.get().doFinal("z".getBytes()));
+        }
+    }
+
+    @Test
+    void get_afterClose_isIllegalState() throws Exception {
+        Reused.Lease<Cipher> lease = Reused.aesCbc();
+        lease.close();
+        assertThrows(IllegalStateException.class, lease::get);
     }
 }

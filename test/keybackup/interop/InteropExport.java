@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Random;
 import keybackup.backup.AuthData;
 import keybackup.backup.FieldNames;
+import keybackup.backup.FixedEphemeralEncryption;
 import keybackup.backup.KeyBackupData;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
@@ -218,7 +219,7 @@ public final class InteropExport {
             byte[] seed = new byte[32];
             seeded.nextBytes(seed);
             try (BackupDecryptionKey ephemeral = BackupDecryptionKey.fromBytes(seed)) {
-                Json.Obj expected = MegolmBackupV1.encrypt(plaintexts[i].getBytes(StandardCharsets.UTF_8), backupKey.publicKey(), ephemeral);
+                Json.Obj expected = FixedEphemeralEncryption.encrypt(plaintexts[i].getBytes(StandardCharsets.UTF_8), backupKey.publicKey(), ephemeral);
                 reference.add(Json.obj("id", Json.of("java/fixed-ephemeral-" + i), "key", Json.of("java-backup-key"),
                         "plaintext", Json.of(plaintexts[i]), "expected", expected));
             }

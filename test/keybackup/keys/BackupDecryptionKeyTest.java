@@ -186,11 +186,33 @@ class BackupDecryptionKeyTest {
         export[0] ^= 1;
         assertEquals(ALICE, Bytes.hex(k.exportBytes()));
         k.close();
-        assertArrayEquals(new byte[32], k.exportBytes());
+        assertThrows(IllegalStateException.class, k::exportBytes); // zeroed, and refused rather than handing out 32 zero bytes
         assertThrows(KeyFormatException.class, () -> BackupDecryptionKey.fromBytes(new byte[31]));
         assertThrows(KeyFormatException.class, () -> BackupDecryptionKey.parse("key", "AAAA"));
         try (BackupDecryptionKey g1 = BackupDecryptionKey.generate(); BackupDecryptionKey g2 = BackupDecryptionKey.generate()) {
             assertNotEquals(g1.publicKey(), g2.publicKey());
         }
+    }
+
+    @Test
+    void close_thenEveryUse_isIllegalState() throws Exception {
+        BackupDecryptionKey a = BackupDecryptionKey.fromBytes(Bytes.fromHex(ALICE));
+        Curve25519PublicKey bob = Curve25519PublicKey.fromBytes(Bytes.fromHex(BOB_PUB));
+        a.close();
+        // before: the zeroed key still answered, and toRecoveryKey() gave a valid-looking key for 32 zero bytes
+        assertThrows(IllegalStateException.class, a::toRecoveryKey);
+        assertThrows(IllegalStateException.class, a::exportBytes);
+        assertThrows(IllegalStateException.class, () -> a.agree(bob));
+        assertThrows(IllegalStateException.class, a::publicKey);
+        assertThrows(IllegalStateException.class, () -> a.matches(bob));
+        a.close(); // a second close is harmless
+    }
+
+    @Test
+    void ed25519PrivateKey_close_thenSignAndExport_isIllegalState() throws Exception {
+        Ed25519PrivateKey k = Ed25519PrivateKey.fromSeed(Bytes.fromHex(ALICE));
+        k.close();
+        assertThrows(IllegalStateException.class, () -> k.sign(new byte[1]));
+        assertThrows(IllegalStateException.class, k::exportSeed);
     }
 }

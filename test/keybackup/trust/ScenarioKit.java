@@ -9,7 +9,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import keybackup.backup.MegolmBackupV1;
+import keybackup.backup.FixedEphemeralEncryption;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonReader;
@@ -181,7 +181,7 @@ final class ScenarioKit {
         Json.Obj encryptBytes(byte[] plaintext) {
             try (BackupDecryptionKey ephemeral = backupKey(sha256("keybackup trust scenario ephemeral " + name + " " + (encrypted++)))) {
                 return Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(false),
-                        "session_data", MegolmBackupV1.encrypt(plaintext, backupPublicKey, ephemeral));
+                        "session_data", FixedEphemeralEncryption.encrypt(plaintext, backupPublicKey, ephemeral));
             }
         }
 

@@ -100,7 +100,7 @@ public final class WorkflowFixture implements AutoCloseable {
     @Override
     public void close() {
         alice.close();
-        ssKey.close();
+        secrets.close(); // closes ssKey
         if (server != null) server.close();
     }
 
