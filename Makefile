@@ -29,7 +29,7 @@ SOURCE_DATE ?= $(shell git log -1 --format=%cI 2>/dev/null | grep . || echo 2026
 SRC  := $(shell find src -name '*.java')
 TEST := $(shell find test -name '*.java')
 
-.PHONY: all jar test run bench interop clean
+.PHONY: all jar test run bench bench-commands interop clean
 .DELETE_ON_ERROR:
 
 all: jar
@@ -69,6 +69,14 @@ bench: build/test-classes.stamp
 	  $(JAVA) -cp build/test-classes keybackup.bench.ProviderFile '$(BENCH_PROVIDER)' > build/bench-provider.security; fi
 	$(JAVA) -Xmx256m $(if $(BENCH_PROVIDER_JAR),-Djava.security.properties=build/bench-provider.security -Dkeybackup.provider=$(BENCH_PROVIDER)) \
 	  -cp build/classes:build/test-classes$(if $(BENCH_PROVIDER_JAR),:$(BENCH_PROVIDER_JAR)) keybackup.bench.Bench $(BENCH_KEYS)
+	@$(MAKE) --no-print-directory bench-commands
+
+# Whole commands as processes (bin/keybackup), from start to exit, beside the floor measured in the same run;
+# docs/performance.md section 1. BENCH_KEYS given on the command line applies here too (default 20,000 keys).
+# BENCH_LARGE=1: upload and restore only, local store (the 1,000,000-key bounded-memory run).
+BENCH_COMMAND_KEYS = $(if $(filter command line environment,$(origin BENCH_KEYS)),$(BENCH_KEYS),20000)
+bench-commands: build/test-classes.stamp
+	$(JAVA) -Xmx512m -cp build/classes:build/test-classes:$(JUNIT_JAR) keybackup.bench.CommandBench $(BENCH_COMMAND_KEYS)
 
 # Not part of `test` or CI: needs the peers of $(INTEROP)/README.md. Script reports land in build/interop/*.txt.
 interop: build/test-classes.stamp
