@@ -14,9 +14,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import keybackup.backup.EncryptedKeyExport;
 import keybackup.backup.KeyExportException;
-import keybackup.json.Json;
-import keybackup.json.JsonException;
-import keybackup.json.JsonReader;
+import keybackup.workflow.ExportReader;
+import keybackup.workflow.Upload;
 
 /**
  * Key-export files on the command line: {@code upload --keys} reads the plain JSON array or Element's
@@ -31,8 +30,13 @@ final class ExportFiles {
     static final String USAGE = "--keys FILE may be Element's encrypted export (\"-----BEGIN MEGOLM SESSION DATA-----\"); its passphrase comes\n"
             + "from --export-passphrase-file FILE (the first line) or is asked for at the terminal.\n";
 
-    /** Reads {@code --keys}: the plain JSON array, or the decrypted content of an encrypted export. */
-    static Json readKeys(String option, String path, Args a) throws FailedException, IOException, UsageException {
+    /**
+     * {@code --keys}: the plain JSON array, or an encrypted export, as sessions an upload walks twice
+     * ({@link Upload#select}, then {@link Upload#run}): each walk reads the file again, entry by entry, so
+     * memory does not grow with its size. An encrypted file is decrypted on each walk (its MAC checked
+     * before any plaintext is used, each time); its passphrase is kept until {@link KeyFile#close()}.
+     */
+    static KeyFile keys(String option, String path, Args a) throws FailedException, IOException, UsageException {
         Path file = Path.of(path);
         byte[] start;
         try (InputStream in = Files.newInputStream(file)) {
@@ -40,25 +44,43 @@ final class ExportFiles {
         } catch (NoSuchFileException e) {
             throw new FailedException(option + ": no such file: " + path);
         }
-        byte[] content;
         if (EncryptedKeyExport.looksEncrypted(start, start.length) || firstNonBlank(start) == '-') { // '-': a damaged header gets the armour's error
             char[] pass = passphrase(a, false);
-            try (InputStream in = EncryptedKeyExport.decrypt(file, pass)) {
-                content = in.readAllBytes(); // whole: the MAC is checked again at the end of the second pass
-            } catch (KeyExportException e) {
-                throw new FailedException(option + ": " + reason(e));
-            } finally {
-                Arrays.fill(pass, '\0');
-            }
-        } else {
-            content = Files.readAllBytes(file);
+            return new KeyFile(option, () -> EncryptedKeyExport.decrypt(file, pass), pass);
         }
-        try {
-            return JsonReader.parse(content);
-        } catch (JsonException e) {
-            throw new FailedException(option + ": " + e.getMessage());
-        } finally {
-            Arrays.fill(content, (byte) 0);
+        return new KeyFile(option, () -> Files.newInputStream(file), null);
+    }
+
+    /** An export file read once per pass; closing it wipes the passphrase of an encrypted one. */
+    static final class KeyFile implements AutoCloseable {
+        private final String option;
+        private final ExportReader.Source source;
+        private final char[] pass;
+
+        private KeyFile(String option, ExportReader.Source source, char[] pass) {
+            this.option = option;
+            this.source = source;
+            this.pass = pass;
+        }
+
+        /** The walk over the entries; each bad input is a {@link FailedException} naming the option. */
+        Upload.Sessions sessions() {
+            return visitor -> {
+                try (InputStream in = source.open()) {
+                    ExportReader.read(in, visitor);
+                } catch (ExportReader.FormatException e) {
+                    throw new FailedException(option + ": " + e.getMessage());
+                } catch (KeyExportException e) {
+                    throw new FailedException(option + ": " + reason(e));
+                } catch (NoSuchFileException e) {
+                    throw new FailedException(option + ": the file was removed while it was read");
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            if (pass != null) Arrays.fill(pass, '\0');
         }
     }
 
