@@ -32,7 +32,7 @@ TEST := $(shell find test -name '*.java')
 .PHONY: all jar test run bench bench-commands interop clean
 .DELETE_ON_ERROR:
 
-all: jar
+all: jar build/keybackup.jsa
 jar: build/keybackup.jar
 
 build/keybackup.jar: $(SRC)
@@ -41,6 +41,16 @@ build/keybackup.jar: $(SRC)
 	@$(JAVAC) $(JFLAGS) -d build/classes $(SRC)
 	@cd build/classes && find . -type f | LC_ALL=C sort | sed 's|^|-C build/classes |' > ../jar-entries.txt
 	$(JAR) --create --file $@ --main-class keybackup.cli.Main --module-version $(VERSION) --date=$(SOURCE_DATE) @build/jar-entries.txt
+
+# Class-data-sharing archive for bin/keybackup's start-up: the classes one run of `demo` loads (JDK and keybackup),
+# dumped at its exit. bin/keybackup passes it with -Xshare:auto, so a missing or stale archive is ignored silently.
+# A JDK that cannot dump one leaves no archive, and the build goes on (a note says why).
+CDS_TRAINING = $(JAVA) -Xmx256m -Xlog:disable -Xlog:all=warning:stderr -Xlog:cds*=off:stderr -XX:ArchiveClassesAtExit=$@ \
+  -p build/keybackup.jar -m keybackup demo
+build/keybackup.jsa: build/keybackup.jar
+	@rm -f $@
+	@echo "class-data-sharing archive: training run of demo -> $@"
+	@$(CDS_TRAINING) >/dev/null 2>build/jsa-training.err && [ -f $@ ] || { rm -f $@; echo "note: no class-data-sharing archive (start-up is slower): $$(tail -n 1 build/jsa-training.err)"; }
 
 $(JUNIT_JAR):
 	@mkdir -p lib
