@@ -43,14 +43,16 @@ build/keybackup.jar: $(SRC)
 	$(JAR) --create --file $@ --main-class keybackup.cli.Main --module-version $(VERSION) --date=$(SOURCE_DATE) @build/jar-entries.txt
 
 # Class-data-sharing archive for bin/keybackup's start-up: the classes one run of `demo` loads (JDK and keybackup),
-# dumped at its exit. bin/keybackup passes it with -Xshare:auto, so a missing or stale archive is ignored silently.
+# dumped at its exit. keybackup.jsa.key names the jar and java it was made for; bin/keybackup uses the archive only
+# with those (on JDK 17 an archive made for another jar path can break class loading instead of being ignored).
 # A JDK that cannot dump one leaves no archive, and the build goes on (a note says why).
 CDS_TRAINING = $(JAVA) -Xmx256m -Xlog:disable -Xlog:all=warning:stderr -Xlog:cds*=off:stderr -XX:ArchiveClassesAtExit=$@ \
   -p build/keybackup.jar -m keybackup demo
 build/keybackup.jsa: build/keybackup.jar
 	@rm -f $@
 	@echo "class-data-sharing archive: training run of demo -> $@"
-	@$(CDS_TRAINING) >/dev/null 2>build/jsa-training.err && [ -f $@ ] || { rm -f $@; echo "note: no class-data-sharing archive (start-up is slower): $$(tail -n 1 build/jsa-training.err)"; }
+	@rm -f $@.key; $(CDS_TRAINING) >/dev/null 2>build/jsa-training.err && [ -f $@ ] || { rm -f $@; echo "note: no class-data-sharing archive (start-up is slower): $$(tail -n 1 build/jsa-training.err)"; }
+	@[ ! -f $@ ] || stat -L -c '%n %s %Y' "$(CURDIR)/build/keybackup.jar" "$$(command -v $(JAVA))" > $@.key
 
 $(JUNIT_JAR):
 	@mkdir -p lib

@@ -238,13 +238,24 @@ public final class CommandBench {
             Path out = dir.resolve("child.out");
             Path err = dir.resolve("child.err");
             ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+            String jfr = System.getenv("BENCH_JFR"); // a directory: one flight recording per command, for docs/performance.md section 2
+            if (jfr != null && !jfr.isBlank()) {
+                String name = String.join("-", args.subList(0, 1)).replaceAll("[^a-z-]", "") + "-" + System.nanoTime() + ".jfr";
+                String prev = System.getenv().getOrDefault("KEYBACKUP_JAVA_OPTS", "");
+                pb.environment().put("KEYBACKUP_JAVA_OPTS", (prev + " -XX:StartFlightRecording=settings=profile,filename="
+                        + Path.of(jfr).toAbsolutePath().resolve(name)).trim());
+            }
             long t0 = System.nanoTime();
             Process p = pb.start();
             p.getOutputStream().close();
             long polledCpu = 0;
             long polledRss = 0;
             long ticks = 100; // USER_HZ on Linux
+            boolean perThread = "1".equals(System.getenv("BENCH_THREADS"));
+            java.util.Map<String, Long> threadCpu = new java.util.TreeMap<>();
+            int polls = 0;
             while (!p.waitFor(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (perThread && ++polls % 10 == 0) sampleThreads(p, ticks, threadCpu);
                 if (gnu) continue;
                 long[] s = procSample(p.pid(), ticks);
                 if (s != null) {
@@ -257,10 +268,50 @@ public final class CommandBench {
                 throw new IllegalStateException("command failed (exit " + p.exitValue() + "): " + String.join(" ", args.subList(0, 1))
                         + "\n" + Files.readString(err));
             }
+            if (perThread) printThreads(args.get(0), threadCpu);
             if (!gnu) return new Run(wall, polledCpu, polledRss);
             String[] f = Files.readString(times).trim().split("\\s+");
             long cpu = Math.round((Double.parseDouble(f[1]) + Double.parseDouble(f[2])) * 1e9);
             return new Run(wall, cpu, Long.parseLong(f[3]));
+        }
+
+        /**
+         * Per-thread CPU of the JVM under {@code p} (itself, or its child under the time wrapper), from
+         * {@code /proc/PID/task/TID/stat}, keeping the latest value per thread id, keyed "name#tid".
+         */
+        private static void sampleThreads(Process p, long ticksPerSecond, java.util.Map<String, Long> out) {
+            List<ProcessHandle> all = new ArrayList<>(List.of(p.toHandle()));
+            p.toHandle().descendants().forEach(all::add);
+            for (ProcessHandle h : all) {
+                Path tasks = Path.of("/proc/" + h.pid() + "/task");
+                try (var dirs = Files.newDirectoryStream(tasks)) {
+                    for (Path t : dirs) {
+                        String stat = Files.readString(t.resolve("stat"));
+                        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        long ns = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 1_000_000_000L / ticksPerSecond;
+                        out.put(name + "#" + t.getFileName(), ns);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the process or thread ended between listing and reading
+                }
+            }
+        }
+
+        /** Sums the sampled thread CPU by thread kind (name without its number) and prints it. */
+        private static void printThreads(String command, java.util.Map<String, Long> perThread) {
+            java.util.Map<String, Long> byKind = new java.util.TreeMap<>();
+            long total = 0;
+            for (var e : perThread.entrySet()) {
+                String kind = e.getKey().substring(0, e.getKey().lastIndexOf('#')).replaceAll("[0-9]+$", "").replaceAll("#$", "").trim();
+                byKind.merge(kind, e.getValue(), Long::sum);
+                total += e.getValue();
+            }
+            StringBuilder sb = new StringBuilder("    threads of " + command + " (CPU s, sampled every 100 ms):");
+            long t = total;
+            byKind.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).filter(e -> e.getValue() * 100 >= t)
+                    .forEach(e -> sb.append(String.format(" %s %.2f;", e.getKey(), e.getValue() / 1e9)));
+            System.out.println(sb);
         }
 
         /** {utime + stime in ns, VmHWM in KiB} of a live process, or null once it is gone. */
