@@ -66,7 +66,7 @@ build/test-classes.stamp: build/keybackup.jar $(JUNIT_JAR) $(TEST)
 	@$(JAVAC) $(JFLAGS) -Xlint:-processing -d build/test-classes -cp build/classes:$(JUNIT_JAR) $(TEST)
 	@touch $@
 
-test: build/test-classes.stamp
+test: build/test-classes.stamp build/keybackup.jsa
 	@set -o pipefail; $(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --details=summary --fail-if-no-tests \
 	  -cp build/classes:build/test-classes --scan-class-path build/test-classes 2>&1 | tee build/test-output.txt; \
 	  rc=$$?; awk '/tests successful/{p=$$2} /tests failed/{f=$$2} END{print p+0 " passed, " f+0 " failed"}' build/test-output.txt; exit $$rc
