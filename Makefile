@@ -1,6 +1,9 @@
 SHELL := /bin/bash
 # keybackup: plain javac/jar build. `make` builds build/keybackup.jar; `make test`, `make run`, `make bench`,
-# `make interop` (checks our output with independent implementations; docs/interop.md).
+# `make interop` (checks our output with independent implementations; docs/interop.md), `make fuzz` (runs each
+# fuzz target of test/keybackup/fuzz with Jazzer for FUZZ_SECONDS, FUZZ_TARGETS="json local-store" for some;
+# an optional developer tool fetched with Maven and SHA-256 pinned like JUnit; `make test` replays
+# test/fuzz-corpus with JUnit alone and never needs Jazzer).
 JAVA     ?= java
 JAVAC    ?= javac
 JAR      ?= jar
@@ -11,6 +14,14 @@ JUNIT_JAR     ?= lib/junit-platform-console-standalone-$(JUNIT_VERSION).jar
 # SHA-256 of the JUnit console launcher from Maven Central; a mismatch stops the build.
 JUNIT_SHA256  ?= a09c656d60ada792cf12ed1e8dc7ead3edc98dde034332e97dfcb5b4268b9072
 JFLAGS   = --release $(RELEASE) -encoding UTF-8 -Xlint:all -Werror
+JAZZER_VERSION ?= 0.24.0
+JAZZER_JAR     ?= lib/jazzer-$(JAZZER_VERSION).jar
+JAZZER_API_JAR ?= lib/jazzer-api-$(JAZZER_VERSION).jar
+# SHA-256 of com.code-intelligence:jazzer and :jazzer-api from Maven Central; a mismatch stops `make fuzz`.
+JAZZER_SHA256     ?= 5b04a75bfd3dedd1ef38366561d0182e6cfb9bf4aed2dd3dc811fa6922ddc8bb
+JAZZER_API_SHA256 ?= 71f8492434a612bb4d6be26b1fcd408d284204637df8dd5570805fca48968da4
+FUZZ_SECONDS   ?= 60
+FUZZ_TARGETS   ?=
 ARGS     ?= demo
 BENCH_KEYS ?= 2000
 PYTHON   ?= /usr/bin/python3
@@ -29,7 +40,7 @@ SOURCE_DATE ?= $(shell git log -1 --format=%cI 2>/dev/null | grep . || echo 2026
 SRC  := $(shell find src -name '*.java')
 TEST := $(shell find test -name '*.java')
 
-.PHONY: all jar test run bench bench-commands interop clean
+.PHONY: all jar test run bench bench-commands interop fuzz clean
 .DELETE_ON_ERROR:
 
 all: jar build/keybackup.jsa
@@ -104,6 +115,32 @@ interop: build/test-classes.stamp
 	[ -n "$$node" ] || { check decrypt_backup.py $$o/java-backup.json --require-signature --user-id "$$(cat $$o/user-id)" \
 	  --signing-public-key "$$(cat $$o/signing-public-key)" --recovery-key "$$(cat $$o/recovery-key)"; check check_vectors.py $$o/vectors; }; \
 	exit $$rc
+
+# lib/jazzer-*.jar: fetched only for `make fuzz` (never by the build or `make test`), checked against the pinned SHA-256.
+lib/jazzer-%.jar:
+	@mkdir -p lib
+	@command -v $(MVN) >/dev/null || { echo "error: $@ is missing and Maven is not installed"; exit 1; }
+	$(MVN) -q dependency:copy -Dartifact=com.code-intelligence:$(patsubst lib/%-$(JAZZER_VERSION).jar,%,$@):$(JAZZER_VERSION) -DoutputDirectory=lib
+	@echo "$(if $(findstring api,$@),$(JAZZER_API_SHA256),$(JAZZER_SHA256))  $@" | sha256sum -c --quiet - \
+	  || { echo "error: SHA-256 of $@ does not match the pinned value"; rm -f $@; exit 1; }
+
+# New inputs go to build/fuzz/<target>/, failures to build/fuzz/<target>-crash-* (add them to test/fuzz-corpus with the fix).
+# Runs on a copy of the classes (a rebuild meanwhile cannot pull them away). The SSRF detector is off: the
+# version-info target talks to its own loopback server. Temp stores go to /dev/shm (no fsync cost).
+fuzz: build/test-classes.stamp $(JAZZER_JAR) $(JAZZER_API_JAR)
+	@rm -rf build/fuzz/classes && mkdir -p build/fuzz/classes && cp -r build/classes build/test-classes build/fuzz/classes/
+	@rc=0; cp=$(JAZZER_JAR):$(JAZZER_API_JAR):build/fuzz/classes/classes:build/fuzz/classes/test-classes; \
+	while read -r name cls; do \
+	  [ -z "$(FUZZ_TARGETS)" ] || [[ " $(FUZZ_TARGETS) " == *" $$name "* ]] || continue; \
+	  mkdir -p build/fuzz/$$name; echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
+	  $(JAVA) -Xmx1g $(if $(wildcard /dev/shm),-Djava.io.tmpdir=/dev/shm) -cp $$cp com.code_intelligence.jazzer.Jazzer \
+	    --target_class=$$cls --instrumentation_includes='keybackup.**' \
+	    --disabled_hooks=com.code_intelligence.jazzer.sanitizers.ServerSideRequestForgery \
+	    --reproducer_path=build/fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=3072 \
+	    -artifact_prefix=build/fuzz/$$name- build/fuzz/$$name test/fuzz-corpus/$$name >build/fuzz/$$name.log 2>&1 \
+	    || { rc=1; echo "fuzz: $$name FAILED, see build/fuzz/$$name.log"; }; \
+	  grep -E '^Done [0-9]+ runs' build/fuzz/$$name.log | sed 's/^/fuzz: /'; \
+	done < <($(JAVA) -cp $$cp keybackup.fuzz.FuzzTargets); exit $$rc
 
 clean:
 	rm -rf build

@@ -19,7 +19,10 @@ public final class AuthData {
         this.json = json;
     }
 
-    /** Wraps an {@code auth_data} object as read; nothing is dropped or re-encoded. */
+    /**
+     * Wraps an {@code auth_data} object as read; nothing is dropped or re-encoded. Never fails on content:
+     * its readers report a malformed field as a value ({@link SigningKeyField.Malformed}, a null public key).
+     */
     public static AuthData of(Json.Obj authData) {
         return new AuthData(Objects.requireNonNull(authData, "authData"));
     }

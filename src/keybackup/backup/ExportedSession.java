@@ -23,6 +23,8 @@ import keybackup.keys.KeyFormatException;
 public record ExportedSession(String roomId, String sessionId, SessionData data, String recordedVerdict) {
     /** The member a restore writes on each entry: {@code {"verdict": WORD, "reason": REASON or null}}. */
     public static final String VERDICT_MEMBER = "keybackup.verdict";
+    /** In the verdict member: false when the trust behind an authenticated verdict rests on the server's word. */
+    public static final String KEY_COMPARED = "key_compared";
     static final String ROOM_ID = "room_id";
     static final String SESSION_ID = "session_id";
 
@@ -57,13 +59,28 @@ public record ExportedSession(String roomId, String sessionId, SessionData data,
     }
 
     private static String verdictWord(Json member) throws KeyFormatException {
-        if (!(member instanceof Json.Obj o) || !(o.get("verdict") instanceof Json.Str word)) {
+        if (!(member instanceof Json.Obj o) || !(o.get("verdict") instanceof Json.Str)) {
             throw new KeyFormatException(VERDICT_MEMBER + ": expected an object with a string \"verdict\"");
         }
         Json reason = o.get("reason");
         if (reason != null && !(reason instanceof Json.Str) && !(reason instanceof Json.Null)) {
             throw new KeyFormatException(VERDICT_MEMBER + ".reason: expected a string or null");
         }
+        return recordedWord(o);
+    }
+
+    /**
+     * The word a recorded verdict member stands for, or null when it is not an object with a string
+     * {@code verdict}. A restore records {@code "key_compared": false} beside an {@code authenticated}
+     * verdict that rests only on a device key taken as the server publishes it; such an entry stands for
+     * the word {@code "authenticated (key not compared)"}, which, like every word but
+     * {@code authenticated}, keeps nothing authenticated on upload. The one reading of this member:
+     * the signer uses it too.
+     */
+    public static String recordedWord(Json member) {
+        if (!(member instanceof Json.Obj o) || !(o.get("verdict") instanceof Json.Str word)) return null;
+        Json compared = o.get(KEY_COMPARED);
+        if (compared != null && !Json.Bool.TRUE.equals(compared)) return word.value() + " (key not compared)";
         return word.value();
     }
 

@@ -17,7 +17,11 @@ public record KeyBackupData(long firstMessageIndex, long forwardedCount, boolean
         if (firstMessageIndex < 0 || forwardedCount < 0) throw new IllegalArgumentException("negative index or count");
     }
 
-    /** Parses with strict types: all four fields required, integers non-negative, no coercion. */
+    /**
+     * Parses with strict types: all four fields required, integers non-negative, no coercion.
+     *
+     * @throws KeyFormatException a field is missing or of the wrong type (the only exception for any object)
+     */
     public static KeyBackupData from(Json.Obj o) throws KeyFormatException {
         long first = nonNegative(o, "first_message_index");
         long forwarded = nonNegative(o, "forwarded_count");

@@ -136,6 +136,9 @@ public final class MegolmBackupV1 {
      * Decrypts one {@code session_data} object. The MAC outcome is part of the result, not an
      * exception; every other failure is a {@link DecryptionException} naming the field. The returned
      * plaintext is parsed strictly but not validated as a SessionData ({@link SessionData#from}).
+     *
+     * @throws DecryptionException the object cannot be decrypted with {@code key} (the only exception for
+     *     any object; the ciphertext is capped at {@link #MAX_CIPHERTEXT_BYTES} before it is decoded)
      */
     public static Decrypted decrypt(Json.Obj sessionData, BackupDecryptionKey key) throws DecryptionException {
         RawDecrypted raw = decryptRaw(sessionData, key);

@@ -42,7 +42,12 @@ public final class SessionData {
         this.senderClaimedKeys = claimed;
     }
 
-    /** Validates a decrypted plaintext object. */
+    /**
+     * Validates a decrypted plaintext object.
+     *
+     * @throws KeyFormatException a field named above is missing, of the wrong type or malformed (the only
+     *     exception for any object)
+     */
     public static SessionData from(Json.Obj o) throws KeyFormatException {
         Objects.requireNonNull(o, "sessionData");
         String algorithm = o.string(ALGORITHM);
@@ -81,10 +86,14 @@ public final class SessionData {
     /**
      * One element of the JSON key-export format: a SessionData plus {@code room_id} and
      * {@code session_id}. Those two are checked (the session ID must be that of {@code session_key})
-     * and stripped; use {@link ExportedSession#from} to keep them.
+     * and stripped; use {@link ExportedSession#from} to keep them. A recorded verdict
+     * ({@value ExportedSession#VERDICT_MEMBER}, checked as there) stays on the data, so that a signer lowers
+     * the entry's flag by it; it never raises one.
      */
     public static SessionData fromExportEntry(Json.Obj keyExportEntry) throws KeyFormatException {
-        return ExportedSession.from(keyExportEntry).data();
+        ExportedSession e = ExportedSession.from(keyExportEntry);
+        if (e.recordedVerdict() == null) return e.data();
+        return from(e.data().json().with(ExportedSession.VERDICT_MEMBER, keyExportEntry.get(ExportedSession.VERDICT_MEMBER)));
     }
 
     /** The plaintext object exactly as decrypted (all fields, unknown ones included). */

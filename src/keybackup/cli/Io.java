@@ -38,6 +38,8 @@ import keybackup.json.JsonReader;
 final class Io {
     /** Largest stdin or input file accepted, in bytes. */
     static final int MAX_INPUT = 16 * 1024 * 1024;
+    /** Largest key file accepted (recovery key, base64 key, seed): a key is under 100 bytes. */
+    static final int MAX_KEY_FILE = 4096;
 
     private final InputStream in;
     private final OutputStream out;
@@ -137,11 +139,11 @@ final class Io {
         }
     }
 
-    /** Reads a small text file (a key file), with a clear error if it is missing. */
+    /** Reads a key file of at most {@link #MAX_KEY_FILE} bytes (never more is read), with a clear error if it is missing. */
     static String readTextFile(String option, String path) throws FailedException, IOException {
-        try {
-            byte[] b = Files.readAllBytes(Path.of(path));
-            if (b.length > MAX_INPUT) throw new FailedException(option + ": file is too large");
+        try (InputStream file = Files.newInputStream(Path.of(path))) {
+            byte[] b = file.readNBytes(MAX_KEY_FILE + 1);
+            if (b.length > MAX_KEY_FILE) throw new FailedException(option + ": file is over " + MAX_KEY_FILE + " bytes; a key file holds one key");
             return new String(b, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new FailedException(option + ": no such file: " + path);

@@ -89,7 +89,8 @@ final class SignedBackupCommands {
                     + "and alone decides the authenticated flag:\n"
                     + "  olm, trusted-forward, own                          -> authenticated: true\n"
                     + "  untrusted-forward, export, backup-unauthenticated  -> authenticated: false\n"
-                    + "(backup-authenticated is not accepted here: only a verified restore produces it.)";
+                    + "(backup-authenticated is not accepted here: only a verified restore produces it.) A restore entry's\n"
+                    + "recorded verdict (\"keybackup.verdict\"), if still on the object, can only lower SOURCE, never raise it.";
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, Set.of("user", "signing-key-file", "source"), Set.of("stable-names"));

@@ -103,6 +103,16 @@ final class StoreCommands {
             io.println("signing key: " + (t.signingPublicKey() == null ? "none" : AuditTable.printable(t.signingPublicKey()))
                     + (t instanceof AuthDataTrust.Usable ? " (usable)" : " (not usable: " + t.reason().wire() + ")"));
             io.println("secret storage: " + (account.hasSecrets() ? "unlocked" : "locked (give --recovery-key-file to check the secrets)"));
+            java.util.Optional<Migrate.Pending> migration;
+            try {
+                migration = Migrate.recorded(account);
+            } catch (keybackup.workflow.WorkflowException e) {
+                io.println("migration: the record is unreadable: " + AuditTable.printable(e.getMessage()));
+                migration = java.util.Optional.empty();
+            }
+            migration.ifPresent(m -> io.println("migration: " + (m.finished() ? "finished" : "UNFINISHED (run migrate --resume)")
+                    + ", from version " + AuditTable.printable(m.fromVersion()) + " to " + (m.toVersion() == null ? "a version not created yet"
+                    : "version " + AuditTable.printable(m.toVersion())) + ", phase " + m.phase() + ", " + m.oldSessions() + " keys first read"));
             return 0;
         }
     }
@@ -233,7 +243,7 @@ final class StoreCommands {
                         written = writer.written();
                     }
                     partial.commit("--out");
-                    io.println("version " + AuditTable.printable(version) + ": auth_data " + (trust instanceof AuthDataTrust.NotTrusted ? "NOT trusted" : "trusted")
+                    io.println("version " + AuditTable.printable(version) + ": auth_data " + AuditTable.decision(trust)
                             + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
                     io.println(String.format("restored %d of %d keys to %s" + (encrypt ? " (encrypted, " + rounds + " rounds)" : "") + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
                             written, audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
@@ -250,18 +260,27 @@ final class StoreCommands {
         public String name() { return "migrate"; }
         public String summary() { return "move an old backup into a new signed version, losslessly"; }
         public String usage() {
-            return "keybackup migrate STORE-OPTIONS [--from VERSION] [--resume] [--delete-old] [--checkpoint FILE] [--stable-names]\n"
+            return "keybackup migrate STORE-OPTIONS [--from VERSION] [--resume | --abandon] [--delete-old] [--checkpoint FILE] [--stable-names]\n"
                     + "Reads and decrypts every key of the old version (the current one, or VERSION), stores a new backup signing\n"
                     + "key in Secret Storage, creates a new signed version (same backup key), re-uploads every key with the\n"
                     + "authenticated flag its old verdict allows, uploads again if the old version changed meanwhile, and reads\n"
                     + "the new version back to check that every key is there and verifies. The old version is deleted only with\n"
-                    + "--delete-old and only after that check passed. Progress is kept in the checkpoint file (default\n"
-                    + "keybackup-migration.json); after a crash, run again with --resume.\n" + StoreOptions.USAGE;
+                    + "--delete-old and only after that check passed, and only if every later read of the old version still\n"
+                    + "held every key of the first read. Progress is kept in the checkpoint file (default\n"
+                    + "keybackup-migration.json) and in account data (org.keybackup.migration), so an unfinished migration is\n"
+                    + "refused a second start anywhere; after a crash, run again with --resume, here or on another machine.\n"
+                    + "--abandon forgets an unfinished migration (checkpoint and record) and deletes nothing.\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.valued("from", "checkpoint"), StoreOptions.flags("resume", "delete-old", "stable-names"));
+            Args a = new Args(argv, StoreOptions.valued("from", "checkpoint"), StoreOptions.flags("resume", "abandon", "delete-old", "stable-names"));
+            if (a.flag("abandon") && (a.flag("resume") || a.flag("delete-old"))) throw new UsageException("--abandon goes alone: not with --resume or --delete-old");
             Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
             String cp = a.optional("checkpoint");
+            if (a.flag("abandon")) {
+                Migrate.abandon(account, Path.of(cp == null ? "keybackup-migration.json" : cp));
+                io.println("the unfinished migration is forgotten; no version and no secret was deleted");
+                return 0;
+            }
             Migrate.Options o = new Migrate.Options(a.optional("from"), Path.of(cp == null ? "keybackup-migration.json" : cp), a.flag("resume"),
                     a.flag("delete-old"), StoreOptions.threads(a), a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
                     Uploader.Limits.DEFAULT);

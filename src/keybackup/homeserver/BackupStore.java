@@ -29,10 +29,10 @@ public interface BackupStore {
     /** {@code POST /room_keys/version}: creates a version, which becomes current; returns its id. */
     String createVersion(String algorithm, Json.Obj authData) throws StoreException;
 
-    /** {@code GET /room_keys/version}: the current version info; empty when there is no backup. */
+    /** {@code GET /room_keys/version}: the current version info (passes {@link VersionInfo}); empty when there is no backup. */
     Optional<Json.Obj> currentVersion() throws StoreException;
 
-    /** {@code GET /room_keys/version/{v}}; 404 {@code M_NOT_FOUND} for an unknown or deleted version. */
+    /** {@code GET /room_keys/version/{v}} (passes {@link VersionInfo}); 404 {@code M_NOT_FOUND} for an unknown or deleted version. */
     Json.Obj version(String version) throws StoreException;
 
     /** {@code PUT /room_keys/version/{v}}: replaces {@code auth_data} (the algorithm cannot change). */

@@ -115,17 +115,21 @@ public final class HomeserverClient implements BackupStore {
         Json.Obj response = transport.call("POST", "/room_keys/version", null, body);
         String version = response.string("version");
         if (version == null) throw new StoreException("POST /room_keys/version: version missing in the response");
+        if (!VersionInfo.isValidVersion(version)) throw new StoreException("POST /room_keys/version: the version in the response is not a usable version id");
         return version;
     }
 
     @Override
     public Optional<Json.Obj> currentVersion() throws StoreException {
-        return notFoundAsEmpty(() -> transport.call("GET", "/room_keys/version", null, null));
+        Optional<Json.Obj> info = notFoundAsEmpty(() -> transport.call("GET", "/room_keys/version", null, null));
+        if (info.isPresent()) VersionInfo.check("GET /room_keys/version", info.get());
+        return info;
     }
 
     @Override
     public Json.Obj version(String version) throws StoreException {
-        return transport.call("GET", "/room_keys/version/" + seg("version", version), null, null);
+        Json.Obj info = transport.call("GET", "/room_keys/version/" + seg("version", version), null, null);
+        return VersionInfo.check("GET /room_keys/version/{version}", info, version);
     }
 
     @Override

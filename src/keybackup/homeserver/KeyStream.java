@@ -23,7 +23,14 @@ public final class KeyStream {
      */
     public static final long MAX_VALUE_BYTES = 4L * 1024 * 1024;
 
-    /** Reads a whole bulk body ({@code GET /room_keys/keys}, or a file holding one), then requires the end of input. */
+    /**
+     * Reads a whole bulk body ({@code GET /room_keys/keys}, or a file holding one), then requires the end of input.
+     * Each KeyBackupData is handed on as read (an object, otherwise unchecked).
+     *
+     * @throws JsonException the bytes are not JSON of this shape
+     * @throws StoreException thrown by {@code visitor}
+     * @throws java.io.UncheckedIOException the reader's stream failed (never for an in-memory stream)
+     */
     public static void readRooms(JsonReader reader, BackupStore.KeyVisitor visitor) throws JsonException, StoreException {
         reader.limitValues(MAX_VALUE_BYTES);
         reader.beginObject();
@@ -79,6 +86,10 @@ public final class KeyStream {
             for (String key = reader.nextKey(); key != null; key = reader.nextKey()) {
                 if (key.equals("room_id") && reader.readValue() instanceof Json.Str s) {
                     roomId = s.value();
+                    // the name is derived from the room id: a file that names another room is not this room's
+                    if (!LocalFiles.fileName(roomId).equals(file.getFileName().toString())) {
+                        throw new StoreException("local store: " + file + " is corrupt: room_id does not match the file name");
+                    }
                 } else if (key.equals("sessions") && roomId != null) { // canonical order puts room_id first
                     readSessionMap(reader, roomId, visitor);
                 } else {

@@ -98,9 +98,10 @@ final class LocalFiles {
     /** The JSON object in {@code file}, or empty when the file does not exist. */
     static Optional<Json.Obj> read(Path file, long maxBytes) throws StoreException {
         byte[] bytes;
-        try {
-            if (Files.size(file) > maxBytes) throw new StoreException("local store: " + file + " is over " + maxBytes + " bytes");
-            bytes = Files.readAllBytes(file);
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            // never more than the limit is read, whatever the file claims to be (a device, a growing file)
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            if (bytes.length > maxBytes) throw new StoreException("local store: " + file + " is over " + maxBytes + " bytes");
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

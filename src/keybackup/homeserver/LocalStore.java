@@ -35,10 +35,18 @@ import keybackup.json.JsonReader;
  * the directory. Not protected: concurrent use by several processes (one process, its threads serialized
  * by this object), and a crash between a room file and {@code state.json} can leave {@code count} stale.
  * Files are not encrypted beyond what the backup format itself encrypts.
+ *
+ * <p>Errors: every method throws only {@link StoreException} ({@link MatrixException} for what a server
+ * would refuse), whatever the files hold: each value read from disk is checked where it is read
+ * ({@code info.json} by {@link VersionInfo}, {@code state.json}'s count and etag, each stored KeyBackupData,
+ * version directory names), and a bad one is a StoreException that names the file. Null arguments are
+ * caller bugs ({@link NullPointerException}).
  */
 public final class LocalStore implements BackupStore {
     private static final long MAX_ROOM_FILE_BYTES = 512L * 1024 * 1024;
     private static final long MAX_FILE_BYTES = JsonReader.DEFAULT_MAX_BYTES;
+    /** Largest etag kept in {@code state.json}: 15 decimal digits (a counter that would take ages to reach). */
+    private static final long MAX_ETAG = 999_999_999_999_999L;
 
     private final Path dir;
     private final LocalLayout layout;
@@ -99,7 +107,11 @@ public final class LocalStore implements BackupStore {
     public synchronized String createVersion(String algorithm, Json.Obj authData) throws StoreException {
         Objects.requireNonNull(algorithm, "algorithm");
         Objects.requireNonNull(authData, "authData");
-        String version = Long.toString(layout.versions().highest() + 1);
+        long highest = layout.versions().highest();
+        if (highest >= LocalLayout.MAX_VERSION) {
+            throw new StoreException("local store: version " + highest + " is the last possible number; no version can be created in " + dir);
+        }
+        String version = Long.toString(highest + 1);
         Path v = layout.versionDir(version);
         LocalFiles.write(v.resolve("state.json"), state(0, 0));
         // info.json last: until it exists the version does not, so a crash leaves an unused (never reused) number
@@ -117,7 +129,8 @@ public final class LocalStore implements BackupStore {
     public synchronized Json.Obj version(String version) throws StoreException {
         Json.Obj info = requireInfo(version);
         Json.Obj state = state(version);
-        return info.with("count", state.get("count")).with("etag", state.get("etag"));
+        // info() and state() checked each file; this states that the answer obeys the same rules as a server's
+        return VersionInfo.check("local store: " + layout.versionDir(version), info.with("count", state.get("count")).with("etag", state.get("etag")), version);
     }
 
     @Override
@@ -189,7 +202,11 @@ public final class LocalStore implements BackupStore {
         }
         // one room file at a time, each read incrementally: memory stays bounded by one KeyBackupData
         for (Path file : roomFiles) {
-            if (Files.exists(file)) KeyStream.readRoomFile(file, MAX_ROOM_FILE_BYTES, visitor);
+            if (Files.exists(file)) KeyStream.readRoomFile(file, MAX_ROOM_FILE_BYTES, (room, session, data) -> {
+                String problem = ReplacementRule.problem(data);
+                if (problem != null) throw new StoreException("local store: " + file + " is corrupt: a session's " + problem);
+                visitor.visit(room, session, data);
+            });
         }
     }
 
@@ -254,6 +271,7 @@ public final class LocalStore implements BackupStore {
 
     /** Inserts or replaces the sessions of one room; returns {inserted count, changed ? 1 : 0}. */
     private long[] merge(String version, String roomId, Json.Obj incoming) throws StoreException {
+        // incoming passed validateSessions; the stored sessions passed roomSessions' checks
         LinkedHashMap<String, Json> sessions = new LinkedHashMap<>(roomSessions(version, roomId).members());
         long inserted = 0;
         boolean changed = false;
@@ -282,12 +300,18 @@ public final class LocalStore implements BackupStore {
         }
     }
 
+    /** The stored sessions of a room, each checked to be a KeyBackupData a server would accept. */
     private Json.Obj roomSessions(String version, String roomId) throws StoreException {
-        Optional<Json.Obj> file = LocalFiles.read(layout.roomFile(version, roomId), MAX_ROOM_FILE_BYTES);
+        Path path = layout.roomFile(version, roomId);
+        Optional<Json.Obj> file = LocalFiles.read(path, MAX_ROOM_FILE_BYTES);
         if (file.isEmpty()) return Json.obj();
         Json.Obj sessions = file.get().object("sessions");
         if (!roomId.equals(file.get().string("room_id")) || sessions == null) {
-            throw new StoreException("local store: room file of " + roomId + " is corrupt");
+            throw new StoreException("local store: " + path + " is corrupt: expected {\"room_id\": the room's id, \"sessions\": {...}}");
+        }
+        for (Map.Entry<String, Json> s : sessions.members().entrySet()) {
+            String problem = s.getValue() instanceof Json.Obj data ? ReplacementRule.problem(data) : "expected an object";
+            if (problem != null) throw new StoreException("local store: " + path + " is corrupt: a session's " + problem);
         }
         return sessions;
     }
@@ -301,9 +325,14 @@ public final class LocalStore implements BackupStore {
     }
 
     private Json.Obj saveState(String version, Json.Obj old, long count, boolean changed) throws StoreException {
-        long etag = Long.parseLong(old.string("etag")) + (changed ? 1 : 0);
+        long etag = Long.parseLong(old.string("etag")) + (changed ? 1 : 0); // at most 15 digits: state() checked it
+        Path file = layout.versionDir(version).resolve("state.json");
+        if (etag > MAX_ETAG) throw new StoreException("local store: " + file + ": etag cannot grow past " + MAX_ETAG);
+        // a count left stale by a crash (class doc) can undercount; it is never written below zero
+        count = Math.max(0, count);
+        if (count > Json.MAX_INTEGER) throw new StoreException("local store: " + file + ": count cannot grow past " + Json.MAX_INTEGER);
         Json.Obj state = state(count, etag);
-        if (changed) LocalFiles.write(layout.versionDir(version).resolve("state.json"), state);
+        if (changed) LocalFiles.write(file, state);
         return state;
     }
 
@@ -315,11 +344,16 @@ public final class LocalStore implements BackupStore {
         return ((Json.Int) state.get("count")).value();
     }
 
+    /** {@code state.json}: {@code count} an integer from 0 to 2^53−1, {@code etag} 1 to 15 decimal digits. */
     private Json.Obj state(String version) throws StoreException {
-        Json.Obj s = LocalFiles.read(layout.versionDir(version).resolve("state.json"), MAX_FILE_BYTES).orElse(state(0, 0));
+        Path file = layout.versionDir(version).resolve("state.json");
+        Json.Obj s = LocalFiles.read(file, MAX_FILE_BYTES).orElse(state(0, 0));
         String etag = s.string("etag");
-        if (!(s.get("count") instanceof Json.Int) || etag == null || !etag.matches("[0-9]{1,15}")) {
-            throw new StoreException("local store: state.json of version " + version + " is corrupt");
+        if (!(s.get("count") instanceof Json.Int n) || n.value() < 0) {
+            throw new StoreException("local store: " + file + " is corrupt: count: expected a non-negative integer");
+        }
+        if (etag == null || !etag.matches("[0-9]{1,15}")) {
+            throw new StoreException("local store: " + file + " is corrupt: etag: expected a string of 1 to 15 decimal digits");
         }
         return s;
     }
@@ -328,10 +362,18 @@ public final class LocalStore implements BackupStore {
         return Json.obj("algorithm", Json.of(algorithm), "auth_data", authData, "version", Json.of(version));
     }
 
+    /** {@code info.json}, checked by {@link VersionInfo} and required to name its own directory's version. */
     private Optional<Json.Obj> info(String version) throws StoreException {
         Path v = layout.versionDirIfValid(version);
         if (v == null || Files.exists(v.resolve("deleted"))) return Optional.empty();
-        return LocalFiles.read(v.resolve("info.json"), MAX_FILE_BYTES);
+        Path file = v.resolve("info.json");
+        Optional<Json.Obj> info = LocalFiles.read(file, MAX_FILE_BYTES);
+        if (info.isPresent()) {
+            String problem = VersionInfo.problem(info.get());
+            if (problem == null && !version.equals(info.get().string("version"))) problem = "version: not the directory's number";
+            if (problem != null) throw new StoreException("local store: " + file + " is corrupt: " + problem);
+        }
+        return info;
     }
 
     private Json.Obj requireInfo(String version) throws StoreException {

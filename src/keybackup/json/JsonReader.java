@@ -20,6 +20,10 @@ import java.util.Set;
  * outside ±(2^53−1), {@code NaN}/{@code Infinity}, nesting deeper than {@link #MAX_DEPTH}, trailing
  * data, and input longer than the reader's byte limit.
  *
+ * <p>Errors: malformed input is a {@link JsonException}, whatever the bytes; that is all that
+ * {@link #parse(byte[])} and the other in-memory parsers throw. A reader over a stream also passes on the
+ * stream's failure as an {@link java.io.UncheckedIOException}.
+ *
  * <p>This class is the grammar; the bytes (buffer, offsets, size limits, string and UTF-8 decoding) are
  * {@link JsonInput}'s.
  */
@@ -52,7 +56,12 @@ public final class JsonReader implements AutoCloseable {
         return parse(utf8, DEFAULT_MAX_BYTES);
     }
 
-    /** Parses one complete JSON document of at most {@code maxBytes} bytes. */
+    /**
+     * Parses one complete JSON document of at most {@code maxBytes} bytes.
+     *
+     * @throws JsonException the bytes are not one strict JSON document within the limit (the only exception
+     *     for any input; the saved fuzz corpus under test/fuzz-corpus/json replays this)
+     */
     public static Json parse(byte[] utf8, long maxBytes) throws JsonException {
         if (utf8.length > maxBytes) throw new JsonException("input is " + utf8.length + " bytes, over the limit of " + maxBytes, maxBytes);
         try (JsonReader r = new JsonReader(new ByteArrayInputStream(utf8), maxBytes)) {

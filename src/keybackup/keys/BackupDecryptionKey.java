@@ -23,6 +23,8 @@ import keybackup.internal.Reused;
  */
 public final class BackupDecryptionKey implements AutoCloseable {
     public static final int LENGTH = 32;
+    /** Longest key-file text {@link #fromKeyFileText} reads: a key is under 100 characters, the rest is slack for whitespace. */
+    public static final int MAX_KEY_FILE_LENGTH = 4096;
 
     /** DER prefix of a PKCS#8 PrivateKeyInfo for X25519 (OID 1.3.101.110), followed by the 32 raw bytes (digest 04 §7). */
     private static final byte[] PKCS8_PREFIX = Bytes.fromHex("302e020100300506032b656e04220420");
@@ -86,8 +88,14 @@ public final class BackupDecryptionKey implements AutoCloseable {
      * From the text of a key file: either base64 of the 32 bytes (43 characters, or 44 with '=', on one
      * line) or a recovery key (48 base58 characters, any whitespace). The two shapes cannot be confused:
      * a 32-byte key is 43 base64 characters, a recovery key 48 base58 characters.
+     *
+     * @throws KeyFormatException the text is over {@value #MAX_KEY_FILE_LENGTH} characters, its key is over
+     *     {@value RecoveryKey#MAX_TEXT_LENGTH}, or it holds neither shape
      */
     public static BackupDecryptionKey fromKeyFileText(String text) throws KeyFormatException {
+        if (text.length() > MAX_KEY_FILE_LENGTH) {
+            throw new KeyFormatException("key file: over " + MAX_KEY_FILE_LENGTH + " characters (expected one key)");
+        }
         String t = text.strip();
         if (t.isEmpty()) throw new KeyFormatException("key file: empty (expected a recovery key or an unpadded base64 key)");
         boolean oneToken = t.chars().noneMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c));

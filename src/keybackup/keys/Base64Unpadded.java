@@ -27,7 +27,11 @@ public final class Base64Unpadded {
         for (int i = 0; i < alphabet.length(); i++) VALUE[alphabet.charAt(i)] = (byte) i;
     }
 
-    /** Decodes {@code value} of the JSON field {@code field}. */
+    /**
+     * Decodes {@code value} of the JSON field {@code field}.
+     *
+     * @throws KeyFormatException {@code value} is null or not base64 as described above (the only exception for any input)
+     */
     public static byte[] decode(String field, String value) throws KeyFormatException {
         if (value == null) throw new KeyFormatException(field + ": missing");
         int end = value.length();
@@ -61,7 +65,11 @@ public final class Base64Unpadded {
         return out;
     }
 
-    /** Decodes and requires exactly {@code length} bytes. */
+    /**
+     * Decodes and requires exactly {@code length} bytes.
+     *
+     * @throws KeyFormatException not base64, or another length
+     */
     public static byte[] decode(String field, String value, int length) throws KeyFormatException {
         byte[] b = decode(field, value);
         if (b.length != length) throw new KeyFormatException(field + ": expected " + length + " bytes, got " + b.length);

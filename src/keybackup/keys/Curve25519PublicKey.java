@@ -36,7 +36,11 @@ public final class Curve25519PublicKey {
         return new Curve25519PublicKey(raw);
     }
 
-    /** From unpadded (or padded) base64; {@code field} names the value in error messages. */
+    /**
+     * From unpadded (or padded) base64; {@code field} names the value in error messages.
+     *
+     * @throws KeyFormatException {@code base64} is null, not base64, or not 32 bytes
+     */
     public static Curve25519PublicKey parse(String field, String base64) throws KeyFormatException {
         return new Curve25519PublicKey(Base64Unpadded.decode(field, base64, LENGTH));
     }

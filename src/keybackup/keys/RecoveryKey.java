@@ -12,6 +12,10 @@ import keybackup.internal.Bytes;
  * <p>Decoding removes all whitespace (as matrix-rust-sdk does), then checks, in this order: base58
  * characters, length (exactly 35 bytes), prefix, parity. Each failure has its own message; none
  * includes key material.
+ *
+ * <p>Bounded work: text over {@value #MAX_TEXT_LENGTH} characters is refused before it is read, and more
+ * than {@value #MAX_BASE58_LENGTH} base58 characters before any arithmetic, so decoding costs time linear
+ * in the input (base58 decoding is quadratic in the number of digits).
  */
 public final class RecoveryKey {
     private RecoveryKey() {}
@@ -20,6 +24,13 @@ public final class RecoveryKey {
     private static final BigInteger FIFTY_EIGHT = BigInteger.valueOf(58);
     private static final int KEY_LENGTH = 32;
     private static final int DECODED_LENGTH = 35;
+    /**
+     * Longest recovery-key text accepted: the key is 48 base58 characters, 59 with its 11 spaces; this
+     * leaves room for any line breaks and indentation a user may paste.
+     */
+    public static final int MAX_TEXT_LENGTH = 1024;
+    /** More base58 characters than 35 bytes can need (48); a longer string is refused without decoding it. */
+    static final int MAX_BASE58_LENGTH = 64;
 
     /** The recovery key for a 32-byte key. */
     public static String encode(byte[] key) {
@@ -41,14 +52,25 @@ public final class RecoveryKey {
         return sb.toString();
     }
 
-    /** The 32-byte key in a recovery key; whitespace anywhere is ignored. */
+    /**
+     * The 32-byte key in a recovery key; whitespace anywhere is ignored.
+     *
+     * @throws KeyFormatException the text is over {@value #MAX_TEXT_LENGTH} characters or is not a valid
+     *     recovery key (the message says which check failed)
+     */
     public static byte[] decode(String text) throws KeyFormatException {
+        if (text.length() > MAX_TEXT_LENGTH) {
+            throw new KeyFormatException("recovery key: over " + MAX_TEXT_LENGTH + " characters (a recovery key is 48 characters and spaces)");
+        }
         StringBuilder compact = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (Character.isWhitespace(c) || Character.isSpaceChar(c)) continue;
             if (ALPHABET.indexOf(c) < 0) throw new KeyFormatException("recovery key: invalid character (not base58)");
             compact.append(c);
+        }
+        if (compact.length() > MAX_BASE58_LENGTH) {
+            throw new KeyFormatException("recovery key: bad length (expected 48 base58 characters, got " + compact.length() + ")");
         }
         byte[] raw = unbase58(compact.toString());
         try {

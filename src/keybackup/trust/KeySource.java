@@ -9,8 +9,8 @@ import keybackup.backup.ExportedSession;
  *
  * <p>{@code true} for: an Olm-encrypted {@code m.room_key} from the device owning {@code sender_key};
  * a trusted forward (MSC3879: {@code trusted: true} from a verified own device); a session this device
- * created; a backup entry whose verdict was {@code authenticated} (only obtainable from a verified
- * restore, {@link #fromRestore}). {@code false} for everything else: untrusted forwards, key-export
+ * created; a backup entry whose verdict was {@code authenticated} on a key the user compared (only
+ * obtainable from a verified restore, {@link #fromRestore}). {@code false} for everything else: untrusted forwards, key-export
  * files, unsigned or untrusted backup entries.
  *
  * <p><b>Status never goes up through a file.</b> A file of keys (a restore's output, an export) is the
@@ -58,9 +58,15 @@ public final class KeySource {
         return null;
     }
 
-    /** The source of a key restored from a backup: authenticated only if its verdict was. */
+    /**
+     * The source of a key restored from a backup: authenticated only if its verdict was, and only if that
+     * verdict rests on a key the user compared. A backup trusted only through a device taken as the server
+     * publishes it ({@link AuthDataTrust.Via#DEVICE_AS_PUBLISHED}) is trusted on the server's word; re-signing
+     * its entries as authenticated (a migration) would turn that weaker trust into a full one, without its label.
+     */
     public static KeySource fromRestore(SessionVerdict verdict) {
-        return verdict instanceof SessionVerdict.Authenticated ? BACKUP_AUTHENTICATED : BACKUP_UNAUTHENTICATED;
+        return verdict instanceof SessionVerdict.Authenticated a && a.signer().via().stream().anyMatch(v -> !v.kind().weak())
+                ? BACKUP_AUTHENTICATED : BACKUP_UNAUTHENTICATED;
     }
 
     /**

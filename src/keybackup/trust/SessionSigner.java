@@ -14,8 +14,8 @@ import keybackup.keys.Ed25519PrivateKey;
  *
  * <p>What the caller's object says about trust never reaches the signed result: its {@code signatures},
  * every spelling of the {@code authenticated} flag, the {@code unsigned} member (outside any signature)
- * and a restore's recorded verdict ({@code keybackup.verdict}) are removed; only the {@link KeySource}
- * decides the flag.
+ * and a restore's recorded verdict ({@code keybackup.verdict}) are removed; the {@link KeySource} decides
+ * the flag, lowered by such a recorded verdict if the object still carries one (never raised).
  */
 public final class SessionSigner {
     private final String userId;
@@ -53,11 +53,23 @@ public final class SessionSigner {
         return keyId;
     }
 
-    /** The signed SessionData object for a session key obtained from {@code source}. */
+    /**
+     * The signed SessionData object for a session key obtained from {@code source}. An object that still
+     * carries a recorded verdict (a restore's output entry passed on as it is) is signed with {@code source}
+     * lowered by it ({@link KeySource#limitedBy}; a verdict member of another shape lowers it too): a file's
+     * word never lets {@code source} raise an entry.
+     */
     public Json.Obj sign(Json.Obj sessionData, KeySource source) {
+        if (sessionData.has(ExportedSession.VERDICT_MEMBER)) source = source.limitedBy(recordedWord(sessionData.get(ExportedSession.VERDICT_MEMBER)));
         Json.Obj o = sessionData.without("signatures").without("unsigned").without(ExportedSession.VERDICT_MEMBER);
         for (String spelling : FieldNames.spellings(FieldNames.AUTHENTICATED)) o = o.without(spelling);
         o = o.with(names.authenticated(), Json.of(source.authenticated()));
         return SignedJson.sign(o, userId, keyId, signingKey);
+    }
+
+    /** The word a recorded verdict member stands for ({@link ExportedSession#recordedWord}); for any other shape a word that allows nothing. */
+    private static String recordedWord(Json member) {
+        String word = ExportedSession.recordedWord(member);
+        return word == null ? "malformed" : word;
     }
 }

@@ -26,6 +26,7 @@ public final class TrustResolver {
      * @param versionInfo a {@code GET /room_keys/version} body: {@code algorithm}, {@code auth_data}, {@code version}
      */
     public static AuthDataTrust resolve(Json.Obj versionInfo, OwnIdentity identity, TrustAnchors anchors) {
+        sameUser(identity, anchors);
         String version = versionInfo.string("version");
         Json.Obj authJson = versionInfo.object("auth_data");
         AuthData authData = AuthData.of(authJson == null ? Json.obj() : authJson);
@@ -110,6 +111,7 @@ public final class TrustResolver {
      * worth signing an AuthData with only if readers would trust it.
      */
     public static Ed25519PublicKey trustedMasterKey(OwnIdentity identity, TrustAnchors anchors) {
+        sameUser(identity, anchors);
         Ed25519PublicKey published = identity.masterKey();
         for (TrustAnchors.Anchor a : anchors.anchors()) {
             if (a instanceof TrustAnchors.PinnedMasterKey p && (published == null || published.equals(p.key()))) return p.key();
@@ -153,6 +155,13 @@ public final class TrustResolver {
     /** Whether the identity and anchors make {@code d} a verified device (see {@link #verifiedDevice}). */
     static AuthDataTrust.Via verifiedDevice(OwnIdentity.Device d, OwnIdentity identity, TrustAnchors anchors) {
         return verifiedDevice(d, identity, anchors, trustedMasterKey(identity, anchors));
+    }
+
+    /** One user: another user's published keys never stand in for the own user's (a caller error). */
+    private static void sameUser(OwnIdentity identity, TrustAnchors anchors) {
+        if (!identity.userId().equals(anchors.userId())) {
+            throw new IllegalArgumentException("the identity is of " + identity.userId() + ", the anchors of " + anchors.userId());
+        }
     }
 
     /** The master key (published, or one of the anchors) that {@code name} decodes to, in any spelling; else null. */

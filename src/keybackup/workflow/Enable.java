@@ -25,9 +25,9 @@ import keybackup.trust.OwnIdentity;
  * check, too few passphrase iterations: {@link UnlockedSecretStorage#requireWritable}), and so is a
  * Secret Storage that already holds {@code m.megolm_backup.v1} or {@code m.key_backup.signing} although
  * the server reports no backup (the old key may be the only way into an older backup; only an explicit
- * {@code replaceBackupSecrets} overrides that); the signer is checked before anything is written; the version is created
- * before the secrets are written; if writing them fails, the new, still empty version is deleted and the
- * previous secret contents are put back.
+ * {@code replaceBackupSecrets} overrides that); the signer is checked before anything is written. Then,
+ * so that Secret Storage holds the keys of the current version at every step, the secrets are written
+ * before the version is created; if no version was created, the previous secret contents are put back.
  */
 public final class Enable {
     private Enable() {}
@@ -59,20 +59,8 @@ public final class Enable {
         Optional<Json.Obj> oldSigningKey = secrets.saved(SecretStorage.BACKUP_SIGNING_KEY);
         try (BackupDecryptionKey backupKey = BackupDecryptionKey.generate();
              Ed25519PrivateKey signingKey = Ed25519PrivateKey.generate()) {
-            Created c;
-            try {
-                c = createSignedVersion(account, backupKey.publicKey(), signingKey, names);
-            } catch (StoreException e) {
-                // A failed POST may still have created the version (a timeout, then a retry): if the current
-                // version names our signing key, it is ours, and its keys must be stored, not dropped.
-                Json.Obj current = account.store().currentVersion().orElse(null);
-                Json.Obj ad = current == null ? null : current.object("auth_data");
-                if (ad == null || !(keybackup.backup.AuthData.of(ad).signingKey() instanceof keybackup.backup.AuthData.SigningKeyField.Present p)
-                        || !p.key().equals(signingKey.publicKey())) {
-                    throw e;
-                }
-                c = new Created(current.string("version"), ad, false, account.device() != null);
-            }
+            // The secrets first: while no version exists nothing needs them, and once the version exists
+            // (the moment the POST succeeds, even if its answer is lost) Secret Storage already holds its keys.
             try {
                 byte[] raw = backupKey.exportBytes();
                 try {
@@ -82,10 +70,46 @@ public final class Enable {
                 }
                 secrets.storeBackupSigningKey(signingKey);
             } catch (StoreException | SecretStorageException | RuntimeException e) {
-                String undo = undo(account, c.version(), oldBackupKey, oldSigningKey);
-                throw new WorkflowException("could not store the backup keys in Secret Storage (" + e.getMessage() + "); " + undo, e);
+                throw new WorkflowException("could not store the backup keys in Secret Storage (" + e.getMessage() + "); no backup was created; "
+                        + putBack(account, oldBackupKey, oldSigningKey), e);
+            }
+            Created c;
+            try {
+                c = createSignedVersion(account, backupKey.publicKey(), signingKey, names);
+            } catch (StoreException | WorkflowException e) {
+                // A failed POST may still have created the version (a timeout, then a retry): if the current
+                // version names our signing key, it is ours, and its keys are already stored.
+                Json.Obj current;
+                try {
+                    current = account.store().currentVersion().orElse(null);
+                } catch (StoreException unreachable) {
+                    e.addSuppressed(unreachable);
+                    throw new WorkflowException("could not create the backup version (" + e.getMessage() + "); whether it exists is not "
+                            + "known, so Secret Storage keeps its new keys: run status once the server answers; if there is no backup, "
+                            + "run enable --replace-backup-secrets", e);
+                }
+                Json.Obj ad = current == null ? null : current.object("auth_data");
+                if (ad == null || !(keybackup.backup.AuthData.of(ad).signingKey() instanceof keybackup.backup.AuthData.SigningKeyField.Present p)
+                        || !p.key().equals(signingKey.publicKey())) {
+                    throw new WorkflowException("could not create the backup version (" + e.getMessage() + "); "
+                            + putBack(account, oldBackupKey, oldSigningKey), e);
+                }
+                c = new Created(current.string("version"), ad, false, account.device() != null);
             }
             return new Result(c.version(), backupKey.publicKey(), signingKey.publicKey(), c.byMaster(), c.byDevice());
+        }
+    }
+
+    /** Puts the previous secrets back after no version was created; says whether it worked and what to do. */
+    private static String putBack(Account account, Optional<Json.Obj> oldBackupKey, Optional<Json.Obj> oldSigningKey) {
+        try {
+            UnlockedSecretStorage secrets = account.secrets();
+            secrets.restore(SecretStorage.BACKUP_DECRYPTION_KEY, oldBackupKey);
+            secrets.restore(SecretStorage.BACKUP_SIGNING_KEY, oldSigningKey);
+            return "the previous secrets were put back: run enable again";
+        } catch (StoreException | WorkflowException e) {
+            return "the previous secrets could not be put back (" + e.getMessage() + "): the keys now in Secret Storage belong to no "
+                    + "backup; run enable --replace-backup-secrets once the server answers";
         }
     }
 
@@ -114,31 +138,6 @@ public final class Enable {
                 + "version; the stored key may be the only way into an older backup, so nothing was written: if that backup still "
                 + "exists, run migrate --from VERSION; to discard these secrets and start a new backup on purpose, run enable "
                 + "--replace-backup-secrets");
-    }
-
-    /**
-     * Deletes the new (empty) version and puts the old secrets back; says what worked. The old secrets
-     * go back only once the new version is gone: while it stays current, other clients encrypt keys to
-     * it, and its private key must stay in Secret Storage if it got there.
-     */
-    private static String undo(Account account, String version, Optional<Json.Obj> oldBackupKey, Optional<Json.Obj> oldSigningKey) {
-        StringBuilder sb = new StringBuilder();
-        try {
-            account.store().deleteVersion(version);
-            sb.append("the new version ").append(version).append(" was removed again");
-        } catch (StoreException e) {
-            return sb.append("the new version ").append(version).append(" could NOT be removed (").append(e.getMessage())
-                    .append(") and stays current; Secret Storage was left as it is: delete that version before trying again").toString();
-        }
-        try {
-            UnlockedSecretStorage secrets = account.secrets();
-            secrets.restore(SecretStorage.BACKUP_DECRYPTION_KEY, oldBackupKey);
-            secrets.restore(SecretStorage.BACKUP_SIGNING_KEY, oldSigningKey);
-            sb.append("; the previous secrets were put back");
-        } catch (StoreException | WorkflowException e) {
-            sb.append("; the previous secrets could NOT be put back (").append(e.getMessage()).append(")");
-        }
-        return sb.toString();
     }
 
     /**

@@ -6,6 +6,8 @@ import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
+import keybackup.trust.KeySource;
+import keybackup.trust.SessionVerdict;
 import keybackup.trust.SessionVerifier;
 
 /**
@@ -18,6 +20,10 @@ import keybackup.trust.SessionVerifier;
  * JSON is checked over the object without {@code signatures} and {@code unsigned}), so whoever can write
  * to the backup can put anything there, next to an {@code authenticated} verdict. What remains of an
  * authenticated entry is exactly what its signature covers. Rejected sessions are never written.
+ *
+ * <p>An {@code authenticated} verdict that rests only on a device key taken as the server publishes it
+ * (not compared by the user) is written with {@code "key_compared": false}, so that a re-upload of the
+ * file cannot turn that weaker trust into a full one ({@link ExportedSession#recordedWord}).
  *
  * <p>The verdicts written here are for the user's information. Read back by
  * {@link keybackup.backup.ExportedSession#from}, they can only lower an entry's status on upload
@@ -41,9 +47,13 @@ public final class ExportWriter implements AutoCloseable {
         // Only what the signature covers: not "signatures", not "unsigned".
         Json.Obj entry = r.sessionData().json().without("signatures").without("unsigned");
         for (String s : FieldNames.spellings(FieldNames.AUTHENTICATED)) entry = entry.without(s);
-        entry = entry.with("room_id", Json.of(r.roomId())).with("session_id", Json.of(r.sessionId()))
-                .with(VERDICT_MEMBER, Json.obj("verdict", Json.of(r.verdict().word()),
-                        "reason", r.verdict().reason() == null ? Json.Null.INSTANCE : Json.of(r.verdict().reason().wire())));
+        Json.Obj verdict = Json.obj("verdict", Json.of(r.verdict().word()),
+                "reason", r.verdict().reason() == null ? Json.Null.INSTANCE : Json.of(r.verdict().reason().wire()));
+        if (r.verdict() instanceof SessionVerdict.Authenticated && !KeySource.fromRestore(r.verdict()).authenticated()) {
+            // Authenticated only on the server's word for a device key: recorded, so a re-upload cannot keep it.
+            verdict = verdict.with(ExportedSession.KEY_COMPARED, Json.of(false));
+        }
+        entry = entry.with("room_id", Json.of(r.roomId())).with("session_id", Json.of(r.sessionId())).with(VERDICT_MEMBER, verdict);
         if (!first) out.write(',');
         out.write('\n');
         out.write(CanonicalJson.encode(entry));

@@ -17,8 +17,9 @@ import keybackup.trust.SessionSigner;
 
 /**
  * Uploads sessions from the key-export format to the current backup version. Keys are stored only in
- * a backup this client may write to (spec "Server-side key backups"): its AuthData is trusted, or the
- * backup key in Secret Storage matches {@code auth_data.public_key}. Entries are signed when the
+ * a backup this client may write to (spec "Server-side key backups"): its AuthData is trusted through a
+ * compared key (not only {@code device_as_published}), or the backup key in Secret Storage matches
+ * {@code auth_data.public_key}. Entries are signed when the
  * AuthData is trusted and Secret Storage holds the signing key it names; otherwise they go up unsigned.
  *
  * <p>Each entry's {@code authenticated} flag comes from {@code source} lowered by the entry's recorded
@@ -125,9 +126,13 @@ public final class Upload {
         } catch (KeyFormatException e) {
             throw new WorkflowException((e.getMessage().startsWith("auth_data.public_key") ? "" : "auth_data.public_key: ") + e.getMessage());
         }
-        if (trust instanceof AuthDataTrust.NotTrusted && !backupKeyInSecrets(account, info)) {
-            throw new WorkflowException("refusing to upload: version " + version + " is not trusted (" + trust.detail()
-                    + ") and Secret Storage holds no matching backup key");
+        // Trust that rests only on the server's word for a device key (device_as_published) does not make a
+        // backup key one to encrypt the user's keys to: the server could have chosen both.
+        boolean trustedOnCompared = trust.trustedVia().stream().anyMatch(v -> !v.kind().weak());
+        if (!trustedOnCompared && !backupKeyInSecrets(account, info)) {
+            throw new WorkflowException("refusing to upload: version " + version + (trust instanceof AuthDataTrust.NotTrusted
+                    ? " is not trusted (" + trust.detail() + ")" : " is trusted only through a device taken as the server publishes it (device_as_published)")
+                    + " and Secret Storage holds no matching backup key");
         }
         SessionSigner signer = null;
         String note = null;

@@ -167,6 +167,10 @@ class StoreCommandsEndToEndTest {
         assertTrue(migrate.out().contains("verification: passed; old version deleted"), migrate.out());
         Result after = ok(cmd("status", where));
         assertTrue(after.out().contains("version: 2\n") && after.out().contains("keys: 12\n"), after.out());
+        assertTrue(after.out().contains("migration: finished, from version 1 to version 2, phase finished, 12 keys first read"), after.out());
+        Result nothing = run(cmd("migrate", where, "--checkpoint", checkpoint.toString(), "--abandon"));
+        assertEquals(1, nothing.exit());
+        assertTrue(nothing.err().startsWith("keybackup: error: no migration to abandon"), nothing.err());
     }
 
     @Test
@@ -203,6 +207,41 @@ class StoreCommandsEndToEndTest {
             flow(where, f.store, rk.toString(), f.alice.master().publicKey().toBase64());
 
             assertEquals(List.of("2"), f.server.liveVersions(), "old version deleted by --delete-old");
+        }
+    }
+
+    @Test
+    void migrate_crashedElsewhere_refusedAndShownByStatusThenResumedFromAnotherDirectory() throws Exception {
+        try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir)) {
+            String old = f.unsignedVersion(WorkflowFixture.sessions(2, 30, 5)); // 60 keys
+            Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
+            byte[] seed = f.deviceKey.exportSeed();
+            Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
+            Path token = Files.writeString(dir.resolve("token.txt"), WorkflowFixture.TOKEN + "\n");
+            secrets.addAll(List.of(WorkflowFixture.TOKEN, f.ssKey.toRecoveryKey(), Base64Unpadded.encode(seed)));
+            List<String> where = List.of("--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file", token.toString(),
+                    "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString());
+            // The first machine stops after its first key upload: every request from then on fails.
+            f.server.afterRequest("PUT /_matrix/client/v3/room_keys/keys", 1, () -> f.server.failRequests(1, Integer.MAX_VALUE, 500, false));
+            Result crashed = run(cmd("migrate", where, "--checkpoint", dir.resolve("a.json").toString(), "--delete-old"));
+            assertEquals(1, crashed.exit());
+            assertTrue(crashed.err().contains("run migrate --resume"), crashed.err() + crashed.out());
+            f.server.failRequests(0, 0, 0, false);
+            String partial = f.server.liveVersions().get(1);
+
+            Result refused = run(cmd("migrate", where, "--checkpoint", dir.resolve("b.json").toString(), "--delete-old"));
+            assertEquals(1, refused.exit());
+            assertEquals("keybackup: error: unfinished migration from version " + old + " to version " + partial
+                    + "; run with --resume (or --abandon to forget it)\n", refused.err());
+            Result status = ok(cmd("status", where));
+            assertTrue(status.out().contains("migration: UNFINISHED (run migrate --resume), from version " + old + " to version " + partial
+                    + ", phase created, 60 keys first read"), status.out());
+            assertEquals(List.of(old, partial), f.server.liveVersions());
+
+            Result resumed = ok(cmd("migrate", where, "--checkpoint", dir.resolve("b.json").toString(), "--delete-old", "--resume"));
+            assertTrue(resumed.out().contains("verification: passed; old version deleted"), resumed.out());
+            assertEquals(List.of(partial), f.server.liveVersions());
+            assertEquals(60, f.storedKeys(partial).size());
         }
     }
 

@@ -69,6 +69,13 @@ public final class TestHomeserver implements AutoCloseable {
     private record BodyFault(int stallAfterBytes, int pieces, long intervalMs, boolean cut) {}
     private static final BodyFault NO_BODY_FAULT = new BodyFault(-1, 1, 0, false);
 
+    /**
+     * Requests {@code from}…{@code from+count−1}, counted from when the fault is set (1-based), answer
+     * {@code status}; with {@code lostReply} request {@code from} is carried out and its connection closed
+     * instead (the client cannot know it worked).
+     */
+    private record RequestFault(int from, int count, int status, boolean lostReply) {}
+
     /** A fault for key PUTs ({@code PUT /room_keys/keys…}), see {@link #faultEveryKeyPut}. */
     public enum KeyPutFault {
         /** 429 {@code M_LIMIT_EXCEEDED} with {@code retry_after_ms} 5. */
@@ -114,6 +121,12 @@ public final class TestHomeserver implements AutoCloseable {
     private Runnable hook;
     private int bodyFaults;
     private BodyFault bodyFault;
+    private RequestFault requestFault;
+    private int requestsSinceFault;
+    private String truncatedVersion;
+    private int truncateAfterReads;
+    private int truncateKeep;
+    private int fullReads;
     private java.util.function.UnaryOperator<Answer> rewrite;
     /** Released by {@link #close()}: stalled and dripping responses stop waiting. */
     private final CountDownLatch closing = new CountDownLatch(1);
@@ -179,6 +192,22 @@ public final class TestHomeserver implements AutoCloseable {
     public synchronized void newVersionAfterKeyPuts(int k) { newVersionAfterPuts = k; }
     /** After k successful key PUTs, every further key PUT fails with 500 (a crash point). */
     public synchronized void crashAfterKeyPuts(int k) { crashAfterPuts = k; }
+    /**
+     * Requests number {@code from} to {@code from + count − 1} after this call (1-based) answer {@code status}
+     * ({@code M_UNKNOWN}); with {@code lostReply}, request {@code from} is carried out but gets no answer.
+     * {@code count} 0 turns it off.
+     */
+    public synchronized void failRequests(int from, int count, int status, boolean lostReply) {
+        requestFault = count == 0 ? null : new RequestFault(from, count, status, lostReply);
+        requestsSinceFault = 0;
+    }
+    /** After {@code afterReads} full reads ({@code GET /room_keys/keys}) of {@code version}, each further one lists only its first {@code keep} keys. */
+    public synchronized void truncateKeyReads(String version, int afterReads, int keep) {
+        truncatedVersion = version;
+        truncateAfterReads = afterReads;
+        truncateKeep = keep;
+        fullReads = 0;
+    }
     public synchronized int requestCount() { return requests.size(); }
     public synchronized List<String> requests() { return List.copyOf(requests); }
     public synchronized int keyPuts() { return keyPuts; }
@@ -247,10 +276,17 @@ public final class TestHomeserver implements AutoCloseable {
                     drops--;
                     return; // closing without a response drops the connection
                 }
-                try {
-                    reply = respond(ex, raw, query);
-                } catch (RuntimeException e) {
-                    reply = new Reply(500, error("M_UNKNOWN", "test server error: " + e));
+                RequestFault rf = requestFault;
+                int n = ++requestsSinceFault;
+                if (rf != null && n >= rf.from() && n - rf.from() < rf.count() && !(rf.lostReply() && n == rf.from())) {
+                    reply = new Reply(rf.status(), error("M_UNKNOWN", "injected failure"));
+                } else {
+                    try {
+                        reply = respond(ex, raw, query);
+                    } catch (RuntimeException e) {
+                        reply = new Reply(500, error("M_UNKNOWN", "test server error: " + e));
+                    }
+                    if (rf != null && rf.lostReply() && n == rf.from()) dropThisReply = true;
                 }
                 if (hook != null && reply.status() / 100 == 2 && (ex.getRequestMethod() + " " + raw).startsWith(hookPrefix)
                         && --hookCountdown == 0) {
@@ -438,7 +474,14 @@ public final class TestHomeserver implements AutoCloseable {
         if (method.equals("GET")) {
             if (room == null) {
                 Map<String, Json> rooms = new LinkedHashMap<>();
-                ver.rooms.forEach((r, s) -> rooms.put(r, Json.obj("sessions", new Json.Obj(new LinkedHashMap<>(s)))));
+                int keep = v.equals(truncatedVersion) && ++fullReads > truncateAfterReads ? truncateKeep : Integer.MAX_VALUE;
+                for (Map.Entry<String, LinkedHashMap<String, Json.Obj>> r : ver.rooms.entrySet()) {
+                    Map<String, Json> sessions = new LinkedHashMap<>();
+                    for (Map.Entry<String, Json.Obj> e : r.getValue().entrySet()) {
+                        if (keep-- > 0) sessions.put(e.getKey(), e.getValue());
+                    }
+                    rooms.put(r.getKey(), Json.obj("sessions", new Json.Obj(sessions)));
+                }
                 return new Reply(200, Json.obj("rooms", new Json.Obj(rooms)));
             }
             Map<String, Json.Obj> sessions = ver.rooms.getOrDefault(room, new LinkedHashMap<>());

@@ -125,8 +125,8 @@ class MigrateTest {
         Map<String, String> expected = oldBackup(HOMESERVER, old, 4, 50);
         f.server.crashAfterKeyPuts(f.server.keyPuts() + 7);
 
-        StoreException crash = assertThrows(StoreException.class, () -> migrate(false, false));
-        assertTrue(crash.getMessage().contains("giving up"), crash.getMessage());
+        WorkflowException crash = assertThrows(WorkflowException.class, () -> migrate(false, false));
+        assertTrue(crash.getMessage().contains("giving up") && crash.getMessage().contains("run migrate --resume"), crash.getMessage());
         List<String> afterCrash = f.server.liveVersions();
         assertEquals(2, afterCrash.size());
         String newVersion = afterCrash.get(1);
@@ -302,6 +302,200 @@ class MigrateTest {
         assertTrue(r.verified(), r.note());
         assertEquals(expected, f.storedKeys(r.newVersion()));
         assertTrue(log.stream().anyMatch(l -> l.contains("(pass 2)")), log.toString());
+    }
+
+    @Test
+    void run_laterReadOfOldVersionHasFewerKeys_oldVersionKeptWithClearMessage() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 4, 50);
+        // The first read gets all 200 keys; every later read of the old version lists only the first 150.
+        f.server.truncateKeyReads(old[0], 1, 150);
+
+        Migrate.Result r = migrate(false, true);
+
+        assertFalse(r.verified(), "the new version holds only 150 of the 200 keys first read");
+        assertFalse(r.oldDeleted());
+        assertTrue(r.note().contains("returned only 150 of the 200 entries of its first read"), r.note());
+        assertEquals(List.of(old[0], r.newVersion()), f.server.liveVersions());
+        f.server.truncateKeyReads(null, 0, 0);
+        assertEquals(expected, f.storedKeys(old[0]), "old version intact");
+        assertTrue(Files.exists(dir.resolve("checkpoint.json")), "kept for a later --resume");
+    }
+
+    @Test
+    void run_reuploadPassReadsFewerKeys_oldVersionKept() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 3, 10);
+        ExportedSession late = sessions(1, 1, 97).get(0);
+        Json.Obj lateEntry = encryptedByOtherClient(late);
+        // A late write moves the old version's etag during pass 1, so a pass 2 follows; its read lists 20 keys.
+        f.server.afterRequest(KEYS_PUT, 3, () -> f.server.insertKey(old[0], late.roomId(), late.sessionId(), lateEntry));
+        f.server.truncateKeyReads(old[0], 2, 20);
+
+        Migrate.Result r = migrate(false, true);
+
+        assertTrue(log.stream().anyMatch(l -> l.contains("(pass 2)")), log.toString());
+        assertFalse(r.verified());
+        assertFalse(r.oldDeleted());
+        assertTrue(r.note().contains("in pass 2 returned only"), r.note());
+        assertEquals(2, f.server.liveVersions().size());
+        f.server.truncateKeyReads(null, 0, 0);
+        expected.put(late.roomId() + "|" + late.sessionId(), late.data().sessionKey());
+        assertEquals(expected, f.storedKeys(old[0]));
+    }
+
+    private Migrate.Options elsewhere(boolean resume) {
+        return new Migrate.Options(null, dir.resolve("elsewhere").resolve("checkpoint.json"), resume, true, 2, FieldNames.UNSTABLE, SMALL_BATCHES);
+    }
+
+    /** 40 keys in batches of 5: a crash after every one of the 8 batches. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8})
+    void resume_fromAnotherDirectoryAfterCrashAfterBatchK_refusesANewMigrationThenCompletes(int k) throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 20);
+        Files.createDirectories(dir.resolve("elsewhere"));
+        // A crash right after batch k: from then on no request reaches the server.
+        f.server.afterRequest(KEYS_PUT, k, () -> f.server.failRequests(1, Integer.MAX_VALUE, 500, false));
+        WorkflowException crash = assertThrows(WorkflowException.class, () -> migrate(false, true));
+        assertTrue(crash.getMessage().endsWith("run migrate --resume once the server answers"), crash.getMessage());
+        f.server.failRequests(0, 0, 0, false);
+        String partial = f.server.liveVersions().get(1);
+        assertEquals(5L * k, f.count(partial), "the half-filled new version is current");
+        assertEquals(partial, f.store.currentVersion().orElseThrow().string("version"));
+
+        // Elsewhere, without the checkpoint: no second migration of the partial version.
+        WorkflowException refused = assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), elsewhere(false), log::add));
+        assertEquals("unfinished migration from version " + old[0] + " to version " + partial + "; run with --resume (or --abandon to forget it)",
+                refused.getMessage());
+        assertEquals(List.of(old[0], partial), f.server.liveVersions());
+        Migrate.Pending pending = Migrate.recorded(f.account()).orElseThrow();
+        assertEquals(List.of(old[0], partial, "created", 40L), List.of(pending.fromVersion(), pending.toVersion(), pending.phase(), pending.oldSessions()));
+
+        Migrate.Result r = Migrate.run(f.account(), elsewhere(true), log::add);
+
+        assertEquals(partial, r.newVersion(), "resumed into the same version");
+        assertTrue(r.verified(), r.note());
+        assertTrue(r.oldDeleted());
+        assertEquals(expected, f.storedKeys(partial));
+        assertEquals(List.of(partial), f.server.liveVersions());
+        assertTrue(Migrate.recorded(f.account()).orElseThrow().finished());
+        assertFalse(Files.exists(dir.resolve("elsewhere").resolve("checkpoint.json")));
+    }
+
+    @Test
+    void run_elsewhereAfterCrashRightAfterCreatingTheVersion_namesTheNewVersionAndResumeAdoptsIt() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 1, 10);
+        Files.createDirectories(dir.resolve("elsewhere"));
+        // The version is created, then nothing more reaches the server: the record does not name it yet.
+        f.server.afterRequest("POST /_matrix/client/v3/room_keys/version", 1, () -> f.server.failRequests(1, Integer.MAX_VALUE, 500, false));
+        assertThrows(WorkflowException.class, () -> migrate(false, true));
+        f.server.failRequests(0, 0, 0, false);
+        String made = f.server.liveVersions().get(1);
+        assertEquals(null, Migrate.recorded(f.account()).orElseThrow().toVersion());
+
+        WorkflowException refused = assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), elsewhere(false), log::add));
+        assertTrue(refused.getMessage().startsWith("unfinished migration from version " + old[0] + " to version " + made + ";"), refused.getMessage());
+
+        Migrate.Result r = Migrate.run(f.account(), elsewhere(true), log::add);
+        assertEquals(made, r.newVersion());
+        assertTrue(r.oldDeleted());
+        assertEquals(expected, f.storedKeys(made));
+        assertEquals(List.of(made), f.server.liveVersions());
+    }
+
+    @Test
+    void resume_fromAnotherDirectoryWhenOldVersionNowReadsDifferently_keepsOldVersion() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 20);
+        Files.createDirectories(dir.resolve("elsewhere"));
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 2);
+        assertThrows(WorkflowException.class, () -> migrate(false, true));
+        f.server.crashAfterKeyPuts(-1);
+        // The resumed run's read of the old version (its only one) lacks keys: it is not the first read.
+        f.server.truncateKeyReads(old[0], 0, 30);
+
+        Migrate.Result r = Migrate.run(f.account(), elsewhere(true), log::add);
+
+        assertFalse(r.verified());
+        assertFalse(r.oldDeleted());
+        assertTrue(r.note().contains("differ from the 40 of this migration's first read"), r.note());
+        f.server.truncateKeyReads(null, 0, 0);
+        assertEquals(expected, f.storedKeys(old[0]));
+        assertFalse(Migrate.recorded(f.account()).orElseThrow().finished());
+    }
+
+    @Test
+    void abandon_forgetsTheRecordAndCheckpoint_deletesNothing() throws Exception {
+        String[] old = new String[1];
+        oldBackup(HOMESERVER, old, 1, 10);
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 1);
+        assertThrows(WorkflowException.class, () -> migrate(false, false));
+        f.server.crashAfterKeyPuts(-1);
+        List<String> live = f.server.liveVersions();
+
+        Migrate.abandon(f.account(), dir.resolve("checkpoint.json"));
+
+        assertTrue(Migrate.recorded(f.account()).isEmpty());
+        assertFalse(Files.exists(dir.resolve("checkpoint.json")));
+        assertEquals(live, f.server.liveVersions());
+        assertThrows(WorkflowException.class, () -> Migrate.abandon(f.account(), dir.resolve("checkpoint.json")));
+    }
+
+    @Test
+    void run_recordOnServerIsMalformed_typedErrorNamesTheField() throws Exception {
+        oldBackup(LOCAL, new String[1], 1, 2);
+        f.store.putAccountData(MigrationRecord.TYPE, Json.obj("from_version", Json.of("1"), "current_at_start", Json.of("1"), "signing_public_key", Json.of("x"),
+                "phase", Json.of("started"), "old_sessions", Json.of(0), "migrated", Json.of(0), "started_ts", Json.of(0)));
+
+        WorkflowException e = assertThrows(WorkflowException.class, () -> migrate(false, false));
+
+        assertTrue(e.getMessage().startsWith("account data org.keybackup.migration: signing_public_key"), e.getMessage());
+    }
+
+    @Test
+    void run_fromOlderVersionWhileASignedVersionIsCurrent_reusesTheCurrentSigningKey() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(LOCAL, old, 1, 5);
+        Migrate.Result first = migrate(false, false); // version 2: signed, its key in Secret Storage
+        Json.Obj signingSecret = f.store.getAccountData(keybackup.secrets.SecretStorage.BACKUP_SIGNING_KEY).orElseThrow();
+
+        Migrate.Result r = Migrate.run(f.account(), new Migrate.Options(old[0], dir.resolve("checkpoint.json"), false, false, 2,
+                FieldNames.UNSTABLE, SMALL_BATCHES), log::add);
+
+        // Version 2 stayed current until version 3 existed: its signing key was never replaced in Secret Storage.
+        assertEquals(signingSecret, f.store.getAccountData(keybackup.secrets.SecretStorage.BACKUP_SIGNING_KEY).orElseThrow());
+        assertEquals(FailurePointTest.secretsProblem(f), null);
+        assertTrue(r.verified(), r.note());
+        assertNotEquals(first.newVersion(), r.newVersion());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+    }
+
+    @Test
+    void run_oldVersionChangesDuringEveryPass_deletionStopped() throws Exception {
+        String[] old = new String[1];
+        oldBackup(HOMESERVER, old, 2, 10);
+        List<ExportedSession> late = sessions(1, 40, 96);
+        List<Json.Obj> entries = new ArrayList<>();
+        for (ExportedSession s : late) entries.add(encryptedByOtherClient(s));
+        // A faulty server keeps accepting writes to the old version: one after every key upload, in every pass.
+        int[] next = {0};
+        Runnable[] writeLate = new Runnable[1];
+        writeLate[0] = () -> {
+            int i = next[0]++;
+            f.server.insertKey(old[0], late.get(i).roomId(), late.get(i).sessionId(), entries.get(i));
+            f.server.afterRequest(KEYS_PUT, 1, writeLate[0]);
+        };
+        f.server.afterRequest(KEYS_PUT, 1, writeLate[0]);
+
+        Migrate.Result r = migrate(false, true);
+
+        assertTrue(log.stream().anyMatch(l -> l.contains("(pass 3)")), log.toString());
+        assertFalse(r.verified());
+        assertFalse(r.oldDeleted());
+        assertTrue(r.note().contains("still changed during the last of 3 upload passes"), r.note());
+        assertEquals(2, f.server.liveVersions().size());
     }
 
     /** A KeyBackupData as an old client would write it: unsigned, encrypted to the backup key. */

@@ -1,0 +1,161 @@
+package keybackup.workflow;
+
+import java.util.Objects;
+import java.util.regex.Pattern;
+import keybackup.homeserver.StoreException;
+import keybackup.json.Json;
+import keybackup.keys.Base64Unpadded;
+import keybackup.keys.Ed25519PublicKey;
+import keybackup.keys.KeyFormatException;
+
+/**
+ * What a migration has done so far, with no secret in it: the versions, the new signing key's public half,
+ * the version that was current when it started (the new version is never one of these two), the phase,
+ * what the first complete read of the old version held (a count and a SHA-256 over its entry
+ * digests), and timestamps. The same record is the local checkpoint file ({@link Checkpoint}) and the
+ * account data entry {@value #TYPE}, so that an unfinished migration is visible from any client and
+ * resumable from any machine.
+ *
+ * <p>Why account data: it is private to the user, every client of the account reads it, and it is where
+ * Secret Storage already lives, so a client that can migrate can see it. The type is namespaced after the
+ * project ({@code org.keybackup.}) because the {@code m.} namespace is reserved for the Matrix spec and
+ * other clients must not mistake it for a spec event.
+ *
+ * <p>Security property: none. The server can change or remove the record. It only decides what to
+ * resume and what to refuse; everything it names is checked again (the signing key against Secret Storage
+ * and the new version's trusted AuthData, the old version's content against {@link #oldDigest}), and
+ * nothing is deleted on its word.
+ */
+record MigrationRecord(String fromVersion, String currentAtStart, String toVersion, String signingPublicKey, String phase,
+                       long oldSessions, String oldDigest, long migrated, long startedTs, long finishedTs) {
+    /** The account data type. */
+    static final String TYPE = "org.keybackup.migration";
+
+    /** The first read is done and recorded; the new version may not exist yet. */
+    static final String STARTED = "started";
+    /** The new version exists ({@link #toVersion}). */
+    static final String CREATED = "created";
+    /** Every key read from the old version was uploaded, and the read held every entry of the first read. */
+    static final String UPLOADED = "uploaded";
+    /** The new version was read back and holds every entry; the old one may now be deleted. */
+    static final String VERIFIED = "verified";
+    /** Done: nothing to resume. */
+    static final String FINISHED = "finished";
+
+    private static final java.util.List<String> PHASES = java.util.List.of(STARTED, CREATED, UPLOADED, VERIFIED, FINISHED);
+    /** Version ids as servers write them: visible ASCII, no dot segment (they go into URL paths). */
+    private static final Pattern VERSION = Pattern.compile("[\\x21-\\x7e]{1,255}");
+
+    MigrationRecord {
+        Objects.requireNonNull(fromVersion, "fromVersion");
+        Objects.requireNonNull(currentAtStart, "currentAtStart");
+        Objects.requireNonNull(signingPublicKey, "signingPublicKey");
+        Objects.requireNonNull(phase, "phase");
+    }
+
+    boolean finished() {
+        return FINISHED.equals(phase);
+    }
+
+    /** True once {@code phase} is {@code p} or later. */
+    boolean atLeast(String p) {
+        return PHASES.indexOf(phase) >= PHASES.indexOf(p);
+    }
+
+    MigrationRecord withTarget(String v) {
+        return new MigrationRecord(fromVersion, currentAtStart, v, signingPublicKey, CREATED, oldSessions, oldDigest, migrated, startedTs, finishedTs);
+    }
+
+    MigrationRecord withSigningKey(String key) {
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, key, phase, oldSessions, oldDigest, migrated, startedTs, finishedTs);
+    }
+
+    MigrationRecord withOld(long sessions, String digest) {
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, phase, sessions, digest, migrated, startedTs, finishedTs);
+    }
+
+    MigrationRecord withPhase(String p, long migratedCount) {
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, p, oldSessions, oldDigest, migratedCount, startedTs,
+                FINISHED.equals(p) ? System.currentTimeMillis() : finishedTs);
+    }
+
+    /** "from 1 to 2" or "from 1 (new version not created yet)". */
+    String describe() {
+        return "from version " + fromVersion + (toVersion == null ? " (new version not created yet)" : " to version " + toVersion);
+    }
+
+    Json.Obj toJson() {
+        Json.Obj o = Json.obj("from_version", Json.of(fromVersion), "current_at_start", Json.of(currentAtStart),
+                "signing_public_key", Json.of(signingPublicKey),
+                "phase", Json.of(phase), "old_sessions", Json.of(oldSessions), "migrated", Json.of(migrated),
+                "started_ts", Json.of(startedTs));
+        if (toVersion != null) o = o.with("to_version", Json.of(toVersion));
+        if (oldDigest != null) o = o.with("old_digest", Json.of(oldDigest));
+        if (finishedTs > 0) o = o.with("finished_ts", Json.of(finishedTs));
+        return o;
+    }
+
+    /** Parses and validates a record (from the server or a checkpoint file); {@code where} names the source in errors. */
+    static MigrationRecord parse(Json.Obj o, String where) throws WorkflowException {
+        String from = version(o, "from_version", where, true);
+        String currentAtStart = version(o, "current_at_start", where, true);
+        String to = version(o, "to_version", where, false);
+        String key = o.string("signing_public_key");
+        try {
+            Ed25519PublicKey.parse("signing_public_key", key);
+        } catch (KeyFormatException e) {
+            throw new WorkflowException(where + ": " + e.getMessage());
+        }
+        String phase = o.string("phase");
+        if (!PHASES.contains(phase)) throw new WorkflowException(where + ": phase: expected one of " + PHASES);
+        if (to == null && !STARTED.equals(phase)) throw new WorkflowException(where + ": to_version is missing in phase " + phase);
+        String digest = null;
+        if (o.has("old_digest")) {
+            digest = o.string("old_digest");
+            try {
+                Base64Unpadded.decode("old_digest", digest, 32);
+            } catch (KeyFormatException e) {
+                throw new WorkflowException(where + ": old_digest: " + e.getMessage());
+            }
+        }
+        if (to != null && (to.equals(from) || to.equals(currentAtStart))) throw new WorkflowException(where + ": to_version: names an older version");
+        return new MigrationRecord(from, currentAtStart, to, key, phase, count(o, "old_sessions", where), digest, count(o, "migrated", where),
+                count(o, "started_ts", where), o.has("finished_ts") ? count(o, "finished_ts", where) : 0);
+    }
+
+    private static String version(Json.Obj o, String field, String where, boolean required) throws WorkflowException {
+        if (!o.has(field) && !required) return null;
+        String v = o.string(field);
+        if (v == null || !VERSION.matcher(v).matches() || v.equals(".") || v.equals("..")) {
+            throw new WorkflowException(where + ": " + field + ": expected a backup version id");
+        }
+        return v;
+    }
+
+    private static long count(Json.Obj o, String field, String where) throws WorkflowException {
+        if (!(o.get(field) instanceof Json.Int i) || i.value() < 0) throw new WorkflowException(where + ": " + field + ": expected a non-negative integer");
+        return i.value();
+    }
+
+    // ---- on the server ----
+
+    /** The record in account data, or empty when there is none (never written, or cleared with {@code {}}). */
+    static java.util.Optional<MigrationRecord> load(Account account) throws StoreException, WorkflowException {
+        java.util.Optional<Json.Obj> o = account.store().getAccountData(TYPE);
+        if (o.isEmpty()) return java.util.Optional.empty();
+        try {
+            return java.util.Optional.of(parse(o.get(), "account data " + TYPE));
+        } catch (WorkflowException e) {
+            throw new WorkflowException(e.getMessage() + " (run migrate --abandon to remove this record)");
+        }
+    }
+
+    void publish(Account account) throws StoreException {
+        account.store().putAccountData(TYPE, toJson());
+    }
+
+    /** Removes the record ({@code {}} is account data's "deleted"). */
+    static void clear(Account account) throws StoreException {
+        account.store().putAccountData(TYPE, Json.obj());
+    }
+}

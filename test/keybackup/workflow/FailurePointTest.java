@@ -1,0 +1,226 @@
+package keybackup.workflow;
+
+import static keybackup.workflow.WorkflowFixture.Backend.HOMESERVER;
+import static keybackup.workflow.WorkflowFixture.SMALL_BATCHES;
+import static keybackup.workflow.WorkflowFixture.expectedKeys;
+import static keybackup.workflow.WorkflowFixture.sessions;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import keybackup.backup.AuthData;
+import keybackup.backup.ExportedSession;
+import keybackup.backup.FieldNames;
+import keybackup.json.Json;
+import keybackup.keys.BackupDecryptionKey;
+import keybackup.keys.Curve25519PublicKey;
+import keybackup.keys.Ed25519PrivateKey;
+import keybackup.secrets.SecretStorage;
+import keybackup.trust.KeySource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * "No failure path loses a secret": a full {@code enable} and a full {@code migrate --delete-old} are run
+ * once to count their requests; then, for every request i of the run, a new account meets a failure at
+ * request i, and after it (the fault lifted) Secret Storage must hold the backup key of the version that is
+ * current and, if that version's AuthData names a signing key, that signing key. Then a retry (enable
+ * again, or migrate --resume from another directory) must complete, and a migration must end with every
+ * key in the new version and the old one deleted.
+ *
+ * <p>The failures: request i refused (400, not retried); request i failing until the client gives up
+ * (500 on every attempt); request i carried out but its answer lost, then 500 until the client gives up;
+ * and a crash at request i (every request from i on fails, so no undo can reach the server either).
+ */
+@Timeout(600)
+class FailurePointTest {
+    @TempDir
+    Path dir;
+
+    private enum Failure {
+        REFUSED(1, 400, false), EXHAUSTED(8, 500, false), LOST_ANSWER(8, 500, true), CRASH(Integer.MAX_VALUE, 500, false);
+
+        final int count;
+        final int status;
+        final boolean lostReply;
+
+        Failure(int count, int status, boolean lostReply) {
+            this.count = count;
+            this.status = status;
+            this.lostReply = lostReply;
+        }
+    }
+
+    /** Secret Storage holds the keys the current version names (nothing to hold when there is no backup). */
+    static String secretsProblem(WorkflowFixture f) throws Exception {
+        Optional<Json.Obj> current = f.store.currentVersion();
+        if (current.isEmpty()) return null;
+        String v = current.get().string("version");
+        Json.Obj ad = current.get().object("auth_data");
+        Optional<byte[]> raw = f.secrets.keyBytes(SecretStorage.BACKUP_DECRYPTION_KEY);
+        if (raw.isEmpty()) return "version " + v + ": no backup key in Secret Storage";
+        try (BackupDecryptionKey k = BackupDecryptionKey.fromBytes(raw.get())) {
+            if (!k.matches(Curve25519PublicKey.parse("public_key", ad.string("public_key")))) return "version " + v + ": the backup key in Secret Storage is another";
+        }
+        if (AuthData.of(ad).signingKey() instanceof AuthData.SigningKeyField.Present p) {
+            Optional<Ed25519PrivateKey> s = f.secrets.backupSigningKey();
+            if (s.isEmpty()) return "version " + v + ": no signing key in Secret Storage";
+            try (Ed25519PrivateKey k = s.get()) {
+                if (!k.publicKey().equals(p.key())) return "version " + v + ": the signing key in Secret Storage is another";
+            }
+        }
+        return null;
+    }
+
+    // ---- migrate ----
+
+    private Migrate.Options options(Path checkpoint, boolean resume) {
+        return new Migrate.Options(null, checkpoint, resume, true, 2, FieldNames.UNSTABLE, SMALL_BATCHES);
+    }
+
+    private interface Setup {
+        String oldVersion(WorkflowFixture f) throws Exception;
+    }
+
+    /**
+     * Which failures to try at a request. A read changes nothing on the server, so a crash at a read leaves
+     * the state a crash at the next write leaves, and its answer cannot be lost in a way that matters: a
+     * read is only made to fail.
+     */
+    private interface Modes {
+        List<Failure> at(String request);
+    }
+
+    private static final Modes READS_FAIL = r -> r.startsWith("GET ") ? List.of(Failure.EXHAUSTED) : List.of(Failure.values());
+    private static final Modes WRITES_LOST_OR_CRASH = r -> r.startsWith("GET ") ? List.of() : List.of(Failure.LOST_ANSWER, Failure.CRASH);
+
+    /** An unsigned old version: the new signing key is written before the new version exists. */
+    private static String unsignedOld(WorkflowFixture f) throws Exception {
+        return f.unsignedVersion(sessions(2, 3, 1)); // 6 keys: two batches
+    }
+
+    /** A signed old version made by enable: its signing key is in Secret Storage and must stay there while it is current. */
+    private static String signedOld(WorkflowFixture f) throws Exception {
+        String v = Enable.run(f.account(), FieldNames.UNSTABLE).version();
+        Upload.run(f.account(), sessions(1, 2, 1), KeySource.OLM, FieldNames.UNSTABLE, 2, SMALL_BATCHES);
+        return v;
+    }
+
+    @Test
+    void migrate_failureAtEveryRequest_secretsMatchCurrentVersionAndResumeCompletes() throws Exception {
+        migrateTable(FailurePointTest::unsignedOld, READS_FAIL);
+    }
+
+    @Test
+    void migrate_signedOldVersion_failureAtEveryRequest_secretsMatchCurrentVersionAndResumeCompletes() throws Exception {
+        migrateTable(FailurePointTest::signedOld, WRITES_LOST_OR_CRASH);
+    }
+
+    private void migrateTable(Setup setup, Modes modes) throws Exception {
+        List<String> requests;
+        try (WorkflowFixture f = WorkflowFixture.open(HOMESERVER, dir.resolve("count"))) {
+            setup.oldVersion(f);
+            int before = f.server.requestCount();
+            Migrate.Result r = Migrate.run(f.account(), options(dir.resolve("count.json"), false), l -> {});
+            assertTrue(r.oldDeleted());
+            requests = f.server.requests().subList(before, f.server.requestCount());
+        }
+        int n = requests.size();
+        assertTrue(n > 20, "a migration makes many requests: " + n);
+        List<String> problems = new ArrayList<>();
+        int c = 0;
+        for (int i = 1; i <= n; i++) {
+            for (Failure failure : modes.at(requests.get(i - 1))) {
+                String where = "request " + i + " of " + n + " (" + requests.get(i - 1) + "), " + failure;
+                Path caseDir = java.nio.file.Files.createDirectories(dir.resolve("m" + (++c)));
+                try (WorkflowFixture f = WorkflowFixture.open(HOMESERVER, caseDir)) {
+                    String old = setup.oldVersion(f);
+                    Map<String, String> expected = f.storedKeys(old);
+                    f.server.failRequests(i, failure.count, failure.status, failure.lostReply);
+                    boolean failed = false;
+                    try {
+                        Migrate.run(f.account(), options(caseDir.resolve("first.json"), false), l -> {});
+                    } catch (Exception e) {
+                        failed = true;
+                        if (!(e instanceof WorkflowException) || !(e.getMessage().contains("run migrate"))) {
+                            problems.add(where + ": not a workflow error saying what to run: " + e);
+                        }
+                    }
+                    f.server.failRequests(0, 0, 0, false);
+                    String p = secretsProblem(f);
+                    if (p != null) problems.add(where + ": after the failure: " + p);
+                    if (f.server.liveVersions().contains(old) && !expected.equals(f.storedKeys(old))) problems.add(where + ": old version changed");
+                    if (failed) {
+                        // What the user does next: resume if a migration is recorded, else start again; elsewhere.
+                        boolean recorded = Migrate.recorded(f.account()).map(r -> !r.finished()).orElse(false);
+                        Migrate.Result r = Migrate.run(f.account(), options(caseDir.resolve("elsewhere.json"), recorded), l -> {});
+                        if (!r.verified()) problems.add(where + ": retry not verified: " + r.note());
+                    }
+                    p = secretsProblem(f);
+                    if (p != null) problems.add(where + ": at the end: " + p);
+                    String current = f.store.currentVersion().orElseThrow().string("version");
+                    if (current.equals(old)) problems.add(where + ": no new version");
+                    else if (!expected.equals(f.storedKeys(current))) problems.add(where + ": new version content differs");
+                    if (f.server.liveVersions().contains(old)) problems.add(where + ": old version not deleted");
+                    if (!Migrate.recorded(f.account()).orElseThrow().finished()) problems.add(where + ": record not finished");
+                } catch (Exception | AssertionError e) {
+                    problems.add(where + ": " + e);
+                }
+            }
+        }
+        assertEquals(List.of(), problems);
+    }
+
+    // ---- enable ----
+
+    @Test
+    void enable_failureAtEveryRequest_secretsMatchCurrentVersionAndRetryCompletes() throws Exception {
+        List<String> requests;
+        try (WorkflowFixture f = WorkflowFixture.open(HOMESERVER, dir.resolve("count"))) {
+            int before = f.server.requestCount();
+            Enable.run(f.account(), FieldNames.UNSTABLE);
+            requests = f.server.requests().subList(before, f.server.requestCount());
+        }
+        int n = requests.size();
+        assertTrue(n >= 5, "requests: " + n);
+        List<String> problems = new ArrayList<>();
+        int c = 0;
+        for (int i = 1; i <= n; i++) {
+            for (Failure failure : READS_FAIL.at(requests.get(i - 1))) {
+                String where = "request " + i + " of " + n + " (" + requests.get(i - 1) + "), " + failure;
+                try (WorkflowFixture f = WorkflowFixture.open(HOMESERVER, dir.resolve("e" + (++c)))) {
+                    f.server.failRequests(i, failure.count, failure.status, failure.lostReply);
+                    boolean failed = false;
+                    boolean replace = false;
+                    try {
+                        Enable.run(f.account(), FieldNames.UNSTABLE);
+                    } catch (WorkflowException | keybackup.homeserver.StoreException e) {
+                        failed = true;
+                        replace = e.getMessage().contains("run enable --replace-backup-secrets"); // as the message says
+                    }
+                    f.server.failRequests(0, 0, 0, false);
+                    String p = secretsProblem(f);
+                    if (p != null) problems.add(where + ": after the failure: " + p);
+                    if (failed && f.store.currentVersion().isEmpty()) Enable.run(f.account(), FieldNames.UNSTABLE, replace);
+                    if (f.store.currentVersion().isEmpty()) problems.add(where + ": no backup at the end");
+                    p = secretsProblem(f);
+                    if (p != null) problems.add(where + ": at the end: " + p);
+                    // the backup works: a key uploaded now comes back
+                    List<ExportedSession> one = sessions(1, 1, 7);
+                    Upload.run(f.account(), one, KeySource.OLM, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
+                    if (!expectedKeys(one).equals(f.storedKeys(f.store.currentVersion().orElseThrow().string("version")))) {
+                        problems.add(where + ": the backup does not hold the uploaded key");
+                    }
+                } catch (Exception | AssertionError e) {
+                    problems.add(where + ": " + e);
+                }
+            }
+        }
+        assertEquals(List.of(), problems);
+    }
+}
