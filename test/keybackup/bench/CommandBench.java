@@ -37,6 +37,11 @@ import keybackup.workflow.WorkflowFixture;
  * {@code /proc/PID/stat} and {@code VmHWM} polled every 10 ms until the child exits (which misses at most
  * the last poll interval, and says so).
  *
+ * <p>With {@code BENCH_THREADS=1} the table also gives the process's CPU over its worker threads' CPU (from
+ * {@code /proc/PID/task}): the worker threads do the per-key work, so this ratio is what the process adds
+ * (JIT, parsing, I/O), measured at the same moment, immune to the host's speed drifting between the floor
+ * and the command.
+ *
  * <p>Environment: {@code BENCH_HTTP=0} skips the loopback homeserver, {@code BENCH_LOCAL=0} the local
  * store; {@code BENCH_LARGE=1} runs only upload and restore on the local store (the 1,000,000-key
  * bounded-memory check); {@code KEYBACKUP_JAVA_OPTS} passes through to the children.
@@ -100,8 +105,8 @@ public final class CommandBench {
         System.out.println();
         System.out.printf("== whole commands, %d keys (floor per key: restore %.3f ms = verify + X25519, upload %.3f ms = sign + X25519 key pair + agreement; mean of before and after) ==%n",
                 n, floor.restore() / 1e6, floor.upload() / 1e6);
-        System.out.println("| command | keys | wall | CPU (user+sys) | CPU per key / floor | wall / CPU | peak RSS |");
-        System.out.println("|---|---|---|---|---|---|---|");
+        System.out.println("| command | keys | wall | CPU (user+sys) | CPU per key / floor | wall / CPU | peak RSS | process CPU / worker CPU |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
         for (String[] r : ROWS) {
             Run run = RUNS.get(Integer.parseInt(r[1]));
             double floorNs = switch (r[2]) {
@@ -113,8 +118,9 @@ public final class CommandBench {
             long keys = Long.parseLong(r[3]);
             String perKey = keys == 0 || floorNs == 0 ? "–" : String.format("%.2f × (%.3f ms vs %.3f ms %s)",
                     run.cpuNs / (double) keys / floorNs, run.cpuNs / (double) keys / 1e6, floorNs / 1e6, r[2]);
-            System.out.printf("| %s | %s | %.2f s | %.2f s | %s | %.2f | %d MB |%n", r[0], keys == 0 ? "–" : Long.toString(keys), run.wallNs / 1e9,
-                    run.cpuNs / 1e9, perKey, run.wallNs / (double) run.cpuNs, run.peakRssKb / 1000);
+            String overWorkers = run.workerCpuNs > 0 ? String.format("%.2f", run.cpuNs / (double) run.workerCpuNs) : "–";
+            System.out.printf("| %s | %s | %.2f s | %.2f s | %s | %.2f | %d MB | %s |%n", r[0], keys == 0 ? "–" : Long.toString(keys), run.wallNs / 1e9,
+                    run.cpuNs / 1e9, perKey, run.wallNs / (double) run.cpuNs, run.peakRssKb / 1000, overWorkers);
         }
     }
 
@@ -227,7 +233,7 @@ public final class CommandBench {
     // ---- one child process ----
 
     /** One finished child: wall, CPU (user + sys) and peak RSS. */
-    record Run(long wallNs, long cpuNs, long peakRssKb) {
+    record Run(long wallNs, long cpuNs, long peakRssKb, long workerCpuNs) {
         static Run of(Path dir, List<String> args, boolean quietOk) throws Exception {
             boolean gnu = Files.isExecutable(GNU_TIME);
             Path times = dir.resolve("time.txt");
@@ -268,11 +274,11 @@ public final class CommandBench {
                 throw new IllegalStateException("command failed (exit " + p.exitValue() + "): " + String.join(" ", args.subList(0, 1))
                         + "\n" + Files.readString(err));
             }
-            if (perThread) printThreads(args.get(0), threadCpu);
-            if (!gnu) return new Run(wall, polledCpu, polledRss);
+            long workers = perThread ? printThreads(args.get(0), threadCpu) : 0;
+            if (!gnu) return new Run(wall, polledCpu, polledRss, workers);
             String[] f = Files.readString(times).trim().split("\\s+");
             long cpu = Math.round((Double.parseDouble(f[1]) + Double.parseDouble(f[2])) * 1e9);
-            return new Run(wall, cpu, Long.parseLong(f[3]));
+            return new Run(wall, cpu, Long.parseLong(f[3]), workers);
         }
 
         /**
@@ -298,8 +304,8 @@ public final class CommandBench {
             }
         }
 
-        /** Sums the sampled thread CPU by thread kind (name without its number) and prints it. */
-        private static void printThreads(String command, java.util.Map<String, Long> perThread) {
+        /** Sums the sampled thread CPU by thread kind (name without its number) and prints it; returns the worker threads' CPU. */
+        private static long printThreads(String command, java.util.Map<String, Long> perThread) {
             java.util.Map<String, Long> byKind = new java.util.TreeMap<>();
             long total = 0;
             for (var e : perThread.entrySet()) {
@@ -312,6 +318,7 @@ public final class CommandBench {
             byKind.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).filter(e -> e.getValue() * 100 >= t)
                     .forEach(e -> sb.append(String.format(" %s %.2f;", e.getKey(), e.getValue() / 1e9)));
             System.out.println(sb);
+            return byKind.getOrDefault("keybackup-worke", 0L); // the kernel keeps 15 characters of a thread name
         }
 
         /** {utime + stime in ns, VmHWM in KiB} of a live process, or null once it is gone. */
