@@ -19,7 +19,7 @@ pass=0 fail=0
 ok() { echo "ok:   $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL: $1"; fail=$((fail + 1)); }
 # The same key-export JSON, except that matrix-sdk-crypto-wasm adds its default "m.shared_history": false.
-same_json() { python3 -c '
+same_json() { "${PYTHON:-python3}" -c '
 import json, sys
 def norm(f): return [{k: v for k, v in e.items() if (k, v) != ("m.shared_history", False)} for e in json.load(open(f))]
 sys.exit(0 if norm(sys.argv[1]) == norm(sys.argv[2]) else 1)' "$1" "$2"; }
@@ -33,7 +33,7 @@ then ok "matrix-sdk-crypto-wasm decrypts the Java export ($count keys)"; else ba
 if r=$("${peer[@]}" import "$out/java-export.txt" "$out/pass") && [ "$r" = "imported $count of $count" ]
 then ok "OlmMachine.importExportedRoomKeys: $r"; else bad "OlmMachine.importExportedRoomKeys: ${r:-failed}"; fi
 # 3. The independent reader agrees byte for byte.
-if python3 interop/key-export/reference.py "$out/java-export.txt" "$out/pass" > "$out/py-plain.json" && cmp -s "$out/plain.json" "$out/py-plain.json"
+if "${PYTHON:-python3}" interop/key-export/reference.py "$out/java-export.txt" "$out/pass" > "$out/py-plain.json" && cmp -s "$out/plain.json" "$out/py-plain.json"
 then ok "independent Python reader decrypts the Java export"; else bad "independent Python reader"; fi
 # 4. We decrypt Element's (the upload --keys direction), at Element's 500,000 rounds.
 if "${peer[@]}" encrypt "$out/plain.json" "$out/pass" 500000 > "$out/wasm-export.txt" \

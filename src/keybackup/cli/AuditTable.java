@@ -33,6 +33,16 @@ final class AuditTable {
         return "NOT trusted";
     }
 
+    /** One table line: every cell but the last padded to its column's width (in code points) and a space. */
+    private static String row(int[] width, String... cells) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < cells.length; i++) {
+            sb.append(cells[i]);
+            if (i < width.length) sb.append(" ".repeat(width[i] - cells[i].codePointCount(0, cells[i].length()) + 1));
+        }
+        return sb.append('\n').toString();
+    }
+
     /** The table's lines. */
     static java.util.List<String> render(BackupAudit audit, OwnIdentity identity) {
         AuthDataTrust t = audit.trust();
@@ -47,11 +57,19 @@ final class AuditTable {
           .append(t instanceof AuthDataTrust.Usable ? " (usable)" : " (NOT usable: " + t.reason().wire() + " — " + printable(t.detail()) + ")").append('\n');
         for (String p : identity.problems()) sb.append("  identity: ").append(printable(p)).append('\n');
         sb.append('\n');
-        sb.append(String.format("%-28s %-45s %-25s %s%n", "ROOM", "SESSION", "VERDICT", "REASON"));
+        // Rows sorted by room, then session, so two audits of one backup compare line by line; each column as
+        // wide as its widest cell (escaped, as printed), so real room ids of any length stay aligned.
+        java.util.List<String[]> rows = new java.util.ArrayList<>();
         for (BackupAudit.Entry e : audit.sessions()) {
-            sb.append(String.format("%-28s %-45s %-25s %s%n", printable(e.roomId()), printable(e.sessionId()), e.verdict(),
-                    e.reason() == null ? "-" : e.reason().wire()));
+            rows.add(new String[] {printable(e.roomId()), printable(e.sessionId()), e.verdict(), e.reason() == null ? "-" : e.reason().wire()});
         }
+        rows.sort(java.util.Comparator.<String[], String>comparing(r -> r[0]).thenComparing(r -> r[1]));
+        int[] width = {"ROOM".length(), "SESSION".length(), "VERDICT".length()};
+        for (String[] r : rows) {
+            for (int i = 0; i < width.length; i++) width[i] = Math.max(width[i], r[i].codePointCount(0, r[i].length()));
+        }
+        sb.append(row(width, "ROOM", "SESSION", "VERDICT", "REASON"));
+        for (String[] r : rows) sb.append(row(width, r));
         sb.append('\n');
         sb.append(String.format("total %d: %d authenticated, %d signed_not_authenticated, %d unauthenticated, %d rejected%n",
                 audit.total(), audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));

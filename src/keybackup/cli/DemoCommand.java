@@ -43,7 +43,10 @@ final class DemoCommand implements Command {
     public String usage() {
         return "keybackup demo [--keep DIR]\n"
                 + "Runs the whole signed-backup story on a new local store in a temporary directory (removed afterwards),\n"
-                + "or in DIR (which must not exist yet) with --keep, to inspect the files.";
+                + "or in DIR (which must not exist yet, created owner-only) with --keep, to explore afterwards: the stores\n"
+                + "DIR/signed and DIR/legacy, their Secret Storage recovery keys (DIR/signed-recovery-key.txt,\n"
+                + "DIR/legacy-recovery-key.txt) and the phone's device key (DIR/phone.key), e.g.\n"
+                + "  keybackup audit --store DIR/signed --user " + USER + " --recovery-key-file DIR/signed-recovery-key.txt";
     }
 
     public int run(List<String> argv, Io io) throws Exception {
@@ -53,20 +56,24 @@ final class DemoCommand implements Command {
         if (keep != null) {
             dir = Path.of(keep);
             if (Files.exists(dir)) throw new FailedException("--keep: " + keep + " exists; give a new directory");
-            Files.createDirectories(dir);
+            StoreOptions.createStore(keep);
         } else {
             dir = Files.createTempDirectory("keybackup-demo-");
         }
         try {
-            story(dir, io);
+            story(dir, io, keep != null);
         } finally {
             if (keep == null) deleteTree(dir);
         }
-        if (keep != null) io.println(java.util.List.of("", "The stores are kept in " + dir + " (signed/ and legacy/)."));
+        if (keep != null) {
+            io.println(java.util.List.of("", "The stores are kept in " + dir + " (signed/ and legacy/), with their recovery keys and the phone's key. Try:",
+                    "  keybackup audit --store " + dir.resolve("signed") + " --user " + USER + " --recovery-key-file " + dir.resolve("signed-recovery-key.txt"),
+                    "  keybackup status --store " + dir.resolve("legacy") + " --user " + USER + " --recovery-key-file " + dir.resolve("legacy-recovery-key.txt")));
+        }
         return 0;
     }
 
-    private static void story(Path dir, Io io) throws Exception {
+    private static void story(Path dir, Io io, boolean keep) throws Exception {
         io.println("keybackup demo: signed key backup (MSC4048, initial revision) on a local store");
         LocalStore store = LocalStore.open(dir.resolve("signed"), USER);
         try (NewIdentity alice = new NewIdentity(USER); SecretStorageKey ssKey = SecretStorageKey.generate()) {
@@ -77,6 +84,15 @@ final class DemoCommand implements Command {
             UnlockedSecretStorage secrets = UnlockedSecretStorage.create(store, ssKey, "demo");
             secrets.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, alice.master());
             secrets.storeSeed(SecretStorage.CROSS_SIGNING_SELF_SIGNING, alice.selfSigning());
+            if (keep) {
+                Io.writeSecretFile("--keep", dir.resolve("signed-recovery-key.txt").toString(), ssKey.toRecoveryKey() + "\n");
+                byte[] seed = phone.exportSeed();
+                try {
+                    Io.writeSecretFile("--keep", dir.resolve("phone.key").toString(), keybackup.keys.Base64Unpadded.encode(seed) + "\n");
+                } finally {
+                    java.util.Arrays.fill(seed, (byte) 0);
+                }
+            }
             io.println(java.util.List.of("", "1. Alice's identity (published as /keys/query would)"));
             io.println("   master key        " + alice.master().publicKey().toBase64());
             io.println("   self-signing key  " + alice.selfSigning().publicKey().toBase64() + "  (signed by the master key)");
@@ -157,16 +173,17 @@ final class DemoCommand implements Command {
             }
 
             // 6. Migration of an old unsigned backup.
-            migrationStory(dir.resolve("legacy"), alice, phone, io);
+            migrationStory(dir.resolve("legacy"), alice, phone, io, keep ? dir.resolve("legacy-recovery-key.txt") : null);
         }
     }
 
-    private static void migrationStory(Path dir, NewIdentity alice, Ed25519PrivateKey phone, Io io) throws Exception {
+    private static void migrationStory(Path dir, NewIdentity alice, Ed25519PrivateKey phone, Io io, Path keepKey) throws Exception {
         LocalStore store = LocalStore.open(dir, USER);
         store.publishIdentity(alice.keysQueryResponse());
         try (SecretStorageKey ssKey = SecretStorageKey.generate(); BackupDecryptionKey backupKey = BackupDecryptionKey.generate()) {
             UnlockedSecretStorage secrets = UnlockedSecretStorage.create(store, ssKey, "demo");
             secrets.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, alice.master());
+            if (keepKey != null) Io.writeSecretFile("--keep", keepKey.toString(), ssKey.toRecoveryKey() + "\n");
             byte[] raw = backupKey.exportBytes();
             secrets.storeKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY, raw);
             java.util.Arrays.fill(raw, (byte) 0);

@@ -35,8 +35,10 @@ final class ExportFiles {
      * ({@link Upload#select}, then {@link Upload#run}): each walk reads the file again, entry by entry, so
      * memory does not grow with its size. An encrypted file is decrypted on each walk (its MAC checked
      * before any plaintext is used, each time); its passphrase is kept until {@link KeyFile#close()}.
+     * {@code -} is standard input, read once into memory (a stream cannot be read twice).
      */
-    static KeyFile keys(String option, String path, Args a) throws FailedException, IOException, UsageException {
+    static KeyFile keys(String option, String path, Args a, Io io) throws FailedException, IOException, UsageException {
+        if (path.equals("-")) return keysFromStdin(option, a, io);
         Path file = Path.of(path);
         byte[] start;
         try (InputStream in = Files.newInputStream(file)) {
@@ -46,21 +48,23 @@ final class ExportFiles {
         }
         if (EncryptedKeyExport.looksEncrypted(start, start.length) || firstNonBlank(start) == '-') { // '-': a damaged header gets the armour's error
             char[] pass = passphrase(a, false);
-            return new KeyFile(option, () -> EncryptedKeyExport.decrypt(file, pass), pass);
+            return new KeyFile(option, () -> EncryptedKeyExport.decrypt(file, pass), pass, null);
         }
-        return new KeyFile(option, () -> Files.newInputStream(file), null);
+        return new KeyFile(option, () -> Files.newInputStream(file), null, null);
     }
 
-    /** An export file read once per pass; closing it wipes the passphrase of an encrypted one. */
+    /** An export read once per pass; closing it wipes the passphrase of an encrypted file, or the bytes read from stdin. */
     static final class KeyFile implements AutoCloseable {
         private final String option;
         private final ExportReader.Source source;
         private final char[] pass;
+        private final byte[] held;
 
-        private KeyFile(String option, ExportReader.Source source, char[] pass) {
+        private KeyFile(String option, ExportReader.Source source, char[] pass, byte[] held) {
             this.option = option;
             this.source = source;
             this.pass = pass;
+            this.held = held;
         }
 
         /** The walk over the entries; each bad input is a {@link FailedException} naming the option. */
@@ -81,7 +85,43 @@ final class ExportFiles {
         @Override
         public void close() {
             if (pass != null) Arrays.fill(pass, '\0');
+            if (held != null) Arrays.fill(held, (byte) 0);
         }
+    }
+
+    /**
+     * {@code --keys -}: the export on standard input, plain or encrypted (then decrypted in memory: a stream
+     * cannot be read twice, and the MAC must be checked before any key is used). The upload's two walks
+     * read the bytes held here; closing the KeyFile wipes them.
+     */
+    private static KeyFile keysFromStdin(String option, Args a, Io io) throws FailedException, IOException, UsageException {
+        if ("-".equals(a.optional(PASSPHRASE_OPTION))) throw new UsageException("--keys - and --" + PASSPHRASE_OPTION + " - cannot both read stdin");
+        // stdin is held in memory, so it keeps the whole-document cap (a file has none): the plaintext at most
+        // JsonReader.DEFAULT_MAX_BYTES, its armoured form at most twice that
+        long cap = keybackup.json.JsonReader.DEFAULT_MAX_BYTES;
+        byte[] content = io.stdinStream(option).readNBytes((int) (2 * cap) + 1);
+        if (content.length > 2 * cap) {
+            Arrays.fill(content, (byte) 0);
+            throw new FailedException(option + ": standard input is over " + 2 * cap + " bytes; give the export as a file (read in bounded memory)");
+        }
+        int n = Math.min(content.length, 64);
+        if (EncryptedKeyExport.looksEncrypted(Arrays.copyOf(content, n), n) || firstNonBlank(Arrays.copyOf(content, n)) == '-') {
+            char[] pass = passphrase(a, false);
+            byte[] armoured = content;
+            try {
+                content = EncryptedKeyExport.decrypt(armoured, pass);
+            } catch (KeyExportException e) {
+                throw new FailedException(option + ": " + reason(e));
+            } finally {
+                Arrays.fill(pass, '\0');
+            }
+        }
+        if (content.length > cap) {
+            Arrays.fill(content, (byte) 0);
+            throw new FailedException(option + ": input is over the limit of " + cap + " bytes on standard input; give the export as a file (read in bounded memory)");
+        }
+        byte[] plain = content;
+        return new KeyFile(option, () -> new java.io.ByteArrayInputStream(plain), null, plain);
     }
 
     private static int firstNonBlank(byte[] b) {

@@ -48,10 +48,69 @@ final class Io {
     /** The access token to keep out of every output, once a store command opened a homeserver. */
     private volatile AccessToken token;
 
+    /** Whether stdout is a terminal: plaintext keys go there only when the user asks (restore --out - --force-terminal). */
+    private final boolean stdoutTerminal;
+
     Io(InputStream in, OutputStream out, OutputStream err) {
+        this(in, out, err, false);
+    }
+
+    Io(InputStream in, OutputStream out, OutputStream err, boolean stdoutTerminal) {
         this.in = in;
         this.out = out;
         this.err = err;
+        this.stdoutTerminal = stdoutTerminal;
+    }
+
+    boolean stdoutIsTerminal() {
+        return stdoutTerminal;
+    }
+
+    /** The option that read stdin, once one did: stdin can be read only once. */
+    private String stdinReader;
+
+    /** Records that {@code option} reads stdin; a second reader is a usage error naming both. */
+    synchronized void claimStdin(String option) throws UsageException {
+        if (stdinReader != null) throw new UsageException(option + " and " + stdinReader + " cannot both read stdin");
+        stdinReader = option;
+    }
+
+    /** Standard input as a stream, for a file option given as {@code -} (claimed by {@code option}). */
+    InputStream stdinStream(String option) throws UsageException {
+        claimStdin(option + " -");
+        return in;
+    }
+
+    /** A key file's text ({@link #readTextFile}), or stdin's for {@code -}: a key piped from a password manager. */
+    String readKeyText(String option, String path) throws FailedException, IOException, UsageException {
+        if (!path.equals("-")) return readTextFile(option, path);
+        claimStdin(option + " -");
+        byte[] b = readStdin();
+        try {
+            return new String(b, StandardCharsets.UTF_8);
+        } finally {
+            java.util.Arrays.fill(b, (byte) 0);
+        }
+    }
+
+    /**
+     * Standard output for the bytes of a file option given as {@code -} (restore's key export): written as
+     * they come, like the file would be; closing it flushes and leaves stdout open. Nothing else may use it.
+     */
+    OutputStream fileStdout() {
+        return new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                synchronized (Io.this) {
+                    out.write(b, off, len);
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
     }
 
     /** From now on, every line and every JSON string written is cleared of {@code t}'s pieces. */

@@ -30,12 +30,17 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.in, System.out, System.err));
+        System.exit(run(args, System.in, System.out, System.err, TerminalText.stdoutIsTerminal()));
     }
 
     /** Runs one command line; returns the exit code. */
     public static int run(String[] args, InputStream in, OutputStream out, OutputStream err) {
-        Io io = new Io(in, out, err);
+        return run(args, in, out, err, false);
+    }
+
+    /** Runs one command line whose stdout is (or is not) a terminal; returns the exit code. */
+    static int run(String[] args, InputStream in, OutputStream out, OutputStream err, boolean stdoutTerminal) {
+        Io io = new Io(in, out, err, stdoutTerminal);
         List<String> argv = Arrays.asList(args);
         if (argv.isEmpty()) {
             io.errln(overview().lines().toList());
@@ -78,7 +83,7 @@ public final class Main {
             io.errln("keybackup: error: " + e.getMessage());
             return 1;
         } catch (UncheckedIOException e) {
-            io.errln("keybackup: error: i/o: " + e.getCause().getMessage());
+            io.errln("keybackup: error: " + Errors.describe(e.getCause()));
             return 1;
         } catch (Exception e) {
             io.errln("keybackup: error: " + Errors.describe(e));

@@ -115,7 +115,7 @@ final class SignedBackupCommands {
         public String name() { return "audit"; }
         public String summary() { return "offline audit: every key's verdict from saved server responses"; }
         public String usage() {
-            return "keybackup audit --user USER_ID --version FILE --keys FILE --identity FILE --key-file FILE\n"
+            return "keybackup audit --user USER_ID --version-file FILE --keys FILE --identity FILE --key-file FILE\n"
                     + "    [--device-id ID[:KEY]] [--trusted-master-key B64] [--verified-device ID[:KEY]]... [--json]\n"
                     + "keybackup audit STORE-OPTIONS [--key-file FILE] [--json]          (online: the current version)\n"
                     + "Offline, the files are the homeserver's responses to GET /room_keys/version, GET /room_keys/keys and\n"
@@ -126,24 +126,31 @@ final class SignedBackupCommands {
                     + "the report labels that trust device_as_published.\n"
                     + "Online, the same inputs are fetched from the store; the backup key comes from --key-file or Secret\n"
                     + "Storage, and a master key in Secret Storage that matches the published one is trusted.\n"
+                    + "One of the offline files may be - (stdin). (--version-file was --version, which restore uses for a version number.)\n"
                     + "Prints a table, or with --json the audit report. Exits 0 whenever the audit ran, whatever the verdicts.\n"
                     + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.valued("version", "keys", "identity", "key-file"), StoreOptions.flags("json"));
+            Args a = new Args(argv, StoreOptions.valued("version", "version-file", "keys", "identity", "key-file"), StoreOptions.flags("json"));
+            if (a.optional("version") != null) {
+                throw new UsageException("audit takes the saved GET /room_keys/version answer as --version-file FILE (--version is restore's version number)");
+            }
+            long stdin = a.all("version-file").stream().filter("-"::equals).count() + a.all("keys").stream().filter("-"::equals).count()
+                    + a.all("identity").stream().filter("-"::equals).count();
+            if (stdin > 1) throw new UsageException("only one of --version-file, --keys and --identity can be - (stdin)");
             BackupAudit audit;
             OwnIdentity identity;
-            if (a.optional("version") != null) {
-                identity = OwnIdentity.fromKeysQuery(StoreOptions.user(a), object("--identity", Io.readJsonFile("--identity", a.required("identity"))));
+            if (a.optional("version-file") != null) {
+                identity = OwnIdentity.fromKeysQuery(StoreOptions.user(a), object("--identity", jsonFile(io, "--identity", a.required("identity"))));
                 audit = offline(a, identity, io);
             } else {
-                if (a.optional("keys") != null || a.optional("identity") != null) throw new UsageException("--keys and --identity go with --version (offline audit)");
+                if (a.optional("keys") != null || a.optional("identity") != null) throw new UsageException("--keys and --identity go with --version-file (offline audit)");
                 Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, a.optional("key-file") == null);
                 Json.Obj info = account.currentVersion();
                 identity = account.identity();
                 AuthDataTrust trust = TrustResolver.resolve(info, identity, account.anchors(identity));
                 try (BackupDecryptionKey key = a.optional("key-file") != null
-                        ? BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--key-file", a.optional("key-file")))
+                        ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--key-file", a.optional("key-file")))
                         : Restore.keyFromSecretStorage(account)) {
                     audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), true, null, null);
                 }
@@ -155,7 +162,7 @@ final class SignedBackupCommands {
 
         private static BackupAudit offline(Args a, OwnIdentity identity, Io io) throws Exception {
             String user = StoreOptions.user(a);
-            Json.Obj version = object("--version", Io.readJsonFile("--version", a.required("version")));
+            Json.Obj version = object("--version-file", jsonFile(io, "--version-file", a.required("version-file")));
             String keysPath = a.required("keys");
             String keyFile = a.required("key-file");
             String master = a.optional("trusted-master-key");
@@ -178,13 +185,13 @@ final class SignedBackupCommands {
             TrustAnchors anchors = new TrustAnchors(user, given);
             AuthDataTrust trust = TrustResolver.resolve(version, identity, anchors);
             if (!MegolmBackupV1.ALGORITHM.equals(version.string("algorithm"))) {
-                throw new FailedException("--version: algorithm is not " + MegolmBackupV1.ALGORITHM);
+                throw new FailedException("--version-file: algorithm is not " + MegolmBackupV1.ALGORITHM);
             }
             BackupAudit audit = new BackupAudit(user, trust);
-            try (BackupDecryptionKey key = BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--key-file", keyFile))) {
+            try (BackupDecryptionKey key = BackupDecryptionKey.fromKeyFileText(io.readKeyText("--key-file", keyFile))) {
                 Restore.checkKeyMatches(key, version);
                 SessionVerifier verifier = new SessionVerifier(trust, key);
-                try (InputStream in = new BufferedInputStream(Files.newInputStream(Path.of(keysPath)));
+                try (InputStream in = new BufferedInputStream(keysPath.equals("-") ? io.stdinStream("--keys") : Files.newInputStream(Path.of(keysPath)));
                      JsonReader reader = new JsonReader(in, Long.MAX_VALUE)) {
                     KeyStream.readRooms(reader, (room, session, data) -> audit.add(verifier.verify(room, session, data)));
                 } catch (NoSuchFileException e) {
@@ -194,6 +201,17 @@ final class SignedBackupCommands {
                 }
             }
             return audit;
+        }
+
+        /** A saved server answer: the file, or stdin for {@code -}. */
+        private static Json jsonFile(Io io, String option, String path) throws Exception {
+            if (!path.equals("-")) return Io.readJsonFile(option, path);
+            io.claimStdin(option + " -");
+            try {
+                return io.readStdinJson();
+            } catch (keybackup.json.JsonException e) {
+                throw new FailedException(option + ": " + e.getMessage());
+            }
         }
 
         private static Json.Obj object(String option, Json v) throws FailedException {

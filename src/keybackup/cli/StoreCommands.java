@@ -53,8 +53,7 @@ final class StoreCommands {
             String recoveryOut = a.required("recovery-key-out");
             String deviceId = a.required("device-id");
             String deviceOut = a.required("device-key-out");
-            String dir = a.optional("store");
-            LocalStore store = LocalStore.open(Path.of(dir == null ? StoreOptions.DEFAULT_STORE : dir), user);
+            LocalStore store = LocalStore.open(StoreOptions.createStore(a.optional("store")), user); // the one command that creates a store
             if (store.getAccountData(SecretStorage.DEFAULT_KEY_TYPE).isPresent()) {
                 throw new FailedException("the store already has Secret Storage; not overwriting it");
             }
@@ -164,7 +163,7 @@ final class StoreCommands {
             if (source == null) throw new UsageException("--source must be one of olm, trusted-forward, own, untrusted-forward, export, backup-unauthenticated");
             Upload.Result r;
             long entries;
-            try (ExportFiles.KeyFile keys = ExportFiles.keys("--keys", keysFile, a)) {
+            try (ExportFiles.KeyFile keys = ExportFiles.keys("--keys", keysFile, a, io)) {
                 Upload.Selection sessions = Upload.select(keys.sessions()); // pass one: every entry checked before anything is sent
                 entries = sessions.entries();
                 Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, false);
@@ -177,7 +176,7 @@ final class StoreCommands {
                         StoreOptions.threads(a), Uploader.Limits.DEFAULT));
             }
             io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches() + (r.batches() == 1 ? " request (" : " requests (")
-                    + (r.signed() ? "signed" : "unsigned") + ", source " + source.name() + "); the backup holds " + r.serverCount() + " keys");
+                    + (r.signed() ? "signed" : "unsigned") + ", source " + source.name() + ")" + (r.serverCount() < 0 ? "" : "; the backup holds " + r.serverCount() + " keys"));
             if (r.lowered() > 0) {
                 io.println(r.lowered() + " of them not authenticated, as their recorded verdict says (a file's verdict can lower the source, never raise it)");
             }
@@ -197,12 +196,20 @@ final class StoreCommands {
                     + "comes from Secret Storage, or from --backup-key-file (its recovery key or unpadded base64).\n"
                     + "--encrypt writes Element's encrypted export (\"-----BEGIN MEGOLM SESSION DATA-----\", what its \"Import E2E room\n"
                     + "keys\" reads) with a passphrase from --export-passphrase-file FILE or the terminal, and N PBKDF2 rounds\n"
-                    + "(default 500000, as Element).\n" + StoreOptions.USAGE;
+                    + "(default 500000, as Element).\n"
+                    + "--out - writes the export to stdout (the summary then goes to stderr); plaintext keys are not written to a\n"
+                    + "terminal unless --force-terminal asks for it.\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, StoreOptions.valued("out", "version", "backup-key-file", ExportFiles.PASSPHRASE_OPTION, "export-rounds"),
-                    StoreOptions.flags("encrypt"));
+                    StoreOptions.flags("encrypt", "force-terminal"));
             String out = a.required("out");
+            boolean toStdout = out.equals("-");
+            if (toStdout && !a.flag("encrypt") && io.stdoutIsTerminal() && !a.flag("force-terminal")) {
+                throw new UsageException("--out -: stdout is a terminal, and the restored room keys are plaintext: redirect stdout to a"
+                        + " file or a pipe, use --encrypt, or add --force-terminal to show them");
+            }
+            java.util.function.Consumer<String> say = toStdout ? io::errln : io::println; // stdout carries the export
             String keyFile = a.optional("backup-key-file");
             boolean encrypt = a.flag("encrypt");
             if (!encrypt && (a.optional(ExportFiles.PASSPHRASE_OPTION) != null || a.optional("export-rounds") != null)) {
@@ -213,25 +220,26 @@ final class StoreCommands {
             Json.Obj info = a.optional("version") != null ? account.store().version(a.optional("version")) : account.currentVersion();
             AuthDataTrust trust = account.trust(info);
             Path outPath = Path.of(out);
-            if (Files.exists(outPath)) throw new FailedException("--out: file exists, not overwriting it: " + out);
+            if (!toStdout && Files.exists(outPath)) throw new FailedException("--out: file exists, not overwriting it: " + out);
             String version = info.string("version");
             java.util.concurrent.atomic.AtomicLong verified = new java.util.concurrent.atomic.AtomicLong();
             // Restored session keys are secrets: a new owner-only file of this process, written under a
             // temporary name and renamed into place only when the restore finished, so a failed or interrupted
             // run never leaves a file that looks like a complete export (and removes its plaintext keys).
-            try (BackupDecryptionKey key = keyFile != null ? BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--backup-key-file", keyFile))
+            try (BackupDecryptionKey key = keyFile != null ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--backup-key-file", keyFile))
                     : Restore.keyFromSecretStorage(account);
-                 PartialFile partial = PartialFile.create("--out", outPath)) {
+                 PartialFile partial = toStdout ? null : PartialFile.create("--out", outPath)) {
                 char[] pass = encrypt ? ExportFiles.passphrase(a, true) : null; // asked before the long part
                 java.io.OutputStream sink;
                 try {
-                    sink = encrypt ? ExportFiles.encrypting(partial.stream(), pass, rounds) : partial.stream();
+                    java.io.OutputStream file = toStdout ? io.fileStdout() : partial.stream();
+                    sink = encrypt ? ExportFiles.encrypting(file, pass, rounds) : file;
                 } finally {
                     if (pass != null) java.util.Arrays.fill(pass, '\0');
                 }
                 return Interrupts.during(io, () -> List.of(
                         "interrupted: the restore of version " + version + " stopped after " + verified.get() + " keys were verified; "
-                                + (partial.discard() ? "its partial file " + partial.path() + " (plaintext keys) was removed; " : "") + out + " was not written",
+                                + (partial != null && partial.discard() ? "its partial file " + partial.path() + " (plaintext keys) was removed; " : "") + out + " was not written",
                         "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)), () -> {
                     BackupAudit audit;
                     long written;
@@ -242,13 +250,13 @@ final class StoreCommands {
                         }, n -> { if (n % 10_000 == 0) io.errln("keybackup: " + n + " keys verified"); });
                         written = writer.written();
                     }
-                    partial.commit("--out");
-                    io.println("version " + AuditTable.printable(version) + ": auth_data " + AuditTable.decision(trust)
+                    if (partial != null) partial.commit("--out");
+                    say.accept("version " + AuditTable.printable(version) + ": auth_data " + AuditTable.decision(trust)
                             + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
-                    io.println(String.format("restored %d of %d keys to %s" + (encrypt ? " (encrypted, " + rounds + " rounds)" : "") + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
-                            written, audit.total(), out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
+                    say.accept(String.format("restored %d of %d keys to %s" + (encrypt ? " (encrypted, " + rounds + " rounds)" : "") + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
+                            written, audit.total(), toStdout ? "stdout" : out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
                     if (audit.unsignedInSignedBackup() > 0) {
-                        io.println("WARNING: " + audit.unsignedInSignedBackup() + " unsigned keys in a signed backup: written by someone holding only the backup public key?");
+                        say.accept("WARNING: " + audit.unsignedInSignedBackup() + " unsigned keys in a signed backup: written by someone holding only the backup public key?");
                     }
                     return 0;
                 });

@@ -61,14 +61,63 @@ final class StoreOptions {
         String hs = a.optional("homeserver");
         if (hs != null) {
             if (a.optional("store") != null) throw new UsageException("give --homeserver or --store, not both");
+            URI uri = homeserverUrl(hs);
             String tokenFile = a.optional("access-token-file");
+            String env = System.getenv(AccessToken.ENVIRONMENT_VARIABLE);
+            if (tokenFile == null && (env == null || env.isBlank())) {
+                throw new UsageException("no access token: set " + AccessToken.ENVIRONMENT_VARIABLE + " or give --access-token-file FILE");
+            }
             AccessToken token = tokenFile != null ? AccessToken.fromFile(Path.of(tokenFile)) : AccessToken.fromEnvironment();
             io.redact(token);
-            return HomeserverClient.connect(URI.create(hs), user, token);
+            try {
+                return HomeserverClient.connect(uri, user, token); // makes no request: what fails here is the URL
+            } catch (keybackup.homeserver.StoreException e) {
+                throw new UsageException("--" + e.getMessage());
+            }
         }
         if (a.optional("access-token-file") != null) throw new UsageException("--access-token-file needs --homeserver");
+        return LocalStore.open(existingStore(a), user);
+    }
+
+    /**
+     * The local store's directory, which must exist: only {@code setup} creates a store, so a mistyped
+     * {@code --store} is an error rather than a new, empty store that answers "no key backup".
+     */
+    static Path existingStore(Args a) throws UsageException, FailedException {
         String dir = a.optional("store");
-        return LocalStore.open(Path.of(dir == null ? DEFAULT_STORE : dir), user);
+        Path p = Path.of(dir == null ? DEFAULT_STORE : dir);
+        if (!java.nio.file.Files.isDirectory(p)) {
+            throw new FailedException((dir == null ? "no local store in ./" + DEFAULT_STORE : "--store: no local store at " + dir)
+                    + " (create one with keybackup setup, give --store DIR, or --homeserver URL)");
+        }
+        return p;
+    }
+
+    /**
+     * Creates the directory of a new local store, readable only by its owner whatever the umask (a mode given
+     * at creation is only ever narrowed by the umask, never widened); an existing directory is kept as it is.
+     */
+    static Path createStore(String dir) throws java.io.IOException {
+        Path p = Path.of(dir == null ? DEFAULT_STORE : dir);
+        if (java.nio.file.Files.isDirectory(p)) return p;
+        try {
+            java.nio.file.Files.createDirectories(p, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            java.nio.file.Files.createDirectories(p); // not a POSIX file system
+        }
+        return p;
+    }
+
+    /** {@code --homeserver}: a URL, or a usage error naming what is wrong with it (never the JDK's parser message). */
+    static URI homeserverUrl(String hs) throws UsageException {
+        try {
+            URI uri = new URI(hs);
+            if (uri.getScheme() != null && uri.getHost() != null) return uri;
+        } catch (java.net.URISyntaxException e) {
+            // reported below, in the same words
+        }
+        throw new UsageException("--homeserver: not a URL: " + hs + " (expected e.g. https://matrix.example.org)");
     }
 
     /** {@code --user}, checked against the user id grammar (one place: {@link keybackup.homeserver.UserId}). */
@@ -106,10 +155,11 @@ final class StoreOptions {
         String file = a.optional("recovery-key-file");
         if (file != null) {
             // The key stays open for the life of the command: Secret Storage keeps using it.
-            SecretStorageKey k = SecretStorageKey.fromKeyFileText(Io.readTextFile("--recovery-key-file", file));
+            SecretStorageKey k = SecretStorageKey.fromKeyFileText(io.readKeyText("--recovery-key-file", file));
             return UnlockedSecretStorage.unlock(store, k);
         }
         if (a.flag("passphrase-stdin")) {
+            io.claimStdin("--passphrase-stdin");
             char[] pass = firstLine(io.readStdin());
             try {
                 if (pass.length == 0) throw new FailedException("--passphrase-stdin: no passphrase on stdin");
@@ -119,6 +169,15 @@ final class StoreOptions {
             }
         }
         if (!required) return null;
+        boolean hasPassphrase;
+        try {
+            hasPassphrase = UnlockedSecretStorage.defaultKeyHasPassphrase(store);
+        } catch (keybackup.workflow.WorkflowException | keybackup.secrets.SecretStorageException e) {
+            hasPassphrase = true; // no usable Secret Storage: the advice below is still the way out
+        }
+        if (!hasPassphrase) {
+            throw new UsageException("this command needs Secret Storage, whose key has no passphrase: give --recovery-key-file FILE");
+        }
         Console console = System.console();
         if (console == null) {
             throw new UsageException("this command needs Secret Storage: give --recovery-key-file FILE or --passphrase-stdin");

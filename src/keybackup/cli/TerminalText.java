@@ -47,4 +47,17 @@ final class TerminalText {
         return type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
                 || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE || type == Character.UNASSIGNED;
     }
+
+    /**
+     * Whether this process's stdout is a terminal: on Linux, what {@code /proc/self/fd/1} points to (a pty or
+     * a tty device); elsewhere, whether the JVM has a console (stdin and stdout both terminals).
+     */
+    static boolean stdoutIsTerminal() {
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/1")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null;
+        }
+    }
 }

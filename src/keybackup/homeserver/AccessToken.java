@@ -76,7 +76,7 @@ public final class AccessToken {
             line = r.readLine();
         } catch (IOException e) {
             // the exception text names the file, never its contents
-            throw new StoreException("access token file " + file + ": cannot read (" + e.getClass().getSimpleName() + ")", e);
+            throw new StoreException("access token file " + file + ": cannot read (" + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : "i/o error") + ")", e);
         }
         if (line == null || line.isBlank()) throw new StoreException("access token file " + file + ": first line is empty");
         String problem = problem(line.strip());

@@ -57,7 +57,18 @@ final class HttpTransport {
 
     /** What went wrong, in words that never hold request headers; ours for a stalled body says what happened. */
     static String failure(IOException e) {
-        return e instanceof BodyIdleTimeoutException ? e.getMessage() : "connection failed (" + e.getClass().getSimpleName() + ")";
+        if (e instanceof BodyIdleTimeoutException) return e.getMessage();
+        if (e instanceof java.net.http.HttpConnectTimeoutException) return "no connection within the connect timeout";
+        if (e instanceof java.net.http.HttpTimeoutException) return "no answer within the request timeout";
+        if (e instanceof java.net.ConnectException) return "connection refused or host unreachable";
+        if (e instanceof javax.net.ssl.SSLException) return "the TLS handshake failed (is the certificate valid for this host?)";
+        return "the connection failed";
+    }
+
+    /** No connection could be made: retrying at once only delays the answer, so the caller is told where and what to try. */
+    private static boolean unreachable(IOException e) {
+        return e instanceof java.net.http.HttpConnectTimeoutException || e instanceof java.net.ConnectException
+                || e instanceof javax.net.ssl.SSLHandshakeException;
     }
 
     /** One request whose response must be a JSON object of at most maxResponseBytes. */
@@ -135,6 +146,11 @@ final class HttpTransport {
                     Thread.currentThread().interrupt();
                     throw new StoreException(where + ": interrupted");
                 }
+                if (unreachable(e)) {
+                    URI u = URI.create(url);
+                    throw new StoreException("cannot reach the homeserver " + u.getScheme() + "://" + u.getRawAuthority() + ": " + failure(e)
+                            + "; check the homeserver URL, that the server is up, and the network, then try again", e);
+                }
                 // dropped connection, reset, timeout, before the headers or in the body
                 delay = backoff(attempt);
                 lastCause = e;
@@ -144,7 +160,9 @@ final class HttpTransport {
                 throw new StoreException(where + ": interrupted");
             }
             if (attempt >= options.maxAttempts()) {
-                throw new StoreException(where + ": giving up after " + attempt + " attempts: " + lastFailure, lastCause);
+                URI u = URI.create(url);
+                throw new StoreException(where + ": giving up after " + attempt + " attempts: " + lastFailure
+                        + " (homeserver " + u.getScheme() + "://" + u.getRawAuthority() + "); try again later", lastCause);
             }
             try {
                 Thread.sleep(delay);

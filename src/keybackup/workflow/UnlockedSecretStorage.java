@@ -44,7 +44,7 @@ public final class UnlockedSecretStorage {
         String id = defaultKeyId(store);
         KeyDescription d = description(store, id);
         KeyDescription.Check c = d.check(key);
-        if (c == KeyDescription.Check.MISMATCH) throw new WorkflowException("secret storage key: wrong key (the key check of " + id + " fails)");
+        if (c == KeyDescription.Check.MISMATCH) throw new WorkflowException("wrong Secret Storage key: it fails the key check of the account's Secret Storage key '" + id + "' (is it the right recovery key?)");
         return new UnlockedSecretStorage(store, key, id, d, c);
     }
 
@@ -52,7 +52,7 @@ public final class UnlockedSecretStorage {
     public static UnlockedSecretStorage unlockWithPassphrase(BackupStore store, char[] passphrase) throws StoreException, SecretStorageException, WorkflowException {
         String id = defaultKeyId(store);
         KeyDescription d = description(store, id);
-        if (d.passphrase() == null) throw new WorkflowException("secret storage key " + id + " has no passphrase; use the recovery key");
+        if (d.passphrase() == null) throw new WorkflowException("the Secret Storage key '" + id + "' has no passphrase; use its recovery key (--recovery-key-file FILE)");
         SecretStorageKey k = SecretStorageKey.fromPassphrase(passphrase, d);
         KeyDescription.Check c = d.check(k);
         if (c == KeyDescription.Check.MISMATCH) {
@@ -60,6 +60,11 @@ public final class UnlockedSecretStorage {
             throw new WorkflowException("secret storage: wrong passphrase");
         }
         return new UnlockedSecretStorage(store, k, id, d, c);
+    }
+
+    /** Whether the account's default Secret Storage key can be opened with a passphrase (asked before prompting for one). */
+    public static boolean defaultKeyHasPassphrase(BackupStore store) throws StoreException, SecretStorageException, WorkflowException {
+        return description(store, defaultKeyId(store)).passphrase() != null;
     }
 
     /** Sets up Secret Storage: a key description for {@code key} under {@code keyId}, made the default key. */

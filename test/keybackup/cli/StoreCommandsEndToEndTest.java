@@ -142,13 +142,13 @@ class StoreCommandsEndToEndTest {
             secrets.add(key.toRecoveryKey());
             Files.writeString(backupKeyFile, key.toRecoveryKey() + "\n");
         }
-        Result audit = ok("audit", "--user", USER, "--version", versionFile.toString(), "--keys", keysResponse.toString(),
+        Result audit = ok("audit", "--user", USER, "--version-file", versionFile.toString(), "--keys", keysResponse.toString(),
                 "--identity", identity.toString(), "--key-file", backupKeyFile.toString(), "--trusted-master-key", masterKey, "--json");
         Json.Obj report = (Json.Obj) JsonReader.parse(audit.out().strip().getBytes(StandardCharsets.UTF_8));
         assertEquals(Json.of(12), report.object("summary").get("total"));
         assertEquals(Json.of(12), report.object("summary").get("authenticated"));
         assertEquals(Json.of(true), report.object("backup").get("signing_key_usable"));
-        Result untrusted = ok("audit", "--user", USER, "--version", versionFile.toString(), "--keys", keysResponse.toString(),
+        Result untrusted = ok("audit", "--user", USER, "--version-file", versionFile.toString(), "--keys", keysResponse.toString(),
                 "--identity", identity.toString(), "--key-file", backupKeyFile.toString(), "--json");
         Json.Obj noAnchors = (Json.Obj) JsonReader.parse(untrusted.out().strip().getBytes(StandardCharsets.UTF_8));
         assertEquals(Json.of(0), noAnchors.object("summary").get("authenticated"), "no trust anchor, nothing authenticated");
@@ -262,6 +262,7 @@ class StoreCommandsEndToEndTest {
 
     @Test
     void storeCommands_usageErrors_exit2() throws Exception {
+        Files.createDirectories(dir.resolve("s")); // a store must exist (only setup creates one)
         Result noKeys = run("upload", "--user", USER, "--store", dir.resolve("s").toString(), "--source", "olm");
         assertEquals(2, noKeys.exit());
         assertTrue(noKeys.err().startsWith("keybackup: error: "), noKeys.err());

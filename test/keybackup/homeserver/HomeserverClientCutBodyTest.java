@@ -46,7 +46,7 @@ class HomeserverClientCutBodyTest {
     private static final Duration BOUND = Duration.ofSeconds(10);
     private static final Duration IDLE = Duration.ofMinutes(5);
     /** How {@link HttpTransport#failure} describes the body's failure (the client's own message is not shown). */
-    private static final String CUT_MESSAGE = "connection failed (IOException)";
+    private static final String CUT_MESSAGE = "the connection failed";
 
     private TestHomeserver server;
     private HomeserverClient client;

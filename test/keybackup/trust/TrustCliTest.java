@@ -63,7 +63,7 @@ class TrustCliTest {
             byte[] raw = key.exportBytes();
             Path keyFile = Files.writeString(dir.resolve("backup-key.txt"), Base64Unpadded.encode(raw) + "\n");
             Arrays.fill(raw, (byte) 0);
-            return new ArrayList<>(List.of("audit", "--user", USER, "--version", version.toString(), "--keys", keys.toString(),
+            return new ArrayList<>(List.of("audit", "--user", USER, "--version-file", version.toString(), "--keys", keys.toString(),
                     "--identity", identity.toString(), "--key-file", keyFile.toString(), "DEVKEY=" + dev.publicKey().toBase64()));
         }
     }

@@ -74,7 +74,7 @@ class TrustScenariosTest {
         Path keys = write(dir.resolve("keys.json"), CanonicalJson.encode(s.keys()));
         Path identity = write(dir.resolve("identity.json"), CanonicalJson.encode(s.identity()));
         Path keyFile = write(dir.resolve("backup.key"), (s.backupKey() + "\n").getBytes(StandardCharsets.UTF_8));
-        List<String> args = new ArrayList<>(List.of("audit", "--user", s.user(), "--version", version.toString(),
+        List<String> args = new ArrayList<>(List.of("audit", "--user", s.user(), "--version-file", version.toString(),
                 "--keys", keys.toString(), "--identity", identity.toString(), "--key-file", keyFile.toString(), "--json"));
         if (s.anchorMaster() != null) args.addAll(List.of("--trusted-master-key", s.anchorMaster()));
         if (s.anchorDevice() != null) args.addAll(List.of("--device-id", s.anchorDevice()));
