@@ -16,6 +16,7 @@ import java.nio.file.OpenOption;
 import java.nio.channels.Channels;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import keybackup.homeserver.AccessToken;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -34,6 +35,11 @@ import keybackup.json.JsonReader;
  * ({@link #printCanonical}) keeps its exact canonical bytes (the format already escapes the C0 controls),
  * with the token removed from every string in it. Writes are serialized: a shutdown hook
  * ({@link Interrupts}) may print while the command still runs.
+ *
+ * <p>One exception to "one call, one line": {@link #status} rewrites a single progress line in place on a
+ * terminal. It writes the same escaped, redacted text between a carriage return and "erase to the end of
+ * the line" ({@code ESC [K}), and both control sequences are the program's own; the next line written to
+ * either stream first clears it, so a result, a warning or an error never shares a line with it.
  */
 final class Io {
     /** Largest stdin or input file accepted, in bytes. */
@@ -45,8 +51,14 @@ final class Io {
     private final OutputStream out;
     private final OutputStream err;
 
+    private final LongSupplier clock;
+    private final boolean errTerminal;
+
     /** The access token to keep out of every output, once a store command opened a homeserver. */
     private volatile AccessToken token;
+
+    /** A {@link #status} line is on the terminal and not yet cleared. */
+    private boolean statusShown;
 
     /** Whether stdout is a terminal: plaintext keys go there only when the user asks (restore --out - --force-terminal). */
     private final boolean stdoutTerminal;
@@ -55,15 +67,51 @@ final class Io {
         this(in, out, err, false);
     }
 
+    /**
+     * Streams with the system clock. {@code err} counts as a terminal only if it is the process's own stderr
+     * and that is the console's terminal ({@link #stderrIsConsole}); a test's byte stream never is.
+     */
     Io(InputStream in, OutputStream out, OutputStream err, boolean stdoutTerminal) {
+        this(in, out, err, stdoutTerminal, System::nanoTime, err == System.err && stderrIsConsole());
+    }
+
+    /** @param clock nanoseconds, for progress reports; @param errTerminal whether {@link #status} may rewrite a line on stderr */
+    Io(InputStream in, OutputStream out, OutputStream err, boolean stdoutTerminal, LongSupplier clock, boolean errTerminal) {
         this.in = in;
         this.out = out;
         this.err = err;
         this.stdoutTerminal = stdoutTerminal;
+        this.clock = clock;
+        this.errTerminal = errTerminal;
     }
 
     boolean stdoutIsTerminal() {
         return stdoutTerminal;
+    }
+
+    LongSupplier clock() {
+        return clock;
+    }
+
+    /** Whether stderr is a terminal, so that progress is one line rewritten in place. */
+    boolean errIsTerminal() {
+        return errTerminal;
+    }
+
+    /**
+     * True when stdin and stdout are a terminal (Java 17's {@link System#console()}) and, where Linux shows it
+     * in /proc, stderr is that same terminal device (not {@code 2>log}). Without /proc, the console decides.
+     */
+    static boolean stderrIsConsole() {
+        if (System.console() == null) return false;
+        Path fd = Path.of("/proc/self/fd");
+        if (!Files.isDirectory(fd)) return true;
+        try {
+            Path stderr = Files.readSymbolicLink(fd.resolve("2"));
+            return stderr.equals(Files.readSymbolicLink(fd.resolve("1"))) && (stderr.startsWith("/dev/pts") || stderr.toString().startsWith("/dev/tty"));
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return false;
+        }
     }
 
     /** The option that read stdin, once one did: stdin can be read only once. */
@@ -167,6 +215,22 @@ final class Io {
         write(err, sb.toString());
     }
 
+    /**
+     * Shows {@code line} (escaped and redacted, as {@link #errln(String)}) as the one progress line on stderr,
+     * replacing the previous one: {@code "\r" + line + ESC "[K"}, no newline. Only when {@link #errIsTerminal()}.
+     */
+    void status(String line) {
+        byte[] b = ("\r" + clean(line) + CLEAR_TO_END).getBytes(StandardCharsets.UTF_8);
+        synchronized (this) {
+            statusShown = false; // replaced by this one, not cleared first
+            write(err, b);
+            statusShown = true;
+        }
+    }
+
+    /** Erase to the end of the line (ANSI/ECMA-48 EL). */
+    private static final String CLEAR_TO_END = "\u001b[K";
+
     /** Writes the canonical bytes of {@code value} (its strings cleared of the token) and a newline to stdout. */
     void printCanonical(Json value) {
         AccessToken t = token;
@@ -179,10 +243,15 @@ final class Io {
 
     /** The line as it may be printed, with its newline. */
     private String safe(String line) {
+        return clean(line) + "\n";
+    }
+
+    /** {@code line} escaped, then cleared of the token. */
+    private String clean(String line) {
         String escaped = TerminalText.escape(line);
         AccessToken t = token;
         // after escaping: an escape sequence cannot then complete a piece of the token
-        return (t == null ? escaped : t.redact(escaped)) + "\n";
+        return t == null ? escaped : t.redact(escaped);
     }
 
     private void write(OutputStream s, String text) {
@@ -191,6 +260,11 @@ final class Io {
 
     private synchronized void write(OutputStream s, byte[] b) {
         try {
+            if (statusShown) {
+                statusShown = false; // the progress line goes before any other line is written
+                err.write(("\r" + CLEAR_TO_END).getBytes(StandardCharsets.US_ASCII));
+                err.flush();
+            }
             s.write(b);
             s.flush();
         } catch (IOException e) {

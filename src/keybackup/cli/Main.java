@@ -40,7 +40,11 @@ public final class Main {
 
     /** Runs one command line whose stdout is (or is not) a terminal; returns the exit code. */
     static int run(String[] args, InputStream in, OutputStream out, OutputStream err, boolean stdoutTerminal) {
-        Io io = new Io(in, out, err, stdoutTerminal);
+        return run(args, new Io(in, out, err, stdoutTerminal));
+    }
+
+    /** Runs one command line on {@code io}'s streams (a test gives it a fake clock). */
+    static int run(String[] args, Io io) {
         List<String> argv = Arrays.asList(args);
         if (argv.isEmpty()) {
             io.errln(overview().lines().toList());

@@ -116,8 +116,8 @@ final class SignedBackupCommands {
         public String summary() { return "offline audit: every key's verdict from saved server responses"; }
         public String usage() {
             return "keybackup audit --user USER_ID --version-file FILE --keys FILE --identity FILE --key-file FILE\n"
-                    + "    [--device-id ID[:KEY]] [--trusted-master-key B64] [--verified-device ID[:KEY]]... [--json]\n"
-                    + "keybackup audit STORE-OPTIONS [--key-file FILE] [--json]          (online: the current version)\n"
+                    + "    [--device-id ID[:KEY]] [--trusted-master-key B64] [--verified-device ID[:KEY]]... [--json] [--fail-on VERDICT]\n"
+                    + "keybackup audit STORE-OPTIONS [--key-file FILE] [--json] [--fail-on VERDICT] [--quiet]   (online: the current version)\n"
                     + "Offline, the files are the homeserver's responses to GET /room_keys/version, GET /room_keys/keys and\n"
                     + "POST /keys/query; the key file holds the backup recovery key (or its unpadded base64). Trust comes\n"
                     + "only from the options: --trusted-master-key (a master key you verified), --verified-device (own\n"
@@ -127,17 +127,25 @@ final class SignedBackupCommands {
                     + "Online, the same inputs are fetched from the store; the backup key comes from --key-file or Secret\n"
                     + "Storage, and a master key in Secret Storage that matches the published one is trusted.\n"
                     + "One of the offline files may be - (stdin). (--version-file was --version, which restore uses for a version number.)\n"
-                    + "Prints a table, or with --json the audit report. Exits 0 whenever the audit ran, whatever the verdicts.\n"
+                    + "Prints a table, or with --json the audit report. Exits 0 whenever the audit ran, whatever the verdicts,\n"
+                    + "unless --fail-on VERDICT: then, after the full output, exits 1 if any key has that verdict or a worse one\n"
+                    + "(authenticated < signed_not_authenticated < unauthenticated < rejected): --fail-on unauthenticated fails on\n"
+                    + "unauthenticated and rejected keys, --fail-on rejected on rejected ones, --fail-on signed_not_authenticated\n"
+                    + "on every key that is not authenticated. Online, a progress report goes to stderr unless --quiet.\n"
                     + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.valued("version", "version-file", "keys", "identity", "key-file"), StoreOptions.flags("json"));
+            Args a = new Args(argv, StoreOptions.valued("version", "version-file", "keys", "identity", "key-file", "fail-on"), StoreOptions.flags("json", "quiet"));
             if (a.optional("version") != null) {
                 throw new UsageException("audit takes the saved GET /room_keys/version answer as --version-file FILE (--version is restore's version number)");
             }
             long stdin = a.all("version-file").stream().filter("-"::equals).count() + a.all("keys").stream().filter("-"::equals).count()
                     + a.all("identity").stream().filter("-"::equals).count();
             if (stdin > 1) throw new UsageException("only one of --version-file, --keys and --identity can be - (stdin)");
+            String failOn = a.optional("fail-on");
+            if (failOn != null && !FAIL_ON.contains(failOn)) {
+                throw new UsageException("--fail-on must be one of " + String.join(", ", FAIL_ON));
+            }
             BackupAudit audit;
             OwnIdentity identity;
             if (a.optional("version-file") != null) {
@@ -152,12 +160,33 @@ final class SignedBackupCommands {
                 try (BackupDecryptionKey key = a.optional("key-file") != null
                         ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--key-file", a.optional("key-file")))
                         : Restore.keyFromSecretStorage(account)) {
-                    audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), true, null, null);
+                    audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), true, null,
+                            Progress.of(io, a.flag("quiet"), name(), info.get("count") instanceof Json.Int n ? n.value() : -1));
                 }
             }
             if (a.flag("json")) io.printCanonical(audit.toJson());
             else io.println(AuditTable.render(audit, identity));
+            long failing = failOn == null ? 0 : failing(audit, failOn);
+            if (failing > 0) {
+                List<String> words = FAIL_ON.subList(FAIL_ON.indexOf(failOn), FAIL_ON.size());
+                String which = words.size() == 1 ? words.get(0)
+                        : String.join(", ", words.subList(0, words.size() - 1)) + " or " + words.get(words.size() - 1);
+                io.errln("keybackup: error: " + failing + (failing == 1 ? " key is " : " keys are ") + which + " (--fail-on " + failOn + ")");
+                return 1;
+            }
             return 0;
+        }
+
+        /** The verdicts --fail-on takes, mildest first; "authenticated or worse" would fail on every key, so it is not one. */
+        static final List<String> FAIL_ON = List.of("signed_not_authenticated", "unauthenticated", "rejected");
+
+        /** The keys whose verdict is {@code failOn} or worse (authenticated < signed_not_authenticated < unauthenticated < rejected). */
+        static long failing(BackupAudit audit, String failOn) {
+            int level = FAIL_ON.indexOf(failOn);
+            long[] byLevel = {audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()};
+            long n = 0;
+            for (int i = level; i < byLevel.length; i++) n += byLevel[i];
+            return n;
         }
 
         private static BackupAudit offline(Args a, OwnIdentity identity, Io io) throws Exception {

@@ -82,14 +82,19 @@ final class StoreCommands {
         public String name() { return "status"; }
         public String summary() { return "the current backup version and whether it is trusted"; }
         public String usage() {
-            return "keybackup status STORE-OPTIONS\nShows the current backup version, its key count, whether its AuthData is trusted,\n"
-                    + "and whether its signing key is usable.\n" + StoreOptions.USAGE;
+            return "keybackup status STORE-OPTIONS [--json]\nShows the current backup version, its key count, whether its AuthData is trusted,\n"
+                    + "and whether its signing key is usable; with --json as one JSON object (README: Output for scripts).\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.FLAGS);
+            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("json"));
             BackupStore store = StoreOptions.open(a, io);
             Account account = StoreOptions.account(a, store, io, false);
             Json.Obj info = store.currentVersion().orElse(null);
+            if (a.flag("json")) {
+                io.printCanonical(JsonOutput.status(account.userId(), info, info == null ? null : account.trust(info), account.hasSecrets(),
+                        JsonOutput.migration(account)));
+                return 0;
+            }
             if (info == null) {
                 io.println("no key backup");
                 return 0;
@@ -120,7 +125,7 @@ final class StoreCommands {
         public String name() { return "enable"; }
         public String summary() { return "create a signed backup (keys into Secret Storage)"; }
         public String usage() {
-            return "keybackup enable STORE-OPTIONS [--stable-names] [--replace-backup-secrets]\n"
+            return "keybackup enable STORE-OPTIONS [--stable-names] [--replace-backup-secrets] [--json]\n"
                     + "Generates the backup key and the backup signing key, stores both in Secret Storage (m.megolm_backup.v1,\n"
                     + "m.key_backup.signing), and creates a backup version whose AuthData is signed by the master key (from\n"
                     + "Secret Storage, checked against the published one) and/or this device (--device-id/--device-key-file).\n"
@@ -128,12 +133,16 @@ final class StoreCommands {
                     + "older backup: see migrate); --replace-backup-secrets overwrites them on purpose.\n"
                     + "Before signing, --user must be a valid user id owning the access token, and this device must be published\n"
                     + "with exactly the key in --device-key-file; otherwise nothing is written (exit 1).\n"
-                    + StoreOptions.USAGE;
+                    + "--json prints the result as one JSON object (README: Output for scripts).\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names", "replace-backup-secrets"));
+            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names", "replace-backup-secrets", "json"));
             Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
             Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE, a.flag("replace-backup-secrets"));
+            if (a.flag("json")) {
+                io.printCanonical(JsonOutput.enable(r));
+                return 0;
+            }
             io.println("version: " + r.version());
             io.println("backup public key: " + r.backupKey().toBase64());
             io.println("backup signing key: " + r.signingKey().toBase64());
@@ -147,17 +156,19 @@ final class StoreCommands {
         public String name() { return "upload"; }
         public String summary() { return "sign, encrypt and upload keys from a key-export file"; }
         public String usage() {
-            return "keybackup upload STORE-OPTIONS --keys FILE --source SOURCE [--stable-names]\n"
+            return "keybackup upload STORE-OPTIONS --keys FILE --source SOURCE [--stable-names] [--json] [--quiet]\n"
                     + "FILE is a JSON key export (an array of sessions with room_id and session_id). SOURCE says where the keys\n"
                     + "came from and decides their authenticated flag: olm, trusted-forward, own (true); untrusted-forward,\n"
                     + "export, backup-unauthenticated (false). An entry that carries a verdict (\"keybackup.verdict\", as restore\n"
                     + "writes it) never goes up: it is authenticated only if its verdict is authenticated AND SOURCE gives true.\n"
                     + "Entries are signed when the backup is trusted and Secret Storage holds its signing key; otherwise they are\n"
                     + "uploaded unsigned (and said so). is_verified is always false: this command cannot know whether this device\n"
-                    + "verified the devices the keys came from.\n" + ExportFiles.USAGE + StoreOptions.USAGE;
+                    + "verified the devices the keys came from.\n" + "--quiet: no progress report on stderr (by default about once a second: keys done, of how many, keys per second,\n"
+                    + "time left; one line rewritten in place on a terminal). --json: the result as one JSON object (README:\n"
+                    + "Output for scripts).\n" + ExportFiles.USAGE + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.valued("keys", "source", ExportFiles.PASSPHRASE_OPTION), StoreOptions.flags("stable-names"));
+            Args a = new Args(argv, StoreOptions.valued("keys", "source", ExportFiles.PASSPHRASE_OPTION), StoreOptions.flags("stable-names", "json", "quiet"));
             String keysFile = a.required("keys");
             KeySource source = KeySource.byName(a.required("source"));
             if (source == null) throw new UsageException("--source must be one of olm, trusted-forward, own, untrusted-forward, export, backup-unauthenticated");
@@ -173,7 +184,12 @@ final class StoreCommands {
                         + " (the server keeps the better copy of each key)", "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
                         () -> Upload.run(account, sessions, source, Uploader.SendingDevice.NOT_VERIFIED,
                         a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
-                        StoreOptions.threads(a), Uploader.Limits.DEFAULT));
+                        StoreOptions.threads(a), Uploader.Limits.DEFAULT, Progress.of(io, a.flag("quiet"), name(), entries)));
+            }
+            if (a.flag("json")) {
+                if (r.note() != null) io.errln("keybackup: warning: " + r.note());
+                io.printCanonical(JsonOutput.upload(r, source, entries));
+                return 0;
             }
             io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches() + (r.batches() == 1 ? " request (" : " requests (")
                     + (r.signed() ? "signed" : "unsigned") + ", source " + source.name() + ")" + (r.serverCount() < 0 ? "" : "; the backup holds " + r.serverCount() + " keys"));
@@ -190,7 +206,7 @@ final class StoreCommands {
         public String summary() { return "download, decrypt and verify every key; write them with verdicts"; }
         public String usage() {
             return "keybackup restore STORE-OPTIONS --out FILE [--version V] [--backup-key-file FILE]\n"
-                    + "                 [--encrypt [--export-passphrase-file FILE] [--export-rounds N]]\n"
+                    + "                 [--encrypt [--export-passphrase-file FILE] [--export-rounds N]] [--json] [--quiet]\n"
                     + "Writes the keys of the backup (the current version, or V) to FILE in the key-export format, each with its\n"
                     + "verdict under \"keybackup.verdict\" (rejected keys are not written), and prints a summary. The backup key\n"
                     + "comes from Secret Storage, or from --backup-key-file (its recovery key or unpadded base64).\n"
@@ -198,11 +214,14 @@ final class StoreCommands {
                     + "keys\" reads) with a passphrase from --export-passphrase-file FILE or the terminal, and N PBKDF2 rounds\n"
                     + "(default 500000, as Element).\n"
                     + "--out - writes the export to stdout (the summary then goes to stderr); plaintext keys are not written to a\n"
-                    + "terminal unless --force-terminal asks for it.\n" + StoreOptions.USAGE;
+                    + "terminal unless --force-terminal asks for it.\n"
+                    + "--quiet: no progress report on stderr (by default about once a second: keys done, of how many, keys per second,\n"
+                    + "time left; one line rewritten in place on a terminal). --json: the result as one JSON object (README:\n"
+                    + "Output for scripts); not with --out -.\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, StoreOptions.valued("out", "version", "backup-key-file", ExportFiles.PASSPHRASE_OPTION, "export-rounds"),
-                    StoreOptions.flags("encrypt", "force-terminal"));
+                    StoreOptions.flags("encrypt", "force-terminal", "json", "quiet"));
             String out = a.required("out");
             boolean toStdout = out.equals("-");
             if (toStdout && !a.flag("encrypt") && io.stdoutIsTerminal() && !a.flag("force-terminal")) {
@@ -210,6 +229,7 @@ final class StoreCommands {
                         + " file or a pipe, use --encrypt, or add --force-terminal to show them");
             }
             java.util.function.Consumer<String> say = toStdout ? io::errln : io::println; // stdout carries the export
+            if (toStdout && a.flag("json")) throw new UsageException("--json needs --out FILE: with --out - stdout carries the export");
             String keyFile = a.optional("backup-key-file");
             boolean encrypt = a.flag("encrypt");
             if (!encrypt && (a.optional(ExportFiles.PASSPHRASE_OPTION) != null || a.optional("export-rounds") != null)) {
@@ -247,10 +267,15 @@ final class StoreCommands {
                         audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, r -> {
                             writer.write(r);
                             verified.incrementAndGet(); // the sink is called under Restore's lock
-                        }, n -> { if (n % 10_000 == 0) io.errln("keybackup: " + n + " keys verified"); });
+                        }, Progress.of(io, a.flag("quiet") || toStdout && io.stdoutIsTerminal(), // not between the keys on the screen
+                                name(), info.get("count") instanceof Json.Int n ? n.value() : -1));
                         written = writer.written();
                     }
                     if (partial != null) partial.commit("--out");
+                    if (a.flag("json")) {
+                        io.printCanonical(JsonOutput.restore(version, audit, out, encrypt, rounds, written));
+                        return 0;
+                    }
                     say.accept("version " + AuditTable.printable(version) + ": auth_data " + AuditTable.decision(trust)
                             + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
                     say.accept(String.format("restored %d of %d keys to %s" + (encrypt ? " (encrypted, " + rounds + " rounds)" : "") + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
@@ -269,6 +294,7 @@ final class StoreCommands {
         public String summary() { return "move an old backup into a new signed version, losslessly"; }
         public String usage() {
             return "keybackup migrate STORE-OPTIONS [--from VERSION] [--resume | --abandon] [--delete-old] [--checkpoint FILE] [--stable-names]\n"
+                    + "                 [--json] [--quiet]\n"
                     + "Reads and decrypts every key of the old version (the current one, or VERSION), stores a new backup signing\n"
                     + "key in Secret Storage, creates a new signed version (same backup key), re-uploads every key with the\n"
                     + "authenticated flag its old verdict allows, uploads again if the old version changed meanwhile, and reads\n"
@@ -277,10 +303,12 @@ final class StoreCommands {
                     + "held every key of the first read. Progress is kept in the checkpoint file (default\n"
                     + "keybackup-migration.json) and in account data (org.keybackup.migration), so an unfinished migration is\n"
                     + "refused a second start anywhere; after a crash, run again with --resume, here or on another machine.\n"
-                    + "--abandon forgets an unfinished migration (checkpoint and record) and deletes nothing.\n" + StoreOptions.USAGE;
+                    + "--abandon forgets an unfinished migration (checkpoint and record) and deletes nothing.\n"
+                    + "Each step, and the progress of each read of a version about once a second, go to stderr unless --quiet.\n"
+                    + "--json prints the result as one JSON object (README: Output for scripts).\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.valued("from", "checkpoint"), StoreOptions.flags("resume", "abandon", "delete-old", "stable-names"));
+            Args a = new Args(argv, StoreOptions.valued("from", "checkpoint"), StoreOptions.flags("resume", "abandon", "delete-old", "stable-names", "json", "quiet"));
             if (a.flag("abandon") && (a.flag("resume") || a.flag("delete-old"))) throw new UsageException("--abandon goes alone: not with --resume or --delete-old");
             Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
             String cp = a.optional("checkpoint");
@@ -295,7 +323,13 @@ final class StoreCommands {
             java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>("none yet");
             Migrate.Result r = Interrupts.during(io, () -> List.of("interrupted: the migration stopped (last step: " + last.get() + ")",
                     "to go on, run the same command with --resume: " + Interrupts.commandLine(name(), argv, "--resume")),
-                    () -> Migrate.run(account, o, line -> { last.set(line); io.errln("keybackup: " + line); }));
+                    () -> Migrate.run(account, o, line -> { last.set(line); if (!a.flag("quiet")) io.errln("keybackup: " + line); },
+                            (what, total) -> Progress.of(io, a.flag("quiet"), name() + ": " + what, total)));
+            if (a.flag("json")) {
+                if (r.note() != null) io.errln("keybackup: " + r.note());
+                io.printCanonical(JsonOutput.migrate(r));
+                return r.verified() ? 0 : 1;
+            }
             io.println(String.format("old version %s: %d keys (%d undecryptable) -> new version %s: %d keys migrated, %d keys read back, %d authenticated",
                     r.oldVersion(), r.oldSessions(), r.oldRejected(), r.newVersion(), r.migrated(), r.newSessions(), r.newAuthenticated()));
             io.println("verification: " + (r.verified() ? "passed" : "FAILED") + "; old version " + (r.oldDeleted() ? "deleted" : "kept"));

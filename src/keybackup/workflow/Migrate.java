@@ -92,9 +92,20 @@ public final class Migrate {
      * (a store failure is its cause).
      */
     public static Result run(Account account, Options o, Consumer<String> log) throws Exception {
+        return run(account, o, log, (what, total) -> null);
+    }
+
+    /** The progress of each pass over a version: given what it does and its total (-1: unknown), a callback for keys done, or null. */
+    @FunctionalInterface
+    public interface Progress {
+        java.util.function.LongConsumer pass(String what, long total);
+    }
+
+    /** As {@link #run(Account, Options, Consumer)}, reporting each read of a version (keys done, after each key) to {@code progress}. */
+    public static Result run(Account account, Options o, Consumer<String> log, Progress progress) throws Exception {
         boolean[] recorded = {false};
         try {
-            return run(account, o, log, recorded);
+            return run(account, o, log, progress, recorded);
         } catch (StoreException e) {
             if (!recorded[0]) throw new WorkflowException(e.getMessage() + "; nothing was changed: run migrate again once the server answers", e);
             throw new WorkflowException(e.getMessage() + "; the migration is recorded on the server and in " + o.checkpoint()
@@ -102,7 +113,7 @@ public final class Migrate {
         }
     }
 
-    private static Result run(Account account, Options o, Consumer<String> log, boolean[] recorded) throws Exception {
+    private static Result run(Account account, Options o, Consumer<String> log, Progress progress, boolean[] recorded) throws Exception {
         MigrationRecord rec = recordToResume(account, o, log);
         recorded[0] = rec != null;
         String oldVersion = rec != null ? rec.fromVersion() : o.fromVersion() != null ? o.fromVersion() : account.currentVersion().string("version");
@@ -128,7 +139,7 @@ public final class Migrate {
             // 1. Read everything once before changing anything; the migration is bound to this read.
             OldEntries bound = null;
             if (rec == null) {
-                Read first = readAll(account, oldInfo, oldTrust, key, o.threads());
+                Read first = readAll(account, oldInfo, oldTrust, key, o.threads(), progress.pass("reading version " + oldVersion, count(oldInfo)));
                 bound = first.entries;
                 log.accept("old version " + oldVersion + ": " + first.total + " sessions read, " + first.rejected + " undecryptable");
                 Enable.requireSigner(account); // before anything is written
@@ -175,7 +186,8 @@ public final class Migrate {
                 do {
                     etagBefore = etagAfter;
                     try {
-                        pass = upload(account, oldInfo, oldTrust, key, rec.toVersion(), signer, o, bound);
+                        pass = upload(account, oldInfo, oldTrust, key, rec.toVersion(), signer, o, bound,
+                                progress.pass("copying version " + oldVersion + " to " + rec.toVersion(), count(oldInfo)));
                     } catch (MatrixException e) {
                         if (!MatrixException.WRONG_ROOM_KEYS_VERSION.equals(e.errcode())) throw e;
                         throw new WorkflowException("another client made version " + e.currentVersion().orElse("?")
@@ -211,7 +223,7 @@ public final class Migrate {
                 }
 
                 // 5. Read the new version back.
-                Check check = verifyNew(account, newInfo, newTrust, key, bound, o.threads());
+                Check check = verifyNew(account, newInfo, newTrust, key, bound, o.threads(), progress.pass("checking version " + rec.toVersion(), bound.size()));
                 if (problem == null) problem = check.problem;
                 if (problem != null) {
                     String hint = "; nothing was deleted: run migrate --resume to try again";
@@ -378,11 +390,17 @@ public final class Migrate {
     /** A complete read of the old version: its readable entries, and how many were read and rejected. */
     private record Read(OldEntries entries, long total, long rejected) {}
 
-    private static Read readAll(Account account, Json.Obj info, AuthDataTrust trust, BackupDecryptionKey key, int threads) throws Exception {
+    /** A version's {@code count}, or -1 (for progress reports only: the server's word). */
+    private static long count(Json.Obj info) {
+        return info.get("count") instanceof Json.Int n ? n.value() : -1;
+    }
+
+    private static Read readAll(Account account, Json.Obj info, AuthDataTrust trust, BackupDecryptionKey key, int threads,
+                                java.util.function.LongConsumer progress) throws Exception {
         OldEntries.Builder b = new OldEntries.Builder();
         BackupAudit audit = Restore.run(account, info, trust, key, threads, false, r -> {
             if (r.sessionData() != null) add(b, r);
-        }, null);
+        }, progress);
         return new Read(b.build(), audit.total(), audit.rejected());
     }
 
@@ -405,7 +423,7 @@ public final class Migrate {
     }
 
     private static Pass upload(Account account, Json.Obj oldInfo, AuthDataTrust oldTrust, BackupDecryptionKey key, String newVersion,
-                               SessionSigner signer, Options o, OldEntries bound) throws Exception {
+                               SessionSigner signer, Options o, OldEntries bound, java.util.function.LongConsumer progress) throws Exception {
         Pass pass = new Pass();
         BitSet seen = new BitSet(bound == null ? 0 : bound.size());
         OldEntries.Builder added = new OldEntries.Builder();
@@ -417,7 +435,7 @@ public final class Migrate {
                 if (at >= 0) seen.set(at);
                 else add(added, r);
                 up.add(r.roomId(), r.sessionData(), KeySource.fromRestore(r.verdict()));
-            }, null);
+            }, progress);
             up.finish();
             pass.total = audit.total();
             pass.rejected = audit.rejected();
@@ -430,7 +448,7 @@ public final class Migrate {
     private record Check(long newSessions, long authenticated, String problem) {}
 
     private static Check verifyNew(Account account, Json.Obj newInfo, AuthDataTrust newTrust, BackupDecryptionKey key, OldEntries bound,
-                                   int threads) throws Exception {
+                                   int threads, java.util.function.LongConsumer progress) throws Exception {
         BitSet found = new BitSet(bound.size());
         long[] lost = {0};
         BackupAudit audit = Restore.run(account, newInfo, newTrust, key, threads, false, r -> {
@@ -443,7 +461,7 @@ public final class Migrate {
             if (OldEntries.content(r.sessionData().sessionKey()) != bound.content(at)) return;
             found.set(at);
             if (bound.authenticated(at) && !(r.verdict() instanceof SessionVerdict.Authenticated)) lost[0]++;
-        }, null);
+        }, progress);
         String problem = null;
         if (audit.rejected() > 0) problem = audit.rejected() + " sessions of the new version do not decrypt or verify";
         else if (found.cardinality() != bound.size()) problem = (bound.size() - found.cardinality()) + " sessions read from the old version are missing from the new version";

@@ -65,7 +65,8 @@ public final class Restore {
      * Verifies every session of {@code versionInfo}'s version and hands each result to {@code sink}.
      *
      * @param keepEntries keep every entry in the returned audit (false for very large backups)
-     * @param progress called with the number of sessions done, every 1000 sessions (may be null)
+     * @param progress called with the number of sessions done after each session, one call at a time (keep it
+     *                 cheap: it runs under the lock of the results); may be null
      */
     public static BackupAudit run(Account account, Json.Obj versionInfo, AuthDataTrust trust, BackupDecryptionKey key, int threads,
                                   boolean keepEntries, Sink sink, LongConsumer progress) throws Exception {
@@ -79,7 +80,7 @@ public final class Restore {
             synchronized (lock) {
                 audit.add(r);
                 if (sink != null) sink.accept(r);
-                if (progress != null && audit.total() % 1000 == 0) progress.accept(audit.total());
+                if (progress != null) progress.accept(audit.total());
             }
         })) {
             try {

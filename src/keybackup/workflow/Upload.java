@@ -92,11 +92,17 @@ public final class Upload {
     /** {@link #run(Account, Selection, KeySource, Uploader.SendingDevice, FieldNames, int, Uploader.Limits)} of a list. */
     public static Result run(Account account, List<ExportedSession> sessions, KeySource source, Uploader.SendingDevice sendingDevice,
                              FieldNames names, int threads, Uploader.Limits limits) throws Exception {
+        return run(account, sessions, source, sendingDevice, names, threads, limits, null);
+    }
+
+    /** As above, of a list; {@code progress} (may be null) gets the number of sessions the server accepted so far, after each request. */
+    public static Result run(Account account, List<ExportedSession> sessions, KeySource source, Uploader.SendingDevice sendingDevice,
+                             FieldNames names, int threads, Uploader.Limits limits, java.util.function.LongConsumer progress) throws Exception {
         List<ExportedSession> copy = List.copyOf(sessions);
         Sessions walk = v -> {
             for (ExportedSession s : copy) v.visit(s);
         };
-        return run(account, select(walk), source, sendingDevice, names, threads, limits);
+        return run(account, select(walk), source, sendingDevice, names, threads, limits, progress);
     }
 
     /**
@@ -105,6 +111,12 @@ public final class Upload {
      */
     public static Result run(Account account, Selection sessions, KeySource source, Uploader.SendingDevice sendingDevice,
                              FieldNames names, int threads, Uploader.Limits limits) throws Exception {
+        return run(account, sessions, source, sendingDevice, names, threads, limits, null);
+    }
+
+    /** As above; {@code progress} (may be null) gets the number of sessions the server accepted so far, after each request. */
+    public static Result run(Account account, Selection sessions, KeySource source, Uploader.SendingDevice sendingDevice,
+                             FieldNames names, int threads, Uploader.Limits limits, java.util.function.LongConsumer progress) throws Exception {
         java.util.Objects.requireNonNull(source, "source");
         synchronized (sessions) {
             if (sessions.used) throw new IllegalStateException("a Selection serves one upload");
@@ -153,6 +165,7 @@ public final class Upload {
                 }
             }
             try (Uploader up = new Uploader(account.store(), version, backupKey, signer, names, threads, limits)) {
+                up.onProgress(progress);
                 long[] lowered = {0};
                 BestCopies best = sessions.best;
                 sessions.sessions.forEach(s -> { // pass two: the copies pass one chose, each once

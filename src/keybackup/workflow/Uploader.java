@@ -8,6 +8,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.backup.MegolmBackupV1;
@@ -72,6 +73,8 @@ public final class Uploader implements AutoCloseable {
     private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong serverCount = new AtomicLong(-1);
+    private final AtomicLong accepted = new AtomicLong();
+    private volatile LongConsumer progress;
     private long sessions;
     private Map<String, Map<String, Json>> batch = new LinkedHashMap<>();
     private int batchBytes;
@@ -89,6 +92,14 @@ public final class Uploader implements AutoCloseable {
         this.names = names;
         this.limits = limits;
         this.workers = new Parallel<>(threads, this::encryptOne);
+    }
+
+    /**
+     * After each request the server accepted, {@code progress} gets the number of sessions accepted so far
+     * (called from the sender thread, one call at a time). Set it before the first {@link #add}.
+     */
+    public void onProgress(LongConsumer progress) {
+        this.progress = progress;
     }
 
     /** Queues one session, with {@code is_verified: false}. Blocks when the workers are busy. */
@@ -143,6 +154,7 @@ public final class Uploader implements AutoCloseable {
             rooms.put(r.getKey(), Json.obj("sessions", new Json.Obj(r.getValue())));
         }
         Json.Obj body = new Json.Obj(rooms);
+        int count = batchSessions;
         batch = new LinkedHashMap<>();
         batchBytes = 0;
         batchSessions = 0;
@@ -153,6 +165,9 @@ public final class Uploader implements AutoCloseable {
                     Json.Obj answer = store.putKeys(version, body);
                     if (answer.get("count") instanceof Json.Int n) serverCount.set(n.value());
                     batches.incrementAndGet();
+                    long done = accepted.addAndGet(count);
+                    LongConsumer p = progress;
+                    if (p != null) p.accept(done);
                 }
             } catch (Exception e) {
                 sendFailure.compareAndSet(null, e);

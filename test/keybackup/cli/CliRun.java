@@ -25,4 +25,13 @@ public final class CliRun {
     public static Result run(String stdin, String... args) {
         return run(stdin.getBytes(StandardCharsets.UTF_8), args);
     }
+
+    /** As {@link #run(String, String...)} with a fake clock (nanoseconds) for the progress reports; stderr is not a terminal. */
+    public static Result run(java.util.function.LongSupplier clock, String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Io io = new Io(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out, err, false, clock, false);
+        int code = Main.run(args, io);
+        return new Result(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
+    }
 }

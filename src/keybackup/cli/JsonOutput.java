@@ -1,0 +1,122 @@
+package keybackup.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import keybackup.homeserver.StoreException;
+import keybackup.json.Json;
+import keybackup.trust.AuthDataTrust;
+import keybackup.trust.BackupAudit;
+import keybackup.trust.KeySource;
+import keybackup.workflow.Account;
+import keybackup.workflow.Enable;
+import keybackup.workflow.Migrate;
+import keybackup.workflow.Upload;
+import keybackup.workflow.WorkflowException;
+
+/**
+ * The {@code --json} results of the store commands (README "Output for scripts"): one object each, printed
+ * with {@link Io#printCanonical}. Field names are snake_case and stable; a number the command does not know
+ * is {@code null}, never {@code -1}. What the AuthData trust is comes from {@link BackupAudit#toJson()}, the
+ * audit's own contract, so {@code status}, {@code restore} and {@code audit} describe it with one schema.
+ */
+final class JsonOutput {
+    private JsonOutput() {}
+
+    /**
+     * {@code status}: the current version (null: no backup), its count, its AuthData trust, Secret Storage, and
+     * the migration recorded in account data ({@link #migration}).
+     */
+    static Json.Obj status(String userId, Json.Obj info, AuthDataTrust trust, boolean secretsUnlocked, Json migration) {
+        Json secrets = Json.of(secretsUnlocked ? "unlocked" : "locked");
+        if (info == null) {
+            return Json.obj("user_id", Json.of(userId), "version", Json.Null.INSTANCE, "secret_storage", secrets, "migration", migration);
+        }
+        return Json.obj("user_id", Json.of(userId),
+                "version", str(info.string("version")),
+                "algorithm", str(info.string("algorithm")),
+                "count", info.get("count") instanceof Json.Int n ? n : Json.Null.INSTANCE,
+                "backup", backup(userId, trust),
+                "secret_storage", secrets,
+                "migration", migration);
+    }
+
+    /** The recorded migration, finished or not; null if none; {@code {"unreadable": why}} if its record is malformed. */
+    static Json migration(Account account) throws StoreException {
+        Optional<Migrate.Pending> m;
+        try {
+            m = Migrate.recorded(account);
+        } catch (WorkflowException e) {
+            return Json.obj("unreadable", Json.of(e.getMessage()));
+        }
+        if (m.isEmpty()) return Json.Null.INSTANCE;
+        Migrate.Pending p = m.get();
+        return Json.obj("from_version", str(p.fromVersion()),
+                "to_version", str(p.toVersion()),
+                "phase", str(p.phase()),
+                "finished", Json.of(p.finished()),
+                "old_sessions", Json.of(p.oldSessions()),
+                "migrated", Json.of(p.migrated()),
+                "started_ts", Json.of(p.startedTs()),
+                "finished_ts", p.finishedTs() > 0 ? Json.of(p.finishedTs()) : Json.Null.INSTANCE);
+    }
+
+    /** {@code enable}: the new version, its keys, and who signed its AuthData. */
+    static Json.Obj enable(Enable.Result r) {
+        List<Json> by = new ArrayList<>();
+        if (r.signedByMaster()) by.add(Json.of("master_key"));
+        if (r.signedByDevice()) by.add(Json.of("this_device"));
+        return Json.obj("version", str(r.version()),
+                "backup_public_key", Json.of(r.backupKey().toBase64()),
+                "signing_public_key", Json.of(r.signingKey().toBase64()),
+                "signed_by", Json.arr(by));
+    }
+
+    /** {@code upload}: what went up; {@code entries} is the number of entries read from the file. */
+    static Json.Obj upload(Upload.Result r, KeySource source, long entries) {
+        return Json.obj("version", str(r.version()),
+                "entries", Json.of(entries),
+                "uploaded", Json.of(r.sessions()),
+                "requests", Json.of(r.batches()),
+                "signed", Json.of(r.signed()),
+                "source", Json.of(source.name()),
+                "lowered", Json.of(r.lowered()),
+                "server_count", r.serverCount() < 0 ? Json.Null.INSTANCE : Json.of(r.serverCount()),
+                "unsigned_reason", str(r.note()));
+    }
+
+    /** {@code restore}: the version, its AuthData trust, the file written, and the audit's summary. */
+    static Json.Obj restore(String version, BackupAudit audit, String out, boolean encrypted, int rounds, long written) {
+        Json.Obj report = audit.toJson();
+        return Json.obj("version", str(version),
+                "backup", report.get("backup"),
+                "out", Json.of(out),
+                "encrypted", Json.of(encrypted),
+                "rounds", encrypted ? Json.of(rounds) : Json.Null.INSTANCE,
+                "written", Json.of(written),
+                "summary", report.get("summary"));
+    }
+
+    /** {@code migrate}: the fields of {@link Migrate.Result}. */
+    static Json.Obj migrate(Migrate.Result r) {
+        return Json.obj("old_version", str(r.oldVersion()),
+                "new_version", str(r.newVersion()),
+                "old_sessions", Json.of(r.oldSessions()),
+                "old_rejected", Json.of(r.oldRejected()),
+                "migrated", Json.of(r.migrated()),
+                "new_sessions", Json.of(r.newSessions()),
+                "new_authenticated", Json.of(r.newAuthenticated()),
+                "verified", Json.of(r.verified()),
+                "old_deleted", Json.of(r.oldDeleted()),
+                "note", str(r.note()));
+    }
+
+    /** The audit's {@code backup} object for {@code trust} (an audit of no session). */
+    private static Json backup(String userId, AuthDataTrust trust) {
+        return new BackupAudit(userId, trust, false).toJson().get("backup");
+    }
+
+    private static Json str(String s) {
+        return s == null ? Json.Null.INSTANCE : Json.of(s);
+    }
+}
