@@ -38,10 +38,10 @@ SOURCE_DATE ?= $(shell git log -1 --format=%cI 2>/dev/null | grep . || echo 2026
 SRC  := $(shell find src -name '*.java')
 TEST := $(shell find test -name '*.java')
 
-.PHONY: all jar test run bench interop fuzz clean
+.PHONY: all jar test run bench bench-commands interop fuzz clean
 .DELETE_ON_ERROR:
 
-all: jar
+all: jar build/keybackup.jsa
 jar: build/keybackup.jar
 
 build/keybackup.jar: $(SRC)
@@ -50,6 +50,18 @@ build/keybackup.jar: $(SRC)
 	@$(JAVAC) $(JFLAGS) -d build/classes $(SRC)
 	@cd build/classes && find . -type f | LC_ALL=C sort | sed 's|^|-C build/classes |' > ../jar-entries.txt
 	$(JAR) --create --file $@ --main-class keybackup.cli.Main --module-version $(VERSION) --date=$(SOURCE_DATE) @build/jar-entries.txt
+
+# Class-data-sharing archive for bin/keybackup's start-up: the classes one run of `demo` loads (JDK and keybackup),
+# dumped at its exit. keybackup.jsa.key names the jar and java it was made for; bin/keybackup uses the archive only
+# with those (on JDK 17 an archive made for another jar path can break class loading instead of being ignored).
+# A JDK that cannot dump one leaves no archive, and the build goes on (a note says why).
+CDS_TRAINING = $(JAVA) -Xmx256m -XX:+UseSerialGC -Xlog:disable -Xlog:all=warning:stderr -Xlog:cds*=off:stderr -XX:ArchiveClassesAtExit=$@ \
+  -p build/keybackup.jar -m keybackup demo
+build/keybackup.jsa: build/keybackup.jar
+	@rm -f $@
+	@echo "class-data-sharing archive: training run of demo -> $@"
+	@rm -f $@.key; $(CDS_TRAINING) >/dev/null 2>build/jsa-training.err && [ -f $@ ] || { rm -f $@; echo "note: no class-data-sharing archive (start-up is slower): $$(tail -n 1 build/jsa-training.err)"; }
+	@[ ! -f $@ ] || stat -L -c '%n %s %Y' "$(CURDIR)/build/keybackup.jar" "$$(command -v $(JAVA))" > $@.key
 
 $(JUNIT_JAR):
 	@mkdir -p lib
@@ -63,7 +75,7 @@ build/test-classes.stamp: build/keybackup.jar $(JUNIT_JAR) $(TEST)
 	@$(JAVAC) $(JFLAGS) -Xlint:-processing -d build/test-classes -cp build/classes:$(JUNIT_JAR) $(TEST)
 	@touch $@
 
-test: build/test-classes.stamp
+test: build/test-classes.stamp build/keybackup.jsa
 	@set -o pipefail; $(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --details=summary --fail-if-no-tests \
 	  -cp build/classes:build/test-classes --scan-class-path build/test-classes 2>&1 | tee build/test-output.txt; \
 	  rc=$$?; awk '/tests successful/{p=$$2} /tests failed/{f=$$2} END{print p+0 " passed, " f+0 " failed"}' build/test-output.txt; exit $$rc
@@ -78,6 +90,14 @@ bench: build/test-classes.stamp
 	  $(JAVA) -cp build/test-classes keybackup.bench.ProviderFile '$(BENCH_PROVIDER)' > build/bench-provider.security; fi
 	$(JAVA) -Xmx256m $(if $(BENCH_PROVIDER_JAR),-Djava.security.properties=build/bench-provider.security -Dkeybackup.provider=$(BENCH_PROVIDER)) \
 	  -cp build/classes:build/test-classes$(if $(BENCH_PROVIDER_JAR),:$(BENCH_PROVIDER_JAR)) keybackup.bench.Bench $(BENCH_KEYS)
+	@$(MAKE) --no-print-directory bench-commands
+
+# Whole commands as processes (bin/keybackup), from start to exit, beside the floor measured in the same run;
+# docs/performance.md section 1. BENCH_KEYS given on the command line applies here too (default 20,000 keys).
+# BENCH_LARGE=1: upload and restore only, local store (the 1,000,000-key bounded-memory run).
+BENCH_COMMAND_KEYS = $(if $(filter command line environment,$(origin BENCH_KEYS)),$(BENCH_KEYS),20000)
+bench-commands: build/test-classes.stamp
+	$(JAVA) -Xmx512m -cp build/classes:build/test-classes:$(JUNIT_JAR) keybackup.bench.CommandBench $(BENCH_COMMAND_KEYS)
 
 # Not part of `test`: checks our output with independent peers (interop/run.sh names them; .ci/run installs
 # them). Exit 2 when a peer is missing: nothing was checked. Reports land in build/interop/*.txt.

@@ -117,4 +117,62 @@ class ModuleJarTest {
             Files.deleteIfExists(dir);
         }
     }
+
+    /**
+     * A copy of the project in another folder brings along an archive made for the original jar path. JDK 17
+     * does not just ignore such an archive: classes of the old path's lambdas break class loading ("sealing
+     * violation") on the first upload. The launcher must leave it out.
+     */
+    @Test
+    void launcher_archiveMadeForAnotherJar_notUsedAndCommandsWork() throws Exception {
+        Path jsa = Path.of("build/keybackup.jsa");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(jsa) && Files.isRegularFile(Path.of("build/keybackup.jsa.key")),
+                "no class-data-sharing archive built (`make` builds it)");
+        Path top = Files.createTempDirectory("keybackup-copy");
+        try {
+            Files.createDirectories(top.resolve("bin"));
+            Files.createDirectories(top.resolve("build"));
+            Files.copy(Path.of("bin/keybackup"), top.resolve("bin/keybackup"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            for (String f : List.of("keybackup.jar", "keybackup.jsa", "keybackup.jsa.key")) {
+                Files.copy(Path.of("build", f), top.resolve("build").resolve(f));
+            }
+            String user = "@copy:example.org";
+            String[] where = {"--user", user, "--store", top.resolve("s").toString(), "--recovery-key-file", top.resolve("rk").toString(),
+                "--device-id", "D", "--device-key-file", top.resolve("dk").toString()};
+            launch(top, "setup", "--user", user, "--store", top.resolve("s").toString(), "--recovery-key-out", top.resolve("rk").toString(),
+                    "--device-id", "D", "--device-key-out", top.resolve("dk").toString());
+            launch(top, concat(new String[] {"enable"}, where));
+            Files.writeString(top.resolve("keys.json"), "[]");
+            String out = launch(top, concat(new String[] {"upload", "--keys", top.resolve("keys.json").toString(), "--source", "olm"}, where));
+            assertTrue(out.startsWith("uploaded 0 sessions"), out);
+        } finally {
+            try (var walk = Files.walk(top)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        List<String> all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        return all.toArray(new String[0]);
+    }
+
+    /** Runs the launcher of the copy at {@code top}; requires exit 0 and returns stdout. */
+    private static String launch(Path top, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(top.resolve("bin/keybackup").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(top.toFile());
+        pb.environment().remove("JAVA_TOOL_OPTIONS");
+        pb.environment().remove("KEYBACKUP_JAVA_OPTS");
+        pb.environment().remove("JAVA_OPTS");
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process p = pb.start();
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+        byte[] out = readAll(p.getInputStream());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the launcher did not exit");
+        String e = new String(err.get(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), args[0] + ": " + e);
+        return new String(out, StandardCharsets.UTF_8);
+    }
 }

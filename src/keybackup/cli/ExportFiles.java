@@ -14,9 +14,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import keybackup.backup.EncryptedKeyExport;
 import keybackup.backup.KeyExportException;
-import keybackup.json.Json;
-import keybackup.json.JsonException;
-import keybackup.json.JsonReader;
+import keybackup.workflow.ExportReader;
+import keybackup.workflow.Upload;
 
 /**
  * Key-export files on the command line: {@code upload --keys} reads the plain JSON array or Element's
@@ -31,9 +30,15 @@ final class ExportFiles {
     static final String USAGE = "--keys FILE may be Element's encrypted export (\"-----BEGIN MEGOLM SESSION DATA-----\"); its passphrase comes\n"
             + "from --export-passphrase-file FILE (the first line) or is asked for at the terminal.\n";
 
-    /** Reads {@code --keys}: the plain JSON array, or the decrypted content of an encrypted export. */
-    static Json readKeys(String option, String path, Args a, Io io) throws FailedException, IOException, UsageException {
-        if (path.equals("-")) return readKeysFromStdin(option, a, io);
+    /**
+     * {@code --keys}: the plain JSON array, or an encrypted export, as sessions an upload walks twice
+     * ({@link Upload#select}, then {@link Upload#run}): each walk reads the file again, entry by entry, so
+     * memory does not grow with its size. An encrypted file is decrypted on each walk (its MAC checked
+     * before any plaintext is used, each time); its passphrase is kept until {@link KeyFile#close()}.
+     * {@code -} is standard input, read once into memory (a stream cannot be read twice).
+     */
+    static KeyFile keys(String option, String path, Args a, Io io) throws FailedException, IOException, UsageException {
+        if (path.equals("-")) return keysFromStdin(option, a, io);
         Path file = Path.of(path);
         byte[] start;
         try (InputStream in = Files.newInputStream(file)) {
@@ -41,35 +46,64 @@ final class ExportFiles {
         } catch (NoSuchFileException e) {
             throw new FailedException(option + ": no such file: " + path);
         }
-        byte[] content;
         if (EncryptedKeyExport.looksEncrypted(start, start.length) || firstNonBlank(start) == '-') { // '-': a damaged header gets the armour's error
             char[] pass = passphrase(a, false);
-            try (InputStream in = EncryptedKeyExport.decrypt(file, pass)) {
-                content = in.readAllBytes(); // whole: the MAC is checked again at the end of the second pass
-            } catch (KeyExportException e) {
-                throw new FailedException(option + ": " + reason(e));
-            } finally {
-                Arrays.fill(pass, '\0');
-            }
-        } else {
-            content = Files.readAllBytes(file);
+            return new KeyFile(option, () -> EncryptedKeyExport.decrypt(file, pass), pass, null);
         }
-        try {
-            return JsonReader.parse(content);
-        } catch (JsonException e) {
-            throw new FailedException(option + ": " + e.getMessage());
-        } finally {
-            Arrays.fill(content, (byte) 0);
+        return new KeyFile(option, () -> Files.newInputStream(file), null, null);
+    }
+
+    /** An export read once per pass; closing it wipes the passphrase of an encrypted file, or the bytes read from stdin. */
+    static final class KeyFile implements AutoCloseable {
+        private final String option;
+        private final ExportReader.Source source;
+        private final char[] pass;
+        private final byte[] held;
+
+        private KeyFile(String option, ExportReader.Source source, char[] pass, byte[] held) {
+            this.option = option;
+            this.source = source;
+            this.pass = pass;
+            this.held = held;
+        }
+
+        /** The walk over the entries; each bad input is a {@link FailedException} naming the option. */
+        Upload.Sessions sessions() {
+            return visitor -> {
+                try (InputStream in = source.open()) {
+                    ExportReader.read(in, visitor);
+                } catch (ExportReader.FormatException e) {
+                    throw new FailedException(option + ": " + e.getMessage());
+                } catch (KeyExportException e) {
+                    throw new FailedException(option + ": " + reason(e));
+                } catch (NoSuchFileException e) {
+                    throw new FailedException(option + ": the file was removed while it was read");
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            if (pass != null) Arrays.fill(pass, '\0');
+            if (held != null) Arrays.fill(held, (byte) 0);
         }
     }
 
     /**
      * {@code --keys -}: the export on standard input, plain or encrypted (then decrypted in memory: a stream
-     * cannot be read twice, and the MAC must be checked before any key is used).
+     * cannot be read twice, and the MAC must be checked before any key is used). The upload's two walks
+     * read the bytes held here; closing the KeyFile wipes them.
      */
-    private static Json readKeysFromStdin(String option, Args a, Io io) throws FailedException, IOException, UsageException {
+    private static KeyFile keysFromStdin(String option, Args a, Io io) throws FailedException, IOException, UsageException {
         if ("-".equals(a.optional(PASSPHRASE_OPTION))) throw new UsageException("--keys - and --" + PASSPHRASE_OPTION + " - cannot both read stdin");
-        byte[] content = io.stdinStream(option).readAllBytes();
+        // stdin is held in memory, so it keeps the whole-document cap (a file has none): the plaintext at most
+        // JsonReader.DEFAULT_MAX_BYTES, its armoured form at most twice that
+        long cap = keybackup.json.JsonReader.DEFAULT_MAX_BYTES;
+        byte[] content = io.stdinStream(option).readNBytes((int) (2 * cap) + 1);
+        if (content.length > 2 * cap) {
+            Arrays.fill(content, (byte) 0);
+            throw new FailedException(option + ": standard input is over " + 2 * cap + " bytes; give the export as a file (read in bounded memory)");
+        }
         int n = Math.min(content.length, 64);
         if (EncryptedKeyExport.looksEncrypted(Arrays.copyOf(content, n), n) || firstNonBlank(Arrays.copyOf(content, n)) == '-') {
             char[] pass = passphrase(a, false);
@@ -82,13 +116,12 @@ final class ExportFiles {
                 Arrays.fill(pass, '\0');
             }
         }
-        try {
-            return JsonReader.parse(content);
-        } catch (JsonException e) {
-            throw new FailedException(option + ": " + e.getMessage());
-        } finally {
+        if (content.length > cap) {
             Arrays.fill(content, (byte) 0);
+            throw new FailedException(option + ": input is over the limit of " + cap + " bytes on standard input; give the export as a file (read in bounded memory)");
         }
+        byte[] plain = content;
+        return new KeyFile(option, () -> new java.io.ByteArrayInputStream(plain), null, plain);
     }
 
     private static int firstNonBlank(byte[] b) {

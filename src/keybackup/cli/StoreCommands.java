@@ -172,27 +172,23 @@ final class StoreCommands {
             String keysFile = a.required("keys");
             KeySource source = KeySource.byName(a.required("source"));
             if (source == null) throw new UsageException("--source must be one of olm, trusted-forward, own, untrusted-forward, export, backup-unauthenticated");
-            if (!(ExportFiles.readKeys("--keys", keysFile, a, io) instanceof Json.Arr arr)) throw new FailedException("--keys: expected a JSON array (key export format)");
-            List<ExportedSession> sessions = new ArrayList<>();
-            for (int i = 0; i < arr.elements().size(); i++) {
-                if (!(arr.elements().get(i) instanceof Json.Obj o)) throw new FailedException("--keys: entry " + i + " is not an object");
-                try {
-                    sessions.add(ExportedSession.from(o));
-                } catch (keybackup.keys.KeyFormatException e) {
-                    throw new FailedException("--keys: entry " + i + ": " + e.getMessage());
-                }
+            Upload.Result r;
+            long entries;
+            try (ExportFiles.KeyFile keys = ExportFiles.keys("--keys", keysFile, a, io)) {
+                Upload.Selection sessions = Upload.select(keys.sessions()); // pass one: every entry checked before anything is sent
+                entries = sessions.entries();
+                Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, false);
+                // NOT_VERIFIED: the command line cannot know whether this device verified the sending devices.
+                r = Interrupts.during(io, () -> List.of("interrupted: the upload of " + entries + " sessions from " + keysFile
+                        + " stopped before it finished; the keys the server accepted stay in the backup, and sending them again is safe"
+                        + " (the server keeps the better copy of each key)", "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
+                        () -> Upload.run(account, sessions, source, Uploader.SendingDevice.NOT_VERIFIED,
+                        a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
+                        StoreOptions.threads(a), Uploader.Limits.DEFAULT, Progress.of(io, a.flag("quiet"), name(), entries)));
             }
-            Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, false);
-            // NOT_VERIFIED: the command line cannot know whether this device verified the sending devices.
-            Upload.Result r = Interrupts.during(io, () -> List.of("interrupted: the upload of " + sessions.size() + " sessions from " + keysFile
-                    + " stopped before it finished; the keys the server accepted stay in the backup, and sending them again is safe"
-                    + " (the server keeps the better copy of each key)", "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
-                    () -> Upload.run(account, sessions, source, Uploader.SendingDevice.NOT_VERIFIED,
-                    a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
-                    StoreOptions.threads(a), Uploader.Limits.DEFAULT, Progress.of(io, a.flag("quiet"), name(), sessions.size())));
             if (a.flag("json")) {
                 if (r.note() != null) io.errln("keybackup: warning: " + r.note());
-                io.printCanonical(JsonOutput.upload(r, source, sessions.size()));
+                io.printCanonical(JsonOutput.upload(r, source, entries));
                 return 0;
             }
             io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches() + (r.batches() == 1 ? " request (" : " requests (")

@@ -32,8 +32,10 @@ import keybackup.json.JsonReader;
  * <p>Security and robustness properties: every file is written atomically (temp file, fsync, rename), so
  * a crash leaves old or new content, never a partial file; file names are derived from identifiers by an
  * injective encoding and versions must be decimal numbers, so no identifier can address a path outside
- * the directory. Not protected: concurrent use by several processes (one process, its threads serialized
- * by this object), and a crash between a room file and {@code state.json} can leave {@code count} stale.
+ * the directory. Every write holds the store's write lock ({@code write.lock}, an OS file lock, plus a lock per
+ * directory within one JVM), so any number of processes and threads can write one store at once without
+ * losing keys or miscounting. Not protected: a crash between a room file and {@code state.json} can leave
+ * {@code count} stale.
  * Files are not encrypted beyond what the backup format itself encrypts.
  *
  * <p>Errors: every method throws only {@link StoreException} ({@link MatrixException} for what a server
@@ -47,6 +49,8 @@ public final class LocalStore implements BackupStore {
     private static final long MAX_FILE_BYTES = JsonReader.DEFAULT_MAX_BYTES;
     /** Largest etag kept in {@code state.json}: 15 decimal digits (a counter that would take ages to reach). */
     private static final long MAX_ETAG = 999_999_999_999_999L;
+    /** Held (OS file lock) during every write, by any process; its content is unused. */
+    static final String LOCK_FILE = "write.lock";
 
     private final Path dir;
     private final LocalLayout layout;
@@ -91,8 +95,11 @@ public final class LocalStore implements BackupStore {
     }
 
     /** Sets what {@link #queryOwnKeys()} returns (a {@code /keys/query} response), for setup and demos. */
+    @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized void publishIdentity(Json.Obj keysQueryResponse) throws StoreException {
-        LocalFiles.write(dir.resolve("identity.json"), Objects.requireNonNull(keysQueryResponse, "keysQueryResponse"));
+        try (StoreLock held = lock()) {
+            LocalFiles.write(dir.resolve("identity.json"), Objects.requireNonNull(keysQueryResponse, "keysQueryResponse"));
+        }
     }
 
     @Override
@@ -104,19 +111,22 @@ public final class LocalStore implements BackupStore {
     // ---- versions ----
 
     @Override
+    @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized String createVersion(String algorithm, Json.Obj authData) throws StoreException {
-        Objects.requireNonNull(algorithm, "algorithm");
-        Objects.requireNonNull(authData, "authData");
-        long highest = layout.versions().highest();
-        if (highest >= LocalLayout.MAX_VERSION) {
-            throw new StoreException("local store: version " + highest + " is the last possible number; no version can be created in " + dir);
+        try (StoreLock held = lock()) {
+            Objects.requireNonNull(algorithm, "algorithm");
+            Objects.requireNonNull(authData, "authData");
+            long highest = layout.versions().highest();
+            if (highest >= LocalLayout.MAX_VERSION) {
+                throw new StoreException("local store: version " + highest + " is the last possible number; no version can be created in " + dir);
+            }
+            String version = Long.toString(highest + 1);
+            Path v = layout.versionDir(version);
+            LocalFiles.write(v.resolve("state.json"), state(0, 0));
+            // info.json last: until it exists the version does not, so a crash leaves an unused (never reused) number
+            LocalFiles.write(v.resolve("info.json"), info(algorithm, authData, version));
+            return version;
         }
-        String version = Long.toString(highest + 1);
-        Path v = layout.versionDir(version);
-        LocalFiles.write(v.resolve("state.json"), state(0, 0));
-        // info.json last: until it exists the version does not, so a crash leaves an unused (never reused) number
-        LocalFiles.write(v.resolve("info.json"), info(algorithm, authData, version));
-        return version;
     }
 
     @Override
@@ -134,44 +144,53 @@ public final class LocalStore implements BackupStore {
     }
 
     @Override
+    @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized void updateVersion(String version, String algorithm, Json.Obj authData) throws StoreException {
-        Json.Obj info = requireInfo(version);
-        if (!Objects.equals(info.string("algorithm"), algorithm)) {
-            throw new MatrixException(400, MatrixException.INVALID_PARAM, "algorithm: differs from the stored one");
+        try (StoreLock held = lock()) {
+            Json.Obj info = requireInfo(version);
+            if (!Objects.equals(info.string("algorithm"), algorithm)) {
+                throw new MatrixException(400, MatrixException.INVALID_PARAM, "algorithm: differs from the stored one");
+            }
+            LocalFiles.write(layout.versionDir(version).resolve("info.json"), info(algorithm, Objects.requireNonNull(authData, "authData"), version));
         }
-        LocalFiles.write(layout.versionDir(version).resolve("info.json"), info(algorithm, Objects.requireNonNull(authData, "authData"), version));
     }
 
     @Override
+    @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized void deleteVersion(String version) throws StoreException {
-        Path v = layout.versionDirIfValid(version);
-        if (v == null || !Files.isDirectory(v)) throw notFound("unknown backup version");
-        LocalFiles.write(v.resolve("deleted"), Json.obj()); // tombstone first: a crash after it still reads as deleted
-        LocalFiles.deleteTree(v.resolve("info.json"));
-        LocalFiles.deleteTree(v.resolve("state.json"));
-        LocalFiles.deleteTree(v.resolve("rooms"));
+        try (StoreLock held = lock()) {
+            Path v = layout.versionDirIfValid(version);
+            if (v == null || !Files.isDirectory(v)) throw notFound("unknown backup version");
+            LocalFiles.write(v.resolve("deleted"), Json.obj()); // tombstone first: a crash after it still reads as deleted
+            LocalFiles.deleteTree(v.resolve("info.json"));
+            LocalFiles.deleteTree(v.resolve("state.json"));
+            LocalFiles.deleteTree(v.resolve("rooms"));
+        }
     }
 
     // ---- keys ----
 
     @Override
+    @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized Json.Obj putKeys(String version, Json.Obj rooms) throws StoreException {
-        requireWritable(version);
-        for (Map.Entry<String, Json> room : rooms.members().entrySet()) {
-            if (!(room.getValue() instanceof Json.Obj r) || r.object("sessions") == null) {
-                throw new MatrixException(400, MatrixException.BAD_JSON, "rooms." + room.getKey() + ".sessions: expected an object");
+        try (StoreLock held = lock()) {
+            requireWritable(version);
+            for (Map.Entry<String, Json> room : rooms.members().entrySet()) {
+                if (!(room.getValue() instanceof Json.Obj r) || r.object("sessions") == null) {
+                    throw new MatrixException(400, MatrixException.BAD_JSON, "rooms." + room.getKey() + ".sessions: expected an object");
+                }
+                validateSessions(r.object("sessions"));
             }
-            validateSessions(r.object("sessions"));
+            Json.Obj state = state(version);
+            long count = count(state);
+            boolean changed = false;
+            for (Map.Entry<String, Json> room : rooms.members().entrySet()) {
+                long[] delta = merge(version, room.getKey(), ((Json.Obj) room.getValue()).object("sessions"));
+                count += delta[0];
+                changed |= delta[1] != 0;
+            }
+            return saveState(version, state, count, changed);
         }
-        Json.Obj state = state(version);
-        long count = count(state);
-        boolean changed = false;
-        for (Map.Entry<String, Json> room : rooms.members().entrySet()) {
-            long[] delta = merge(version, room.getKey(), ((Json.Obj) room.getValue()).object("sessions"));
-            count += delta[0];
-            changed |= delta[1] != 0;
-        }
-        return saveState(version, state, count, changed);
     }
 
     @Override
@@ -223,31 +242,40 @@ public final class LocalStore implements BackupStore {
     }
 
     @Override
+    @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized Json.Obj deleteKeys(String version) throws StoreException {
-        requireInfo(version);
-        Json.Obj state = state(version);
-        long removed = count(state);
-        LocalFiles.deleteTree(layout.versionDir(version).resolve("rooms"));
-        return saveState(version, state, 0, removed > 0);
+        try (StoreLock held = lock()) {
+            requireInfo(version);
+            Json.Obj state = state(version);
+            long removed = count(state);
+            LocalFiles.deleteTree(layout.versionDir(version).resolve("rooms"));
+            return saveState(version, state, 0, removed > 0);
+        }
     }
 
     @Override
+    @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized Json.Obj deleteRoomKeys(String version, String roomId) throws StoreException {
-        requireInfo(version);
-        Json.Obj state = state(version);
-        long removed = roomSessions(version, roomId).members().size();
-        LocalFiles.deleteTree(layout.roomFile(version, roomId));
-        return saveState(version, state, count(state) - removed, removed > 0);
+        try (StoreLock held = lock()) {
+            requireInfo(version);
+            Json.Obj state = state(version);
+            long removed = roomSessions(version, roomId).members().size();
+            LocalFiles.deleteTree(layout.roomFile(version, roomId));
+            return saveState(version, state, count(state) - removed, removed > 0);
+        }
     }
 
     @Override
+    @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized Json.Obj deleteSessionKey(String version, String roomId, String sessionId) throws StoreException {
-        requireInfo(version);
-        Json.Obj state = state(version);
-        Json.Obj sessions = roomSessions(version, roomId);
-        if (!sessions.has(sessionId)) return saveState(version, state, count(state), false);
-        writeRoom(version, roomId, sessions.without(sessionId));
-        return saveState(version, state, count(state) - 1, true);
+        try (StoreLock held = lock()) {
+            requireInfo(version);
+            Json.Obj state = state(version);
+            Json.Obj sessions = roomSessions(version, roomId);
+            if (!sessions.has(sessionId)) return saveState(version, state, count(state), false);
+            writeRoom(version, roomId, sessions.without(sessionId));
+            return saveState(version, state, count(state) - 1, true);
+        }
     }
 
     // ---- account data ----
@@ -258,8 +286,11 @@ public final class LocalStore implements BackupStore {
     }
 
     @Override
+    @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized void putAccountData(String type, Json.Obj content) throws StoreException {
-        LocalFiles.write(layout.accountDataFile(type), Objects.requireNonNull(content, "content"));
+        try (StoreLock held = lock()) {
+            LocalFiles.write(layout.accountDataFile(type), Objects.requireNonNull(content, "content"));
+        }
     }
 
     @Override
@@ -268,6 +299,59 @@ public final class LocalStore implements BackupStore {
     }
 
     // ---- internals ----
+
+    /** Stores written in this JVM, each with the lock its writers take before the file lock (a file lock is per process). */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.locks.ReentrantLock> WRITERS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The lock of one write: held by one thread of one process at a time; closing it releases both parts. */
+    private static final class StoreLock implements AutoCloseable {
+        private final java.util.concurrent.locks.ReentrantLock inProcess;
+        private final java.nio.channels.FileChannel channel; // null when this thread already holds the file lock
+
+        StoreLock(java.util.concurrent.locks.ReentrantLock inProcess, java.nio.channels.FileChannel channel) {
+            this.inProcess = inProcess;
+            this.channel = channel;
+        }
+
+        @Override
+        public void close() throws StoreException {
+            try {
+                if (channel != null) channel.close(); // releases the OS lock
+            } catch (IOException e) {
+                throw new StoreException("local store: cannot release the write lock (" + e.getMessage() + ")", e);
+            } finally {
+                inProcess.unlock();
+            }
+        }
+    }
+
+    /**
+     * Takes the store's write lock: first this JVM's lock for the directory, then an OS lock on the file
+     * {@value #LOCK_FILE} in it, so writers in other processes wait too (each write reads, changes and
+     * replaces room files and {@code state.json}; two at once lost keys and miscounted).
+     */
+    private StoreLock lock() throws StoreException {
+        java.util.concurrent.locks.ReentrantLock mine = WRITERS.computeIfAbsent(dir.toAbsolutePath().normalize(),
+                d -> new java.util.concurrent.locks.ReentrantLock());
+        mine.lock();
+        if (mine.getHoldCount() > 1) return new StoreLock(mine, null); // a write inside a write of this thread
+        java.nio.channels.FileChannel ch = null;
+        try {
+            ch = java.nio.channels.FileChannel.open(dir.resolve(LOCK_FILE), java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE);
+            ch.lock();
+            return new StoreLock(mine, ch);
+        } catch (IOException e) {
+            try {
+                if (ch != null) ch.close();
+            } catch (IOException ignored) {
+                // the lock was not taken
+            }
+            mine.unlock();
+            throw new StoreException("local store: cannot lock " + dir.resolve(LOCK_FILE) + " (" + e.getMessage() + ")", e);
+        }
+    }
 
     /** Inserts or replaces the sessions of one room; returns {inserted count, changed ? 1 : 0}. */
     private long[] merge(String version, String roomId, Json.Obj incoming) throws StoreException {

@@ -1,9 +1,7 @@
 package keybackup.json;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,48 +46,43 @@ public final class CanonicalJson {
 
     /**
      * A growing byte array. Not {@code ByteArrayOutputStream}: that one takes a lock for every byte,
-     * which made encoding a signed SessionData cost more than its hashing.
+     * which made encoding a signed SessionData cost more than its hashing. Growing is out of line, so
+     * the JIT inlines only the store at each call site.
      */
     private static final class Sink {
         byte[] bytes = new byte[512];
         int size;
 
         void write(int b) {
-            if (size == bytes.length) {
-                if (size > Integer.MAX_VALUE / 2 - 8) throw new OutOfMemoryError("canonical JSON over 1 GiB");
-                bytes = java.util.Arrays.copyOf(bytes, size * 2);
-            }
+            if (size == bytes.length) grow(1);
             bytes[size++] = (byte) b;
         }
 
         void write(String ascii) {
-            for (int i = 0; i < ascii.length(); i++) write(ascii.charAt(i));
+            int n = ascii.length();
+            if (bytes.length - size < n) grow(n);
+            for (int i = 0; i < n; i++) bytes[size++] = (byte) ascii.charAt(i);
+        }
+
+        /** Makes room for at least {@code more} further bytes. */
+        void grow(int more) {
+            long need = (long) size + more;
+            if (need > Integer.MAX_VALUE / 2 - 8) throw new OutOfMemoryError("canonical JSON over 1 GiB");
+            bytes = java.util.Arrays.copyOf(bytes, (int) Math.max(need, (long) bytes.length * 2));
         }
     }
 
+    // One small method per kind of value: the JIT compiles each on its own, instead of one recursive
+    // method that inlined every string writer into itself (60 kB of machine code, about a second of C2
+    // time in every process that signs or verifies).
+
     private static void write(Json value, Sink out) {
-        if (value instanceof Json.Obj o) {
-            List<Map.Entry<String, Json>> entries = new ArrayList<>(o.members().entrySet());
-            entries.sort(Map.Entry.comparingByKey(CODE_POINT_ORDER));
-            out.write('{');
-            boolean first = true;
-            for (Map.Entry<String, Json> e : entries) {
-                if (!first) out.write(',');
-                first = false;
-                writeString(e.getKey(), out);
-                out.write(':');
-                write(e.getValue(), out);
-            }
-            out.write('}');
-        } else if (value instanceof Json.Arr a) {
-            out.write('[');
-            for (int i = 0; i < a.elements().size(); i++) {
-                if (i > 0) out.write(',');
-                write(a.elements().get(i), out);
-            }
-            out.write(']');
-        } else if (value instanceof Json.Str s) {
+        if (value instanceof Json.Str s) {
             writeString(s.value(), out);
+        } else if (value instanceof Json.Obj o) {
+            writeObject(o, out);
+        } else if (value instanceof Json.Arr a) {
+            writeArray(a, out);
         } else if (value instanceof Json.Int n) {
             out.write(Long.toString(n.value()));
         } else if (value instanceof Json.Bool b) {
@@ -99,9 +92,69 @@ public final class CanonicalJson {
         }
     }
 
+    private static void writeObject(Json.Obj o, Sink out) {
+        String[] keys = sortedKeys(o.members());
+        out.write('{');
+        for (int i = 0; i < keys.length; i++) {
+            if (i > 0) out.write(',');
+            writeString(keys[i], out);
+            out.write(':');
+            write(o.members().get(keys[i]), out);
+        }
+        out.write('}');
+    }
+
+    /** The keys in code-point order: insertion sort for the few keys of a Matrix object, the list sort beyond that. */
+    private static String[] sortedKeys(Map<String, Json> members) {
+        String[] keys = members.keySet().toArray(new String[0]);
+        if (keys.length > 16) {
+            java.util.Arrays.sort(keys, CODE_POINT_ORDER);
+            return keys;
+        }
+        for (int i = 1; i < keys.length; i++) {
+            String k = keys[i];
+            int j = i - 1;
+            while (j >= 0 && CODE_POINT_ORDER.compare(keys[j], k) > 0) {
+                keys[j + 1] = keys[j];
+                j--;
+            }
+            keys[j + 1] = k;
+        }
+        return keys;
+    }
+
+    private static void writeArray(Json.Arr a, Sink out) {
+        out.write('[');
+        for (int i = 0; i < a.elements().size(); i++) {
+            if (i > 0) out.write(',');
+            write(a.elements().get(i), out);
+        }
+        out.write(']');
+    }
+
+    /** A string of printable ASCII without '"' or '\\' (keys, ids, base64) is copied as it is; anything else is escaped. */
     private static void writeString(String s, Sink out) {
-        out.write('"');
-        for (int i = 0; i < s.length(); i++) {
+        int n = s.length();
+        if (out.bytes.length - out.size < n + 2) out.grow(n + 2);
+        byte[] b = out.bytes;
+        int p = out.size;
+        b[p++] = '"';
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                out.size = p;
+                writeEscaped(s, i, out);
+                return;
+            }
+            b[p++] = (byte) c;
+        }
+        b[p++] = '"';
+        out.size = p;
+    }
+
+    /** The rest of {@code s} from {@code from}, escaped and UTF-8 encoded, and the closing quote. */
+    private static void writeEscaped(String s, int from, Sink out) {
+        for (int i = from; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '"' || c == '\\') {
                 out.write('\\');

@@ -44,6 +44,8 @@ public final class JsonReader implements AutoCloseable {
     private int maxMembers = MAX_STREAMED_MEMBERS;
     /** Keys seen so far at each object level opened with beginObject(), for duplicate detection. */
     private final List<Set<String>> streamedKeys = new ArrayList<>();
+    /** Elements begun so far in each array opened with beginArray(). */
+    private final List<long[]> streamedArrays = new ArrayList<>();
 
     public JsonReader(InputStream in, long maxBytes) {
         this.input = new JsonInput(in, maxBytes);
@@ -208,6 +210,37 @@ public final class JsonReader implements AutoCloseable {
         return key;
     }
 
+    /**
+     * Streaming: consumes the '[' of an array. Follow with {@link #nextElement()} until it returns false;
+     * read each element with {@link #readValue()} (or {@link #beginObject()}, {@link #skipValue()}).
+     */
+    public void beginArray() throws JsonException {
+        long at = offset();
+        if (input.skipWhitespace() != '[') throw error("expected a JSON array", offset());
+        input.skip();
+        enter(at);
+        streamedArrays.add(new long[1]);
+    }
+
+    /**
+     * Streaming: whether the array opened by {@link #beginArray()} has another element, with the reader
+     * positioned at it; false after the closing ']'.
+     */
+    public boolean nextElement() throws JsonException {
+        long[] count = streamedArrays.get(streamedArrays.size() - 1);
+        int c = input.skipWhitespace();
+        if (count[0] > 0) {
+            input.skip();
+            if (c == ']') return endStreamedArray();
+            if (c != ',') throw error("expected ',' or ']'", offset() - 1);
+        } else if (c == ']') {
+            input.skip();
+            return endStreamedArray();
+        }
+        count[0]++;
+        return true;
+    }
+
     /** Streaming: reads and discards the next value (still fully validated). */
     public void skipValue() throws JsonException {
         readValue();
@@ -229,6 +262,12 @@ public final class JsonReader implements AutoCloseable {
     }
 
     // ---- internals ----
+
+    private boolean endStreamedArray() {
+        streamedArrays.remove(streamedArrays.size() - 1);
+        depth--;
+        return false;
+    }
 
     private String endStreamedObject() {
         streamedKeys.remove(streamedKeys.size() - 1);

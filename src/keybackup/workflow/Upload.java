@@ -32,25 +32,96 @@ public final class Upload {
     /** @param lowered entries uploaded with a lower flag than {@code source} gives, because of their recorded verdict */
     public record Result(String version, long sessions, long batches, long serverCount, boolean signed, String note, long lowered) {}
 
+    /**
+     * The sessions of an upload, walked once per pass: {@link #select} walks them to choose the copies,
+     * {@link #run(Account, Selection, KeySource, Uploader.SendingDevice, FieldNames, int, Uploader.Limits)}
+     * walks them again to send those copies. A list is walked again; a file is read again, so nothing
+     * grows with the number of sessions but a table of 24 bytes per distinct session.
+     */
+    @FunctionalInterface
+    public interface Sessions {
+        void forEach(ExportReader.Visitor visitor) throws Exception;
+    }
+
+    /** What the first pass found: the best copy of each (room, session). Used by one run only. */
+    public static final class Selection {
+        private final Sessions sessions;
+        private final BestCopies best;
+        private final long entries;
+        private boolean used;
+
+        private Selection(Sessions sessions, BestCopies best, long entries) {
+            this.sessions = sessions;
+            this.best = best;
+            this.entries = entries;
+        }
+
+        /** Entries read, copies included. */
+        public long entries() {
+            return entries;
+        }
+
+        /** Distinct (room, session) pairs: what the upload sends. */
+        public long distinct() {
+            return best.size();
+        }
+    }
+
+    /**
+     * Pass one: walks {@code sessions} and records, per (room, session), the copy that decrypts the most
+     * messages (lowest first index; on a tie, fewer forwards; then the first). Two copies in one upload
+     * would otherwise race, and the server could keep the worse one. Errors of the walk (a bad entry)
+     * come out of here, before anything is sent.
+     */
+    public static Selection select(Sessions sessions) throws Exception {
+        BestCopies best = new BestCopies();
+        long[] n = {0};
+        sessions.forEach(s -> {
+            best.offer(s);
+            n[0]++;
+        });
+        return new Selection(sessions, best, n[0]);
+    }
+
     /** Uploads with {@code is_verified: false} ({@link Uploader.SendingDevice#NOT_VERIFIED}). */
     public static Result run(Account account, List<ExportedSession> sessions, KeySource source, FieldNames names, int threads,
                              Uploader.Limits limits) throws Exception {
         return run(account, sessions, source, Uploader.SendingDevice.NOT_VERIFIED, names, threads, limits);
     }
 
-    /**
-     * @param source where the keys came from, as the caller knows it; an entry's recorded verdict can only lower it
-     * @param sendingDevice whether this device verified the devices the keys came from (all of them), for {@code is_verified}
-     */
+    /** {@link #run(Account, Selection, KeySource, Uploader.SendingDevice, FieldNames, int, Uploader.Limits)} of a list. */
     public static Result run(Account account, List<ExportedSession> sessions, KeySource source, Uploader.SendingDevice sendingDevice,
                              FieldNames names, int threads, Uploader.Limits limits) throws Exception {
         return run(account, sessions, source, sendingDevice, names, threads, limits, null);
     }
 
-    /** As above; {@code progress} (may be null) gets the number of sessions the server accepted so far, after each request. */
+    /** As above, of a list; {@code progress} (may be null) gets the number of sessions the server accepted so far, after each request. */
     public static Result run(Account account, List<ExportedSession> sessions, KeySource source, Uploader.SendingDevice sendingDevice,
                              FieldNames names, int threads, Uploader.Limits limits, java.util.function.LongConsumer progress) throws Exception {
+        List<ExportedSession> copy = List.copyOf(sessions);
+        Sessions walk = v -> {
+            for (ExportedSession s : copy) v.visit(s);
+        };
+        return run(account, select(walk), source, sendingDevice, names, threads, limits, progress);
+    }
+
+    /**
+     * @param source where the keys came from, as the caller knows it; an entry's recorded verdict can only lower it
+     * @param sendingDevice whether this device verified the devices the keys came from (all of them), for {@code is_verified}
+     */
+    public static Result run(Account account, Selection sessions, KeySource source, Uploader.SendingDevice sendingDevice,
+                             FieldNames names, int threads, Uploader.Limits limits) throws Exception {
+        return run(account, sessions, source, sendingDevice, names, threads, limits, null);
+    }
+
+    /** As above; {@code progress} (may be null) gets the number of sessions the server accepted so far, after each request. */
+    public static Result run(Account account, Selection sessions, KeySource source, Uploader.SendingDevice sendingDevice,
+                             FieldNames names, int threads, Uploader.Limits limits, java.util.function.LongConsumer progress) throws Exception {
         java.util.Objects.requireNonNull(source, "source");
+        synchronized (sessions) {
+            if (sessions.used) throw new IllegalStateException("a Selection serves one upload");
+            sessions.used = true;
+        }
         java.util.Objects.requireNonNull(sendingDevice, "sendingDevice");
         Json.Obj info = account.currentVersion();
         String version = info.string("version");
@@ -95,14 +166,17 @@ public final class Upload {
             }
             try (Uploader up = new Uploader(account.store(), version, backupKey, signer, names, threads, limits)) {
                 up.onProgress(progress);
-                long lowered = 0;
-                for (ExportedSession s : bestCopies(sessions)) {
+                long[] lowered = {0};
+                BestCopies best = sessions.best;
+                sessions.sessions.forEach(s -> { // pass two: the copies pass one chose, each once
+                    if (!best.take(s)) return;
                     KeySource entrySource = source.forEntry(s); // never above source
-                    if (entrySource.authenticated() != source.authenticated()) lowered++;
+                    if (entrySource.authenticated() != source.authenticated()) lowered[0]++;
                     up.add(s.roomId(), s.data(), entrySource, sendingDevice);
-                }
+                });
+                best.checkAllTaken();
                 Uploader.Result r = up.finish();
-                return new Result(version, r.sessions(), r.batches(), r.serverCount(), signer != null, note, lowered);
+                return new Result(version, r.sessions(), r.batches(), r.serverCount(), signer != null, note, lowered[0]);
             }
         } catch (SecretStorageException e) {
             throw new WorkflowException("secret storage: " + e.getMessage());
@@ -111,23 +185,17 @@ public final class Upload {
         }
     }
 
-    /**
-     * One copy per (room, session): the one that decrypts the most messages (lowest first index). Two
-     * copies in one upload would otherwise race, and the server could keep the worse one.
-     */
-    static java.util.Collection<ExportedSession> bestCopies(List<ExportedSession> sessions) {
-        java.util.Map<List<String>, ExportedSession> best = new java.util.LinkedHashMap<>();
+    /** The copies {@link #run} sends, in the order it sends them (for tests). */
+    static List<ExportedSession> bestCopies(List<ExportedSession> sessions) throws Exception {
+        Selection sel = select(v -> {
+            for (ExportedSession s : sessions) v.visit(s);
+        });
+        List<ExportedSession> out = new java.util.ArrayList<>();
         for (ExportedSession s : sessions) {
-            best.merge(List.of(s.roomId(), s.sessionId()), s, (a, b) -> better(b, a) ? b : a);
+            if (sel.best.take(s)) out.add(s);
         }
-        return best.values();
-    }
-
-    /** Lower first index wins; on a tie, fewer forwards (the spec's replacement order, digest 03 §4). */
-    private static boolean better(ExportedSession x, ExportedSession y) {
-        long ix = x.data().export().firstIndex();
-        long iy = y.data().export().firstIndex();
-        return ix != iy ? ix < iy : x.data().forwardingChain().size() < y.data().forwardingChain().size();
+        sel.best.checkAllTaken();
+        return out;
     }
 
     private static boolean backupKeyInSecrets(Account account, Json.Obj info) throws StoreException, WorkflowException {

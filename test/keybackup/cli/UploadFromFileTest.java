@@ -189,6 +189,71 @@ class UploadFromFileTest {
     }
 
     @Test
+    void upload_fileOver16MiB_streamedAndUploaded() throws Exception {
+        // Two entries and 17 MiB of blank space between them: the whole-file reader refused anything over 16 MiB.
+        List<ExportedSession> s = WorkflowFixture.sessions(1, 2, 9);
+        Path keys = dir.resolve("big.json");
+        try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(keys))) {
+            out.write('[');
+            out.write(CanonicalJson.encode(s.get(0).toExportJson()));
+            byte[] blank = new byte[1 << 20];
+            java.util.Arrays.fill(blank, (byte) ' ');
+            for (int i = 0; i < 17; i++) out.write(blank);
+            out.write(',');
+            out.write(CanonicalJson.encode(s.get(1).toExportJson()));
+            out.write(']');
+        }
+        assertTrue(Files.size(keys) > 17L << 20);
+
+        Result r = ok("upload", "--keys", keys.toString(), "--source", "olm");
+
+        assertTrue(r.out().contains("uploaded 2 sessions"), r.out());
+        assertEquals(2, f.count(version));
+    }
+
+    @Test
+    void upload_entryOverTheEntryCap_exit1NothingUploaded() throws Exception {
+        List<ExportedSession> s = WorkflowFixture.sessions(1, 2, 10);
+        Json.Obj huge = s.get(1).toExportJson().with("padding", Json.of("x".repeat((int) keybackup.workflow.ExportReader.MAX_ENTRY_BYTES + 65536)));
+        Path keys = writeFile("huge.json", List.of(s.get(0).toExportJson(), huge));
+
+        Result r = run("upload", "--keys", keys.toString(), "--source", "olm");
+
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().startsWith("keybackup: error: --keys: "), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertEquals(0, f.count(version), "nothing uploaded");
+    }
+
+    @Test
+    void upload_badEntryThenJsonErrorLater_jsonErrorReportedNothingUploaded() throws Exception {
+        List<ExportedSession> s = WorkflowFixture.sessions(1, 2, 11);
+        byte[] good = CanonicalJson.encode(s.get(0).toExportJson());
+        String text = "[" + new String(good, StandardCharsets.UTF_8) + ", 7, " + new String(CanonicalJson.encode(s.get(1).toExportJson()), StandardCharsets.UTF_8) + ", tru]";
+        Path keys = Files.writeString(dir.resolve("late-error.json"), text);
+
+        Result r = run("upload", "--keys", keys.toString(), "--source", "olm");
+
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("invalid literal"), "the JSON error wins over entry 1's, as when the whole file was parsed first: " + r.err());
+        assertEquals(0, f.count(version), "nothing uploaded");
+    }
+
+    @Test
+    void upload_twoCopiesOfOneSession_theBetterOneIsStored() throws Exception {
+        List<ExportedSession> s = WorkflowFixture.sessions(1, 1, 12);
+        ExportedSession e = s.get(0);
+        Json.Obj forwarded = e.toExportJson().with("forwarding_curve25519_key_chain", Json.arr(List.of(Json.of(e.data().senderKey()))));
+        Path keys = writeFile("copies.json", List.of(forwarded, e.toExportJson(), forwarded));
+
+        Result r = ok("upload", "--keys", keys.toString(), "--source", "olm");
+
+        assertTrue(r.out().contains("uploaded 1 sessions"), r.out());
+        assertEquals(Json.of(0L), f.store.getSessionKey(version, e.roomId(), e.sessionId()).orElseThrow().get("forwarded_count"),
+                "the copy without forwards");
+    }
+
+    @Test
     void upload_fromCommandLine_writesIsVerifiedFalse() throws Exception {
         List<ExportedSession> s = WorkflowFixture.sessions(2, 3, 7);
         Path keys = writeFile("keys.json", new ArrayList<>(s.stream().map(ExportedSession::toExportJson).toList()));

@@ -3,18 +3,14 @@ package keybackup.fuzz;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import keybackup.backup.EncryptedKeyExport;
-import keybackup.backup.ExportedSession;
 import keybackup.backup.KeyExportException;
-import keybackup.json.Json;
-import keybackup.json.JsonException;
-import keybackup.json.JsonReader;
-import keybackup.keys.KeyFormatException;
+import keybackup.workflow.ExportReader;
 
 /**
  * Fuzz target: {@link EncryptedKeyExport#decrypt(byte[], char[])} throws only {@link KeyExportException}
  * for any file, with the passphrase {@value #PASSPHRASE} of the matrix-rust-sdk files in
- * test/vectors/key-export (seeds); a plaintext that is a JSON array goes through {@link ExportedSession#from}
- * with only {@link KeyFormatException}. Files whose round count this target can read and that ask for more
+ * test/vectors/key-export (seeds); a plaintext goes through {@link ExportReader#read} (what upload --keys uses)
+ * with only {@link ExportReader.FormatException}. Files whose round count this target can read and that ask for more
  * than {@value #MAX_FUZZ_ROUNDS} rounds are skipped, to keep runs fast (the cap itself is the decrypter's
  * first check after the version).
  */
@@ -33,18 +29,12 @@ public final class KeyExportFuzz {
             return; // documented
         }
         try {
-            if (!(JsonReader.parse(plaintext) instanceof Json.Arr entries)) return;
-            for (Json e : entries.elements()) {
-                if (e instanceof Json.Obj o) {
-                    try {
-                        ExportedSession.from(o);
-                    } catch (KeyFormatException ex) {
-                        // documented
-                    }
-                }
-            }
-        } catch (JsonException e) {
+            // the reader upload --keys uses: streamed, entry by entry
+            ExportReader.read(new java.io.ByteArrayInputStream(plaintext), s -> { });
+        } catch (ExportReader.FormatException e) {
             // documented
+        } catch (Exception e) {
+            throw new IllegalStateException("undocumented failure of the export reader", e);
         }
     }
 

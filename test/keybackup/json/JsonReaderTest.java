@@ -161,6 +161,60 @@ class JsonReaderTest {
         assertEquals(List.of(), failures);
     }
 
+    /** Walks a top-level array with beginArray/nextElement, reading each element whole. */
+    private static List<Json> streamArray(byte[] input) throws JsonException {
+        try (JsonReader reader = new JsonReader(new OneByteStream(input), JsonReader.DEFAULT_MAX_BYTES)) {
+            reader.beginArray();
+            List<Json> out = new ArrayList<>();
+            while (reader.nextElement()) out.add(reader.readValue());
+            reader.expectEnd();
+            return out;
+        }
+    }
+
+    @Test
+    void beginArray_everyArrayRejection_sameMessageAndOffsetAsParse() {
+        List<String> failures = new ArrayList<>();
+        List<byte[]> inputs = new ArrayList<>();
+        for (Reject r : REJECTIONS) if (r.input().length > 0 && r.input()[0] == '[') inputs.add(r.input());
+        for (String extra : List.of("[", "[,", "[1,", "[1 2]", "[1,,2]", "[]]", "[{}  ,  ]", "[[1],[2,]]", "[1]x")) {
+            inputs.add(extra.getBytes(StandardCharsets.UTF_8));
+        }
+        for (byte[] in : inputs) {
+            String whole;
+            try {
+                JsonReader.parse(in);
+                whole = "accepted";
+            } catch (JsonException e) {
+                whole = e.getMessage();
+            }
+            String streamed;
+            try {
+                streamArray(in);
+                streamed = "accepted";
+            } catch (JsonException e) {
+                streamed = e.getMessage();
+            }
+            if (!whole.equals(streamed)) failures.add(new String(in, StandardCharsets.UTF_8) + ": parse says " + whole + ", streaming says " + streamed);
+        }
+        assertTrue(inputs.size() > 10);
+        assertEquals(List.of(), failures);
+    }
+
+    @Test
+    void beginArray_validArrays_sameElementsAsParse() throws JsonException {
+        for (String in : List.of("[]", " [ ] ", "[1]", "[1, {\"a\": [2, []]}, \"x\", null, true]", "[[],[[]]]\n")) {
+            byte[] b = in.getBytes(StandardCharsets.UTF_8);
+            assertEquals(((Json.Arr) JsonReader.parse(b)).elements(), streamArray(b), in);
+        }
+    }
+
+    @Test
+    void beginArray_notAnArray_rejected() {
+        JsonException e = assertThrows(JsonException.class, () -> streamArray("{}".getBytes(StandardCharsets.UTF_8)));
+        assertTrue(e.getMessage().startsWith("expected a JSON array"), e.getMessage());
+    }
+
     @Test
     void parse_integerEdges_accepted() throws JsonException {
         assertEquals(new Json.Int(9007199254740991L), JsonReader.parse("9007199254740991"));

@@ -1,6 +1,8 @@
 package keybackup.workflow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +34,51 @@ class UploadBestCopiesTest {
     }
 
     @Test
+    void bestCopies_equalCopies_firstOneOnly() throws Exception {
+        try (Ed25519PrivateKey k = Ed25519PrivateKey.generate()) {
+            ExportedSession a = copy(k.publicKey().bytes(), 3, 1);
+            ExportedSession b = copy(k.publicKey().bytes(), 3, 1);
+            List<ExportedSession> best = Upload.bestCopies(List.of(a, b, a));
+            assertEquals(1, best.size());
+            assertSame(a, best.get(0));
+        }
+    }
+
+    @Test
+    void run_sessionsChangeBetweenPasses_refused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir)) {
+            String version = Enable.run(f.account(), keybackup.backup.FieldNames.UNSTABLE).version();
+            List<ExportedSession> first = WorkflowFixture.sessions(1, 3, 21);
+            List<ExportedSession> second = WorkflowFixture.sessions(1, 3, 22); // other sessions on the second read
+            int[] walks = {0};
+            Upload.Selection sel = Upload.select(v -> {
+                for (ExportedSession s : walks[0]++ == 0 ? first : second) v.visit(s);
+            });
+            assertEquals(3, sel.distinct());
+
+            WorkflowException e = org.junit.jupiter.api.Assertions.assertThrows(WorkflowException.class, () -> Upload.run(f.account(), sel,
+                    keybackup.trust.KeySource.OLM, Uploader.SendingDevice.NOT_VERIFIED, keybackup.backup.FieldNames.UNSTABLE, 1, WorkflowFixture.SMALL_BATCHES));
+            assertTrue(e.getMessage().contains("changed while it was read"), e.getMessage());
+            assertEquals(0, f.count(version));
+        }
+    }
+
+    @Test
+    void run_sessionMissingOnSecondPass_refused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir)) {
+            Enable.run(f.account(), keybackup.backup.FieldNames.UNSTABLE);
+            List<ExportedSession> first = WorkflowFixture.sessions(1, 3, 23);
+            int[] walks = {0};
+            Upload.Selection sel = Upload.select(v -> {
+                for (ExportedSession s : walks[0]++ == 0 ? first : first.subList(0, 2)) v.visit(s);
+            });
+            WorkflowException e = org.junit.jupiter.api.Assertions.assertThrows(WorkflowException.class, () -> Upload.run(f.account(), sel,
+                    keybackup.trust.KeySource.OLM, Uploader.SendingDevice.NOT_VERIFIED, keybackup.backup.FieldNames.UNSTABLE, 1, WorkflowFixture.SMALL_BATCHES));
+            assertTrue(e.getMessage().contains("changed while it was read"), e.getMessage());
+        }
+    }
+
+    @Test
     void bestCopies_lowerIndexWins_thenFewerForwards() throws Exception {
         try (Ed25519PrivateKey k = Ed25519PrivateKey.generate(); Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
             byte[] kpub = k.publicKey().bytes();
@@ -41,9 +88,11 @@ class UploadBestCopiesTest {
             ExportedSession unrelated = copy(other.publicKey().bytes(), 7, 0);
             List<ExportedSession> best = new ArrayList<>(Upload.bestCopies(List.of(late, unrelated, early, earlyDirect)));
             assertEquals(2, best.size());
-            assertEquals(0, best.get(0).data().export().firstIndex());
-            assertEquals(0, best.get(0).data().forwardingChain().size());
-            assertEquals(unrelated.sessionId(), best.get(1).sessionId());
+            // sent where the chosen copy stands in the input (one pass cannot know an earlier copy is the best)
+            assertEquals(unrelated.sessionId(), best.get(0).sessionId());
+            assertEquals(0, best.get(1).data().export().firstIndex());
+            assertEquals(0, best.get(1).data().forwardingChain().size());
+            assertSame(earlyDirect, best.get(1), "on a tie of index and forwards, the first copy");
         }
     }
 }

@@ -1,0 +1,428 @@
+package keybackup.bench;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import javax.crypto.KeyAgreement;
+import keybackup.backup.ExportedSession;
+import keybackup.backup.SessionData;
+import keybackup.internal.Jca;
+import keybackup.json.CanonicalJson;
+import keybackup.json.Json;
+import keybackup.keys.Base64Unpadded;
+import keybackup.keys.BackupDecryptionKey;
+import keybackup.keys.Ed25519PrivateKey;
+import keybackup.workflow.WorkflowFixture;
+
+/**
+ * {@code make bench-commands}: the commands a user runs, each measured as a whole process from start to
+ * exit ({@code bin/keybackup}, so the launcher's JVM options count too), beside the JCA floor measured in
+ * this same process before and after the commands. Argument: the number of keys (default 20,000).
+ *
+ * <p>Per command: wall time; CPU time (user + sys) of the child; CPU per key over the floor; wall / CPU;
+ * peak RSS. CPU and peak RSS come from the kernel's accounting of the finished child ({@code wait4}
+ * rusage, read through GNU {@code time -f} when {@code /usr/bin/time} exists); without it, from
+ * {@code /proc/PID/stat} and {@code VmHWM} polled every 10 ms until the child exits (which misses at most
+ * the last poll interval, and says so).
+ *
+ * <p>With {@code BENCH_THREADS=1} the table also gives the process's CPU over its worker threads' CPU (from
+ * {@code /proc/PID/task}): the worker threads do the per-key work, so this ratio is what the process adds
+ * (JIT, parsing, I/O), measured at the same moment, immune to the host's speed drifting between the floor
+ * and the command.
+ *
+ * <p>Environment: {@code BENCH_HTTP=0} skips the loopback homeserver, {@code BENCH_LOCAL=0} the local
+ * store; {@code BENCH_LARGE=1} runs only upload and restore on the local store (the 1,000,000-key
+ * bounded-memory check); {@code KEYBACKUP_JAVA_OPTS} passes through to the children.
+ */
+public final class CommandBench {
+    private CommandBench() {}
+
+    static final int ROOM_SIZE = 100;
+    private static final Path LAUNCHER = Path.of("bin/keybackup").toAbsolutePath();
+    private static final Path GNU_TIME = Path.of("/usr/bin/time");
+    private static final List<String[]> ROWS = new ArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 && !args[0].isBlank() ? Integer.parseInt(args[0].trim()) : 20_000;
+        boolean large = "1".equals(System.getenv("BENCH_LARGE"));
+        System.out.println("== machine ==");
+        System.out.printf("cpus: %d, cpu: %s%n", Runtime.getRuntime().availableProcessors(), cpuModel());
+        System.out.printf("java: %s (%s %s)%n", System.getProperty("java.version"), System.getProperty("java.vm.name"),
+                System.getProperty("java.vm.version"));
+        System.out.println("load average at the start: " + loadAverage() + " (the cores are shared: above ~0.5 every wall figure is slowed)");
+        System.out.println("child accounting: " + (Files.isExecutable(GNU_TIME) ? "wait4 rusage via " + GNU_TIME
+                : "/proc polling every 10 ms (no " + GNU_TIME + "; CPU may miss the last 10 ms)"));
+        String opts = System.getenv("KEYBACKUP_JAVA_OPTS");
+        System.out.println("launcher: bin/keybackup" + (opts == null ? "" : " with KEYBACKUP_JAVA_OPTS=" + opts));
+        System.out.println();
+
+        Floors before = Floors.measure();
+        System.out.println("floor before: " + before);
+
+        Path dir = Files.createTempDirectory("keybackup-cmdbench-");
+        try {
+            long t0 = System.nanoTime();
+            Path export = dir.resolve("export.json");
+            long bytes = writeExport(export, n);
+            System.out.printf("export: %d keys in %d rooms, %.1f MiB (%.1f s to generate)%n%n", n, (n + ROOM_SIZE - 1) / ROOM_SIZE,
+                    bytes / 1048576.0, (System.nanoTime() - t0) / 1e9);
+
+            startup(dir);
+            if (!"0".equals(System.getenv("BENCH_LOCAL"))) {
+                try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir.resolve("local"))) {
+                    commands("local", f, dir.resolve("local"), List.of("--store", dir.resolve("local").resolve("store").toString()), export, n, large);
+                }
+            }
+            if (!large && !"0".equals(System.getenv("BENCH_HTTP"))) {
+                try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir.resolve("http"))) {
+                    Path token = Files.writeString(dir.resolve("token.txt"), WorkflowFixture.TOKEN + "\n");
+                    commands("http", f, dir.resolve("http"), List.of("--homeserver", f.server.uri().toString(), "--access-token-file", token.toString()),
+                            export, n, false);
+                }
+            }
+        } finally {
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+
+        Floors after = Floors.measure();
+        System.out.println("floor after: " + after);
+        Floors floor = Floors.mean(before, after);
+        System.out.println("load average at the end: " + loadAverage());
+        System.out.println();
+        System.out.printf("== whole commands, %d keys (floor per key: restore %.3f ms = verify + X25519, upload %.3f ms = sign + X25519 key pair + agreement; mean of before and after) ==%n",
+                n, floor.restore() / 1e6, floor.upload() / 1e6);
+        System.out.println("| command | keys | wall | CPU (user+sys) | CPU per key / floor | wall / CPU | peak RSS | process CPU / worker CPU |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
+        for (String[] r : ROWS) {
+            Run run = RUNS.get(Integer.parseInt(r[1]));
+            double floorNs = switch (r[2]) {
+                case "restore" -> floor.restore();
+                case "upload" -> floor.upload();
+                case "migrate" -> 2 * floor.restore() + floor.upload();
+                default -> 0;
+            };
+            long keys = Long.parseLong(r[3]);
+            String perKey = keys == 0 || floorNs == 0 ? "–" : String.format("%.2f × (%.3f ms vs %.3f ms %s)",
+                    run.cpuNs / (double) keys / floorNs, run.cpuNs / (double) keys / 1e6, floorNs / 1e6, r[2]);
+            String overWorkers = run.workerCpuNs > 0 ? String.format("%.2f", run.cpuNs / (double) run.workerCpuNs) : "–";
+            System.out.printf("| %s | %s | %.2f s | %.2f s | %s | %.2f | %d MB | %s |%n", r[0], keys == 0 ? "–" : Long.toString(keys), run.wallNs / 1e9,
+                    run.cpuNs / 1e9, perKey, run.wallNs / (double) run.cpuNs, run.peakRssKb / 1000, overWorkers);
+        }
+    }
+
+    private static final List<Run> RUNS = new ArrayList<>();
+
+    private static void row(String name, Run run, String floorKind, long keys) {
+        RUNS.add(run);
+        ROWS.add(new String[] {name, Integer.toString(RUNS.size() - 1), floorKind, Long.toString(keys)});
+        System.out.printf("  %-34s wall %7.2f s  CPU %7.2f s  peak RSS %4d MB%n", name, run.wallNs / 1e9, run.cpuNs / 1e9, run.peakRssKb / 1000);
+    }
+
+    /** Start-up: {@code --help} and {@code status} on an empty local store, best of 5 (each a new JVM). */
+    private static void startup(Path dir) throws Exception {
+        try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir.resolve("startup"))) {
+            List<String> status = new ArrayList<>(List.of("status", "--user", f.store.userId(), "--store",
+                    dir.resolve("startup").resolve("store").toString()));
+            Run help = null;
+            Run st = null;
+            for (int i = 0; i < 5; i++) {
+                Run h = Run.of(dir, List.of("--help"), true);
+                Run s = Run.of(dir, status, true);
+                if (help == null || h.wallNs < help.wallNs) help = h;
+                if (st == null || s.wallNs < st.wallNs) st = s;
+            }
+            System.out.println("start-up (best of 5 runs):");
+            row("--help", help, "", 0);
+            row("status (local store)", st, "", 0);
+            System.out.println();
+        }
+    }
+
+    /** enable, then the measured commands, on one backend. */
+    private static void commands(String label, WorkflowFixture f, Path dir, List<String> where, Path export, int n, boolean large) throws Exception {
+        Files.createDirectories(dir);
+        Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
+        byte[] seed = f.deviceKey.exportSeed();
+        Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
+        Arrays.fill(seed, (byte) 0);
+        List<String> common = new ArrayList<>(where);
+        common.addAll(List.of("--user", WorkflowFixture.USER, "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE,
+                "--device-key-file", dk.toString()));
+        System.out.println(label + ":");
+        Run.of(dir, cmd("enable", common), false);
+        row(label + ": upload --keys", Run.of(dir, cmd("upload", common, "--keys", export.toString(), "--source", "olm"), false), "upload", n);
+        row(label + ": restore --out", Run.of(dir, cmd("restore", common, "--out", dir.resolve("restored.json").toString()), false), "restore", n);
+        Files.delete(dir.resolve("restored.json"));
+        if (!large) {
+            row(label + ": audit (online)", Run.of(dir, cmd("audit", common, "--json"), false), "restore", n);
+            row(label + ": migrate", Run.of(dir, cmd("migrate", common, "--checkpoint", dir.resolve("migration.json").toString()), false), "migrate", n);
+        }
+        System.out.println();
+    }
+
+    private static List<String> cmd(String command, List<String> common, String... more) {
+        List<String> all = new ArrayList<>(List.of(command));
+        all.addAll(common);
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    // ---- the export ----
+
+    /**
+     * A plain key export of {@code n} real-format Megolm sessions (digest 04 §3: version 1, index 0, a
+     * random 128-byte ratchet, a real Ed25519 public key, which is the session id), {@link #ROOM_SIZE} per
+     * room. At most 2000 signing keys are generated and reused across rooms (a session id is unique only
+     * within its room), so a million keys do not cost a million key generations.
+     */
+    static long writeExport(Path file, int n) throws Exception {
+        int pool = Math.max(Math.min(n, 2000), Math.min(n, ROOM_SIZE));
+        byte[][] ids = new byte[pool][];
+        for (int i = 0; i < pool; i++) {
+            try (Ed25519PrivateKey k = Ed25519PrivateKey.generate()) {
+                ids[i] = k.publicKey().bytes();
+            }
+        }
+        String senderKey;
+        try (BackupDecryptionKey k = BackupDecryptionKey.generate()) {
+            senderKey = k.publicKey().toBase64();
+        }
+        String senderEd;
+        try (Ed25519PrivateKey k = Ed25519PrivateKey.generate()) {
+            senderEd = k.publicKey().toBase64();
+        }
+        Random random = new Random(4048);
+        byte[] export = new byte[165];
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+            out.write('[');
+            for (int i = 0; i < n; i++) {
+                export[0] = 0x01;
+                byte[] ratchet = new byte[128];
+                random.nextBytes(ratchet);
+                System.arraycopy(ratchet, 0, export, 5, 128);
+                System.arraycopy(ids[i % pool], 0, export, 133, 32);
+                SessionData data = SessionData.from(Json.obj(
+                        "algorithm", Json.of("m.megolm.v1.aes-sha2"),
+                        "forwarding_curve25519_key_chain", Json.arr(List.of()),
+                        "sender_claimed_keys", Json.obj("ed25519", Json.of(senderEd)),
+                        "sender_key", Json.of(senderKey),
+                        "session_key", Json.of(Base64Unpadded.encode(export))));
+                ExportedSession s = new ExportedSession("!room" + (i / ROOM_SIZE) + ":bench.example", data.sessionId(), data);
+                if (i > 0) out.write(",\n".getBytes(StandardCharsets.US_ASCII));
+                out.write(CanonicalJson.encode(s.toExportJson()));
+            }
+            out.write("]\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        return Files.size(file);
+    }
+
+    // ---- one child process ----
+
+    /** One finished child: wall, CPU (user + sys) and peak RSS. */
+    record Run(long wallNs, long cpuNs, long peakRssKb, long workerCpuNs) {
+        static Run of(Path dir, List<String> args, boolean quietOk) throws Exception {
+            boolean gnu = Files.isExecutable(GNU_TIME);
+            Path times = dir.resolve("time.txt");
+            List<String> command = new ArrayList<>();
+            if (gnu) command.addAll(List.of(GNU_TIME.toString(), "-o", times.toString(), "-f", "%e %U %S %M"));
+            command.add(LAUNCHER.toString());
+            command.addAll(args);
+            Path out = dir.resolve("child.out");
+            Path err = dir.resolve("child.err");
+            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+            String jfr = System.getenv("BENCH_JFR"); // a directory: one flight recording per command, for docs/performance.md section 2
+            if (jfr != null && !jfr.isBlank()) {
+                String name = String.join("-", args.subList(0, 1)).replaceAll("[^a-z-]", "") + "-" + System.nanoTime() + ".jfr";
+                String prev = System.getenv().getOrDefault("KEYBACKUP_JAVA_OPTS", "");
+                pb.environment().put("KEYBACKUP_JAVA_OPTS", (prev + " -XX:StartFlightRecording=settings=profile,filename="
+                        + Path.of(jfr).toAbsolutePath().resolve(name)).trim());
+            }
+            long t0 = System.nanoTime();
+            Process p = pb.start();
+            p.getOutputStream().close();
+            long polledCpu = 0;
+            long polledRss = 0;
+            long ticks = 100; // USER_HZ on Linux
+            boolean perThread = "1".equals(System.getenv("BENCH_THREADS"));
+            java.util.Map<String, Long> threadCpu = new java.util.TreeMap<>();
+            int polls = 0;
+            while (!p.waitFor(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (perThread && ++polls % 10 == 0) sampleThreads(p, ticks, threadCpu);
+                if (gnu) continue;
+                long[] s = procSample(p.pid(), ticks);
+                if (s != null) {
+                    polledCpu = Math.max(polledCpu, s[0]);
+                    polledRss = Math.max(polledRss, s[1]);
+                }
+            }
+            long wall = System.nanoTime() - t0;
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("command failed (exit " + p.exitValue() + "): " + String.join(" ", args.subList(0, 1))
+                        + "\n" + Files.readString(err));
+            }
+            long workers = perThread ? printThreads(args.get(0), threadCpu) : 0;
+            if (!gnu) return new Run(wall, polledCpu, polledRss, workers);
+            String[] f = Files.readString(times).trim().split("\\s+");
+            long cpu = Math.round((Double.parseDouble(f[1]) + Double.parseDouble(f[2])) * 1e9);
+            return new Run(wall, cpu, Long.parseLong(f[3]), workers);
+        }
+
+        /**
+         * Per-thread CPU of the JVM under {@code p} (itself, or its child under the time wrapper), from
+         * {@code /proc/PID/task/TID/stat}, keeping the latest value per thread id, keyed "name#tid".
+         */
+        private static void sampleThreads(Process p, long ticksPerSecond, java.util.Map<String, Long> out) {
+            List<ProcessHandle> all = new ArrayList<>(List.of(p.toHandle()));
+            p.toHandle().descendants().forEach(all::add);
+            for (ProcessHandle h : all) {
+                Path tasks = Path.of("/proc/" + h.pid() + "/task");
+                try (var dirs = Files.newDirectoryStream(tasks)) {
+                    for (Path t : dirs) {
+                        String stat = Files.readString(t.resolve("stat"));
+                        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        long ns = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 1_000_000_000L / ticksPerSecond;
+                        out.put(name + "#" + t.getFileName(), ns);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the process or thread ended between listing and reading
+                }
+            }
+        }
+
+        /** Sums the sampled thread CPU by thread kind (name without its number) and prints it; returns the worker threads' CPU. */
+        private static long printThreads(String command, java.util.Map<String, Long> perThread) {
+            java.util.Map<String, Long> byKind = new java.util.TreeMap<>();
+            long total = 0;
+            for (var e : perThread.entrySet()) {
+                String kind = e.getKey().substring(0, e.getKey().lastIndexOf('#')).replaceAll("[0-9]+$", "").replaceAll("#$", "").trim();
+                byKind.merge(kind, e.getValue(), Long::sum);
+                total += e.getValue();
+            }
+            StringBuilder sb = new StringBuilder("    threads of " + command + " (CPU s, sampled every 100 ms):");
+            long t = total;
+            byKind.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).filter(e -> e.getValue() * 100 >= t)
+                    .forEach(e -> sb.append(String.format(" %s %.2f;", e.getKey(), e.getValue() / 1e9)));
+            System.out.println(sb);
+            return byKind.getOrDefault("keybackup-worke", 0L); // the kernel keeps 15 characters of a thread name
+        }
+
+        /** {utime + stime in ns, VmHWM in KiB} of a live process, or null once it is gone. */
+        private static long[] procSample(long pid, long ticksPerSecond) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long cpuTicks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of stat(5)
+                long hwm = 0;
+                for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                    if (line.startsWith("VmHWM:")) hwm = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+                return new long[] {cpuTicks * 1_000_000_000L / ticksPerSecond, hwm};
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+    }
+
+    // ---- the floor ----
+
+    /**
+     * The JDK primitives a command cannot avoid per key, in thread CPU time (other processes' load is not
+     * counted), median of 300 interleaved rounds after a warm-up of 2000 runs each: Ed25519 verify with a
+     * fresh {@code initVerify} (what one verification costs through the JDK API), Ed25519 sign, X25519
+     * agreement, X25519 key pair generation.
+     */
+    record Floors(double verify, double sign, double agree, double keygen) {
+        double restore() { return verify + agree; }
+        double upload() { return sign + agree + keygen; }
+
+        static Floors mean(Floors a, Floors b) {
+            return new Floors((a.verify + b.verify) / 2, (a.sign + b.sign) / 2, (a.agree + b.agree) / 2, (a.keygen + b.keygen) / 2);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("verify %.3f ms, sign %.3f ms, X25519 %.3f ms, X25519 key pair %.3f ms (thread CPU, medians)",
+                    verify / 1e6, sign / 1e6, agree / 1e6, keygen / 1e6);
+        }
+
+        static Floors measure() throws Exception {
+            KeyPairGenerator edGen = Jca.keyPairGenerator("Ed25519");
+            KeyPair ed = edGen.generateKeyPair();
+            byte[] message = new byte[449];
+            new Random(1).nextBytes(message);
+            Signature signer = Jca.signature("Ed25519");
+            signer.initSign(ed.getPrivate());
+            signer.update(message);
+            byte[] sig = signer.sign();
+            Signature verifier = Jca.signature("Ed25519");
+            PublicKey edPub = ed.getPublic();
+            KeyPairGenerator xGen = Jca.keyPairGenerator("X25519");
+            KeyPair x1 = xGen.generateKeyPair();
+            KeyPair x2 = xGen.generateKeyPair();
+            KeyAgreement ka = Jca.keyAgreement("X25519");
+            Timing.Op[] ops = {
+                () -> {
+                    verifier.initVerify(edPub);
+                    verifier.update(message);
+                    if (!verifier.verify(sig)) throw new IllegalStateException("floor: verify failed");
+                },
+                () -> {
+                    signer.initSign(ed.getPrivate());
+                    signer.update(message);
+                    signer.sign();
+                },
+                () -> {
+                    ka.init(x1.getPrivate());
+                    ka.doPhase(x2.getPublic(), true);
+                    ka.generateSecret();
+                },
+                () -> xGen.generateKeyPair(),
+            };
+            for (Timing.Op op : ops) for (int i = 0; i < 2000; i++) op.run();
+            int rounds = 300;
+            long[][] t = new long[ops.length][rounds];
+            for (int r = 0; r < rounds; r++) {
+                for (int o = 0; o < ops.length; o++) t[o][r] = Timing.cpuNsOnce(ops[o]);
+            }
+            double[] med = new double[ops.length];
+            for (int o = 0; o < ops.length; o++) {
+                Arrays.sort(t[o]);
+                med[o] = t[o][rounds / 2];
+            }
+            return new Floors(med[0], med[1], med[2], med[3]);
+        }
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
+    }
+}
