@@ -26,7 +26,6 @@ import keybackup.trust.SessionVerifier;
 import keybackup.workflow.Account;
 import keybackup.workflow.Enable;
 import keybackup.workflow.Migrate;
-import keybackup.workflow.NewIdentity;
 import keybackup.workflow.Restore;
 import keybackup.workflow.UnlockedSecretStorage;
 import keybackup.workflow.Uploader;

@@ -22,7 +22,6 @@ import keybackup.workflow.Account;
 import keybackup.workflow.Enable;
 import keybackup.workflow.ExportWriter;
 import keybackup.workflow.Migrate;
-import keybackup.workflow.NewIdentity;
 import keybackup.workflow.Restore;
 import keybackup.workflow.UnlockedSecretStorage;
 import keybackup.workflow.Upload;

@@ -22,7 +22,7 @@ import keybackup.trust.KeySource;
 import keybackup.trust.SessionSigner;
 import keybackup.workflow.Account;
 import keybackup.workflow.Enable;
-import keybackup.workflow.NewIdentity;
+import keybackup.cli.NewIdentity;
 import keybackup.workflow.Restore;
 import keybackup.workflow.UnlockedSecretStorage;
 import keybackup.workflow.Uploader;

@@ -21,7 +21,7 @@ import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Curve25519PublicKey;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.Ed25519PublicKey;
-import keybackup.workflow.NewIdentity;
+import keybackup.cli.NewIdentity;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

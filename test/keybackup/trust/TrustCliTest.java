@@ -20,7 +20,7 @@ import keybackup.json.SignedJson;
 import keybackup.keys.Base64Unpadded;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Ed25519PrivateKey;
-import keybackup.workflow.NewIdentity;
+import keybackup.cli.NewIdentity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -10,6 +10,7 @@ import java.util.Map;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.backup.SessionData;
+import keybackup.cli.NewIdentity;
 import keybackup.homeserver.LocalStore;
 import keybackup.json.Json;
 import keybackup.keys.Base64Unpadded;

@@ -14,6 +14,7 @@ import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
+import keybackup.cli.NewIdentity;
 import keybackup.homeserver.AccessToken;
 import keybackup.homeserver.BackupStore;
 import keybackup.homeserver.ClientOptions;
