@@ -1,7 +1,5 @@
 package keybackup.cli;
 
-import java.io.BufferedInputStream;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -10,11 +8,9 @@ import java.util.List;
 import java.util.Set;
 import keybackup.backup.AuthData;
 import keybackup.backup.FieldNames;
-import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
-import keybackup.homeserver.KeyStream;
 import keybackup.json.Json;
-import keybackup.json.JsonReader;
+import keybackup.json.JsonException;
 import keybackup.json.SignedJson;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Curve25519PublicKey;
@@ -25,11 +21,12 @@ import keybackup.trust.BackupAudit;
 import keybackup.trust.KeySource;
 import keybackup.trust.OwnIdentity;
 import keybackup.trust.SessionSigner;
-import keybackup.trust.SessionVerifier;
 import keybackup.trust.TrustAnchors;
 import keybackup.trust.TrustResolver;
 import keybackup.workflow.Account;
+import keybackup.workflow.OfflineAudit;
 import keybackup.workflow.Restore;
+import keybackup.workflow.WorkflowException;
 
 /** The signed-backup commands: create-auth-data, sign-session, audit. */
 final class SignedBackupCommands {
@@ -211,25 +208,22 @@ final class SignedBackupCommands {
             }
             if (trustedMaster != null) given.add(new TrustAnchors.PinnedMasterKey(trustedMaster));
             given.addAll(DevicePins.verifiedDevices(a.all("verified-device"), identity, io));
-            TrustAnchors anchors = new TrustAnchors(user, given);
-            AuthDataTrust trust = TrustResolver.resolve(version, identity, anchors);
-            if (!MegolmBackupV1.ALGORITHM.equals(version.string("algorithm"))) {
-                throw new FailedException("--version-file: algorithm is not " + MegolmBackupV1.ALGORITHM);
+            OfflineAudit audit;
+            try {
+                audit = OfflineAudit.of(version, identity, new TrustAnchors(user, given));
+            } catch (WorkflowException e) {
+                throw new FailedException("--version-file: " + e.getMessage());
             }
-            BackupAudit audit = new BackupAudit(user, trust);
             try (BackupDecryptionKey key = BackupDecryptionKey.fromKeyFileText(io.readKeyText("--key-file", keyFile))) {
-                Restore.checkKeyMatches(key, version);
-                SessionVerifier verifier = new SessionVerifier(trust, key);
-                try (InputStream in = new BufferedInputStream(keysPath.equals("-") ? io.stdinStream("--keys") : Files.newInputStream(Path.of(keysPath)));
-                     JsonReader reader = new JsonReader(in, Long.MAX_VALUE)) {
-                    KeyStream.readRooms(reader, (room, session, data) -> audit.add(verifier.verify(room, session, data)));
+                try {
+                    return audit.run(key, () -> keysPath.equals("-")
+                            ? io.stdinStream("--keys") : Files.newInputStream(Path.of(keysPath)));
                 } catch (NoSuchFileException e) {
                     throw new FailedException("--keys: no such file: " + keysPath);
-                } catch (keybackup.json.JsonException e) {
+                } catch (JsonException e) {
                     throw new FailedException("--keys: " + e.getMessage());
                 }
             }
-            return audit;
         }
 
         /** A saved server answer: the file, or stdin for {@code -}. */
@@ -238,7 +232,7 @@ final class SignedBackupCommands {
             io.claimStdin(option + " -");
             try {
                 return io.readStdinJson();
-            } catch (keybackup.json.JsonException e) {
+            } catch (JsonException e) {
                 throw new FailedException(option + ": " + e.getMessage());
             }
         }
