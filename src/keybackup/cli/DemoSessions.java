@@ -1,10 +1,11 @@
 package keybackup.cli;
 
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.List;
 import keybackup.backup.SessionData;
+import keybackup.backup.SessionExport;
 import keybackup.json.Json;
-import keybackup.keys.Base64Unpadded;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.KeyFormatException;
@@ -29,22 +30,20 @@ final class DemoSessions {
     }
 
     static SessionData newSession(Sender sender, List<String> forwardingChain) throws KeyFormatException {
-        byte[] export = new byte[165];
-        export[0] = 0x01; // version; bytes 1..4: ratchet index 0
         byte[] ratchet = new byte[128];
         RANDOM.nextBytes(ratchet);
-        System.arraycopy(ratchet, 0, export, 5, 128);
+        String sessionKey;
         try (Ed25519PrivateKey signing = Ed25519PrivateKey.generate()) {
-            System.arraycopy(signing.publicKey().bytes(), 0, export, 133, 32);
+            sessionKey = SessionExport.encode(0, ratchet, signing.publicKey().bytes());
+        } finally {
+            Arrays.fill(ratchet, (byte) 0);
         }
         Json.Obj o = Json.obj(
                 "algorithm", Json.of("m.megolm.v1.aes-sha2"),
                 "forwarding_curve25519_key_chain", Json.arr(forwardingChain.stream().map(Json::of).toList()),
                 "sender_claimed_keys", Json.obj("ed25519", Json.of(sender.ed25519())),
                 "sender_key", Json.of(sender.curve25519()),
-                "session_key", Json.of(Base64Unpadded.encode(export)));
-        java.util.Arrays.fill(export, (byte) 0);
-        java.util.Arrays.fill(ratchet, (byte) 0);
+                "session_key", Json.of(sessionKey));
         return SessionData.from(o);
     }
 }

@@ -105,6 +105,12 @@ class SessionDataTest {
         SessionExport e = SessionExport.parse(Base64Unpadded.encode(raw));
         assertEquals(0xfffe0001L, e.firstIndex());
         assertEquals(Base64Unpadded.encode(Arrays.copyOfRange(raw, 133, 165)), e.sessionId());
+        // the builder writes the same layout
+        assertEquals(Base64Unpadded.encode(raw), SessionExport.encode(0xfffe0001L, new byte[128], Arrays.copyOfRange(raw, 133, 165)));
+        assertThrows(IllegalArgumentException.class, () -> SessionExport.encode(1L << 32, new byte[128], new byte[32]));
+        assertThrows(IllegalArgumentException.class, () -> SessionExport.encode(-1, new byte[128], new byte[32]));
+        assertThrows(IllegalArgumentException.class, () -> SessionExport.encode(0, new byte[127], new byte[32]));
+        assertThrows(IllegalArgumentException.class, () -> SessionExport.encode(0, new byte[128], new byte[33]));
         // Digest 08 §5.3 plaintext: session_key at index 0, session_id given beside it.
         Json.Obj js = (Json.Obj) JsonReader.parse(MegolmBackupV1Test.JS_PLAINTEXT);
         SessionExport jsExport = SessionExport.parse(js.string("session_key"));

@@ -18,6 +18,7 @@ import java.util.Random;
 import javax.crypto.KeyAgreement;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.SessionData;
+import keybackup.backup.SessionExport;
 import keybackup.internal.Jca;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -206,21 +207,17 @@ public final class CommandBench {
             senderEd = k.publicKey().toBase64();
         }
         Random random = new Random(4048);
-        byte[] export = new byte[165];
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
             out.write('[');
             for (int i = 0; i < n; i++) {
-                export[0] = 0x01;
                 byte[] ratchet = new byte[128];
                 random.nextBytes(ratchet);
-                System.arraycopy(ratchet, 0, export, 5, 128);
-                System.arraycopy(ids[i % pool], 0, export, 133, 32);
                 SessionData data = SessionData.from(Json.obj(
                         "algorithm", Json.of("m.megolm.v1.aes-sha2"),
                         "forwarding_curve25519_key_chain", Json.arr(List.of()),
                         "sender_claimed_keys", Json.obj("ed25519", Json.of(senderEd)),
                         "sender_key", Json.of(senderKey),
-                        "session_key", Json.of(Base64Unpadded.encode(export))));
+                        "session_key", Json.of(SessionExport.encode(0, ratchet, ids[i % pool]))));
                 ExportedSession s = new ExportedSession("!room" + (i / ROOM_SIZE) + ":bench.example", data.sessionId(), data);
                 if (i > 0) out.write(",\n".getBytes(StandardCharsets.US_ASCII));
                 out.write(CanonicalJson.encode(s.toExportJson()));

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.Set;
 import keybackup.backup.FieldNames;
 import keybackup.backup.SessionData;
+import keybackup.backup.SessionExport;
 import keybackup.homeserver.LocalStore;
 import keybackup.json.Json;
-import keybackup.keys.Base64Unpadded;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.secrets.SecretStorage;
@@ -117,17 +117,16 @@ final class Fixture implements AutoCloseable {
         }
         List<SessionData> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            byte[] export = new byte[165];
-            export[0] = 0x01;
-            byte[] body = new byte[160];
-            random.nextBytes(body);
-            System.arraycopy(body, 0, export, 5, 160);
+            byte[] ratchet = new byte[128];
+            random.nextBytes(ratchet);
+            byte[] id = new byte[32];
+            random.nextBytes(id);
             out.add(SessionData.from(Json.obj(
                     "algorithm", Json.of("m.megolm.v1.aes-sha2"),
                     "forwarding_curve25519_key_chain", Json.arr(List.of()),
                     "sender_claimed_keys", Json.obj("ed25519", Json.of(senderEd)),
                     "sender_key", Json.of(senderKey),
-                    "session_key", Json.of(Base64Unpadded.encode(export)))));
+                    "session_key", Json.of(SessionExport.encode(0, ratchet, id)))));
         }
         return out;
     }

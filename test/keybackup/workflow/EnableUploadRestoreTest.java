@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
+import keybackup.backup.SessionExport;
 import keybackup.homeserver.ReplacementRule;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -260,12 +262,10 @@ class EnableUploadRestoreTest {
 
     /** The same session with its export index set to {@code index} (and optionally another session public key). */
     private static SessionData atIndex(SessionData s, int index, String... sessionId) throws Exception {
-        byte[] export = Base64Unpadded.decode("session_key", s.sessionKey(), 165);
-        export[1] = (byte) (index >>> 24);
-        export[2] = (byte) (index >>> 16);
-        export[3] = (byte) (index >>> 8);
-        export[4] = (byte) index;
-        if (sessionId.length > 0) System.arraycopy(Base64Unpadded.decode("session_id", sessionId[0], 32), 0, export, 133, 32);
-        return SessionData.from(s.json().with("session_key", Json.of(Base64Unpadded.encode(export))));
+        byte[] export = Base64Unpadded.decode("session_key", s.sessionKey(), SessionExport.LENGTH);
+        byte[] kpub = sessionId.length > 0 ? Base64Unpadded.decode("session_id", sessionId[0], 32)
+                : Arrays.copyOfRange(export, 133, SessionExport.LENGTH);
+        String key = SessionExport.encode(index, Arrays.copyOfRange(export, 5, 133), kpub);
+        return SessionData.from(s.json().with("session_key", Json.of(key)));
     }
 }

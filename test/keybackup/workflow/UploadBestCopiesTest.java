@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.SessionData;
+import keybackup.backup.SessionExport;
 import keybackup.json.Json;
-import keybackup.keys.Base64Unpadded;
 import keybackup.keys.Ed25519PrivateKey;
 import org.junit.jupiter.api.Test;
 
@@ -18,18 +18,11 @@ class UploadBestCopiesTest {
     static final String SENDER = "WimPd2udAU/1S/+YBpPbmr9L+0H5H+BnAVHSwDxlPGc";
 
     static ExportedSession copy(byte[] kpub, int index, int forwards) throws Exception {
-        byte[] export = new byte[165];
-        export[0] = 1;
-        export[1] = (byte) (index >>> 24);
-        export[2] = (byte) (index >>> 16);
-        export[3] = (byte) (index >>> 8);
-        export[4] = (byte) index;
-        System.arraycopy(kpub, 0, export, 133, 32);
         List<Json> chain = new ArrayList<>();
         for (int i = 0; i < forwards; i++) chain.add(Json.of(SENDER));
         SessionData d = SessionData.from(Json.obj("algorithm", Json.of("m.megolm.v1.aes-sha2"), "sender_key", Json.of(SENDER),
                 "sender_claimed_keys", Json.obj(), "forwarding_curve25519_key_chain", Json.arr(chain),
-                "session_key", Json.of(Base64Unpadded.encode(export))));
+                "session_key", Json.of(SessionExport.encode(index, new byte[128], kpub))));
         return new ExportedSession("!r:example.org", d.sessionId(), d);
     }
 

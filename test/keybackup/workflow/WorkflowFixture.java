@@ -14,6 +14,7 @@ import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
+import keybackup.backup.SessionExport;
 import keybackup.cli.NewIdentity;
 import keybackup.homeserver.AccessToken;
 import keybackup.homeserver.BackupStore;
@@ -127,22 +128,20 @@ public final class WorkflowFixture implements AutoCloseable {
 
     /** One Megolm session export at index 0: 0x01, index, 128 ratchet bytes, the session's Ed25519 public key. */
     private static SessionData session(Random random) throws Exception {
-        byte[] export = new byte[165];
-        export[0] = 0x01;
         byte[] ratchet = new byte[128];
         random.nextBytes(ratchet);
-        System.arraycopy(ratchet, 0, export, 5, 128);
         byte[] seed = new byte[32];
         random.nextBytes(seed);
+        String export;
         try (Ed25519PrivateKey sessionKey = Ed25519PrivateKey.fromSeed(seed)) {
-            System.arraycopy(sessionKey.publicKey().bytes(), 0, export, 133, 32);
+            export = SessionExport.encode(0, ratchet, sessionKey.publicKey().bytes());
         }
         return SessionData.from(Json.obj(
                 "algorithm", Json.of(MegolmBackupV1.ROOM_KEY_ALGORITHM),
                 "forwarding_curve25519_key_chain", Json.arr(List.of()),
                 "sender_claimed_keys", Json.obj("ed25519", Json.of(SENDER_ED25519)),
                 "sender_key", Json.of(SENDER_CURVE25519),
-                "session_key", Json.of(Base64Unpadded.encode(export))));
+                "session_key", Json.of(export)));
     }
 
     /** "room|session" → session_key, as the sessions were made. */
