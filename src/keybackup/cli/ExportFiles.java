@@ -4,9 +4,6 @@ import java.io.Console;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -153,7 +150,7 @@ final class ExportFiles {
             } catch (NoSuchFileException e) {
                 throw new FailedException("--" + PASSPHRASE_OPTION + ": no such file: " + file);
             }
-            char[] pass = firstLine(b);
+            char[] pass = StoreOptions.firstLine(b, "--" + PASSPHRASE_OPTION);
             if (pass.length == 0) throw new FailedException("--" + PASSPHRASE_OPTION + ": the first line is empty");
             return pass;
         }
@@ -175,24 +172,6 @@ final class ExportFiles {
             }
         }
         return pass;
-    }
-
-    /** The first line (to LF or CR), strictly decoded as UTF-8; {@code utf8} and the buffers are wiped. */
-    private static char[] firstLine(byte[] utf8) throws FailedException {
-        int end = 0;
-        while (end < utf8.length && utf8[end] != '\n' && utf8[end] != '\r') end++;
-        CharBuffer chars = null;
-        try {
-            chars = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(utf8, 0, end));
-            char[] line = new char[chars.remaining()];
-            chars.get(line);
-            return line;
-        } catch (CharacterCodingException e) {
-            throw new FailedException("--" + PASSPHRASE_OPTION + ": the passphrase is not valid UTF-8");
-        } finally {
-            Arrays.fill(utf8, (byte) 0);
-            if (chars != null && chars.hasArray()) Arrays.fill(chars.array(), '\0');
-        }
     }
 
     /** The rounds for a new encrypted export: {@code --export-rounds N}, or Element's 500,000. */

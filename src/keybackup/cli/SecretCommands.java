@@ -1,12 +1,10 @@
 package keybackup.cli;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import keybackup.internal.Bytes;
+import keybackup.internal.StrictUtf8;
 import keybackup.json.Json;
 import keybackup.secrets.SecretStorage;
 import keybackup.secrets.SecretStorageException;
@@ -109,10 +107,7 @@ final class SecretCommands {
             if (end > 0 && in[end - 1] == '\r') end--;
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(in, 0, end)).toString();
+            return StrictUtf8.decode(in, 0, end);
         } catch (CharacterCodingException e) {
             throw new FailedException("stdin: secret is not valid UTF-8");
         }

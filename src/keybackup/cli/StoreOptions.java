@@ -2,8 +2,10 @@ package keybackup.cli;
 
 import java.io.Console;
 import java.net.URI;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -11,6 +13,7 @@ import keybackup.homeserver.AccessToken;
 import keybackup.homeserver.BackupStore;
 import keybackup.homeserver.HomeserverClient;
 import keybackup.homeserver.LocalStore;
+import keybackup.internal.StrictUtf8;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.Ed25519PublicKey;
 import keybackup.secrets.SecretStorageKey;
@@ -160,7 +163,7 @@ final class StoreOptions {
         }
         if (a.flag("passphrase-stdin")) {
             io.claimStdin("--passphrase-stdin");
-            char[] pass = firstLine(io.readStdin());
+            char[] pass = firstLine(io.readStdin(), "--passphrase-stdin");
             try {
                 if (pass.length == 0) throw new FailedException("--passphrase-stdin: no passphrase on stdin");
                 return UnlockedSecretStorage.unlockWithPassphrase(store, pass);
@@ -192,23 +195,19 @@ final class StoreOptions {
     }
 
     /**
-     * The first line of {@code utf8} (up to the first LF or CR) as characters, strictly decoded; {@code utf8}
-     * and every intermediate buffer are wiped. No {@code String} is made: a String cannot be wiped.
+     * The first line of {@code utf8} (up to the first LF or CR) as characters, strictly decoded: a passphrase
+     * read from stdin or a file ({@code option} names it in the error). {@code utf8} and every intermediate
+     * buffer are wiped. No {@code String} is made: a String cannot be wiped.
      */
-    static char[] firstLine(byte[] utf8) throws FailedException {
+    static char[] firstLine(byte[] utf8, String option) throws FailedException {
         int end = 0;
         while (end < utf8.length && utf8[end] != '\n' && utf8[end] != '\r') end++;
-        java.nio.CharBuffer chars = null;
         try {
-            chars = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(utf8, 0, end));
-            char[] line = new char[chars.remaining()];
-            chars.get(line);
-            return line;
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new FailedException("--passphrase-stdin: the passphrase is not valid UTF-8");
+            return StrictUtf8.decodeChars(utf8, 0, end);
+        } catch (CharacterCodingException e) {
+            throw new FailedException(option + ": the passphrase is not valid UTF-8");
         } finally {
-            java.util.Arrays.fill(utf8, (byte) 0);
-            if (chars != null && chars.hasArray()) java.util.Arrays.fill(chars.array(), '\0');
+            Arrays.fill(utf8, (byte) 0);
         }
     }
 

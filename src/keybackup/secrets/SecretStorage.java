@@ -1,16 +1,12 @@
 package keybackup.secrets;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import keybackup.internal.Bytes;
+import keybackup.internal.StrictUtf8;
 import keybackup.json.Json;
 import keybackup.keys.Base64Unpadded;
 import keybackup.keys.Ed25519PrivateKey;
@@ -120,10 +116,7 @@ public final class SecretStorage {
                     name + ": mac mismatch under key " + keyId + " (wrong key, wrong secret name, or tampered data)");
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(plaintext)).toString();
+            return StrictUtf8.decode(plaintext);
         } catch (CharacterCodingException e) {
             throw new SecretStorageException(SecretStorageException.Reason.BAD_PLAINTEXT, name + ": decrypted secret is not valid UTF-8");
         } finally {
@@ -221,13 +214,7 @@ public final class SecretStorage {
     /** Strict UTF-8: a lone surrogate is a caller bug, not silently written as '?'. */
     static byte[] utf8(String s) {
         try {
-            ByteBuffer bb = StandardCharsets.UTF_8.newEncoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .encode(CharBuffer.wrap(s));
-            byte[] out = Arrays.copyOfRange(bb.array(), bb.arrayOffset() + bb.position(), bb.arrayOffset() + bb.limit());
-            Bytes.zero(bb.array());
-            return out;
+            return StrictUtf8.encode(s);
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("secret: not valid Unicode (lone surrogate)");
         }
