@@ -3,7 +3,7 @@ package keybackup.workflow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import keybackup.internal.AtomicFile;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonException;
@@ -18,13 +18,7 @@ final class Checkpoint {
     private Checkpoint() {}
 
     static void save(MigrationRecord record, Path file) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.wrap(CanonicalJson.encode(record.toJson())));
-            ch.force(true); // on disk before the rename makes it the checkpoint
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.write(file, CanonicalJson.encode(record.toJson()));
     }
 
     static MigrationRecord load(Path file) throws IOException, WorkflowException {
