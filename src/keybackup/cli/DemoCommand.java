@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import keybackup.backup.FieldNames;
+import keybackup.backup.KeyBackupData;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
 import keybackup.homeserver.LocalStore;
@@ -141,9 +142,8 @@ final class DemoCommand implements Command {
             SessionData forged = DemoSessions.newSession(DemoSessions.Sender.generate(), List.of());
             Json.Obj claim = forged.json().with("org.matrix.mscxxxx.authenticated", Json.of(true));
             Curve25519PublicKey backupPub = enabled.backupKey();
-            store.putSessionKey(enabled.version(), "!team:example.org", forged.sessionId(), Json.obj(
-                    "first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(true),
-                    "session_data", MegolmBackupV1.encrypt(CanonicalJson.encode(claim), backupPub)));
+            KeyBackupData entry = new KeyBackupData(0, 0, true, MegolmBackupV1.encrypt(CanonicalJson.encode(claim), backupPub));
+            store.putSessionKey(enabled.version(), "!team:example.org", forged.sessionId(), entry.toJson());
             label.put(forged.sessionId(), "mallory");
             io.println(java.util.List.of("", "4. Mallory, who knows only the backup public key, writes session " + shortId(forged.sessionId())
                     + " claiming authenticated: true"));

@@ -3,7 +3,6 @@ package keybackup.cli;
 import java.io.Console;
 import java.net.URI;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;

@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
+import keybackup.TestVectors;
 import keybackup.backup.KeyExportException.Kind;
 import keybackup.json.Json;
 import keybackup.json.JsonReader;
@@ -35,9 +36,7 @@ class EncryptedKeyExportTest {
     Path tmp;
 
     private static List<Json.Obj> cases() throws Exception {
-        Json.Obj file = (Json.Obj) JsonReader.parse(Files.readAllBytes(DIR.resolve("vectors.json")));
-        List<Json.Obj> out = new ArrayList<>();
-        for (Json e : ((Json.Arr) file.get("cases")).elements()) out.add((Json.Obj) e);
+        List<Json.Obj> out = TestVectors.list(TestVectors.load("key-export/vectors.json"), "cases");
         assertEquals(8, out.size());
         return out;
     }

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import keybackup.backup.FieldNames;
 import keybackup.backup.SessionData;
 import keybackup.backup.SessionExport;

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import keybackup.backup.FixedEphemeralEncryption;
+import keybackup.backup.KeyBackupData;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonReader;
@@ -180,8 +181,8 @@ final class ScenarioKit {
 
         Json.Obj encryptBytes(byte[] plaintext) {
             try (BackupDecryptionKey ephemeral = backupKey(sha256("keybackup trust scenario ephemeral " + name + " " + (encrypted++)))) {
-                return Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(false),
-                        "session_data", FixedEphemeralEncryption.encrypt(plaintext, backupPublicKey, ephemeral));
+                Json.Obj sessionData = FixedEphemeralEncryption.encrypt(plaintext, backupPublicKey, ephemeral);
+                return new KeyBackupData(0, 0, false, sessionData).toJson();
             }
         }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import keybackup.backup.FieldNames;
+import keybackup.backup.KeyBackupData;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -104,8 +105,7 @@ class SignedBackupScenarioTest {
     /** Encrypts a plaintext object to backup-key-1 as anyone knowing the public key could. */
     static Json.Obj encrypt(Json.Obj plaintext) {
         Curve25519PublicKey pub = backupKey.publicKey();
-        return Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(false),
-                "session_data", MegolmBackupV1.encrypt(CanonicalJson.encode(plaintext), pub));
+        return new KeyBackupData(0, 0, false, MegolmBackupV1.encrypt(CanonicalJson.encode(plaintext), pub)).toJson();
     }
 
     static Json.Obj plaintextOf(String id) throws Exception {

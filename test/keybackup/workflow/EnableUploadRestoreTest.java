@@ -18,9 +18,9 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
+import keybackup.backup.KeyBackupData;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
 import keybackup.backup.SessionExport;
@@ -56,8 +56,7 @@ class EnableUploadRestoreTest {
     }
 
     private static Json.Obj entry(boolean verified, long firstIndex, Json.Obj sessionData) {
-        return Json.obj("first_message_index", Json.of(firstIndex), "forwarded_count", Json.of(0), "is_verified", Json.of(verified),
-                "session_data", sessionData);
+        return new KeyBackupData(firstIndex, 0, verified, sessionData).toJson();
     }
 
     /** What someone holding only the backup public key can write: an unsigned entry claiming authenticated. */
