@@ -1,6 +1,5 @@
 package keybackup.cli;
 
-import static keybackup.workflow.WorkflowFixture.USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,7 +16,6 @@ import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
-import keybackup.keys.Base64Unpadded;
 import keybackup.workflow.Enable;
 import keybackup.workflow.WorkflowFixture;
 import org.junit.jupiter.api.Test;
@@ -44,10 +42,7 @@ class ConcurrentUploadTest {
         assertTrue(Files.isRegularFile(JAR), "run `make test` (it builds " + JAR + " first)");
         try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir)) {
             String version = Enable.run(f.account(), FieldNames.UNSTABLE).version();
-            Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
-            byte[] seed = f.deviceKey.exportSeed();
-            Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
-            java.util.Arrays.fill(seed, (byte) 0);
+            List<String> where = f.cliOptions(dir);
             Path store = dir.resolve("store");
             Set<String> expected = new TreeSet<>();
             List<Path> files = new ArrayList<>();
@@ -67,9 +62,9 @@ class ConcurrentUploadTest {
                  FileLock held = ch.lock()) {
                 for (Path keys : files) {
                     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                            "-p", JAR.toString(), "-m", "keybackup", "upload", "--user", USER, "--store", store.toString(),
-                            "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString(),
-                            "--keys", keys.toString(), "--source", "olm", "--threads", "1"));
+                            "-p", JAR.toString(), "-m", "keybackup", "upload"));
+                    cmd.addAll(where);
+                    cmd.addAll(List.of("--keys", keys.toString(), "--source", "olm", "--threads", "1"));
                     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                             .redirectOutput(dir.resolve(keys.getFileName() + ".out").toFile());
                     pb.environment().remove("JAVA_TOOL_OPTIONS");

@@ -1,7 +1,5 @@
 package keybackup.cli;
 
-import static keybackup.workflow.WorkflowFixture.TOKEN;
-import static keybackup.workflow.WorkflowFixture.USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import keybackup.backup.ExportedSession;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
-import keybackup.keys.Base64Unpadded;
 import keybackup.workflow.WorkflowFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -54,13 +51,8 @@ class InterruptTest {
     /** A signed backup with 4 keys, made in this JVM before the server starts holding answers. */
     private void start() throws Exception {
         f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir);
-        Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
-        byte[] seed = f.deviceKey.exportSeed();
-        Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
-        Path token = Files.writeString(dir.resolve("token.txt"), TOKEN + "\n");
-        where = List.of("--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file", token.toString(),
-                "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString(),
-                "--threads", "2");
+        where = new ArrayList<>(f.cliOptions(dir));
+        where.addAll(List.of("--threads", "2"));
         assertEquals(0, CliRun.run("", args("enable")).code());
         assertEquals(0, CliRun.run("", args("upload", "--keys", keysFile(2), "--source", "olm")).code());
     }

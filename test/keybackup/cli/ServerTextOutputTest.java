@@ -1,7 +1,6 @@
 package keybackup.cli;
 
 import static keybackup.workflow.WorkflowFixture.TOKEN;
-import static keybackup.workflow.WorkflowFixture.USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -14,11 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import keybackup.backup.ExportedSession;
-import keybackup.homeserver.TestHomeserver;
 import keybackup.homeserver.TestHomeserver.Answer;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
-import keybackup.keys.Base64Unpadded;
 import keybackup.workflow.WorkflowFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,13 +42,8 @@ class ServerTextOutputTest {
 
     private void start() throws Exception {
         f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir);
-        Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
-        byte[] seed = f.deviceKey.exportSeed();
-        Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
-        Path token = Files.writeString(dir.resolve("token.txt"), TOKEN + "\n");
-        where = List.of("--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file", token.toString(),
-                "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString(),
-                "--threads", "2");
+        where = new ArrayList<>(f.cliOptions(dir));
+        where.addAll(List.of("--threads", "2"));
     }
 
     /** A signed backup with 4 keys in 2 rooms, made through the CLI before the server turns hostile. */

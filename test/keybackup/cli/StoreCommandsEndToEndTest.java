@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -192,19 +193,24 @@ class StoreCommandsEndToEndTest {
         flow(where, LocalStore.open(store, USER), rk.toString(), masterKey);
     }
 
+    /** What must never appear in output: the token, the recovery key, the device key's seed. */
+    private static List<String> secretsOf(WorkflowFixture f) {
+        byte[] seed = f.deviceKey.exportSeed();
+        try {
+            return List.of(WorkflowFixture.TOKEN, f.ssKey.toRecoveryKey(), Base64Unpadded.encode(seed));
+        } finally {
+            Arrays.fill(seed, (byte) 0);
+        }
+    }
+
     @Test
     void storeCommands_testHomeserver_fullFlowSucceeds() throws Exception {
         try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir)) {
-            Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
-            byte[] seed = f.deviceKey.exportSeed();
-            Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
-            Path token = Files.writeString(dir.resolve("token.txt"), WorkflowFixture.TOKEN + "\n");
-            secrets.addAll(List.of(WorkflowFixture.TOKEN, f.ssKey.toRecoveryKey(), Base64Unpadded.encode(seed)));
-            List<String> where = List.of("--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file", token.toString(),
-                    "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString(),
-                    "--threads", "2");
+            secrets.addAll(secretsOf(f));
+            List<String> where = new ArrayList<>(f.cliOptions(dir));
+            where.addAll(List.of("--threads", "2"));
 
-            flow(where, f.store, rk.toString(), f.alice.master().publicKey().toBase64());
+            flow(where, f.store, dir.resolve("recovery-key.txt").toString(), f.alice.master().publicKey().toBase64());
 
             assertEquals(List.of("2"), f.server.liveVersions(), "old version deleted by --delete-old");
         }
@@ -214,13 +220,8 @@ class StoreCommandsEndToEndTest {
     void migrate_crashedElsewhere_refusedAndShownByStatusThenResumedFromAnotherDirectory() throws Exception {
         try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir)) {
             String old = f.unsignedVersion(WorkflowFixture.sessions(2, 30, 5)); // 60 keys
-            Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
-            byte[] seed = f.deviceKey.exportSeed();
-            Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
-            Path token = Files.writeString(dir.resolve("token.txt"), WorkflowFixture.TOKEN + "\n");
-            secrets.addAll(List.of(WorkflowFixture.TOKEN, f.ssKey.toRecoveryKey(), Base64Unpadded.encode(seed)));
-            List<String> where = List.of("--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file", token.toString(),
-                    "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString());
+            secrets.addAll(secretsOf(f));
+            List<String> where = f.cliOptions(dir);
             // The first machine stops after its first key upload: every request from then on fails.
             f.server.afterRequest("PUT /_matrix/client/v3/room_keys/keys", 1, () -> f.server.failRequests(1, Integer.MAX_VALUE, 500, false));
             Result crashed = run(cmd("migrate", where, "--checkpoint", dir.resolve("a.json").toString(), "--delete-old"));
