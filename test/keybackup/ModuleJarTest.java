@@ -3,17 +3,13 @@ package keybackup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import keybackup.ChildProcess.Result;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,35 +21,14 @@ import org.junit.jupiter.api.Test;
 class ModuleJarTest {
     static final Path JAR = Path.of("build/keybackup.jar");
 
-    record Result(int code, byte[] out, String err) {}
-
     static Result runModule(byte[] stdin, String... args) throws Exception {
         assertTrue(Files.isRegularFile(JAR), "run `make test` (it builds " + JAR + " first)");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-p", JAR.toString(), "-m", "keybackup"));
+        List<String> cmd = new ArrayList<>(List.of("-p", JAR.toString(), "-m", "keybackup"));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        ProcessBuilder pb = ChildProcess.java(cmd);
         pb.environment().put("LC_ALL", "C");
         pb.environment().remove("LANG");
-        pb.environment().remove("JAVA_TOOL_OPTIONS"); // would add a line to stderr
-        Process p = pb.start();
-        CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(stdin);
-        }
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the module did not exit");
-        return new Result(p.exitValue(), out.get(), new String(err.get(), StandardCharsets.UTF_8));
-    }
-
-    static byte[] readAll(InputStream s) {
-        try (s) {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            s.transferTo(b);
-            return b.toByteArray();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return ChildProcess.run(pb, stdin, 60);
     }
 
     @Test
@@ -103,15 +78,11 @@ class ModuleJarTest {
         Path dir = Files.createTempDirectory("keybackup-launcher");
         try {
             Path link = Files.createSymbolicLink(dir.resolve("keybackup"), Path.of("bin/keybackup").toAbsolutePath());
-            ProcessBuilder pb = new ProcessBuilder(link.toString(), "--version").directory(dir.toFile());
-            pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            pb.environment().remove("JAVA_TOOL_OPTIONS");
-            Process p = pb.start();
-            byte[] out = readAll(p.getInputStream());
-            String err = new String(readAll(p.getErrorStream()), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher did not exit");
-            assertEquals(0, p.exitValue(), err);
-            assertTrue(new String(out, StandardCharsets.UTF_8).startsWith("keybackup "), err);
+            ProcessBuilder pb = ChildProcess.builder(List.of(link.toString(), "--version")).directory(dir.toFile());
+            pb.environment().put("JAVA", ChildProcess.java());
+            Result r = ChildProcess.run(pb, new byte[0], 60);
+            assertEquals(0, r.code(), r.err());
+            assertTrue(new String(r.out(), StandardCharsets.UTF_8).startsWith("keybackup "), r.err());
         } finally {
             Files.deleteIfExists(dir.resolve("keybackup"));
             Files.deleteIfExists(dir);
@@ -162,17 +133,11 @@ class ModuleJarTest {
     private static String launch(Path top, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(top.resolve("bin/keybackup").toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(top.toFile());
-        pb.environment().remove("JAVA_TOOL_OPTIONS");
+        ProcessBuilder pb = ChildProcess.builder(cmd).directory(top.toFile());
         pb.environment().remove("KEYBACKUP_JAVA_OPTS");
         pb.environment().remove("JAVA_OPTS");
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p = pb.start();
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-        byte[] out = readAll(p.getInputStream());
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the launcher did not exit");
-        String e = new String(err.get(), StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), args[0] + ": " + e);
-        return new String(out, StandardCharsets.UTF_8);
+        Result r = ChildProcess.run(pb, new byte[0], 120);
+        assertEquals(0, r.code(), args[0] + ": " + r.err());
+        return new String(r.out(), StandardCharsets.UTF_8);
     }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import keybackup.ChildProcess;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.json.CanonicalJson;
@@ -61,13 +62,11 @@ class ConcurrentUploadTest {
             try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock held = ch.lock()) {
                 for (Path keys : files) {
-                    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                            "-p", JAR.toString(), "-m", "keybackup", "upload"));
+                    List<String> cmd = new ArrayList<>(List.of("-p", JAR.toString(), "-m", "keybackup", "upload"));
                     cmd.addAll(where);
                     cmd.addAll(List.of("--keys", keys.toString(), "--source", "olm", "--threads", "1"));
-                    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    ProcessBuilder pb = ChildProcess.java(cmd).redirectErrorStream(true)
                             .redirectOutput(dir.resolve(keys.getFileName() + ".out").toFile());
-                    pb.environment().remove("JAVA_TOOL_OPTIONS");
                     children.add(pb.start());
                 }
                 // Until every process waits for the lock (Linux lists waiters in /proc/locks), nothing may be written.

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
-import keybackup.backup.ExportedSession;
 import keybackup.homeserver.LocalStore;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -87,9 +86,7 @@ class ScriptOutputTest {
     }
 
     private String keysFile(String name, int rooms, int perRoom, long seed) throws Exception {
-        List<Json> entries = new ArrayList<>();
-        for (ExportedSession s : WorkflowFixture.sessions(rooms, perRoom, seed)) entries.add(s.toExportJson());
-        return Files.write(dir.resolve(name), CanonicalJson.encode(Json.arr(entries))).toString();
+        return WorkflowFixture.writeExport(dir.resolve(name), WorkflowFixture.sessions(rooms, perRoom, seed)).toString();
     }
 
     private static List<String> linesStarting(String text, String prefix) {

@@ -5,16 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import keybackup.backup.ExportedSession;
 import keybackup.homeserver.TestHomeserver.Answer;
-import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.workflow.WorkflowFixture;
 import org.junit.jupiter.api.Test;
@@ -54,11 +51,7 @@ class ServerTextOutputTest {
     }
 
     private String keysFile() throws Exception {
-        List<Json> entries = new ArrayList<>();
-        for (ExportedSession s : WorkflowFixture.sessions(2, 2, 5)) entries.add(s.toExportJson());
-        Path p = dir.resolve("keys.json");
-        Files.write(p, CanonicalJson.encode(Json.arr(entries)));
-        return p.toString();
+        return WorkflowFixture.writeExport(dir.resolve("keys.json"), WorkflowFixture.sessions(2, 2, 5)).toString();
     }
 
     private CliRun.Result run(String command, String... more) {

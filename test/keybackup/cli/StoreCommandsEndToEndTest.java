@@ -77,11 +77,7 @@ class StoreCommandsEndToEndTest {
 
     /** A key-export file with {@code sessions}; returns its path. */
     private String keysFile(List<ExportedSession> sessions) throws Exception {
-        List<Json> entries = new ArrayList<>();
-        for (ExportedSession s : sessions) entries.add(s.toExportJson());
-        Path p = dir.resolve("keys-export.json");
-        Files.write(p, CanonicalJson.encode(Json.arr(entries)));
-        return p.toString();
+        return WorkflowFixture.writeExport(dir.resolve("keys-export.json"), sessions).toString();
     }
 
     /** The whole flow on one store; {@code where} are the store options, {@code store} the same store opened directly. */

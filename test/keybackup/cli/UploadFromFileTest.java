@@ -80,7 +80,7 @@ class UploadFromFileTest {
     }
 
     private Path writeFile(String name, List<Json> entries) throws Exception {
-        return Files.write(dir.resolve(name), CanonicalJson.encode(Json.arr(entries)));
+        return WorkflowFixture.writeEntries(dir.resolve(name), entries);
     }
 
     private static List<Json.Obj> entries(Path file) throws Exception {

@@ -25,6 +25,7 @@ import keybackup.homeserver.HomeserverClient;
 import keybackup.homeserver.LocalStore;
 import keybackup.homeserver.ReplacementRule;
 import keybackup.homeserver.TestHomeserver;
+import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.SignedJson;
 import keybackup.keys.Base64Unpadded;
@@ -177,6 +178,18 @@ public final class WorkflowFixture implements AutoCloseable {
                 "sender_claimed_keys", Json.obj("ed25519", Json.of(SENDER_ED25519)),
                 "sender_key", Json.of(SENDER_CURVE25519),
                 "session_key", Json.of(export)));
+    }
+
+    /** Writes {@code sessions} as a plain key-export file, the JSON array {@code upload --keys} reads. */
+    public static Path writeExport(Path file, List<ExportedSession> sessions) throws IOException {
+        List<Json> entries = new ArrayList<>();
+        for (ExportedSession s : sessions) entries.add(s.toExportJson());
+        return writeEntries(file, entries);
+    }
+
+    /** Writes {@code entries} (export entries, changed or not) as a key-export file's array. */
+    public static Path writeEntries(Path file, List<? extends Json> entries) throws IOException {
+        return Files.write(file, CanonicalJson.encode(Json.arr(entries)));
     }
 
     /** "room|session" → session_key, as the sessions were made. */
