@@ -3,13 +3,20 @@ package keybackup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import keybackup.ChildProcess.Result;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -64,12 +71,12 @@ class ModuleJarTest {
     @Test
     void version_asModule_printsTheSourceVersionWhichIsAlsoTheModuleVersion() throws Exception {
         String source = Files.readString(Path.of("src/keybackup/cli/Version.java"));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("NUMBER = \"([^\"]+)\"").matcher(source);
+        Matcher m = Pattern.compile("NUMBER = \"([^\"]+)\"").matcher(source);
         assertTrue(m.find(), "Version.java names no version");
         Result r = runModule(new byte[0], "--version");
         assertEquals(0, r.code(), r.err());
         assertEquals("keybackup " + m.group(1) + "\n", new String(r.out(), StandardCharsets.UTF_8));
-        java.lang.module.ModuleDescriptor d = java.lang.module.ModuleFinder.of(JAR).find("keybackup").orElseThrow().descriptor();
+        ModuleDescriptor d = ModuleFinder.of(JAR).find("keybackup").orElseThrow().descriptor();
         assertEquals(m.group(1), d.rawVersion().orElse("(none)"));
     }
 
@@ -97,13 +104,13 @@ class ModuleJarTest {
     @Test
     void launcher_archiveMadeForAnotherJar_notUsedAndCommandsWork() throws Exception {
         Path jsa = Path.of("build/keybackup.jsa");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(jsa) && Files.isRegularFile(Path.of("build/keybackup.jsa.key")),
+        Assumptions.assumeTrue(Files.isRegularFile(jsa) && Files.isRegularFile(Path.of("build/keybackup.jsa.key")),
                 "no class-data-sharing archive built (`make` builds it)");
         Path top = Files.createTempDirectory("keybackup-copy");
         try {
             Files.createDirectories(top.resolve("bin"));
             Files.createDirectories(top.resolve("build"));
-            Files.copy(Path.of("bin/keybackup"), top.resolve("bin/keybackup"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            Files.copy(Path.of("bin/keybackup"), top.resolve("bin/keybackup"), StandardCopyOption.COPY_ATTRIBUTES);
             for (String f : List.of("keybackup.jar", "keybackup.jsa", "keybackup.jsa.key")) {
                 Files.copy(Path.of("build", f), top.resolve("build").resolve(f));
             }
@@ -118,7 +125,7 @@ class ModuleJarTest {
             assertTrue(out.startsWith("uploaded 0 sessions"), out);
         } finally {
             try (var walk = Files.walk(top)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }

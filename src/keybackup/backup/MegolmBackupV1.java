@@ -1,6 +1,7 @@
 package keybackup.backup;
 
 import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import java.util.Objects;
 import javax.crypto.BadPaddingException;
 import javax.crypto.Cipher;
@@ -211,7 +212,7 @@ public final class MegolmBackupV1 {
             hmac.get().init(new SecretKeySpec(okm, 32, 32, "HmacSHA256"));
             full = hmac.get().doFinal(EMPTY);
         }
-        byte[] truncated = java.util.Arrays.copyOf(full, MAC_LENGTH);
+        byte[] truncated = Arrays.copyOf(full, MAC_LENGTH);
         Bytes.zero(full);
         return truncated;
     }

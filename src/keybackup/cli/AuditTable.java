@@ -1,5 +1,9 @@
 package keybackup.cli;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
 import keybackup.trust.AuthDataTrust;
 import keybackup.trust.BackupAudit;
 import keybackup.trust.OwnIdentity;
@@ -27,7 +31,7 @@ final class AuditTable {
 
     /** The AuthData decision in one line, from the outcome's type (status, restore). */
     static String decision(AuthDataTrust t) {
-        String via = t.trustedVia().stream().map(AuditTable::via).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        String via = t.trustedVia().stream().map(AuditTable::via).collect(Collectors.joining(", ", "[", "]"));
         if (t instanceof AuthDataTrust.Usable) return "trusted via " + via;
         if (t instanceof AuthDataTrust.TrustedWithoutKey) return "trusted via " + via + ", but it names no usable signing key";
         return "NOT trusted";
@@ -44,7 +48,7 @@ final class AuditTable {
     }
 
     /** The table's lines. */
-    static java.util.List<String> render(BackupAudit audit, OwnIdentity identity) {
+    static List<String> render(BackupAudit audit, OwnIdentity identity) {
         AuthDataTrust t = audit.trust();
         StringBuilder sb = new StringBuilder();
         sb.append("backup version ").append(t.version() == null ? "?" : printable(t.version()))
@@ -59,11 +63,11 @@ final class AuditTable {
         sb.append('\n');
         // Rows sorted by room, then session, so two audits of one backup compare line by line; each column as
         // wide as its widest cell (escaped, as printed), so real room ids of any length stay aligned.
-        java.util.List<String[]> rows = new java.util.ArrayList<>();
+        List<String[]> rows = new ArrayList<>();
         for (BackupAudit.Entry e : audit.sessions()) {
             rows.add(new String[] {printable(e.roomId()), printable(e.sessionId()), e.verdict(), e.reason() == null ? "-" : e.reason().wire()});
         }
-        rows.sort(java.util.Comparator.<String[], String>comparing(r -> r[0]).thenComparing(r -> r[1]));
+        rows.sort(Comparator.<String[], String>comparing(r -> r[0]).thenComparing(r -> r[1]));
         int[] width = {"ROOM".length(), "SESSION".length(), "VERDICT".length()};
         for (String[] r : rows) {
             for (int i = 0; i < width.length; i++) width[i] = Math.max(width[i], r[i].codePointCount(0, r[i].length()));

@@ -1,6 +1,7 @@
 package keybackup.cli;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import keybackup.backup.DecryptionException;
 import keybackup.backup.MegolmBackupV1;
@@ -131,7 +132,7 @@ final class CryptoCommands {
                 throw new FailedException("decryption failed: " + e.getMessage());
             }
             if (d.mac() != MegolmBackupV1.MacCheck.MATCH) {
-                throw new FailedException("mac: " + d.mac().name().toLowerCase(java.util.Locale.ROOT)
+                throw new FailedException("mac: " + d.mac().name().toLowerCase(Locale.ROOT)
                         + " (no backup signing key here could forgive it)");
             }
             io.printCanonical(SessionData.from(d.plaintext()).json());

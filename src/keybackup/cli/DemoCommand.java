@@ -1,8 +1,11 @@
 package keybackup.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +19,7 @@ import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.SignedJson;
 import keybackup.keys.BackupDecryptionKey;
+import keybackup.keys.Base64Unpadded;
 import keybackup.keys.Curve25519PublicKey;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.secrets.SecretStorage;
@@ -23,6 +27,7 @@ import keybackup.secrets.SecretStorageKey;
 import keybackup.trust.AuthDataTrust;
 import keybackup.trust.BackupAudit;
 import keybackup.trust.KeySource;
+import keybackup.trust.SessionSigner;
 import keybackup.trust.SessionVerifier;
 import keybackup.workflow.Account;
 import keybackup.workflow.Enable;
@@ -66,7 +71,7 @@ final class DemoCommand implements Command {
             if (keep == null) deleteTree(dir);
         }
         if (keep != null) {
-            io.println(java.util.List.of("", "The stores are kept in " + dir + " (signed/ and legacy/), with their recovery keys and the phone's key. Try:",
+            io.println(List.of("", "The stores are kept in " + dir + " (signed/ and legacy/), with their recovery keys and the phone's key. Try:",
                     "  keybackup audit --store " + dir.resolve("signed") + " --user " + USER + " --recovery-key-file " + dir.resolve("signed-recovery-key.txt"),
                     "  keybackup status --store " + dir.resolve("legacy") + " --user " + USER + " --recovery-key-file " + dir.resolve("legacy-recovery-key.txt")));
         }
@@ -88,12 +93,12 @@ final class DemoCommand implements Command {
                 Io.writeSecretFile("--keep", dir.resolve("signed-recovery-key.txt").toString(), ssKey.toRecoveryKey() + "\n");
                 byte[] seed = phone.exportSeed();
                 try {
-                    Io.writeSecretFile("--keep", dir.resolve("phone.key").toString(), keybackup.keys.Base64Unpadded.encode(seed) + "\n");
+                    Io.writeSecretFile("--keep", dir.resolve("phone.key").toString(), Base64Unpadded.encode(seed) + "\n");
                 } finally {
-                    java.util.Arrays.fill(seed, (byte) 0);
+                    Arrays.fill(seed, (byte) 0);
                 }
             }
-            io.println(java.util.List.of("", "1. Alice's identity (published as /keys/query would)"));
+            io.println(List.of("", "1. Alice's identity (published as /keys/query would)"));
             io.println("   master key        " + alice.master().publicKey().toBase64());
             io.println("   self-signing key  " + alice.selfSigning().publicKey().toBase64() + "  (signed by the master key)");
             io.println("   device ALICEPHONE  " + phone.publicKey().toBase64() + "  cross-signed");
@@ -103,7 +108,7 @@ final class DemoCommand implements Command {
             // 2. Enable a signed backup from the phone.
             Account phoneAccount = new Account(store, secrets, new Account.Device("ALICEPHONE", phone), null, Map.of());
             Enable.Result enabled = Enable.run(phoneAccount, FieldNames.UNSTABLE);
-            io.println(java.util.List.of("", "2. Signed backup enabled: version " + enabled.version()));
+            io.println(List.of("", "2. Signed backup enabled: version " + enabled.version()));
             io.println("   backup key (Curve25519)          " + enabled.backupKey().toBase64());
             io.println("   backup signing key (Ed25519)     " + enabled.signingKey().toBase64());
             io.println("   AuthData signed by the master key" + (enabled.signedByDevice() ? " and ALICEPHONE" : ""));
@@ -124,14 +129,14 @@ final class DemoCommand implements Command {
                     new Upload("!random:example.org", DemoSessions.newSession(bob, List.of()), KeySource.EXPORT));
             try (Ed25519PrivateKey signingKey = secrets.backupSigningKey().orElseThrow();
                  Uploader up = new Uploader(store, enabled.version(), enabled.backupKey(),
-                         keybackup.trust.SessionSigner.forTrustedBackup(trust.usableSigningKey().orElseThrow(), signingKey, FieldNames.UNSTABLE),
+                         SessionSigner.forTrustedBackup(trust.usableSigningKey().orElseThrow(), signingKey, FieldNames.UNSTABLE),
                          FieldNames.UNSTABLE, 2, Uploader.Limits.DEFAULT)) {
                 for (Upload u : uploads) {
                     up.add(u.room(), u.data(), u.source());
                     label.put(u.data().sessionId(), u.source().name());
                 }
                 Uploader.Result r = up.finish();
-                io.println(java.util.List.of("", "3. ALICEPHONE signs, encrypts and uploads " + r.sessions() + " Megolm sessions (" + r.batches() + " request)"));
+                io.println(List.of("", "3. ALICEPHONE signs, encrypts and uploads " + r.sessions() + " Megolm sessions (" + r.batches() + " request)"));
                 for (Upload u : uploads) {
                     io.println(String.format("   %-20s %s  %-18s authenticated: %s", u.room(), shortId(u.data().sessionId()),
                             u.source().name(), u.source().authenticated()));
@@ -145,7 +150,7 @@ final class DemoCommand implements Command {
             KeyBackupData entry = new KeyBackupData(0, 0, true, MegolmBackupV1.encrypt(CanonicalJson.encode(claim), backupPub));
             store.putSessionKey(enabled.version(), "!team:example.org", forged.sessionId(), entry.toJson());
             label.put(forged.sessionId(), "mallory");
-            io.println(java.util.List.of("", "4. Mallory, who knows only the backup public key, writes session " + shortId(forged.sessionId())
+            io.println(List.of("", "4. Mallory, who knows only the backup public key, writes session " + shortId(forged.sessionId())
                     + " claiming authenticated: true"));
 
             // 5. The laptop restores.
@@ -156,11 +161,11 @@ final class DemoCommand implements Command {
             try (BackupDecryptionKey key = Restore.keyFromSecretStorage(laptopAccount)) {
                 audit = Restore.run(laptopAccount, laptopAccount.currentVersion(), laptopTrust, key, 2, true, results::add, null);
             }
-            io.println(java.util.List.of("", "5. ALICELAPTOP restores. Its master key comes from Secret Storage and matches the published one, so the"));
+            io.println(List.of("", "5. ALICELAPTOP restores. Its master key comes from Secret Storage and matches the published one, so the"));
             io.println("   AuthData is trusted via " + laptopTrust.trustedVia().stream().map(v -> v.kind().wire()).distinct().toList()
                     + " and the backup signing key is usable.");
             io.println(String.format("   %-20s %-9s %-18s %-25s %s", "ROOM", "SESSION", "UPLOADED AS", "VERDICT", "REASON"));
-            results.sort(java.util.Comparator.comparing(r -> List.copyOf(label.keySet()).indexOf(r.sessionId())));
+            results.sort(Comparator.comparing(r -> List.copyOf(label.keySet()).indexOf(r.sessionId())));
             for (SessionVerifier.Result r : results) {
                 io.println(String.format("   %-20s %-9s %-18s %-25s %s", r.roomId(), shortId(r.sessionId()), label.get(r.sessionId()),
                         r.verdict().word(), r.verdict().reason() == null ? "-" : r.verdict().reason().wire()));
@@ -185,7 +190,7 @@ final class DemoCommand implements Command {
             if (keepKey != null) Io.writeSecretFile("--keep", keepKey.toString(), ssKey.toRecoveryKey() + "\n");
             byte[] raw = backupKey.exportBytes();
             secrets.storeKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY, raw);
-            java.util.Arrays.fill(raw, (byte) 0);
+            Arrays.fill(raw, (byte) 0);
             // An old-style backup: no signing key, AuthData signed by the phone, entries unsigned.
             Json.Obj authData = SignedJson.sign(Json.obj("public_key", Json.of(backupKey.publicKey().toBase64())), USER, "ed25519:ALICEPHONE", phone);
             String oldVersion = store.createVersion(MegolmBackupV1.ALGORITHM, authData);
@@ -195,7 +200,7 @@ final class DemoCommand implements Command {
                 up.finish();
             }
             long before = store.version(oldVersion).get("count") instanceof Json.Int n ? n.value() : -1;
-            io.println(java.util.List.of("", "6. An old unsigned backup (version " + oldVersion + ", " + before + " keys, no signing key) is migrated"));
+            io.println(List.of("", "6. An old unsigned backup (version " + oldVersion + ", " + before + " keys, no signing key) is migrated"));
             Account account = new Account(store, secrets, new Account.Device("ALICEPHONE", phone), null, Map.of());
             Path checkpoint = dir.resolve("migration-checkpoint.json");
             Migrate.Result r = Migrate.run(account, new Migrate.Options(null, checkpoint, false, false, 2, FieldNames.UNSTABLE,
@@ -214,8 +219,8 @@ final class DemoCommand implements Command {
 
     private static void deleteTree(Path dir) {
         try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException e) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
             // a temporary directory left behind is harmless
         }
     }

@@ -1,5 +1,6 @@
 package keybackup.cli;
 
+import java.io.ByteArrayInputStream;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import keybackup.backup.EncryptedKeyExport;
 import keybackup.backup.KeyExportException;
+import keybackup.json.JsonReader;
 import keybackup.workflow.ExportReader;
 import keybackup.workflow.Upload;
 
@@ -94,7 +96,7 @@ final class ExportFiles {
         if ("-".equals(a.optional(PASSPHRASE_OPTION))) throw new UsageException("--keys - and --" + PASSPHRASE_OPTION + " - cannot both read stdin");
         // stdin is held in memory, so it keeps the whole-document cap (a file has none): the plaintext at most
         // JsonReader.DEFAULT_MAX_BYTES, its armoured form at most twice that
-        long cap = keybackup.json.JsonReader.DEFAULT_MAX_BYTES;
+        long cap = JsonReader.DEFAULT_MAX_BYTES;
         byte[] content = io.stdinStream(option).readNBytes((int) (2 * cap) + 1);
         if (content.length > 2 * cap) {
             Arrays.fill(content, (byte) 0);
@@ -117,7 +119,7 @@ final class ExportFiles {
             throw new FailedException(option + ": input is over the limit of " + cap + " bytes on standard input; give the export as a file (read in bounded memory)");
         }
         byte[] plain = content;
-        return new KeyFile(option, () -> new java.io.ByteArrayInputStream(plain), null, plain);
+        return new KeyFile(option, () -> new ByteArrayInputStream(plain), null, plain);
     }
 
     private static int firstNonBlank(byte[] b) {

@@ -1,5 +1,6 @@
 package keybackup.cli;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.OpenOption;
 import java.nio.channels.Channels;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -137,7 +139,7 @@ final class Io {
         try {
             return new String(b, StandardCharsets.UTF_8);
         } finally {
-            java.util.Arrays.fill(b, (byte) 0);
+            Arrays.fill(b, (byte) 0);
         }
     }
 
@@ -146,7 +148,7 @@ final class Io {
      * they come, like the file would be; closing it flushes and leaves stdout open. Nothing else may use it.
      */
     OutputStream fileStdout() {
-        return new java.io.FilterOutputStream(out) {
+        return new FilterOutputStream(out) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 synchronized (Io.this) {

@@ -1,9 +1,16 @@
 package keybackup.cli;
 
 import java.io.BufferedOutputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import keybackup.backup.FieldNames;
 import keybackup.homeserver.BackupStore;
 import keybackup.homeserver.LocalStore;
@@ -24,6 +31,7 @@ import keybackup.workflow.Restore;
 import keybackup.workflow.UnlockedSecretStorage;
 import keybackup.workflow.Upload;
 import keybackup.workflow.Uploader;
+import keybackup.workflow.WorkflowException;
 
 /** The commands that work on an account's backup: setup, status, enable, upload, restore, migrate (audit: SignedBackupCommands). */
 final class StoreCommands {
@@ -44,7 +52,7 @@ final class StoreCommands {
                     + "seed to new files (mode 600) and prints the master key and the device id.";
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, java.util.Set.of("user", "store", "recovery-key-out", "device-id", "device-key-out"), java.util.Set.of());
+            Args a = new Args(argv, Set.of("user", "store", "recovery-key-out", "device-id", "device-key-out"), Set.of());
             String user = StoreOptions.user(a);
             String recoveryOut = a.required("recovery-key-out");
             String deviceId = a.required("device-id");
@@ -60,7 +68,7 @@ final class StoreCommands {
                 try {
                     Io.writeSecretFile("--device-key-out", deviceOut, Base64Unpadded.encode(seed) + "\n");
                 } finally {
-                    java.util.Arrays.fill(seed, (byte) 0);
+                    Arrays.fill(seed, (byte) 0);
                 }
                 try (UnlockedSecretStorage secrets = UnlockedSecretStorage.create(store, ssKey, "keybackup")) {
                     secrets.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, id.master());
@@ -104,12 +112,12 @@ final class StoreCommands {
             io.println("signing key: " + (t.signingPublicKey() == null ? "none" : AuditTable.printable(t.signingPublicKey()))
                     + (t instanceof AuthDataTrust.Usable ? " (usable)" : " (not usable: " + t.reason().wire() + ")"));
             io.println("secret storage: " + (account.hasSecrets() ? "unlocked" : "locked (give --recovery-key-file to check the secrets)"));
-            java.util.Optional<Migrate.Pending> migration;
+            Optional<Migrate.Pending> migration;
             try {
                 migration = Migrate.recorded(account);
-            } catch (keybackup.workflow.WorkflowException e) {
+            } catch (WorkflowException e) {
                 io.println("migration: the record is unreadable: " + AuditTable.printable(e.getMessage()));
-                migration = java.util.Optional.empty();
+                migration = Optional.empty();
             }
             migration.ifPresent(m -> io.println("migration: " + (m.finished() ? "finished" : "UNFINISHED (run migrate --resume)")
                     + ", from version " + AuditTable.printable(m.fromVersion()) + " to " + (m.toVersion() == null ? "a version not created yet"
@@ -225,7 +233,7 @@ final class StoreCommands {
                 throw new UsageException("--out -: stdout is a terminal, and the restored room keys are plaintext: redirect stdout to a"
                         + " file or a pipe, use --encrypt, or add --force-terminal to show them");
             }
-            java.util.function.Consumer<String> say = toStdout ? io::errln : io::println; // stdout carries the export
+            Consumer<String> say = toStdout ? io::errln : io::println; // stdout carries the export
             if (toStdout && a.flag("json")) throw new UsageException("--json needs --out FILE: with --out - stdout carries the export");
             String keyFile = a.optional("backup-key-file");
             boolean encrypt = a.flag("encrypt");
@@ -239,7 +247,7 @@ final class StoreCommands {
             Path outPath = Path.of(out);
             if (!toStdout && Files.exists(outPath)) throw new FailedException("--out: file exists, not overwriting it: " + out);
             String version = info.string("version");
-            java.util.concurrent.atomic.AtomicLong verified = new java.util.concurrent.atomic.AtomicLong();
+            AtomicLong verified = new AtomicLong();
             // Restored session keys are secrets: a new owner-only file of this process, written under a
             // temporary name and renamed into place only when the restore finished, so a failed or interrupted
             // run never leaves a file that looks like a complete export (and removes its plaintext keys).
@@ -247,12 +255,12 @@ final class StoreCommands {
                     : Restore.keyFromSecretStorage(account);
                  PartialFile partial = toStdout ? null : PartialFile.create("--out", outPath)) {
                 char[] pass = encrypt ? ExportFiles.passphrase(a, true) : null; // asked before the long part
-                java.io.OutputStream sink;
+                OutputStream sink;
                 try {
-                    java.io.OutputStream file = toStdout ? io.fileStdout() : partial.stream();
+                    OutputStream file = toStdout ? io.fileStdout() : partial.stream();
                     sink = encrypt ? ExportFiles.encrypting(file, pass, rounds) : file;
                 } finally {
-                    if (pass != null) java.util.Arrays.fill(pass, '\0');
+                    if (pass != null) Arrays.fill(pass, '\0');
                 }
                 return Interrupts.during(io, () -> List.of(
                         "interrupted: the restore of version " + version + " stopped after " + verified.get() + " keys were verified; "
@@ -317,9 +325,9 @@ final class StoreCommands {
             Migrate.Options o = new Migrate.Options(a.optional("from"), Path.of(cp == null ? "keybackup-migration.json" : cp), a.flag("resume"),
                     a.flag("delete-old"), StoreOptions.threads(a), a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
                     Uploader.Limits.DEFAULT);
-            java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>("none yet");
+            AtomicReference<String> last = new AtomicReference<>("none yet");
             Migrate.Result r = Interrupts.during(io, () -> List.of("interrupted: the migration stopped (last step: " + last.get() + ")",
-                    o.resume() || java.nio.file.Files.exists(o.checkpoint()) // recorded: else --resume finds nothing to resume
+                    o.resume() || Files.exists(o.checkpoint()) // recorded: else --resume finds nothing to resume
                             ? "to go on, run the same command with --resume: " + Interrupts.commandLine(name(), argv, "--resume")
                             : "nothing was recorded or changed yet; to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
                     () -> Migrate.run(account, o, line -> { last.set(line); if (!a.flag("quiet")) io.errln("keybackup: " + line); },

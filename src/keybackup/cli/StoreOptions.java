@@ -1,9 +1,14 @@
 package keybackup.cli;
 
 import java.io.Console;
+import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -12,13 +17,18 @@ import keybackup.homeserver.AccessToken;
 import keybackup.homeserver.BackupStore;
 import keybackup.homeserver.HomeserverClient;
 import keybackup.homeserver.LocalStore;
+import keybackup.homeserver.StoreException;
+import keybackup.homeserver.UserId;
 import keybackup.internal.StrictUtf8;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.Ed25519PublicKey;
+import keybackup.secrets.SecretStorageException;
 import keybackup.secrets.SecretStorageKey;
 import keybackup.trust.OwnIdentity;
+import keybackup.trust.TrustAnchors;
 import keybackup.workflow.Account;
 import keybackup.workflow.UnlockedSecretStorage;
+import keybackup.workflow.WorkflowException;
 
 /**
  * The options every store command shares: where the backup lives ({@code --homeserver URL --user ID
@@ -73,7 +83,7 @@ final class StoreOptions {
             io.redact(token);
             try {
                 return HomeserverClient.connect(uri, user, token); // makes no request: what fails here is the URL
-            } catch (keybackup.homeserver.StoreException e) {
+            } catch (StoreException e) {
                 throw new UsageException("--" + e.getMessage());
             }
         }
@@ -88,7 +98,7 @@ final class StoreOptions {
     static Path existingStore(Args a) throws UsageException, FailedException {
         String dir = a.optional("store");
         Path p = Path.of(dir == null ? DEFAULT_STORE : dir);
-        if (!java.nio.file.Files.isDirectory(p)) {
+        if (!Files.isDirectory(p)) {
             throw new FailedException((dir == null ? "no local store in ./" + DEFAULT_STORE : "--store: no local store at " + dir)
                     + " (create one with keybackup setup, give --store DIR, or --homeserver URL)");
         }
@@ -99,14 +109,14 @@ final class StoreOptions {
      * Creates the directory of a new local store, readable only by its owner whatever the umask (a mode given
      * at creation is only ever narrowed by the umask, never widened); an existing directory is kept as it is.
      */
-    static Path createStore(String dir) throws java.io.IOException {
+    static Path createStore(String dir) throws IOException {
         Path p = Path.of(dir == null ? DEFAULT_STORE : dir);
-        if (java.nio.file.Files.isDirectory(p)) return p;
+        if (Files.isDirectory(p)) return p;
         try {
-            java.nio.file.Files.createDirectories(p, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(p, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
         } catch (UnsupportedOperationException e) {
-            java.nio.file.Files.createDirectories(p); // not a POSIX file system
+            Files.createDirectories(p); // not a POSIX file system
         }
         return p;
     }
@@ -116,7 +126,7 @@ final class StoreOptions {
         try {
             URI uri = new URI(hs);
             if (uri.getScheme() != null && uri.getHost() != null) return uri;
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             // reported below, in the same words
         }
         throw new UsageException("--homeserver: not a URL: " + hs + " (expected e.g. https://matrix.example.org)");
@@ -125,7 +135,7 @@ final class StoreOptions {
     /** {@code --user}, checked against the user id grammar (one place: {@link keybackup.homeserver.UserId}). */
     static String user(Args a) throws Exception {
         String user = a.required("user");
-        String why = keybackup.homeserver.UserId.problem(user);
+        String why = UserId.problem(user);
         if (why != null) throw new FailedException("--user: " + why);
         return user;
     }
@@ -167,14 +177,14 @@ final class StoreOptions {
                 if (pass.length == 0) throw new FailedException("--passphrase-stdin: no passphrase on stdin");
                 return UnlockedSecretStorage.unlockWithPassphrase(store, pass);
             } finally {
-                java.util.Arrays.fill(pass, '\0');
+                Arrays.fill(pass, '\0');
             }
         }
         if (!required) return null;
         boolean hasPassphrase;
         try {
             hasPassphrase = UnlockedSecretStorage.defaultKeyHasPassphrase(store);
-        } catch (keybackup.workflow.WorkflowException | keybackup.secrets.SecretStorageException e) {
+        } catch (WorkflowException | SecretStorageException e) {
             hasPassphrase = true; // no usable Secret Storage: the advice below is still the way out
         }
         if (!hasPassphrase) {
@@ -189,7 +199,7 @@ final class StoreOptions {
         try {
             return UnlockedSecretStorage.unlockWithPassphrase(store, pass);
         } finally {
-            java.util.Arrays.fill(pass, '\0');
+            Arrays.fill(pass, '\0');
         }
     }
 
@@ -224,8 +234,8 @@ final class StoreOptions {
         String master = a.optional("trusted-master-key");
         Ed25519PublicKey trustedMaster = master == null ? null : Ed25519PublicKey.parse("--trusted-master-key", master);
         List<String> pins = a.all("verified-device");
-        List<keybackup.trust.TrustAnchors.Anchor> given = new java.util.ArrayList<>();
-        if (trustedMaster != null) given.add(new keybackup.trust.TrustAnchors.PinnedMasterKey(trustedMaster));
+        List<TrustAnchors.Anchor> given = new ArrayList<>();
+        if (trustedMaster != null) given.add(new TrustAnchors.PinnedMasterKey(trustedMaster));
         // The identity only improves the warnings for bare ids; it decides nothing here.
         given.addAll(DevicePins.verifiedDevices(pins, pins.isEmpty() ? null : OwnIdentity.fromKeysQuery(store.userId(), store.queryOwnKeys()), io));
         return new Account(store, secrets, device, given);

@@ -2,13 +2,20 @@ package keybackup.homeserver;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonException;
@@ -52,23 +59,23 @@ final class HttpTransport {
 
     /** A read stopped by an interrupt (a socket or body timeout is also an InterruptedIOException, but not this). */
     static boolean interrupted(IOException e) {
-        return e instanceof java.io.InterruptedIOException && !(e instanceof java.net.SocketTimeoutException);
+        return e instanceof InterruptedIOException && !(e instanceof SocketTimeoutException);
     }
 
     /** What went wrong, in words that never hold request headers; ours for a stalled body says what happened. */
     static String failure(IOException e) {
         if (e instanceof BodyIdleTimeoutException) return e.getMessage();
-        if (e instanceof java.net.http.HttpConnectTimeoutException) return "no connection within the connect timeout";
-        if (e instanceof java.net.http.HttpTimeoutException) return "no answer within the request timeout";
-        if (e instanceof java.net.ConnectException) return "connection refused or host unreachable";
-        if (e instanceof javax.net.ssl.SSLException) return "the TLS handshake failed (is the certificate valid for this host?)";
+        if (e instanceof HttpConnectTimeoutException) return "no connection within the connect timeout";
+        if (e instanceof HttpTimeoutException) return "no answer within the request timeout";
+        if (e instanceof ConnectException) return "connection refused or host unreachable";
+        if (e instanceof SSLException) return "the TLS handshake failed (is the certificate valid for this host?)";
         return "the connection failed";
     }
 
     /** No connection could be made: retrying at once only delays the answer, so the caller is told where and what to try. */
     private static boolean unreachable(IOException e) {
-        return e instanceof java.net.http.HttpConnectTimeoutException || e instanceof java.net.ConnectException
-                || e instanceof javax.net.ssl.SSLHandshakeException;
+        return e instanceof HttpConnectTimeoutException || e instanceof ConnectException
+                || e instanceof SSLHandshakeException;
     }
 
     /** One request whose response must be a JSON object of at most maxResponseBytes. */

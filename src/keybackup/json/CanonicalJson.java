@@ -1,6 +1,7 @@
 package keybackup.json;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Map;
 
@@ -36,7 +37,7 @@ public final class CanonicalJson {
     public static byte[] encode(Json value) {
         Sink out = new Sink();
         write(value, out);
-        return java.util.Arrays.copyOf(out.bytes, out.size);
+        return Arrays.copyOf(out.bytes, out.size);
     }
 
     /** The canonical form as a Java string (for display; sign and compare the bytes). */
@@ -68,7 +69,7 @@ public final class CanonicalJson {
         void grow(int more) {
             long need = (long) size + more;
             if (need > Integer.MAX_VALUE / 2 - 8) throw new OutOfMemoryError("canonical JSON over 1 GiB");
-            bytes = java.util.Arrays.copyOf(bytes, (int) Math.max(need, (long) bytes.length * 2));
+            bytes = Arrays.copyOf(bytes, (int) Math.max(need, (long) bytes.length * 2));
         }
     }
 
@@ -108,7 +109,7 @@ public final class CanonicalJson {
     private static String[] sortedKeys(Map<String, Json> members) {
         String[] keys = members.keySet().toArray(new String[0]);
         if (keys.length > 16) {
-            java.util.Arrays.sort(keys, CODE_POINT_ORDER);
+            Arrays.sort(keys, CODE_POINT_ORDER);
             return keys;
         }
         for (int i = 1; i < keys.length; i++) {

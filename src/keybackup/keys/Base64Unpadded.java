@@ -1,5 +1,6 @@
 package keybackup.keys;
 
+import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -22,7 +23,7 @@ public final class Base64Unpadded {
     private static final byte[] VALUE = new byte[128];
 
     static {
-        java.util.Arrays.fill(VALUE, (byte) -1);
+        Arrays.fill(VALUE, (byte) -1);
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         for (int i = 0; i < alphabet.length(); i++) VALUE[alphabet.charAt(i)] = (byte) i;
     }

@@ -9,6 +9,7 @@ import java.security.Signature;
 import java.security.interfaces.EdECPrivateKey;
 import java.security.spec.EdECPrivateKeySpec;
 import java.security.spec.NamedParameterSpec;
+import java.util.Arrays;
 import keybackup.internal.Bytes;
 import keybackup.internal.Jca;
 
@@ -35,7 +36,7 @@ public final class Ed25519PrivateKey implements AutoCloseable {
             g.initialize(NamedParameterSpec.ED25519, new FixedSeed(this.seed));
             KeyPair kp = g.generateKeyPair();
             byte[] encoded = kp.getPublic().getEncoded();
-            this.publicKey = Ed25519PublicKey.fromBytes(java.util.Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length));
+            this.publicKey = Ed25519PublicKey.fromBytes(Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length));
             this.jca = Jca.keyFactory("Ed25519").generatePrivate(new EdECPrivateKeySpec(NamedParameterSpec.ED25519, this.seed));
             if (kp.getPrivate() instanceof EdECPrivateKey ek && ek.getBytes().isPresent()) {
                 byte[] check = ek.getBytes().get();

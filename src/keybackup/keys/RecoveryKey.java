@@ -1,6 +1,7 @@
 package keybackup.keys;
 
 import java.math.BigInteger;
+import java.util.Arrays;
 import keybackup.internal.Bytes;
 
 /**
@@ -79,7 +80,7 @@ public final class RecoveryKey {
             byte parity = 0;
             for (byte b : raw) parity ^= b;
             if (parity != 0) throw new KeyFormatException("recovery key: bad parity (mistyped?)");
-            return java.util.Arrays.copyOfRange(raw, 2, 2 + KEY_LENGTH);
+            return Arrays.copyOfRange(raw, 2, 2 + KEY_LENGTH);
         } finally {
             Bytes.zero(raw);
         }

@@ -1,6 +1,8 @@
 package keybackup.trust;
 
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import keybackup.backup.DecryptionException;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
@@ -43,7 +45,7 @@ public final class SessionVerifier {
         Result(String roomId, String sessionId, SessionVerdict verdict, SessionData sessionData, boolean claimedAuthenticated) {
             this.roomId = roomId;
             this.sessionId = sessionId;
-            this.verdict = java.util.Objects.requireNonNull(verdict, "verdict");
+            this.verdict = Objects.requireNonNull(verdict, "verdict");
             this.sessionData = sessionData;
             this.claimedAuthenticated = claimedAuthenticated;
         }
@@ -90,7 +92,7 @@ public final class SessionVerifier {
             sig = signer == null ? null : checkSignature(plain, signer);
             if (sig != SignatureOutcome.VALID) {
                 return rejected(roomId, sessionId, Reason.DECRYPTION_FAILED,
-                        "mac " + decrypted.mac().name().toLowerCase(java.util.Locale.ROOT) + " and no valid signature to stand in for it", claimed);
+                        "mac " + decrypted.mac().name().toLowerCase(Locale.ROOT) + " and no valid signature to stand in for it", claimed);
             }
         }
         // 2. Session id.

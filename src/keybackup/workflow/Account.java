@@ -1,6 +1,7 @@
 package keybackup.workflow;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -112,7 +113,7 @@ public final class Account {
             try {
                 return Optional.of(Ed25519PrivateKey.fromSeed(seed.get()));
             } finally {
-                java.util.Arrays.fill(seed.get(), (byte) 0);
+                Arrays.fill(seed.get(), (byte) 0);
             }
         } catch (SecretStorageException | KeyFormatException e) {
             throw new WorkflowException(SecretStorage.CROSS_SIGNING_MASTER + ": " + e.getMessage());

@@ -1,6 +1,7 @@
 package keybackup.workflow;
 
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import keybackup.backup.ExportedSession;
@@ -92,7 +93,7 @@ final class BestCopies {
         update(s.sessionId());
         try {
             sha256.digest(digest, 0, 32);
-        } catch (java.security.DigestException e) {
+        } catch (DigestException e) {
             throw new IllegalStateException(e);
         }
         long a = longAt(0);

@@ -1,6 +1,8 @@
 package keybackup.workflow;
 
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
@@ -43,7 +45,7 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
     /** Done: nothing to resume. */
     static final String FINISHED = "finished";
 
-    private static final java.util.List<String> PHASES = java.util.List.of(STARTED, CREATED, UPLOADED, VERIFIED, FINISHED);
+    private static final List<String> PHASES = List.of(STARTED, CREATED, UPLOADED, VERIFIED, FINISHED);
     /** Version ids as servers write them: visible ASCII, no dot segment (they go into URL paths). */
     private static final Pattern VERSION = Pattern.compile("[\\x21-\\x7e]{1,255}");
 
@@ -145,11 +147,11 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
     // ---- on the server ----
 
     /** The record in account data, or empty when there is none (never written, or cleared with {@code {}}). */
-    static java.util.Optional<MigrationRecord> load(Account account) throws StoreException, WorkflowException {
-        java.util.Optional<Json.Obj> o = account.store().getAccountData(TYPE);
-        if (o.isEmpty()) return java.util.Optional.empty();
+    static Optional<MigrationRecord> load(Account account) throws StoreException, WorkflowException {
+        Optional<Json.Obj> o = account.store().getAccountData(TYPE);
+        if (o.isEmpty()) return Optional.empty();
         try {
-            return java.util.Optional.of(parse(o.get(), "account data " + TYPE));
+            return Optional.of(parse(o.get(), "account data " + TYPE));
         } catch (WorkflowException e) {
             throw new WorkflowException(e.getMessage() + " (run migrate --abandon to remove this record)");
         }

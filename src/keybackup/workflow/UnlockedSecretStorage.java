@@ -1,5 +1,6 @@
 package keybackup.workflow;
 
+import java.util.Arrays;
 import java.util.Optional;
 import keybackup.homeserver.BackupStore;
 import keybackup.homeserver.StoreException;
@@ -164,7 +165,7 @@ public final class UnlockedSecretStorage implements AutoCloseable {
         try {
             storeKeyBytes(name, seed);
         } finally {
-            java.util.Arrays.fill(seed, (byte) 0);
+            Arrays.fill(seed, (byte) 0);
         }
     }
 

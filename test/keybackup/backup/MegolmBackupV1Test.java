@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.Method;
 import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
@@ -269,7 +270,7 @@ class MegolmBackupV1Test {
     @Test
     void encryptWithAChosenEphemeralKey_isNotPublic() {
         // the deterministic form derives the IV from the exchange: reusing its ephemeral key leaks plaintext relations
-        for (java.lang.reflect.Method m : MegolmBackupV1.class.getMethods()) {
+        for (Method m : MegolmBackupV1.class.getMethods()) {
             assertFalse(Arrays.asList(m.getParameterTypes()).contains(BackupDecryptionKey.class) && m.getName().startsWith("encrypt"),
                     m.toString());
         }

@@ -1,5 +1,6 @@
 package keybackup.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -9,8 +10,11 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import javax.crypto.Cipher;
 import javax.crypto.KeyAgreement;
 import javax.crypto.spec.IvParameterSpec;
@@ -21,6 +25,7 @@ import keybackup.homeserver.AccessToken;
 import keybackup.homeserver.BackupStore;
 import keybackup.homeserver.BenchHomeserver;
 import keybackup.homeserver.HomeserverClient;
+import keybackup.internal.Bytes;
 import keybackup.internal.Hkdf;
 import keybackup.internal.Jca;
 import keybackup.json.CanonicalJson;
@@ -105,7 +110,7 @@ public final class Bench {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
             return f[0] + " " + f[1] + " " + f[2];
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return "?";
         }
     }
@@ -156,7 +161,7 @@ public final class Bench {
         /** Median ns per key of {@code name} over all rounds. */
         double get(String name) {
             long[] t = all[names.indexOf(name)].clone();
-            java.util.Arrays.sort(t);
+            Arrays.sort(t);
             return t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2.0;
         }
 
@@ -176,7 +181,7 @@ public final class Bench {
 
         private double trimmedMean(String name) {
             long[] t = all[names.indexOf(name)].clone();
-            java.util.Arrays.sort(t);
+            Arrays.sort(t);
             int keep = Math.max(1, t.length * 9 / 10);
             double sum = 0;
             for (int i = 0; i < keep; i++) sum += t[i];
@@ -299,7 +304,7 @@ public final class Bench {
         System.out.printf("upload:  %d samples, %d in curve code: library work = %.1f %% over the curve work%n",
                 upload.samples(), upload.curve(), 100 * upload.overhead());
         if (System.getenv("BENCH_PROFILE_DETAIL") != null) {
-            java.util.Map<String, Integer> byClass = new java.util.TreeMap<>();
+            Map<String, Integer> byClass = new TreeMap<>();
             restore.rest().forEach((k, v) -> byClass.merge(k.substring(k.lastIndexOf("<- ") + 3).replaceAll("\\.[^.]*$", ""), v, Integer::sum));
             byClass.entrySet().stream().sorted((x, y) -> y.getValue() - x.getValue()).limit(25)
                     .forEach(x -> System.out.printf("    %5d  %s%n", x.getValue(), x.getKey()));
@@ -322,7 +327,7 @@ public final class Bench {
         byte[] plainBytes = CanonicalJson.encode(plain);
         byte[] x509 = Curve25519PublicKey.parse("e", sd.string("ephemeral")).bytes();
         byte[] der = new byte[44];
-        System.arraycopy(keybackup.internal.Bytes.fromHex("302a300506032b656e032100"), 0, der, 0, 12);
+        System.arraycopy(Bytes.fromHex("302a300506032b656e032100"), 0, der, 0, 12);
         System.arraycopy(x509, 0, der, 12, 32);
         long ms = MS / 3;
         System.out.println("  restore steps, one key (ms):");
@@ -375,7 +380,7 @@ public final class Bench {
 
     /** Wall time per key of one {@code Restore.run} with {@code threads}. */
     private static double restoreOnce(Fixture fx, BackupStore store, int threads, long keys, boolean trusted) throws Exception {
-        Account account = new Account(store, null, null, null, java.util.Map.of());
+        Account account = new Account(store, null, null, null, Map.of());
         long start = System.nanoTime();
         BackupAudit audit = Restore.run(account, fx.info, trusted ? fx.trust : fx.untrusted, fx.key, threads, false, null, null);
         double per = (System.nanoTime() - start) / (double) keys;
@@ -424,13 +429,13 @@ public final class Bench {
 
     private static double median(double[] v) {
         double[] s = v.clone();
-        java.util.Arrays.sort(s);
+        Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static String spread(double[] v) {
         double[] s = v.clone();
-        java.util.Arrays.sort(s);
+        Arrays.sort(s);
         return String.format("%.2f-%.2f", s[0], s[s.length - 1]);
     }
 
@@ -499,7 +504,7 @@ public final class Bench {
             System.out.printf("response body: about %s%n", Timing.mib(gen.bodyBytes()));
             HomeserverClient client = HomeserverClient.connect(gen.uri(), Fixture.USER, AccessToken.of("syt_bench"));
             BenchStore store = new BenchStore(fx.store, client);
-            Account account = new Account(store, null, null, null, java.util.Map.of());
+            Account account = new Account(store, null, null, null, Map.of());
             System.gc();
             Timing.resetHeapPeaks();
             long cpu0 = Timing.processCpuNs();

@@ -1,5 +1,6 @@
 package keybackup.bench;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
@@ -26,7 +27,7 @@ final class BenchStore implements BackupStore {
     final LongAdder putSessions = new LongAdder();
     final LongAdder putRequests = new LongAdder();
     /** When set, every uploaded {@code rooms} object is kept here (for building fixtures). */
-    volatile java.util.List<Json.Obj> capture;
+    volatile List<Json.Obj> capture;
 
     /** Keys from {@code source}; uploads counted and dropped. */
     BenchStore(BackupStore base, Source source) {
@@ -55,7 +56,7 @@ final class BenchStore implements BackupStore {
         for (Map.Entry<String, Json> r : rooms.members().entrySet()) {
             putSessions.add(((Json.Obj) r.getValue()).object("sessions").members().size());
         }
-        java.util.List<Json.Obj> c = capture;
+        List<Json.Obj> c = capture;
         if (c != null) {
             synchronized (c) {
                 c.add(rooms);

@@ -14,7 +14,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import javax.crypto.KeyAgreement;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.SessionData;
@@ -255,9 +258,9 @@ public final class CommandBench {
             long polledRss = 0;
             long ticks = 100; // USER_HZ on Linux
             boolean perThread = "1".equals(System.getenv("BENCH_THREADS"));
-            java.util.Map<String, Long> threadCpu = new java.util.TreeMap<>();
+            Map<String, Long> threadCpu = new TreeMap<>();
             int polls = 0;
-            while (!p.waitFor(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            while (!p.waitFor(10, TimeUnit.MILLISECONDS)) {
                 if (perThread && ++polls % 10 == 0) sampleThreads(p, ticks, threadCpu);
                 if (gnu) continue;
                 long[] s = procSample(p.pid(), ticks);
@@ -282,7 +285,7 @@ public final class CommandBench {
          * Per-thread CPU of the JVM under {@code p} (itself, or its child under the time wrapper), from
          * {@code /proc/PID/task/TID/stat}, keeping the latest value per thread id, keyed "name#tid".
          */
-        private static void sampleThreads(Process p, long ticksPerSecond, java.util.Map<String, Long> out) {
+        private static void sampleThreads(Process p, long ticksPerSecond, Map<String, Long> out) {
             List<ProcessHandle> all = new ArrayList<>(List.of(p.toHandle()));
             p.toHandle().descendants().forEach(all::add);
             for (ProcessHandle h : all) {
@@ -302,8 +305,8 @@ public final class CommandBench {
         }
 
         /** Sums the sampled thread CPU by thread kind (name without its number) and prints it; returns the worker threads' CPU. */
-        private static long printThreads(String command, java.util.Map<String, Long> perThread) {
-            java.util.Map<String, Long> byKind = new java.util.TreeMap<>();
+        private static long printThreads(String command, Map<String, Long> perThread) {
+            Map<String, Long> byKind = new TreeMap<>();
             long total = 0;
             for (var e : perThread.entrySet()) {
                 String kind = e.getKey().substring(0, e.getKey().lastIndexOf('#')).replaceAll("[0-9]+$", "").replaceAll("#$", "").trim();

@@ -1,10 +1,13 @@
 package keybackup.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import keybackup.backup.FieldNames;
@@ -63,14 +66,14 @@ final class Fixture implements AutoCloseable {
         UnlockedSecretStorage secrets = UnlockedSecretStorage.create(store, ssKey, "bench");
         byte[] seed = identity.master().exportSeed();
         secrets.storeKeyBytes(SecretStorage.CROSS_SIGNING_MASTER, seed);
-        java.util.Arrays.fill(seed, (byte) 0);
-        account = new Account(store, secrets, new Account.Device("BENCHDEVICE", device), null, java.util.Map.of());
+        Arrays.fill(seed, (byte) 0);
+        account = new Account(store, secrets, new Account.Device("BENCHDEVICE", device), null, Map.of());
         Enable.Result enabled = Enable.run(account, NAMES);
         version = enabled.version();
         info = store.version(version);
         trust = account.trust(info);
         if (trust.usableSigningKey().isEmpty()) throw new IllegalStateException("bench fixture: AuthData not trusted: " + trust.detail());
-        untrusted = new Account(store, null, null, null, java.util.Map.of()).trust(info);
+        untrusted = new Account(store, null, null, null, Map.of()).trust(info);
         if (untrusted.usableSigningKey().isPresent()) throw new IllegalStateException("bench fixture: untrusted view has a signing key");
         key = Restore.keyFromSecretStorage(account);
         signingKey = secrets.backupSigningKey().orElseThrow();
@@ -84,7 +87,7 @@ final class Fixture implements AutoCloseable {
             for (SessionData s : sessions) up.add("!pool:bench.example", s, KeySource.OLM);
             up.finish();
         }
-        Map<String, SessionData> byId = new java.util.HashMap<>();
+        Map<String, SessionData> byId = new HashMap<>();
         for (SessionData s : sessions) byId.put(s.sessionId(), s);
         List<Entry> entries = new ArrayList<>();
         for (Json.Obj rooms : bodies) {
@@ -131,7 +134,7 @@ final class Fixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws java.io.IOException {
+    public void close() throws IOException {
         key.close();
         signingKey.close();
         identity.close();

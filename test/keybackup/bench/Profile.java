@@ -3,6 +3,8 @@ package keybackup.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
@@ -18,7 +20,7 @@ import jdk.jfr.consumer.RecordingFile;
 final class Profile {
     private Profile() {}
 
-    record Share(long samples, long curve, java.util.Map<String, Integer> rest) {
+    record Share(long samples, long curve, Map<String, Integer> rest) {
         double overhead() {
             return samples == 0 ? Double.NaN : (samples - curve) / (double) curve;
         }
@@ -36,7 +38,7 @@ final class Profile {
             r.dump(file);
             long samples = 0;
             long curve = 0;
-            java.util.Map<String, Integer> rest = new java.util.HashMap<>();
+            Map<String, Integer> rest = new HashMap<>();
             for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
                 if (e.getStackTrace() == null) continue;
                 boolean mine = false;

@@ -8,11 +8,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -215,8 +218,8 @@ class ConventionsTest {
 
     @Test
     void errors_fileAndMessagelessExceptions_areWordsNotClassNames() {
-        assertEquals("i/o: no such file or directory: /no/such", Errors.describe(new java.nio.file.NoSuchFileException("/no/such")));
-        assertEquals("i/o: permission denied: /root/x", Errors.describe(new java.io.UncheckedIOException(new java.nio.file.AccessDeniedException("/root/x"))));
+        assertEquals("i/o: no such file or directory: /no/such", Errors.describe(new NoSuchFileException("/no/such")));
+        assertEquals("i/o: permission denied: /root/x", Errors.describe(new UncheckedIOException(new AccessDeniedException("/root/x"))));
         String none = Errors.describe(new IllegalStateException());
         assertFalse(none.contains("IllegalStateException") || none.contains("Exception"), none);
     }

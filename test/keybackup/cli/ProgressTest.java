@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import keybackup.homeserver.AccessToken;
 import org.junit.jupiter.api.Test;
 
@@ -106,7 +107,7 @@ class ProgressTest {
     @Test
     void of_notQuiet_usesTheIoClockAndTerminal() {
         Io io = io(true);
-        java.util.function.LongConsumer p = Progress.of(io, false, "audit", 10);
+        LongConsumer p = Progress.of(io, false, "audit", 10);
         now.addAndGet(2 * SECOND);
         p.accept(4);
         assertEquals("\rkeybackup: audit: 4/10 keys (40%), 2.0 keys/s, 0:03 left\u001b[K", err());

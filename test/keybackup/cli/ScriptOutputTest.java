@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import keybackup.homeserver.LocalStore;
@@ -215,7 +216,7 @@ class ScriptOutputTest {
         Path backupKey = dir.resolve("backup-key.txt");
         LocalStore local = LocalStore.open(store, USER);
         try (SecretStorageKey ss = SecretStorageKey.fromKeyFileText(Files.readString(recoveryKey));
-             BackupDecryptionKey key = Restore.keyFromSecretStorage(new Account(local, UnlockedSecretStorage.unlock(local, ss), null, null, java.util.Map.of()))) {
+             BackupDecryptionKey key = Restore.keyFromSecretStorage(new Account(local, UnlockedSecretStorage.unlock(local, ss), null, null, Map.of()))) {
             Files.writeString(backupKey, key.toRecoveryKey() + "\n");
         }
         List<String> untrusted = List.of("audit", "--user", USER, "--store", store.toString(), "--key-file", backupKey.toString(), "--quiet");

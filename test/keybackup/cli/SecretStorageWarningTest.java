@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import keybackup.json.Json;
@@ -35,7 +36,7 @@ class SecretStorageWarningTest {
     }
 
     private CliRun.Result enable(String stdin, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("enable", "--store", dir.resolve("store").toString(), "--user", USER));
+        List<String> args = new ArrayList<>(List.of("enable", "--store", dir.resolve("store").toString(), "--user", USER));
         args.addAll(List.of(more));
         return CliRun.run(stdin, args.toArray(String[]::new));
     }

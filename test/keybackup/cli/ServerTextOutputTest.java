@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import keybackup.homeserver.TestHomeserver.Answer;
 import keybackup.json.Json;
+import keybackup.json.JsonReader;
 import keybackup.workflow.WorkflowFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -134,7 +136,7 @@ class ServerTextOutputTest {
         startWithBackup();
         for (String[] cmd : List.of(new String[] {"restore", "--out", dir.resolve("out.json").toString()},
                 new String[] {"upload", "--keys", keysFile(), "--source", "olm"}, new String[] {"audit"})) {
-            String printed = hostile(versionIsToken(VERSION_PATH, fields(VERSION_PATH, "algorithm")), cmd[0], java.util.Arrays.copyOfRange(cmd, 1, cmd.length));
+            String printed = hostile(versionIsToken(VERSION_PATH, fields(VERSION_PATH, "algorithm")), cmd[0], Arrays.copyOfRange(cmd, 1, cmd.length));
             assertTrue(printed.contains("[redacted]"), cmd[0] + ": the hostile version was not printed: " + printed);
         }
     }
@@ -239,7 +241,7 @@ class ServerTextOutputTest {
         assertEquals(0, r.code(), r.err());
         assertClean("audit --json stdout", r.outText(), false);
         assertClean("audit --json stderr", r.err(), true);
-        Json.Obj report = (Json.Obj) keybackup.json.JsonReader.parse(r.out());
+        Json.Obj report = (Json.Obj) JsonReader.parse(r.out());
         assertTrue(r.outText().contains("[redacted]"), r.outText());
         assertEquals(Json.of(4), report.object("summary").get("total"));
     }

@@ -10,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -114,7 +115,7 @@ class StoreCommandsEndToEndTest {
         assertEquals(1, again.exit());
         assertTrue(again.err().startsWith("keybackup: error: --out: file exists"), again.err());
         // Restored session keys are secrets: owner-only, and no temporary file is left behind.
-        assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(restored));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(restored));
         assertFalse(Files.exists(dir.resolve("restored.json.partial")));
         // A temporary file this run did not create (another restore still running) is neither used nor removed.
         Path other = dir.resolve("other.json");
@@ -135,7 +136,7 @@ class StoreCommandsEndToEndTest {
         Path identity = Files.write(dir.resolve("identity.json"), CanonicalJson.encode(store.queryOwnKeys()));
         Path backupKeyFile = dir.resolve("backup-key.txt");
         try (SecretStorageKey ss = SecretStorageKey.fromKeyFileText(Files.readString(Path.of(recoveryKeyFile)));
-             BackupDecryptionKey key = Restore.keyFromSecretStorage(new Account(store, UnlockedSecretStorage.unlock(store, ss), null, null, java.util.Map.of()))) {
+             BackupDecryptionKey key = Restore.keyFromSecretStorage(new Account(store, UnlockedSecretStorage.unlock(store, ss), null, null, Map.of()))) {
             secrets.add(key.toRecoveryKey());
             Files.writeString(backupKeyFile, key.toRecoveryKey() + "\n");
         }

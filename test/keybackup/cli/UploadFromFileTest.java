@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +26,7 @@ import keybackup.json.JsonReader;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.trust.KeySource;
 import keybackup.workflow.Enable;
+import keybackup.workflow.ExportReader;
 import keybackup.workflow.Upload;
 import keybackup.workflow.Uploader;
 import keybackup.workflow.WorkflowFixture;
@@ -187,11 +191,11 @@ class UploadFromFileTest {
         // Two entries and 17 MiB of blank space between them: the whole-file reader refused anything over 16 MiB.
         List<ExportedSession> s = WorkflowFixture.sessions(1, 2, 9);
         Path keys = dir.resolve("big.json");
-        try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(keys))) {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(keys))) {
             out.write('[');
             out.write(CanonicalJson.encode(s.get(0).toExportJson()));
             byte[] blank = new byte[1 << 20];
-            java.util.Arrays.fill(blank, (byte) ' ');
+            Arrays.fill(blank, (byte) ' ');
             for (int i = 0; i < 17; i++) out.write(blank);
             out.write(',');
             out.write(CanonicalJson.encode(s.get(1).toExportJson()));
@@ -208,7 +212,7 @@ class UploadFromFileTest {
     @Test
     void upload_entryOverTheEntryCap_exit1NothingUploaded() throws Exception {
         List<ExportedSession> s = WorkflowFixture.sessions(1, 2, 10);
-        Json.Obj huge = s.get(1).toExportJson().with("padding", Json.of("x".repeat((int) keybackup.workflow.ExportReader.MAX_ENTRY_BYTES + 65536)));
+        Json.Obj huge = s.get(1).toExportJson().with("padding", Json.of("x".repeat((int) ExportReader.MAX_ENTRY_BYTES + 65536)));
         Path keys = writeFile("huge.json", List.of(s.get(0).toExportJson(), huge));
 
         Result r = run("upload", "--keys", keys.toString(), "--source", "olm");

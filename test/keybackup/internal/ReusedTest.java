@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
@@ -65,7 +67,7 @@ class ReusedTest {
             lent.init(mine.getPrivate());
         }
         lent.doPhase(peer.getPublic(), true);
-        PrivateKey filler = java.security.KeyFactory.getInstance("X25519")
+        PrivateKey filler = KeyFactory.getInstance("X25519")
                 .generatePrivate(new PKCS8EncodedKeySpec(Bytes.concat(Bytes.fromHex("302e020100300506032b656e04220420"), FILLER)));
         KeyAgreement reference = KeyAgreement.getInstance("X25519");
         reference.init(filler);
@@ -111,7 +113,7 @@ class ReusedTest {
         Mac there = CompletableFuture.supplyAsync(() -> {
             try (Reused.Lease<Mac> b = Reused.hmacSha256()) {
                 return b.get();
-            } catch (java.security.GeneralSecurityException e) {
+            } catch (GeneralSecurityException e) {
                 throw new IllegalStateException(e);
             }
         }).get();

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +22,14 @@ import keybackup.json.JsonException;
 import keybackup.json.JsonReader;
 import keybackup.json.SignedJson;
 import keybackup.keys.BackupDecryptionKey;
+import keybackup.keys.Base64Unpadded;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.Ed25519PublicKey;
+import keybackup.keys.PassphraseKey;
 import keybackup.keys.RecoveryKey;
+import keybackup.secrets.KeyDescription;
+import keybackup.secrets.SecretStorage;
+import keybackup.secrets.SecretStorageKey;
 import keybackup.trust.KeySource;
 import keybackup.trust.SessionSigner;
 
@@ -197,7 +203,7 @@ public final class InteropExport {
         byte[] plaintext = CanonicalJson.encode(sessionData);
         Json.Obj encrypted = MegolmBackupV1.encrypt(plaintext, backupKey.publicKey());
         MegolmBackupV1.Decrypted back = MegolmBackupV1.decrypt(encrypted, backupKey);
-        if (back.mac() != MegolmBackupV1.MacCheck.MATCH || !java.util.Arrays.equals(CanonicalJson.encode(back.plaintext()), plaintext)) {
+        if (back.mac() != MegolmBackupV1.MacCheck.MATCH || !Arrays.equals(CanonicalJson.encode(back.plaintext()), plaintext)) {
             throw new IllegalStateException("keybackup does not decrypt its own backup entry");
         }
         return new KeyBackupData(firstIndex, 0, false, encrypted).toJson();
@@ -237,7 +243,7 @@ public final class InteropExport {
         Random seeded = new Random(RANDOM_SEED);
         for (int i = 0; i < 20; i++) {
             byte[] key = new byte[32];
-            if (i == 1) java.util.Arrays.fill(key, (byte) 0xff);
+            if (i == 1) Arrays.fill(key, (byte) 0xff);
             if (i > 1) seeded.nextBytes(key);
             cases.add(Json.obj("id", Json.of("java/" + i), "key", Json.of(base64(key)), "recovery_key", Json.of(RecoveryKey.encode(key))));
         }
@@ -257,21 +263,21 @@ public final class InteropExport {
                 {"org.example.unicode", "p\u00e4ss w\u00f6rd \ud83d\ude00 \u2028"}, {"org.example.empty", ""},
                 {"org.example.long", "x".repeat(1000)}};
         for (int i = 0; i < 6; i++) {
-            try (keybackup.secrets.SecretStorageKey key = keybackup.secrets.SecretStorageKey.generate()) {
+            try (SecretStorageKey key = SecretStorageKey.generate()) {
                 String keyB64 = base64(key.exportBytes());
                 for (String[] sec : secrets) {
-                    Json.Obj enc = keybackup.secrets.SecretStorage.encrypt(sec[0], sec[1], key, "k").object("encrypted").object("k");
+                    Json.Obj enc = SecretStorage.encrypt(sec[0], sec[1], key, "k").object("encrypted").object("k");
                     cases.add(Json.obj("id", Json.of("java/" + i + "/" + sec[0]), "key", Json.of(keyB64), "name", Json.of(sec[0]),
                             "plaintext", Json.of(sec[1]), "iv", enc.get("iv"), "ciphertext", enc.get("ciphertext"), "mac", enc.get("mac")));
                 }
-                Json.Obj desc = keybackup.secrets.KeyDescription.create(key, null, null);
+                Json.Obj desc = KeyDescription.create(key, null, null);
                 checks.add(Json.obj("id", Json.of("java/" + i), "key", Json.of(keyB64), "iv", desc.get("iv"), "mac", desc.get("mac")));
             }
         }
         String[][] phrases = {{"correct horse battery staple", "saltsaltsalt", "1000"}, {"p\u00e4ss\ud83d\ude00", "IuLnH7S85YtZmkkBJKwNUKxWF42g9O1H", "10"},
                 {"", "s", "1"}};
         for (int i = 0; i < phrases.length; i++) {
-            byte[] k = keybackup.keys.PassphraseKey.derive(phrases[i][0].toCharArray(), phrases[i][1], Integer.parseInt(phrases[i][2]), 256);
+            byte[] k = PassphraseKey.derive(phrases[i][0].toCharArray(), phrases[i][1], Integer.parseInt(phrases[i][2]), 256);
             pbkdf2.add(Json.obj("id", Json.of("java/" + i), "passphrase", Json.of(phrases[i][0]), "salt", Json.of(phrases[i][1]),
                     "iterations", Json.of(Integer.parseInt(phrases[i][2])), "bits", Json.of(256), "key", Json.of(base64(k))));
         }
@@ -350,7 +356,7 @@ public final class InteropExport {
     }
 
     private static String base64(byte[] bytes) {
-        return keybackup.keys.Base64Unpadded.encode(bytes);
+        return Base64Unpadded.encode(bytes);
     }
 
     private static void write(Path file, Json value) throws IOException {

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,12 +47,12 @@ class CanonicalJsonTest {
             if (!new String(expected, StandardCharsets.UTF_8).equals(cas.get("canonical"))) failures.add(id + ": canonical and hex disagree");
             try {
                 byte[] actual = CanonicalJson.encode(JsonReader.parse((String) cas.get("input")));
-                if (!java.util.Arrays.equals(expected, actual)) {
+                if (!Arrays.equals(expected, actual)) {
                     failures.add(id + ": got " + HexFormat.of().formatHex(actual) + ", expected " + (String) cas.get("canonical_utf8_hex"));
                 }
                 // canonical output is a fixed point
                 byte[] again = CanonicalJson.encode(JsonReader.parse(expected));
-                if (!java.util.Arrays.equals(expected, again)) failures.add(id + ": not a fixed point");
+                if (!Arrays.equals(expected, again)) failures.add(id + ": not a fixed point");
             } catch (JsonException | RuntimeException e) {
                 failures.add(id + ": " + e);
             }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +65,7 @@ class SignedJsonTest {
             byte[] signedBytes = ((String) c.get("signed_bytes")).getBytes(StandardCharsets.UTF_8);
             try (Ed25519PrivateKey key = Ed25519PrivateKey.parseSeed("seed", (String) keys.get((String) c.get("key")).get("seed"))) {
                 if (!key.publicKey().toBase64().equals(c.get("public_key"))) failures.add(id + ": public key differs");
-                if (!java.util.Arrays.equals(signedBytes, SignedJson.signedBytes(input))) {
+                if (!Arrays.equals(signedBytes, SignedJson.signedBytes(input))) {
                     failures.add(id + ": signed bytes " + new String(SignedJson.signedBytes(input), StandardCharsets.UTF_8));
                 }
                 Json.Obj signed = SignedJson.sign(input, user, keyId, key);
@@ -72,7 +73,7 @@ class SignedJsonTest {
                 if (!c.get("signature").equals(sig)) failures.add(id + ": signature " + sig);
                 if (!expected.equals(signed)) failures.add(id + ": signed object " + CanonicalJson.encodeToString(signed));
                 // signing does not change what is signed
-                if (!java.util.Arrays.equals(signedBytes, SignedJson.signedBytes(signed))) failures.add(id + ": signed bytes changed by signing");
+                if (!Arrays.equals(signedBytes, SignedJson.signedBytes(signed))) failures.add(id + ": signed bytes changed by signing");
                 if (SignedJson.verify(signed, user, keyId, key.publicKey()).status() != Status.VALID) failures.add(id + ": own signature does not verify");
             }
         }

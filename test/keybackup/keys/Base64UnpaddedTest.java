@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Unpadded base64 per digest 01 §2 and the table of digest 08 §2. */
@@ -87,7 +89,7 @@ class Base64UnpaddedTest {
             byte[] v = new byte[n];
             for (int i = 0; i < n; i++) v[i] = (byte) (i * 37 + 5);
             String unpadded = Base64Unpadded.encode(v);
-            String padded = java.util.Base64.getEncoder().encodeToString(v);
+            String padded = Base64.getEncoder().encodeToString(v);
             assertTrue(padded.endsWith("="), "premise: padded form has '='");
             assertArrayEquals(v, Base64Unpadded.decode("x", unpadded, n));
             assertArrayEquals(v, Base64Unpadded.decode("x", padded, n));
@@ -96,11 +98,11 @@ class Base64UnpaddedTest {
 
     @Test
     void decode_randomValuesOfEveryLengthUpTo300_agreesWithTheJdkDecoder() throws KeyFormatException {
-        java.util.Random random = new java.util.Random(20261127);
+        Random random = new Random(20261127);
         for (int n = 0; n <= 300; n++) {
             byte[] v = new byte[n];
             random.nextBytes(v);
-            String text = java.util.Base64.getEncoder().withoutPadding().encodeToString(v);
+            String text = Base64.getEncoder().withoutPadding().encodeToString(v);
             assertArrayEquals(v, Base64Unpadded.decode("x", text), "length " + n);
             if (text.length() % 4 >= 2) {
                 // the same text with its unused low bits set: both decoders ignore them
@@ -108,7 +110,7 @@ class Base64UnpaddedTest {
                 int unused = text.length() % 4 == 2 ? 0x0f : 0x03;
                 String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
                 String noisy = text.substring(0, text.length() - 1) + alphabet.charAt(alphabet.indexOf(last) | unused);
-                assertArrayEquals(java.util.Base64.getDecoder().decode(noisy), Base64Unpadded.decode("x", noisy), "noisy length " + n);
+                assertArrayEquals(Base64.getDecoder().decode(noisy), Base64Unpadded.decode("x", noisy), "noisy length " + n);
                 assertArrayEquals(v, Base64Unpadded.decode("x", noisy), "noisy length " + n);
             }
         }

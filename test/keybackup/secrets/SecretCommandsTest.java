@@ -12,6 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Stream;
 import keybackup.cli.Main;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -46,8 +49,8 @@ class SecretCommandsTest {
         Json.Obj c = vectorCase();
         String key = keyFile(str(c, "key") + "\n");
         for (String[] extra : new String[][] {{}, {"--key-id", "K"}}) {
-            String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("secret", "decrypt", "--name", str(c, "name"), "--key-file", key),
-                    java.util.Arrays.stream(extra)).toArray(String[]::new);
+            String[] args = Stream.concat(Stream.of("secret", "decrypt", "--name", str(c, "name"), "--key-file", key),
+                    Arrays.stream(extra)).toArray(String[]::new);
             Result r = run(vectorContent(c), args);
             assertEquals(0, r.code(), r.err());
             assertEquals(str(c, "plaintext") + "\n", r.outText());
@@ -119,7 +122,7 @@ class SecretCommandsTest {
         Json.Obj parsed = (Json.Obj) JsonReader.parse(outText.substring(0, outText.length() - 1));
         assertEquals(CanonicalJson.encodeToString(parsed) + "\n", outText, "canonical JSON and a newline");
         Json.Obj entry = parsed.object("encrypted").object("KID");
-        assertEquals(java.util.Set.of("iv", "ciphertext", "mac"), entry.members().keySet());
+        assertEquals(Set.of("iv", "ciphertext", "mac"), entry.members().keySet());
         assertFalse(outText.contains("="), "unpadded");
         assertEquals(0, b64(entry.string("iv"))[8] & 0x80);
         Result dec = run(outText, "secret", "decrypt", "--name", "org.example.s", "--key-file", key);

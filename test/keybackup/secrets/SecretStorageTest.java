@@ -14,7 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.Set;
 import keybackup.internal.Bytes;
 import keybackup.json.Json;
@@ -72,7 +74,7 @@ class SecretStorageTest {
 
     @Test
     void decrypt_truncatedMac_isMalformed() throws Exception {
-        String mac16 = Base64.getEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(b64(SIGNING_MAC), 16));
+        String mac16 = Base64.getEncoder().withoutPadding().encodeToString(Arrays.copyOf(b64(SIGNING_MAC), 16));
         try (SecretStorageKey k = passphraseKey()) {
             assertEquals(SecretStorageException.Reason.MALFORMED, reject(withEntryField("mac", Json.of(mac16)), NAME, k, "KEYID"));
         }
@@ -116,7 +118,7 @@ class SecretStorageTest {
     @Test
     void encrypt_randomIv_hasBit63ClearAndIsUnpaddedAndFresh() throws Exception {
         try (SecretStorageKey k = SecretStorageKey.generate()) {
-            Set<String> ivs = new java.util.HashSet<>();
+            Set<String> ivs = new HashSet<>();
             for (int i = 0; i < 64; i++) {
                 Json.Obj entry = SecretStorage.encrypt("org.example.s", "secret value", k, "K").object("encrypted").object("K");
                 assertEquals(Set.of("iv", "ciphertext", "mac"), entry.members().keySet());

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import keybackup.internal.Bytes;
 import keybackup.json.Json;
 import keybackup.keys.PassphraseKey;
 import org.junit.jupiter.api.DynamicTest;
@@ -165,7 +166,7 @@ class SecretStorageVectorsTest {
                 int bits = (int) num(c, "bits");
                 byte[] expected = b64(str(c, "key"));
                 assertEquals(bits / 8, expected.length);
-                assertArrayEquals(expected, keybackup.internal.Bytes.fromHex(str(c, "key_hex")));
+                assertArrayEquals(expected, Bytes.fromHex(str(c, "key_hex")));
                 // Through a key description, as a client reads it (bits given explicitly).
                 KeyDescription d = KeyDescription.parse(Json.obj("algorithm", Json.of(SecretStorage.ALGORITHM),
                         "passphrase", Json.obj("algorithm", Json.of("m.pbkdf2"), "salt", Json.of(str(c, "salt")),

@@ -24,6 +24,7 @@ import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.Ed25519PublicKey;
 import keybackup.cli.NewIdentity;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -359,7 +360,7 @@ class SignedBackupScenarioTest {
     void signerRefusesAKeyOtherThanTheTrustedOne() throws Exception {
         try (Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
             TrustedBackupKey k = trusted().usableSigningKey().orElseThrow();
-            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            Assertions.assertThrows(IllegalArgumentException.class,
                     () -> SessionSigner.forTrustedBackup(k, other, FieldNames.UNSTABLE));
         }
     }

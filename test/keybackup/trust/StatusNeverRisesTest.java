@@ -19,8 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,8 @@ import keybackup.json.Json;
 import keybackup.json.JsonReader;
 import keybackup.json.SignedJson;
 import keybackup.keys.Base64Unpadded;
+import keybackup.keys.KeyFormatException;
+import keybackup.workflow.ExportWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,7 +91,7 @@ class StatusNeverRisesTest {
                 .with(ExportedSession.VERDICT_MEMBER, Json.obj("verdict", Json.of("unauthenticated"), "reason", Json.of("backup_not_trusted")));
         SessionData data = SessionData.fromExportEntry(entry);
         assertEquals("signed_not_authenticated", signedWord(data.json(), KeySource.OLM));
-        assertThrows(keybackup.keys.KeyFormatException.class,
+        assertThrows(KeyFormatException.class,
                 () -> SessionData.fromExportEntry(entry.with(ExportedSession.VERDICT_MEMBER, Json.of(1))));
     }
 
@@ -130,8 +134,8 @@ class StatusNeverRisesTest {
 
     /** The restore's output entry for {@code r}, read back as an upload would read it. */
     private static ExportedSession writtenAndReadBack(SessionVerifier.Result r) throws Exception {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (keybackup.workflow.ExportWriter w = new keybackup.workflow.ExportWriter(bytes)) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ExportWriter w = new ExportWriter(bytes)) {
             assertTrue(w.write(r));
         }
         Json.Arr arr = (Json.Arr) JsonReader.parse(bytes.toByteArray());
@@ -190,7 +194,7 @@ class StatusNeverRisesTest {
     }
 
     private static String[] cmd(String name, List<String> opts, String... more) {
-        List<String> all = new java.util.ArrayList<>();
+        List<String> all = new ArrayList<>();
         all.add(name);
         all.addAll(opts);
         all.addAll(List.of(more));

@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import keybackup.backup.AuthData;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.backup.KeyBackupData;
@@ -34,6 +35,7 @@ import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Curve25519PublicKey;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.secrets.SecretStorage;
+import keybackup.trust.BackupAudit;
 import keybackup.trust.KeySource;
 import keybackup.workflow.WorkflowFixture.Backend;
 import org.junit.jupiter.api.AfterEach;
@@ -87,7 +89,7 @@ class EnableUploadRestoreTest {
         assertTrue(SignedJson.verifyValue(authData.without("signatures"), authData.object("signatures").object(USER).get(masterKeyId),
                 f.alice.master().publicKey()).valid(), "signed by the master key");
         // A reader that trusts only the master key (no device, no Secret Storage) trusts it via the master key.
-        Account reader = new Account(f.store, null, null, f.alice.master().publicKey(), java.util.Map.of());
+        Account reader = new Account(f.store, null, null, f.alice.master().publicKey(), Map.of());
         assertTrue(reader.trust(info).usableSigningKey().isPresent());
     }
 
@@ -151,7 +153,7 @@ class EnableUploadRestoreTest {
             f.secrets.storeBackupSigningKey(signing);
             // names a signing key, but nobody signed the AuthData: the signing key must not be used
             String v = f.store.createVersion(MegolmBackupV1.ALGORITHM,
-                    keybackup.backup.AuthData.create(key.publicKey().toBase64(), signing.publicKey(), FieldNames.UNSTABLE).json());
+                    AuthData.create(key.publicKey().toBase64(), signing.publicKey(), FieldNames.UNSTABLE).json());
 
             Upload.Result r = Upload.run(f.account(), sessions(1, 3, 1), KeySource.OLM, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
 
@@ -182,7 +184,7 @@ class EnableUploadRestoreTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Account account = f.account();
         Json.Obj info = account.currentVersion();
-        keybackup.trust.BackupAudit audit;
+        BackupAudit audit;
         try (BackupDecryptionKey key = f.backupKey(); ExportWriter writer = new ExportWriter(out)) {
             audit = Restore.run(account, info, account.trust(info), key, 2, false, writer::write, null);
         }

@@ -105,7 +105,7 @@ public final class WorkflowFixture implements AutoCloseable {
 
     /** Alice on this device, with Secret Storage unlocked and no supplied master key. */
     public Account account() {
-        return new Account(store, secrets, new Account.Device(DEVICE, deviceKey), null, java.util.Map.of());
+        return new Account(store, secrets, new Account.Device(DEVICE, deviceKey), null, Map.of());
     }
 
     /**
