@@ -123,7 +123,10 @@ final class ExportArmour {
             if (!atLineStart) throw armour("'-' inside a base64 line");
             for (int k = 1; k < FOOTER_BYTES.length; k++) {
                 int c = next();
-                if (c == -1) throw new KeyExportException(Kind.TRUNCATED, "line " + line + ": the file ends inside the footer line");
+                if (c == -1) {
+                    throw new KeyExportException(Kind.TRUNCATED, "line " + line
+                            + ": the file ends inside the footer line");
+                }
                 if (c != FOOTER_BYTES[k]) throw armour("expected " + FOOTER);
             }
             for (int c = next(); c != -1; c = next()) {
@@ -171,7 +174,9 @@ final class ExportArmour {
                 }
                 if (done) break;
                 int c = next();
-                if (c == -1) throw new KeyExportException(Kind.TRUNCATED, "line " + line + ": the file ends before " + FOOTER);
+                if (c == -1) {
+                    throw new KeyExportException(Kind.TRUNCATED, "line " + line + ": the file ends before " + FOOTER);
+                }
                 if (c == '\n') {
                     line++;
                     atLineStart = true;

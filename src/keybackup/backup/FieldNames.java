@@ -34,8 +34,10 @@ public enum FieldNames {
         return prefix + AUTHENTICATED;
     }
 
-    private static final List<String> SIGNING_PUBLIC_KEY_SPELLINGS = READ_PREFIXES.stream().map(p -> p + SIGNING_PUBLIC_KEY).toList();
-    private static final List<String> AUTHENTICATED_SPELLINGS = READ_PREFIXES.stream().map(p -> p + AUTHENTICATED).toList();
+    private static final List<String> SIGNING_PUBLIC_KEY_SPELLINGS =
+            READ_PREFIXES.stream().map(p -> p + SIGNING_PUBLIC_KEY).toList();
+    private static final List<String> AUTHENTICATED_SPELLINGS =
+            READ_PREFIXES.stream().map(p -> p + AUTHENTICATED).toList();
 
     /** Every spelling of {@code name} a reader accepts. */
     public static List<String> spellings(String name) {

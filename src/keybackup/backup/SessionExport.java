@@ -38,11 +38,15 @@ public final class SessionExport {
             if (raw.length == 0) throw new KeyFormatException("session_key: empty");
             // Version first: a 229-byte version 0x02 (MSC1219 "sharing" format) gets the clearer message.
             if ((raw[0] & 0xff) != VERSION) {
-                throw new KeyFormatException("session_key: unsupported session export version " + (raw[0] & 0xff) + " (expected 1)");
+                throw new KeyFormatException("session_key: unsupported session export version " + (raw[0] & 0xff)
+                        + " (expected 1)");
             }
-            if (raw.length != LENGTH) throw new KeyFormatException("session_key: expected 165 bytes, got " + raw.length);
+            if (raw.length != LENGTH) {
+                throw new KeyFormatException("session_key: expected 165 bytes, got " + raw.length);
+            }
             int i = INDEX_OFFSET;
-            long index = (raw[i] & 0xffL) << 24 | (raw[i + 1] & 0xffL) << 16 | (raw[i + 2] & 0xffL) << 8 | (raw[i + 3] & 0xffL);
+            long index = (raw[i] & 0xffL) << 24 | (raw[i + 1] & 0xffL) << 16
+                    | (raw[i + 2] & 0xffL) << 8 | (raw[i + 3] & 0xffL);
             String id = Base64Unpadded.encode(Arrays.copyOfRange(raw, KPUB_OFFSET, LENGTH));
             return new SessionExport(index, id);
         } finally {
@@ -59,9 +63,13 @@ public final class SessionExport {
      * @param sessionPublicKey the session's 32-byte Ed25519 public key Kpub (its session ID)
      */
     public static String encode(long firstIndex, byte[] ratchet, byte[] sessionPublicKey) {
-        if (firstIndex < 0 || firstIndex > 0xffffffffL) throw new IllegalArgumentException("firstIndex: not 0 to 2^32 - 1");
+        if (firstIndex < 0 || firstIndex > 0xffffffffL) {
+            throw new IllegalArgumentException("firstIndex: not 0 to 2^32 - 1");
+        }
         if (ratchet.length != RATCHET_LENGTH) throw new IllegalArgumentException("ratchet: expected 128 bytes");
-        if (sessionPublicKey.length != KPUB_LENGTH) throw new IllegalArgumentException("sessionPublicKey: expected 32 bytes");
+        if (sessionPublicKey.length != KPUB_LENGTH) {
+            throw new IllegalArgumentException("sessionPublicKey: expected 32 bytes");
+        }
         byte[] raw = new byte[LENGTH];
         try {
             raw[0] = (byte) VERSION;

@@ -26,14 +26,17 @@ final class AuditTable {
      * server publishes it, that it is weaker (the label every output carries).
      */
     static String via(AuthDataTrust.TrustedVia v) {
-        return v.kind().wire() + " " + printable(v.keyId()) + (v.kind().weak() ? " (weaker: key taken as the server publishes it, not compared)" : "");
+        return v.kind().wire() + " " + printable(v.keyId()) + (v.kind().weak()
+                ? " (weaker: key taken as the server publishes it, not compared)" : "");
     }
 
     /** The AuthData decision in one line, from the outcome's type (status, restore). */
     static String decision(AuthDataTrust t) {
         String via = t.trustedVia().stream().map(AuditTable::via).collect(Collectors.joining(", ", "[", "]"));
         if (t instanceof AuthDataTrust.Usable) return "trusted via " + via;
-        if (t instanceof AuthDataTrust.TrustedWithoutKey) return "trusted via " + via + ", but it names no usable signing key";
+        if (t instanceof AuthDataTrust.TrustedWithoutKey) {
+            return "trusted via " + via + ", but it names no usable signing key";
+        }
         return "NOT trusted";
     }
 
@@ -52,20 +55,23 @@ final class AuditTable {
         AuthDataTrust t = audit.trust();
         StringBuilder sb = new StringBuilder();
         sb.append("backup version ").append(t.version() == null ? "?" : printable(t.version()))
-          .append(": auth_data ").append(t instanceof AuthDataTrust.NotTrusted ? "NOT trusted" : "TRUSTED").append('\n');
+          .append(": auth_data ").append(t instanceof AuthDataTrust.NotTrusted ? "NOT trusted"
+          : "TRUSTED").append('\n');
         for (AuthDataTrust.TrustedVia v : t.trustedVia()) sb.append("  trusted via ").append(via(v)).append('\n');
         for (AuthDataTrust.Signature s : t.signatures()) {
             sb.append("  signature ").append(printable(s.keyId())).append(": ").append(s.status().wire()).append(" (").append(printable(s.detail())).append(")\n");
         }
         sb.append("  signing key: ").append(t.signingPublicKey() == null ? "none" : printable(t.signingPublicKey()))
-          .append(t instanceof AuthDataTrust.Usable ? " (usable)" : " (NOT usable: " + t.reason().wire() + " — " + printable(t.detail()) + ")").append('\n');
+          .append(t instanceof AuthDataTrust.Usable ? " (usable)" : " (NOT usable: " + t.reason().wire() + " — "
+          + printable(t.detail()) + ")").append('\n');
         for (String p : identity.problems()) sb.append("  identity: ").append(printable(p)).append('\n');
         sb.append('\n');
         // Rows sorted by room, then session, so two audits of one backup compare line by line; each column as
         // wide as its widest cell (escaped, as printed), so real room ids of any length stay aligned.
         List<String[]> rows = new ArrayList<>();
         for (BackupAudit.Entry e : audit.sessions()) {
-            rows.add(new String[] {printable(e.roomId()), printable(e.sessionId()), e.verdict(), e.reason() == null ? "-" : e.reason().wire()});
+            rows.add(new String[] {printable(e.roomId()), printable(e.sessionId()), e.verdict(),
+                    e.reason() == null ? "-" : e.reason().wire()});
         }
         rows.sort(Comparator.<String[], String>comparing(r -> r[0]).thenComparing(r -> r[1]));
         int[] width = {"ROOM".length(), "SESSION".length(), "VERDICT".length()};
@@ -75,10 +81,13 @@ final class AuditTable {
         sb.append(row(width, "ROOM", "SESSION", "VERDICT", "REASON"));
         for (String[] r : rows) sb.append(row(width, r));
         sb.append('\n');
-        sb.append(String.format("total %d: %d authenticated, %d signed_not_authenticated, %d unauthenticated, %d rejected%n",
-                audit.total(), audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
+        sb.append(String.format("total %d: %d authenticated, %d signed_not_authenticated, %d unauthenticated, %d "
+                + "rejected%n",
+                audit.total(), audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(),
+                        audit.rejected()));
         if (audit.unsignedInSignedBackup() > 0) {
-            sb.append(String.format("WARNING: %d unsigned entr%s in a signed backup — keys written by someone holding only the backup public key?%n",
+            sb.append(String.format("WARNING: %d unsigned entr%s in a signed backup — keys written by someone holding "
+                    + "only the backup public key?%n",
                     audit.unsignedInSignedBackup(), audit.unsignedInSignedBackup() == 1 ? "y" : "ies"));
         }
         return sb.toString().stripTrailing().lines().toList();

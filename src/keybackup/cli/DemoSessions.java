@@ -23,7 +23,8 @@ final class DemoSessions {
     /** A sending device: its Curve25519 identity key and Ed25519 fingerprint key (public halves). */
     record Sender(String curve25519, String ed25519) {
         static Sender generate() {
-            try (BackupDecryptionKey identity = BackupDecryptionKey.generate(); Ed25519PrivateKey fingerprint = Ed25519PrivateKey.generate()) {
+            try (BackupDecryptionKey identity = BackupDecryptionKey.generate(); Ed25519PrivateKey fingerprint =
+                    Ed25519PrivateKey.generate()) {
                 return new Sender(identity.publicKey().toBase64(), fingerprint.publicKey().toBase64());
             }
         }

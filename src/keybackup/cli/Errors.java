@@ -21,7 +21,8 @@ final class Errors {
         String m = e.getMessage();
         if (e instanceof MatrixException x && x.status() == 401) {
             return m + "; the homeserver refused the access token (expired, or the session logged out): get a new one"
-                    + " (log in again) and give it in " + AccessToken.ENVIRONMENT_VARIABLE + " or --access-token-file FILE";
+                    + " (log in again) and give it in " + AccessToken.ENVIRONMENT_VARIABLE
+                    + " or --access-token-file FILE";
         }
         if (e instanceof IOException) return "i/o: " + fileProblem(e) + (m == null ? "failed without a reason" : m);
         if (e instanceof UncheckedIOException u) return describe(u.getCause());

@@ -46,8 +46,10 @@ final class StoreOptions {
             "device-id", "device-key-file", "trusted-master-key", "verified-device", "threads");
     static final Set<String> FLAGS = Set.of("passphrase-stdin");
 
-    static final String USAGE = "Store options: --user USER_ID and either --homeserver URL [--access-token-file FILE] (else the\n"
-            + "  token comes from $KEYBACKUP_ACCESS_TOKEN) or --store DIR (the local store; default ./" + DEFAULT_STORE + ").\n"
+    static final String USAGE =
+            "Store options: --user USER_ID and either --homeserver URL [--access-token-file FILE] (else the\n"
+            + "  token comes from $KEYBACKUP_ACCESS_TOKEN) or --store DIR (the local store; default ./" + DEFAULT_STORE
+            + ").\n"
             + "Secret Storage: --recovery-key-file FILE, or a passphrase typed at the terminal, or --passphrase-stdin.\n"
             + "Trust: --device-id ID --device-key-file FILE (this device), --trusted-master-key B64, --verified-device ID[:KEY]...\n"
             + "--threads N: worker threads (default: the number of processors).";
@@ -77,9 +79,11 @@ final class StoreOptions {
             String tokenFile = a.optional("access-token-file");
             String env = System.getenv(AccessToken.ENVIRONMENT_VARIABLE);
             if (tokenFile == null && (env == null || env.isBlank())) {
-                throw new UsageException("no access token: set " + AccessToken.ENVIRONMENT_VARIABLE + " or give --access-token-file FILE");
+                throw new UsageException("no access token: set " + AccessToken.ENVIRONMENT_VARIABLE
+                        + " or give --access-token-file FILE");
             }
-            AccessToken token = tokenFile != null ? AccessToken.fromFile(Path.of(tokenFile)) : AccessToken.fromEnvironment();
+            AccessToken token = tokenFile != null ? AccessToken.fromFile(Path.of(tokenFile))
+                    : AccessToken.fromEnvironment();
             io.redact(token);
             try {
                 return HomeserverClient.connect(uri, user, token); // makes no request: what fails here is the URL
@@ -99,7 +103,8 @@ final class StoreOptions {
         String dir = a.optional("store");
         Path p = Path.of(dir == null ? DEFAULT_STORE : dir);
         if (!Files.isDirectory(p)) {
-            throw new FailedException((dir == null ? "no local store in ./" + DEFAULT_STORE : "--store: no local store at " + dir)
+            throw new FailedException((dir == null ? "no local store in ./" + DEFAULT_STORE
+                    : "--store: no local store at " + dir)
                     + " (create one with keybackup setup, give --store DIR, or --homeserver URL)");
         }
         return p;
@@ -188,11 +193,13 @@ final class StoreOptions {
             hasPassphrase = true; // no usable Secret Storage: the advice below is still the way out
         }
         if (!hasPassphrase) {
-            throw new UsageException("this command needs Secret Storage, whose key has no passphrase: give --recovery-key-file FILE");
+            throw new UsageException("this command needs Secret Storage, whose key has no passphrase: give "
+                    + "--recovery-key-file FILE");
         }
         Console console = System.console();
         if (console == null) {
-            throw new UsageException("this command needs Secret Storage: give --recovery-key-file FILE or --passphrase-stdin");
+            throw new UsageException("this command needs Secret Storage: give --recovery-key-file FILE or "
+                    + "--passphrase-stdin");
         }
         char[] pass = console.readPassword("Secret Storage passphrase: ");
         if (pass == null || pass.length == 0) throw new FailedException("no passphrase given");
@@ -225,7 +232,9 @@ final class StoreOptions {
         UnlockedSecretStorage secrets = secrets(a, store, io, secretsRequired);
         String deviceId = a.optional("device-id");
         String deviceKeyFile = a.optional("device-key-file");
-        if ((deviceId == null) != (deviceKeyFile == null)) throw new UsageException("--device-id and --device-key-file go together");
+        if ((deviceId == null) != (deviceKeyFile == null)) {
+            throw new UsageException("--device-id and --device-key-file go together");
+        }
         Account.Device device = null;
         if (deviceId != null) {
             Ed25519PrivateKey k = JsonCommands.readSeedFile("--device-key-file", deviceKeyFile);
@@ -237,7 +246,8 @@ final class StoreOptions {
         List<TrustAnchors.Anchor> given = new ArrayList<>();
         if (trustedMaster != null) given.add(new TrustAnchors.PinnedMasterKey(trustedMaster));
         // The identity only improves the warnings for bare ids; it decides nothing here.
-        given.addAll(DevicePins.verifiedDevices(pins, pins.isEmpty() ? null : OwnIdentity.fromKeysQuery(store.userId(), store.queryOwnKeys()), io));
+        given.addAll(DevicePins.verifiedDevices(pins, pins.isEmpty() ? null
+                : OwnIdentity.fromKeysQuery(store.userId(), store.queryOwnKeys()), io));
         return new Account(store, secrets, device, given);
     }
 }

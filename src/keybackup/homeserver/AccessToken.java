@@ -17,7 +17,8 @@ import java.util.Objects;
  * <p>Security properties: {@link #toString()} is redacted; the value leaves this object only as the
  * {@code Authorization} header built by {@link HomeserverClient}; no message of this package contains
  * it (error texts from the server are scrubbed with {@link #redact(String)}, which the CLI also applies to
- * every line it prints). Only visible ASCII is accepted, so the value cannot inject header lines. Not a record (a record would print its value),
+ * every line it prints). Only visible ASCII is accepted, so the value cannot inject header lines. Not a record (a
+ * record would print its value),
  * no {@code equals}, not serializable. The token stays in the heap as a {@code String} until garbage
  * collected; the JDK's HTTP client needs it as a {@code String}.
  */
@@ -79,9 +80,13 @@ public final class AccessToken {
             line = r.readLine();
         } catch (IOException e) {
             // the exception text names the file, never its contents
-            throw new StoreException("access token file " + file + ": cannot read (" + (e instanceof NoSuchFileException ? "no such file" : e instanceof AccessDeniedException ? "permission denied" : "i/o error") + ")", e);
+            throw new StoreException("access token file " + file + ": cannot read ("
+                    + (e instanceof NoSuchFileException ? "no such file" : e instanceof AccessDeniedException
+                    ? "permission denied" : "i/o error") + ")", e);
         }
-        if (line == null || line.isBlank()) throw new StoreException("access token file " + file + ": first line is empty");
+        if (line == null || line.isBlank()) {
+            throw new StoreException("access token file " + file + ": first line is empty");
+        }
         String problem = problem(line.strip());
         if (problem != null) throw new StoreException("access token file " + file + ": " + problem);
         return new AccessToken(line.strip());

@@ -72,7 +72,10 @@ final class HttpTransport {
         return "the connection failed";
     }
 
-    /** No connection could be made: retrying at once only delays the answer, so the caller is told where and what to try. */
+    /**
+     * No connection could be made: retrying at once only delays the answer, so the caller is told where and what to
+     * try.
+     */
     private static boolean unreachable(IOException e) {
         return e instanceof HttpConnectTimeoutException || e instanceof ConnectException
                 || e instanceof SSLHandshakeException;
@@ -100,7 +103,8 @@ final class HttpTransport {
      * through {@link BodyStream}, so a server that stops sending fails the read after
      * {@link ClientOptions#bodyIdleTimeout()} instead of hanging it.
      */
-    <T> T exchange(String method, String path, String version, Json.Obj body, BodyReader<T> reader) throws StoreException {
+    <T> T exchange(String method, String path, String version, Json.Obj body,
+            BodyReader<T> reader) throws StoreException {
         String where = method + " " + path;
         String url = base + path + (version == null ? "" : "?version=" + HomeserverClient.seg("version", version));
         byte[] bytes = body == null ? null : CanonicalJson.encode(body);
@@ -112,7 +116,8 @@ final class HttpTransport {
                     .header("Authorization", token.bearer())
                     .header("Accept", "application/json");
             if (bytes != null) {
-                request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(bytes));
+                request.header("Content-Type", "application/json").method(method,
+                        HttpRequest.BodyPublishers.ofByteArray(bytes));
             } else {
                 request.method(method, HttpRequest.BodyPublishers.noBody());
             }
@@ -139,7 +144,8 @@ final class HttpTransport {
                 MatrixException error = readError(response);
                 if (status == 429) {
                     long hint = error.retryAfterMs().orElse(retryAfterHeader(response));
-                    if (hint > options.maxBackoff().toMillis()) throw error; // waiting that long is the caller's decision
+                    // waiting that long is the caller's decision
+                    if (hint > options.maxBackoff().toMillis()) throw error;
                     delay = Math.max(hint, backoff(attempt));
                 } else if (status >= 500) {
                     delay = backoff(attempt);
@@ -155,7 +161,8 @@ final class HttpTransport {
                 }
                 if (unreachable(e)) {
                     URI u = URI.create(url);
-                    throw new StoreException("cannot reach the homeserver " + u.getScheme() + "://" + u.getRawAuthority() + ": " + failure(e)
+                    throw new StoreException("cannot reach the homeserver " + u.getScheme() + "://"
+                            + u.getRawAuthority() + ": " + failure(e)
                             + "; check the homeserver URL, that the server is up, and the network, then try again", e);
                 }
                 // dropped connection, reset, timeout, before the headers or in the body
@@ -169,7 +176,8 @@ final class HttpTransport {
             if (attempt >= options.maxAttempts()) {
                 URI u = URI.create(url);
                 throw new StoreException(where + ": giving up after " + attempt + " attempts: " + lastFailure
-                        + " (homeserver " + u.getScheme() + "://" + u.getRawAuthority() + "); try again later", lastCause);
+                        + " (homeserver " + u.getScheme() + "://" + u.getRawAuthority() + "); try again later",
+                        lastCause);
             }
             try {
                 Thread.sleep(delay);
@@ -214,7 +222,8 @@ final class HttpTransport {
             return new MatrixException(status, MatrixException.UNKNOWN, "http status " + status);
         }
         long retryAfter = envelope.get("retry_after_ms") instanceof Json.Int i && i.value() >= 0 ? i.value() : -1;
-        return new MatrixException(status, token.redact(envelope.string("errcode")), token.redact(envelope.string("error")),
+        return new MatrixException(status, token.redact(envelope.string("errcode")),
+                token.redact(envelope.string("error")),
                 token.redact(envelope.string("current_version")), retryAfter);
     }
 }

@@ -32,7 +32,8 @@ public final class AtomicFile {
         Path temp = null;
         try {
             temp = Files.createTempFile(dir, ".", TEMP_SUFFIX);
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buf = ByteBuffer.wrap(content);
                 while (buf.hasRemaining()) ch.write(buf);
                 ch.force(true); // on disk before the rename makes it the file

@@ -133,7 +133,9 @@ public final class CanonicalJson {
         out.write(']');
     }
 
-    /** A string of printable ASCII without '"' or '\\' (keys, ids, base64) is copied as it is; anything else is escaped. */
+    /**
+     * A string of printable ASCII without '"' or '\\' (keys, ids, base64) is copied as it is; anything else is escaped.
+     */
     private static void writeString(String s, Sink out) {
         int n = s.length();
         if (out.bytes.length - out.size < n + 2) out.grow(n + 2);

@@ -25,7 +25,10 @@ import keybackup.internal.Reused;
  */
 public final class BackupDecryptionKey implements AutoCloseable {
     public static final int LENGTH = 32;
-    /** Longest key-file text {@link #fromKeyFileText} reads: a key is under 100 characters, the rest is slack for whitespace. */
+    /**
+     * Longest key-file text {@link #fromKeyFileText} reads: a key is under 100 characters, the rest is slack for
+     * whitespace.
+     */
     public static final int MAX_KEY_FILE_LENGTH = 4096;
 
     /** DER prefix of a PKCS#8 PrivateKeyInfo for X25519 (OID 1.3.101.110), followed by the 32 raw bytes (digest 04 §7). */
@@ -63,7 +66,9 @@ public final class BackupDecryptionKey implements AutoCloseable {
 
     /** From the 32 raw bytes (copied; the caller may zero its array). */
     public static BackupDecryptionKey fromBytes(byte[] key32) throws KeyFormatException {
-        if (key32.length != LENGTH) throw new KeyFormatException("backup decryption key: expected 32 bytes, got " + key32.length);
+        if (key32.length != LENGTH) {
+            throw new KeyFormatException("backup decryption key: expected 32 bytes, got " + key32.length);
+        }
         return new BackupDecryptionKey(key32);
     }
 
@@ -100,7 +105,9 @@ public final class BackupDecryptionKey implements AutoCloseable {
             throw new KeyFormatException("key file: over " + MAX_KEY_FILE_LENGTH + " characters (expected one key)");
         }
         String t = text.strip();
-        if (t.isEmpty()) throw new KeyFormatException("key file: empty (expected a recovery key or an unpadded base64 key)");
+        if (t.isEmpty()) {
+            throw new KeyFormatException("key file: empty (expected a recovery key or an unpadded base64 key)");
+        }
         boolean oneToken = t.chars().noneMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c));
         if (oneToken && (t.length() == 43 || t.length() == 44)) return parse("key file (base64 key)", t);
         return fromRecoveryKey(t);
@@ -116,7 +123,8 @@ public final class BackupDecryptionKey implements AutoCloseable {
                 u = agree(BASE_POINT);
                 p = Curve25519PublicKey.fromBytes(u);
             } catch (KeyFormatException e) {
-                throw new IllegalStateException("X25519 with the base point failed", e); // cannot happen: 9 has large order
+                // cannot happen: 9 has large order
+                throw new IllegalStateException("X25519 with the base point failed", e);
             } finally {
                 Bytes.zero(u);
             }

@@ -31,7 +31,8 @@ public final class Base64Unpadded {
     /**
      * Decodes {@code value} of the JSON field {@code field}.
      *
-     * @throws KeyFormatException {@code value} is null or not base64 as described above (the only exception for any input)
+     * @throws KeyFormatException {@code value} is null or not base64 as described above (the only exception for any
+     * input)
      */
     public static byte[] decode(String field, String value) throws KeyFormatException {
         if (value == null) throw new KeyFormatException(field + ": missing");
@@ -73,7 +74,9 @@ public final class Base64Unpadded {
      */
     public static byte[] decode(String field, String value, int length) throws KeyFormatException {
         byte[] b = decode(field, value);
-        if (b.length != length) throw new KeyFormatException(field + ": expected " + length + " bytes, got " + b.length);
+        if (b.length != length) {
+            throw new KeyFormatException(field + ": expected " + length + " bytes, got " + b.length);
+        }
         return b;
     }
 }

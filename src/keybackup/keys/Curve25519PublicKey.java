@@ -33,7 +33,9 @@ public final class Curve25519PublicKey {
 
     /** From 32 raw bytes (copied). */
     public static Curve25519PublicKey fromBytes(byte[] raw) throws KeyFormatException {
-        if (raw.length != LENGTH) throw new KeyFormatException("curve25519 public key: expected 32 bytes, got " + raw.length);
+        if (raw.length != LENGTH) {
+            throw new KeyFormatException("curve25519 public key: expected 32 bytes, got " + raw.length);
+        }
         return new Curve25519PublicKey(raw);
     }
 

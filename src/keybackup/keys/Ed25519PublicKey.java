@@ -37,7 +37,9 @@ public final class Ed25519PublicKey {
 
     /** From 32 raw bytes. */
     public static Ed25519PublicKey fromBytes(byte[] raw) throws KeyFormatException {
-        if (raw.length != LENGTH) throw new KeyFormatException("ed25519 public key: expected 32 bytes, got " + raw.length);
+        if (raw.length != LENGTH) {
+            throw new KeyFormatException("ed25519 public key: expected 32 bytes, got " + raw.length);
+        }
         return new Ed25519PublicKey(raw);
     }
 

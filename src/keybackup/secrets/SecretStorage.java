@@ -54,7 +54,10 @@ public final class SecretStorage {
     /** Byte length of every key secret above. */
     private static final int KEY_SECRET_LENGTH = 32;
 
-    /** Encrypts {@code secret} as secret {@code name} under {@code key}, filed under {@code keyId}, with a fresh random IV. */
+    /**
+     * Encrypts {@code secret} as secret {@code name} under {@code key}, filed under {@code keyId}, with a fresh random
+     * IV.
+     */
     public static Json.Obj encrypt(String name, String secret, SecretStorageKey key, String keyId) {
         return encryptWithFixedIv(name, secret, key, keyId, randomIv(new SecureRandom()));
     }
@@ -84,7 +87,8 @@ public final class SecretStorage {
      * one more key; when the secret's value changes, start from an empty object instead, or the other
      * entries go stale. An {@code encrypted} member that is not an object is replaced.
      */
-    public static Json.Obj addTo(Json.Obj existingContent, String name, String secret, SecretStorageKey key, String keyId) {
+    public static Json.Obj addTo(Json.Obj existingContent, String name, String secret, SecretStorageKey key,
+            String keyId) {
         Objects.requireNonNull(existingContent, "existingContent");
         Json.Obj fresh = encrypt(name, secret, key, keyId);
         Json.Obj old = existingContent.object("encrypted");
@@ -100,7 +104,8 @@ public final class SecretStorage {
      *     {@code MALFORMED} for a bad entry; {@code BAD_MAC} for a wrong key, wrong name or tampered data;
      *     {@code BAD_PLAINTEXT} when the plaintext is not UTF-8
      */
-    public static String decrypt(String name, Json.Obj accountDataContent, SecretStorageKey key, String keyId) throws SecretStorageException {
+    public static String decrypt(String name, Json.Obj accountDataContent, SecretStorageKey key,
+            String keyId) throws SecretStorageException {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(accountDataContent, "accountDataContent");
         Objects.requireNonNull(key, "key");
@@ -118,7 +123,8 @@ public final class SecretStorage {
         try {
             return StrictUtf8.decode(plaintext);
         } catch (CharacterCodingException e) {
-            throw new SecretStorageException(SecretStorageException.Reason.BAD_PLAINTEXT, name + ": decrypted secret is not valid UTF-8");
+            throw new SecretStorageException(SecretStorageException.Reason.BAD_PLAINTEXT,
+                    name + ": decrypted secret is not valid UTF-8");
         } finally {
             Bytes.zero(plaintext);
         }
@@ -128,7 +134,8 @@ public final class SecretStorage {
      * Stores the backup signing key's seed as secret {@value #BACKUP_SIGNING_KEY}: the unpadded base64 of
      * its 32-byte seed (05 §4), merged into {@code existingOrNull} as {@link #addTo} does.
      */
-    public static Json.Obj storeBackupSigningKey(Ed25519PrivateKey key, SecretStorageKey ssKey, String keyId, Json.Obj existingOrNull) {
+    public static Json.Obj storeBackupSigningKey(Ed25519PrivateKey key, SecretStorageKey ssKey, String keyId,
+            Json.Obj existingOrNull) {
         byte[] seed = Objects.requireNonNull(key, "key").exportSeed();
         try {
             return storeKeyBytes(BACKUP_SIGNING_KEY, seed, ssKey, keyId, existingOrNull);
@@ -142,12 +149,14 @@ public final class SecretStorage {
      * base64 of a 32-byte seed). The caller must then check its public key against the trusted
      * {@code signing_public_key} before signing anything with it.
      */
-    public static Ed25519PrivateKey loadBackupSigningKey(Json.Obj content, SecretStorageKey ssKey, String keyId) throws SecretStorageException {
+    public static Ed25519PrivateKey loadBackupSigningKey(Json.Obj content, SecretStorageKey ssKey,
+            String keyId) throws SecretStorageException {
         byte[] seed = loadKeyBytes(BACKUP_SIGNING_KEY, content, ssKey, keyId);
         try {
             return Ed25519PrivateKey.fromSeed(seed);
         } catch (KeyFormatException e) {
-            throw new SecretStorageException(SecretStorageException.Reason.BAD_PLAINTEXT, BACKUP_SIGNING_KEY + ": " + e.getMessage());
+            throw new SecretStorageException(SecretStorageException.Reason.BAD_PLAINTEXT,
+                    BACKUP_SIGNING_KEY + ": " + e.getMessage());
         } finally {
             Bytes.zero(seed);
         }
@@ -158,9 +167,12 @@ public final class SecretStorage {
      * merged into {@code existingOrNull} as {@link #addTo} does. The base64 text is a {@code String} and
      * cannot be wiped.
      */
-    public static Json.Obj storeKeyBytes(String name, byte[] key, SecretStorageKey ssKey, String keyId, Json.Obj existingOrNull) {
+    public static Json.Obj storeKeyBytes(String name, byte[] key, SecretStorageKey ssKey, String keyId,
+            Json.Obj existingOrNull) {
         Objects.requireNonNull(key, "key");
-        if (key.length != KEY_SECRET_LENGTH) throw new IllegalArgumentException(name + ": expected a 32-byte key, got " + key.length);
+        if (key.length != KEY_SECRET_LENGTH) {
+            throw new IllegalArgumentException(name + ": expected a 32-byte key, got " + key.length);
+        }
         String encoded = Base64Unpadded.encode(key);
         return addTo(existingOrNull == null ? Json.obj() : existingOrNull, name, encoded, ssKey, keyId);
     }
@@ -171,7 +183,8 @@ public final class SecretStorage {
      * against its published public key before use. The legacy comma-separated form of
      * {@code m.megolm_backup.v1} (digest 04 §1) is rejected as {@code BAD_PLAINTEXT}.
      */
-    public static byte[] loadKeyBytes(String name, Json.Obj content, SecretStorageKey ssKey, String keyId) throws SecretStorageException {
+    public static byte[] loadKeyBytes(String name, Json.Obj content, SecretStorageKey ssKey,
+            String keyId) throws SecretStorageException {
         String encoded = decrypt(name, content, ssKey, keyId);
         try {
             return Base64Unpadded.decode(name + " (decrypted key)", encoded, KEY_SECRET_LENGTH);
@@ -221,7 +234,8 @@ public final class SecretStorage {
     }
 
     static SecretStorageException notStored(String name, String keyId) {
-        return new SecretStorageException(SecretStorageException.Reason.NOT_STORED, name + ": secret not stored under key " + keyId);
+        return new SecretStorageException(SecretStorageException.Reason.NOT_STORED,
+                name + ": secret not stored under key " + keyId);
     }
 
     static SecretStorageException malformed(String message) {

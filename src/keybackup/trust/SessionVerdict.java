@@ -9,7 +9,8 @@ import java.util.Objects;
  * the verification ran. Callers match on the type ({@code v instanceof SessionVerdict.Authenticated a}).
  */
 public sealed interface SessionVerdict
-        permits SessionVerdict.Authenticated, SessionVerdict.SignedNotAuthenticated, SessionVerdict.Unauthenticated, SessionVerdict.Rejected {
+        permits SessionVerdict.Authenticated, SessionVerdict.SignedNotAuthenticated, SessionVerdict.Unauthenticated,
+                SessionVerdict.Rejected {
 
     /** The verdict word used in reports. */
     String word();
@@ -42,14 +43,17 @@ public sealed interface SessionVerdict
 
         SignedNotAuthenticated(TrustedBackupKey signer, Reason reason) {
             this.signer = Objects.requireNonNull(signer, "signer");
-            if (reason != Reason.FLAG_FALSE && reason != Reason.FLAG_CONFLICT) throw new IllegalArgumentException("reason " + reason);
+            if (reason != Reason.FLAG_FALSE && reason != Reason.FLAG_CONFLICT) {
+                throw new IllegalArgumentException("reason " + reason);
+            }
             this.reason = reason;
         }
 
         public TrustedBackupKey signer() { return signer; }
         public String word() { return "signed_not_authenticated"; }
         public Reason reason() { return reason; }
-        public String detail() { return reason == Reason.FLAG_CONFLICT ? "authenticated flag spellings disagree" : "authenticated flag is not true"; }
+        public String detail() { return reason == Reason.FLAG_CONFLICT ? "authenticated flag spellings disagree"
+                : "authenticated flag is not true"; }
         @Override public String toString() { return word() + " " + reason.wire(); }
     }
 
@@ -79,7 +83,9 @@ public sealed interface SessionVerdict
         private final String detail;
 
         Rejected(Reason reason, String detail) {
-            if (reason != Reason.DECRYPTION_FAILED && reason != Reason.SESSION_ID_MISMATCH) throw new IllegalArgumentException("reason " + reason);
+            if (reason != Reason.DECRYPTION_FAILED && reason != Reason.SESSION_ID_MISMATCH) {
+                throw new IllegalArgumentException("reason " + reason);
+            }
             this.reason = reason;
             this.detail = detail;
         }

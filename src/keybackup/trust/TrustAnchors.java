@@ -27,7 +27,8 @@ import keybackup.keys.Ed25519PublicKey;
 public final class TrustAnchors {
 
     /** One thing the user established. */
-    public sealed interface Anchor permits ThisDevice, PinnedDevice, DeviceAsPublished, PinnedMasterKey, SecretStorageMasterKey {}
+    public sealed interface Anchor permits ThisDevice, PinnedDevice, DeviceAsPublished, PinnedMasterKey,
+            SecretStorageMasterKey {}
 
     /** This device and its own Ed25519 key (not one read from the server). */
     public record ThisDevice(String deviceId, Ed25519PublicKey key) implements Anchor {
@@ -76,7 +77,9 @@ public final class TrustAnchors {
     public TrustAnchors(String userId, List<? extends Anchor> anchors) {
         this.userId = Objects.requireNonNull(userId, "userId");
         this.anchors = List.copyOf(anchors);
-        if (this.anchors.stream().filter(a -> a instanceof ThisDevice).count() > 1) throw new IllegalArgumentException("more than one this-device anchor");
+        if (this.anchors.stream().filter(a -> a instanceof ThisDevice).count() > 1) {
+            throw new IllegalArgumentException("more than one this-device anchor");
+        }
     }
 
     /**
@@ -88,12 +91,16 @@ public final class TrustAnchors {
     }
 
     /** Anchors for a reader that has no device of its own (an offline audit). */
-    public static TrustAnchors withoutDevice(String userId, Ed25519PublicKey pinnedMasterKey, Map<String, Ed25519PublicKey> pinnedDevices) {
+    public static TrustAnchors withoutDevice(String userId, Ed25519PublicKey pinnedMasterKey, Map<String,
+            Ed25519PublicKey> pinnedDevices) {
         return new TrustAnchors(userId, null, null, pinnedMasterKey, pinnedDevices);
     }
 
-    private static List<Anchor> list(String deviceId, Ed25519PublicKey deviceKey, Ed25519PublicKey master, Map<String, Ed25519PublicKey> pinned) {
-        if ((deviceId == null) != (deviceKey == null)) throw new IllegalArgumentException("deviceId and deviceKey go together");
+    private static List<Anchor> list(String deviceId, Ed25519PublicKey deviceKey, Ed25519PublicKey master, Map<String,
+            Ed25519PublicKey> pinned) {
+        if ((deviceId == null) != (deviceKey == null)) {
+            throw new IllegalArgumentException("deviceId and deviceKey go together");
+        }
         List<Anchor> out = new ArrayList<>();
         if (deviceId != null) out.add(new ThisDevice(deviceId, deviceKey));
         if (master != null) out.add(new PinnedMasterKey(master));

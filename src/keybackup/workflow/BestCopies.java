@@ -77,7 +77,8 @@ final class BestCopies {
     }
 
     private static WorkflowException changed() {
-        return new WorkflowException("the key file changed while it was read: some sessions differ between the two passes; run the upload again");
+        return new WorkflowException("the key file changed while it was read: some sessions differ between the two "
+                + "passes; run the upload again");
     }
 
     /** Lower is better: first index (32 bits), then the number of forwards. */
