@@ -42,7 +42,9 @@ class ModuleJarTest {
     void canonicalJson_asModuleUnderLcAllC_exactUtf8Bytes() throws Exception {
         // Non-ASCII input as raw UTF-8 and as escapes: é, 日本, U+2028, U+1F600 (raw and as a pair
         // escape), U+FF61 and U+1F600 as keys (code-point order), and a control character.
-        String input = "{\"\uD83D\uDE00\": 2, \"\uff61\": 1, \"s\": \"caf\u00e9 \u65e5\u672c \\u2028 \\ud83d\\ude00 \uD83D\uDE00 \\u000b\"}";
+        String input =
+                "{\"\uD83D\uDE00\": 2, \"\uff61\": 1, \"s\": \"caf\u00e9 \u65e5\u672c \\u2028 \\ud83d\\ude00 "
+                + "\uD83D\uDE00 \\u000b\"}";
         Result r = runModule(input.getBytes(StandardCharsets.UTF_8), "canonical-json");
         assertEquals(0, r.code(), r.err());
         assertEquals("", r.err());
@@ -115,13 +117,16 @@ class ModuleJarTest {
                 Files.copy(Path.of("build", f), top.resolve("build").resolve(f));
             }
             String user = "@copy:example.org";
-            String[] where = {"--user", user, "--store", top.resolve("s").toString(), "--recovery-key-file", top.resolve("rk").toString(),
+            String[] where = {"--user", user, "--store", top.resolve("s").toString(), "--recovery-key-file",
+                    top.resolve("rk").toString(),
                 "--device-id", "D", "--device-key-file", top.resolve("dk").toString()};
-            launch(top, "setup", "--user", user, "--store", top.resolve("s").toString(), "--recovery-key-out", top.resolve("rk").toString(),
+            launch(top, "setup", "--user", user, "--store", top.resolve("s").toString(), "--recovery-key-out",
+                    top.resolve("rk").toString(),
                     "--device-id", "D", "--device-key-out", top.resolve("dk").toString());
             launch(top, concat(new String[] {"enable"}, where));
             Files.writeString(top.resolve("keys.json"), "[]");
-            String out = launch(top, concat(new String[] {"upload", "--keys", top.resolve("keys.json").toString(), "--source", "olm"}, where));
+            String out = launch(top, concat(new String[] {"upload", "--keys", top.resolve("keys.json").toString(),
+                    "--source", "olm"}, where));
             assertTrue(out.startsWith("uploaded 0 sessions"), out);
         } finally {
             try (var walk = Files.walk(top)) {

@@ -72,9 +72,13 @@ final class Fixture implements AutoCloseable {
         version = enabled.version();
         info = store.version(version);
         trust = account.trust(info);
-        if (trust.usableSigningKey().isEmpty()) throw new IllegalStateException("bench fixture: AuthData not trusted: " + trust.detail());
+        if (trust.usableSigningKey().isEmpty()) {
+            throw new IllegalStateException("bench fixture: AuthData not trusted: " + trust.detail());
+        }
         untrusted = new Account(store, null, null, null, Map.of()).trust(info);
-        if (untrusted.usableSigningKey().isPresent()) throw new IllegalStateException("bench fixture: untrusted view has a signing key");
+        if (untrusted.usableSigningKey().isPresent()) {
+            throw new IllegalStateException("bench fixture: untrusted view has a signing key");
+        }
         key = Restore.keyFromSecretStorage(account);
         signingKey = secrets.backupSigningKey().orElseThrow();
         signer = SessionSigner.forTrustedBackup(trust.usableSigningKey().get(), signingKey, NAMES);
@@ -83,7 +87,8 @@ final class Fixture implements AutoCloseable {
         BenchStore capture = new BenchStore(store, v -> { });
         List<Json.Obj> bodies = new ArrayList<>();
         capture.capture = bodies;
-        try (Uploader up = new Uploader(capture, version, enabled.backupKey(), signer, NAMES, 2, Uploader.Limits.DEFAULT)) {
+        try (Uploader up = new Uploader(capture, version, enabled.backupKey(), signer, NAMES, 2,
+                Uploader.Limits.DEFAULT)) {
             for (SessionData s : sessions) up.add("!pool:bench.example", s, KeySource.OLM);
             up.finish();
         }
@@ -98,7 +103,10 @@ final class Fixture implements AutoCloseable {
             }
         }
         entries.sort(Comparator.comparing(Entry::sessionId));
-        if (entries.size() != poolSize) throw new IllegalStateException("bench fixture: " + entries.size() + " entries for " + poolSize + " sessions");
+        if (entries.size() != poolSize) {
+            throw new IllegalStateException("bench fixture: " + entries.size() + " entries for " + poolSize
+                    + " sessions");
+        }
         pool = List.copyOf(entries);
     }
 

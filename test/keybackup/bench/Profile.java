@@ -26,7 +26,9 @@ final class Profile {
         }
     }
 
-    /** Runs {@code op} for {@code ms} while sampling every millisecond; counts samples whose stack has {@code marker}. */
+    /**
+     * Runs {@code op} for {@code ms} while sampling every millisecond; counts samples whose stack has {@code marker}.
+     */
     static Share of(Timing.Op op, long ms, String marker) throws Exception {
         Path file = Files.createTempFile("keybackup-bench", ".jfr");
         try (Recording r = new Recording()) {
@@ -47,12 +49,18 @@ final class Profile {
                 String where = null;
                 for (RecordedFrame f : e.getStackTrace().getFrames()) {
                     String type = f.getMethod().getType().getName();
-                    if (where == null) where = type.substring(type.lastIndexOf('.') + 1) + "." + f.getMethod().getName();
+                    if (where == null) {
+                        where = type.substring(type.lastIndexOf('.') + 1) + "." + f.getMethod().getName();
+                    }
                     if (type.startsWith("keybackup.")) {
-                        if (aboveProject) where = where + " <- " + type.substring(type.lastIndexOf('.') + 1) + "." + f.getMethod().getName();
+                        if (aboveProject) {
+                            where = where + " <- " + type.substring(type.lastIndexOf('.') + 1) + "."
+                                    + f.getMethod().getName();
+                        }
                         aboveProject = false;
                         if (type.contains(marker)) mine = true;
-                    } else if (aboveProject && (type.startsWith("sun.security.ec.") || type.startsWith("sun.security.util.math."))) {
+                    } else if (aboveProject && (type.startsWith("sun.security.ec.")
+                            || type.startsWith("sun.security.util.math."))) {
                         inCurve = true;
                     }
                 }

@@ -27,7 +27,10 @@ public final class CliRun {
         return run(stdin.getBytes(StandardCharsets.UTF_8), args);
     }
 
-    /** As {@link #run(String, String...)} with a fake clock (nanoseconds) for the progress reports; stderr is not a terminal. */
+    /**
+     * As {@link #run(String, String...)} with a fake clock (nanoseconds) for the progress reports; stderr is not a
+     * terminal.
+     */
     public static Result run(LongSupplier clock, String stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();

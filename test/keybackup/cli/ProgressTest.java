@@ -39,7 +39,8 @@ class ProgressTest {
     @Test
     void line_unknownOrOvertakenTotal_onlyDoneAndRate() {
         assertEquals("3000 keys, 1500 keys/s", Progress.line(3000, -1, 2 * SECOND));
-        assertEquals("5 keys, 2.5 keys/s", Progress.line(5, 4, 2 * SECOND), "a server count below the keys seen is dropped");
+        assertEquals("5 keys, 2.5 keys/s", Progress.line(5, 4, 2 * SECOND),
+                "a server count below the keys seen is dropped");
         assertEquals("0/0 keys, 0.0 keys/s", Progress.line(0, 0, SECOND));
     }
 

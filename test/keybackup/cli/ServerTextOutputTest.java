@@ -76,10 +76,14 @@ class ServerTextOutputTest {
         }
     }
 
-    /** No piece of the token of 8 characters; no control or format character but '\n' (unless {@code json}: then no C0). */
+    /**
+     * No piece of the token of 8 characters; no control or format character but '\n' (unless {@code json}: then no C0).
+     */
     static void assertClean(String what, String printed, boolean text) {
         for (int i = 0; i + 8 <= TOKEN.length(); i++) {
-            if (printed.contains(TOKEN.substring(i, i + 8))) fail(what + ": a piece of the token was printed: " + printed);
+            if (printed.contains(TOKEN.substring(i, i + 8))) {
+                fail(what + ": a piece of the token was printed: " + printed);
+            }
         }
         for (int i = 0; i < printed.length(); i++) {
             char c = printed.charAt(i);
@@ -93,13 +97,15 @@ class ServerTextOutputTest {
 
     private static String visible(String s) {
         StringBuilder sb = new StringBuilder();
-        s.chars().forEach(c -> sb.append(c >= 0x20 && c < 0x7f || c == '\n' ? Character.toString(c) : String.format("<%04x>", c)));
+        s.chars().forEach(c -> sb.append(c >= 0x20 && c < 0x7f || c == '\n' ? Character.toString(c)
+                : String.format("<%04x>", c)));
         return sb.toString();
     }
 
     /** Every string member (recursively) of a 2xx body set to {@link #HOSTILE} when its name is in {@code names}. */
     static UnaryOperator<Answer> fields(String request, String... names) {
-        return a -> a.request().equals(request) && a.status() / 100 == 2 ? new Answer(a.request(), a.status(), replace(a.body(), List.of(names))) : a;
+        return a -> a.request().equals(request) && a.status() / 100 == 2
+                ? new Answer(a.request(), a.status(), replace(a.body(), List.of(names))) : a;
     }
 
     /**
@@ -110,7 +116,8 @@ class ServerTextOutputTest {
     static UnaryOperator<Answer> versionIsToken(String request, UnaryOperator<Answer> rest) {
         return a -> {
             Answer b = rest.apply(a);
-            return b.request().equals(request) && b.status() / 100 == 2 ? new Answer(b.request(), b.status(), b.body().with("version", Json.of(TOKEN))) : b;
+            return b.request().equals(request) && b.status() / 100 == 2
+                    ? new Answer(b.request(), b.status(), b.body().with("version", Json.of(TOKEN))) : b;
         };
     }
 
@@ -126,7 +133,8 @@ class ServerTextOutputTest {
         startWithBackup();
         String printed = hostile(versionIsToken(VERSION_PATH, fields(VERSION_PATH, "algorithm")), "status");
         assertTrue(printed.contains("version: [redacted]"), printed);
-        assertTrue(printed.contains("algorithm: \\u001b[2J\\u001b]0;owned\\u0007[redacted]\\u000dok\\u202eevil\\u2066x\\u2069\\u0085"), printed);
+        assertTrue(printed.contains("algorithm: "
+                + "\\u001b[2J\\u001b]0;owned\\u0007[redacted]\\u000dok\\u202eevil\\u2066x\\u2069\\u0085"), printed);
         String refused = hostile(fields(VERSION_PATH, "version"), "status");
         assertTrue(refused.contains("malformed version info: version"), refused);
     }
@@ -136,7 +144,8 @@ class ServerTextOutputTest {
         startWithBackup();
         for (String[] cmd : List.of(new String[] {"restore", "--out", dir.resolve("out.json").toString()},
                 new String[] {"upload", "--keys", keysFile(), "--source", "olm"}, new String[] {"audit"})) {
-            String printed = hostile(versionIsToken(VERSION_PATH, fields(VERSION_PATH, "algorithm")), cmd[0], Arrays.copyOfRange(cmd, 1, cmd.length));
+            String printed = hostile(versionIsToken(VERSION_PATH, fields(VERSION_PATH, "algorithm")), cmd[0],
+                    Arrays.copyOfRange(cmd, 1, cmd.length));
             assertTrue(printed.contains("[redacted]"), cmd[0] + ": the hostile version was not printed: " + printed);
         }
     }
@@ -145,9 +154,11 @@ class ServerTextOutputTest {
     void audit_authDataKeyIdsAndSigningKeyEchoToken_tableAndJsonRedacted() throws Exception {
         startWithBackup();
         UnaryOperator<Answer> rewrite = a -> a.request().equals(VERSION_PATH) && a.status() == 200
-                ? new Answer(a.request(), 200, a.body().with("auth_data", hostileAuthData(a.body().object("auth_data")))) : a;
+                ? new Answer(a.request(), 200, a.body().with("auth_data",
+                hostileAuthData(a.body().object("auth_data")))) : a;
         String table = hostile(rewrite, "audit");
-        assertTrue(table.contains("  signature ed25519:ALICEPHONE\\u001b[2J\\u001b]0;owned\\u0007[redacted]\\u000dok"), table);
+        assertTrue(table.contains("  signature ed25519:ALICEPHONE\\u001b[2J\\u001b]0;owned\\u0007[redacted]\\u000dok"),
+                table);
         f.server.rewriteReplies(rewrite);
         CliRun.Result json = run("audit", "--json");
         f.server.rewriteReplies(null);
@@ -217,7 +228,8 @@ class ServerTextOutputTest {
     @Test
     void upload_wrongVersionErrorEchoesTokenInEveryField_escapedAndRedacted() throws Exception {
         startWithBackup();
-        String printed = hostile(a -> a.request().startsWith("PUT /_matrix/client/v3/room_keys/keys") ? new Answer(a.request(), 403, Json.obj(
+        String printed = hostile(a -> a.request().startsWith("PUT /_matrix/client/v3/room_keys/keys")
+                ? new Answer(a.request(), 403, Json.obj(
                 "errcode", Json.of(HOSTILE), "error", Json.of(HOSTILE), "current_version", Json.of(HOSTILE))) : a,
                 "upload", "--keys", keysFile(), "--source", "olm");
         assertTrue(printed.contains("keybackup: error: ") && printed.contains("[redacted]"), printed);
@@ -226,7 +238,8 @@ class ServerTextOutputTest {
     @Test
     void audit_roomAndSessionIdsEchoToken_tableEscapedAndRedacted() throws Exception {
         startWithBackup();
-        String printed = hostile(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/keys") ? new Answer(a.request(), a.status(),
+        String printed = hostile(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/keys")
+                ? new Answer(a.request(), a.status(),
                 renameMembers(a.body())) : a, "audit");
         assertTrue(printed.contains("[redacted]"), printed);
     }
@@ -234,7 +247,8 @@ class ServerTextOutputTest {
     @Test
     void auditJson_roomIdsEchoToken_jsonRedactedAndStillValid() throws Exception {
         startWithBackup();
-        f.server.rewriteReplies(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/keys") ? new Answer(a.request(), a.status(),
+        f.server.rewriteReplies(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/keys")
+                ? new Answer(a.request(), a.status(),
                 renameMembers(a.body())) : a);
         CliRun.Result r = run("audit", "--json");
         f.server.rewriteReplies(null);

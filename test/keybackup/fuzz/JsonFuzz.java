@@ -28,6 +28,8 @@ public final class JsonFuzz {
             throw new AssertionError("canonical form does not parse: " + e.getMessage(), e);
         }
         if (!again.equals(value)) throw new AssertionError("canonical form parses to another value");
-        if (!Arrays.equals(CanonicalJson.encode(again), canonical)) throw new AssertionError("canonical form is not stable");
+        if (!Arrays.equals(CanonicalJson.encode(again), canonical)) {
+            throw new AssertionError("canonical form is not stable");
+        }
     }
 }

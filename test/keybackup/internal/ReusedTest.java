@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /** A lent JCA object comes back keyed with the public filler, whatever secret it was used with. */
 class ReusedTest {
     private static final byte[] FILLER = filler();
-    private static final byte[] SECRET = Bytes.fromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+    private static final byte[] SECRET =
+            Bytes.fromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
 
     private static byte[] filler() {
         byte[] b = new byte[32];

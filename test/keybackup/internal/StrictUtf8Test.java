@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class StrictUtf8Test {
     @Test
     void decode_rejectsLoneLeadByte_overlongForm_andEncodedSurrogate() {
-        for (byte[] bad : new byte[][] {{'a', (byte) 0xc3}, {(byte) 0xc0, (byte) 0x80}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80}}) {
+        for (byte[] bad : new byte[][] {{'a', (byte) 0xc3}, {(byte) 0xc0, (byte) 0x80},
+                {(byte) 0xed, (byte) 0xa0, (byte) 0x80}}) {
             assertThrows(CharacterCodingException.class, () -> StrictUtf8.decode(bad));
             assertThrows(CharacterCodingException.class, () -> StrictUtf8.decodeChars(bad, 0, bad.length));
         }

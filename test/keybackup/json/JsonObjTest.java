@@ -28,7 +28,8 @@ class JsonObjTest {
     void membersView_cannotBeChanged_andDerivedObjectsLeaveTheOriginalAlone() throws JsonException {
         Json.Obj parsed = (Json.Obj) JsonReader.parse("{\"a\":1,\"b\":{\"c\":2}}".getBytes(StandardCharsets.UTF_8));
         Json.Obj built = Json.obj("x", Json.of("y"));
-        for (Json.Obj o : List.of(parsed, built, parsed.with("z", Json.of(true)), parsed.without("a"), parsed.object("b"))) {
+        for (Json.Obj o : List.of(parsed, built, parsed.with("z", Json.of(true)), parsed.without("a"),
+                parsed.object("b"))) {
             assertThrows(UnsupportedOperationException.class, () -> o.members().put("q", Json.of(0)));
             assertThrows(UnsupportedOperationException.class, () -> o.members().clear());
         }

@@ -18,7 +18,8 @@ class Base64UnpaddedTest {
 
     @Test
     void encode_specFooBarTable_unpadded() {
-        String[][] table = {{"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
+        String[][] table = {{"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"foob", "Zm9vYg"},
+                {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
         for (String[] row : table) {
             assertEquals(row[1], Base64Unpadded.encode(row[0].getBytes(StandardCharsets.US_ASCII)), row[0]);
         }
@@ -26,7 +27,8 @@ class Base64UnpaddedTest {
 
     @Test
     void decode_specFooBarTable_roundTrips() throws KeyFormatException {
-        String[][] table = {{"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
+        String[][] table = {{"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"foob", "Zm9vYg"},
+                {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
         for (String[] row : table) {
             assertArrayEquals(row[0].getBytes(StandardCharsets.US_ASCII), Base64Unpadded.decode("f", row[1]), row[1]);
         }
@@ -34,7 +36,8 @@ class Base64UnpaddedTest {
 
     @Test
     void decode_paddedPartlyPaddedAndUnpadded_sameByte() throws KeyFormatException {
-        for (String s : List.of("Zg", "Zg==", "Zg=")) assertArrayEquals(new byte[] {0x66}, Base64Unpadded.decode("f", s), s);
+        for (String s : List.of("Zg", "Zg==", "Zg=")) assertArrayEquals(new byte[] {0x66},
+                Base64Unpadded.decode("f", s), s);
         assertArrayEquals("fo".getBytes(StandardCharsets.US_ASCII), Base64Unpadded.decode("f", "Zm8="));
     }
 
@@ -46,7 +49,8 @@ class Base64UnpaddedTest {
     @Test
     void decode_specSeedWithNonZeroTrailingBits_decodesAndReencodesCanonically() throws KeyFormatException {
         byte[] seed = Base64Unpadded.decode("seed", "YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1", 32);
-        assertEquals("6090c103d5e7af6b15a970fd563ed75549e6159719ae5c3c31dee4316fb75c0d", HexFormat.of().formatHex(seed));
+        assertEquals("6090c103d5e7af6b15a970fd563ed75549e6159719ae5c3c31dee4316fb75c0d",
+                HexFormat.of().formatHex(seed));
         assertEquals("YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA0", Base64Unpadded.encode(seed)); // digest 02 §5
     }
 
@@ -55,12 +59,15 @@ class Base64UnpaddedTest {
         // digest 08 §2: "Z" (length 1 mod 4), "Zm 8" (whitespace), "Zg==Zg" (padding inside),
         // "-_8" (URL-safe alphabet, rejected by this project: digest 01 §2.3); and a few more.
         List<String> failures = new ArrayList<>();
-        for (String s : List.of("Z", "Zm 8", "Zg==Zg", "-_8", "Zm9v-A", "Zm9v_A", "Zg===", "Zm9v\n", " Zg", "Zg\u00e9", "Zm9vY", "=Zg", "Z=g")) {
+        for (String s : List.of("Z", "Zm 8", "Zg==Zg", "-_8", "Zm9v-A", "Zm9v_A", "Zg===", "Zm9v\n", " Zg", "Zg\u00e9",
+                "Zm9vY", "=Zg", "Z=g")) {
             try {
                 byte[] b = Base64Unpadded.decode("mac", s);
                 failures.add("'" + s + "' accepted as " + HexFormat.of().formatHex(b));
             } catch (KeyFormatException e) {
-                if (!e.getMessage().startsWith("mac: ")) failures.add("'" + s + "': message does not name the field: " + e.getMessage());
+                if (!e.getMessage().startsWith("mac: ")) {
+                    failures.add("'" + s + "': message does not name the field: " + e.getMessage());
+                }
             }
         }
         assertEquals(List.of(), failures);
@@ -74,11 +81,13 @@ class Base64UnpaddedTest {
 
     @Test
     void decode_wrongLength_messageNamesFieldAndLengths() {
-        KeyFormatException e = assertThrows(KeyFormatException.class, () -> Base64Unpadded.decode("signature", "Zg", 64));
+        KeyFormatException e = assertThrows(KeyFormatException.class,
+                () -> Base64Unpadded.decode("signature", "Zg", 64));
         assertEquals("signature: expected 64 bytes, got 1", e.getMessage());
         // 42 characters = 31 bytes: one short of a public key
         String k31 = Base64Unpadded.encode(new byte[31]);
-        KeyFormatException k = assertThrows(KeyFormatException.class, () -> Ed25519PublicKey.parse("signing_public_key", k31));
+        KeyFormatException k = assertThrows(KeyFormatException.class,
+                () -> Ed25519PublicKey.parse("signing_public_key", k31));
         assertEquals("signing_public_key: expected 32 bytes, got 31", k.getMessage());
     }
 
@@ -110,7 +119,8 @@ class Base64UnpaddedTest {
                 int unused = text.length() % 4 == 2 ? 0x0f : 0x03;
                 String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
                 String noisy = text.substring(0, text.length() - 1) + alphabet.charAt(alphabet.indexOf(last) | unused);
-                assertArrayEquals(Base64.getDecoder().decode(noisy), Base64Unpadded.decode("x", noisy), "noisy length " + n);
+                assertArrayEquals(Base64.getDecoder().decode(noisy), Base64Unpadded.decode("x", noisy),
+                        "noisy length " + n);
                 assertArrayEquals(v, Base64Unpadded.decode("x", noisy), "noisy length " + n);
             }
         }
@@ -118,7 +128,8 @@ class Base64UnpaddedTest {
 
     @Test
     void decode_badCharacter_reportsItsIndex() {
-        KeyFormatException e = assertThrows(KeyFormatException.class, () -> Base64Unpadded.decode("ciphertext", "Zm9vYmFy\u00ffZm9"));
+        KeyFormatException e = assertThrows(KeyFormatException.class,
+                () -> Base64Unpadded.decode("ciphertext", "Zm9vYmFy\u00ffZm9"));
         assertEquals("ciphertext: not valid base64 (character at index 8)", e.getMessage());
     }
 }

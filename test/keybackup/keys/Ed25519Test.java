@@ -102,10 +102,13 @@ class Ed25519Test {
             for (int k = 0; k < pubs.length; k++) {
                 for (int m = 0; m < RFC8032.length; m++) {
                     boolean expected = k == m;
-                    assertEquals(expected, pubs[k].verify(Bytes.fromHex(RFC8032[m][2]), Bytes.fromHex(RFC8032[m][3])), "key " + k + " message " + m);
-                    assertEquals(expected, pubs[k].verify(Bytes.fromHex(RFC8032[m][2]), Bytes.fromHex(RFC8032[m][3])), "again: key " + k + " message " + m);
+                    assertEquals(expected, pubs[k].verify(Bytes.fromHex(RFC8032[m][2]), Bytes.fromHex(RFC8032[m][3])),
+                            "key " + k + " message " + m);
+                    assertEquals(expected, pubs[k].verify(Bytes.fromHex(RFC8032[m][2]), Bytes.fromHex(RFC8032[m][3])),
+                            "again: key " + k + " message " + m);
                 }
-                assertFalse(pubs[k].verify(Bytes.fromHex(RFC8032[3][2]), unreduced)); // throws inside: 64 bytes were given
+                // throws inside: 64 bytes were given
+                assertFalse(pubs[k].verify(Bytes.fromHex(RFC8032[3][2]), unreduced));
                 assertEquals(k == 3, pubs[k].verify(Bytes.fromHex(RFC8032[3][2]), Bytes.fromHex(RFC8032[3][3])));
                 assertTrue(pubs[k].verify(Bytes.fromHex(RFC8032[k][2]), Bytes.fromHex(RFC8032[k][3])));
                 Ed25519PublicKey same = Ed25519PublicKey.fromBytes(Bytes.fromHex(RFC8032[k][1]));

@@ -33,7 +33,8 @@ class SecretStorageVectorsTest {
     @Test
     void file_hasTheCaseCountsOfTheSharedIndex() throws Exception {
         // index.json of the shared set: cases 6, negative 4, key check 2, counter wrap 1, pbkdf2 6.
-        Map<String, Integer> expected = Map.of("cases", 6, "negative_cases", 4, "key_check_cases", 2, "counter_wrap_cases", 1, "pbkdf2_cases", 6);
+        Map<String, Integer> expected = Map.of("cases", 6, "negative_cases", 4, "key_check_cases", 2,
+                "counter_wrap_cases", 1, "pbkdf2_cases", 6);
         for (var e : expected.entrySet()) assertEquals(e.getValue(), Vectors.section(e.getKey()).size(), e.getKey());
     }
 
@@ -43,7 +44,8 @@ class SecretStorageVectorsTest {
         for (Json.Obj c : Vectors.section("cases")) {
             tests.add(DynamicTest.dynamicTest(str(c, "id"), () -> {
                 try (SecretStorageKey k = key(c)) {
-                    Json.Obj out = SecretStorage.encryptWithFixedIv(str(c, "name"), str(c, "plaintext"), k, KEY_ID, b64(str(c, "iv")));
+                    Json.Obj out = SecretStorage.encryptWithFixedIv(str(c, "name"), str(c, "plaintext"), k, KEY_ID,
+                            b64(str(c, "iv")));
                     assertEquals(content(KEY_ID, str(c, "iv"), str(c, "ciphertext"), str(c, "mac")), out);
                 }
             }));
@@ -152,7 +154,8 @@ class SecretStorageVectorsTest {
                 assertFalse(Arrays.equals(b64(str(c, "matrix_js_sdk_ciphertext")), b64(str(entry, "ciphertext"))));
                 assertFalse(Arrays.equals(b64(str(c, "matrix_js_sdk_mac")), b64(str(entry, "mac"))));
                 // Decrypting uses the stored IV as-is, bit 63 included.
-                Json.Obj stored = content(KEY_ID, str(c, "iv"), str(c, "counter128_ciphertext"), str(c, "counter128_mac"));
+                Json.Obj stored = content(KEY_ID, str(c, "iv"), str(c, "counter128_ciphertext"),
+                        str(c, "counter128_mac"));
                 assertEquals(str(c, "plaintext"), SecretStorage.decrypt(str(c, "name"), stored, k, KEY_ID));
             }
         }
@@ -174,7 +177,8 @@ class SecretStorageVectorsTest {
                 try (SecretStorageKey k = SecretStorageKey.fromPassphrase(str(c, "passphrase").toCharArray(), d)) {
                     assertArrayEquals(expected, k.exportBytes());
                 }
-                assertArrayEquals(expected, PassphraseKey.derive(str(c, "passphrase").toCharArray(), str(c, "salt"), (int) num(c, "iterations"), bits));
+                assertArrayEquals(expected, PassphraseKey.derive(str(c, "passphrase").toCharArray(), str(c, "salt"),
+                        (int) num(c, "iterations"), bits));
             }));
         }
         return tests;

@@ -35,6 +35,7 @@ final class Vectors {
 
     /** Account-data content {@code {"encrypted": {keyId: {iv, ciphertext, mac}}}} from three strings. */
     static Json.Obj content(String keyId, String iv, String ciphertext, String mac) {
-        return Json.obj("encrypted", Json.obj(keyId, Json.obj("iv", Json.of(iv), "ciphertext", Json.of(ciphertext), "mac", Json.of(mac))));
+        return Json.obj("encrypted", Json.obj(keyId, Json.obj("iv", Json.of(iv), "ciphertext", Json.of(ciphertext),
+                "mac", Json.of(mac))));
     }
 }
