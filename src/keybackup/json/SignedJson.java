@@ -111,7 +111,7 @@ public final class SignedJson {
      * input.
      *
      * @param object the signed object; its signed bytes are computed as {@link #signedBytes} does
-     * @param value the signature value, which must be a string of unpadded base64 decoding to 64 bytes
+     * @param value the signature value, which must be a string of base64 (unpadded, or padded) decoding to 64 bytes
      * @param key the public key the signature must verify with
      * @return {@link Status#VALID}, {@link Status#INVALID} for a well-formed signature that does not verify,
      *     or {@link Status#MALFORMED} when {@code value} is not a string or not 64 bytes of base64

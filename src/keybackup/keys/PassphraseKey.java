@@ -54,7 +54,7 @@ public final class PassphraseKey {
      *     caller still owns it and should wipe it when done
      * @param salt the salt string from the key description, used as its UTF-8 bytes
      * @param iterations the iteration count from the key description
-     * @param bits the output length in bits from the key description (256 for a Secret Storage key)
+     * @param bits the output length in bits from the key description (usually 256)
      * @return the derived key, a new array of {@code bits}/8 bytes owned by the caller
      * @throws KeyFormatException for an empty or over-long salt, iterations below 1, {@code bits} not a
      *     multiple of 8 up to 4096, or work over {@value #MAX_ITERATIONS}; nothing is hashed then
