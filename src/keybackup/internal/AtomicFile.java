@@ -10,10 +10,11 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Replaces a file so that readers see either the old or the new content, never a partial one: a new
- * temporary file in the same directory (owner-only where the file system has POSIX permissions), all
- * bytes forced to disk, an atomic rename over the target, then the directory forced (best effort: not
- * every platform can open a directory). On failure the temporary file is removed; one left by a killed
- * process is named {@code .<random>.tmp}, which readers of a directory of {@code .json} files skip.
+ * temporary file in the same directory, created exclusively under an unpredictable name (never an existing
+ * file or a planted symlink; owner-only where the file system has POSIX permissions), all bytes forced to
+ * disk, an atomic rename over the target, then the directory forced (best effort: not every platform can
+ * open a directory). On failure the temporary file is removed; one left by a killed process is named
+ * {@code .<file name><random>.tmp}, which readers of a directory of {@code .json} files skip.
  */
 public final class AtomicFile {
     private AtomicFile() {}
@@ -31,7 +32,7 @@ public final class AtomicFile {
         Path dir = target.toAbsolutePath().getParent();
         Path temp = null;
         try {
-            temp = Files.createTempFile(dir, ".", TEMP_SUFFIX);
+            temp = Files.createTempFile(dir, "." + target.getFileName(), TEMP_SUFFIX);
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buf = ByteBuffer.wrap(content);

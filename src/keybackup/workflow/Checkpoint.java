@@ -12,7 +12,7 @@ import keybackup.json.JsonReader;
 /**
  * The local copy of a {@link MigrationRecord}, so a crashed migration resumes instead of starting a second
  * new version, even when the server lost or changed its copy. Holds no secret. Written atomically
- * (temporary file, forced to disk, then renamed).
+ * (temporary file created exclusively, forced to disk, then renamed).
  */
 final class Checkpoint {
     private Checkpoint() {}
