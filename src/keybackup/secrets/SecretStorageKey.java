@@ -9,8 +9,8 @@ import keybackup.keys.PassphraseKey;
 import keybackup.keys.RecoveryKey;
 
 /**
- * A Secret Storage key (digest 05 §2.2): 32 random bytes, shown to users in the recovery-key format
- * (digest 04 §8), or derived from a passphrase with {@code m.pbkdf2} (04 §9.1).
+ * A Secret Storage key (protocol.md §8.3): 32 random bytes, shown to users in the recovery-key format
+ * (protocol.md §7.1), or derived from a passphrase with {@code m.pbkdf2} (protocol.md §7.2).
  *
  * <p>Security properties: not a record and no {@code equals} (nothing compares or prints the bytes);
  * {@code toString} is redacted; {@link #close()} zeroes the bytes and makes every later use fail. The only
@@ -19,7 +19,7 @@ import keybackup.keys.RecoveryKey;
  * description is decided by {@link KeyDescription#checkKey}, never here.
  *
  * <p>A passphrase key whose description asks for {@code bits} other than 256 has {@code bits}/8 bytes, as
- * in matrix-js-sdk (04 §9.1); such a key works for encryption (HKDF accepts any input length) but has no
+ * in matrix-js-sdk (protocol.md §7.2); such a key works for encryption (HKDF accepts any input length) but has no
  * recovery-key form.
  */
 public final class SecretStorageKey implements AutoCloseable {
@@ -54,7 +54,7 @@ public final class SecretStorageKey implements AutoCloseable {
         return new SecretStorageKey(key32);
     }
 
-    /** From a recovery key (base58, whitespace ignored; digest 04 §8). */
+    /** From a recovery key (base58, whitespace ignored; protocol.md §7.1). */
     public static SecretStorageKey fromRecoveryKey(String text) throws SecretStorageException {
         Objects.requireNonNull(text, "text");
         byte[] k = null;
