@@ -55,13 +55,15 @@ class ReadmeCommandsTest {
                 run++;
                 script.append("echo '### README.md:").append(b.line()).append("' >&2\n").append(b.text());
             } else {
-                assertTrue(b.info().matches("not-run: \\S.*"), "README.md:" + b.line() + ": a block is ```sh or ```sh not-run: WHY, not ```sh " + b.info());
+                assertTrue(b.info().matches("not-run: \\S.*"), "README.md:" + b.line()
+                        + ": a block is ```sh or ```sh not-run: WHY, not ```sh " + b.info());
             }
         }
         assertEquals(RUN_BLOCKS, run, "runnable ```sh blocks in README.md (pinned: update RUN_BLOCKS when adding one)");
         Path file = Files.writeString(dir.resolve("readme.sh"), script);
         Path work = Files.createDirectory(dir.resolve("fresh"));
-        ProcessBuilder pb = new ProcessBuilder("bash", file.toString()).directory(work.toFile()).redirectErrorStream(true);
+        ProcessBuilder pb =
+                new ProcessBuilder("bash", file.toString()).directory(work.toFile()).redirectErrorStream(true);
         pb.environment().put("PATH", project.resolve("bin") + ":" + System.getenv("PATH"));
         pb.environment().remove("KEYBACKUP_ACCESS_TOKEN");
         Process p = pb.start();
@@ -69,7 +71,9 @@ class ReadmeCommandsTest {
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int code = p.waitFor();
         String tail = output.length() > 4000 ? output.substring(output.length() - 4000) : output;
-        assertEquals(0, code, "the README's commands failed; the last block started is marked ### README.md:LINE\n" + tail);
-        assertTrue(output.contains("total 5: "), tail); // the account block's audit printed its table over the five keys
+        assertEquals(0, code, "the README's commands failed; the last block started is marked ### README.md:LINE\n"
+                + tail);
+        // the account block's audit printed its table over the five keys
+        assertTrue(output.contains("total 5: "), tail);
     }
 }

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.Objects;
 import keybackup.backup.KeyExportException.Kind;
 
 /**
@@ -35,7 +37,7 @@ final class ExportArmour {
 
     private static int[] sextets() {
         int[] t = new int[256];
-        java.util.Arrays.fill(t, -1);
+        Arrays.fill(t, -1);
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         for (int i = 0; i < alphabet.length(); i++) t[alphabet.charAt(i)] = i;
         return t;
@@ -121,7 +123,10 @@ final class ExportArmour {
             if (!atLineStart) throw armour("'-' inside a base64 line");
             for (int k = 1; k < FOOTER_BYTES.length; k++) {
                 int c = next();
-                if (c == -1) throw new KeyExportException(Kind.TRUNCATED, "line " + line + ": the file ends inside the footer line");
+                if (c == -1) {
+                    throw new KeyExportException(Kind.TRUNCATED, "line " + line
+                            + ": the file ends inside the footer line");
+                }
                 if (c != FOOTER_BYTES[k]) throw armour("expected " + FOOTER);
             }
             for (int c = next(); c != -1; c = next()) {
@@ -158,7 +163,7 @@ final class ExportArmour {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            Objects.checkFromIndexSize(off, len, b.length);
             if (!started) readHeader();
             if (len == 0) return 0;
             int n = 0;
@@ -169,7 +174,9 @@ final class ExportArmour {
                 }
                 if (done) break;
                 int c = next();
-                if (c == -1) throw new KeyExportException(Kind.TRUNCATED, "line " + line + ": the file ends before " + FOOTER);
+                if (c == -1) {
+                    throw new KeyExportException(Kind.TRUNCATED, "line " + line + ": the file ends before " + FOOTER);
+                }
                 if (c == '\n') {
                     line++;
                     atLineStart = true;
@@ -232,7 +239,7 @@ final class ExportArmour {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            Objects.checkFromIndexSize(off, len, b.length);
             if (finished) throw new IOException("key export: already finished");
             while (len > 0) {
                 int take = Math.min(len, LINE_BYTES - used);
@@ -245,7 +252,7 @@ final class ExportArmour {
         }
 
         private void emitLine() throws IOException {
-            byte[] text = base64.encode(used == LINE_BYTES ? line : java.util.Arrays.copyOf(line, used));
+            byte[] text = base64.encode(used == LINE_BYTES ? line : Arrays.copyOf(line, used));
             out.write(text);
             out.write('\n');
             used = 0;

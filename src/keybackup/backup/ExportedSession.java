@@ -44,7 +44,9 @@ public record ExportedSession(String roomId, String sessionId, SessionData data,
         Objects.requireNonNull(roomId, "roomId");
         Objects.requireNonNull(sessionId, "sessionId");
         Objects.requireNonNull(data, "data");
-        if (!data.matchesSessionId(sessionId)) throw new IllegalArgumentException("session_id: does not match the session_key");
+        if (!data.matchesSessionId(sessionId)) {
+            throw new IllegalArgumentException("session_id: does not match the session_key");
+        }
     }
 
     /**
@@ -79,7 +81,8 @@ public record ExportedSession(String roomId, String sessionId, SessionData data,
         String verdict = entry.has(VERDICT_MEMBER) ? verdictWord(entry.get(VERDICT_MEMBER)) : null;
         SessionData data = SessionData.from(entry.without(ROOM_ID).without(SESSION_ID).without(VERDICT_MEMBER));
         if (!data.matchesSessionId(sessionId)) {
-            throw new KeyFormatException("session_id: does not match the session_key (expected " + data.sessionId() + ")");
+            throw new KeyFormatException("session_id: does not match the session_key (expected " + data.sessionId()
+                    + ")");
         }
         return new ExportedSession(roomId, sessionId, data, verdict);
     }
@@ -127,6 +130,7 @@ public record ExportedSession(String roomId, String sessionId, SessionData data,
 
     @Override
     public String toString() {
-        return "ExportedSession[room_id=" + roomId + ", " + data + (recordedVerdict == null ? "" : ", recorded verdict " + recordedVerdict) + "]";
+        return "ExportedSession[room_id=" + roomId + ", " + data
+                + (recordedVerdict == null ? "" : ", recorded verdict " + recordedVerdict) + "]";
     }
 }

@@ -46,8 +46,10 @@ public enum FieldNames {
         return prefix + AUTHENTICATED;
     }
 
-    private static final List<String> SIGNING_PUBLIC_KEY_SPELLINGS = READ_PREFIXES.stream().map(p -> p + SIGNING_PUBLIC_KEY).toList();
-    private static final List<String> AUTHENTICATED_SPELLINGS = READ_PREFIXES.stream().map(p -> p + AUTHENTICATED).toList();
+    private static final List<String> SIGNING_PUBLIC_KEY_SPELLINGS =
+            READ_PREFIXES.stream().map(p -> p + SIGNING_PUBLIC_KEY).toList();
+    private static final List<String> AUTHENTICATED_SPELLINGS =
+            READ_PREFIXES.stream().map(p -> p + AUTHENTICATED).toList();
 
     /**
      * Lists every spelling of a member name that a reader accepts.

@@ -42,7 +42,9 @@ public record KeyBackupData(long firstMessageIndex, long forwardedCount, boolean
     public static KeyBackupData from(Json.Obj o) throws KeyFormatException {
         long first = nonNegative(o, "first_message_index");
         long forwarded = nonNegative(o, "forwarded_count");
-        if (!(o.get("is_verified") instanceof Json.Bool verified)) throw new KeyFormatException(missingOr(o, "is_verified", "a boolean"));
+        if (!(o.get("is_verified") instanceof Json.Bool verified)) {
+            throw new KeyFormatException(missingOr(o, "is_verified", "a boolean"));
+        }
         Json.Obj data = o.object("session_data");
         if (data == null) throw new KeyFormatException(missingOr(o, "session_data", "an object"));
         return new KeyBackupData(first, forwarded, verified.value(), data);

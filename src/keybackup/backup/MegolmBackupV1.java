@@ -1,6 +1,7 @@
 package keybackup.backup;
 
 import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import java.util.Objects;
 import javax.crypto.BadPaddingException;
 import javax.crypto.Cipher;
@@ -43,7 +44,9 @@ public final class MegolmBackupV1 {
     /** The {@code algorithm} a SessionData must carry. */
     public static final String ROOM_KEY_ALGORITHM = "m.megolm.v1.aes-sha2";
 
-    /** Largest decoded ciphertext accepted: a SessionData is about 1 KiB; this stops memory abuse by a hostile server. */
+    /**
+     * Largest decoded ciphertext accepted: a SessionData is about 1 KiB; this stops memory abuse by a hostile server.
+     */
     public static final int MAX_CIPHERTEXT_BYTES = 1024 * 1024;
     /** Length of the truncated MAC (11 unpadded base64 characters). */
     public static final int MAC_LENGTH = 8;
@@ -125,7 +128,8 @@ public final class MegolmBackupV1 {
         return encrypt(plaintextUtf8, backupKey, ephemeral.publicKey(), ephemeral::agree);
     }
 
-    private static Json.Obj encrypt(byte[] plaintextUtf8, Curve25519PublicKey backupKey, Curve25519PublicKey ephemeralPublic, Agreement ephemeral) {
+    private static Json.Obj encrypt(byte[] plaintextUtf8, Curve25519PublicKey backupKey,
+            Curve25519PublicKey ephemeralPublic, Agreement ephemeral) {
         Objects.requireNonNull(plaintextUtf8, "plaintextUtf8");
         byte[] shared = null;
         byte[] okm = null;
@@ -134,7 +138,8 @@ public final class MegolmBackupV1 {
             okm = deriveKeys(shared);
             byte[] ciphertext;
             try (Reused.Lease<Cipher> aes = Reused.aesCbc()) {
-                aes.get().init(Cipher.ENCRYPT_MODE, new SecretKeySpec(okm, 0, 32, "AES"), new IvParameterSpec(okm, 64, 16));
+                aes.get().init(Cipher.ENCRYPT_MODE, new SecretKeySpec(okm, 0, 32, "AES"),
+                        new IvParameterSpec(okm, 64, 16));
                 ciphertext = aes.get().doFinal(plaintextUtf8);
             }
             return Json.obj(
@@ -191,15 +196,20 @@ public final class MegolmBackupV1 {
         try {
             ephemeral = Curve25519PublicKey.parse(EPHEMERAL, stringField(sessionData, EPHEMERAL));
             String ct = stringField(sessionData, CIPHERTEXT);
-            if (ct.length() > MAX_CIPHERTEXT_BYTES / 3 * 4 + 8) throw new DecryptionException(CIPHERTEXT + ": over the limit of " + MAX_CIPHERTEXT_BYTES + " bytes");
+            if (ct.length() > MAX_CIPHERTEXT_BYTES / 3 * 4 + 8) {
+                throw new DecryptionException(CIPHERTEXT + ": over the limit of " + MAX_CIPHERTEXT_BYTES + " bytes");
+            }
             ciphertext = Base64Unpadded.decode(CIPHERTEXT, ct);
         } catch (KeyFormatException e) {
             throw new DecryptionException(e.getMessage());
         }
         if (ciphertext.length == 0 || ciphertext.length % AES_BLOCK != 0) {
-            throw new DecryptionException(CIPHERTEXT + ": expected a non-zero multiple of 16 bytes, got " + ciphertext.length);
+            throw new DecryptionException(CIPHERTEXT + ": expected a non-zero multiple of 16 bytes, got "
+                    + ciphertext.length);
         }
-        if (ciphertext.length > MAX_CIPHERTEXT_BYTES) throw new DecryptionException(CIPHERTEXT + ": over the limit of " + MAX_CIPHERTEXT_BYTES + " bytes");
+        if (ciphertext.length > MAX_CIPHERTEXT_BYTES) {
+            throw new DecryptionException(CIPHERTEXT + ": over the limit of " + MAX_CIPHERTEXT_BYTES + " bytes");
+        }
 
         byte[] shared = null;
         byte[] okm = null;
@@ -212,7 +222,8 @@ public final class MegolmBackupV1 {
             okm = deriveKeys(shared);
             MacCheck mac = checkMac(sessionData, okm);
             try (Reused.Lease<Cipher> aes = Reused.aesCbc()) {
-                aes.get().init(Cipher.DECRYPT_MODE, new SecretKeySpec(okm, 0, 32, "AES"), new IvParameterSpec(okm, 64, 16));
+                aes.get().init(Cipher.DECRYPT_MODE, new SecretKeySpec(okm, 0, 32, "AES"),
+                        new IvParameterSpec(okm, 64, 16));
                 // The JDK validates PKCS#7 fully: pad byte 1..16 and every pad byte equal.
                 return new RawDecrypted(aes.get().doFinal(ciphertext), mac);
             } catch (BadPaddingException | IllegalBlockSizeException e) {
@@ -237,7 +248,7 @@ public final class MegolmBackupV1 {
             hmac.get().init(new SecretKeySpec(okm, 32, 32, "HmacSHA256"));
             full = hmac.get().doFinal(EMPTY);
         }
-        byte[] truncated = java.util.Arrays.copyOf(full, MAC_LENGTH);
+        byte[] truncated = Arrays.copyOf(full, MAC_LENGTH);
         Bytes.zero(full);
         return truncated;
     }

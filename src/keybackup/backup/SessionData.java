@@ -55,7 +55,9 @@ public final class SessionData {
     public static SessionData from(Json.Obj o) throws KeyFormatException {
         Objects.requireNonNull(o, "sessionData");
         String algorithm = o.string(ALGORITHM);
-        if (algorithm == null) throw new KeyFormatException(ALGORITHM + (o.has(ALGORITHM) ? ": expected a string" : ": missing"));
+        if (algorithm == null) {
+            throw new KeyFormatException(ALGORITHM + (o.has(ALGORITHM) ? ": expected a string" : ": missing"));
+        }
         if (!algorithm.equals(MegolmBackupV1.ROOM_KEY_ALGORITHM)) {
             throw new KeyFormatException(ALGORITHM + ": expected " + MegolmBackupV1.ROOM_KEY_ALGORITHM);
         }
@@ -64,10 +66,14 @@ public final class SessionData {
 
         List<String> chain = List.of();
         if (o.has(FORWARDING_CHAIN)) {
-            if (!(o.get(FORWARDING_CHAIN) instanceof Json.Arr arr)) throw new KeyFormatException(FORWARDING_CHAIN + ": expected an array");
+            if (!(o.get(FORWARDING_CHAIN) instanceof Json.Arr arr)) {
+                throw new KeyFormatException(FORWARDING_CHAIN + ": expected an array");
+            }
             List<String> list = new ArrayList<>(arr.elements().size());
             for (Json e : arr.elements()) {
-                if (!(e instanceof Json.Str s)) throw new KeyFormatException(FORWARDING_CHAIN + ": expected an array of strings");
+                if (!(e instanceof Json.Str s)) {
+                    throw new KeyFormatException(FORWARDING_CHAIN + ": expected an array of strings");
+                }
                 list.add(s.value());
             }
             chain = Collections.unmodifiableList(list);
@@ -79,7 +85,9 @@ public final class SessionData {
             if (keys == null) throw new KeyFormatException(SENDER_CLAIMED_KEYS + ": expected an object");
             LinkedHashMap<String, String> map = new LinkedHashMap<>();
             for (Map.Entry<String, Json> e : keys.members().entrySet()) {
-                if (!(e.getValue() instanceof Json.Str s)) throw new KeyFormatException(SENDER_CLAIMED_KEYS + "." + e.getKey() + ": expected a string");
+                if (!(e.getValue() instanceof Json.Str s)) {
+                    throw new KeyFormatException(SENDER_CLAIMED_KEYS + "." + e.getKey() + ": expected a string");
+                }
                 map.put(e.getKey(), s.value());
             }
             claimed = Collections.unmodifiableMap(map);
@@ -101,7 +109,8 @@ public final class SessionData {
     public static SessionData fromExportEntry(Json.Obj keyExportEntry) throws KeyFormatException {
         ExportedSession e = ExportedSession.from(keyExportEntry);
         if (e.recordedVerdict() == null) return e.data();
-        return from(e.data().json().with(ExportedSession.VERDICT_MEMBER, keyExportEntry.get(ExportedSession.VERDICT_MEMBER)));
+        return from(e.data().json().with(ExportedSession.VERDICT_MEMBER,
+                keyExportEntry.get(ExportedSession.VERDICT_MEMBER)));
     }
 
     /**
@@ -199,6 +208,7 @@ public final class SessionData {
 
     @Override
     public String toString() {
-        return "SessionData[session_id=" + export.sessionId() + ", sender_key=" + senderKey() + ", session_key=<redacted>]";
+        return "SessionData[session_id=" + export.sessionId() + ", sender_key=" + senderKey()
+                + ", session_key=<redacted>]";
     }
 }

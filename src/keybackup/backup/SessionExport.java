@@ -19,7 +19,11 @@ public final class SessionExport {
     public static final int LENGTH = 165;
     /** The only export version read: the first byte of the export. */
     public static final int VERSION = 0x01;
-    private static final int KPUB_OFFSET = 133;
+    private static final int INDEX_OFFSET = 1;
+    private static final int RATCHET_OFFSET = 5;
+    private static final int RATCHET_LENGTH = 128;
+    private static final int KPUB_OFFSET = RATCHET_OFFSET + RATCHET_LENGTH; // 133
+    private static final int KPUB_LENGTH = LENGTH - KPUB_OFFSET;            // 32
 
     private final long firstIndex;
     private final String sessionId;
@@ -44,12 +48,46 @@ public final class SessionExport {
             if (raw.length == 0) throw new KeyFormatException("session_key: empty");
             // Version first: a 229-byte version 0x02 (MSC1219 "sharing" format) gets the clearer message.
             if ((raw[0] & 0xff) != VERSION) {
-                throw new KeyFormatException("session_key: unsupported session export version " + (raw[0] & 0xff) + " (expected 1)");
+                throw new KeyFormatException("session_key: unsupported session export version " + (raw[0] & 0xff)
+                        + " (expected 1)");
             }
-            if (raw.length != LENGTH) throw new KeyFormatException("session_key: expected 165 bytes, got " + raw.length);
-            long index = (raw[1] & 0xffL) << 24 | (raw[2] & 0xffL) << 16 | (raw[3] & 0xffL) << 8 | (raw[4] & 0xffL);
+            if (raw.length != LENGTH) {
+                throw new KeyFormatException("session_key: expected 165 bytes, got " + raw.length);
+            }
+            int i = INDEX_OFFSET;
+            long index = (raw[i] & 0xffL) << 24 | (raw[i + 1] & 0xffL) << 16
+                    | (raw[i + 2] & 0xffL) << 8 | (raw[i + 3] & 0xffL);
             String id = Base64Unpadded.encode(Arrays.copyOfRange(raw, KPUB_OFFSET, LENGTH));
             return new SessionExport(index, id);
+        } finally {
+            Bytes.zero(raw);
+        }
+    }
+
+    /**
+     * The base64 {@code session_key} of a version 0x01 export, as a sending device writes it (the demo and
+     * tests make sessions with it). The bytes in between are zeroed; the returned string cannot be.
+     *
+     * @param firstIndex the ratchet index, 0 to 2^32 - 1
+     * @param ratchet the 128 ratchet bytes R(i,0..3)
+     * @param sessionPublicKey the session's 32-byte Ed25519 public key Kpub (its session ID)
+     * @return the unpadded base64 of the 165 bytes
+     */
+    public static String encode(long firstIndex, byte[] ratchet, byte[] sessionPublicKey) {
+        if (firstIndex < 0 || firstIndex > 0xffffffffL) {
+            throw new IllegalArgumentException("firstIndex: not 0 to 2^32 - 1");
+        }
+        if (ratchet.length != RATCHET_LENGTH) throw new IllegalArgumentException("ratchet: expected 128 bytes");
+        if (sessionPublicKey.length != KPUB_LENGTH) {
+            throw new IllegalArgumentException("sessionPublicKey: expected 32 bytes");
+        }
+        byte[] raw = new byte[LENGTH];
+        try {
+            raw[0] = (byte) VERSION;
+            for (int k = 0; k < 4; k++) raw[INDEX_OFFSET + k] = (byte) (firstIndex >>> (24 - 8 * k));
+            System.arraycopy(ratchet, 0, raw, RATCHET_OFFSET, RATCHET_LENGTH);
+            System.arraycopy(sessionPublicKey, 0, raw, KPUB_OFFSET, KPUB_LENGTH);
+            return Base64Unpadded.encode(raw);
         } finally {
             Bytes.zero(raw);
         }

@@ -1,5 +1,9 @@
 package keybackup.cli;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
 import keybackup.trust.AuthDataTrust;
 import keybackup.trust.BackupAudit;
 import keybackup.trust.OwnIdentity;
@@ -22,14 +26,17 @@ final class AuditTable {
      * server publishes it, that it is weaker (the label every output carries).
      */
     static String via(AuthDataTrust.TrustedVia v) {
-        return v.kind().wire() + " " + printable(v.keyId()) + (v.kind().weak() ? " (weaker: key taken as the server publishes it, not compared)" : "");
+        return v.kind().wire() + " " + printable(v.keyId()) + (v.kind().weak()
+                ? " (weaker: key taken as the server publishes it, not compared)" : "");
     }
 
     /** The AuthData decision in one line, from the outcome's type (status, restore). */
     static String decision(AuthDataTrust t) {
-        String via = t.trustedVia().stream().map(AuditTable::via).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        String via = t.trustedVia().stream().map(AuditTable::via).collect(Collectors.joining(", ", "[", "]"));
         if (t instanceof AuthDataTrust.Usable) return "trusted via " + via;
-        if (t instanceof AuthDataTrust.TrustedWithoutKey) return "trusted via " + via + ", but it names no usable signing key";
+        if (t instanceof AuthDataTrust.TrustedWithoutKey) {
+            return "trusted via " + via + ", but it names no usable signing key";
+        }
         return "NOT trusted";
     }
 
@@ -44,32 +51,37 @@ final class AuditTable {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < cells.length; i++) {
             sb.append(cells[i]);
-            if (i < width.length) sb.append(" ".repeat(Math.max(1, width[i] - cells[i].codePointCount(0, cells[i].length()) + 1)));
+            if (i < width.length) {
+                sb.append(" ".repeat(Math.max(1, width[i] - cells[i].codePointCount(0, cells[i].length()) + 1)));
+            }
         }
         return sb.append('\n').toString();
     }
 
     /** The table's lines. */
-    static java.util.List<String> render(BackupAudit audit, OwnIdentity identity) {
+    static List<String> render(BackupAudit audit, OwnIdentity identity) {
         AuthDataTrust t = audit.trust();
         StringBuilder sb = new StringBuilder();
         sb.append("backup version ").append(t.version() == null ? "?" : printable(t.version()))
-          .append(": auth_data ").append(t instanceof AuthDataTrust.NotTrusted ? "NOT trusted" : "TRUSTED").append('\n');
+          .append(": auth_data ").append(t instanceof AuthDataTrust.NotTrusted ? "NOT trusted"
+          : "TRUSTED").append('\n');
         for (AuthDataTrust.TrustedVia v : t.trustedVia()) sb.append("  trusted via ").append(via(v)).append('\n');
         for (AuthDataTrust.Signature s : t.signatures()) {
             sb.append("  signature ").append(printable(s.keyId())).append(": ").append(s.status().wire()).append(" (").append(printable(s.detail())).append(")\n");
         }
         sb.append("  signing key: ").append(t.signingPublicKey() == null ? "none" : printable(t.signingPublicKey()))
-          .append(t instanceof AuthDataTrust.Usable ? " (usable)" : " (NOT usable: " + t.reason().wire() + " — " + printable(t.detail()) + ")").append('\n');
+          .append(t instanceof AuthDataTrust.Usable ? " (usable)" : " (NOT usable: " + t.reason().wire() + " — "
+          + printable(t.detail()) + ")").append('\n');
         for (String p : identity.problems()) sb.append("  identity: ").append(printable(p)).append('\n');
         sb.append('\n');
         // Rows sorted by room, then session, so two audits of one backup compare line by line; each column as
         // wide as its widest cell (escaped, as printed) up to MAX_WIDTH, so real room ids stay aligned.
-        java.util.List<String[]> rows = new java.util.ArrayList<>();
+        List<String[]> rows = new ArrayList<>();
         for (BackupAudit.Entry e : audit.sessions()) {
-            rows.add(new String[] {printable(e.roomId()), printable(e.sessionId()), e.verdict(), e.reason() == null ? "-" : e.reason().wire()});
+            rows.add(new String[] {printable(e.roomId()), printable(e.sessionId()), e.verdict(),
+                    e.reason() == null ? "-" : e.reason().wire()});
         }
-        rows.sort(java.util.Comparator.<String[], String>comparing(r -> r[0]).thenComparing(r -> r[1]));
+        rows.sort(Comparator.<String[], String>comparing(r -> r[0]).thenComparing(r -> r[1]));
         int[] width = {"ROOM".length(), "SESSION".length(), "VERDICT".length()};
         for (String[] r : rows) {
             for (int i = 0; i < width.length; i++) {
@@ -79,10 +91,13 @@ final class AuditTable {
         sb.append(row(width, "ROOM", "SESSION", "VERDICT", "REASON"));
         for (String[] r : rows) sb.append(row(width, r));
         sb.append('\n');
-        sb.append(String.format("total %d: %d authenticated, %d signed_not_authenticated, %d unauthenticated, %d rejected%n",
-                audit.total(), audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
+        sb.append(String.format("total %d: %d authenticated, %d signed_not_authenticated, %d unauthenticated, %d "
+                + "rejected%n",
+                audit.total(), audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(),
+                        audit.rejected()));
         if (audit.unsignedInSignedBackup() > 0) {
-            sb.append(String.format("WARNING: %d unsigned entr%s in a signed backup — keys written by someone holding only the backup public key?%n",
+            sb.append(String.format("WARNING: %d unsigned entr%s in a signed backup — keys written by someone holding "
+                    + "only the backup public key?%n",
                     audit.unsignedInSignedBackup(), audit.unsignedInSignedBackup() == 1 ? "y" : "ies"));
         }
         return sb.toString().stripTrailing().lines().toList();

@@ -1,6 +1,7 @@
 package keybackup.cli;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import keybackup.backup.DecryptionException;
 import keybackup.backup.MegolmBackupV1;
@@ -19,7 +20,8 @@ final class CryptoCommands {
     private CryptoCommands() {}
 
     static List<Command> all() {
-        return List.of(new GenerateBackupKey(), new RecoveryKeyDecode(), new RecoveryKeyEncode(), new EncryptSession(), new DecryptSession());
+        return List.of(new GenerateBackupKey(), new RecoveryKeyDecode(), new RecoveryKeyEncode(), new EncryptSession(),
+                new DecryptSession());
     }
 
     static final class GenerateBackupKey implements Command {
@@ -28,7 +30,8 @@ final class CryptoCommands {
         public String usage() {
             return "keybackup generate-backup-key --out FILE\n"
                     + "Writes the recovery key of a new X25519 backup decryption key to FILE (mode 600; an existing file\n"
-                    + "is not overwritten) and prints the backup public key (unpadded base64, for auth_data.public_key).";
+                    + "is not overwritten) and prints the backup public key (unpadded base64, for "
+                    + "auth_data.public_key).";
         }
         public int run(List<String> argv, Io io) throws Exception {
             String out = new Args(argv, Set.of("out"), Set.of()).required("out");
@@ -92,7 +95,8 @@ final class CryptoCommands {
         public String usage() {
             return "keybackup encrypt-session --public-key B64\n"
                     + "Reads a SessionData JSON object on stdin, checks it, encrypts its canonical JSON to the backup\n"
-                    + "public key with a fresh ephemeral key and prints {ephemeral, ciphertext, mac} as canonical JSON.";
+                    + "public key with a fresh ephemeral key and prints {ephemeral, ciphertext, mac} as canonical "
+                    + "JSON.";
         }
         public int run(List<String> argv, Io io) throws Exception {
             String pub = new Args(argv, Set.of("public-key"), Set.of()).required("public-key");
@@ -125,13 +129,14 @@ final class CryptoCommands {
             String keyFile = new Args(argv, Set.of("key-file"), Set.of()).required("key-file");
             Json.Obj sessionData = io.readStdinObject("stdin");
             MegolmBackupV1.Decrypted d;
-            try (BackupDecryptionKey key = BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--key-file", keyFile))) {
+            try (BackupDecryptionKey key = BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--key-file",
+                    keyFile))) {
                 d = MegolmBackupV1.decrypt(sessionData, key);
             } catch (DecryptionException e) {
                 throw new FailedException("decryption failed: " + e.getMessage());
             }
             if (d.mac() != MegolmBackupV1.MacCheck.MATCH) {
-                throw new FailedException("mac: " + d.mac().name().toLowerCase(java.util.Locale.ROOT)
+                throw new FailedException("mac: " + d.mac().name().toLowerCase(Locale.ROOT)
                         + " (no backup signing key here could forgive it)");
             }
             io.printCanonical(SessionData.from(d.plaintext()).json());

@@ -40,15 +40,19 @@ final class DevicePins {
     static void warnBare(String option, Pin pin, OwnIdentity identity, Io io) {
         OwnIdentity.Device d = identity == null ? null : identity.devices().get(pin.deviceId());
         if (identity != null && d == null) {
-            io.errln("keybackup: warning: " + option + " " + pin.deviceId() + ": no such valid device published; it counts for nothing");
+            io.errln("keybackup: warning: " + option + " " + pin.deviceId()
+                    + ": no such valid device published; it counts for nothing");
             return;
         }
-        io.errln("keybackup: warning: " + option + " " + pin.deviceId() + ": its key is taken as the server publishes it (device_as_published); pin it with "
-                + option + " " + pin.deviceId() + ":" + (d == null ? "KEY" : d.ed25519().toBase64()) + " once you have compared it");
+        io.errln("keybackup: warning: " + option + " " + pin.deviceId()
+                + ": its key is taken as the server publishes it (device_as_published); pin it with "
+                + option + " " + pin.deviceId() + ":" + (d == null ? "KEY" : d.ed25519().toBase64())
+                + " once you have compared it");
     }
 
     /** The {@code --verified-device} anchors: pinned devices, and devices named by id only (with a warning). */
-    static List<TrustAnchors.Anchor> verifiedDevices(List<String> specs, OwnIdentity identity, Io io) throws UsageException {
+    static List<TrustAnchors.Anchor> verifiedDevices(List<String> specs, OwnIdentity identity,
+            Io io) throws UsageException {
         List<TrustAnchors.Anchor> out = new ArrayList<>();
         for (String spec : specs) {
             Pin pin = parse("--verified-device", spec);

@@ -1,5 +1,12 @@
 package keybackup.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import keybackup.homeserver.AccessToken;
 import keybackup.homeserver.MatrixException;
 
@@ -14,20 +21,21 @@ final class Errors {
         String m = e.getMessage();
         if (e instanceof MatrixException x && x.status() == 401) {
             return m + "; the homeserver refused the access token (expired, or the session logged out): get a new one"
-                    + " (log in again) and give it in " + AccessToken.ENVIRONMENT_VARIABLE + " or --access-token-file FILE";
+                    + " (log in again) and give it in " + AccessToken.ENVIRONMENT_VARIABLE
+                    + " or --access-token-file FILE";
         }
-        if (e instanceof java.io.IOException) return "i/o: " + fileProblem(e) + (m == null ? "failed without a reason" : m);
-        if (e instanceof java.io.UncheckedIOException u) return describe(u.getCause());
+        if (e instanceof IOException) return "i/o: " + fileProblem(e) + (m == null ? "failed without a reason" : m);
+        if (e instanceof UncheckedIOException u) return describe(u.getCause());
         return m == null ? "internal error without a message (please report the command that caused it)" : m;
     }
 
     /** The words the JDK leaves to the class name: its file exceptions carry only the path as their message. */
     private static String fileProblem(Throwable e) {
-        if (e instanceof java.nio.file.NoSuchFileException) return "no such file or directory: ";
-        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied: ";
-        if (e instanceof java.nio.file.FileAlreadyExistsException) return "already exists: ";
-        if (e instanceof java.nio.file.NotDirectoryException) return "not a directory: ";
-        if (e instanceof java.nio.file.DirectoryNotEmptyException) return "directory not empty: ";
+        if (e instanceof NoSuchFileException) return "no such file or directory: ";
+        if (e instanceof AccessDeniedException) return "permission denied: ";
+        if (e instanceof FileAlreadyExistsException) return "already exists: ";
+        if (e instanceof NotDirectoryException) return "not a directory: ";
+        if (e instanceof DirectoryNotEmptyException) return "directory not empty: ";
         return "";
     }
 }

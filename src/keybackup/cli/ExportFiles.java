@@ -1,19 +1,17 @@
 package keybackup.cli;
 
+import java.io.ByteArrayInputStream;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import keybackup.backup.EncryptedKeyExport;
 import keybackup.backup.KeyExportException;
+import keybackup.json.JsonReader;
 import keybackup.workflow.ExportReader;
 import keybackup.workflow.Upload;
 
@@ -46,14 +44,17 @@ final class ExportFiles {
         } catch (NoSuchFileException e) {
             throw new FailedException(option + ": no such file: " + path);
         }
-        if (EncryptedKeyExport.looksEncrypted(start, start.length) || firstNonBlank(start) == '-') { // '-': a damaged header gets the armour's error
+        // '-': a damaged header gets the armour's error
+        if (EncryptedKeyExport.looksEncrypted(start, start.length) || firstNonBlank(start) == '-') {
             char[] pass = passphrase(a, false);
             return new KeyFile(option, () -> EncryptedKeyExport.decrypt(file, pass), pass, null);
         }
         return new KeyFile(option, () -> Files.newInputStream(file), null, null);
     }
 
-    /** An export read once per pass; closing it wipes the passphrase of an encrypted file, or the bytes read from stdin. */
+    /**
+     * An export read once per pass; closing it wipes the passphrase of an encrypted file, or the bytes read from stdin.
+     */
     static final class KeyFile implements AutoCloseable {
         private final String option;
         private final ExportReader.Source source;
@@ -94,18 +95,23 @@ final class ExportFiles {
      * cannot be read twice, and the MAC must be checked before any key is used). The upload's two walks
      * read the bytes held here; closing the KeyFile wipes them.
      */
-    private static KeyFile keysFromStdin(String option, Args a, Io io) throws FailedException, IOException, UsageException {
-        if ("-".equals(a.optional(PASSPHRASE_OPTION))) throw new UsageException("--keys - and --" + PASSPHRASE_OPTION + " - cannot both read stdin");
+    private static KeyFile keysFromStdin(String option, Args a, Io io) throws FailedException, IOException,
+            UsageException {
+        if ("-".equals(a.optional(PASSPHRASE_OPTION))) {
+            throw new UsageException("--keys - and --" + PASSPHRASE_OPTION + " - cannot both read stdin");
+        }
         // stdin is held in memory, so it keeps the whole-document cap (a file has none): the plaintext at most
         // JsonReader.DEFAULT_MAX_BYTES, its armoured form at most twice that
-        long cap = keybackup.json.JsonReader.DEFAULT_MAX_BYTES;
+        long cap = JsonReader.DEFAULT_MAX_BYTES;
         byte[] content = io.stdinStream(option).readNBytes((int) (2 * cap) + 1);
         if (content.length > 2 * cap) {
             Arrays.fill(content, (byte) 0);
-            throw new FailedException(option + ": standard input is over " + 2 * cap + " bytes; give the export as a file (read in bounded memory)");
+            throw new FailedException(option + ": standard input is over " + 2 * cap
+                    + " bytes; give the export as a file (read in bounded memory)");
         }
         int n = Math.min(content.length, 64);
-        if (EncryptedKeyExport.looksEncrypted(Arrays.copyOf(content, n), n) || firstNonBlank(Arrays.copyOf(content, n)) == '-') {
+        if (EncryptedKeyExport.looksEncrypted(Arrays.copyOf(content, n), n)
+                || firstNonBlank(Arrays.copyOf(content, n)) == '-') {
             char[] pass = passphrase(a, false);
             byte[] armoured = content;
             try {
@@ -118,10 +124,11 @@ final class ExportFiles {
         }
         if (content.length > cap) {
             Arrays.fill(content, (byte) 0);
-            throw new FailedException(option + ": input is over the limit of " + cap + " bytes on standard input; give the export as a file (read in bounded memory)");
+            throw new FailedException(option + ": input is over the limit of " + cap
+                    + " bytes on standard input; give the export as a file (read in bounded memory)");
         }
         byte[] plain = content;
-        return new KeyFile(option, () -> new java.io.ByteArrayInputStream(plain), null, plain);
+        return new KeyFile(option, () -> new ByteArrayInputStream(plain), null, plain);
     }
 
     private static int firstNonBlank(byte[] b) {
@@ -153,13 +160,14 @@ final class ExportFiles {
             } catch (NoSuchFileException e) {
                 throw new FailedException("--" + PASSPHRASE_OPTION + ": no such file: " + file);
             }
-            char[] pass = firstLine(b);
+            char[] pass = StoreOptions.firstLine(b, "--" + PASSPHRASE_OPTION);
             if (pass.length == 0) throw new FailedException("--" + PASSPHRASE_OPTION + ": the first line is empty");
             return pass;
         }
         Console console = System.console();
         if (console == null) {
-            throw new UsageException("an encrypted key export needs a passphrase: give --" + PASSPHRASE_OPTION + " FILE (no terminal to ask on)");
+            throw new UsageException("an encrypted key export needs a passphrase: give --" + PASSPHRASE_OPTION
+                    + " FILE (no terminal to ask on)");
         }
         char[] pass = console.readPassword("Key export passphrase: ");
         if (pass == null || pass.length == 0) throw new FailedException("no export passphrase given");
@@ -177,24 +185,6 @@ final class ExportFiles {
         return pass;
     }
 
-    /** The first line (to LF or CR), strictly decoded as UTF-8; {@code utf8} and the buffers are wiped. */
-    private static char[] firstLine(byte[] utf8) throws FailedException {
-        int end = 0;
-        while (end < utf8.length && utf8[end] != '\n' && utf8[end] != '\r') end++;
-        CharBuffer chars = null;
-        try {
-            chars = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(utf8, 0, end));
-            char[] line = new char[chars.remaining()];
-            chars.get(line);
-            return line;
-        } catch (CharacterCodingException e) {
-            throw new FailedException("--" + PASSPHRASE_OPTION + ": the passphrase is not valid UTF-8");
-        } finally {
-            Arrays.fill(utf8, (byte) 0);
-            if (chars != null && chars.hasArray()) Arrays.fill(chars.array(), '\0');
-        }
-    }
-
     /** The rounds for a new encrypted export: {@code --export-rounds N}, or Element's 500,000. */
     static int rounds(Args a) throws UsageException {
         String s = a.optional("export-rounds");
@@ -206,7 +196,8 @@ final class ExportFiles {
             throw new UsageException("--export-rounds: not a number");
         }
         if (n < EncryptedKeyExport.MIN_ROUNDS || n > EncryptedKeyExport.MAX_ROUNDS) {
-            throw new UsageException("--export-rounds: must be " + EncryptedKeyExport.MIN_ROUNDS + " to " + EncryptedKeyExport.MAX_ROUNDS);
+            throw new UsageException("--export-rounds: must be " + EncryptedKeyExport.MIN_ROUNDS + " to "
+                    + EncryptedKeyExport.MAX_ROUNDS);
         }
         return n;
     }

@@ -1,5 +1,6 @@
 package keybackup.cli;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.OpenOption;
 import java.nio.channels.Channels;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -60,7 +62,9 @@ final class Io {
     /** A {@link #status} line is on the terminal and not yet cleared. */
     private boolean statusShown;
 
-    /** Whether stdout is a terminal: plaintext keys go there only when the user asks (restore --out - --force-terminal). */
+    /**
+     * Whether stdout is a terminal: plaintext keys go there only when the user asks (restore --out - --force-terminal).
+     */
     private final boolean stdoutTerminal;
 
     Io(InputStream in, OutputStream out, OutputStream err) {
@@ -75,8 +79,12 @@ final class Io {
         this(in, out, err, stdoutTerminal, System::nanoTime, err == System.err && stderrIsConsole());
     }
 
-    /** @param clock nanoseconds, for progress reports; @param errTerminal whether {@link #status} may rewrite a line on stderr */
-    Io(InputStream in, OutputStream out, OutputStream err, boolean stdoutTerminal, LongSupplier clock, boolean errTerminal) {
+    /**
+     * @param clock nanoseconds, for progress reports; @param errTerminal whether {@link #status} may rewrite a line on
+     * stderr
+     */
+    Io(InputStream in, OutputStream out, OutputStream err, boolean stdoutTerminal, LongSupplier clock,
+            boolean errTerminal) {
         this.in = in;
         this.out = out;
         this.err = err;
@@ -108,7 +116,8 @@ final class Io {
         if (!Files.isDirectory(fd)) return true;
         try {
             Path stderr = Files.readSymbolicLink(fd.resolve("2"));
-            return stderr.equals(Files.readSymbolicLink(fd.resolve("1"))) && (stderr.startsWith("/dev/pts") || stderr.toString().startsWith("/dev/tty"));
+            return stderr.equals(Files.readSymbolicLink(fd.resolve("1")))
+                    && (stderr.startsWith("/dev/pts") || stderr.toString().startsWith("/dev/tty"));
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return false;
         }
@@ -137,7 +146,7 @@ final class Io {
         try {
             return new String(b, StandardCharsets.UTF_8);
         } finally {
-            java.util.Arrays.fill(b, (byte) 0);
+            Arrays.fill(b, (byte) 0);
         }
     }
 
@@ -146,7 +155,7 @@ final class Io {
      * they come, like the file would be; closing it flushes and leaves stdout open. Nothing else may use it.
      */
     OutputStream fileStdout() {
-        return new java.io.FilterOutputStream(out) {
+        return new FilterOutputStream(out) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 synchronized (Io.this) {
@@ -181,12 +190,17 @@ final class Io {
         throw new FailedException(what + ": expected a JSON object");
     }
 
-    /** Writes one line to stdout: escaped and redacted (a newline inside {@code line} is shown as {@code \}{@code u000a}). */
+    /**
+     * Writes one line to stdout: escaped and redacted (a newline inside {@code line} is shown as {@code \}{@code
+     * u000a}).
+     */
     void println(String line) {
         write(out, safe(line));
     }
 
-    /** Writes each of {@code lines} to stdout as {@link #println(String)} does: for the program's own multi-line texts. */
+    /**
+     * Writes each of {@code lines} to stdout as {@link #println(String)} does: for the program's own multi-line texts.
+     */
     void println(List<String> lines) {
         StringBuilder sb = new StringBuilder();
         for (String l : lines) sb.append(safe(l));
@@ -241,7 +255,9 @@ final class Io {
     void printCanonical(Json value) {
         AccessToken t = token;
         byte[] b = CanonicalJson.encode(t == null ? value : Redaction.json(value, t));
-        if (stdoutTerminal) b = TerminalText.escape(new String(b, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+        if (stdoutTerminal) {
+            b = TerminalText.escape(new String(b, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+        }
         synchronized (this) {
             write(out, b);
             write(out, new byte[] {'\n'});
@@ -279,11 +295,17 @@ final class Io {
         }
     }
 
-    /** Reads a key file of at most {@link #MAX_KEY_FILE} bytes (never more is read), with a clear error if it is missing. */
+    /**
+     * Reads a key file of at most {@link #MAX_KEY_FILE} bytes (never more is read), with a clear error if it is
+     * missing.
+     */
     static String readTextFile(String option, String path) throws FailedException, IOException {
         try (InputStream file = Files.newInputStream(Path.of(path))) {
             byte[] b = file.readNBytes(MAX_KEY_FILE + 1);
-            if (b.length > MAX_KEY_FILE) throw new FailedException(option + ": file is over " + MAX_KEY_FILE + " bytes; a key file holds one key");
+            if (b.length > MAX_KEY_FILE) {
+                throw new FailedException(option + ": file is over " + MAX_KEY_FILE
+                        + " bytes; a key file holds one key");
+            }
             return new String(b, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new FailedException(option + ": no such file: " + path);
@@ -326,7 +348,8 @@ final class Io {
         Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
             try {
-                return Channels.newOutputStream(Files.newByteChannel(p, options, PosixFilePermissions.asFileAttribute(Set.of(
+                return Channels.newOutputStream(Files.newByteChannel(p, options,
+                        PosixFilePermissions.asFileAttribute(Set.of(
                         PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE))));
             } catch (UnsupportedOperationException e) {
                 return Channels.newOutputStream(Files.newByteChannel(p, options)); // not a POSIX file system

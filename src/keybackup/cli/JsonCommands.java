@@ -1,6 +1,7 @@
 package keybackup.cli;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import keybackup.json.Json;
 import keybackup.json.SignedJson;
@@ -114,7 +115,7 @@ final class JsonCommands {
                 io.println("valid");
                 return 0;
             }
-            io.println(check.status().name().toLowerCase(java.util.Locale.ROOT) + ": " + check.detail());
+            io.println(check.status().name().toLowerCase(Locale.ROOT) + ": " + check.detail());
             return 1;
         }
     }

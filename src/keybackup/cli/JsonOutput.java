@@ -30,7 +30,8 @@ final class JsonOutput {
     static Json.Obj status(String userId, Json.Obj info, AuthDataTrust trust, boolean secretsUnlocked, Json migration) {
         Json secrets = Json.of(secretsUnlocked ? "unlocked" : "locked");
         if (info == null) {
-            return Json.obj("user_id", Json.of(userId), "version", Json.Null.INSTANCE, "secret_storage", secrets, "migration", migration);
+            return Json.obj("user_id", Json.of(userId), "version", Json.Null.INSTANCE, "secret_storage", secrets,
+                    "migration", migration);
         }
         return Json.obj("user_id", Json.of(userId),
                 "version", str(info.string("version")),
@@ -41,7 +42,9 @@ final class JsonOutput {
                 "migration", migration);
     }
 
-    /** The recorded migration, finished or not; null if none; {@code {"unreadable": why}} if its record is malformed. */
+    /**
+     * The recorded migration, finished or not; null if none; {@code {"unreadable": why}} if its record is malformed.
+     */
     static Json migration(Account account) throws StoreException {
         Optional<Migrate.Pending> m;
         try {
@@ -86,7 +89,8 @@ final class JsonOutput {
     }
 
     /** {@code restore}: the version, its AuthData trust, the file written, and the audit's summary. */
-    static Json.Obj restore(String version, BackupAudit audit, String out, boolean encrypted, int rounds, long written) {
+    static Json.Obj restore(String version, BackupAudit audit, String out, boolean encrypted, int rounds,
+            long written) {
         Json.Obj report = audit.toJson();
         return Json.obj("version", str(version),
                 "backup", report.get("backup"),

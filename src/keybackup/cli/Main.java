@@ -93,7 +93,8 @@ public final class Main {
             io.errln("keybackup: error: " + Errors.describe(e));
             return 1;
         } catch (OutOfMemoryError e) {
-            io.errln("keybackup: error: out of memory (raise the JVM heap with -Xmx, or report the input that caused it)");
+            io.errln("keybackup: error: out of memory (raise the JVM heap with -Xmx, or report the input that caused "
+                    + "it)");
             return 1;
         }
     }

@@ -72,7 +72,9 @@ final class PartialFile implements AutoCloseable {
 
     /** What an existing partial file is, and what to do. */
     private static String existing(Path p, Path target) {
-        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) return p + " exists and is not a regular file; not touching it: remove it or choose another --out";
+        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+            return p + " exists and is not a regular file; not touching it: remove it or choose another --out";
+        }
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             FileLock lock;
             try {
@@ -80,12 +82,16 @@ final class PartialFile implements AutoCloseable {
             } catch (OverlappingFileLockException e) {
                 lock = null; // this JVM holds it: another restore here
             }
-            if (lock == null) return "another restore is writing " + p + " now; wait for it to finish, or choose another --out";
+            if (lock == null) {
+                return "another restore is writing " + p + " now; wait for it to finish, or choose another --out";
+            }
             lock.release();
         } catch (IOException e) {
             return p + " exists and cannot be read; it may hold plaintext keys: remove it (or move it) and run again";
         }
-        return p + " is left over from an interrupted restore; it holds plaintext keys: delete it (or move it away) and run again";
+        return p
+                + " is left over from an interrupted restore; it holds plaintext keys: delete it (or move it away) "
+                + "and run again";
     }
 
     /** The file's name while it is written. */
@@ -110,7 +116,8 @@ final class PartialFile implements AutoCloseable {
             committed = true;
         } catch (FileAlreadyExistsException e) {
             committed = true; // the partial file is complete: keep it
-            throw new FailedException(option + ": " + target + " appeared while restoring; the restored keys are in " + path);
+            throw new FailedException(option + ": " + target + " appeared while restoring; the restored keys are in "
+                    + path);
         }
     }
 

@@ -1,5 +1,7 @@
 package keybackup.cli;
 
+import java.io.UncheckedIOException;
+import java.util.Locale;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
@@ -65,7 +67,7 @@ final class Progress implements LongConsumer {
         try {
             if (terminal) io.status(line);
             else io.errln(line);
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             broken = true; // stderr is gone: the work goes on without reports
         }
     }
@@ -88,7 +90,7 @@ final class Progress implements LongConsumer {
 
     /** Whole keys per second, one decimal below 10. */
     static String rate(double perSecond) {
-        return perSecond >= 10 ? Long.toString(Math.round(perSecond)) : String.format(java.util.Locale.ROOT, "%.1f", perSecond);
+        return perSecond >= 10 ? Long.toString(Math.round(perSecond)) : String.format(Locale.ROOT, "%.1f", perSecond);
     }
 
     /** "0:06", "4:05", "2:03:10". */
@@ -96,6 +98,7 @@ final class Progress implements LongConsumer {
         long h = seconds / 3600;
         long m = seconds / 60 % 60;
         long s = seconds % 60;
-        return h > 0 ? String.format(java.util.Locale.ROOT, "%d:%02d:%02d", h, m, s) : String.format(java.util.Locale.ROOT, "%d:%02d", m, s);
+        return h > 0 ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, s)
+                : String.format(Locale.ROOT, "%d:%02d", m, s);
     }
 }

@@ -1,12 +1,10 @@
 package keybackup.cli;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import keybackup.internal.Bytes;
+import keybackup.internal.StrictUtf8;
 import keybackup.json.Json;
 import keybackup.secrets.SecretStorage;
 import keybackup.secrets.SecretStorageException;
@@ -63,7 +61,8 @@ final class SecretCommands {
                     + "Reads the account-data content of secret NAME on stdin, checks its MAC and prints the secret and a\n"
                     + "newline. Exit 1 on a wrong key, tampered data, or no entry for the key.\n"
                     + KEY_FILE_HELP
-                    + "Without --key-id the only entry under \"encrypted\" is used; with several, --key-id is required.";
+                    + "Without --key-id the only entry under \"encrypted\" is used; with several, --key-id is "
+                    + "required.";
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, Set.of("name", "key-file", "key-id"), Set.of());
@@ -84,7 +83,9 @@ final class SecretCommands {
     /** The single key ID under {@code encrypted}; none means "not stored" (exit 1), several need --key-id (exit 2). */
     private static String onlyKeyId(Json.Obj content) throws UsageException, FailedException {
         Json.Obj encrypted = content.object("encrypted");
-        if (encrypted == null || encrypted.members().isEmpty()) throw new FailedException("stdin: secret not stored under any key");
+        if (encrypted == null || encrypted.members().isEmpty()) {
+            throw new FailedException("stdin: secret not stored under any key");
+        }
         if (encrypted.members().size() > 1) {
             // Key IDs are public (they name account-data types); listing them helps choose.
             throw new UsageException("--key-id needed: the secret is stored under " + encrypted.members().size()
@@ -109,10 +110,7 @@ final class SecretCommands {
             if (end > 0 && in[end - 1] == '\r') end--;
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(in, 0, end)).toString();
+            return StrictUtf8.decode(in, 0, end);
         } catch (CharacterCodingException e) {
             throw new FailedException("stdin: secret is not valid UTF-8");
         }

@@ -1,7 +1,5 @@
 package keybackup.cli;
 
-import java.io.BufferedInputStream;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -10,11 +8,9 @@ import java.util.List;
 import java.util.Set;
 import keybackup.backup.AuthData;
 import keybackup.backup.FieldNames;
-import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
-import keybackup.homeserver.KeyStream;
 import keybackup.json.Json;
-import keybackup.json.JsonReader;
+import keybackup.json.JsonException;
 import keybackup.json.SignedJson;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Curve25519PublicKey;
@@ -25,11 +21,12 @@ import keybackup.trust.BackupAudit;
 import keybackup.trust.KeySource;
 import keybackup.trust.OwnIdentity;
 import keybackup.trust.SessionSigner;
-import keybackup.trust.SessionVerifier;
 import keybackup.trust.TrustAnchors;
 import keybackup.trust.TrustResolver;
 import keybackup.workflow.Account;
+import keybackup.workflow.OfflineAudit;
 import keybackup.workflow.Restore;
+import keybackup.workflow.WorkflowException;
 
 /** The signed-backup commands: create-auth-data, sign-session, audit. */
 final class SignedBackupCommands {
@@ -52,16 +49,22 @@ final class SignedBackupCommands {
                     + "signing key of an AuthData that no trusted key signed.";
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, Set.of("public-key", "signing-public-key", "user", "device-id", "device-key-file", "master-key-file"),
+            Args a = new Args(argv, Set.of("public-key", "signing-public-key", "user", "device-id", "device-key-file",
+                    "master-key-file"),
                     Set.of("stable-names"));
             Curve25519PublicKey backupKey = Curve25519PublicKey.parse("--public-key", a.required("public-key"));
-            Ed25519PublicKey signingKey = Ed25519PublicKey.parse("--signing-public-key", a.required("signing-public-key"));
+            Ed25519PublicKey signingKey = Ed25519PublicKey.parse("--signing-public-key",
+                    a.required("signing-public-key"));
             String user = StoreOptions.user(a);
             String deviceId = a.optional("device-id");
             String deviceKeyFile = a.optional("device-key-file");
             String masterKeyFile = a.optional("master-key-file");
-            if ((deviceId == null) != (deviceKeyFile == null)) throw new UsageException("--device-id and --device-key-file go together");
-            if (deviceId == null && masterKeyFile == null) throw new UsageException("give --device-id/--device-key-file and/or --master-key-file");
+            if ((deviceId == null) != (deviceKeyFile == null)) {
+                throw new UsageException("--device-id and --device-key-file go together");
+            }
+            if (deviceId == null && masterKeyFile == null) {
+                throw new UsageException("give --device-id/--device-key-file and/or --master-key-file");
+            }
             FieldNames names = a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE;
             Json.Obj authData = AuthData.create(backupKey.toBase64(), signingKey, names).json();
             if (masterKeyFile != null) {
@@ -90,7 +93,8 @@ final class SignedBackupCommands {
                     + "  olm, trusted-forward, own                          -> authenticated: true\n"
                     + "  untrusted-forward, export, backup-unauthenticated  -> authenticated: false\n"
                     + "(backup-authenticated is not accepted here: only a verified restore produces it.) A restore entry's\n"
-                    + "recorded verdict (\"keybackup.verdict\"), if still on the object, can only lower SOURCE, never raise it.";
+                    + "recorded verdict (\"keybackup.verdict\"), if still on the object, can only lower SOURCE, never "
+                    + "raise it.";
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, Set.of("user", "signing-key-file", "source"), Set.of("stable-names"));
@@ -99,7 +103,8 @@ final class SignedBackupCommands {
             String sourceName = a.required("source");
             KeySource source = KeySource.byName(sourceName);
             if (source == null) {
-                throw new UsageException("--source must be one of olm, trusted-forward, own, untrusted-forward, export, backup-unauthenticated");
+                throw new UsageException("--source must be one of olm, trusted-forward, own, untrusted-forward, "
+                        + "export, backup-unauthenticated");
             }
             FieldNames names = a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE;
             Json.Obj obj = io.readStdinObject("stdin");
@@ -135,13 +140,18 @@ final class SignedBackupCommands {
                     + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.valued("version", "version-file", "keys", "identity", "key-file", "fail-on"), StoreOptions.flags("json", "quiet"));
+            Args a = new Args(argv, StoreOptions.valued("version", "version-file", "keys", "identity", "key-file",
+                    "fail-on"), StoreOptions.flags("json", "quiet"));
             if (a.optional("version") != null) {
-                throw new UsageException("audit takes the saved GET /room_keys/version answer as --version-file FILE (--version is restore's version number)");
+                throw new UsageException("audit takes the saved GET /room_keys/version answer as --version-file FILE "
+                        + "(--version is restore's version number)");
             }
-            long stdin = a.all("version-file").stream().filter("-"::equals).count() + a.all("keys").stream().filter("-"::equals).count()
+            long stdin = a.all("version-file").stream().filter("-"::equals).count()
+                    + a.all("keys").stream().filter("-"::equals).count()
                     + a.all("identity").stream().filter("-"::equals).count();
-            if (stdin > 1) throw new UsageException("only one of --version-file, --keys and --identity can be - (stdin)");
+            if (stdin > 1) {
+                throw new UsageException("only one of --version-file, --keys and --identity can be - (stdin)");
+            }
             String failOn = a.optional("fail-on");
             if (failOn != null && !FAIL_ON.contains(failOn)) {
                 throw new UsageException("--fail-on must be one of " + String.join(", ", FAIL_ON));
@@ -149,10 +159,13 @@ final class SignedBackupCommands {
             BackupAudit audit;
             OwnIdentity identity;
             if (a.optional("version-file") != null) {
-                identity = OwnIdentity.fromKeysQuery(StoreOptions.user(a), object("--identity", jsonFile(io, "--identity", a.required("identity"))));
+                identity = OwnIdentity.fromKeysQuery(StoreOptions.user(a),
+                        object("--identity", jsonFile(io, "--identity", a.required("identity"))));
                 audit = offline(a, identity, io);
             } else {
-                if (a.optional("keys") != null || a.optional("identity") != null) throw new UsageException("--keys and --identity go with --version-file (offline audit)");
+                if (a.optional("keys") != null || a.optional("identity") != null) {
+                    throw new UsageException("--keys and --identity go with --version-file (offline audit)");
+                }
                 Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, a.optional("key-file") == null);
                 Json.Obj info = account.currentVersion();
                 identity = account.identity();
@@ -161,7 +174,8 @@ final class SignedBackupCommands {
                         ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--key-file", a.optional("key-file")))
                         : Restore.keyFromSecretStorage(account)) {
                     audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), true, null,
-                            Progress.of(io, a.flag("quiet"), name(), info.get("count") instanceof Json.Int n ? n.value() : -1));
+                            Progress.of(io, a.flag("quiet"), name(), info.get("count") instanceof Json.Int n
+                                    ? n.value() : -1));
                 }
             }
             if (a.flag("json")) io.printCanonical(audit.toJson());
@@ -171,16 +185,23 @@ final class SignedBackupCommands {
                 List<String> words = FAIL_ON.subList(FAIL_ON.indexOf(failOn), FAIL_ON.size());
                 String which = words.size() == 1 ? words.get(0)
                         : String.join(", ", words.subList(0, words.size() - 1)) + " or " + words.get(words.size() - 1);
-                io.errln("keybackup: error: " + failing + (failing == 1 ? " key is " : " keys are ") + which + " (--fail-on " + failOn + ")");
+                io.errln("keybackup: error: " + failing + (failing == 1 ? " key is " : " keys are ") + which
+                        + " (--fail-on " + failOn + ")");
                 return 1;
             }
             return 0;
         }
 
-        /** The verdicts --fail-on takes, mildest first; "authenticated or worse" would fail on every key, so it is not one. */
+        /**
+         * The verdicts --fail-on takes, mildest first; "authenticated or worse" would fail on every key, so it is not
+         * one.
+         */
         static final List<String> FAIL_ON = List.of("signed_not_authenticated", "unauthenticated", "rejected");
 
-        /** The keys whose verdict is {@code failOn} or worse (authenticated < signed_not_authenticated < unauthenticated < rejected). */
+        /**
+         * The keys whose verdict is {@code failOn} or worse (authenticated < signed_not_authenticated < unauthenticated
+         * < rejected).
+         */
         static long failing(BackupAudit audit, String failOn) {
             int level = FAIL_ON.indexOf(failOn);
             long[] byLevel = {audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()};
@@ -195,12 +216,14 @@ final class SignedBackupCommands {
             String keysPath = a.required("keys");
             String keyFile = a.required("key-file");
             String master = a.optional("trusted-master-key");
-            Ed25519PublicKey trustedMaster = master == null ? null : Ed25519PublicKey.parse("--trusted-master-key", master);
+            Ed25519PublicKey trustedMaster = master == null ? null
+                    : Ed25519PublicKey.parse("--trusted-master-key", master);
             List<TrustAnchors.Anchor> given = new ArrayList<>();
             if (a.optional("device-id") != null) {
                 DevicePins.Pin pin = DevicePins.parse("--device-id", a.optional("device-id"));
                 if (!identity.devices().containsKey(pin.deviceId()) && pin.key() == null) {
-                    throw new FailedException("--device-id: device " + pin.deviceId() + " is not a valid device in the identity file");
+                    throw new FailedException("--device-id: device " + pin.deviceId()
+                            + " is not a valid device in the identity file");
                 }
                 if (pin.key() != null) {
                     given.add(new TrustAnchors.ThisDevice(pin.deviceId(), pin.key()));
@@ -211,25 +234,22 @@ final class SignedBackupCommands {
             }
             if (trustedMaster != null) given.add(new TrustAnchors.PinnedMasterKey(trustedMaster));
             given.addAll(DevicePins.verifiedDevices(a.all("verified-device"), identity, io));
-            TrustAnchors anchors = new TrustAnchors(user, given);
-            AuthDataTrust trust = TrustResolver.resolve(version, identity, anchors);
-            if (!MegolmBackupV1.ALGORITHM.equals(version.string("algorithm"))) {
-                throw new FailedException("--version-file: algorithm is not " + MegolmBackupV1.ALGORITHM);
+            OfflineAudit audit;
+            try {
+                audit = OfflineAudit.of(version, identity, new TrustAnchors(user, given));
+            } catch (WorkflowException e) {
+                throw new FailedException("--version-file: " + e.getMessage());
             }
-            BackupAudit audit = new BackupAudit(user, trust);
             try (BackupDecryptionKey key = BackupDecryptionKey.fromKeyFileText(io.readKeyText("--key-file", keyFile))) {
-                Restore.checkKeyMatches(key, version);
-                SessionVerifier verifier = new SessionVerifier(trust, key);
-                try (InputStream in = new BufferedInputStream(keysPath.equals("-") ? io.stdinStream("--keys") : Files.newInputStream(Path.of(keysPath)));
-                     JsonReader reader = new JsonReader(in, Long.MAX_VALUE)) {
-                    KeyStream.readRooms(reader, (room, session, data) -> audit.add(verifier.verify(room, session, data)));
+                try {
+                    return audit.run(key, () -> keysPath.equals("-")
+                            ? io.stdinStream("--keys") : Files.newInputStream(Path.of(keysPath)));
                 } catch (NoSuchFileException e) {
                     throw new FailedException("--keys: no such file: " + keysPath);
-                } catch (keybackup.json.JsonException e) {
+                } catch (JsonException e) {
                     throw new FailedException("--keys: " + e.getMessage());
                 }
             }
-            return audit;
         }
 
         /** A saved server answer: the file, or stdin for {@code -}. */
@@ -238,7 +258,7 @@ final class SignedBackupCommands {
             io.claimStdin(option + " -");
             try {
                 return io.readStdinJson();
-            } catch (keybackup.json.JsonException e) {
+            } catch (JsonException e) {
                 throw new FailedException(option + ": " + e.getMessage());
             }
         }

@@ -1,11 +1,16 @@
 package keybackup.cli;
 
 import java.io.BufferedOutputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import keybackup.backup.ExportedSession;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import keybackup.backup.FieldNames;
 import keybackup.homeserver.BackupStore;
 import keybackup.homeserver.LocalStore;
@@ -22,13 +27,16 @@ import keybackup.workflow.Account;
 import keybackup.workflow.Enable;
 import keybackup.workflow.ExportWriter;
 import keybackup.workflow.Migrate;
-import keybackup.workflow.NewIdentity;
 import keybackup.workflow.Restore;
 import keybackup.workflow.UnlockedSecretStorage;
 import keybackup.workflow.Upload;
 import keybackup.workflow.Uploader;
+import keybackup.workflow.WorkflowException;
 
-/** The commands that work on an account's backup: setup, status, enable, upload, restore, migrate (audit: SignedBackupCommands). */
+/**
+ * The commands that work on an account's backup: setup, status, enable, upload, restore, migrate (audit:
+ * SignedBackupCommands).
+ */
 final class StoreCommands {
     private StoreCommands() {}
 
@@ -47,12 +55,14 @@ final class StoreCommands {
                     + "seed to new files (mode 600) and prints the master key and the device id.";
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, java.util.Set.of("user", "store", "recovery-key-out", "device-id", "device-key-out"), java.util.Set.of());
+            Args a = new Args(argv, Set.of("user", "store", "recovery-key-out", "device-id", "device-key-out"),
+                    Set.of());
             String user = StoreOptions.user(a);
             String recoveryOut = a.required("recovery-key-out");
             String deviceId = a.required("device-id");
             String deviceOut = a.required("device-key-out");
-            LocalStore store = LocalStore.open(StoreOptions.createStore(a.optional("store")), user); // the one command that creates a store
+            // the one command that creates a store
+            LocalStore store = LocalStore.open(StoreOptions.createStore(a.optional("store")), user);
             if (store.getAccountData(SecretStorage.DEFAULT_KEY_TYPE).isPresent()) {
                 throw new FailedException("the store already has Secret Storage; not overwriting it");
             }
@@ -63,7 +73,7 @@ final class StoreCommands {
                 try {
                     Io.writeSecretFile("--device-key-out", deviceOut, Base64Unpadded.encode(seed) + "\n");
                 } finally {
-                    java.util.Arrays.fill(seed, (byte) 0);
+                    Arrays.fill(seed, (byte) 0);
                 }
                 try (UnlockedSecretStorage secrets = UnlockedSecretStorage.create(store, ssKey, "keybackup")) {
                     secrets.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, id.master());
@@ -91,7 +101,8 @@ final class StoreCommands {
             Account account = StoreOptions.account(a, store, io, false);
             Json.Obj info = store.currentVersion().orElse(null);
             if (a.flag("json")) {
-                io.printCanonical(JsonOutput.status(account.userId(), info, info == null ? null : account.trust(info), account.hasSecrets(),
+                io.printCanonical(JsonOutput.status(account.userId(), info, info == null ? null : account.trust(info),
+                        account.hasSecrets(),
                         JsonOutput.migration(account)));
                 return 0;
             }
@@ -104,19 +115,24 @@ final class StoreCommands {
             io.println("algorithm: " + AuditTable.printable(info.string("algorithm")));
             io.println("keys: " + (info.get("count") instanceof Json.Int n ? n.value() : "?"));
             io.println("auth_data: " + AuditTable.decision(t));
-            io.println("signing key: " + (t.signingPublicKey() == null ? "none" : AuditTable.printable(t.signingPublicKey()))
+            io.println("signing key: " + (t.signingPublicKey() == null ? "none"
+                    : AuditTable.printable(t.signingPublicKey()))
                     + (t instanceof AuthDataTrust.Usable ? " (usable)" : " (not usable: " + t.reason().wire() + ")"));
-            io.println("secret storage: " + (account.hasSecrets() ? "unlocked" : "locked (give --recovery-key-file to check the secrets)"));
-            java.util.Optional<Migrate.Pending> migration;
+            io.println("secret storage: " + (account.hasSecrets() ? "unlocked"
+                    : "locked (give --recovery-key-file to check the secrets)"));
+            Optional<Migrate.Pending> migration;
             try {
                 migration = Migrate.recorded(account);
-            } catch (keybackup.workflow.WorkflowException e) {
+            } catch (WorkflowException e) {
                 io.println("migration: the record is unreadable: " + AuditTable.printable(e.getMessage()));
-                migration = java.util.Optional.empty();
+                migration = Optional.empty();
             }
-            migration.ifPresent(m -> io.println("migration: " + (m.finished() ? "finished" : "UNFINISHED (run migrate --resume)")
-                    + ", from version " + AuditTable.printable(m.fromVersion()) + " to " + (m.toVersion() == null ? "a version not created yet"
-                    : "version " + AuditTable.printable(m.toVersion())) + ", phase " + m.phase() + ", " + m.oldSessions() + " keys first read"));
+            migration.ifPresent(m -> io.println("migration: " + (m.finished() ? "finished"
+                    : "UNFINISHED (run migrate --resume)")
+                    + ", from version " + AuditTable.printable(m.fromVersion()) + " to "
+                    + (m.toVersion() == null ? "a version not created yet"
+                    : "version " + AuditTable.printable(m.toVersion())) + ", phase " + m.phase() + ", "
+                    + m.oldSessions() + " keys first read"));
             return 0;
         }
     }
@@ -133,12 +149,15 @@ final class StoreCommands {
                     + "older backup: see migrate); --replace-backup-secrets overwrites them on purpose.\n"
                     + "Before signing, --user must be a valid user id owning the access token, and this device must be published\n"
                     + "with exactly the key in --device-key-file; otherwise nothing is written (exit 1).\n"
-                    + "--json prints the result as one JSON object (README: Output for scripts).\n" + StoreOptions.USAGE;
+                    + "--json prints the result as one JSON object (README: Output for scripts).\n"
+                    + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names", "replace-backup-secrets", "json"));
+            Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names", "replace-backup-secrets",
+                    "json"));
             Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
-            Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE, a.flag("replace-backup-secrets"));
+            Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
+                    a.flag("replace-backup-secrets"));
             if (a.flag("json")) {
                 io.printCanonical(JsonOutput.enable(r));
                 return 0;
@@ -146,7 +165,8 @@ final class StoreCommands {
             io.println("version: " + r.version());
             io.println("backup public key: " + r.backupKey().toBase64());
             io.println("backup signing key: " + r.signingKey().toBase64());
-            io.println("auth_data signed by: " + (r.signedByMaster() ? "master key" : "") + (r.signedByMaster() && r.signedByDevice() ? ", " : "")
+            io.println("auth_data signed by: " + (r.signedByMaster() ? "master key" : "")
+                    + (r.signedByMaster() && r.signedByDevice() ? ", " : "")
                     + (r.signedByDevice() ? "this device" : ""));
             return 0;
         }
@@ -168,33 +188,46 @@ final class StoreCommands {
                     + "Output for scripts).\n" + ExportFiles.USAGE + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.valued("keys", "source", ExportFiles.PASSPHRASE_OPTION), StoreOptions.flags("stable-names", "json", "quiet"));
+            Args a = new Args(argv, StoreOptions.valued("keys", "source", ExportFiles.PASSPHRASE_OPTION),
+                    StoreOptions.flags("stable-names", "json", "quiet"));
             String keysFile = a.required("keys");
             KeySource source = KeySource.byName(a.required("source"));
-            if (source == null) throw new UsageException("--source must be one of olm, trusted-forward, own, untrusted-forward, export, backup-unauthenticated");
+            if (source == null) {
+                throw new UsageException("--source must be one of olm, trusted-forward, own, untrusted-forward, "
+                        + "export, backup-unauthenticated");
+            }
             Upload.Result r;
             long entries;
             try (ExportFiles.KeyFile keys = ExportFiles.keys("--keys", keysFile, a, io)) {
-                Upload.Selection sessions = Upload.select(keys.sessions()); // pass one: every entry checked before anything is sent
+                // pass one: every entry checked before anything is sent
+                Upload.Selection sessions = Upload.select(keys.sessions());
                 entries = sessions.entries();
                 Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, false);
                 // NOT_VERIFIED: the command line cannot know whether this device verified the sending devices.
-                r = Interrupts.during(io, () -> List.of("interrupted: the upload of " + entries + " sessions from " + keysFile
-                        + " stopped before it finished; the keys the server accepted stay in the backup, and sending them again is safe"
-                        + " (the server keeps the better copy of each key)", "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
+                r = Interrupts.during(io, () -> List.of("interrupted: the upload of " + entries + " sessions from "
+                        + keysFile
+                        + " stopped before it finished; the keys the server accepted stay in the backup, and sending "
+                        + "them again is safe"
+                        + " (the server keeps the better copy of each key)",
+                        "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
                         () -> Upload.run(account, sessions, source, Uploader.SendingDevice.NOT_VERIFIED,
                         a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
-                        StoreOptions.threads(a), Uploader.Limits.DEFAULT, Progress.of(io, a.flag("quiet"), name(), entries)));
+                        StoreOptions.threads(a), Uploader.Limits.DEFAULT,
+                                Progress.of(io, a.flag("quiet"), name(), entries)));
             }
             if (a.flag("json")) {
                 if (r.note() != null) io.errln("keybackup: warning: " + r.note());
                 io.printCanonical(JsonOutput.upload(r, source, entries));
                 return 0;
             }
-            io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches() + (r.batches() == 1 ? " request (" : " requests (")
-                    + (r.signed() ? "signed" : "unsigned") + ", source " + source.name() + ")" + (r.serverCount() < 0 ? "" : "; the backup holds " + r.serverCount() + " keys"));
+            io.println("uploaded " + r.sessions() + " sessions to version " + r.version() + " in " + r.batches()
+                    + (r.batches() == 1 ? " request (" : " requests (")
+                    + (r.signed() ? "signed" : "unsigned") + ", source " + source.name() + ")"
+                    + (r.serverCount() < 0 ? "" : "; the backup holds " + r.serverCount() + " keys"));
             if (r.lowered() > 0) {
-                io.println(r.lowered() + " of them not authenticated, as their recorded verdict says (a file's verdict can lower the source, never raise it)");
+                io.println(r.lowered()
+                        + " of them not authenticated, as their recorded verdict says (a file's verdict can lower the "
+                        + "source, never raise it)");
             }
             if (r.note() != null) io.errln("keybackup: warning: " + r.note());
             return 0;
@@ -220,46 +253,57 @@ final class StoreCommands {
                     + "Output for scripts); not with --out -.\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.valued("out", "version", "backup-key-file", ExportFiles.PASSPHRASE_OPTION, "export-rounds"),
+            Args a = new Args(argv, StoreOptions.valued("out", "version", "backup-key-file",
+                    ExportFiles.PASSPHRASE_OPTION, "export-rounds"),
                     StoreOptions.flags("encrypt", "force-terminal", "json", "quiet"));
             String out = a.required("out");
             boolean toStdout = out.equals("-");
             if (toStdout && !a.flag("encrypt") && io.stdoutIsTerminal() && !a.flag("force-terminal")) {
-                throw new UsageException("--out -: stdout is a terminal, and the restored room keys are plaintext: redirect stdout to a"
+                throw new UsageException("--out -: stdout is a terminal, and the restored room keys are plaintext: "
+                        + "redirect stdout to a"
                         + " file or a pipe, use --encrypt, or add --force-terminal to show them");
             }
-            java.util.function.Consumer<String> say = toStdout ? io::errln : io::println; // stdout carries the export
-            if (toStdout && a.flag("json")) throw new UsageException("--json needs --out FILE: with --out - stdout carries the export");
+            Consumer<String> say = toStdout ? io::errln : io::println; // stdout carries the export
+            if (toStdout && a.flag("json")) {
+                throw new UsageException("--json needs --out FILE: with --out - stdout carries the export");
+            }
             String keyFile = a.optional("backup-key-file");
             boolean encrypt = a.flag("encrypt");
-            if (!encrypt && (a.optional(ExportFiles.PASSPHRASE_OPTION) != null || a.optional("export-rounds") != null)) {
+            if (!encrypt && (a.optional(ExportFiles.PASSPHRASE_OPTION) != null
+                    || a.optional("export-rounds") != null)) {
                 throw new UsageException("--export-passphrase-file and --export-rounds need --encrypt");
             }
             int rounds = ExportFiles.rounds(a);
             Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, keyFile == null);
-            Json.Obj info = a.optional("version") != null ? account.store().version(a.optional("version")) : account.currentVersion();
+            Json.Obj info = a.optional("version") != null ? account.store().version(a.optional("version"))
+                    : account.currentVersion();
             AuthDataTrust trust = account.trust(info);
             Path outPath = Path.of(out);
-            if (!toStdout && Files.exists(outPath)) throw new FailedException("--out: file exists, not overwriting it: " + out);
+            if (!toStdout && Files.exists(outPath)) {
+                throw new FailedException("--out: file exists, not overwriting it: " + out);
+            }
             String version = info.string("version");
-            java.util.concurrent.atomic.AtomicLong verified = new java.util.concurrent.atomic.AtomicLong();
+            AtomicLong verified = new AtomicLong();
             // Restored session keys are secrets: a new owner-only file of this process, written under a
             // temporary name and renamed into place only when the restore finished, so a failed or interrupted
             // run never leaves a file that looks like a complete export (and removes its plaintext keys).
-            try (BackupDecryptionKey key = keyFile != null ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--backup-key-file", keyFile))
+            try (BackupDecryptionKey key = keyFile != null
+                    ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--backup-key-file", keyFile))
                     : Restore.keyFromSecretStorage(account);
                  PartialFile partial = toStdout ? null : PartialFile.create("--out", outPath)) {
                 char[] pass = encrypt ? ExportFiles.passphrase(a, true) : null; // asked before the long part
-                java.io.OutputStream sink;
+                OutputStream sink;
                 try {
-                    java.io.OutputStream file = toStdout ? io.fileStdout() : partial.stream();
+                    OutputStream file = toStdout ? io.fileStdout() : partial.stream();
                     sink = encrypt ? ExportFiles.encrypting(file, pass, rounds) : file;
                 } finally {
-                    if (pass != null) java.util.Arrays.fill(pass, '\0');
+                    if (pass != null) Arrays.fill(pass, '\0');
                 }
                 return Interrupts.during(io, () -> List.of(
-                        "interrupted: the restore of version " + version + " stopped after " + verified.get() + " keys were verified; "
-                                + (partial != null && partial.discard() ? "its partial file " + partial.path() + " (plaintext keys) was removed; " : "") + out + " was not written",
+                        "interrupted: the restore of version " + version + " stopped after " + verified.get()
+                                + " keys were verified; "
+                                + (partial != null && partial.discard() ? "its partial file " + partial.path()
+                                + " (plaintext keys) was removed; " : "") + out + " was not written",
                         "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)), () -> {
                     BackupAudit audit;
                     long written;
@@ -267,7 +311,8 @@ final class StoreCommands {
                         audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, r -> {
                             writer.write(r);
                             verified.incrementAndGet(); // the sink is called under Restore's lock
-                        }, Progress.of(io, a.flag("quiet") || toStdout && io.stdoutIsTerminal(), // not between the keys on the screen
+                        // not between the keys on the screen
+                        }, Progress.of(io, a.flag("quiet") || toStdout && io.stdoutIsTerminal(),
                                 name(), info.get("count") instanceof Json.Int n ? n.value() : -1));
                         written = writer.written();
                     }
@@ -277,11 +322,18 @@ final class StoreCommands {
                         return 0;
                     }
                     say.accept("version " + AuditTable.printable(version) + ": auth_data " + AuditTable.decision(trust)
-                            + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable (" + trust.reason().wire() + ")"));
-                    say.accept(String.format("restored %d of %d keys to %s" + (encrypt ? " (encrypted, " + rounds + " rounds)" : "") + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not written)",
-                            written, audit.total(), toStdout ? "stdout" : out, audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
+                            + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable ("
+                            + trust.reason().wire() + ")"));
+                    say.accept(String.format("restored %d of %d keys to %s"
+                            + (encrypt ? " (encrypted, " + rounds + " rounds)" : "")
+                            + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not "
+                            + "written)",
+                            written, audit.total(), toStdout ? "stdout" : out, audit.authenticated(),
+                                    audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
                     if (audit.unsignedInSignedBackup() > 0) {
-                        say.accept("WARNING: " + audit.unsignedInSignedBackup() + " unsigned keys in a signed backup: written by someone holding only the backup public key?");
+                        say.accept("WARNING: " + audit.unsignedInSignedBackup()
+                                + " unsigned keys in a signed backup: written by someone holding only the backup "
+                                + "public key?");
                     }
                     return 0;
                 });
@@ -305,11 +357,15 @@ final class StoreCommands {
                     + "refused a second start anywhere; after a crash, run again with --resume, here or on another machine.\n"
                     + "--abandon forgets an unfinished migration (checkpoint and record) and deletes nothing.\n"
                     + "Each step, and the progress of each read of a version about once a second, go to stderr unless --quiet.\n"
-                    + "--json prints the result as one JSON object (README: Output for scripts).\n" + StoreOptions.USAGE;
+                    + "--json prints the result as one JSON object (README: Output for scripts).\n"
+                    + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
-            Args a = new Args(argv, StoreOptions.valued("from", "checkpoint"), StoreOptions.flags("resume", "abandon", "delete-old", "stable-names", "json", "quiet"));
-            if (a.flag("abandon") && (a.flag("resume") || a.flag("delete-old"))) throw new UsageException("--abandon goes alone: not with --resume or --delete-old");
+            Args a = new Args(argv, StoreOptions.valued("from", "checkpoint"),
+                    StoreOptions.flags("resume", "abandon", "delete-old", "stable-names", "json", "quiet"));
+            if (a.flag("abandon") && (a.flag("resume") || a.flag("delete-old"))) {
+                throw new UsageException("--abandon goes alone: not with --resume or --delete-old");
+            }
             Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
             String cp = a.optional("checkpoint");
             if (a.flag("abandon")) {
@@ -317,24 +373,34 @@ final class StoreCommands {
                 io.println("the unfinished migration is forgotten; no version and no secret was deleted");
                 return 0;
             }
-            Migrate.Options o = new Migrate.Options(a.optional("from"), Path.of(cp == null ? "keybackup-migration.json" : cp), a.flag("resume"),
-                    a.flag("delete-old"), StoreOptions.threads(a), a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
+            Migrate.Options o = new Migrate.Options(a.optional("from"),
+                    Path.of(cp == null ? "keybackup-migration.json" : cp), a.flag("resume"),
+                    a.flag("delete-old"), StoreOptions.threads(a), a.flag("stable-names") ? FieldNames.STABLE
+                            : FieldNames.UNSTABLE,
                     Uploader.Limits.DEFAULT);
-            java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>("none yet");
-            Migrate.Result r = Interrupts.during(io, () -> List.of("interrupted: the migration stopped (last step: " + last.get() + ")",
-                    o.resume() || java.nio.file.Files.exists(o.checkpoint()) // recorded: else --resume finds nothing to resume
-                            ? "to go on, run the same command with --resume: " + Interrupts.commandLine(name(), argv, "--resume")
-                            : "nothing was recorded or changed yet; to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
-                    () -> Migrate.run(account, o, line -> { last.set(line); if (!a.flag("quiet")) io.errln("keybackup: " + line); },
+            AtomicReference<String> last = new AtomicReference<>("none yet");
+            Migrate.Result r = Interrupts.during(io, () -> List.of("interrupted: the migration stopped (last step: "
+                    + last.get() + ")",
+                    o.resume() || Files.exists(o.checkpoint()) // recorded: else --resume finds nothing to resume
+                            ? "to go on, run the same command with --resume: "
+                            + Interrupts.commandLine(name(), argv, "--resume")
+                            : "nothing was recorded or changed yet; to go on, run the same command again: "
+                            + Interrupts.commandLine(name(), argv)),
+                    () ->
+                            Migrate.run(account, o,
+                            line -> { last.set(line); if (!a.flag("quiet")) io.errln("keybackup: " + line); },
                             (what, total) -> Progress.of(io, a.flag("quiet"), name() + ": " + what, total)));
             if (a.flag("json")) {
                 if (r.note() != null) io.errln("keybackup: " + r.note());
                 io.printCanonical(JsonOutput.migrate(r));
                 return r.verified() ? 0 : 1;
             }
-            io.println(String.format("old version %s: %d keys (%d undecryptable) -> new version %s: %d keys migrated, %d keys read back, %d authenticated",
-                    r.oldVersion(), r.oldSessions(), r.oldRejected(), r.newVersion(), r.migrated(), r.newSessions(), r.newAuthenticated()));
-            io.println("verification: " + (r.verified() ? "passed" : "FAILED") + "; old version " + (r.oldDeleted() ? "deleted" : "kept"));
+            io.println(String.format("old version %s: %d keys (%d undecryptable) -> new version %s: %d keys migrated, "
+                    + "%d keys read back, %d authenticated",
+                    r.oldVersion(), r.oldSessions(), r.oldRejected(), r.newVersion(), r.migrated(), r.newSessions(),
+                            r.newAuthenticated()));
+            io.println("verification: " + (r.verified() ? "passed" : "FAILED") + "; old version "
+                    + (r.oldDeleted() ? "deleted" : "kept"));
             if (r.note() != null) io.errln("keybackup: " + r.note());
             return r.verified() ? 0 : 1;
         }

@@ -1,9 +1,15 @@
 package keybackup.cli;
 
 import java.io.Console;
+import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
+import java.net.URISyntaxException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -11,12 +17,18 @@ import keybackup.homeserver.AccessToken;
 import keybackup.homeserver.BackupStore;
 import keybackup.homeserver.HomeserverClient;
 import keybackup.homeserver.LocalStore;
+import keybackup.homeserver.StoreException;
+import keybackup.homeserver.UserId;
+import keybackup.internal.StrictUtf8;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.Ed25519PublicKey;
+import keybackup.secrets.SecretStorageException;
 import keybackup.secrets.SecretStorageKey;
 import keybackup.trust.OwnIdentity;
+import keybackup.trust.TrustAnchors;
 import keybackup.workflow.Account;
 import keybackup.workflow.UnlockedSecretStorage;
+import keybackup.workflow.WorkflowException;
 
 /**
  * The options every store command shares: where the backup lives ({@code --homeserver URL --user ID
@@ -34,8 +46,10 @@ final class StoreOptions {
             "device-id", "device-key-file", "trusted-master-key", "verified-device", "threads");
     static final Set<String> FLAGS = Set.of("passphrase-stdin");
 
-    static final String USAGE = "Store options: --user USER_ID and either --homeserver URL [--access-token-file FILE] (else the\n"
-            + "  token comes from $KEYBACKUP_ACCESS_TOKEN) or --store DIR (the local store; default ./" + DEFAULT_STORE + ").\n"
+    static final String USAGE =
+            "Store options: --user USER_ID and either --homeserver URL [--access-token-file FILE] (else the\n"
+            + "  token comes from $KEYBACKUP_ACCESS_TOKEN) or --store DIR (the local store; default ./" + DEFAULT_STORE
+            + ").\n"
             + "Secret Storage: --recovery-key-file FILE, or a passphrase typed at the terminal, or --passphrase-stdin.\n"
             + "Trust: --device-id ID --device-key-file FILE (this device), --trusted-master-key B64, --verified-device ID[:KEY]...\n"
             + "--threads N: worker threads (default: the number of processors).";
@@ -65,13 +79,15 @@ final class StoreOptions {
             String tokenFile = a.optional("access-token-file");
             String env = System.getenv(AccessToken.ENVIRONMENT_VARIABLE);
             if (tokenFile == null && (env == null || env.isBlank())) {
-                throw new UsageException("no access token: set " + AccessToken.ENVIRONMENT_VARIABLE + " or give --access-token-file FILE");
+                throw new UsageException("no access token: set " + AccessToken.ENVIRONMENT_VARIABLE
+                        + " or give --access-token-file FILE");
             }
-            AccessToken token = tokenFile != null ? AccessToken.fromFile(Path.of(tokenFile)) : AccessToken.fromEnvironment();
+            AccessToken token = tokenFile != null ? AccessToken.fromFile(Path.of(tokenFile))
+                    : AccessToken.fromEnvironment();
             io.redact(token);
             try {
                 return HomeserverClient.connect(uri, user, token); // makes no request: what fails here is the URL
-            } catch (keybackup.homeserver.StoreException e) {
+            } catch (StoreException e) {
                 throw new UsageException("--" + e.getMessage());
             }
         }
@@ -86,8 +102,9 @@ final class StoreOptions {
     static Path existingStore(Args a) throws UsageException, FailedException {
         String dir = a.optional("store");
         Path p = Path.of(dir == null ? DEFAULT_STORE : dir);
-        if (!java.nio.file.Files.isDirectory(p)) {
-            throw new FailedException((dir == null ? "no local store in ./" + DEFAULT_STORE : "--store: no local store at " + dir)
+        if (!Files.isDirectory(p)) {
+            throw new FailedException((dir == null ? "no local store in ./" + DEFAULT_STORE
+                    : "--store: no local store at " + dir)
                     + " (create one with keybackup setup, give --store DIR, or --homeserver URL)");
         }
         return p;
@@ -97,14 +114,14 @@ final class StoreOptions {
      * Creates the directory of a new local store, readable only by its owner whatever the umask (a mode given
      * at creation is only ever narrowed by the umask, never widened); an existing directory is kept as it is.
      */
-    static Path createStore(String dir) throws java.io.IOException {
+    static Path createStore(String dir) throws IOException {
         Path p = Path.of(dir == null ? DEFAULT_STORE : dir);
-        if (java.nio.file.Files.isDirectory(p)) return p;
+        if (Files.isDirectory(p)) return p;
         try {
-            java.nio.file.Files.createDirectories(p, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(p, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
         } catch (UnsupportedOperationException e) {
-            java.nio.file.Files.createDirectories(p); // not a POSIX file system
+            Files.createDirectories(p); // not a POSIX file system
         }
         return p;
     }
@@ -114,7 +131,7 @@ final class StoreOptions {
         try {
             URI uri = new URI(hs);
             if (uri.getScheme() != null && uri.getHost() != null) return uri;
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             // reported below, in the same words
         }
         throw new UsageException("--homeserver: not a URL: " + hs + " (expected e.g. https://matrix.example.org)");
@@ -123,7 +140,7 @@ final class StoreOptions {
     /** {@code --user}, checked against the user id grammar (one place: {@link keybackup.homeserver.UserId}). */
     static String user(Args a) throws Exception {
         String user = a.required("user");
-        String why = keybackup.homeserver.UserId.problem(user);
+        String why = UserId.problem(user);
         if (why != null) throw new FailedException("--user: " + why);
         return user;
     }
@@ -160,55 +177,53 @@ final class StoreOptions {
         }
         if (a.flag("passphrase-stdin")) {
             io.claimStdin("--passphrase-stdin");
-            char[] pass = firstLine(io.readStdin());
+            char[] pass = firstLine(io.readStdin(), "--passphrase-stdin");
             try {
                 if (pass.length == 0) throw new FailedException("--passphrase-stdin: no passphrase on stdin");
                 return UnlockedSecretStorage.unlockWithPassphrase(store, pass);
             } finally {
-                java.util.Arrays.fill(pass, '\0');
+                Arrays.fill(pass, '\0');
             }
         }
         if (!required) return null;
         boolean hasPassphrase;
         try {
             hasPassphrase = UnlockedSecretStorage.defaultKeyHasPassphrase(store);
-        } catch (keybackup.workflow.WorkflowException | keybackup.secrets.SecretStorageException e) {
+        } catch (WorkflowException | SecretStorageException e) {
             hasPassphrase = true; // no usable Secret Storage: the advice below is still the way out
         }
         if (!hasPassphrase) {
-            throw new UsageException("this command needs Secret Storage, whose key has no passphrase: give --recovery-key-file FILE");
+            throw new UsageException("this command needs Secret Storage, whose key has no passphrase: give "
+                    + "--recovery-key-file FILE");
         }
         Console console = System.console();
         if (console == null) {
-            throw new UsageException("this command needs Secret Storage: give --recovery-key-file FILE or --passphrase-stdin");
+            throw new UsageException("this command needs Secret Storage: give --recovery-key-file FILE or "
+                    + "--passphrase-stdin");
         }
         char[] pass = console.readPassword("Secret Storage passphrase: ");
         if (pass == null || pass.length == 0) throw new FailedException("no passphrase given");
         try {
             return UnlockedSecretStorage.unlockWithPassphrase(store, pass);
         } finally {
-            java.util.Arrays.fill(pass, '\0');
+            Arrays.fill(pass, '\0');
         }
     }
 
     /**
-     * The first line of {@code utf8} (up to the first LF or CR) as characters, strictly decoded; {@code utf8}
-     * and every intermediate buffer are wiped. No {@code String} is made: a String cannot be wiped.
+     * The first line of {@code utf8} (up to the first LF or CR) as characters, strictly decoded: a passphrase
+     * read from stdin or a file ({@code option} names it in the error). {@code utf8} and every intermediate
+     * buffer are wiped. No {@code String} is made: a String cannot be wiped.
      */
-    static char[] firstLine(byte[] utf8) throws FailedException {
+    static char[] firstLine(byte[] utf8, String option) throws FailedException {
         int end = 0;
         while (end < utf8.length && utf8[end] != '\n' && utf8[end] != '\r') end++;
-        java.nio.CharBuffer chars = null;
         try {
-            chars = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(utf8, 0, end));
-            char[] line = new char[chars.remaining()];
-            chars.get(line);
-            return line;
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new FailedException("--passphrase-stdin: the passphrase is not valid UTF-8");
+            return StrictUtf8.decodeChars(utf8, 0, end);
+        } catch (CharacterCodingException e) {
+            throw new FailedException(option + ": the passphrase is not valid UTF-8");
         } finally {
-            java.util.Arrays.fill(utf8, (byte) 0);
-            if (chars != null && chars.hasArray()) java.util.Arrays.fill(chars.array(), '\0');
+            Arrays.fill(utf8, (byte) 0);
         }
     }
 
@@ -217,7 +232,9 @@ final class StoreOptions {
         UnlockedSecretStorage secrets = secrets(a, store, io, secretsRequired);
         String deviceId = a.optional("device-id");
         String deviceKeyFile = a.optional("device-key-file");
-        if ((deviceId == null) != (deviceKeyFile == null)) throw new UsageException("--device-id and --device-key-file go together");
+        if ((deviceId == null) != (deviceKeyFile == null)) {
+            throw new UsageException("--device-id and --device-key-file go together");
+        }
         Account.Device device = null;
         if (deviceId != null) {
             Ed25519PrivateKey k = JsonCommands.readSeedFile("--device-key-file", deviceKeyFile);
@@ -226,10 +243,11 @@ final class StoreOptions {
         String master = a.optional("trusted-master-key");
         Ed25519PublicKey trustedMaster = master == null ? null : Ed25519PublicKey.parse("--trusted-master-key", master);
         List<String> pins = a.all("verified-device");
-        List<keybackup.trust.TrustAnchors.Anchor> given = new java.util.ArrayList<>();
-        if (trustedMaster != null) given.add(new keybackup.trust.TrustAnchors.PinnedMasterKey(trustedMaster));
+        List<TrustAnchors.Anchor> given = new ArrayList<>();
+        if (trustedMaster != null) given.add(new TrustAnchors.PinnedMasterKey(trustedMaster));
         // The identity only improves the warnings for bare ids; it decides nothing here.
-        given.addAll(DevicePins.verifiedDevices(pins, pins.isEmpty() ? null : OwnIdentity.fromKeysQuery(store.userId(), store.queryOwnKeys()), io));
+        given.addAll(DevicePins.verifiedDevices(pins, pins.isEmpty() ? null
+                : OwnIdentity.fromKeysQuery(store.userId(), store.queryOwnKeys()), io));
         return new Account(store, secrets, device, given);
     }
 }

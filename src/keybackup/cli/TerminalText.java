@@ -1,5 +1,9 @@
 package keybackup.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /**
  * The one escaping rule for text lines the CLI writes. {@link Io#println} and {@link Io#errln} pass every
  * line through {@link #escape}, so a message that embeds server text (an error's {@code errcode}, a
@@ -54,9 +58,9 @@ final class TerminalText {
      */
     static boolean stdoutIsTerminal() {
         try {
-            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/1")).toString();
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/1")).toString();
             return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
-        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return System.console() != null;
         }
     }

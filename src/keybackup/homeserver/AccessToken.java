@@ -3,8 +3,11 @@ package keybackup.homeserver;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 
@@ -14,7 +17,8 @@ import java.util.Objects;
  * <p>Security properties: {@link #toString()} is redacted; the value leaves this object only as the
  * {@code Authorization} header built by {@link HomeserverClient}; no message of this package contains
  * it (error texts from the server are scrubbed with {@link #redact(String)}, which the CLI also applies to
- * every line it prints). Only visible ASCII is accepted, so the value cannot inject header lines. Not a record (a record would print its value),
+ * every line it prints). Only visible ASCII is accepted, so the value cannot inject header lines. Not a record (a
+ * record would print its value),
  * no {@code equals}, not serializable. The token stays in the heap as a {@code String} until garbage
  * collected; the JDK's HTTP client needs it as a {@code String}.
  */
@@ -48,7 +52,7 @@ public final class AccessToken {
             for (int j = i; j < i + k; j++) packed = packed << 7 | value.charAt(j);
             w[i] = packed;
         }
-        java.util.Arrays.sort(w);
+        Arrays.sort(w);
         this.windows = w;
     }
 
@@ -80,9 +84,13 @@ public final class AccessToken {
             line = r.readLine();
         } catch (IOException e) {
             // the exception text names the file, never its contents
-            throw new StoreException("access token file " + file + ": cannot read (" + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : "i/o error") + ")", e);
+            throw new StoreException("access token file " + file + ": cannot read ("
+                    + (e instanceof NoSuchFileException ? "no such file" : e instanceof AccessDeniedException
+                    ? "permission denied" : "i/o error") + ")", e);
         }
-        if (line == null || line.isBlank()) throw new StoreException("access token file " + file + ": first line is empty");
+        if (line == null || line.isBlank()) {
+            throw new StoreException("access token file " + file + ": first line is empty");
+        }
         String problem = problem(line.strip());
         if (problem != null) throw new StoreException("access token file " + file + ": " + problem);
         return new AccessToken(line.strip());
@@ -120,7 +128,7 @@ public final class AccessToken {
                 continue;
             }
             window = (window << 7 | c) & mask;
-            if (++run < k || java.util.Arrays.binarySearch(windows, window) < 0) continue;
+            if (++run < k || Arrays.binarySearch(windows, window) < 0) continue;
             int start = i - k + 1;
             if (from >= 0 && start <= to) {
                 to = i + 1;

@@ -54,7 +54,8 @@ final class BodyStream extends InputStream implements HttpResponse.BodySubscribe
 
     BodyStream(Duration idleTimeout) {
         this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
-        this.idleNanos = idleTimeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) < 0 ? idleTimeout.toNanos() : Long.MAX_VALUE;
+        this.idleNanos = idleTimeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) < 0 ? idleTimeout.toNanos()
+                : Long.MAX_VALUE;
     }
 
     // ---- subscriber side (the client's I/O thread) ----
@@ -120,7 +121,10 @@ final class BodyStream extends InputStream implements HttpResponse.BodySubscribe
         return buffer == null ? 0 : buffer.remaining();
     }
 
-    /** Cancels the subscription unless the body has ended (an unfinished body closes its connection); wakes a waiting reader. */
+    /**
+     * Cancels the subscription unless the body has ended (an unfinished body closes its connection); wakes a waiting
+     * reader.
+     */
     @Override
     public void close() {
         Flow.Subscription s;
@@ -159,7 +163,9 @@ final class BodyStream extends InputStream implements HttpResponse.BodySubscribe
                 if (closed) throw new IOException("response body closed");
                 next = lists.poll();
                 s = subscription;
-                if (next == null && failure != null) throw new IOException("connection failed while reading the response body", failure);
+                if (next == null && failure != null) {
+                    throw new IOException("connection failed while reading the response body", failure);
+                }
                 if (next == null && complete) return null;
             }
         } catch (InterruptedException e) {

@@ -7,7 +7,8 @@ import java.util.Objects;
  * Timeouts, retry policy and response size limit of a {@link HomeserverClient}.
  *
  * @param connectTimeout   TCP + TLS connect timeout
- * @param requestTimeout   time allowed until the response headers arrive (the body may take longer; see bodyIdleTimeout)
+ * @param requestTimeout   time allowed until the response headers arrive (the body may take longer; see
+ * bodyIdleTimeout)
  * @param bodyIdleTimeout  longest wait for more of a response body once the headers arrived: a server that sends
  *                         nothing for that long fails the read with {@link BodyIdleTimeoutException}; a long body
  *                         that keeps arriving is never cut off
@@ -31,32 +32,44 @@ public record ClientOptions(Duration connectTimeout, Duration requestTimeout, Du
         Objects.requireNonNull(bodyIdleTimeout, "bodyIdleTimeout");
         Objects.requireNonNull(initialBackoff, "initialBackoff");
         Objects.requireNonNull(maxBackoff, "maxBackoff");
-        if (connectTimeout.isNegative() || connectTimeout.isZero()) throw new IllegalArgumentException("connectTimeout: must be positive");
-        if (requestTimeout.isNegative() || requestTimeout.isZero()) throw new IllegalArgumentException("requestTimeout: must be positive");
-        if (bodyIdleTimeout.isNegative() || bodyIdleTimeout.isZero()) throw new IllegalArgumentException("bodyIdleTimeout: must be positive");
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException("connectTimeout: must be positive");
+        }
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new IllegalArgumentException("requestTimeout: must be positive");
+        }
+        if (bodyIdleTimeout.isNegative() || bodyIdleTimeout.isZero()) {
+            throw new IllegalArgumentException("bodyIdleTimeout: must be positive");
+        }
         if (maxAttempts < 1 || maxAttempts > 100) throw new IllegalArgumentException("maxAttempts: must be 1..100");
         if (initialBackoff.isNegative()) throw new IllegalArgumentException("initialBackoff: must not be negative");
-        if (maxBackoff.compareTo(initialBackoff) < 0) throw new IllegalArgumentException("maxBackoff: must be at least initialBackoff");
+        if (maxBackoff.compareTo(initialBackoff) < 0) {
+            throw new IllegalArgumentException("maxBackoff: must be at least initialBackoff");
+        }
         if (maxResponseBytes < 1024) throw new IllegalArgumentException("maxResponseBytes: must be at least 1024");
     }
 
     /** A copy with another retry policy. */
     public ClientOptions withRetries(int attempts, Duration initial, Duration max) {
-        return new ClientOptions(connectTimeout, requestTimeout, bodyIdleTimeout, attempts, initial, max, maxResponseBytes);
+        return new ClientOptions(connectTimeout, requestTimeout, bodyIdleTimeout, attempts, initial, max,
+                maxResponseBytes);
     }
 
     /** A copy with other connect and request timeouts. */
     public ClientOptions withTimeouts(Duration connect, Duration request) {
-        return new ClientOptions(connect, request, bodyIdleTimeout, maxAttempts, initialBackoff, maxBackoff, maxResponseBytes);
+        return new ClientOptions(connect, request, bodyIdleTimeout, maxAttempts, initialBackoff, maxBackoff,
+                maxResponseBytes);
     }
 
     /** A copy with another body idle timeout. */
     public ClientOptions withBodyIdleTimeout(Duration idle) {
-        return new ClientOptions(connectTimeout, requestTimeout, idle, maxAttempts, initialBackoff, maxBackoff, maxResponseBytes);
+        return new ClientOptions(connectTimeout, requestTimeout, idle, maxAttempts, initialBackoff, maxBackoff,
+                maxResponseBytes);
     }
 
     /** A copy with another response size limit. */
     public ClientOptions withMaxResponseBytes(long bytes) {
-        return new ClientOptions(connectTimeout, requestTimeout, bodyIdleTimeout, maxAttempts, initialBackoff, maxBackoff, bytes);
+        return new ClientOptions(connectTimeout, requestTimeout, bodyIdleTimeout, maxAttempts, initialBackoff,
+                maxBackoff, bytes);
     }
 }

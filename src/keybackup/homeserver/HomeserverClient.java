@@ -72,7 +72,9 @@ public final class HomeserverClient implements BackupStore {
         String scheme = homeserver.getScheme() == null ? "" : homeserver.getScheme().toLowerCase(Locale.ROOT);
         String host = homeserver.getHost();
         if (!homeserver.isAbsolute() || host == null) throw new StoreException("homeserver: expected an absolute https url with a host");
-        if (homeserver.getRawUserInfo() != null) throw new StoreException("homeserver: user info in the url is not allowed");
+        if (homeserver.getRawUserInfo() != null) {
+            throw new StoreException("homeserver: user info in the url is not allowed");
+        }
         if (homeserver.getRawQuery() != null || homeserver.getRawFragment() != null) {
             throw new StoreException("homeserver: query and fragment are not allowed");
         }
@@ -115,7 +117,9 @@ public final class HomeserverClient implements BackupStore {
         Json.Obj response = transport.call("POST", "/room_keys/version", null, body);
         String version = response.string("version");
         if (version == null) throw new StoreException("POST /room_keys/version: version missing in the response");
-        if (!VersionInfo.isValidVersion(version)) throw new StoreException("POST /room_keys/version: the version in the response is not a usable version id");
+        if (!VersionInfo.isValidVersion(version)) {
+            throw new StoreException("POST /room_keys/version: the version in the response is not a usable version id");
+        }
         return version;
     }
 
@@ -159,7 +163,8 @@ public final class HomeserverClient implements BackupStore {
     }
 
     @Override
-    public Json.Obj putSessionKey(String version, String roomId, String sessionId, Json.Obj keyBackupData) throws StoreException {
+    public Json.Obj putSessionKey(String version, String roomId, String sessionId,
+            Json.Obj keyBackupData) throws StoreException {
         return transport.call("PUT", sessionPath(roomId, sessionId), required(version), keyBackupData);
     }
 
@@ -181,7 +186,8 @@ public final class HomeserverClient implements BackupStore {
             } catch (UncheckedIOException e) {
                 // retried only while the visitor has seen nothing: a new request would show it the same entries again
                 if (visited[0] == 0 || HttpTransport.interrupted(e.getCause())) throw e.getCause();
-                throw new StoreException(where + ": " + HttpTransport.failure(e.getCause()) + " (not retried: " + visited[0] + " entries were visited)", e.getCause());
+                throw new StoreException(where + ": " + HttpTransport.failure(e.getCause()) + " (not retried: "
+                        + visited[0] + " entries were visited)", e.getCause());
             }
         });
     }

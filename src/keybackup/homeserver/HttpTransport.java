@@ -2,13 +2,20 @@ package keybackup.homeserver;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonException;
@@ -52,23 +59,26 @@ final class HttpTransport {
 
     /** A read stopped by an interrupt (a socket or body timeout is also an InterruptedIOException, but not this). */
     static boolean interrupted(IOException e) {
-        return e instanceof java.io.InterruptedIOException && !(e instanceof java.net.SocketTimeoutException);
+        return e instanceof InterruptedIOException && !(e instanceof SocketTimeoutException);
     }
 
     /** What went wrong, in words that never hold request headers; ours for a stalled body says what happened. */
     static String failure(IOException e) {
         if (e instanceof BodyIdleTimeoutException) return e.getMessage();
-        if (e instanceof java.net.http.HttpConnectTimeoutException) return "no connection within the connect timeout";
-        if (e instanceof java.net.http.HttpTimeoutException) return "no answer within the request timeout";
-        if (e instanceof java.net.ConnectException) return "connection refused or host unreachable";
-        if (e instanceof javax.net.ssl.SSLException) return "the TLS handshake failed (is the certificate valid for this host?)";
+        if (e instanceof HttpConnectTimeoutException) return "no connection within the connect timeout";
+        if (e instanceof HttpTimeoutException) return "no answer within the request timeout";
+        if (e instanceof ConnectException) return "connection refused or host unreachable";
+        if (e instanceof SSLException) return "the TLS handshake failed (is the certificate valid for this host?)";
         return "the connection failed";
     }
 
-    /** No connection could be made: retrying at once only delays the answer, so the caller is told where and what to try. */
+    /**
+     * No connection could be made: retrying at once only delays the answer, so the caller is told where and what to
+     * try.
+     */
     private static boolean unreachable(IOException e) {
-        return e instanceof java.net.http.HttpConnectTimeoutException || e instanceof java.net.ConnectException
-                || e instanceof javax.net.ssl.SSLHandshakeException;
+        return e instanceof HttpConnectTimeoutException || e instanceof ConnectException
+                || e instanceof SSLHandshakeException;
     }
 
     /** One request whose response must be a JSON object of at most maxResponseBytes. */
@@ -93,7 +103,8 @@ final class HttpTransport {
      * through {@link BodyStream}, so a server that stops sending fails the read after
      * {@link ClientOptions#bodyIdleTimeout()} instead of hanging it.
      */
-    <T> T exchange(String method, String path, String version, Json.Obj body, BodyReader<T> reader) throws StoreException {
+    <T> T exchange(String method, String path, String version, Json.Obj body,
+            BodyReader<T> reader) throws StoreException {
         String where = method + " " + path;
         String url = base + path + (version == null ? "" : "?version=" + HomeserverClient.seg("version", version));
         byte[] bytes = body == null ? null : CanonicalJson.encode(body);
@@ -109,7 +120,8 @@ final class HttpTransport {
                     .header("Authorization", token.bearer())
                     .header("Accept", "application/json");
             if (bytes != null) {
-                request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(bytes));
+                request.header("Content-Type", "application/json").method(method,
+                        HttpRequest.BodyPublishers.ofByteArray(bytes));
             } else {
                 request.method(method, HttpRequest.BodyPublishers.noBody());
             }
@@ -137,7 +149,9 @@ final class HttpTransport {
                 if (status == 429) {
                     long hint = error.retryAfterMs().orElse(retryAfterHeader(response));
                     // waiting that long is the caller's decision
-                    if (hint > options.maxBackoff().toMillis()) throw refusal(where, error, maybeCarriedOut, lastFailure);
+                    if (hint > options.maxBackoff().toMillis()) {
+                        throw refusal(where, error, maybeCarriedOut, lastFailure);
+                    }
                     delay = Math.max(hint, backoff(attempt));
                 } else if (status >= 500) {
                     delay = backoff(attempt);
@@ -154,7 +168,8 @@ final class HttpTransport {
                 }
                 if (unreachable(e)) {
                     URI u = URI.create(url);
-                    throw new StoreException("cannot reach the homeserver " + u.getScheme() + "://" + u.getRawAuthority() + ": " + failure(e)
+                    throw new StoreException("cannot reach the homeserver " + u.getScheme() + "://"
+                            + u.getRawAuthority() + ": " + failure(e)
                             + "; check the homeserver URL, that the server is up, and the network, then try again", e);
                 }
                 // dropped connection, reset, timeout, before the headers or in the body
@@ -169,7 +184,8 @@ final class HttpTransport {
             if (attempt >= options.maxAttempts()) {
                 URI u = URI.create(url);
                 throw new StoreException(where + ": giving up after " + attempt + " attempts: " + lastFailure
-                        + " (homeserver " + u.getScheme() + "://" + u.getRawAuthority() + "); try again later", lastCause);
+                        + " (homeserver " + u.getScheme() + "://" + u.getRawAuthority() + "); try again later",
+                        lastCause);
             }
             try {
                 Thread.sleep(delay);
@@ -186,9 +202,11 @@ final class HttpTransport {
      * timed out may have created a version, and its retry is refused for that very reason) and a caller that undoes
      * its own work on a refusal must not do so here.
      */
-    private static StoreException refusal(String where, MatrixException error, boolean maybeCarriedOut, String earlier) {
+    private static StoreException refusal(String where, MatrixException error, boolean maybeCarriedOut,
+            String earlier) {
         if (!maybeCarriedOut) return error;
-        return new StoreException(where + ": an earlier attempt may have been carried out (" + earlier + "), and the retry was refused: "
+        return new StoreException(where + ": an earlier attempt may have been carried out (" + earlier
+                + "), and the retry was refused: "
                 + error.getMessage() + "; check what the server now holds (status) before trying again", error);
     }
 
@@ -226,7 +244,8 @@ final class HttpTransport {
             return new MatrixException(status, MatrixException.UNKNOWN, "http status " + status);
         }
         long retryAfter = envelope.get("retry_after_ms") instanceof Json.Int i && i.value() >= 0 ? i.value() : -1;
-        return new MatrixException(status, token.redact(envelope.string("errcode")), token.redact(envelope.string("error")),
+        return new MatrixException(status, token.redact(envelope.string("errcode")),
+                token.redact(envelope.string("error")),
                 token.redact(envelope.string("current_version")), retryAfter);
     }
 }

@@ -31,7 +31,8 @@ public final class KeyStream {
      * @throws StoreException thrown by {@code visitor}
      * @throws java.io.UncheckedIOException the reader's stream failed (never for an in-memory stream)
      */
-    public static void readRooms(JsonReader reader, BackupStore.KeyVisitor visitor) throws JsonException, StoreException {
+    public static void readRooms(JsonReader reader, BackupStore.KeyVisitor visitor) throws JsonException,
+            StoreException {
         reader.limitValues(MAX_VALUE_BYTES);
         reader.beginObject();
         boolean sawRooms = false;
@@ -51,7 +52,8 @@ public final class KeyStream {
     }
 
     /** Reads one RoomKeyBackup object ({@code {"sessions": {...}}}) belonging to {@code roomId}. */
-    static void readSessions(JsonReader reader, String roomId, BackupStore.KeyVisitor visitor) throws JsonException, StoreException {
+    static void readSessions(JsonReader reader, String roomId, BackupStore.KeyVisitor visitor) throws JsonException,
+            StoreException {
         reader.beginObject();
         boolean sawSessions = false;
         for (String key = reader.nextKey(); key != null; key = reader.nextKey()) {
@@ -66,7 +68,8 @@ public final class KeyStream {
     }
 
     /** Reads the {@code {session: KeyBackupData}} map of {@code roomId}. */
-    static void readSessionMap(JsonReader reader, String roomId, BackupStore.KeyVisitor visitor) throws JsonException, StoreException {
+    static void readSessionMap(JsonReader reader, String roomId, BackupStore.KeyVisitor visitor) throws JsonException,
+            StoreException {
         reader.beginObject();
         for (String sessionId = reader.nextKey(); sessionId != null; sessionId = reader.nextKey()) {
             long at = reader.offset();
@@ -88,7 +91,8 @@ public final class KeyStream {
                     roomId = s.value();
                     // the name is derived from the room id: a file that names another room is not this room's
                     if (!LocalFiles.fileName(roomId).equals(file.getFileName().toString())) {
-                        throw new StoreException("local store: " + file + " is corrupt: room_id does not match the file name");
+                        throw new StoreException("local store: " + file
+                                + " is corrupt: room_id does not match the file name");
                     }
                 } else if (key.equals("sessions") && roomId != null) { // canonical order puts room_id first
                     readSessionMap(reader, roomId, visitor);

@@ -18,7 +18,9 @@ public final class UserId {
     /** Null when {@code userId} is a valid user id, else a one-line reason (which does not repeat the input). */
     public static String problem(String userId) {
         if (userId == null || userId.isEmpty()) return "missing user id";
-        if (userId.getBytes(StandardCharsets.UTF_8).length > MAX_LENGTH) return "user id is longer than " + MAX_LENGTH + " bytes";
+        if (userId.getBytes(StandardCharsets.UTF_8).length > MAX_LENGTH) {
+            return "user id is longer than " + MAX_LENGTH + " bytes";
+        }
         if (userId.charAt(0) != '@') return "user id must start with @ (expected @localpart:server)";
         int colon = userId.indexOf(':');
         if (colon < 0) return "user id has no :server part (expected @localpart:server)";
@@ -45,7 +47,8 @@ public final class UserId {
             int close = server.indexOf(']');
             if (close < 0) return "user id server name has an unclosed [";
             host = server.substring(1, close);
-            if (host.length() < 2 || host.length() > 45 || !host.chars().allMatch(c -> isHex(c) || c == ':' || c == '.') || host.indexOf(':') < 0) {
+            if (host.length() < 2 || host.length() > 45 || !host.chars().allMatch(c -> isHex(c) || c == ':'
+                    || c == '.') || host.indexOf(':') < 0) {
                 return "user id server name is not a valid IPv6 literal";
             }
             String rest = server.substring(close + 1);
@@ -58,11 +61,13 @@ public final class UserId {
             host = colon < 0 ? server : server.substring(0, colon);
             if (colon >= 0) port = server.substring(colon + 1);
             if (host.isEmpty()) return "user id has an empty server name";
-            if (!host.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
+            if (!host.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '.')) {
                 return "user id server name has a character outside letters, digits, '-' and '.'";
             }
         }
-        if (port != null && (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9'))) {
+        if (port != null && (port.isEmpty() || port.length() > 5
+                || !port.chars().allMatch(c -> c >= '0' && c <= '9'))) {
             return "user id server port must be 1 to 5 digits";
         }
         return null;

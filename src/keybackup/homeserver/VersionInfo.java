@@ -69,10 +69,16 @@ public final class VersionInfo {
         if (!isValidVersion(s.value())) {
             return "version: expected 1 to " + MAX_VERSION_LENGTH + " characters of A-Z a-z 0-9 - . _ ~, not . or ..";
         }
-        if (!(info.get("algorithm") instanceof Json.Str)) return "algorithm: " + (info.has("algorithm") ? "expected a string" : "missing");
-        if (!(info.get("auth_data") instanceof Json.Obj)) return "auth_data: " + (info.has("auth_data") ? "expected an object" : "missing");
+        if (!(info.get("algorithm") instanceof Json.Str)) {
+            return "algorithm: " + (info.has("algorithm") ? "expected a string" : "missing");
+        }
+        if (!(info.get("auth_data") instanceof Json.Obj)) {
+            return "auth_data: " + (info.has("auth_data") ? "expected an object" : "missing");
+        }
         Json count = info.get("count");
-        if (count != null && !(count instanceof Json.Int n && n.value() >= 0)) return "count: expected a non-negative integer";
+        if (count != null && !(count instanceof Json.Int n && n.value() >= 0)) {
+            return "count: expected a non-negative integer";
+        }
         Json etag = info.get("etag");
         if (etag != null && !(etag instanceof Json.Str)) return "etag: expected a string";
         return null;

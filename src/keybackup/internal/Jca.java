@@ -35,7 +35,8 @@ public final class Jca {
     }
 
     public static KeyPairGenerator keyPairGenerator(String algorithm) throws GeneralSecurityException {
-        return PROVIDER == null ? KeyPairGenerator.getInstance(algorithm) : KeyPairGenerator.getInstance(algorithm, PROVIDER);
+        return PROVIDER == null ? KeyPairGenerator.getInstance(algorithm)
+                : KeyPairGenerator.getInstance(algorithm, PROVIDER);
     }
 
     public static KeyAgreement keyAgreement(String algorithm) throws GeneralSecurityException {
@@ -51,6 +52,7 @@ public final class Jca {
     }
 
     public static SecretKeyFactory secretKeyFactory(String algorithm) throws GeneralSecurityException {
-        return PROVIDER == null ? SecretKeyFactory.getInstance(algorithm) : SecretKeyFactory.getInstance(algorithm, PROVIDER);
+        return PROVIDER == null ? SecretKeyFactory.getInstance(algorithm)
+                : SecretKeyFactory.getInstance(algorithm, PROVIDER);
     }
 }

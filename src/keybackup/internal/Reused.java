@@ -111,7 +111,8 @@ public final class Reused {
     private static final Kind<Mac> HMAC = new Kind<>(() -> Jca.mac("HmacSHA256"),
             mac -> mac.init(new SecretKeySpec(PUBLIC_FILLER, "HmacSHA256")));
     private static final Kind<Cipher> AES_CBC = new Kind<>(() -> Jca.cipher("AES/CBC/PKCS5Padding"),
-            aes -> aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(PUBLIC_FILLER, "AES"), new IvParameterSpec(PUBLIC_FILLER, 0, 16)));
+            aes -> aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(PUBLIC_FILLER, "AES"),
+                    new IvParameterSpec(PUBLIC_FILLER, 0, 16)));
     private static final Kind<KeyAgreement> X25519 = new Kind<>(() -> Jca.keyAgreement("X25519"),
             ka -> ka.init(FillerX25519.KEY));
 

@@ -1,6 +1,7 @@
 package keybackup.json;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Map;
 
@@ -42,7 +43,7 @@ public final class CanonicalJson {
     public static byte[] encode(Json value) {
         Sink out = new Sink();
         write(value, out);
-        return java.util.Arrays.copyOf(out.bytes, out.size);
+        return Arrays.copyOf(out.bytes, out.size);
     }
 
     /**
@@ -79,7 +80,7 @@ public final class CanonicalJson {
         void grow(int more) {
             long need = (long) size + more;
             if (need > Integer.MAX_VALUE / 2 - 8) throw new OutOfMemoryError("canonical JSON over 1 GiB");
-            bytes = java.util.Arrays.copyOf(bytes, (int) Math.max(need, (long) bytes.length * 2));
+            bytes = Arrays.copyOf(bytes, (int) Math.max(need, (long) bytes.length * 2));
         }
     }
 
@@ -119,7 +120,7 @@ public final class CanonicalJson {
     private static String[] sortedKeys(Map<String, Json> members) {
         String[] keys = members.keySet().toArray(new String[0]);
         if (keys.length > 16) {
-            java.util.Arrays.sort(keys, CODE_POINT_ORDER);
+            Arrays.sort(keys, CODE_POINT_ORDER);
             return keys;
         }
         for (int i = 1; i < keys.length; i++) {
@@ -143,7 +144,9 @@ public final class CanonicalJson {
         out.write(']');
     }
 
-    /** A string of printable ASCII without '"' or '\\' (keys, ids, base64) is copied as it is; anything else is escaped. */
+    /**
+     * A string of printable ASCII without '"' or '\\' (keys, ids, base64) is copied as it is; anything else is escaped.
+     */
     private static void writeString(String s, Sink out) {
         int n = s.length();
         if (out.bytes.length - out.size < n + 2) out.grow(n + 2);

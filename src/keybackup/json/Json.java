@@ -25,9 +25,11 @@ public sealed interface Json permits Json.Obj, Json.Arr, Json.Str, Json.Int, Jso
          */
         public Obj {
             Objects.requireNonNull(members, "members");
-            if (!(members instanceof Members)) { // a caller's map: copied, so its later changes cannot reach this object
+            // a caller's map: copied, so its later changes cannot reach this object
+            if (!(members instanceof Members)) {
                 Members copy = new Members();
-                members.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, "value")));
+                members.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "key"),
+                        Objects.requireNonNull(v, "value")));
                 members = copy;
             }
             members = Collections.unmodifiableMap(members);
@@ -127,7 +129,8 @@ public sealed interface Json permits Json.Obj, Json.Arr, Json.Str, Json.Int, Jso
             Objects.requireNonNull(value, "value");
             for (int i = 0; i < value.length(); i++) {
                 char c = value.charAt(i);
-                if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                if (Character.isHighSurrogate(c) && i + 1 < value.length()
+                        && Character.isLowSurrogate(value.charAt(i + 1))) {
                     i++;
                 } else if (Character.isSurrogate(c)) {
                     throw new IllegalArgumentException("string holds a lone surrogate at index " + i);
@@ -212,7 +215,9 @@ public sealed interface Json permits Json.Obj, Json.Arr, Json.Str, Json.Int, Jso
         Members m = new Members();
         for (int i = 0; i < keysAndValues.length; i += 2) {
             String key = Objects.requireNonNull((String) keysAndValues[i], "key");
-            if (m.put(key, Objects.requireNonNull((Json) keysAndValues[i + 1], "value")) != null) throw new IllegalArgumentException("duplicate key " + key);
+            if (m.put(key, Objects.requireNonNull((Json) keysAndValues[i + 1], "value")) != null) {
+                throw new IllegalArgumentException("duplicate key " + key);
+            }
         }
         return new Obj(m);
     }

@@ -3,6 +3,7 @@ package keybackup.json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The byte side of {@link JsonReader}: UTF-8 input read through an 8 KiB buffer, byte offsets for error
@@ -58,7 +59,7 @@ final class JsonInput implements AutoCloseable {
         for (int i = pos; i < lim; i++) {
             int b = buf[i];
             if (b == '"') {
-                String str = new String(buf, pos, i - pos, java.nio.charset.StandardCharsets.ISO_8859_1);
+                String str = new String(buf, pos, i - pos, StandardCharsets.ISO_8859_1);
                 pos = i + 1;
                 return str;
             }

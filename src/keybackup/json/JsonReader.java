@@ -80,7 +80,9 @@ public final class JsonReader implements AutoCloseable {
      *     for any input; the saved fuzz corpus under test/fuzz-corpus/json replays this)
      */
     public static Json parse(byte[] utf8, long maxBytes) throws JsonException {
-        if (utf8.length > maxBytes) throw new JsonException("input is " + utf8.length + " bytes, over the limit of " + maxBytes, maxBytes);
+        if (utf8.length > maxBytes) {
+            throw new JsonException("input is " + utf8.length + " bytes, over the limit of " + maxBytes, maxBytes);
+        }
         try (JsonReader r = new JsonReader(new ByteArrayInputStream(utf8), maxBytes)) {
             Json v = r.readValue();
             r.expectEnd();
@@ -389,7 +391,9 @@ public final class JsonReader implements AutoCloseable {
                 c = input.peek();
             }
         }
-        if (c == '.' || c == 'e' || c == 'E') throw error("number with a fraction or exponent (only integers are allowed)", at);
+        if (c == '.' || c == 'e' || c == 'E') {
+            throw error("number with a fraction or exponent (only integers are allowed)", at);
+        }
         if (value > Json.MAX_INTEGER) throw error("integer outside ±(2^53−1)", at);
         return new Json.Int(negative ? -value : value); // the literal -0 reads as 0
     }

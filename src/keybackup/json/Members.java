@@ -1,5 +1,7 @@
 package keybackup.json;
 
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -23,11 +25,11 @@ final class Members extends LinkedHashMap<String, Json> {
 
     // LinkedHashMap is Serializable, and deserialization could make a Members that someone else still
     // holds (and can change) without going through this package: refused.
-    private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
-        throw new java.io.InvalidObjectException("keybackup.json.Members is not deserializable");
+    private void readObject(ObjectInputStream in) throws InvalidObjectException {
+        throw new InvalidObjectException("keybackup.json.Members is not deserializable");
     }
 
-    private void readObjectNoData() throws java.io.InvalidObjectException {
-        throw new java.io.InvalidObjectException("keybackup.json.Members is not deserializable");
+    private void readObjectNoData() throws InvalidObjectException {
+        throw new InvalidObjectException("keybackup.json.Members is not deserializable");
     }
 }

@@ -100,7 +100,9 @@ public final class SignedJson {
         if (!(sigs instanceof Json.Obj sigMap)) return new Check(Status.MALFORMED, "signatures is not an object");
         Json forEntity = sigMap.get(entity);
         if (forEntity == null) return new Check(Status.MISSING, "no signature by " + entity);
-        if (!(forEntity instanceof Json.Obj entityMap)) return new Check(Status.MALFORMED, "signatures." + entity + " is not an object");
+        if (!(forEntity instanceof Json.Obj entityMap)) {
+            return new Check(Status.MALFORMED, "signatures." + entity + " is not an object");
+        }
         Json value = entityMap.get(keyId);
         if (value == null) return new Check(Status.MISSING, "no signature by " + entity + " with key " + keyId);
         return verifyValue(object, value, key);

@@ -1,10 +1,7 @@
 package keybackup.json;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import keybackup.internal.StrictUtf8;
 
 /** Strict UTF-8 conversions: malformed input is an error, never silently replaced. */
 public final class Utf8 {
@@ -19,13 +16,7 @@ public final class Utf8 {
      */
     public static byte[] encode(String text) throws JsonException {
         try {
-            ByteBuffer bb = StandardCharsets.UTF_8.newEncoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .encode(CharBuffer.wrap(text));
-            byte[] out = new byte[bb.remaining()];
-            bb.get(out);
-            return out;
+            return StrictUtf8.encode(text);
         } catch (CharacterCodingException e) {
             throw new JsonException("text holds a lone surrogate", -1);
         }
@@ -40,10 +31,7 @@ public final class Utf8 {
      */
     public static String decode(byte[] bytes) throws JsonException {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+            return StrictUtf8.decode(bytes);
         } catch (CharacterCodingException e) {
             throw new JsonException("invalid UTF-8", -1);
         }

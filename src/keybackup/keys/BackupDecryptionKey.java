@@ -26,7 +26,10 @@ import keybackup.internal.Reused;
 public final class BackupDecryptionKey implements AutoCloseable {
     /** Length in bytes of the key (an X25519 private key). */
     public static final int LENGTH = 32;
-    /** Longest key-file text {@link #fromKeyFileText} reads: a key is under 100 characters, the rest is slack for whitespace. */
+    /**
+     * Longest key-file text {@link #fromKeyFileText} reads: a key is under 100 characters, the rest is slack for
+     * whitespace.
+     */
     public static final int MAX_KEY_FILE_LENGTH = 4096;
 
     /**
@@ -80,7 +83,9 @@ public final class BackupDecryptionKey implements AutoCloseable {
      * @throws IllegalStateException if the JCA provider has no X25519
      */
     public static BackupDecryptionKey fromBytes(byte[] key32) throws KeyFormatException {
-        if (key32.length != LENGTH) throw new KeyFormatException("backup decryption key: expected 32 bytes, got " + key32.length);
+        if (key32.length != LENGTH) {
+            throw new KeyFormatException("backup decryption key: expected 32 bytes, got " + key32.length);
+        }
         return new BackupDecryptionKey(key32);
     }
 
@@ -137,7 +142,9 @@ public final class BackupDecryptionKey implements AutoCloseable {
             throw new KeyFormatException("key file: over " + MAX_KEY_FILE_LENGTH + " characters (expected one key)");
         }
         String t = text.strip();
-        if (t.isEmpty()) throw new KeyFormatException("key file: empty (expected a recovery key or an unpadded base64 key)");
+        if (t.isEmpty()) {
+            throw new KeyFormatException("key file: empty (expected a recovery key or an unpadded base64 key)");
+        }
         boolean oneToken = t.chars().noneMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c));
         if (oneToken && (t.length() == 43 || t.length() == 44)) return parse("key file (base64 key)", t);
         return fromRecoveryKey(t);
@@ -158,7 +165,8 @@ public final class BackupDecryptionKey implements AutoCloseable {
                 u = agree(BASE_POINT);
                 p = Curve25519PublicKey.fromBytes(u);
             } catch (KeyFormatException e) {
-                throw new IllegalStateException("X25519 with the base point failed", e); // cannot happen: 9 has large order
+                // cannot happen: 9 has large order
+                throw new IllegalStateException("X25519 with the base point failed", e);
             } finally {
                 Bytes.zero(u);
             }

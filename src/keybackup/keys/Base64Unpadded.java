@@ -1,5 +1,6 @@
 package keybackup.keys;
 
+import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -29,7 +30,7 @@ public final class Base64Unpadded {
     private static final byte[] VALUE = new byte[128];
 
     static {
-        java.util.Arrays.fill(VALUE, (byte) -1);
+        Arrays.fill(VALUE, (byte) -1);
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         for (int i = 0; i < alphabet.length(); i++) VALUE[alphabet.charAt(i)] = (byte) i;
     }
@@ -87,7 +88,9 @@ public final class Base64Unpadded {
      */
     public static byte[] decode(String field, String value, int length) throws KeyFormatException {
         byte[] b = decode(field, value);
-        if (b.length != length) throw new KeyFormatException(field + ": expected " + length + " bytes, got " + b.length);
+        if (b.length != length) {
+            throw new KeyFormatException(field + ": expected " + length + " bytes, got " + b.length);
+        }
         return b;
     }
 }

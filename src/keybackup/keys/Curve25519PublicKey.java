@@ -2,6 +2,7 @@ package keybackup.keys;
 
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
+import java.security.spec.InvalidKeySpecException;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import keybackup.internal.Bytes;
@@ -42,7 +43,9 @@ public final class Curve25519PublicKey {
      * @throws KeyFormatException if {@code raw} is not exactly {@value #LENGTH} bytes long
      */
     public static Curve25519PublicKey fromBytes(byte[] raw) throws KeyFormatException {
-        if (raw.length != LENGTH) throw new KeyFormatException("curve25519 public key: expected 32 bytes, got " + raw.length);
+        if (raw.length != LENGTH) {
+            throw new KeyFormatException("curve25519 public key: expected 32 bytes, got " + raw.length);
+        }
         return new Curve25519PublicKey(raw);
     }
 
@@ -83,7 +86,7 @@ public final class Curve25519PublicKey {
             try {
                 byte[] der = Bytes.concat(X509_PREFIX, bytes);
                 k = Jca.keyFactory("X25519").generatePublic(new X509EncodedKeySpec(der));
-            } catch (java.security.spec.InvalidKeySpecException e) {
+            } catch (InvalidKeySpecException e) {
                 throw new KeyFormatException("curve25519 public key: not accepted by the X25519 key factory");
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("X25519 is not available from the JCA provider", e);

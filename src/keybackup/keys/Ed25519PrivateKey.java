@@ -9,6 +9,7 @@ import java.security.Signature;
 import java.security.interfaces.EdECPrivateKey;
 import java.security.spec.EdECPrivateKeySpec;
 import java.security.spec.NamedParameterSpec;
+import java.util.Arrays;
 import keybackup.internal.Bytes;
 import keybackup.internal.Jca;
 
@@ -36,13 +37,17 @@ public final class Ed25519PrivateKey implements AutoCloseable {
             g.initialize(NamedParameterSpec.ED25519, new FixedSeed(this.seed));
             KeyPair kp = g.generateKeyPair();
             byte[] encoded = kp.getPublic().getEncoded();
-            this.publicKey = Ed25519PublicKey.fromBytes(java.util.Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length));
-            this.jca = Jca.keyFactory("Ed25519").generatePrivate(new EdECPrivateKeySpec(NamedParameterSpec.ED25519, this.seed));
+            this.publicKey = Ed25519PublicKey.fromBytes(Arrays.copyOfRange(encoded, encoded.length - 32,
+                    encoded.length));
+            this.jca = Jca.keyFactory("Ed25519").generatePrivate(new EdECPrivateKeySpec(NamedParameterSpec.ED25519,
+                    this.seed));
             if (kp.getPrivate() instanceof EdECPrivateKey ek && ek.getBytes().isPresent()) {
                 byte[] check = ek.getBytes().get();
                 boolean same = Bytes.constantTimeEquals(check, this.seed);
                 Bytes.zero(check);
-                if (!same) throw new IllegalStateException("the JCA provider did not derive the key from the given seed");
+                if (!same) {
+                    throw new IllegalStateException("the JCA provider did not derive the key from the given seed");
+                }
             }
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("Ed25519 is not available from the JCA provider", e);
@@ -76,7 +81,9 @@ public final class Ed25519PrivateKey implements AutoCloseable {
      * @throws IllegalStateException if the JCA provider has no Ed25519
      */
     public static Ed25519PrivateKey fromSeed(byte[] seed) throws KeyFormatException {
-        if (seed.length != SEED_LENGTH) throw new KeyFormatException("ed25519 seed: expected 32 bytes, got " + seed.length);
+        if (seed.length != SEED_LENGTH) {
+            throw new KeyFormatException("ed25519 seed: expected 32 bytes, got " + seed.length);
+        }
         return new Ed25519PrivateKey(seed);
     }
 
@@ -166,7 +173,9 @@ public final class Ed25519PrivateKey implements AutoCloseable {
 
         @Override
         public void nextBytes(byte[] bytes) {
-            if (bytes.length != seed.length) throw new IllegalStateException("unexpected request for " + bytes.length + " random bytes");
+            if (bytes.length != seed.length) {
+                throw new IllegalStateException("unexpected request for " + bytes.length + " random bytes");
+            }
             System.arraycopy(seed, 0, bytes, 0, bytes.length);
         }
     }

@@ -46,7 +46,9 @@ public final class Ed25519PublicKey {
      * @throws KeyFormatException if {@code raw} is not exactly {@value #LENGTH} bytes long
      */
     public static Ed25519PublicKey fromBytes(byte[] raw) throws KeyFormatException {
-        if (raw.length != LENGTH) throw new KeyFormatException("ed25519 public key: expected 32 bytes, got " + raw.length);
+        if (raw.length != LENGTH) {
+            throw new KeyFormatException("ed25519 public key: expected 32 bytes, got " + raw.length);
+        }
         return new Ed25519PublicKey(raw);
     }
 

@@ -29,7 +29,8 @@ public final class EphemeralKey {
         try {
             KeyPair kp = Jca.keyPairGenerator("X25519").generateKeyPair();
             byte[] spki = kp.getPublic().getEncoded(); // X.509 SubjectPublicKeyInfo: the raw key is the last 32 bytes
-            return new EphemeralKey(kp, Curve25519PublicKey.fromBytes(Arrays.copyOfRange(spki, spki.length - Curve25519PublicKey.LENGTH, spki.length)));
+            return new EphemeralKey(kp, Curve25519PublicKey.fromBytes(Arrays.copyOfRange(spki,
+                    spki.length - Curve25519PublicKey.LENGTH, spki.length)));
         } catch (GeneralSecurityException | KeyFormatException e) {
             throw new IllegalStateException("X25519 key generation is not available from the JCA provider", e);
         }

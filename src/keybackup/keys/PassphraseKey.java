@@ -62,13 +62,19 @@ public final class PassphraseKey {
      */
     public static byte[] derive(char[] passphrase, String salt, int iterations, int bits) throws KeyFormatException {
         if (salt.isEmpty()) throw new KeyFormatException("passphrase.salt: empty");
-        if (salt.length() > MAX_SALT_LENGTH) throw new KeyFormatException("passphrase.salt: longer than " + MAX_SALT_LENGTH + " characters");
-        if (bits < 8 || bits > 4096 || bits % 8 != 0) throw new KeyFormatException("passphrase.bits: must be a multiple of 8 up to 4096, got " + bits);
+        if (salt.length() > MAX_SALT_LENGTH) {
+            throw new KeyFormatException("passphrase.salt: longer than " + MAX_SALT_LENGTH + " characters");
+        }
+        if (bits < 8 || bits > 4096 || bits % 8 != 0) {
+            throw new KeyFormatException("passphrase.bits: must be a multiple of 8 up to 4096, got " + bits);
+        }
         if (iterations < 1 || work(iterations, bits) > MAX_ITERATIONS) {
             throw new KeyFormatException("passphrase.iterations: out of range: " + iterations
-                    + (bits > BLOCK_BITS ? " with " + bits + " bits" : "") + " (at most " + MAX_ITERATIONS + " iterations of 512 bits)");
+                    + (bits > BLOCK_BITS ? " with " + bits + " bits" : "") + " (at most " + MAX_ITERATIONS
+                    + " iterations of 512 bits)");
         }
-        PBEKeySpec spec = new PBEKeySpec(passphrase, salt.getBytes(StandardCharsets.UTF_8), iterations, bits); // copies it
+        // copies it
+        PBEKeySpec spec = new PBEKeySpec(passphrase, salt.getBytes(StandardCharsets.UTF_8), iterations, bits);
         try {
             SecretKey k = Jca.secretKeyFactory("PBKDF2WithHmacSHA512").generateSecret(spec);
             return k.getEncoded();

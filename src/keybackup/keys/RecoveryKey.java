@@ -1,6 +1,7 @@
 package keybackup.keys;
 
 import java.math.BigInteger;
+import java.util.Arrays;
 import keybackup.internal.Bytes;
 
 /**
@@ -41,7 +42,9 @@ public final class RecoveryKey {
      * @throws IllegalArgumentException if {@code key} is not 32 bytes long
      */
     public static String encode(byte[] key) {
-        if (key.length != KEY_LENGTH) throw new IllegalArgumentException("recovery key: expected 32 bytes, got " + key.length);
+        if (key.length != KEY_LENGTH) {
+            throw new IllegalArgumentException("recovery key: expected 32 bytes, got " + key.length);
+        }
         byte[] buf = new byte[DECODED_LENGTH];
         buf[0] = (byte) 0x8B;
         buf[1] = 0x01;
@@ -69,7 +72,8 @@ public final class RecoveryKey {
      */
     public static byte[] decode(String text) throws KeyFormatException {
         if (text.length() > MAX_TEXT_LENGTH) {
-            throw new KeyFormatException("recovery key: over " + MAX_TEXT_LENGTH + " characters (a recovery key is 48 characters and spaces)");
+            throw new KeyFormatException("recovery key: over " + MAX_TEXT_LENGTH
+                    + " characters (a recovery key is 48 characters and spaces)");
         }
         StringBuilder compact = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
@@ -79,16 +83,22 @@ public final class RecoveryKey {
             compact.append(c);
         }
         if (compact.length() > MAX_BASE58_LENGTH) {
-            throw new KeyFormatException("recovery key: bad length (expected 48 base58 characters, got " + compact.length() + ")");
+            throw new KeyFormatException("recovery key: bad length (expected 48 base58 characters, got "
+                    + compact.length() + ")");
         }
         byte[] raw = unbase58(compact.toString());
         try {
-            if (raw.length != DECODED_LENGTH) throw new KeyFormatException("recovery key: bad length (expected 35 bytes after base58, got " + raw.length + ")");
-            if ((raw[0] & 0xff) != 0x8B || raw[1] != 0x01) throw new KeyFormatException("recovery key: bad prefix (not a Matrix recovery key)");
+            if (raw.length != DECODED_LENGTH) {
+                throw new KeyFormatException("recovery key: bad length (expected 35 bytes after base58, got "
+                        + raw.length + ")");
+            }
+            if ((raw[0] & 0xff) != 0x8B || raw[1] != 0x01) {
+                throw new KeyFormatException("recovery key: bad prefix (not a Matrix recovery key)");
+            }
             byte parity = 0;
             for (byte b : raw) parity ^= b;
             if (parity != 0) throw new KeyFormatException("recovery key: bad parity (mistyped?)");
-            return java.util.Arrays.copyOfRange(raw, 2, 2 + KEY_LENGTH);
+            return Arrays.copyOfRange(raw, 2, 2 + KEY_LENGTH);
         } finally {
             Bytes.zero(raw);
         }
@@ -108,7 +118,8 @@ public final class RecoveryKey {
 
     private static byte[] unbase58(String s) {
         BigInteger n = BigInteger.ZERO;
-        for (int i = 0; i < s.length(); i++) n = n.multiply(FIFTY_EIGHT).add(BigInteger.valueOf(ALPHABET.indexOf(s.charAt(i))));
+        for (int i = 0; i < s.length(); i++) n =
+                n.multiply(FIFTY_EIGHT).add(BigInteger.valueOf(ALPHABET.indexOf(s.charAt(i))));
         int leadingZeros = 0;
         while (leadingZeros < s.length() && s.charAt(leadingZeros) == '1') leadingZeros++;
         byte[] mag = n.signum() == 0 ? new byte[0] : n.toByteArray();

@@ -104,7 +104,9 @@ public final class KeyDescription {
     public static KeyDescription parse(Json.Obj content) throws SecretStorageException {
         Objects.requireNonNull(content, "content");
         String algorithm = requireString(content, "algorithm", "algorithm");
-        if (!SecretStorage.ALGORITHM.equals(algorithm)) throw unsupported("algorithm: unsupported (only " + SecretStorage.ALGORITHM + ")");
+        if (!SecretStorage.ALGORITHM.equals(algorithm)) {
+            throw unsupported("algorithm: unsupported (only " + SecretStorage.ALGORITHM + ")");
+        }
         if (content.has("name") && content.string("name") == null) throw malformed("name: expected a string");
         byte[] iv = optionalBase64(content, "iv", AesHmacSha2.IV_LENGTH);
         byte[] mac = optionalBase64(content, "mac", AesHmacSha2.MAC_LENGTH);
@@ -125,11 +127,14 @@ public final class KeyDescription {
         }
         long iterations = requireInt(p, "iterations", "passphrase.iterations");
         if (iterations < 1 || iterations > PassphraseKey.MAX_ITERATIONS) {
-            throw malformed("passphrase.iterations: out of range: " + iterations + " (1 to " + PassphraseKey.MAX_ITERATIONS + ")");
+            throw malformed("passphrase.iterations: out of range: " + iterations + " (1 to "
+                    + PassphraseKey.MAX_ITERATIONS + ")");
         }
         long bits = p.has("bits") ? requireInt(p, "bits", "passphrase.bits") : DEFAULT_BITS;
         // Fewer than 256 bits would be weaker than a random key; no client writes that (rust-sdk always derives 256).
-        if (bits < DEFAULT_BITS || bits > MAX_BITS || bits % 8 != 0) throw malformed("passphrase.bits: must be a multiple of 8 in [256, 4096], got " + bits);
+        if (bits < DEFAULT_BITS || bits > MAX_BITS || bits % 8 != 0) {
+            throw malformed("passphrase.bits: must be a multiple of 8 in [256, 4096], got " + bits);
+        }
         // Each 512-bit output block costs the full iteration count: bound the product, not each factor.
         if (PassphraseKey.work(iterations, bits) > PassphraseKey.MAX_ITERATIONS) {
             throw malformed("passphrase.iterations: " + iterations + " with " + bits + " bits is over the limit of "
@@ -191,10 +196,13 @@ public final class KeyDescription {
      */
     public Optional<String> writeWeakness(Check check) {
         Objects.requireNonNull(check, "check");
-        if (check == Check.ABSENT) return Optional.of("it has no key check (iv/mac), so this device cannot tell whether the key is right");
+        if (check == Check.ABSENT) {
+            return Optional.of("it has no key check (iv/mac), so this device cannot tell whether the key is right");
+        }
         if (check == Check.MISMATCH) return Optional.of("the key does not pass its key check");
         if (passphrase != null && passphrase.iterations() < MIN_ITERATIONS_FOR_WRITING) {
-            return Optional.of("its passphrase is stretched with only " + passphrase.iterations() + " PBKDF2 iterations (at least "
+            return Optional.of("its passphrase is stretched with only " + passphrase.iterations()
+                    + " PBKDF2 iterations (at least "
                     + MIN_ITERATIONS_FOR_WRITING + " are needed to write secrets)");
         }
         return Optional.empty();
@@ -211,7 +219,8 @@ public final class KeyDescription {
     public void requireWritable(String keyId, Check check) throws SecretStorageException {
         Optional<String> weakness = writeWeakness(check);
         if (weakness.isPresent()) {
-            throw new SecretStorageException(SecretStorageException.Reason.WEAK_KEY, "refusing to write secrets under secret storage key "
+            throw new SecretStorageException(SecretStorageException.Reason.WEAK_KEY,
+                    "refusing to write secrets under secret storage key "
                     + keyId + ": " + weakness.get() + "; nothing was written. Replace it with a new key (in Element: "
                     + "reset or change the recovery key), then try again");
         }

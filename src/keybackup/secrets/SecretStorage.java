@@ -1,16 +1,12 @@
 package keybackup.secrets;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import keybackup.internal.Bytes;
+import keybackup.internal.StrictUtf8;
 import keybackup.json.Json;
 import keybackup.keys.Base64Unpadded;
 import keybackup.keys.Ed25519PrivateKey;
@@ -111,7 +107,8 @@ public final class SecretStorage {
      * @throws IllegalArgumentException if {@code secret} holds a lone surrogate
      * @throws IllegalStateException if {@code key} has been closed
      */
-    public static Json.Obj addTo(Json.Obj existingContent, String name, String secret, SecretStorageKey key, String keyId) {
+    public static Json.Obj addTo(Json.Obj existingContent, String name, String secret, SecretStorageKey key,
+            String keyId) {
         Objects.requireNonNull(existingContent, "existingContent");
         Json.Obj fresh = encrypt(name, secret, key, keyId);
         Json.Obj old = existingContent.object("encrypted");
@@ -135,7 +132,8 @@ public final class SecretStorage {
      *     {@code MALFORMED} for a bad entry; {@code BAD_MAC} for a wrong key, wrong name or tampered data;
      *     {@code BAD_PLAINTEXT} when the plaintext is not UTF-8
      */
-    public static String decrypt(String name, Json.Obj accountDataContent, SecretStorageKey key, String keyId) throws SecretStorageException {
+    public static String decrypt(String name, Json.Obj accountDataContent, SecretStorageKey key,
+            String keyId) throws SecretStorageException {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(accountDataContent, "accountDataContent");
         Objects.requireNonNull(key, "key");
@@ -151,12 +149,10 @@ public final class SecretStorage {
                     name + ": mac mismatch under key " + keyId + " (wrong key, wrong secret name, or tampered data)");
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(plaintext)).toString();
+            return StrictUtf8.decode(plaintext);
         } catch (CharacterCodingException e) {
-            throw new SecretStorageException(SecretStorageException.Reason.BAD_PLAINTEXT, name + ": decrypted secret is not valid UTF-8");
+            throw new SecretStorageException(SecretStorageException.Reason.BAD_PLAINTEXT,
+                    name + ": decrypted secret is not valid UTF-8");
         } finally {
             Bytes.zero(plaintext);
         }
@@ -175,7 +171,8 @@ public final class SecretStorage {
      * @throws NullPointerException if {@code key}, {@code ssKey} or {@code keyId} is null
      * @throws IllegalStateException if {@code key} or {@code ssKey} has been closed
      */
-    public static Json.Obj storeBackupSigningKey(Ed25519PrivateKey key, SecretStorageKey ssKey, String keyId, Json.Obj existingOrNull) {
+    public static Json.Obj storeBackupSigningKey(Ed25519PrivateKey key, SecretStorageKey ssKey, String keyId,
+            Json.Obj existingOrNull) {
         byte[] seed = Objects.requireNonNull(key, "key").exportSeed();
         try {
             return storeKeyBytes(BACKUP_SIGNING_KEY, seed, ssKey, keyId, existingOrNull);
@@ -198,12 +195,14 @@ public final class SecretStorage {
      * @throws NullPointerException if an argument is null
      * @throws IllegalStateException if {@code ssKey} has been closed
      */
-    public static Ed25519PrivateKey loadBackupSigningKey(Json.Obj content, SecretStorageKey ssKey, String keyId) throws SecretStorageException {
+    public static Ed25519PrivateKey loadBackupSigningKey(Json.Obj content, SecretStorageKey ssKey,
+            String keyId) throws SecretStorageException {
         byte[] seed = loadKeyBytes(BACKUP_SIGNING_KEY, content, ssKey, keyId);
         try {
             return Ed25519PrivateKey.fromSeed(seed);
         } catch (KeyFormatException e) {
-            throw new SecretStorageException(SecretStorageException.Reason.BAD_PLAINTEXT, BACKUP_SIGNING_KEY + ": " + e.getMessage());
+            throw new SecretStorageException(SecretStorageException.Reason.BAD_PLAINTEXT,
+                    BACKUP_SIGNING_KEY + ": " + e.getMessage());
         } finally {
             Bytes.zero(seed);
         }
@@ -224,9 +223,12 @@ public final class SecretStorage {
      * @throws IllegalArgumentException if {@code key} is not 32 bytes long
      * @throws IllegalStateException if {@code ssKey} has been closed
      */
-    public static Json.Obj storeKeyBytes(String name, byte[] key, SecretStorageKey ssKey, String keyId, Json.Obj existingOrNull) {
+    public static Json.Obj storeKeyBytes(String name, byte[] key, SecretStorageKey ssKey, String keyId,
+            Json.Obj existingOrNull) {
         Objects.requireNonNull(key, "key");
-        if (key.length != KEY_SECRET_LENGTH) throw new IllegalArgumentException(name + ": expected a 32-byte key, got " + key.length);
+        if (key.length != KEY_SECRET_LENGTH) {
+            throw new IllegalArgumentException(name + ": expected a 32-byte key, got " + key.length);
+        }
         String encoded = Base64Unpadded.encode(key);
         return addTo(existingOrNull == null ? Json.obj() : existingOrNull, name, encoded, ssKey, keyId);
     }
@@ -247,7 +249,8 @@ public final class SecretStorage {
      * @throws NullPointerException if an argument is null
      * @throws IllegalStateException if {@code ssKey} has been closed
      */
-    public static byte[] loadKeyBytes(String name, Json.Obj content, SecretStorageKey ssKey, String keyId) throws SecretStorageException {
+    public static byte[] loadKeyBytes(String name, Json.Obj content, SecretStorageKey ssKey,
+            String keyId) throws SecretStorageException {
         String encoded = decrypt(name, content, ssKey, keyId);
         try {
             return Base64Unpadded.decode(name + " (decrypted key)", encoded, KEY_SECRET_LENGTH);
@@ -290,20 +293,15 @@ public final class SecretStorage {
     /** Strict UTF-8: a lone surrogate is a caller bug, not silently written as '?'. */
     static byte[] utf8(String s) {
         try {
-            ByteBuffer bb = StandardCharsets.UTF_8.newEncoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .encode(CharBuffer.wrap(s));
-            byte[] out = Arrays.copyOfRange(bb.array(), bb.arrayOffset() + bb.position(), bb.arrayOffset() + bb.limit());
-            Bytes.zero(bb.array());
-            return out;
+            return StrictUtf8.encode(s);
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("secret: not valid Unicode (lone surrogate)");
         }
     }
 
     static SecretStorageException notStored(String name, String keyId) {
-        return new SecretStorageException(SecretStorageException.Reason.NOT_STORED, name + ": secret not stored under key " + keyId);
+        return new SecretStorageException(SecretStorageException.Reason.NOT_STORED,
+                name + ": secret not stored under key " + keyId);
     }
 
     static SecretStorageException malformed(String message) {

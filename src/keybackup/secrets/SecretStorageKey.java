@@ -61,7 +61,9 @@ public final class SecretStorageKey implements AutoCloseable {
      */
     public static SecretStorageKey fromBytes(byte[] key32) {
         Objects.requireNonNull(key32, "key32");
-        if (key32.length != LENGTH) throw new IllegalArgumentException("secret storage key: expected 32 bytes, got " + key32.length);
+        if (key32.length != LENGTH) {
+            throw new IllegalArgumentException("secret storage key: expected 32 bytes, got " + key32.length);
+        }
         return new SecretStorageKey(key32);
     }
 
@@ -103,7 +105,9 @@ public final class SecretStorageKey implements AutoCloseable {
      */
     public static SecretStorageKey fromKeyFileText(String text) throws SecretStorageException {
         Objects.requireNonNull(text, "text");
-        if (text.isBlank()) throw new SecretStorageException(SecretStorageException.Reason.MALFORMED, "key file: empty");
+        if (text.isBlank()) {
+            throw new SecretStorageException(SecretStorageException.Reason.MALFORMED, "key file: empty");
+        }
         int nl = text.indexOf('\n');
         String first = (nl >= 0 ? text.substring(0, nl) : text).strip();
         boolean base64Shape = first.chars().noneMatch(Character::isWhitespace)
@@ -134,14 +138,17 @@ public final class SecretStorageKey implements AutoCloseable {
      *     {@code MALFORMED} when {@link PassphraseKey#derive} refuses the parameters (no hashing is done then)
      * @throws NullPointerException if {@code passphrase} or {@code description} is null
      */
-    public static SecretStorageKey fromPassphrase(char[] passphrase, KeyDescription description) throws SecretStorageException {
+    public static SecretStorageKey fromPassphrase(char[] passphrase,
+            KeyDescription description) throws SecretStorageException {
         Objects.requireNonNull(passphrase, "passphrase");
         KeyDescription.Pbkdf2 p = description.passphrase();
         if (p == null) {
             if (description.json().has("passphrase")) {
-                throw new SecretStorageException(SecretStorageException.Reason.UNSUPPORTED, "passphrase.algorithm: unsupported (only m.pbkdf2)");
+                throw new SecretStorageException(SecretStorageException.Reason.UNSUPPORTED,
+                        "passphrase.algorithm: unsupported (only m.pbkdf2)");
             }
-            throw new SecretStorageException(SecretStorageException.Reason.NO_PASSPHRASE, "passphrase: key description has none");
+            throw new SecretStorageException(SecretStorageException.Reason.NO_PASSPHRASE,
+                    "passphrase: key description has none");
         }
         byte[] k = null;
         try {
@@ -163,7 +170,10 @@ public final class SecretStorageKey implements AutoCloseable {
      */
     public String toRecoveryKey() {
         byte[] k = material();
-        if (k.length != LENGTH) throw new IllegalStateException("secret storage key: a " + k.length + "-byte passphrase key has no recovery-key form");
+        if (k.length != LENGTH) {
+            throw new IllegalStateException("secret storage key: a " + k.length
+                    + "-byte passphrase key has no recovery-key form");
+        }
         return RecoveryKey.encode(k);
     }
 

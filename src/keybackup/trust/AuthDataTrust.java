@@ -19,7 +19,8 @@ import keybackup.backup.AuthData;
  * combination of fields can contradict another (the trusted signers are non-empty exactly for the two
  * trusted outcomes; a usable key exists only in {@link Usable}). Callers decide on the type.
  */
-public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrust.TrustedWithoutKey, AuthDataTrust.NotTrusted {
+public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrust.TrustedWithoutKey,
+        AuthDataTrust.NotTrusted {
 
     /** Status of one AuthData signature (protocol.md §9.7). */
     enum SignatureStatus {
@@ -50,7 +51,9 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
         THIS_DEVICE,
         /** An own device pinned with the key the user compared, or cross-signed under the trusted master key. */
         VERIFIED_DEVICE,
-        /** An own device whose key was taken as the server publishes it (not compared): weaker, said in every output. */
+        /**
+         * An own device whose key was taken as the server publishes it (not compared): weaker, said in every output.
+         */
         DEVICE_AS_PUBLISHED;
 
         /**
@@ -183,7 +186,8 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
         private final List<TrustedVia> via;
         private final String detail;
 
-        TrustedWithoutKey(String version, AuthData authData, List<Signature> signatures, List<TrustedVia> via, String detail) {
+        TrustedWithoutKey(String version, AuthData authData, List<Signature> signatures, List<TrustedVia> via,
+                String detail) {
             if (via.isEmpty()) throw new IllegalArgumentException("trusted without a trusted signer");
             this.version = version;
             this.authData = Objects.requireNonNull(authData, "authData");
@@ -211,8 +215,11 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
         private final Reason reason;
         private final String detail;
 
-        NotTrusted(String version, AuthData authData, List<Signature> signatures, String signingPublicKey, Reason reason, String detail) {
-            if (reason != Reason.BACKUP_NOT_TRUSTED && reason != Reason.NO_SIGNING_KEY) throw new IllegalArgumentException("reason " + reason);
+        NotTrusted(String version, AuthData authData, List<Signature> signatures, String signingPublicKey,
+                Reason reason, String detail) {
+            if (reason != Reason.BACKUP_NOT_TRUSTED && reason != Reason.NO_SIGNING_KEY) {
+                throw new IllegalArgumentException("reason " + reason);
+            }
             this.version = version;
             this.authData = Objects.requireNonNull(authData, "authData");
             this.signatures = List.copyOf(signatures);

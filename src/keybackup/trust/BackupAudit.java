@@ -20,7 +20,8 @@ public final class BackupAudit {
     private long unsignedInSignedBackup;
 
     /** One audited session (no key material is kept). */
-    public record Entry(String roomId, String sessionId, String verdict, Reason reason, String detail, boolean claimedAuthenticated) {}
+    public record Entry(String roomId, String sessionId, String verdict, Reason reason, String detail,
+            boolean claimedAuthenticated) {}
 
     private long total;
 
@@ -60,7 +61,10 @@ public final class BackupAudit {
     public synchronized void add(SessionVerifier.Result r) {
         SessionVerdict v = r.verdict();
         total++;
-        if (sessions != null) sessions.add(new Entry(r.roomId(), r.sessionId(), v.word(), v.reason(), v.detail(), r.claimedAuthenticated()));
+        if (sessions != null) {
+            sessions.add(new Entry(r.roomId(), r.sessionId(), v.word(), v.reason(), v.detail(),
+                    r.claimedAuthenticated()));
+        }
         if (v instanceof SessionVerdict.Authenticated) authenticated++;
         else if (v instanceof SessionVerdict.SignedNotAuthenticated) signedNotAuthenticated++;
         else if (v instanceof SessionVerdict.Unauthenticated) unauthenticated++;
@@ -156,17 +160,20 @@ public final class BackupAudit {
     public Json.Obj toJson() {
         List<Json> via = new ArrayList<>();
         for (AuthDataTrust.TrustedVia t : trust.trustedVia()) {
-            via.add(Json.obj("kind", Json.of(t.kind().wire()), "key_id", Json.of(t.keyId()), "key_compared", Json.of(!t.kind().weak())));
+            via.add(Json.obj("kind", Json.of(t.kind().wire()), "key_id", Json.of(t.keyId()), "key_compared",
+                    Json.of(!t.kind().weak())));
         }
         List<Json> sigs = new ArrayList<>();
-        for (AuthDataTrust.Signature s : trust.signatures()) sigs.add(Json.obj("key_id", Json.of(s.keyId()), "status", Json.of(s.status().wire())));
+        for (AuthDataTrust.Signature s : trust.signatures()) sigs.add(Json.obj("key_id", Json.of(s.keyId()), "status",
+                Json.of(s.status().wire())));
         String outcome = trust instanceof AuthDataTrust.Usable ? "usable"
                 : trust instanceof AuthDataTrust.TrustedWithoutKey ? "trusted_without_key" : "not_trusted";
         Json.Obj backup = Json.obj(
                 "outcome", Json.of(outcome),
                 "trusted", Json.of(!(trust instanceof AuthDataTrust.NotTrusted)),
                 "trusted_via", Json.arr(via),
-                "signing_public_key", trust.signingPublicKey() == null ? Json.Null.INSTANCE : Json.of(trust.signingPublicKey()),
+                "signing_public_key", trust.signingPublicKey() == null ? Json.Null.INSTANCE
+                        : Json.of(trust.signingPublicKey()),
                 "signing_key_usable", Json.of(trust instanceof AuthDataTrust.Usable),
                 "reason", trust.reason() == null ? Json.Null.INSTANCE : Json.of(trust.reason().wire()),
                 "signatures", Json.arr(sigs));
@@ -178,7 +185,8 @@ public final class BackupAudit {
                     "claimed_authenticated", Json.of(e.claimedAuthenticated())));
         }
         Json.Obj summary = Json.obj("total", Json.of(total()), "authenticated", Json.of(authenticated),
-                "signed_not_authenticated", Json.of(signedNotAuthenticated), "unauthenticated", Json.of(unauthenticated),
+                "signed_not_authenticated", Json.of(signedNotAuthenticated), "unauthenticated",
+                        Json.of(unauthenticated),
                 "rejected", Json.of(rejected), "unsigned_in_signed_backup", Json.of(unsignedInSignedBackup));
         return Json.obj("user_id", Json.of(userId),
                 "version", trust.version() == null ? Json.Null.INSTANCE : Json.of(trust.version()),

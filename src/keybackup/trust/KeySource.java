@@ -10,7 +10,8 @@ import keybackup.backup.ExportedSession;
  * <p>{@code true} for: an Olm-encrypted {@code m.room_key} from the device owning {@code sender_key};
  * a trusted forward (MSC3879: {@code trusted: true} from a verified own device); a session this device
  * created; a backup entry whose verdict was {@code authenticated} on a key the user compared (only
- * obtainable from a verified restore, {@link #fromRestore}). {@code false} for everything else: untrusted forwards, key-export
+ * obtainable from a verified restore, {@link #fromRestore}). {@code false} for everything else: untrusted forwards,
+ * key-export
  * files, unsigned or untrusted backup entries.
  *
  * <p><b>Status never goes up through a file.</b> A file of keys (a restore's output, an export) is the
@@ -41,11 +42,14 @@ public final class KeySource {
     private static final KeySource BACKUP_AUTHENTICATED = new KeySource("backup-authenticated", true);
     /** A file entry whose recorded verdict is not authenticated. */
     private static final KeySource RECORDED_NOT_AUTHENTICATED = new KeySource("recorded-not-authenticated", false);
-    /** The one verdict word that lets a file entry keep an authenticated source (SessionVerdict.Authenticated's word). */
+    /**
+     * The one verdict word that lets a file entry keep an authenticated source (SessionVerdict.Authenticated's word).
+     */
     private static final String AUTHENTICATED_WORD = "authenticated";
 
     /** The sources a caller may name (the command line's {@code --source} words). */
-    public static final List<KeySource> NAMEABLE = List.of(OLM, TRUSTED_FORWARD, OWN, UNTRUSTED_FORWARD, EXPORT, BACKUP_UNAUTHENTICATED);
+    public static final List<KeySource> NAMEABLE = List.of(OLM, TRUSTED_FORWARD, OWN, UNTRUSTED_FORWARD, EXPORT,
+            BACKUP_UNAUTHENTICATED);
 
     private final String name;
     private final boolean authenticated;
@@ -83,7 +87,8 @@ public final class KeySource {
      *     {@link #BACKUP_UNAUTHENTICATED} (also for null)
      */
     public static KeySource fromRestore(SessionVerdict verdict) {
-        return verdict instanceof SessionVerdict.Authenticated a && a.signer().via().stream().anyMatch(v -> !v.kind().weak())
+        return verdict instanceof SessionVerdict.Authenticated a
+                && a.signer().via().stream().anyMatch(v -> !v.kind().weak())
                 ? BACKUP_AUTHENTICATED : BACKUP_UNAUTHENTICATED;
     }
 

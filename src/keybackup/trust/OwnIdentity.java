@@ -41,7 +41,8 @@ public final class OwnIdentity {
     private final Map<String, Device> devices;
     private final List<String> problems;
 
-    private OwnIdentity(String userId, Ed25519PublicKey master, Ed25519PublicKey selfSigning, Json.Obj selfSigningObject,
+    private OwnIdentity(String userId, Ed25519PublicKey master, Ed25519PublicKey selfSigning,
+            Json.Obj selfSigningObject,
                         Map<String, Device> devices, List<String> problems) {
         this.userId = userId;
         this.master = master;
@@ -68,7 +69,8 @@ public final class OwnIdentity {
         Ed25519PublicKey master = crossSigningKey(userId, response, "master_keys", "master", problems);
         Ed25519PublicKey ssk = crossSigningKey(userId, response, "self_signing_keys", "self_signing", problems);
         Json.Obj sskObj = ssk == null ? null : response.object("self_signing_keys").object(userId);
-        if (ssk != null && (master == null || !SignedJson.verify(sskObj, userId, "ed25519:" + master.toBase64(), master).valid())) {
+        if (ssk != null && (master == null || !SignedJson.verify(sskObj, userId, "ed25519:" + master.toBase64(),
+                master).valid())) {
             problems.add("self-signing key: no valid signature by the published master key; it verifies no device");
         }
         Map<String, Device> devices = new LinkedHashMap<>();

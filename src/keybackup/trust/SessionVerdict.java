@@ -9,7 +9,8 @@ import java.util.Objects;
  * {@link Authenticated} proves the verification ran. Callers match on the type ({@code instanceof}).
  */
 public sealed interface SessionVerdict
-        permits SessionVerdict.Authenticated, SessionVerdict.SignedNotAuthenticated, SessionVerdict.Unauthenticated, SessionVerdict.Rejected {
+        permits SessionVerdict.Authenticated, SessionVerdict.SignedNotAuthenticated, SessionVerdict.Unauthenticated,
+                SessionVerdict.Rejected {
 
     /**
      * Names the verdict as reports and the audit JSON do.
@@ -60,7 +61,9 @@ public sealed interface SessionVerdict
 
         SignedNotAuthenticated(TrustedBackupKey signer, Reason reason) {
             this.signer = Objects.requireNonNull(signer, "signer");
-            if (reason != Reason.FLAG_FALSE && reason != Reason.FLAG_CONFLICT) throw new IllegalArgumentException("reason " + reason);
+            if (reason != Reason.FLAG_FALSE && reason != Reason.FLAG_CONFLICT) {
+                throw new IllegalArgumentException("reason " + reason);
+            }
             this.reason = reason;
         }
 
@@ -73,7 +76,8 @@ public sealed interface SessionVerdict
         public TrustedBackupKey signer() { return signer; }
         public String word() { return "signed_not_authenticated"; }
         public Reason reason() { return reason; }
-        public String detail() { return reason == Reason.FLAG_CONFLICT ? "authenticated flag spellings disagree" : "authenticated flag is not true"; }
+        public String detail() { return reason == Reason.FLAG_CONFLICT ? "authenticated flag spellings disagree"
+                : "authenticated flag is not true"; }
         @Override public String toString() { return word() + " " + reason.wire(); }
     }
 
@@ -103,7 +107,9 @@ public sealed interface SessionVerdict
         private final String detail;
 
         Rejected(Reason reason, String detail) {
-            if (reason != Reason.DECRYPTION_FAILED && reason != Reason.SESSION_ID_MISMATCH) throw new IllegalArgumentException("reason " + reason);
+            if (reason != Reason.DECRYPTION_FAILED && reason != Reason.SESSION_ID_MISMATCH) {
+                throw new IllegalArgumentException("reason " + reason);
+            }
             this.reason = reason;
             this.detail = detail;
         }

@@ -1,6 +1,8 @@
 package keybackup.trust;
 
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import keybackup.backup.DecryptionException;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
@@ -40,10 +42,11 @@ public final class SessionVerifier {
         private final SessionData sessionData;
         private final boolean claimedAuthenticated;
 
-        Result(String roomId, String sessionId, SessionVerdict verdict, SessionData sessionData, boolean claimedAuthenticated) {
+        Result(String roomId, String sessionId, SessionVerdict verdict, SessionData sessionData,
+                boolean claimedAuthenticated) {
             this.roomId = roomId;
             this.sessionId = sessionId;
-            this.verdict = java.util.Objects.requireNonNull(verdict, "verdict");
+            this.verdict = Objects.requireNonNull(verdict, "verdict");
             this.sessionData = sessionData;
             this.claimedAuthenticated = claimedAuthenticated;
         }
@@ -118,7 +121,10 @@ public final class SessionVerifier {
     public Result verify(String roomId, String sessionId, Json.Obj keyBackupData) {
         // 1. Decrypt (the mac is only recorded here; it is judged below).
         Json.Obj sessionDataJson = keyBackupData.object("session_data");
-        if (sessionDataJson == null) return rejected(roomId, sessionId, Reason.DECRYPTION_FAILED, "session_data: missing or not an object", null);
+        if (sessionDataJson == null) {
+            return rejected(roomId, sessionId, Reason.DECRYPTION_FAILED, "session_data: missing or not an object",
+                    null);
+        }
         MegolmBackupV1.Decrypted decrypted;
         SessionData data;
         try {
@@ -140,16 +146,19 @@ public final class SessionVerifier {
             sig = signer == null ? null : checkSignature(plain, signer);
             if (sig != SignatureOutcome.VALID) {
                 return rejected(roomId, sessionId, Reason.DECRYPTION_FAILED,
-                        "mac " + decrypted.mac().name().toLowerCase(java.util.Locale.ROOT) + " and no valid signature to stand in for it", claimed);
+                        "mac " + decrypted.mac().name().toLowerCase(Locale.ROOT)
+                                + " and no valid signature to stand in for it", claimed);
             }
         }
         // 2. Session id.
         if (!data.matchesSessionId(sessionId)) {
-            return rejected(roomId, sessionId, Reason.SESSION_ID_MISMATCH, "session_key belongs to session " + data.sessionId(), claimed);
+            return rejected(roomId, sessionId, Reason.SESSION_ID_MISMATCH,
+                    "session_key belongs to session " + data.sessionId(), claimed);
         }
         // 3. Usable signing key.
         if (signer == null) {
-            return new Result(roomId, sessionId, new SessionVerdict.Unauthenticated(trust.reason(), trust.detail()), data, claimed);
+            return new Result(roomId, sessionId, new SessionVerdict.Unauthenticated(trust.reason(), trust.detail()),
+                    data, claimed);
         }
         // 4. Signature.
         if (sig == null) sig = checkSignature(plain, signer);
@@ -163,7 +172,8 @@ public final class SessionVerifier {
         }
         // 5. The flag.
         SessionVerdict verdict = flag == AuthenticatedFlag.TRUE ? new SessionVerdict.Authenticated(signer)
-                : new SessionVerdict.SignedNotAuthenticated(signer, flag == AuthenticatedFlag.CONFLICT ? Reason.FLAG_CONFLICT : Reason.FLAG_FALSE);
+                : new SessionVerdict.SignedNotAuthenticated(signer, flag == AuthenticatedFlag.CONFLICT
+                ? Reason.FLAG_CONFLICT : Reason.FLAG_FALSE);
         return new Result(roomId, sessionId, verdict, data, claimed);
     }
 
@@ -186,10 +196,12 @@ public final class SessionVerifier {
             }
         }
         if (value == null) return SignatureOutcome.MISSING;
-        return SignedJson.verifyValue(plain, value, signer.publicKey()).valid() ? SignatureOutcome.VALID : SignatureOutcome.INVALID;
+        return SignedJson.verifyValue(plain, value, signer.publicKey()).valid() ? SignatureOutcome.VALID
+                : SignatureOutcome.INVALID;
     }
 
     private static Result rejected(String roomId, String sessionId, Reason reason, String detail, Boolean claimed) {
-        return new Result(roomId, sessionId, new SessionVerdict.Rejected(reason, detail), null, claimed != null && claimed);
+        return new Result(roomId, sessionId, new SessionVerdict.Rejected(reason, detail), null,
+                claimed != null && claimed);
     }
 }

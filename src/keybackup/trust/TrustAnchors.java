@@ -31,7 +31,8 @@ public final class TrustAnchors {
      * vouches for nothing by itself; it states what the caller says the user verified, and
      * {@link TrustResolver} alone decides what it is worth.
      */
-    public sealed interface Anchor permits ThisDevice, PinnedDevice, DeviceAsPublished, PinnedMasterKey, SecretStorageMasterKey {}
+    public sealed interface Anchor permits ThisDevice, PinnedDevice, DeviceAsPublished, PinnedMasterKey,
+            SecretStorageMasterKey {}
 
     /** This device and its own Ed25519 key (not one read from the server). */
     public record ThisDevice(String deviceId, Ed25519PublicKey key) implements Anchor {
@@ -120,7 +121,9 @@ public final class TrustAnchors {
     public TrustAnchors(String userId, List<? extends Anchor> anchors) {
         this.userId = Objects.requireNonNull(userId, "userId");
         this.anchors = List.copyOf(anchors);
-        if (this.anchors.stream().filter(a -> a instanceof ThisDevice).count() > 1) throw new IllegalArgumentException("more than one this-device anchor");
+        if (this.anchors.stream().filter(a -> a instanceof ThisDevice).count() > 1) {
+            throw new IllegalArgumentException("more than one this-device anchor");
+        }
     }
 
     /**
@@ -155,12 +158,16 @@ public final class TrustAnchors {
      * @throws NullPointerException if {@code userId} or {@code pinnedDevices} is null, or the map holds a null
      *     key or value
      */
-    public static TrustAnchors withoutDevice(String userId, Ed25519PublicKey pinnedMasterKey, Map<String, Ed25519PublicKey> pinnedDevices) {
+    public static TrustAnchors withoutDevice(String userId, Ed25519PublicKey pinnedMasterKey, Map<String,
+            Ed25519PublicKey> pinnedDevices) {
         return new TrustAnchors(userId, null, null, pinnedMasterKey, pinnedDevices);
     }
 
-    private static List<Anchor> list(String deviceId, Ed25519PublicKey deviceKey, Ed25519PublicKey master, Map<String, Ed25519PublicKey> pinned) {
-        if ((deviceId == null) != (deviceKey == null)) throw new IllegalArgumentException("deviceId and deviceKey go together");
+    private static List<Anchor> list(String deviceId, Ed25519PublicKey deviceKey, Ed25519PublicKey master, Map<String,
+            Ed25519PublicKey> pinned) {
+        if ((deviceId == null) != (deviceKey == null)) {
+            throw new IllegalArgumentException("deviceId and deviceKey go together");
+        }
         List<Anchor> out = new ArrayList<>();
         if (deviceId != null) out.add(new ThisDevice(deviceId, deviceKey));
         if (master != null) out.add(new PinnedMasterKey(master));

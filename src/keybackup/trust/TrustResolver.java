@@ -57,12 +57,14 @@ public final class TrustResolver {
         Ed25519PublicKey trustedMaster = trustedMasterKey(identity, anchors);
         TrustAnchors.ThisDevice me = anchors.thisDevice();
 
-        // Every signature under the own user id, classified: which key the id names, is it valid, is the signer trusted.
+        // Every signature under the own user id, classified: which key the id names, is it valid, is the signer
+        // trusted.
         List<AuthDataTrust.Signature> signatures = new ArrayList<>();
         List<AuthDataTrust.TrustedVia> via = new ArrayList<>();
         Json.Obj all = authData.json().object("signatures");
         Json.Obj mine = all == null ? null : all.object(anchors.userId());
-        for (Map.Entry<String, Json> sig : mine == null ? Map.<String, Json>of().entrySet() : mine.members().entrySet()) {
+        for (Map.Entry<String, Json> sig : mine == null ? Map.<String,
+                Json>of().entrySet() : mine.members().entrySet()) {
             String keyId = sig.getKey();
             String name = keyId.startsWith("ed25519:") ? keyId.substring("ed25519:".length()) : null;
             Ed25519PublicKey key = null;
@@ -98,13 +100,16 @@ public final class TrustResolver {
             }
             SignedJson.Check check = SignedJson.verifyValue(authData.json(), sig.getValue(), key);
             if (!check.valid()) {
-                signatures.add(new AuthDataTrust.Signature(keyId, AuthDataTrust.SignatureStatus.INVALID, check.detail()));
+                signatures.add(new AuthDataTrust.Signature(keyId, AuthDataTrust.SignatureStatus.INVALID,
+                        check.detail()));
             } else if (kind != null) {
                 signatures.add(new AuthDataTrust.Signature(keyId, AuthDataTrust.SignatureStatus.VALID_TRUSTED,
-                        kind.weak() ? "valid; the device's key is taken as the server publishes it" : "valid, trusted signer"));
+                        kind.weak() ? "valid; the device's key is taken as the server publishes it"
+                                : "valid, trusted signer"));
                 via.add(new AuthDataTrust.TrustedVia(kind, keyId));
             } else {
-                signatures.add(new AuthDataTrust.Signature(keyId, AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, untrusted));
+                signatures.add(new AuthDataTrust.Signature(keyId, AuthDataTrust.SignatureStatus.VALID_UNTRUSTED,
+                        untrusted));
             }
         }
         boolean trusted = knownAlgorithm && !via.isEmpty();
@@ -112,18 +117,23 @@ public final class TrustResolver {
         // The outcome: the signing key's shape first (absent/malformed/conflicting), then trust.
         AuthData.SigningKeyField field = authData.signingKey();
         if (!(field instanceof AuthData.SigningKeyField.Present p)) {
-            String why = field instanceof AuthData.SigningKeyField.Malformed m ? "signing_public_key malformed: " + m.detail()
-                    : field instanceof AuthData.SigningKeyField.Conflict c ? "signing_public_key spellings disagree: " + c.spellings()
+            String why = field instanceof AuthData.SigningKeyField.Malformed m ? "signing_public_key malformed: "
+                    + m.detail()
+                    : field instanceof AuthData.SigningKeyField.Conflict c ? "signing_public_key spellings disagree: "
+                    + c.spellings()
                     : "auth_data has no signing_public_key";
             return trusted ? new AuthDataTrust.TrustedWithoutKey(version, authData, signatures, via, why)
                     : new AuthDataTrust.NotTrusted(version, authData, signatures, null, Reason.NO_SIGNING_KEY, why);
         }
         if (!trusted) {
-            String why = knownAlgorithm ? "auth_data is not signed by the trusted master key, this device or a verified own device"
+            String why = knownAlgorithm
+                    ? "auth_data is not signed by the trusted master key, this device or a verified own device"
                     : "unsupported backup algorithm: " + algorithm;
-            return new AuthDataTrust.NotTrusted(version, authData, signatures, p.asWritten(), Reason.BACKUP_NOT_TRUSTED, why);
+            return new AuthDataTrust.NotTrusted(version, authData, signatures, p.asWritten(),
+                    Reason.BACKUP_NOT_TRUSTED, why);
         }
-        return new AuthDataTrust.Usable(version, authData, signatures, new TrustedBackupKey(anchors.userId(), p.asWritten(), p.key(), via));
+        return new AuthDataTrust.Usable(version, authData, signatures,
+                new TrustedBackupKey(anchors.userId(), p.asWritten(), p.key(), via));
     }
 
     /**
@@ -146,7 +156,9 @@ public final class TrustResolver {
         sameUser(identity, anchors);
         Ed25519PublicKey published = identity.masterKey();
         for (TrustAnchors.Anchor a : anchors.anchors()) {
-            if (a instanceof TrustAnchors.PinnedMasterKey p && (published == null || published.equals(p.key()))) return p.key();
+            if (a instanceof TrustAnchors.PinnedMasterKey p && (published == null || published.equals(p.key()))) {
+                return p.key();
+            }
             if (a instanceof TrustAnchors.SecretStorageMasterKey s && s.key().equals(published)) return s.key();
         }
         return null;
@@ -168,18 +180,22 @@ public final class TrustResolver {
                                             Ed25519PublicKey trustedMaster) {
         String user = anchors.userId();
         for (TrustAnchors.Anchor a : anchors.anchors()) {
-            if (a instanceof TrustAnchors.PinnedDevice p && p.deviceId().equals(d.deviceId()) && p.key().equals(d.ed25519())) {
+            if (a instanceof TrustAnchors.PinnedDevice p && p.deviceId().equals(d.deviceId())
+                    && p.key().equals(d.ed25519())) {
                 return AuthDataTrust.Via.VERIFIED_DEVICE;
             }
         }
         Ed25519PublicKey ssk = identity.selfSigningKey();
         if (trustedMaster != null && ssk != null
-                && SignedJson.verify(identity.selfSigningObject(), user, "ed25519:" + trustedMaster.toBase64(), trustedMaster).valid()
+                && SignedJson.verify(identity.selfSigningObject(), user, "ed25519:" + trustedMaster.toBase64(),
+                trustedMaster).valid()
                 && SignedJson.verify(d.published(), user, "ed25519:" + ssk.toBase64(), ssk).valid()) {
             return AuthDataTrust.Via.VERIFIED_DEVICE;
         }
         for (TrustAnchors.Anchor a : anchors.anchors()) {
-            if (a instanceof TrustAnchors.DeviceAsPublished p && p.deviceId().equals(d.deviceId())) return AuthDataTrust.Via.DEVICE_AS_PUBLISHED;
+            if (a instanceof TrustAnchors.DeviceAsPublished p && p.deviceId().equals(d.deviceId())) {
+                return AuthDataTrust.Via.DEVICE_AS_PUBLISHED;
+            }
         }
         return null;
     }
@@ -192,7 +208,8 @@ public final class TrustResolver {
     /** One user: another user's published keys never stand in for the own user's (a caller error). */
     private static void sameUser(OwnIdentity identity, TrustAnchors anchors) {
         if (!identity.userId().equals(anchors.userId())) {
-            throw new IllegalArgumentException("the identity is of " + identity.userId() + ", the anchors of " + anchors.userId());
+            throw new IllegalArgumentException("the identity is of " + identity.userId() + ", the anchors of "
+                    + anchors.userId());
         }
     }
 

@@ -1,6 +1,7 @@
 package keybackup.workflow;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,7 +45,8 @@ public final class Account {
      * @param given what the user established besides this device (pinned master key, pinned devices,
      *     devices named by id only), passed on as given
      */
-    public Account(BackupStore store, UnlockedSecretStorage secrets, Device device, List<? extends TrustAnchors.Anchor> given) {
+    public Account(BackupStore store, UnlockedSecretStorage secrets, Device device,
+            List<? extends TrustAnchors.Anchor> given) {
         this.store = Objects.requireNonNull(store, "store");
         this.secrets = secrets;
         this.device = device;
@@ -57,7 +59,8 @@ public final class Account {
      */
     public Account(BackupStore store, UnlockedSecretStorage secrets, Device device, Ed25519PublicKey suppliedMasterKey,
                    Map<String, Ed25519PublicKey> verifiedDevices) {
-        this(store, secrets, device, TrustAnchors.withoutDevice(store.userId(), suppliedMasterKey, verifiedDevices).anchors());
+        this(store, secrets, device, TrustAnchors.withoutDevice(store.userId(), suppliedMasterKey,
+                verifiedDevices).anchors());
     }
 
     public BackupStore store() {
@@ -73,7 +76,8 @@ public final class Account {
     }
 
     public UnlockedSecretStorage secrets() throws WorkflowException {
-        if (secrets == null) throw new WorkflowException("this needs Secret Storage: give the secret storage recovery key or passphrase");
+        if (secrets == null) throw new WorkflowException("this needs Secret Storage: give the secret storage recovery "
+                + "key or passphrase");
         return secrets;
     }
 
@@ -91,11 +95,13 @@ public final class Account {
      * {@link TrustResolver#trustedMasterKey} (it must equal the published one: a stale secret after an
      * identity reset is not used); empty otherwise.
      */
-    public Optional<Ed25519PrivateKey> masterKeyFromSecretStorage(OwnIdentity identity) throws StoreException, WorkflowException {
+    public Optional<Ed25519PrivateKey> masterKeyFromSecretStorage(OwnIdentity identity) throws StoreException,
+            WorkflowException {
         if (identity.masterKey() == null) return Optional.empty(); // nothing published to match: the secret is not read
         Optional<Ed25519PrivateKey> k = secretStorageMasterKey();
         if (k.isEmpty()) return k;
-        TrustAnchors only = new TrustAnchors(userId(), List.of(new TrustAnchors.SecretStorageMasterKey(k.get().publicKey())));
+        TrustAnchors only =
+                new TrustAnchors(userId(), List.of(new TrustAnchors.SecretStorageMasterKey(k.get().publicKey())));
         if (TrustResolver.trustedMasterKey(identity, only) == null) {
             k.get().close();
             return Optional.empty();
@@ -112,7 +118,7 @@ public final class Account {
             try {
                 return Optional.of(Ed25519PrivateKey.fromSeed(seed.get()));
             } finally {
-                java.util.Arrays.fill(seed.get(), (byte) 0);
+                Arrays.fill(seed.get(), (byte) 0);
             }
         } catch (SecretStorageException | KeyFormatException e) {
             throw new WorkflowException(SecretStorage.CROSS_SIGNING_MASTER + ": " + e.getMessage());
@@ -149,6 +155,7 @@ public final class Account {
 
     /** The current backup version info, or an error saying there is none. */
     public Json.Obj currentVersion() throws StoreException, WorkflowException {
-        return store.currentVersion().orElseThrow(() -> new WorkflowException("there is no key backup on this account"));
+        return store.currentVersion().orElseThrow(() ->
+                new WorkflowException("there is no key backup on this account"));
     }
 }

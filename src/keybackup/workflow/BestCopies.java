@@ -1,6 +1,7 @@
 package keybackup.workflow;
 
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import keybackup.backup.ExportedSession;
@@ -76,7 +77,8 @@ final class BestCopies {
     }
 
     private static WorkflowException changed() {
-        return new WorkflowException("the key file changed while it was read: some sessions differ between the two passes; run the upload again");
+        return new WorkflowException("the key file changed while it was read: some sessions differ between the two "
+                + "passes; run the upload again");
     }
 
     /** Lower is better: first index (32 bits), then the number of forwards. */
@@ -92,7 +94,7 @@ final class BestCopies {
         update(s.sessionId());
         try {
             sha256.digest(digest, 0, 32);
-        } catch (java.security.DigestException e) {
+        } catch (DigestException e) {
             throw new IllegalStateException(e);
         }
         long a = longAt(0);

@@ -1,6 +1,8 @@
 package keybackup.workflow;
 
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
@@ -13,7 +15,8 @@ import keybackup.keys.KeyFormatException;
  * the version that was current when it started (the new version is never one of these two), the phase,
  * what the first complete read of the old version held (a count and a SHA-256 over its entry
  * digests, and how many entries did not decrypt or verify: the old version is then never deleted, even
- * if a later read no longer shows them), and timestamps. The same record is the local checkpoint file ({@link Checkpoint}) and the
+ * if a later read no longer shows them), and timestamps. The same record is the local checkpoint file ({@link
+ * Checkpoint}) and the
  * account data entry {@value #TYPE}, so that an unfinished migration is visible from any client and
  * resumable from any machine.
  *
@@ -27,8 +30,10 @@ import keybackup.keys.KeyFormatException;
  * and the new version's trusted AuthData, the old version's content against {@link #oldDigest}), and
  * nothing is deleted on its word.
  */
-record MigrationRecord(String fromVersion, String currentAtStart, String toVersion, String signingPublicKey, String phase,
-                       long oldSessions, String oldDigest, long migrated, long startedTs, long finishedTs, long oldRejected) {
+record MigrationRecord(String fromVersion, String currentAtStart, String toVersion, String signingPublicKey,
+        String phase,
+                       long oldSessions, String oldDigest, long migrated, long startedTs, long finishedTs,
+                               long oldRejected) {
     /** The account data type. */
     static final String TYPE = "org.keybackup.migration";
 
@@ -43,7 +48,7 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
     /** Done: nothing to resume. */
     static final String FINISHED = "finished";
 
-    private static final java.util.List<String> PHASES = java.util.List.of(STARTED, CREATED, UPLOADED, VERIFIED, FINISHED);
+    private static final List<String> PHASES = List.of(STARTED, CREATED, UPLOADED, VERIFIED, FINISHED);
     /** Version ids as servers write them: visible ASCII, no dot segment (they go into URL paths). */
     private static final Pattern VERSION = Pattern.compile("[\\x21-\\x7e]{1,255}");
 
@@ -64,11 +69,13 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
     }
 
     MigrationRecord withTarget(String v) {
-        return new MigrationRecord(fromVersion, currentAtStart, v, signingPublicKey, CREATED, oldSessions, oldDigest, migrated, startedTs, finishedTs, oldRejected);
+        return new MigrationRecord(fromVersion, currentAtStart, v, signingPublicKey, CREATED, oldSessions, oldDigest,
+                migrated, startedTs, finishedTs, oldRejected);
     }
 
     MigrationRecord withSigningKey(String key) {
-        return new MigrationRecord(fromVersion, currentAtStart, toVersion, key, phase, oldSessions, oldDigest, migrated, startedTs, finishedTs, oldRejected);
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, key, phase, oldSessions, oldDigest,
+                migrated, startedTs, finishedTs, oldRejected);
     }
 
     /** With what the reads bound so far held: readable entries, their digest, and the most undecryptable entries any read showed. */
@@ -78,13 +85,15 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
     }
 
     MigrationRecord withPhase(String p, long migratedCount) {
-        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, p, oldSessions, oldDigest, migratedCount, startedTs,
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, p, oldSessions, oldDigest,
+                migratedCount, startedTs,
                 FINISHED.equals(p) ? System.currentTimeMillis() : finishedTs, oldRejected);
     }
 
     /** "from 1 to 2" or "from 1 (new version not created yet)". */
     String describe() {
-        return "from version " + fromVersion + (toVersion == null ? " (new version not created yet)" : " to version " + toVersion);
+        return "from version " + fromVersion + (toVersion == null ? " (new version not created yet)" : " to version "
+                + toVersion);
     }
 
     Json.Obj toJson() {
@@ -99,7 +108,9 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
         return o;
     }
 
-    /** Parses and validates a record (from the server or a checkpoint file); {@code where} names the source in errors. */
+    /**
+     * Parses and validates a record (from the server or a checkpoint file); {@code where} names the source in errors.
+     */
     static MigrationRecord parse(Json.Obj o, String where) throws WorkflowException {
         String from = version(o, "from_version", where, true);
         String currentAtStart = version(o, "current_at_start", where, true);
@@ -112,7 +123,9 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
         }
         String phase = o.string("phase");
         if (!PHASES.contains(phase)) throw new WorkflowException(where + ": phase: expected one of " + PHASES);
-        if (to == null && !STARTED.equals(phase)) throw new WorkflowException(where + ": to_version is missing in phase " + phase);
+        if (to == null && !STARTED.equals(phase)) {
+            throw new WorkflowException(where + ": to_version is missing in phase " + phase);
+        }
         String digest = null;
         if (o.has("old_digest")) {
             digest = o.string("old_digest");
@@ -122,7 +135,9 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
                 throw new WorkflowException(where + ": old_digest: " + e.getMessage());
             }
         }
-        if (to != null && (to.equals(from) || to.equals(currentAtStart))) throw new WorkflowException(where + ": to_version: names an older version");
+        if (to != null && (to.equals(from) || to.equals(currentAtStart))) {
+            throw new WorkflowException(where + ": to_version: names an older version");
+        }
         return new MigrationRecord(from, currentAtStart, to, key, phase, count(o, "old_sessions", where), digest, count(o, "migrated", where),
                 count(o, "started_ts", where), o.has("finished_ts") ? count(o, "finished_ts", where) : 0,
                 o.has("old_rejected") ? count(o, "old_rejected", where) : 0);
@@ -138,18 +153,20 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
     }
 
     private static long count(Json.Obj o, String field, String where) throws WorkflowException {
-        if (!(o.get(field) instanceof Json.Int i) || i.value() < 0) throw new WorkflowException(where + ": " + field + ": expected a non-negative integer");
+        if (!(o.get(field) instanceof Json.Int i) || i.value() < 0) {
+            throw new WorkflowException(where + ": " + field + ": expected a non-negative integer");
+        }
         return i.value();
     }
 
     // ---- on the server ----
 
     /** The record in account data, or empty when there is none (never written, or cleared with {@code {}}). */
-    static java.util.Optional<MigrationRecord> load(Account account) throws StoreException, WorkflowException {
-        java.util.Optional<Json.Obj> o = account.store().getAccountData(TYPE);
-        if (o.isEmpty()) return java.util.Optional.empty();
+    static Optional<MigrationRecord> load(Account account) throws StoreException, WorkflowException {
+        Optional<Json.Obj> o = account.store().getAccountData(TYPE);
+        if (o.isEmpty()) return Optional.empty();
         try {
-            return java.util.Optional.of(parse(o.get(), "account data " + TYPE));
+            return Optional.of(parse(o.get(), "account data " + TYPE));
         } catch (WorkflowException e) {
             throw new WorkflowException(e.getMessage() + " (run migrate --abandon to remove this record)");
         }

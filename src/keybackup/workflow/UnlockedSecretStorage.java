@@ -1,5 +1,6 @@
 package keybackup.workflow;
 
+import java.util.Arrays;
 import java.util.Optional;
 import keybackup.homeserver.BackupStore;
 import keybackup.homeserver.StoreException;
@@ -35,7 +36,8 @@ public final class UnlockedSecretStorage implements AutoCloseable {
     private final KeyDescription.Check check;
     private volatile boolean closed;
 
-    private UnlockedSecretStorage(BackupStore store, SecretStorageKey key, String keyId, KeyDescription description, KeyDescription.Check check) {
+    private UnlockedSecretStorage(BackupStore store, SecretStorageKey key, String keyId, KeyDescription description,
+            KeyDescription.Check check) {
         this.store = store;
         this.key = key;
         this.keyId = keyId;
@@ -47,19 +49,30 @@ public final class UnlockedSecretStorage implements AutoCloseable {
      * Opens Secret Storage with {@code key}, which must not fail the default key's check. The result owns
      * {@code key}: closing it closes the key.
      */
-    public static UnlockedSecretStorage unlock(BackupStore store, SecretStorageKey key) throws StoreException, SecretStorageException, WorkflowException {
+    public static UnlockedSecretStorage unlock(BackupStore store, SecretStorageKey key) throws StoreException,
+            SecretStorageException, WorkflowException {
         String id = defaultKeyId(store);
         KeyDescription d = description(store, id);
         KeyDescription.Check c = d.check(key);
-        if (c == KeyDescription.Check.MISMATCH) throw new WorkflowException("wrong Secret Storage key: it fails the key check of the account's Secret Storage key '" + id + "' (is it the right recovery key?)");
+        if (c == KeyDescription.Check.MISMATCH) {
+            throw new WorkflowException("wrong Secret Storage key: it fails the key check of the account's Secret "
+                    + "Storage key '" + id + "' (is it the right recovery key?)");
+        }
         return new UnlockedSecretStorage(store, key, id, d, c);
     }
 
-    /** Opens Secret Storage with a passphrase (the caller wipes it), through the default key's {@code m.pbkdf2} parameters. */
-    public static UnlockedSecretStorage unlockWithPassphrase(BackupStore store, char[] passphrase) throws StoreException, SecretStorageException, WorkflowException {
+    /**
+     * Opens Secret Storage with a passphrase (the caller wipes it), through the default key's {@code m.pbkdf2}
+     * parameters.
+     */
+    public static UnlockedSecretStorage unlockWithPassphrase(BackupStore store,
+            char[] passphrase) throws StoreException, SecretStorageException, WorkflowException {
         String id = defaultKeyId(store);
         KeyDescription d = description(store, id);
-        if (d.passphrase() == null) throw new WorkflowException("the Secret Storage key '" + id + "' has no passphrase; use its recovery key (--recovery-key-file FILE)");
+        if (d.passphrase() == null) {
+            throw new WorkflowException("the Secret Storage key '" + id
+                    + "' has no passphrase; use its recovery key (--recovery-key-file FILE)");
+        }
         SecretStorageKey k = SecretStorageKey.fromPassphrase(passphrase, d);
         KeyDescription.Check c = d.check(k);
         if (c == KeyDescription.Check.MISMATCH) {
@@ -69,8 +82,12 @@ public final class UnlockedSecretStorage implements AutoCloseable {
         return new UnlockedSecretStorage(store, k, id, d, c);
     }
 
-    /** Whether the account's default Secret Storage key can be opened with a passphrase (asked before prompting for one). */
-    public static boolean defaultKeyHasPassphrase(BackupStore store) throws StoreException, SecretStorageException, WorkflowException {
+    /**
+     * Whether the account's default Secret Storage key can be opened with a passphrase (asked before prompting for
+     * one).
+     */
+    public static boolean defaultKeyHasPassphrase(BackupStore store) throws StoreException, SecretStorageException,
+            WorkflowException {
         return description(store, defaultKeyId(store)).passphrase() != null;
     }
 
@@ -78,7 +95,8 @@ public final class UnlockedSecretStorage implements AutoCloseable {
      * Sets up Secret Storage: a key description for {@code key} under {@code keyId}, made the default key.
      * The result owns {@code key}: closing it closes the key.
      */
-    public static UnlockedSecretStorage create(BackupStore store, SecretStorageKey key, String keyId) throws StoreException {
+    public static UnlockedSecretStorage create(BackupStore store, SecretStorageKey key,
+            String keyId) throws StoreException {
         Json.Obj content = KeyDescription.create(key, "m.default", null);
         KeyDescription d;
         try {
@@ -98,7 +116,8 @@ public final class UnlockedSecretStorage implements AutoCloseable {
     public Optional<String> writeWarning() {
         requireOpen();
         return description.writeWeakness(check)
-                .map(w -> "secret storage key " + keyId + ": " + w + "; secrets can be read, but none will be written under this key");
+                .map(w -> "secret storage key " + keyId + ": " + w
+                + "; secrets can be read, but none will be written under this key");
     }
 
     /**
@@ -112,15 +131,20 @@ public final class UnlockedSecretStorage implements AutoCloseable {
         description.requireWritable(keyId, check);
     }
 
-    private static String defaultKeyId(BackupStore store) throws StoreException, SecretStorageException, WorkflowException {
+    private static String defaultKeyId(BackupStore store) throws StoreException, SecretStorageException,
+            WorkflowException {
         Json.Obj def = store.getAccountData(SecretStorage.DEFAULT_KEY_TYPE)
-                .orElseThrow(() -> new WorkflowException("secret storage is not set up (no " + SecretStorage.DEFAULT_KEY_TYPE + ")"));
+                .orElseThrow(() -> new WorkflowException("secret storage is not set up (no "
+                + SecretStorage.DEFAULT_KEY_TYPE + ")"));
         String id = def.string("key");
-        if (id == null) throw new WorkflowException(SecretStorage.DEFAULT_KEY_TYPE + ": key is missing or not a string");
+        if (id == null) {
+            throw new WorkflowException(SecretStorage.DEFAULT_KEY_TYPE + ": key is missing or not a string");
+        }
         return id;
     }
 
-    private static KeyDescription description(BackupStore store, String id) throws StoreException, SecretStorageException, WorkflowException {
+    private static KeyDescription description(BackupStore store, String id) throws StoreException,
+            SecretStorageException, WorkflowException {
         Json.Obj d = store.getAccountData(SecretStorage.KEY_TYPE_PREFIX + id)
                 .orElseThrow(() -> new WorkflowException("secret storage key " + id + " has no description"));
         return KeyDescription.parse(d);
@@ -131,7 +155,10 @@ public final class UnlockedSecretStorage implements AutoCloseable {
         return keyId;
     }
 
-    /** A 32-byte key secret ({@code m.megolm_backup.v1}, {@code m.cross_signing.master}); empty when not stored. Caller zeroes. */
+    /**
+     * A 32-byte key secret ({@code m.megolm_backup.v1}, {@code m.cross_signing.master}); empty when not stored. Caller
+     * zeroes.
+     */
     public Optional<byte[]> keyBytes(String name) throws StoreException, SecretStorageException, WorkflowException {
         requireOpen();
         Optional<Json.Obj> content = store.getAccountData(name);
@@ -140,7 +167,8 @@ public final class UnlockedSecretStorage implements AutoCloseable {
     }
 
     /** The backup signing key ({@code m.key_backup.signing}); empty when not stored. */
-    public Optional<Ed25519PrivateKey> backupSigningKey() throws StoreException, SecretStorageException, WorkflowException {
+    public Optional<Ed25519PrivateKey> backupSigningKey() throws StoreException, SecretStorageException,
+            WorkflowException {
         requireOpen();
         Optional<Json.Obj> content = store.getAccountData(SecretStorage.BACKUP_SIGNING_KEY);
         if (content.isEmpty()) return Optional.empty();
@@ -164,7 +192,7 @@ public final class UnlockedSecretStorage implements AutoCloseable {
         try {
             storeKeyBytes(name, seed);
         } finally {
-            java.util.Arrays.fill(seed, (byte) 0);
+            Arrays.fill(seed, (byte) 0);
         }
     }
 
@@ -172,7 +200,8 @@ public final class UnlockedSecretStorage implements AutoCloseable {
     public void storeBackupSigningKey(Ed25519PrivateKey signingKey) throws StoreException, SecretStorageException {
         requireOpen();
         requireWritable();
-        store.putAccountData(SecretStorage.BACKUP_SIGNING_KEY, SecretStorage.storeBackupSigningKey(signingKey, key, keyId, null));
+        store.putAccountData(SecretStorage.BACKUP_SIGNING_KEY, SecretStorage.storeBackupSigningKey(signingKey, key,
+                keyId, null));
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
+import keybackup.TestVectors;
 import keybackup.backup.KeyExportException.Kind;
 import keybackup.json.Json;
 import keybackup.json.JsonReader;
@@ -35,9 +36,7 @@ class EncryptedKeyExportTest {
     Path tmp;
 
     private static List<Json.Obj> cases() throws Exception {
-        Json.Obj file = (Json.Obj) JsonReader.parse(Files.readAllBytes(DIR.resolve("vectors.json")));
-        List<Json.Obj> out = new ArrayList<>();
-        for (Json e : ((Json.Arr) file.get("cases")).elements()) out.add((Json.Obj) e);
+        List<Json.Obj> out = TestVectors.list(TestVectors.load("key-export/vectors.json"), "cases");
         assertEquals(8, out.size());
         return out;
     }
@@ -91,7 +90,8 @@ class EncryptedKeyExportTest {
         byte[] iv = new byte[16];
         Arrays.fill(iv, 0, 8, (byte) 0xff);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (OutputStream enc = EncryptedKeyExport.encryptingStream(out, "betterpassword".toCharArray(), 1000, salt, iv)) {
+        try (OutputStream enc = EncryptedKeyExport.encryptingStream(out, "betterpassword".toCharArray(), 1000, salt,
+                iv)) {
             enc.write("Hello, World".getBytes(StandardCharsets.UTF_8));
         }
         assertArrayEquals(payload(vector), payload(out.toByteArray()));
@@ -106,7 +106,8 @@ class EncryptedKeyExportTest {
         String[] lines = text.split("\n");
         int payload = 1000 + 37 + 32;
         for (int i = 1; i < lines.length - 2; i++) assertEquals(96, lines[i].length(), "line " + i);
-        assertEquals(Base64.getEncoder().encodeToString(new byte[payload % 72]).length(), lines[lines.length - 2].length());
+        assertEquals(Base64.getEncoder().encodeToString(new byte[payload % 72]).length(),
+                lines[lines.length - 2].length());
         assertEquals((payload + 71) / 72 + 2, lines.length);
     }
 
@@ -115,15 +116,18 @@ class EncryptedKeyExportTest {
         byte[] plain = "[{\"room_id\":\"!r:example.org\"}]".getBytes(StandardCharsets.UTF_8);
         byte[] file = EncryptedKeyExport.encrypt(plain, PASS, EncryptedKeyExport.MIN_ROUNDS);
         byte[] p = payload(file);
-        assertEquals(EncryptedKeyExport.MIN_ROUNDS, (p[33] & 0xff) << 24 | (p[34] & 0xff) << 16 | (p[35] & 0xff) << 8 | (p[36] & 0xff));
+        assertEquals(EncryptedKeyExport.MIN_ROUNDS,
+                (p[33] & 0xff) << 24 | (p[34] & 0xff) << 16 | (p[35] & 0xff) << 8 | (p[36] & 0xff));
         assertEquals(0, p[17 + 8] & 0x80, "IV bit 63");
         assertArrayEquals(plain, EncryptedKeyExport.decrypt(file, PASS));
     }
 
     @Test
     void encrypt_tooFewOrTooManyRounds_isRefused() {
-        assertThrows(IllegalArgumentException.class, () -> EncryptedKeyExport.encrypt(new byte[1], PASS, EncryptedKeyExport.MIN_ROUNDS - 1));
-        assertThrows(IllegalArgumentException.class, () -> EncryptedKeyExport.encrypt(new byte[1], PASS, EncryptedKeyExport.MAX_ROUNDS + 1));
+        assertThrows(IllegalArgumentException.class, () -> EncryptedKeyExport.encrypt(new byte[1], PASS,
+                EncryptedKeyExport.MIN_ROUNDS - 1));
+        assertThrows(IllegalArgumentException.class, () -> EncryptedKeyExport.encrypt(new byte[1], PASS,
+                EncryptedKeyExport.MAX_ROUNDS + 1));
     }
 
     @Test
@@ -132,7 +136,8 @@ class EncryptedKeyExportTest {
         new Random(1).nextBytes(plain);
         Path file = tmp.resolve("big.txt");
         try (OutputStream enc = EncryptedKeyExport.encryptingStream(Files.newOutputStream(file), PASS, 10, SALT, IV)) {
-            for (int off = 0; off < plain.length; off += 5000) enc.write(plain, off, Math.min(5000, plain.length - off));
+            for (int off = 0; off < plain.length; off += 5000) enc.write(plain, off,
+                    Math.min(5000, plain.length - off));
         }
         try (InputStream in = EncryptedKeyExport.decrypt(file, PASS)) {
             assertArrayEquals(plain, in.readAllBytes());
@@ -143,7 +148,8 @@ class EncryptedKeyExportTest {
     void decrypt_wrongPassphrase_failsBeforeAnyPlaintext() throws Exception {
         Path file = tmp.resolve("x.txt");
         Files.write(file, write(new byte[100], 10));
-        KeyExportException e = assertThrows(KeyExportException.class, () -> EncryptedKeyExport.decrypt(file, "wrong".toCharArray()));
+        KeyExportException e = assertThrows(KeyExportException.class,
+                () -> EncryptedKeyExport.decrypt(file, "wrong".toCharArray()));
         assertEquals(Kind.WRONG_PASSPHRASE_OR_MODIFIED, e.kind());
     }
 
@@ -212,7 +218,8 @@ class EncryptedKeyExportTest {
         assertKind(Kind.BAD_ARMOUR, (good + "trailing text\n").getBytes(StandardCharsets.US_ASCII));
         assertKind(Kind.BAD_ARMOUR, good.replaceFirst("\nA", "\n*").getBytes(StandardCharsets.US_ASCII));
         assertKind(Kind.BAD_ARMOUR, good.replaceFirst("\nA", "\n=").getBytes(StandardCharsets.US_ASCII));
-        assertKind(Kind.BAD_ARMOUR, good.replace("-----BEGIN MEGOLM SESSION DATA-----", "-----BEGIN MEGOLM SESSION DATA----- x").getBytes(StandardCharsets.US_ASCII));
+        assertKind(Kind.BAD_ARMOUR, good.replace("-----BEGIN MEGOLM SESSION DATA-----",
+                "-----BEGIN MEGOLM SESSION DATA----- x").getBytes(StandardCharsets.US_ASCII));
     }
 
     @Test
@@ -221,10 +228,13 @@ class EncryptedKeyExportTest {
         byte[] p = payload(write(plain, 10));
         String b64 = Base64.getEncoder().withoutPadding().encodeToString(p);
         String[] variants = {
-            "\uFEFF\r\n  " + EncryptedKeyExport.HEADER + "  \r\n" + b64 + "\r\n" + EncryptedKeyExport.FOOTER + "\r\n\r\n",
-            EncryptedKeyExport.HEADER + "\n" + b64.substring(0, 10) + "\n \t" + b64.substring(10) + "\n" + EncryptedKeyExport.FOOTER,
+            "\uFEFF\r\n  " + EncryptedKeyExport.HEADER + "  \r\n" + b64 + "\r\n" + EncryptedKeyExport.FOOTER
+                    + "\r\n\r\n",
+            EncryptedKeyExport.HEADER + "\n" + b64.substring(0, 10) + "\n \t" + b64.substring(10) + "\n"
+                    + EncryptedKeyExport.FOOTER,
         };
-        for (String v : variants) assertArrayEquals(plain, EncryptedKeyExport.decrypt(v.getBytes(StandardCharsets.UTF_8), PASS));
+        for (String v : variants) assertArrayEquals(plain,
+                EncryptedKeyExport.decrypt(v.getBytes(StandardCharsets.UTF_8), PASS));
     }
 
     @Test
@@ -256,7 +266,8 @@ class EncryptedKeyExportTest {
 
     private static byte[] armour(byte[] payload) {
         String b64 = Base64.getMimeEncoder(76, new byte[] {'\n'}).encodeToString(payload);
-        return (EncryptedKeyExport.HEADER + "\n" + b64 + "\n" + EncryptedKeyExport.FOOTER + "\n").getBytes(StandardCharsets.US_ASCII);
+        return (EncryptedKeyExport.HEADER + "\n" + b64 + "\n" + EncryptedKeyExport.FOOTER
+                + "\n").getBytes(StandardCharsets.US_ASCII);
     }
 
     private static void setRounds(byte[] p, int rounds) {

@@ -25,7 +25,8 @@ class ExportedSessionTest {
         ExportedSession e = ExportedSession.from(withVerdict);
 
         assertEquals("unauthenticated", e.recordedVerdict());
-        assertFalse(e.data().json().has(ExportedSession.VERDICT_MEMBER), "the verdict would be uploaded inside the session");
+        assertFalse(e.data().json().has(ExportedSession.VERDICT_MEMBER),
+                "the verdict would be uploaded inside the session");
         assertEquals(ExportedSession.from(entry()).data(), e.data());
         assertEquals(e, ExportedSession.from(e.toExportJson()));
     }
@@ -39,12 +40,15 @@ class ExportedSessionTest {
 
     @Test
     void from_malformedVerdictMember_typedErrorNamingTheMember() throws Exception {
-        for (Json bad : List.of(Json.of("authenticated"), Json.Null.INSTANCE, Json.obj(), Json.obj("verdict", Json.of(true)),
+        for (Json bad : List.of(Json.of("authenticated"), Json.Null.INSTANCE, Json.obj(),
+                Json.obj("verdict", Json.of(true)),
                 Json.arr(List.of(Json.of("authenticated"))))) {
-            KeyFormatException x = assertThrows(KeyFormatException.class, () -> ExportedSession.from(entry().with(ExportedSession.VERDICT_MEMBER, bad)));
+            KeyFormatException x = assertThrows(KeyFormatException.class,
+                    () -> ExportedSession.from(entry().with(ExportedSession.VERDICT_MEMBER, bad)));
             assertEquals("keybackup.verdict: expected an object with a string \"verdict\"", x.getMessage());
         }
-        KeyFormatException x = assertThrows(KeyFormatException.class, () -> ExportedSession.from(entry().with(ExportedSession.VERDICT_MEMBER,
+        KeyFormatException x = assertThrows(KeyFormatException.class,
+                () -> ExportedSession.from(entry().with(ExportedSession.VERDICT_MEMBER,
                 Json.obj("verdict", Json.of("authenticated"), "reason", Json.of(3)))));
         assertEquals("keybackup.verdict.reason: expected a string or null", x.getMessage());
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.Method;
 import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
@@ -63,13 +64,16 @@ class MegolmBackupV1Test {
 
     @Test
     void libolmPkVector_encryptsAndDecrypts() throws Exception {
-        try (BackupDecryptionKey a = alice(); BackupDecryptionKey b = BackupDecryptionKey.fromBytes(Bytes.fromHex(BOB))) {
+        try (BackupDecryptionKey a = alice(); BackupDecryptionKey b =
+                BackupDecryptionKey.fromBytes(Bytes.fromHex(BOB))) {
             assertEquals("hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo", a.publicKey().toBase64());
             byte[] shared = b.agree(a.publicKey());
             assertEquals("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742", Bytes.hex(shared));
             byte[] okm = MegolmBackupV1.deriveKeys(shared);
-            assertEquals("ea1d8a20f476d1e1ec952ca42708b8f7161ce7c81eadf97e520e2b40333decd5", Bytes.hex(Arrays.copyOfRange(okm, 0, 32)));
-            assertEquals("6698bc97a8ce7506849be320175a4832c5ce2462e9c30cd4300b04a28d75bfa5", Bytes.hex(Arrays.copyOfRange(okm, 32, 64)));
+            assertEquals("ea1d8a20f476d1e1ec952ca42708b8f7161ce7c81eadf97e520e2b40333decd5",
+                    Bytes.hex(Arrays.copyOfRange(okm, 0, 32)));
+            assertEquals("6698bc97a8ce7506849be320175a4832c5ce2462e9c30cd4300b04a28d75bfa5",
+                    Bytes.hex(Arrays.copyOfRange(okm, 32, 64)));
             assertEquals("96e7e4193e6ff9d6de89ec84226e7264", Bytes.hex(Arrays.copyOfRange(okm, 64, 80)));
             assertEquals("ce9cd4e8191970d2", Bytes.hex(MegolmBackupV1.quirkMac(okm))); // first 8 bytes of the full HMAC
 
@@ -81,7 +85,8 @@ class MegolmBackupV1Test {
             assertArrayEquals(utf8("This is a test"), raw.plaintext());
             assertEquals(MegolmBackupV1.MacCheck.MATCH, raw.mac());
             // The "intended" MAC over the ciphertext is never accepted.
-            assertEquals(MegolmBackupV1.MacCheck.MISMATCH, MegolmBackupV1.decryptRaw(expected.with("mac", Json.of("0YKKo6yL6p8")), a).mac());
+            assertEquals(MegolmBackupV1.MacCheck.MISMATCH, MegolmBackupV1.decryptRaw(expected.with("mac",
+                    Json.of("0YKKo6yL6p8")), a).mac());
         }
     }
 
@@ -123,7 +128,8 @@ class MegolmBackupV1Test {
             for (String hex : SMALL_ORDER) {
                 Json.Obj sd = Json.obj("ephemeral", Json.of(Base64Unpadded.encode(Bytes.fromHex(hex))),
                         "ciphertext", Json.of("ntk49j/KozVFtSqJXhCejg"), "mac", Json.of("zpzU6BkZcNI"));
-                DecryptionException e = assertThrows(DecryptionException.class, () -> MegolmBackupV1.decrypt(sd, k), hex);
+                DecryptionException e = assertThrows(DecryptionException.class, () -> MegolmBackupV1.decrypt(sd, k),
+                        hex);
                 assertTrue(e.getMessage().startsWith("ephemeral: small-order"), e.getMessage());
             }
         }
@@ -156,7 +162,8 @@ class MegolmBackupV1Test {
 
     /** Encrypts raw blocks without padding under the keys of the libolm vector, to craft bad padding. */
     private static Json.Obj craftNoPadding(byte[] blocks) throws Exception {
-        try (BackupDecryptionKey a = alice(); BackupDecryptionKey b = BackupDecryptionKey.fromBytes(Bytes.fromHex(BOB))) {
+        try (BackupDecryptionKey a = alice(); BackupDecryptionKey b =
+                BackupDecryptionKey.fromBytes(Bytes.fromHex(BOB))) {
             byte[] okm = MegolmBackupV1.deriveKeys(b.agree(a.publicKey()));
             Cipher c = Cipher.getInstance("AES/CBC/NoPadding");
             c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(okm, 0, 32, "AES"), new IvParameterSpec(okm, 64, 16));
@@ -186,7 +193,8 @@ class MegolmBackupV1Test {
     @Test
     void decrypt_plaintextNotStrictJsonObject_isDecryptionException() throws Exception {
         String[] bad = {"\u00ff{}", "[1]", "{\"a\":1,\"a\":2}", "{\"a\":1.0}", "{} x", ""};
-        try (BackupDecryptionKey a = alice(); BackupDecryptionKey b = BackupDecryptionKey.fromBytes(Bytes.fromHex(BOB))) {
+        try (BackupDecryptionKey a = alice(); BackupDecryptionKey b =
+                BackupDecryptionKey.fromBytes(Bytes.fromHex(BOB))) {
             for (String s : bad) {
                 byte[] p = s.startsWith("\u00ff") ? new byte[] {(byte) 0xff, '{', '}'} : utf8(s); // 0xff is never UTF-8
                 Json.Obj sd = MegolmBackupV1.encrypt(p, a.publicKey(), b);
@@ -208,17 +216,20 @@ class MegolmBackupV1Test {
             {"ciphertext", "[]", "ciphertext: expected a string"},
             {"ciphertext", "\"\"", "ciphertext: expected a non-zero multiple of 16 bytes, got 0"},
             {"ciphertext", "\"AAAA AAAA\"", "ciphertext: not valid base64"},
-            {"ciphertext", "\"AAAAAAAAAAAAAAAAAAAAAAAAAA\"", "ciphertext: expected a non-zero multiple of 16 bytes, got 19"},
+            {"ciphertext", "\"AAAAAAAAAAAAAAAAAAAAAAAAAA\"",
+                    "ciphertext: expected a non-zero multiple of 16 bytes, got 19"},
         };
         try (BackupDecryptionKey k = BackupDecryptionKey.parse("key", RUST_KEY)) {
             for (String[] c : cases) {
                 Json.Obj sd = c[1] == null ? good.without(c[0]) : good.with(c[0], JsonReader.parse(c[1]));
-                DecryptionException e = assertThrows(DecryptionException.class, () -> MegolmBackupV1.decrypt(sd, k), c[2]);
+                DecryptionException e = assertThrows(DecryptionException.class, () -> MegolmBackupV1.decrypt(sd, k),
+                        c[2]);
                 assertTrue(e.getMessage().startsWith(c[2]), e.getMessage());
                 assertFalse(e.getMessage().contains(RUST_KEY));
             }
             String huge = "A".repeat(MegolmBackupV1.MAX_CIPHERTEXT_BYTES / 3 * 4 + 64);
-            DecryptionException e = assertThrows(DecryptionException.class, () -> MegolmBackupV1.decrypt(good.with("ciphertext", Json.of(huge)), k));
+            DecryptionException e = assertThrows(DecryptionException.class,
+                    () -> MegolmBackupV1.decrypt(good.with("ciphertext", Json.of(huge)), k));
             assertTrue(e.getMessage().contains("over the limit"), e.getMessage());
         }
     }
@@ -228,17 +239,22 @@ class MegolmBackupV1Test {
         Json.Obj good = obj(RUST_SESSION_DATA);
         try (BackupDecryptionKey k = BackupDecryptionKey.parse("key", RUST_KEY)) {
             assertEquals(MegolmBackupV1.MacCheck.MISSING, MegolmBackupV1.decrypt(good.without("mac"), k).mac());
-            for (String m : new String[] {"1", "null", "\"GtMr urhDTwo\"", "\"GtMrurhDTwo-\"", "\"GtMrurhDTwoAAA\"", "\"GtMrurhDTw\""}) {
+            for (String m : new String[] {"1", "null", "\"GtMr urhDTwo\"", "\"GtMrurhDTwo-\"", "\"GtMrurhDTwoAAA\"",
+                    "\"GtMrurhDTw\""}) {
                 MegolmBackupV1.Decrypted d = MegolmBackupV1.decrypt(good.with("mac", JsonReader.parse(m)), k);
                 assertEquals(MegolmBackupV1.MacCheck.MALFORMED, d.mac(), m);
                 assertEquals(obj(RUST_PLAINTEXT), d.plaintext());
             }
             // In 11 characters the last one carries 4 data bits and 2 trailing bits: 'o' = 101000, 'p' = 101001
             // differ only in a trailing bit (same 8 bytes, accepted; protocol.md §13.8), 's' = 101100 in a data bit.
-            assertEquals(MegolmBackupV1.MacCheck.MATCH, MegolmBackupV1.decrypt(good.with("mac", Json.of("GtMrurhDTwp")), k).mac());
-            assertEquals(MegolmBackupV1.MacCheck.MISMATCH, MegolmBackupV1.decrypt(good.with("mac", Json.of("GtMrurhDTws")), k).mac());
-            assertEquals(MegolmBackupV1.MacCheck.MISMATCH, MegolmBackupV1.decrypt(good.with("mac", Json.of("HtMrurhDTwo")), k).mac());
-            assertEquals(MegolmBackupV1.MacCheck.MATCH, MegolmBackupV1.decrypt(good.with("mac", Json.of("GtMrurhDTwo=")), k).mac());
+            assertEquals(MegolmBackupV1.MacCheck.MATCH, MegolmBackupV1.decrypt(good.with("mac",
+                    Json.of("GtMrurhDTwp")), k).mac());
+            assertEquals(MegolmBackupV1.MacCheck.MISMATCH, MegolmBackupV1.decrypt(good.with("mac",
+                    Json.of("GtMrurhDTws")), k).mac());
+            assertEquals(MegolmBackupV1.MacCheck.MISMATCH, MegolmBackupV1.decrypt(good.with("mac",
+                    Json.of("HtMrurhDTwo")), k).mac());
+            assertEquals(MegolmBackupV1.MacCheck.MATCH, MegolmBackupV1.decrypt(good.with("mac",
+                    Json.of("GtMrurhDTwo=")), k).mac());
         }
     }
 
@@ -256,7 +272,9 @@ class MegolmBackupV1Test {
             assertEquals(obj(RUST_PLAINTEXT), d.plaintext());
             try (BackupDecryptionKey other = BackupDecryptionKey.generate()) {
                 assertThrows(DecryptionException.class, () -> {
-                    if (MegolmBackupV1.decrypt(one, other).mac() != MegolmBackupV1.MacCheck.MATCH) throw new DecryptionException("mac");
+                    if (MegolmBackupV1.decrypt(one, other).mac() != MegolmBackupV1.MacCheck.MATCH) {
+                        throw new DecryptionException("mac");
+                    }
                 });
             }
         }
@@ -271,8 +289,9 @@ class MegolmBackupV1Test {
     @Test
     void encryptWithAChosenEphemeralKey_isNotPublic() {
         // the deterministic form derives the IV from the exchange: reusing its ephemeral key leaks plaintext relations
-        for (java.lang.reflect.Method m : MegolmBackupV1.class.getMethods()) {
-            assertFalse(Arrays.asList(m.getParameterTypes()).contains(BackupDecryptionKey.class) && m.getName().startsWith("encrypt"),
+        for (Method m : MegolmBackupV1.class.getMethods()) {
+            assertFalse(Arrays.asList(m.getParameterTypes()).contains(BackupDecryptionKey.class)
+                    && m.getName().startsWith("encrypt"),
                     m.toString());
         }
     }

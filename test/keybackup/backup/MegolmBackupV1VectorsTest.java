@@ -52,21 +52,33 @@ class MegolmBackupV1VectorsTest {
                 if (raw.mac() != MegolmBackupV1.MacCheck.MATCH) failures.add(id + ": mac " + raw.mac());
 
                 MegolmBackupV1.Decrypted d = MegolmBackupV1.decrypt(c.object("encrypted"), k);
-                if (!d.plaintext().equals(c.object("session_data"))) failures.add(id + ": parsed plaintext differs from session_data");
+                if (!d.plaintext().equals(c.object("session_data"))) {
+                    failures.add(id + ": parsed plaintext differs from session_data");
+                }
                 boolean canonical = c.string("plaintext_note").startsWith("canonical JSON");
-                if (canonical && !Arrays.equals(expected, CanonicalJson.encode(d.plaintext()))) failures.add(id + ": not canonical");
-                if (!canonical && Arrays.equals(expected, CanonicalJson.encode(d.plaintext()))) failures.add(id + ": note says not canonical");
+                if (canonical && !Arrays.equals(expected, CanonicalJson.encode(d.plaintext()))) {
+                    failures.add(id + ": not canonical");
+                }
+                if (!canonical && Arrays.equals(expected, CanonicalJson.encode(d.plaintext()))) {
+                    failures.add(id + ": note says not canonical");
+                }
 
                 SessionData sd = SessionData.from(d.plaintext());
                 if (!sd.matchesSessionId(c.string("session_id"))) failures.add(id + ": session id " + sd.sessionId());
                 if (sd.json() != d.plaintext()) failures.add(id + ": SessionData does not keep the original object");
 
                 KeyBackupData kbd = KeyBackupData.from(c.object("key_backup_data"));
-                if (!kbd.sessionData().equals(c.object("encrypted"))) failures.add(id + ": key_backup_data.session_data");
-                if (!kbd.toJson().equals(c.object("key_backup_data"))) failures.add(id + ": key_backup_data round trip");
+                if (!kbd.sessionData().equals(c.object("encrypted"))) {
+                    failures.add(id + ": key_backup_data.session_data");
+                }
+                if (!kbd.toJson().equals(c.object("key_backup_data"))) {
+                    failures.add(id + ": key_backup_data round trip");
+                }
                 if (kbd.firstMessageIndex() != sd.export().firstIndex()) failures.add(id + ": first index");
                 for (Map.Entry<String, Json> peer : c.object("decrypted_by").members().entrySet()) {
-                    if (!c.string("plaintext").equals(((Json.Obj) peer.getValue()).string("plaintext"))) failures.add(id + ": peer " + peer.getKey());
+                    if (!c.string("plaintext").equals(((Json.Obj) peer.getValue()).string("plaintext"))) {
+                        failures.add(id + ": peer " + peer.getKey());
+                    }
                 }
                 n++;
             } catch (Exception e) {
@@ -83,16 +95,21 @@ class MegolmBackupV1VectorsTest {
         for (Json.Obj c : list(file, "deterministic_reference_cases")) {
             String id = c.string("id");
             Json.Obj inter = c.object("intermediate");
-            Curve25519PublicKey backupPub = Curve25519PublicKey.parse("public_key", key(file, c.string("key")).string("public_key"));
-            try (BackupDecryptionKey eph = BackupDecryptionKey.parse("ephemeral_private_key", c.string("ephemeral_private_key"));
+            Curve25519PublicKey backupPub = Curve25519PublicKey.parse("public_key",
+                    key(file, c.string("key")).string("public_key"));
+            try (BackupDecryptionKey eph = BackupDecryptionKey.parse("ephemeral_private_key",
+                    c.string("ephemeral_private_key"));
                     BackupDecryptionKey backup = privateKey(c.string("key"))) {
                 byte[] plaintext = utf8(c.string("plaintext"));
                 Json.Obj out = MegolmBackupV1.encrypt(plaintext, backupPub, eph);
                 if (!out.equals(c.object("expected"))) failures.add(id + ": encrypt gave " + out);
-                if (!Arrays.equals(CanonicalJson.encode(out), CanonicalJson.encode(c.object("expected")))) failures.add(id + ": canonical bytes");
+                if (!Arrays.equals(CanonicalJson.encode(out), CanonicalJson.encode(c.object("expected")))) {
+                    failures.add(id + ": canonical bytes");
+                }
 
                 byte[] shared = eph.agree(backupPub);
-                byte[] sharedOtherSide = backup.agree(Curve25519PublicKey.parse("ephemeral", c.object("expected").string("ephemeral")));
+                byte[] sharedOtherSide = backup.agree(Curve25519PublicKey.parse("ephemeral",
+                        c.object("expected").string("ephemeral")));
                 byte[] okm = MegolmBackupV1.deriveKeys(shared);
                 check(failures, id + ": shared_secret", inter.string("shared_secret"), shared);
                 check(failures, id + ": shared_secret (recipient)", inter.string("shared_secret"), sharedOtherSide);
@@ -101,11 +118,16 @@ class MegolmBackupV1VectorsTest {
                 check(failures, id + ": aes_iv", inter.string("aes_iv"), Arrays.copyOfRange(okm, 64, 80));
 
                 MegolmBackupV1.RawDecrypted raw = MegolmBackupV1.decryptRaw(c.object("expected"), backup);
-                if (!Arrays.equals(plaintext, raw.plaintext()) || raw.mac() != MegolmBackupV1.MacCheck.MATCH) failures.add(id + ": decrypt");
+                if (!Arrays.equals(plaintext, raw.plaintext()) || raw.mac() != MegolmBackupV1.MacCheck.MATCH) {
+                    failures.add(id + ": decrypt");
+                }
 
                 // The "intended" MAC over the ciphertext is 8 well-formed bytes of the wrong value.
-                Json.Obj intended = c.object("expected").with("mac", Json.of(c.string("mac_if_computed_over_ciphertext")));
-                if (MegolmBackupV1.decryptRaw(intended, backup).mac() != MegolmBackupV1.MacCheck.MISMATCH) failures.add(id + ": intended mac accepted");
+                Json.Obj intended = c.object("expected").with("mac",
+                        Json.of(c.string("mac_if_computed_over_ciphertext")));
+                if (MegolmBackupV1.decryptRaw(intended, backup).mac() != MegolmBackupV1.MacCheck.MISMATCH) {
+                    failures.add(id + ": intended mac accepted");
+                }
             }
         }
         assertEquals(List.of(), failures);

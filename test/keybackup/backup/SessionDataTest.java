@@ -37,7 +37,8 @@ class SessionDataTest {
         assertEquals(c.object("session_data").string("session_key"), sd.sessionKey());
         assertEquals(c.string("session_id"), sd.sessionId());
         assertEquals(List.of(), sd.forwardingChain());
-        assertEquals(Map.of("ed25519", c.object("session_data").object("sender_claimed_keys").string("ed25519")), sd.senderClaimedKeys());
+        assertEquals(Map.of("ed25519", c.object("session_data").object("sender_claimed_keys").string("ed25519")),
+                sd.senderClaimedKeys());
         assertEquals(c.object("key_backup_data").get("first_message_index"), Json.of(sd.export().firstIndex()));
         assertFalse(sd.toString().contains(sd.sessionKey()), "toString must not show session_key");
     }
@@ -67,16 +68,21 @@ class SessionDataTest {
     void from_invalidFields_rejectedNamingTheField() {
         Json.Obj p = plaintext(0);
         assertEquals("algorithm: missing", message(p.without("algorithm")));
-        assertEquals("algorithm: expected m.megolm.v1.aes-sha2", message(p.with("algorithm", Json.of("m.megolm.v2.aes-sha2"))));
+        assertEquals("algorithm: expected m.megolm.v1.aes-sha2",
+                message(p.with("algorithm", Json.of("m.megolm.v2.aes-sha2"))));
         assertEquals("algorithm: expected a string", message(p.with("algorithm", Json.of(1))));
         assertEquals("sender_key: missing", message(p.without("sender_key")));
-        assertEquals("sender_key: expected 32 bytes, got 31", message(p.with("sender_key", Json.of(Base64Unpadded.encode(new byte[31])))));
+        assertEquals("sender_key: expected 32 bytes, got 31", message(p.with("sender_key",
+                Json.of(Base64Unpadded.encode(new byte[31])))));
         assertEquals("session_key: missing", message(p.without("session_key")));
-        assertEquals("forwarding_curve25519_key_chain: expected an array", message(p.with("forwarding_curve25519_key_chain", Json.of("x"))));
+        assertEquals("forwarding_curve25519_key_chain: expected an array",
+                message(p.with("forwarding_curve25519_key_chain", Json.of("x"))));
         assertEquals("forwarding_curve25519_key_chain: expected an array of strings",
                 message(p.with("forwarding_curve25519_key_chain", Json.arr(List.of(Json.of(1))))));
-        assertEquals("sender_claimed_keys: expected an object", message(p.with("sender_claimed_keys", Json.arr(List.of()))));
-        assertEquals("sender_claimed_keys.ed25519: expected a string", message(p.with("sender_claimed_keys", Json.obj("ed25519", Json.of(true)))));
+        assertEquals("sender_claimed_keys: expected an object", message(p.with("sender_claimed_keys",
+                Json.arr(List.of()))));
+        assertEquals("sender_claimed_keys.ed25519: expected a string",
+                message(p.with("sender_claimed_keys", Json.obj("ed25519", Json.of(true)))));
     }
 
     @Test
@@ -89,7 +95,8 @@ class SessionDataTest {
                 assertThrows(KeyFormatException.class, () -> SessionExport.parse(v2)).getMessage());
         raw[0] = 0x01;
         String shortKey = Base64Unpadded.encode(Arrays.copyOf(raw, 164));
-        assertEquals("session_key: expected 165 bytes, got 164", assertThrows(KeyFormatException.class, () -> SessionExport.parse(shortKey)).getMessage());
+        assertEquals("session_key: expected 165 bytes, got 164",
+                assertThrows(KeyFormatException.class, () -> SessionExport.parse(shortKey)).getMessage());
         String longKey = Base64Unpadded.encode(Arrays.copyOf(raw, 229));
         assertThrows(KeyFormatException.class, () -> SessionExport.parse(longKey));
         assertThrows(KeyFormatException.class, () -> SessionExport.parse(""));
@@ -105,6 +112,12 @@ class SessionDataTest {
         SessionExport e = SessionExport.parse(Base64Unpadded.encode(raw));
         assertEquals(0xfffe0001L, e.firstIndex());
         assertEquals(Base64Unpadded.encode(Arrays.copyOfRange(raw, 133, 165)), e.sessionId());
+        assertEquals(Base64Unpadded.encode(raw), SessionExport.encode(0xfffe0001L, new byte[128],
+                Arrays.copyOfRange(raw, 133, 165)));
+        assertThrows(IllegalArgumentException.class, () -> SessionExport.encode(1L << 32, new byte[128], new byte[32]));
+        assertThrows(IllegalArgumentException.class, () -> SessionExport.encode(-1, new byte[128], new byte[32]));
+        assertThrows(IllegalArgumentException.class, () -> SessionExport.encode(0, new byte[127], new byte[32]));
+        assertThrows(IllegalArgumentException.class, () -> SessionExport.encode(0, new byte[128], new byte[33]));
         // protocol.md §13.5 plaintext: session_key at index 0, session_id given beside it.
         Json.Obj js = (Json.Obj) JsonReader.parse(MegolmBackupV1Test.JS_PLAINTEXT);
         SessionExport jsExport = SessionExport.parse(js.string("session_key"));
@@ -127,7 +140,8 @@ class SessionDataTest {
         KeyFormatException x = assertThrows(KeyFormatException.class, () -> ExportedSession.from(moved));
         assertTrue(x.getMessage().startsWith("session_id: does not match the session_key"), x.getMessage());
         assertThrows(KeyFormatException.class, () -> SessionData.fromExportEntry(moved));
-        assertEquals("room_id: missing", assertThrows(KeyFormatException.class, () -> ExportedSession.from(js.without("room_id"))).getMessage());
+        assertEquals("room_id: missing", assertThrows(KeyFormatException.class,
+                () -> ExportedSession.from(js.without("room_id"))).getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ExportedSession("!r:x", "wrong", e.data()));
     }
 

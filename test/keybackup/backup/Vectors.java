@@ -1,28 +1,16 @@
 package keybackup.backup;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import keybackup.TestVectors;
 import keybackup.json.Json;
-import keybackup.json.JsonException;
-import keybackup.json.JsonReader;
 
 /** Loads the shared vector files copied unchanged into test/vectors/backup/ (see PROVENANCE.md there). */
 public final class Vectors {
     private Vectors() {}
 
     public static Json.Obj load(String name) {
-        try {
-            return (Json.Obj) JsonReader.parse(Files.readAllBytes(Path.of("test/vectors/backup", name)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (JsonException e) {
-            throw new IllegalStateException(name + ": " + e.getMessage(), e);
-        }
+        return TestVectors.load("backup/" + name);
     }
 
     public static Json.Obj backup() {
@@ -35,10 +23,7 @@ public final class Vectors {
 
     /** The objects of array {@code field}. */
     public static List<Json.Obj> list(Json.Obj file, String field) {
-        List<Json.Obj> out = new ArrayList<>();
-        for (Json e : ((Json.Arr) file.get(field)).elements()) out.add((Json.Obj) e);
-        if (out.isEmpty()) throw new IllegalStateException(field + ": no cases");
-        return out;
+        return TestVectors.list(file, field);
     }
 
     /** The entry of {@code keys} named {@code name}. */

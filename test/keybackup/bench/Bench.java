@@ -1,5 +1,6 @@
 package keybackup.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -9,8 +10,11 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import javax.crypto.Cipher;
 import javax.crypto.KeyAgreement;
 import javax.crypto.spec.IvParameterSpec;
@@ -21,6 +25,7 @@ import keybackup.homeserver.AccessToken;
 import keybackup.homeserver.BackupStore;
 import keybackup.homeserver.BenchHomeserver;
 import keybackup.homeserver.HomeserverClient;
+import keybackup.internal.Bytes;
 import keybackup.internal.Hkdf;
 import keybackup.internal.Jca;
 import keybackup.json.CanonicalJson;
@@ -67,7 +72,8 @@ public final class Bench {
             networkOverlap(fx, (int) Math.min(n, 4000));
             streaming(fx, n, migrateLarge || n <= 100_000);
         }
-        System.out.println("\nload average at the end: " + loadAverage() + " (other processes on these cores slow every figure above)");
+        System.out.println("\nload average at the end: " + loadAverage()
+                + " (other processes on these cores slow every figure above)");
         System.out.println("\n== summary ==");
         System.out.println("| measure | value | target | status |");
         System.out.println("|---|---|---|---|");
@@ -94,18 +100,21 @@ public final class Bench {
                 Timing.mib(Runtime.getRuntime().maxMemory()));
         System.out.printf("java: %s (%s %s)%n", System.getProperty("java.version"), System.getProperty("java.vm.name"),
                 System.getProperty("java.vm.version"));
-        System.out.println("load average at the start: " + loadAverage() + " (above ~0.5 something else is using the cores: figures will be noisy)");
-        System.out.printf("keybackup.provider: %s%n", Jca.PROVIDER == null ? "(unset: JDK default order)" : Jca.PROVIDER);
+        System.out.println("load average at the start: " + loadAverage()
+                + " (above ~0.5 something else is using the cores: figures will be noisy)");
+        System.out.printf("keybackup.provider: %s%n", Jca.PROVIDER == null ? "(unset: JDK default order)"
+                : Jca.PROVIDER);
         System.out.printf("providers used: Ed25519=%s X25519=%s AES/CBC=%s HmacSHA256=%s%n%n",
                 Jca.signature("Ed25519").getProvider().getName(), Jca.keyAgreement("X25519").getProvider().getName(),
-                Jca.cipher("AES/CBC/PKCS5Padding").getProvider().getName(), Jca.mac("HmacSHA256").getProvider().getName());
+                Jca.cipher("AES/CBC/PKCS5Padding").getProvider().getName(),
+                        Jca.mac("HmacSHA256").getProvider().getName());
     }
 
     private static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
             return f[0] + " " + f[1] + " " + f[2];
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return "?";
         }
     }
@@ -156,7 +165,7 @@ public final class Bench {
         /** Median ns per key of {@code name} over all rounds. */
         double get(String name) {
             long[] t = all[names.indexOf(name)].clone();
-            java.util.Arrays.sort(t);
+            Arrays.sort(t);
             return t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2.0;
         }
 
@@ -176,7 +185,7 @@ public final class Bench {
 
         private double trimmedMean(String name) {
             long[] t = all[names.indexOf(name)].clone();
-            java.util.Arrays.sort(t);
+            Arrays.sort(t);
             int keep = Math.max(1, t.length * 9 / 10);
             double sum = 0;
             for (int i = 0; i < keep; i++) sum += t[i];
@@ -237,44 +246,61 @@ public final class Bench {
         int batch = 10;
         int[] j = {0};
         int rounds = (int) Math.max(21, 300 * MS / 1000);
-        try (Uploader up = new Uploader(drop, fx.version, backupKey, fx.signer, Fixture.NAMES, 1, Uploader.Limits.DEFAULT)) {
+        try (Uploader up = new Uploader(drop, fx.version, backupKey, fx.signer, Fixture.NAMES, 1,
+                Uploader.Limits.DEFAULT)) {
             m.add("upload", batch, () -> {
-                for (int k = 0; k < batch; k++) up.add("!r:bench.example", fx.sessions.get(j[0]++ % fx.sessions.size()), KeySource.OLM);
+                for (int k = 0; k < batch; k++) up.add("!r:bench.example",
+                        fx.sessions.get(j[0]++ % fx.sessions.size()), KeySource.OLM);
             });
-            System.out.printf("== 1. bare JCA primitives, one thread (via keybackup.internal.Jca), interleaved with 2.: %d rounds, each runs"
+            System.out.printf("== 1. bare JCA primitives, one thread (via keybackup.internal.Jca), interleaved with "
+                    + "2.: %d rounds, each runs"
                     + " every operation once; median thread CPU time per run ==%n", rounds);
             m.run(rounds, MS / 2, 4000);
             up.finish();
         }
         Floors f = new Floors(m.get("verify"), m.get("sign"), m.get("agree"), m.get("keygen"));
-        System.out.printf("Ed25519 verify (%d-byte message)  %s  (initVerify + verify, as one verification with the JDK)%n", message.length, Timing.ms(f.verify()));
-        System.out.printf("Ed25519 verify, key already set   %s  (a Signature reused for the same key: no point decoding)%n", Timing.ms(m.get("verifyWarm")));
+        System.out.printf("Ed25519 verify (%d-byte message)  %s  (initVerify + verify, as one verification with the "
+                + "JDK)%n", message.length, Timing.ms(f.verify()));
+        System.out.printf("Ed25519 verify, key already set   %s  (a Signature reused for the same key: no point "
+                + "decoding)%n", Timing.ms(m.get("verifyWarm")));
         System.out.printf("Ed25519 sign                      %s%n", Timing.ms(f.sign()));
         System.out.printf("X25519 agreement                  %s%n", Timing.ms(f.agree()));
         System.out.printf("X25519 key pair generation        %s%n", Timing.ms(f.keygen()));
-        System.out.printf("floor_restore = verify + X25519                         = %s/key (%.0f keys/s)%n", Timing.ms(f.restore()), 1e9 / f.restore());
-        System.out.printf("floor_upload  = sign + X25519 + ephemeral X25519 key pair = %s/key (%.0f keys/s)%n", Timing.ms(f.upload()), 1e9 / f.upload());
+        System.out.printf("floor_restore = verify + X25519                         = %s/key (%.0f keys/s)%n",
+                Timing.ms(f.restore()), 1e9 / f.restore());
+        System.out.printf("floor_upload  = sign + X25519 + ephemeral X25519 key pair = %s/key (%.0f keys/s)%n",
+                Timing.ms(f.upload()), 1e9 / f.upload());
         System.out.println("  (encrypting needs a fresh ephemeral key pair, i.e. a second X25519 scalar multiplication for its public key)\n");
         summary("Ed25519 verify / sign", Timing.ms(f.verify()) + " / " + Timing.ms(f.sign()), "-", "-");
         summary("X25519 agreement / key pair", Timing.ms(f.agree()) + " / " + Timing.ms(f.keygen()), "-", "-");
 
         System.out.println("== 2. library pipeline, one thread (same rounds) ==");
-        System.out.println("  ratio = median per key of the pipeline / sum of the floor primitives' medians, all from the same rounds;");
+        System.out.println("  ratio = median per key of the pipeline / sum of the floor primitives' medians, all from "
+                + "the same rounds;");
         System.out.println("  beside it the same ratio from means without each operation's slowest 10 % of runs");
         double restore = m.get("restore");
         double restoreRatio = m.ratio("restore", "verify", "agree");
         double strictRatio = m.ratio("restore", "verifyWarm", "agree");
-        System.out.printf("restore: SessionVerifier.verify   %s/key; %.3f x floor_restore (trimmed means: %.3f)  %s (target <= 1.05)%n",
-                Timing.ms(restore), restoreRatio, m.trimmedRatio("restore", "verify", "agree"), pass(restoreRatio <= 1.05));
-        System.out.printf("         against the warm-key floor (verify without initVerify + X25519 = %s): %.3f x (trimmed means: %.3f)%n",
-                Timing.ms(m.get("verifyWarm") + f.agree()), strictRatio, m.trimmedRatio("restore", "verifyWarm", "agree"));
+        System.out.printf("restore: SessionVerifier.verify   %s/key; %.3f x floor_restore (trimmed means: %.3f)  %s "
+                + "(target <= 1.05)%n",
+                Timing.ms(restore), restoreRatio, m.trimmedRatio("restore", "verify", "agree"),
+                        pass(restoreRatio <= 1.05));
+        System.out.printf("         against the warm-key floor (verify without initVerify + X25519 = %s): %.3f x "
+                + "(trimmed means: %.3f)%n",
+                Timing.ms(m.get("verifyWarm") + f.agree()), strictRatio,
+                        m.trimmedRatio("restore", "verifyWarm", "agree"));
         double upload = m.get("upload");
         double uploadRatio = m.ratio("upload", "sign", "agree", "keygen");
-        System.out.printf("upload:  Uploader (1 thread)      %s/key; %.3f x floor_upload  (trimmed means: %.3f)  %s (target <= 1.05)%n",
-                Timing.ms(upload), uploadRatio, m.trimmedRatio("upload", "sign", "agree", "keygen"), pass(uploadRatio <= 1.05));
-        summary("restore per key, 1 thread", String.format("%s (%.3f x floor %s)", Timing.ms(restore), restoreRatio, Timing.ms(f.restore())), "<= 1.05 x floor", pass(restoreRatio <= 1.05));
-        summary("restore per key, 1 thread, warm-key floor", String.format("%.3f x floor %s", strictRatio, Timing.ms(m.get("verifyWarm") + f.agree())), "(reported)", "-");
-        summary("upload per key, 1 thread", String.format("%s (%.3f x floor %s)", Timing.ms(upload), uploadRatio, Timing.ms(f.upload())), "<= 1.05 x floor", pass(uploadRatio <= 1.05));
+        System.out.printf("upload:  Uploader (1 thread)      %s/key; %.3f x floor_upload  (trimmed means: %.3f)  %s "
+                + "(target <= 1.05)%n",
+                Timing.ms(upload), uploadRatio, m.trimmedRatio("upload", "sign", "agree", "keygen"),
+                        pass(uploadRatio <= 1.05));
+        summary("restore per key, 1 thread", String.format("%s (%.3f x floor %s)", Timing.ms(restore), restoreRatio,
+                Timing.ms(f.restore())), "<= 1.05 x floor", pass(restoreRatio <= 1.05));
+        summary("restore per key, 1 thread, warm-key floor", String.format("%.3f x floor %s", strictRatio,
+                Timing.ms(m.get("verifyWarm") + f.agree())), "(reported)", "-");
+        summary("upload per key, 1 thread", String.format("%s (%.3f x floor %s)", Timing.ms(upload), uploadRatio,
+                Timing.ms(f.upload())), "<= 1.05 x floor", pass(uploadRatio <= 1.05));
         profileShares(m, fx);
         breakdown(fx);
         return f;
@@ -285,28 +311,36 @@ public final class Bench {
         Profile.Share restore = Profile.of(m.ops.get(m.names.indexOf("restore")), 4 * MS, "SessionVerifier");
         Profile.Share upload;
         int[] j = {0};
-        try (Uploader up = new Uploader(new BenchStore(fx.store, v -> { }), fx.version, fx.key.publicKey(), fx.signer, Fixture.NAMES, 1, Uploader.Limits.DEFAULT)) {
+        try (Uploader up = new Uploader(new BenchStore(fx.store, v -> { }), fx.version, fx.key.publicKey(), fx.signer,
+                Fixture.NAMES, 1, Uploader.Limits.DEFAULT)) {
             upload = Profile.of(() -> {
-                for (int k = 0; k < 10; k++) up.add("!r:bench.example", fx.sessions.get(j[0]++ % fx.sessions.size()), KeySource.OLM);
+                for (int k = 0; k < 10; k++) up.add("!r:bench.example", fx.sessions.get(j[0]++ % fx.sessions.size()),
+                        KeySource.OLM);
             }, 4 * MS, "Uploader");
             up.finish();
         }
-        System.out.println("  by profile (JFR samples of the pipeline's thread; library work = samples outside the JDK's curve code; a cross-check");
-        System.out.println("  that load from other processes cannot skew, but the curve work it compares with is the pipeline's own, which");
-        System.out.println("  skips the key decoding the floor's verify pays, so it corresponds to the warm-key ratio, not to the target):");
+        System.out.println("  by profile (JFR samples of the pipeline's thread; library work = samples outside the "
+                + "JDK's curve code; a cross-check");
+        System.out.println("  that load from other processes cannot skew, but the curve work it compares with is the "
+                + "pipeline's own, which");
+        System.out.println("  skips the key decoding the floor's verify pays, so it corresponds to the warm-key "
+                + "ratio, not to the target):");
         System.out.printf("restore: %d samples, %d in curve code: library work = %.1f %% over the curve work%n",
                 restore.samples(), restore.curve(), 100 * restore.overhead());
         System.out.printf("upload:  %d samples, %d in curve code: library work = %.1f %% over the curve work%n",
                 upload.samples(), upload.curve(), 100 * upload.overhead());
         if (System.getenv("BENCH_PROFILE_DETAIL") != null) {
-            java.util.Map<String, Integer> byClass = new java.util.TreeMap<>();
-            restore.rest().forEach((k, v) -> byClass.merge(k.substring(k.lastIndexOf("<- ") + 3).replaceAll("\\.[^.]*$", ""), v, Integer::sum));
+            Map<String, Integer> byClass = new TreeMap<>();
+            restore.rest().forEach((k, v) -> byClass.merge(k.substring(k.lastIndexOf("<- ")
+                    + 3).replaceAll("\\.[^.]*$", ""), v, Integer::sum));
             byClass.entrySet().stream().sorted((x, y) -> y.getValue() - x.getValue()).limit(25)
                     .forEach(x -> System.out.printf("    %5d  %s%n", x.getValue(), x.getKey()));
         }
-        summary("restore, 1 thread, by profile", String.format("library work %.1f %% over the curve work (%d samples)", 100 * restore.overhead(), restore.samples()),
+        summary("restore, 1 thread, by profile", String.format("library work %.1f %% over the curve work (%d samples)",
+                100 * restore.overhead(), restore.samples()),
                 "(reported)", "-");
-        summary("upload, 1 thread, by profile", String.format("library work %.1f %% over the curve work (%d samples)", 100 * upload.overhead(), upload.samples()),
+        summary("upload, 1 thread, by profile", String.format("library work %.1f %% over the curve work (%d samples)",
+                100 * upload.overhead(), upload.samples()),
                 "(reported)", "-");
     }
 
@@ -322,14 +356,17 @@ public final class Bench {
         byte[] plainBytes = CanonicalJson.encode(plain);
         byte[] x509 = Curve25519PublicKey.parse("e", sd.string("ephemeral")).bytes();
         byte[] der = new byte[44];
-        System.arraycopy(keybackup.internal.Bytes.fromHex("302a300506032b656e032100"), 0, der, 0, 12);
+        System.arraycopy(Bytes.fromHex("302a300506032b656e032100"), 0, der, 0, 12);
         System.arraycopy(x509, 0, der, 12, 32);
         long ms = MS / 3;
         System.out.println("  restore steps, one key (ms):");
         step("base64 decode ciphertext", Timing.nsPerOp(() -> Base64Unpadded.decode("ct", ct), ms / 2, ms));
-        step("X25519 public key decode (KeyFactory)", Timing.nsPerOp(() -> Jca.keyFactory("X25519").generatePublic(new X509EncodedKeySpec(der)), ms / 2, ms));
-        step("BackupDecryptionKey.agree (incl. decode)", Timing.nsPerOp(() -> fx.key.agree(Curve25519PublicKey.parse("e", sd.string("ephemeral"))), ms / 2, ms));
-        step("HKDF-SHA-256 (80 bytes)", Timing.nsPerOp(() -> Hkdf.sha256(shared, Hkdf.ZERO_SALT, new byte[0], 80), ms / 2, ms));
+        step("X25519 public key decode (KeyFactory)", Timing.nsPerOp(() ->
+                Jca.keyFactory("X25519").generatePublic(new X509EncodedKeySpec(der)), ms / 2, ms));
+        step("BackupDecryptionKey.agree (incl. decode)", Timing.nsPerOp(() ->
+                fx.key.agree(Curve25519PublicKey.parse("e", sd.string("ephemeral"))), ms / 2, ms));
+        step("HKDF-SHA-256 (80 bytes)", Timing.nsPerOp(() -> Hkdf.sha256(shared, Hkdf.ZERO_SALT, new byte[0], 80),
+                ms / 2, ms));
         step("AES-256-CBC decrypt (getInstance+init+doFinal)", Timing.nsPerOp(() -> {
             Cipher c = Jca.cipher("AES/CBC/PKCS5Padding");
             c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(okm, 0, 32, "AES"), new IvParameterSpec(okm, 64, 16));
@@ -338,8 +375,10 @@ public final class Bench {
         step("JSON parse of the plaintext", Timing.nsPerOp(() -> JsonReader.parse(plainBytes), ms / 2, ms));
         step("SessionData.from", Timing.nsPerOp(() -> SessionData.from(plain), ms / 2, ms));
         step("canonical encode of signed bytes", Timing.nsPerOp(() -> SignedJson.signedBytes(plain), ms / 2, ms));
-        step("MegolmBackupV1.decrypt (all of the above but signature)", Timing.nsPerOp(() -> MegolmBackupV1.decrypt(sd, fx.key), ms / 2, ms));
-        step("Ed25519PublicKey.verify (library)", Timing.nsPerOp(() -> fx.trust.usableSigningKey().get().publicKey().verify(plainBytes, new byte[64]), ms / 2, ms));
+        step("MegolmBackupV1.decrypt (all of the above but signature)",
+                Timing.nsPerOp(() -> MegolmBackupV1.decrypt(sd, fx.key), ms / 2, ms));
+        step("Ed25519PublicKey.verify (library)", Timing.nsPerOp(() ->
+                fx.trust.usableSigningKey().get().publicKey().verify(plainBytes, new byte[64]), ms / 2, ms));
         System.out.println();
     }
 
@@ -352,9 +391,11 @@ public final class Bench {
     private static double uploadPerKey(Fixture fx, int threads, int keys) throws Exception {
         BenchStore drop = new BenchStore(fx.store, v -> { });
         long start = System.nanoTime();
-        try (Uploader up = new Uploader(drop, fx.version, fx.key.publicKey(), fx.signer, Fixture.NAMES, threads, Uploader.Limits.DEFAULT)) {
+        try (Uploader up = new Uploader(drop, fx.version, fx.key.publicKey(), fx.signer, Fixture.NAMES, threads,
+                Uploader.Limits.DEFAULT)) {
             for (int k = 0; k < keys; k++) {
-                up.add("!r" + (k / fx.sessions.size()) + ":bench.example", fx.sessions.get(k % fx.sessions.size()), KeySource.OLM);
+                up.add("!r" + (k / fx.sessions.size()) + ":bench.example", fx.sessions.get(k % fx.sessions.size()),
+                        KeySource.OLM);
             }
             up.finish();
         }
@@ -374,12 +415,16 @@ public final class Bench {
     }
 
     /** Wall time per key of one {@code Restore.run} with {@code threads}. */
-    private static double restoreOnce(Fixture fx, BackupStore store, int threads, long keys, boolean trusted) throws Exception {
-        Account account = new Account(store, null, null, null, java.util.Map.of());
+    private static double restoreOnce(Fixture fx, BackupStore store, int threads, long keys,
+            boolean trusted) throws Exception {
+        Account account = new Account(store, null, null, null, Map.of());
         long start = System.nanoTime();
-        BackupAudit audit = Restore.run(account, fx.info, trusted ? fx.trust : fx.untrusted, fx.key, threads, false, null, null);
+        BackupAudit audit = Restore.run(account, fx.info, trusted ? fx.trust : fx.untrusted, fx.key, threads, false,
+                null, null);
         double per = (System.nanoTime() - start) / (double) keys;
-        if (audit.total() != keys || audit.rejected() != 0) throw new IllegalStateException("restore: " + audit.total() + " keys, " + audit.rejected() + " rejected");
+        if (audit.total() != keys || audit.rejected() != 0) {
+            throw new IllegalStateException("restore: " + audit.total() + " keys, " + audit.rejected() + " rejected");
+        }
         return per;
     }
 
@@ -391,7 +436,8 @@ public final class Bench {
     private static void twoThreads(Fixture fx) throws Exception {
         int pairs = 11;
         long keys = Math.max(200, fx.pool.size());
-        System.out.printf("== 3. two threads (in-memory backup): %d alternating pairs of runs of %d keys, after one warm-up pair ==%n", pairs, keys);
+        System.out.printf("== 3. two threads (in-memory backup): %d alternating pairs of runs of %d keys, after one "
+                + "warm-up pair ==%n", pairs, keys);
         BenchStore mem = memoryBackup(fx, keys);
         double[] restore = new double[pairs];
         double[] upload = new double[pairs];
@@ -414,23 +460,27 @@ public final class Bench {
         }
         double rs = median(restore);
         double us = median(upload);
-        System.out.printf("Restore.run   1 thread %.0f keys/s, 2 threads %.0f keys/s (medians); per-pair speed-ups %s: median %.2fx  %s (target >= 1.8x)%n",
+        System.out.printf("Restore.run   1 thread %.0f keys/s, 2 threads %.0f keys/s (medians); per-pair speed-ups "
+                + "%s: median %.2fx  %s (target >= 1.8x)%n",
                 1e9 / median(r1), 1e9 / median(r2), spread(restore), rs, pass(rs >= 1.8));
-        System.out.printf("Uploader      1 thread %.0f keys/s, 2 threads %.0f keys/s (medians); per-pair speed-ups %s: median %.2fx  %s (target >= 1.8x)%n%n",
+        System.out.printf("Uploader      1 thread %.0f keys/s, 2 threads %.0f keys/s (medians); per-pair speed-ups "
+                + "%s: median %.2fx  %s (target >= 1.8x)%n%n",
                 1e9 / median(u1), 1e9 / median(u2), spread(upload), us, pass(us >= 1.8));
-        summary("restore, 2 threads vs 1", String.format("%.2fx (median of %d pairs; %.0f vs %.0f keys/s)", rs, pairs, 1e9 / median(r2), 1e9 / median(r1)), ">= 1.8x", pass(rs >= 1.8));
-        summary("upload, 2 threads vs 1", String.format("%.2fx (median of %d pairs; %.0f vs %.0f keys/s)", us, pairs, 1e9 / median(u2), 1e9 / median(u1)), ">= 1.8x", pass(us >= 1.8));
+        summary("restore, 2 threads vs 1", String.format("%.2fx (median of %d pairs; %.0f vs %.0f keys/s)", rs, pairs,
+                1e9 / median(r2), 1e9 / median(r1)), ">= 1.8x", pass(rs >= 1.8));
+        summary("upload, 2 threads vs 1", String.format("%.2fx (median of %d pairs; %.0f vs %.0f keys/s)", us, pairs,
+                1e9 / median(u2), 1e9 / median(u1)), ">= 1.8x", pass(us >= 1.8));
     }
 
     private static double median(double[] v) {
         double[] s = v.clone();
-        java.util.Arrays.sort(s);
+        Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static String spread(double[] v) {
         double[] s = v.clone();
-        java.util.Arrays.sort(s);
+        Arrays.sort(s);
         return String.format("%.2f-%.2f", s[0], s[s.length - 1]);
     }
 
@@ -443,18 +493,23 @@ public final class Bench {
         double t = Timing.nsPerOp(() -> {
             Fixture.Entry e = fx.pool.get(i[0]++ % fx.pool.size());
             SessionVerifier.Result r = verifier.verify("!r:bench.example", e.sessionId(), e.data());
-            if (!r.verdict().word().equals("unauthenticated")) throw new IllegalStateException("verdict " + r.verdict());
+            if (!r.verdict().word().equals("unauthenticated")) {
+                throw new IllegalStateException("verdict " + r.verdict());
+            }
         }, MS / 2, MS);
         boolean ok = t < f.agree() + 0.5 * f.verify();
-        System.out.printf("restore per key, no usable signing key: %s (X25519 alone %s, with a verify it would be ~%s)  %s%n%n",
+        System.out.printf("restore per key, no usable signing key: %s (X25519 alone %s, with a verify it would be "
+                + "~%s)  %s%n%n",
                 Timing.ms(t), Timing.ms(f.agree()), Timing.ms(f.restore()), pass(ok));
-        summary("restore per key, no usable signing key", String.format("%s (X25519 %s)", Timing.ms(t), Timing.ms(f.agree())), "~X25519 only, no verify", pass(ok));
+        summary("restore per key, no usable signing key", String.format("%s (X25519 %s)", Timing.ms(t),
+                Timing.ms(f.agree())), "~X25519 only, no verify", pass(ok));
     }
 
     // ---- 5. network overlap ----
 
     private static void networkOverlap(Fixture fx, int keys) throws Exception {
-        System.out.printf("== 5. upload of %d keys to the test homeserver on loopback, 2 threads (best of 2 runs each) ==%n", keys);
+        System.out.printf("== 5. upload of %d keys to the test homeserver on loopback, 2 threads (best of 2 runs "
+                + "each) ==%n", keys);
         String token = "syt_bench_token";
         try (BenchHomeserver hs = BenchHomeserver.start(Fixture.USER, token)) {
             HomeserverClient client = HomeserverClient.connect(hs.uri(), Fixture.USER, AccessToken.of(token));
@@ -464,16 +519,21 @@ public final class Bench {
             for (int round = 0; round < 2; round++) {
                 long[] a = uploadRun(fx, drop, fx.version, keys);
                 if (local == null || a[0] < local[0]) local = a;
-                long[] b = uploadRun(fx, client, client.createVersion(MegolmBackupV1.ALGORITHM, fx.info.object("auth_data")), keys);
+                long[] b = uploadRun(fx, client, client.createVersion(MegolmBackupV1.ALGORITHM,
+                        fx.info.object("auth_data")), keys);
                 if (b[3] != keys) throw new IllegalStateException("server count " + b[3] + " for " + keys);
                 if (http == null || b[0] < http[0]) http = b;
             }
             double ratio = http[0] / (http[1] / 2.0);
             double vsLocal = http[0] / (double) local[0];
-            System.out.printf("batches dropped by the store: wall %.2f s, process CPU %.2f s%n", local[0] / 1e9, local[1] / 1e9);
+            System.out.printf("batches dropped by the store: wall %.2f s, process CPU %.2f s%n", local[0] / 1e9,
+                    local[1] / 1e9);
             System.out.printf("PUT to the homeserver:        wall %.2f s, process CPU %.2f s (server included), %d batches%n", http[0] / 1e9, http[1] / 1e9, http[2]);
-            System.out.printf("wall / (process CPU / 2 cores) = %.2f  %s (target <= 1.15); wall vs no network: %.2fx%n%n", ratio, pass(ratio <= 1.15), vsLocal);
-            summary("upload over loopback HTTP, 2 threads", String.format("wall/(CPU/2) = %.2f; %.2fx the no-network wall time", ratio, vsLocal), "<= 1.15", pass(ratio <= 1.15));
+            System.out.printf("wall / (process CPU / 2 cores) = %.2f  %s (target <= 1.15); wall vs no network: "
+                    + "%.2fx%n%n", ratio, pass(ratio <= 1.15), vsLocal);
+            summary("upload over loopback HTTP, 2 threads",
+                    String.format("wall/(CPU/2) = %.2f; %.2fx the no-network wall time", ratio, vsLocal), "<= 1.15",
+                    pass(ratio <= 1.15));
         }
     }
 
@@ -482,9 +542,11 @@ public final class Bench {
         long cpu0 = Timing.processCpuNs();
         long start = System.nanoTime();
         Uploader.Result r;
-        try (Uploader up = new Uploader(store, version, fx.key.publicKey(), fx.signer, Fixture.NAMES, 2, Uploader.Limits.DEFAULT)) {
+        try (Uploader up = new Uploader(store, version, fx.key.publicKey(), fx.signer, Fixture.NAMES, 2,
+                Uploader.Limits.DEFAULT)) {
             for (int k = 0; k < keys; k++) {
-                up.add("!r" + (k / fx.sessions.size()) + ":bench.example", fx.sessions.get(k % fx.sessions.size()), KeySource.OLM);
+                up.add("!r" + (k / fx.sessions.size()) + ":bench.example", fx.sessions.get(k % fx.sessions.size()),
+                        KeySource.OLM);
             }
             r = up.finish();
         }
@@ -494,12 +556,14 @@ public final class Bench {
     // ---- 6. streaming ----
 
     private static void streaming(Fixture fx, long keys, boolean migrate) throws Exception {
-        System.out.printf("== 6. streaming: GET /room_keys/keys of %d keys from a generator server over loopback, 2 threads ==%n", keys);
-        try (GeneratorServer gen = new GeneratorServer(fx.pool.subList(0, (int) Math.min(keys, fx.pool.size())), keys)) {
+        System.out.printf("== 6. streaming: GET /room_keys/keys of %d keys from a generator server over loopback, 2 "
+                + "threads ==%n", keys);
+        try (GeneratorServer gen = new GeneratorServer(fx.pool.subList(0, (int) Math.min(keys, fx.pool.size())),
+                keys)) {
             System.out.printf("response body: about %s%n", Timing.mib(gen.bodyBytes()));
             HomeserverClient client = HomeserverClient.connect(gen.uri(), Fixture.USER, AccessToken.of("syt_bench"));
             BenchStore store = new BenchStore(fx.store, client);
-            Account account = new Account(store, null, null, null, java.util.Map.of());
+            Account account = new Account(store, null, null, null, Map.of());
             System.gc();
             Timing.resetHeapPeaks();
             long cpu0 = Timing.processCpuNs();
@@ -509,7 +573,8 @@ public final class Bench {
             Timing.HeapSampler heap = new Timing.HeapSampler();
             try {
                 audit = Restore.run(account, fx.info, fx.trust, fx.key, 2, false, null,
-                        done -> { if (done % 100_000 == 0) System.out.printf("  %d keys restored (%.0f s)%n", done, (System.nanoTime() - start) / 1e9); });
+                        done -> { if (done % 100_000 == 0) System.out.printf("  %d keys restored (%.0f s)%n", done,
+                                (System.nanoTime() - start) / 1e9); });
             } finally {
                 sampled = heap.stop();
             }
@@ -517,13 +582,17 @@ public final class Bench {
             double cpu = (Timing.processCpuNs() - cpu0) / 1e9;
             long peak = Timing.heapPeakSum();
             if (audit.total() != keys || audit.authenticated() != keys) {
-                throw new IllegalStateException("restore: " + audit.total() + " keys, " + audit.authenticated() + " authenticated");
+                throw new IllegalStateException("restore: " + audit.total() + " keys, " + audit.authenticated()
+                        + " authenticated");
             }
-            System.out.printf("restore: %d keys, all authenticated, in %.1f s (%.0f keys/s, CPU %.1f s); heap in use at most %s (sampled), "
-                    + "pool peaks sum %s, max heap %s%n", keys, wall, keys / wall, cpu, Timing.mib(sampled), Timing.mib(peak),
+            System.out.printf("restore: %d keys, all authenticated, in %.1f s (%.0f keys/s, CPU %.1f s); heap in use "
+                    + "at most %s (sampled), "
+                    + "pool peaks sum %s, max heap %s%n", keys, wall, keys / wall, cpu, Timing.mib(sampled),
+                    Timing.mib(peak),
                     Timing.mib(Runtime.getRuntime().maxMemory()));
             summary(String.format("streaming restore of %d keys (%s body)", keys, Timing.mib(gen.bodyBytes())),
-                    String.format("%.1f s, %.0f keys/s, heap <= %s", wall, keys / wall, Timing.mib(sampled)), "runs with -Xmx256m", "PASS");
+                    String.format("%.1f s, %.0f keys/s, heap <= %s", wall, keys / wall, Timing.mib(sampled)),
+                            "runs with -Xmx256m", "PASS");
             if (!migrate) {
                 System.out.println("migration pass skipped (BENCH_MIGRATE=1 runs it on a large backup)");
                 return;
@@ -533,7 +602,8 @@ public final class Bench {
             long start2 = System.nanoTime();
             Uploader.Result up;
             heap = new Timing.HeapSampler();
-            try (Uploader uploader = new Uploader(store, fx.version, fx.key.publicKey(), fx.signer, Fixture.NAMES, 2, Uploader.Limits.DEFAULT)) {
+            try (Uploader uploader = new Uploader(store, fx.version, fx.key.publicKey(), fx.signer, Fixture.NAMES, 2,
+                    Uploader.Limits.DEFAULT)) {
                 Restore.run(account, fx.info, fx.trust, fx.key, 2, false,
                         r -> uploader.add(r.roomId(), r.sessionData(), KeySource.fromRestore(r.verdict())), null);
                 up = uploader.finish();
@@ -542,9 +612,11 @@ public final class Bench {
             }
             wall = (System.nanoTime() - start2) / 1e9;
             if (up.sessions() != keys) throw new IllegalStateException("migration pass uploaded " + up.sessions());
-            System.out.printf("migration pass (stream, verify, re-sign, re-encrypt, PUT %d batches, %s sent): %.1f s (%.0f keys/s); heap in use at most %s%n%n",
+            System.out.printf("migration pass (stream, verify, re-sign, re-encrypt, PUT %d batches, %s sent): %.1f s "
+                    + "(%.0f keys/s); heap in use at most %s%n%n",
                     up.batches(), Timing.mib(gen.bytesReceived.get()), wall, keys / wall, Timing.mib(sampled));
-            summary(String.format("migration pass of %d keys", keys), String.format("%.1f s, %.0f keys/s, heap <= %s", wall, keys / wall, Timing.mib(sampled)),
+            summary(String.format("migration pass of %d keys", keys),
+                    String.format("%.1f s, %.0f keys/s, heap <= %s", wall, keys / wall, Timing.mib(sampled)),
                     "runs with -Xmx256m", "PASS");
         }
     }

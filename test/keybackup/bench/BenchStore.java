@@ -1,5 +1,6 @@
 package keybackup.bench;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
@@ -26,7 +27,7 @@ final class BenchStore implements BackupStore {
     final LongAdder putSessions = new LongAdder();
     final LongAdder putRequests = new LongAdder();
     /** When set, every uploaded {@code rooms} object is kept here (for building fixtures). */
-    volatile java.util.List<Json.Obj> capture;
+    volatile List<Json.Obj> capture;
 
     /** Keys from {@code source}; uploads counted and dropped. */
     BenchStore(BackupStore base, Source source) {
@@ -43,10 +44,12 @@ final class BenchStore implements BackupStore {
     }
 
     @Override public String userId() { return base.userId(); }
-    @Override public String createVersion(String algorithm, Json.Obj authData) throws StoreException { return base.createVersion(algorithm, authData); }
+    @Override public String createVersion(String algorithm,
+            Json.Obj authData) throws StoreException { return base.createVersion(algorithm, authData); }
     @Override public Optional<Json.Obj> currentVersion() throws StoreException { return base.currentVersion(); }
     @Override public Json.Obj version(String version) throws StoreException { return base.version(version); }
-    @Override public void updateVersion(String version, String algorithm, Json.Obj authData) throws StoreException { base.updateVersion(version, algorithm, authData); }
+    @Override public void updateVersion(String version, String algorithm,
+            Json.Obj authData) throws StoreException { base.updateVersion(version, algorithm, authData); }
     @Override public void deleteVersion(String version) throws StoreException { base.deleteVersion(version); }
 
     @Override
@@ -55,7 +58,7 @@ final class BenchStore implements BackupStore {
         for (Map.Entry<String, Json> r : rooms.members().entrySet()) {
             putSessions.add(((Json.Obj) r.getValue()).object("sessions").members().size());
         }
-        java.util.List<Json.Obj> c = capture;
+        List<Json.Obj> c = capture;
         if (c != null) {
             synchronized (c) {
                 c.add(rooms);
@@ -65,8 +68,10 @@ final class BenchStore implements BackupStore {
         return Json.obj("count", Json.of(putSessions.sum()), "etag", Json.of("0"));
     }
 
-    @Override public Json.Obj putRoomKeys(String version, String roomId, Json.Obj sessions) throws StoreException { throw new UnsupportedOperationException(); }
-    @Override public Json.Obj putSessionKey(String version, String roomId, String sessionId, Json.Obj data) throws StoreException { throw new UnsupportedOperationException(); }
+    @Override public Json.Obj putRoomKeys(String version, String roomId,
+            Json.Obj sessions) throws StoreException { throw new UnsupportedOperationException(); }
+    @Override public Json.Obj putSessionKey(String version, String roomId, String sessionId,
+            Json.Obj data) throws StoreException { throw new UnsupportedOperationException(); }
 
     @Override
     public void streamKeys(String version, KeyVisitor visitor) throws StoreException {
@@ -74,13 +79,18 @@ final class BenchStore implements BackupStore {
         else source.stream(visitor);
     }
 
-    @Override public Json.Obj getRoomKeys(String version, String roomId) throws StoreException { throw new UnsupportedOperationException(); }
-    @Override public Optional<Json.Obj> getSessionKey(String version, String roomId, String sessionId) throws StoreException { throw new UnsupportedOperationException(); }
+    @Override public Json.Obj getRoomKeys(String version,
+            String roomId) throws StoreException { throw new UnsupportedOperationException(); }
+    @Override public Optional<Json.Obj> getSessionKey(String version, String roomId,
+            String sessionId) throws StoreException { throw new UnsupportedOperationException(); }
     @Override public Json.Obj deleteKeys(String version) throws StoreException { throw new UnsupportedOperationException(); }
-    @Override public Json.Obj deleteRoomKeys(String version, String roomId) throws StoreException { throw new UnsupportedOperationException(); }
-    @Override public Json.Obj deleteSessionKey(String version, String roomId, String sessionId) throws StoreException { throw new UnsupportedOperationException(); }
+    @Override public Json.Obj deleteRoomKeys(String version,
+            String roomId) throws StoreException { throw new UnsupportedOperationException(); }
+    @Override public Json.Obj deleteSessionKey(String version, String roomId,
+            String sessionId) throws StoreException { throw new UnsupportedOperationException(); }
     @Override public Optional<Json.Obj> getAccountData(String type) throws StoreException { return base.getAccountData(type); }
-    @Override public void putAccountData(String type, Json.Obj content) throws StoreException { base.putAccountData(type, content); }
+    @Override public void putAccountData(String type,
+            Json.Obj content) throws StoreException { base.putAccountData(type, content); }
     @Override public String whoami() throws StoreException { return base.whoami(); }
     @Override public Json.Obj queryOwnKeys() throws StoreException { return base.queryOwnKeys(); }
 }

@@ -14,10 +14,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import javax.crypto.KeyAgreement;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.SessionData;
+import keybackup.backup.SessionExport;
 import keybackup.internal.Jca;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -61,7 +65,8 @@ public final class CommandBench {
         System.out.printf("cpus: %d, cpu: %s%n", Runtime.getRuntime().availableProcessors(), cpuModel());
         System.out.printf("java: %s (%s %s)%n", System.getProperty("java.version"), System.getProperty("java.vm.name"),
                 System.getProperty("java.vm.version"));
-        System.out.println("load average at the start: " + loadAverage() + " (the cores are shared: above ~0.5 every wall figure is slowed)");
+        System.out.println("load average at the start: " + loadAverage()
+                + " (the cores are shared: above ~0.5 every wall figure is slowed)");
         System.out.println("child accounting: " + (Files.isExecutable(GNU_TIME) ? "wait4 rusage via " + GNU_TIME
                 : "/proc polling every 10 ms (no " + GNU_TIME + "; CPU may miss the last 10 ms)"));
         String opts = System.getenv("KEYBACKUP_JAVA_OPTS");
@@ -76,13 +81,15 @@ public final class CommandBench {
             long t0 = System.nanoTime();
             Path export = dir.resolve("export.json");
             long bytes = writeExport(export, n);
-            System.out.printf("export: %d keys in %d rooms, %.1f MiB (%.1f s to generate)%n%n", n, (n + ROOM_SIZE - 1) / ROOM_SIZE,
+            System.out.printf("export: %d keys in %d rooms, %.1f MiB (%.1f s to generate)%n%n", n,
+                    (n + ROOM_SIZE - 1) / ROOM_SIZE,
                     bytes / 1048576.0, (System.nanoTime() - t0) / 1e9);
 
             startup(dir);
             if (!"0".equals(System.getenv("BENCH_LOCAL"))) {
                 try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir.resolve("local"))) {
-                    commands("local", f, dir.resolve("local"), List.of("--store", dir.resolve("local").resolve("store").toString()), export, n, large);
+                    commands("local", f, dir.resolve("local"), List.of("--store",
+                            dir.resolve("local").resolve("store").toString()), export, n, large);
                 }
             }
             if (!large && !"0".equals(System.getenv("BENCH_HTTP"))) {
@@ -103,9 +110,11 @@ public final class CommandBench {
         Floors floor = Floors.mean(before, after);
         System.out.println("load average at the end: " + loadAverage());
         System.out.println();
-        System.out.printf("== whole commands, %d keys (floor per key: restore %.3f ms = verify + X25519, upload %.3f ms = sign + X25519 key pair + agreement; mean of before and after) ==%n",
+        System.out.printf("== whole commands, %d keys (floor per key: restore %.3f ms = verify + X25519, upload %.3f "
+                + "ms = sign + X25519 key pair + agreement; mean of before and after) ==%n",
                 n, floor.restore() / 1e6, floor.upload() / 1e6);
-        System.out.println("| command | keys | wall | CPU (user+sys) | CPU per key / floor | wall / CPU | peak RSS | process CPU / worker CPU |");
+        System.out.println("| command | keys | wall | CPU (user+sys) | CPU per key / floor | wall / CPU | peak RSS | "
+                + "process CPU / worker CPU |");
         System.out.println("|---|---|---|---|---|---|---|---|");
         for (String[] r : ROWS) {
             Run run = RUNS.get(Integer.parseInt(r[1]));
@@ -118,8 +127,10 @@ public final class CommandBench {
             long keys = Long.parseLong(r[3]);
             String perKey = keys == 0 || floorNs == 0 ? "–" : String.format("%.2f × (%.3f ms vs %.3f ms %s)",
                     run.cpuNs / (double) keys / floorNs, run.cpuNs / (double) keys / 1e6, floorNs / 1e6, r[2]);
-            String overWorkers = run.workerCpuNs > 0 ? String.format("%.2f", run.cpuNs / (double) run.workerCpuNs) : "–";
-            System.out.printf("| %s | %s | %.2f s | %.2f s | %s | %.2f | %d MB | %s |%n", r[0], keys == 0 ? "–" : Long.toString(keys), run.wallNs / 1e9,
+            String overWorkers = run.workerCpuNs > 0 ? String.format("%.2f", run.cpuNs / (double) run.workerCpuNs)
+                    : "–";
+            System.out.printf("| %s | %s | %.2f s | %.2f s | %s | %.2f | %d MB | %s |%n", r[0],
+                    keys == 0 ? "–" : Long.toString(keys), run.wallNs / 1e9,
                     run.cpuNs / 1e9, perKey, run.wallNs / (double) run.cpuNs, run.peakRssKb / 1000, overWorkers);
         }
     }
@@ -129,7 +140,8 @@ public final class CommandBench {
     private static void row(String name, Run run, String floorKind, long keys) {
         RUNS.add(run);
         ROWS.add(new String[] {name, Integer.toString(RUNS.size() - 1), floorKind, Long.toString(keys)});
-        System.out.printf("  %-34s wall %7.2f s  CPU %7.2f s  peak RSS %4d MB%n", name, run.wallNs / 1e9, run.cpuNs / 1e9, run.peakRssKb / 1000);
+        System.out.printf("  %-34s wall %7.2f s  CPU %7.2f s  peak RSS %4d MB%n", name, run.wallNs / 1e9,
+                run.cpuNs / 1e9, run.peakRssKb / 1000);
     }
 
     /** Start-up: {@code --help} and {@code status} on an empty local store, best of 5 (each a new JVM). */
@@ -153,23 +165,28 @@ public final class CommandBench {
     }
 
     /** enable, then the measured commands, on one backend. */
-    private static void commands(String label, WorkflowFixture f, Path dir, List<String> where, Path export, int n, boolean large) throws Exception {
+    private static void commands(String label, WorkflowFixture f, Path dir, List<String> where, Path export, int n,
+            boolean large) throws Exception {
         Files.createDirectories(dir);
         Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
         byte[] seed = f.deviceKey.exportSeed();
         Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
         Arrays.fill(seed, (byte) 0);
         List<String> common = new ArrayList<>(where);
-        common.addAll(List.of("--user", WorkflowFixture.USER, "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE,
+        common.addAll(List.of("--user", WorkflowFixture.USER, "--recovery-key-file", rk.toString(), "--device-id",
+                WorkflowFixture.DEVICE,
                 "--device-key-file", dk.toString()));
         System.out.println(label + ":");
         Run.of(dir, cmd("enable", common), false);
-        row(label + ": upload --keys", Run.of(dir, cmd("upload", common, "--keys", export.toString(), "--source", "olm"), false), "upload", n);
-        row(label + ": restore --out", Run.of(dir, cmd("restore", common, "--out", dir.resolve("restored.json").toString()), false), "restore", n);
+        row(label + ": upload --keys", Run.of(dir, cmd("upload", common, "--keys", export.toString(), "--source",
+                "olm"), false), "upload", n);
+        row(label + ": restore --out", Run.of(dir, cmd("restore", common, "--out",
+                dir.resolve("restored.json").toString()), false), "restore", n);
         Files.delete(dir.resolve("restored.json"));
         if (!large) {
             row(label + ": audit (online)", Run.of(dir, cmd("audit", common, "--json"), false), "restore", n);
-            row(label + ": migrate", Run.of(dir, cmd("migrate", common, "--checkpoint", dir.resolve("migration.json").toString()), false), "migrate", n);
+            row(label + ": migrate", Run.of(dir, cmd("migrate", common, "--checkpoint",
+                    dir.resolve("migration.json").toString()), false), "migrate", n);
         }
         System.out.println();
     }
@@ -206,22 +223,19 @@ public final class CommandBench {
             senderEd = k.publicKey().toBase64();
         }
         Random random = new Random(4048);
-        byte[] export = new byte[165];
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
             out.write('[');
             for (int i = 0; i < n; i++) {
-                export[0] = 0x01;
                 byte[] ratchet = new byte[128];
                 random.nextBytes(ratchet);
-                System.arraycopy(ratchet, 0, export, 5, 128);
-                System.arraycopy(ids[i % pool], 0, export, 133, 32);
                 SessionData data = SessionData.from(Json.obj(
                         "algorithm", Json.of("m.megolm.v1.aes-sha2"),
                         "forwarding_curve25519_key_chain", Json.arr(List.of()),
                         "sender_claimed_keys", Json.obj("ed25519", Json.of(senderEd)),
                         "sender_key", Json.of(senderKey),
-                        "session_key", Json.of(Base64Unpadded.encode(export))));
-                ExportedSession s = new ExportedSession("!room" + (i / ROOM_SIZE) + ":bench.example", data.sessionId(), data);
+                        "session_key", Json.of(SessionExport.encode(0, ratchet, ids[i % pool]))));
+                ExportedSession s = new ExportedSession("!room" + (i / ROOM_SIZE) + ":bench.example", data.sessionId(),
+                        data);
                 if (i > 0) out.write(",\n".getBytes(StandardCharsets.US_ASCII));
                 out.write(CanonicalJson.encode(s.toExportJson()));
             }
@@ -244,11 +258,14 @@ public final class CommandBench {
             Path out = dir.resolve("child.out");
             Path err = dir.resolve("child.err");
             ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-            String jfr = System.getenv("BENCH_JFR"); // a directory: one flight recording per command, for docs/performance.md section 2
+            // a directory: one flight recording per command, for docs/performance.md section 2
+            String jfr = System.getenv("BENCH_JFR");
             if (jfr != null && !jfr.isBlank()) {
-                String name = String.join("-", args.subList(0, 1)).replaceAll("[^a-z-]", "") + "-" + System.nanoTime() + ".jfr";
+                String name = String.join("-", args.subList(0, 1)).replaceAll("[^a-z-]", "") + "-" + System.nanoTime()
+                        + ".jfr";
                 String prev = System.getenv().getOrDefault("KEYBACKUP_JAVA_OPTS", "");
-                pb.environment().put("KEYBACKUP_JAVA_OPTS", (prev + " -XX:StartFlightRecording=settings=profile,filename="
+                pb.environment().put("KEYBACKUP_JAVA_OPTS",
+                        (prev + " -XX:StartFlightRecording=settings=profile,filename="
                         + Path.of(jfr).toAbsolutePath().resolve(name)).trim());
             }
             long t0 = System.nanoTime();
@@ -258,9 +275,9 @@ public final class CommandBench {
             long polledRss = 0;
             long ticks = 100; // USER_HZ on Linux
             boolean perThread = "1".equals(System.getenv("BENCH_THREADS"));
-            java.util.Map<String, Long> threadCpu = new java.util.TreeMap<>();
+            Map<String, Long> threadCpu = new TreeMap<>();
             int polls = 0;
-            while (!p.waitFor(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            while (!p.waitFor(10, TimeUnit.MILLISECONDS)) {
                 if (perThread && ++polls % 10 == 0) sampleThreads(p, ticks, threadCpu);
                 if (gnu) continue;
                 long[] s = procSample(p.pid(), ticks);
@@ -271,7 +288,8 @@ public final class CommandBench {
             }
             long wall = System.nanoTime() - t0;
             if (p.exitValue() != 0) {
-                throw new IllegalStateException("command failed (exit " + p.exitValue() + "): " + String.join(" ", args.subList(0, 1))
+                throw new IllegalStateException("command failed (exit " + p.exitValue() + "): "
+                        + String.join(" ", args.subList(0, 1))
                         + "\n" + Files.readString(err));
             }
             long workers = perThread ? printThreads(args.get(0), threadCpu) : 0;
@@ -285,7 +303,7 @@ public final class CommandBench {
          * Per-thread CPU of the JVM under {@code p} (itself, or its child under the time wrapper), from
          * {@code /proc/PID/task/TID/stat}, keeping the latest value per thread id, keyed "name#tid".
          */
-        private static void sampleThreads(Process p, long ticksPerSecond, java.util.Map<String, Long> out) {
+        private static void sampleThreads(Process p, long ticksPerSecond, Map<String, Long> out) {
             List<ProcessHandle> all = new ArrayList<>(List.of(p.toHandle()));
             p.toHandle().descendants().forEach(all::add);
             for (ProcessHandle h : all) {
@@ -304,18 +322,23 @@ public final class CommandBench {
             }
         }
 
-        /** Sums the sampled thread CPU by thread kind (name without its number) and prints it; returns the worker threads' CPU. */
-        private static long printThreads(String command, java.util.Map<String, Long> perThread) {
-            java.util.Map<String, Long> byKind = new java.util.TreeMap<>();
+        /**
+         * Sums the sampled thread CPU by thread kind (name without its number) and prints it; returns the worker
+         * threads' CPU.
+         */
+        private static long printThreads(String command, Map<String, Long> perThread) {
+            Map<String, Long> byKind = new TreeMap<>();
             long total = 0;
             for (var e : perThread.entrySet()) {
-                String kind = e.getKey().substring(0, e.getKey().lastIndexOf('#')).replaceAll("[0-9]+$", "").replaceAll("#$", "").trim();
+                String kind = e.getKey().substring(0, e.getKey().lastIndexOf('#')).replaceAll("[0-9]+$",
+                        "").replaceAll("#$", "").trim();
                 byKind.merge(kind, e.getValue(), Long::sum);
                 total += e.getValue();
             }
             StringBuilder sb = new StringBuilder("    threads of " + command + " (CPU s, sampled every 100 ms):");
             long t = total;
-            byKind.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).filter(e -> e.getValue() * 100 >= t)
+            byKind.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).filter(e ->
+                    e.getValue() * 100 >= t)
                     .forEach(e -> sb.append(String.format(" %s %.2f;", e.getKey(), e.getValue() / 1e9)));
             System.out.println(sb);
             return byKind.getOrDefault("keybackup-worke", 0L); // the kernel keeps 15 characters of a thread name
@@ -351,12 +374,14 @@ public final class CommandBench {
         double upload() { return sign + agree + keygen; }
 
         static Floors mean(Floors a, Floors b) {
-            return new Floors((a.verify + b.verify) / 2, (a.sign + b.sign) / 2, (a.agree + b.agree) / 2, (a.keygen + b.keygen) / 2);
+            return new Floors((a.verify + b.verify) / 2, (a.sign + b.sign) / 2, (a.agree + b.agree) / 2,
+                    (a.keygen + b.keygen) / 2);
         }
 
         @Override
         public String toString() {
-            return String.format("verify %.3f ms, sign %.3f ms, X25519 %.3f ms, X25519 key pair %.3f ms (thread CPU, medians)",
+            return String.format("verify %.3f ms, sign %.3f ms, X25519 %.3f ms, X25519 key pair %.3f ms (thread CPU, "
+                    + "medians)",
                     verify / 1e6, sign / 1e6, agree / 1e6, keygen / 1e6);
         }
 
@@ -410,7 +435,8 @@ public final class CommandBench {
 
     private static String cpuModel() {
         try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l ->
+                    l.startsWith("model name")).findFirst()
                     .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
         } catch (IOException e) {
             return "?";

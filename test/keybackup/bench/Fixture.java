@@ -1,18 +1,20 @@
 package keybackup.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import keybackup.backup.FieldNames;
 import keybackup.backup.SessionData;
+import keybackup.backup.SessionExport;
 import keybackup.homeserver.LocalStore;
 import keybackup.json.Json;
-import keybackup.keys.Base64Unpadded;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.secrets.SecretStorage;
@@ -22,7 +24,7 @@ import keybackup.trust.KeySource;
 import keybackup.trust.SessionSigner;
 import keybackup.workflow.Account;
 import keybackup.workflow.Enable;
-import keybackup.workflow.NewIdentity;
+import keybackup.cli.NewIdentity;
 import keybackup.workflow.Restore;
 import keybackup.workflow.UnlockedSecretStorage;
 import keybackup.workflow.Uploader;
@@ -64,15 +66,19 @@ final class Fixture implements AutoCloseable {
         UnlockedSecretStorage secrets = UnlockedSecretStorage.create(store, ssKey, "bench");
         byte[] seed = identity.master().exportSeed();
         secrets.storeKeyBytes(SecretStorage.CROSS_SIGNING_MASTER, seed);
-        java.util.Arrays.fill(seed, (byte) 0);
-        account = new Account(store, secrets, new Account.Device("BENCHDEVICE", device), null, java.util.Map.of());
+        Arrays.fill(seed, (byte) 0);
+        account = new Account(store, secrets, new Account.Device("BENCHDEVICE", device), null, Map.of());
         Enable.Result enabled = Enable.run(account, NAMES);
         version = enabled.version();
         info = store.version(version);
         trust = account.trust(info);
-        if (trust.usableSigningKey().isEmpty()) throw new IllegalStateException("bench fixture: AuthData not trusted: " + trust.detail());
-        untrusted = new Account(store, null, null, null, java.util.Map.of()).trust(info);
-        if (untrusted.usableSigningKey().isPresent()) throw new IllegalStateException("bench fixture: untrusted view has a signing key");
+        if (trust.usableSigningKey().isEmpty()) {
+            throw new IllegalStateException("bench fixture: AuthData not trusted: " + trust.detail());
+        }
+        untrusted = new Account(store, null, null, null, Map.of()).trust(info);
+        if (untrusted.usableSigningKey().isPresent()) {
+            throw new IllegalStateException("bench fixture: untrusted view has a signing key");
+        }
         key = Restore.keyFromSecretStorage(account);
         signingKey = secrets.backupSigningKey().orElseThrow();
         signer = SessionSigner.forTrustedBackup(trust.usableSigningKey().get(), signingKey, NAMES);
@@ -81,11 +87,12 @@ final class Fixture implements AutoCloseable {
         BenchStore capture = new BenchStore(store, v -> { });
         List<Json.Obj> bodies = new ArrayList<>();
         capture.capture = bodies;
-        try (Uploader up = new Uploader(capture, version, enabled.backupKey(), signer, NAMES, 2, Uploader.Limits.DEFAULT)) {
+        try (Uploader up = new Uploader(capture, version, enabled.backupKey(), signer, NAMES, 2,
+                Uploader.Limits.DEFAULT)) {
             for (SessionData s : sessions) up.add("!pool:bench.example", s, KeySource.OLM);
             up.finish();
         }
-        Map<String, SessionData> byId = new java.util.HashMap<>();
+        Map<String, SessionData> byId = new HashMap<>();
         for (SessionData s : sessions) byId.put(s.sessionId(), s);
         List<Entry> entries = new ArrayList<>();
         for (Json.Obj rooms : bodies) {
@@ -96,7 +103,10 @@ final class Fixture implements AutoCloseable {
             }
         }
         entries.sort(Comparator.comparing(Entry::sessionId));
-        if (entries.size() != poolSize) throw new IllegalStateException("bench fixture: " + entries.size() + " entries for " + poolSize + " sessions");
+        if (entries.size() != poolSize) {
+            throw new IllegalStateException("bench fixture: " + entries.size() + " entries for " + poolSize
+                    + " sessions");
+        }
         pool = List.copyOf(entries);
     }
 
@@ -117,23 +127,22 @@ final class Fixture implements AutoCloseable {
         }
         List<SessionData> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            byte[] export = new byte[165];
-            export[0] = 0x01;
-            byte[] body = new byte[160];
-            random.nextBytes(body);
-            System.arraycopy(body, 0, export, 5, 160);
+            byte[] ratchet = new byte[128];
+            random.nextBytes(ratchet);
+            byte[] id = new byte[32];
+            random.nextBytes(id);
             out.add(SessionData.from(Json.obj(
                     "algorithm", Json.of("m.megolm.v1.aes-sha2"),
                     "forwarding_curve25519_key_chain", Json.arr(List.of()),
                     "sender_claimed_keys", Json.obj("ed25519", Json.of(senderEd)),
                     "sender_key", Json.of(senderKey),
-                    "session_key", Json.of(Base64Unpadded.encode(export)))));
+                    "session_key", Json.of(SessionExport.encode(0, ratchet, id)))));
         }
         return out;
     }
 
     @Override
-    public void close() throws java.io.IOException {
+    public void close() throws IOException {
         key.close();
         signingKey.close();
         identity.close();

@@ -35,7 +35,8 @@ final class GeneratorServer implements AutoCloseable {
         this.members = new byte[pool.size()][];
         for (int i = 0; i < members.length; i++) {
             Fixture.Entry e = pool.get(i);
-            members[i] = (CanonicalJson.encodeToString(Json.of(e.sessionId())) + ":" + CanonicalJson.encodeToString(e.data()))
+            members[i] = (CanonicalJson.encodeToString(Json.of(e.sessionId())) + ":"
+                    + CanonicalJson.encodeToString(e.data()))
                     .getBytes(StandardCharsets.UTF_8);
         }
         this.executor = Executors.newFixedThreadPool(2, r -> {
@@ -85,7 +86,8 @@ final class GeneratorServer implements AutoCloseable {
                 out.write("{\"rooms\":{".getBytes(StandardCharsets.US_ASCII));
                 long i = 0;
                 for (long room = 0; i < total; room++) {
-                    byte[] head = ((room == 0 ? "" : ",") + "\"!r" + room + ":bench.example\":{\"sessions\":{").getBytes(StandardCharsets.US_ASCII);
+                    byte[] head = ((room == 0 ? "" : ",") + "\"!r" + room
+                            + ":bench.example\":{\"sessions\":{").getBytes(StandardCharsets.US_ASCII);
                     out.write(head);
                     written += head.length;
                     for (int k = 0; k < members.length && i < total; k++, i++) {

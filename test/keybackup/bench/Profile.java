@@ -3,6 +3,8 @@ package keybackup.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
@@ -18,13 +20,15 @@ import jdk.jfr.consumer.RecordingFile;
 final class Profile {
     private Profile() {}
 
-    record Share(long samples, long curve, java.util.Map<String, Integer> rest) {
+    record Share(long samples, long curve, Map<String, Integer> rest) {
         double overhead() {
             return samples == 0 ? Double.NaN : (samples - curve) / (double) curve;
         }
     }
 
-    /** Runs {@code op} for {@code ms} while sampling every millisecond; counts samples whose stack has {@code marker}. */
+    /**
+     * Runs {@code op} for {@code ms} while sampling every millisecond; counts samples whose stack has {@code marker}.
+     */
     static Share of(Timing.Op op, long ms, String marker) throws Exception {
         Path file = Files.createTempFile("keybackup-bench", ".jfr");
         try (Recording r = new Recording()) {
@@ -36,7 +40,7 @@ final class Profile {
             r.dump(file);
             long samples = 0;
             long curve = 0;
-            java.util.Map<String, Integer> rest = new java.util.HashMap<>();
+            Map<String, Integer> rest = new HashMap<>();
             for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
                 if (e.getStackTrace() == null) continue;
                 boolean mine = false;
@@ -45,12 +49,18 @@ final class Profile {
                 String where = null;
                 for (RecordedFrame f : e.getStackTrace().getFrames()) {
                     String type = f.getMethod().getType().getName();
-                    if (where == null) where = type.substring(type.lastIndexOf('.') + 1) + "." + f.getMethod().getName();
+                    if (where == null) {
+                        where = type.substring(type.lastIndexOf('.') + 1) + "." + f.getMethod().getName();
+                    }
                     if (type.startsWith("keybackup.")) {
-                        if (aboveProject) where = where + " <- " + type.substring(type.lastIndexOf('.') + 1) + "." + f.getMethod().getName();
+                        if (aboveProject) {
+                            where = where + " <- " + type.substring(type.lastIndexOf('.') + 1) + "."
+                                    + f.getMethod().getName();
+                        }
                         aboveProject = false;
                         if (type.contains(marker)) mine = true;
-                    } else if (aboveProject && (type.startsWith("sun.security.ec.") || type.startsWith("sun.security.util.math."))) {
+                    } else if (aboveProject && (type.startsWith("sun.security.ec.")
+                            || type.startsWith("sun.security.util.math."))) {
                         inCurve = true;
                     }
                 }

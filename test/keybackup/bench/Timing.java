@@ -3,6 +3,7 @@ package keybackup.bench;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.lang.management.ThreadMXBean;
 
 /** Small measuring helpers: ns per operation after a warm-up, process CPU time, peak heap. */
 final class Timing {
@@ -29,7 +30,7 @@ final class Timing {
         return (now - start) / (double) n;
     }
 
-    private static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /**
      * Like {@link #nsPerOp} but in CPU time of the calling thread: time other processes take from these

@@ -3,6 +3,7 @@ package keybackup.cli;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.LongSupplier;
 
 /** Runs one command line through {@link Main#run} with byte streams, for the CLI tests of every package. */
 public final class CliRun {
@@ -26,8 +27,11 @@ public final class CliRun {
         return run(stdin.getBytes(StandardCharsets.UTF_8), args);
     }
 
-    /** As {@link #run(String, String...)} with a fake clock (nanoseconds) for the progress reports; stderr is not a terminal. */
-    public static Result run(java.util.function.LongSupplier clock, String stdin, String... args) {
+    /**
+     * As {@link #run(String, String...)} with a fake clock (nanoseconds) for the progress reports; stderr is not a
+     * terminal.
+     */
+    public static Result run(LongSupplier clock, String stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Io io = new Io(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out, err, false, clock, false);

@@ -1,6 +1,5 @@
 package keybackup.cli;
 
-import static keybackup.workflow.WorkflowFixture.USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,11 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import keybackup.ChildProcess;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
-import keybackup.keys.Base64Unpadded;
 import keybackup.workflow.Enable;
 import keybackup.workflow.WorkflowFixture;
 import org.junit.jupiter.api.Test;
@@ -44,10 +43,7 @@ class ConcurrentUploadTest {
         assertTrue(Files.isRegularFile(JAR), "run `make test` (it builds " + JAR + " first)");
         try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir)) {
             String version = Enable.run(f.account(), FieldNames.UNSTABLE).version();
-            Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
-            byte[] seed = f.deviceKey.exportSeed();
-            Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
-            java.util.Arrays.fill(seed, (byte) 0);
+            List<String> where = f.cliOptions(dir);
             Path store = dir.resolve("store");
             Set<String> expected = new TreeSet<>();
             List<Path> files = new ArrayList<>();
@@ -66,13 +62,11 @@ class ConcurrentUploadTest {
             try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock held = ch.lock()) {
                 for (Path keys : files) {
-                    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                            "-p", JAR.toString(), "-m", "keybackup", "upload", "--user", USER, "--store", store.toString(),
-                            "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString(),
-                            "--keys", keys.toString(), "--source", "olm", "--threads", "1"));
-                    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    List<String> cmd = new ArrayList<>(List.of("-p", JAR.toString(), "-m", "keybackup", "upload"));
+                    cmd.addAll(where);
+                    cmd.addAll(List.of("--keys", keys.toString(), "--source", "olm", "--threads", "1"));
+                    ProcessBuilder pb = ChildProcess.java(cmd).redirectErrorStream(true)
                             .redirectOutput(dir.resolve(keys.getFileName() + ".out").toFile());
-                    pb.environment().remove("JAVA_TOOL_OPTIONS");
                     children.add(pb.start());
                 }
                 // Until every process waits for the lock (Linux lists waiters in /proc/locks), nothing may be written.

@@ -8,11 +8,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -62,9 +65,12 @@ class ConventionsTest {
         Path store = dir.resolve("s");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = Path.of("build/classes").toAbsolutePath().toString(); // make test runs from the project directory
-        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", "umask 000; exec \"$0\" -cp \"$1\" keybackup.cli.Main setup --user " + USER
+        ProcessBuilder pb =
+                new ProcessBuilder("/bin/sh", "-c",
+                "umask 000; exec \"$0\" -cp \"$1\" keybackup.cli.Main setup --user " + USER
                 + " --store \"$2\" --recovery-key-out \"$3\" --device-id PHONE --device-key-out \"$4\"",
-                java, cp, store.toString(), dir.resolve("rk").toString(), dir.resolve("pk").toString()).redirectErrorStream(true);
+                java, cp, store.toString(), dir.resolve("rk").toString(),
+                        dir.resolve("pk").toString()).redirectErrorStream(true);
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), output);
@@ -129,12 +135,15 @@ class ConventionsTest {
     @Test
     void secretStorage_wrongKey_namesTheKeyIdAsAKeyNotAsTheTool() throws Exception {
         Path store = dir.resolve("s");
-        assertEquals(0, run("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out", dir.resolve("rk").toString(),
+        assertEquals(0, run("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out",
+                dir.resolve("rk").toString(),
                 "--device-id", "PHONE", "--device-key-out", dir.resolve("pk").toString()).code());
         Path other = dir.resolve("other");
-        assertEquals(0, run("setup", "--user", USER, "--store", other.toString(), "--recovery-key-out", dir.resolve("rk2").toString(),
+        assertEquals(0, run("setup", "--user", USER, "--store", other.toString(), "--recovery-key-out",
+                dir.resolve("rk2").toString(),
                 "--device-id", "PHONE", "--device-key-out", dir.resolve("pk2").toString()).code());
-        CliRun.Result r = run("status", "--user", USER, "--store", store.toString(), "--recovery-key-file", dir.resolve("rk2").toString());
+        CliRun.Result r = run("status", "--user", USER, "--store", store.toString(), "--recovery-key-file",
+                dir.resolve("rk2").toString());
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("Secret Storage key 'keybackup'"), r.err());
         assertFalse(r.err().contains("key check of keybackup"), r.err());
@@ -143,9 +152,11 @@ class ConventionsTest {
     @Test
     void secretStorage_keyWithoutPassphrase_asksForTheRecoveryKeyNotAPassphrase() throws Exception {
         Path store = dir.resolve("s");
-        assertEquals(0, run("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out", dir.resolve("rk").toString(),
+        assertEquals(0, run("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out",
+                dir.resolve("rk").toString(),
                 "--device-id", "PHONE", "--device-key-out", dir.resolve("pk").toString()).code());
-        CliRun.Result r = run("restore", "--user", USER, "--store", store.toString(), "--out", dir.resolve("o.json").toString());
+        CliRun.Result r = run("restore", "--user", USER, "--store", store.toString(), "--out",
+                dir.resolve("o.json").toString());
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("no passphrase") && r.err().contains("--recovery-key-file"), r.err());
         assertFalse(r.err().contains("--passphrase-stdin"), r.err());
@@ -154,8 +165,10 @@ class ConventionsTest {
     @Test
     void upload_emptyArray_neverReportsMinusOneKeys() throws Exception {
         Path kept = demo();
-        CliRun.Result r = runIn("[]".getBytes(StandardCharsets.UTF_8), "upload", "--user", USER, "--store", kept.resolve("signed").toString(),
-                "--recovery-key-file", kept.resolve("signed-recovery-key.txt").toString(), "--keys", "-", "--source", "olm");
+        CliRun.Result r = runIn("[]".getBytes(StandardCharsets.UTF_8), "upload", "--user", USER, "--store",
+                kept.resolve("signed").toString(),
+                "--recovery-key-file", kept.resolve("signed-recovery-key.txt").toString(), "--keys", "-", "--source",
+                        "olm");
         assertEquals(0, r.code(), r.err());
         assertFalse(r.outText().contains("-1"), r.outText());
     }
@@ -179,7 +192,8 @@ class ConventionsTest {
                 "--recovery-key-file", kept.resolve("signed-recovery-key.txt").toString(), "--out", "-"};
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertEquals(2, Main.run(args, new ByteArrayInputStream(new byte[0]), out, err, true), err.toString(StandardCharsets.UTF_8));
+        assertEquals(2, Main.run(args, new ByteArrayInputStream(new byte[0]), out, err, true),
+                err.toString(StandardCharsets.UTF_8));
         assertEquals(0, out.size());
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--force-terminal"));
         List<String> forced = new ArrayList<>(List.of(args));
@@ -193,8 +207,10 @@ class ConventionsTest {
         Path kept = demo();
         Path signed = kept.resolve("signed");
         String rk = kept.resolve("signed-recovery-key.txt").toString();
-        CliRun.Result restored = run("restore", "--user", USER, "--store", signed.toString(), "--recovery-key-file", rk, "--out", "-");
-        CliRun.Result r = runIn(restored.out(), "upload", "--user", USER, "--store", signed.toString(), "--recovery-key-file", rk,
+        CliRun.Result restored = run("restore", "--user", USER, "--store", signed.toString(), "--recovery-key-file",
+                rk, "--out", "-");
+        CliRun.Result r = runIn(restored.out(), "upload", "--user", USER, "--store", signed.toString(),
+                "--recovery-key-file", rk,
                 "--keys", "-", "--source", "export");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.outText().startsWith("uploaded 5 sessions"), r.outText());
@@ -204,10 +220,12 @@ class ConventionsTest {
     void keyFileDash_readsTheKeyFromStdin_andStdinServesOneOptionOnly() throws Exception {
         Path kept = demo();
         byte[] key = Files.readAllBytes(kept.resolve("signed-recovery-key.txt"));
-        CliRun.Result r = runIn(key, "status", "--user", USER, "--store", kept.resolve("signed").toString(), "--recovery-key-file", "-");
+        CliRun.Result r = runIn(key, "status", "--user", USER, "--store", kept.resolve("signed").toString(),
+                "--recovery-key-file", "-");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.outText().contains("secret storage: unlocked"), r.outText());
-        CliRun.Result both = runIn("[]".getBytes(StandardCharsets.UTF_8), "upload", "--user", USER, "--store", kept.resolve("signed").toString(),
+        CliRun.Result both = runIn("[]".getBytes(StandardCharsets.UTF_8), "upload", "--user", USER, "--store",
+                kept.resolve("signed").toString(),
                 "--recovery-key-file", "-", "--keys", "-", "--source", "olm");
         assertEquals(2, both.code(), both.err());
         assertTrue(both.err().contains("cannot both read stdin"), both.err());
@@ -215,15 +233,17 @@ class ConventionsTest {
 
     @Test
     void errors_fileAndMessagelessExceptions_areWordsNotClassNames() {
-        assertEquals("i/o: no such file or directory: /no/such", Errors.describe(new java.nio.file.NoSuchFileException("/no/such")));
-        assertEquals("i/o: permission denied: /root/x", Errors.describe(new java.io.UncheckedIOException(new java.nio.file.AccessDeniedException("/root/x"))));
+        assertEquals("i/o: no such file or directory: /no/such", Errors.describe(new NoSuchFileException("/no/such")));
+        assertEquals("i/o: permission denied: /root/x",
+                Errors.describe(new UncheckedIOException(new AccessDeniedException("/root/x"))));
         String none = Errors.describe(new IllegalStateException());
         assertFalse(none.contains("IllegalStateException") || none.contains("Exception"), none);
     }
 
     @Test
     void audit_versionOption_isRenamedWithAHint() {
-        CliRun.Result r = run("audit", "--user", USER, "--version", "version.json", "--keys", "keys.json", "--identity", "q.json", "--key-file", "k");
+        CliRun.Result r = run("audit", "--user", USER, "--version", "version.json", "--keys", "keys.json",
+                "--identity", "q.json", "--key-file", "k");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--version-file"), r.err());
     }
@@ -232,9 +252,11 @@ class ConventionsTest {
     void auditTable_realRoomIds_staySortedAndAligned() throws Exception {
         Path kept = demo();
         String rk = kept.resolve("signed-recovery-key.txt").toString();
-        CliRun.Result restored = run("restore", "--user", USER, "--store", kept.resolve("signed").toString(), "--recovery-key-file", rk, "--out", "-");
+        CliRun.Result restored = run("restore", "--user", USER, "--store", kept.resolve("signed").toString(),
+                "--recovery-key-file", rk, "--out", "-");
         // Real room ids are longer than the demo's; give the five keys rooms whose order differs from any upload order.
-        String[] rooms = {"!zzOGEhHVWSdvArJzumhm:matrix.example.org", "!a:b.c", "!mOGEhHVWSdvArJzumhmXYZ:server.example.org", "!a:b.c", "!zz:x.y"};
+        String[] rooms = {"!zzOGEhHVWSdvArJzumhm:matrix.example.org", "!a:b.c",
+                "!mOGEhHVWSdvArJzumhmXYZ:server.example.org", "!a:b.c", "!zz:x.y"};
         List<Json> entries = new ArrayList<>();
         int i = 0;
         for (Json e : ((Json.Arr) JsonReader.parse(restored.out())).elements()) {
@@ -245,10 +267,12 @@ class ConventionsTest {
         Path pk = dir.resolve("pk");
         assertEquals(0, run("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out", srk.toString(),
                 "--device-id", "PHONE", "--device-key-out", pk.toString()).code());
-        List<String> opts = List.of("--user", USER, "--store", store.toString(), "--recovery-key-file", srk.toString(), "--device-id", "PHONE",
+        List<String> opts = List.of("--user", USER, "--store", store.toString(), "--recovery-key-file", srk.toString(),
+                "--device-id", "PHONE",
                 "--device-key-file", pk.toString());
         assertEquals(0, run(cat(List.of("enable"), opts)).code());
-        CliRun.Result up = runIn(CanonicalJson.encode(Json.arr(entries)), cat(List.of("upload"), opts, List.of("--keys", "-", "--source", "export")));
+        CliRun.Result up = runIn(CanonicalJson.encode(Json.arr(entries)),
+                cat(List.of("upload"), opts, List.of("--keys", "-", "--source", "export")));
         assertEquals(0, up.code(), up.err());
         CliRun.Result audit = run(cat(List.of("audit"), opts));
         assertEquals(0, audit.code(), audit.err());

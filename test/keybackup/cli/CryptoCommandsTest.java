@@ -118,11 +118,13 @@ class CryptoCommandsTest {
         String pub = Vectors.key(file, "backup-key-1").string("public_key");
         Result notSession = run("{\"algorithm\":\"m.megolm.v2\"}", "encrypt-session", "--public-key", pub);
         assertEquals(1, notSession.code());
-        assertTrue(notSession.err().startsWith("keybackup: error: algorithm: expected m.megolm.v1.aes-sha2"), notSession.err());
+        assertTrue(notSession.err().startsWith("keybackup: error: algorithm: expected m.megolm.v1.aes-sha2"),
+                notSession.err());
         Result badKey = run("{}", "encrypt-session", "--public-key", "AAAA");
         assertTrue(badKey.code() == 1 && badKey.err().contains("--public-key: expected 32 bytes"), badKey.err());
         Json.Obj sd = canonicalCase().object("session_data");
-        Result smallOrder = run(CanonicalJson.encodeToString(sd), "encrypt-session", "--public-key", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        Result smallOrder = run(CanonicalJson.encodeToString(sd), "encrypt-session", "--public-key",
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
         assertTrue(smallOrder.code() == 1 && smallOrder.err().contains("small-order"), smallOrder.err());
         assertEquals(1, run("[1]", "encrypt-session", "--public-key", pub).code());
         assertEquals(2, run("{}", "encrypt-session").code());
@@ -133,7 +135,8 @@ class CryptoCommandsTest {
         Json.Obj c = canonicalCase();
         Json.Obj key = Vectors.key(file, c.string("key"));
         String stdin = CanonicalJson.encodeToString(c.object("encrypted"));
-        for (String content : new String[] {key.string("recovery_key") + "\n", key.string("private_key") + "\n", key.string("private_key") + "="}) {
+        for (String content : new String[] {key.string("recovery_key") + "\n", key.string("private_key") + "\n",
+                key.string("private_key") + "="}) {
             Result r = run(stdin, "decrypt-session", "--key-file", keyFile(content).toString());
             assertEquals(new Result(0, c.string("plaintext") + "\n", ""), r);
         }
@@ -141,7 +144,8 @@ class CryptoCommandsTest {
         for (Json.Obj p : Vectors.list(file, "cases")) {
             if (p.string("plaintext_note").startsWith("canonical JSON")) continue;
             Path kf = keyFile(Vectors.key(file, p.string("key")).string("recovery_key"));
-            Result r = run(CanonicalJson.encodeToString(p.object("encrypted")), "decrypt-session", "--key-file", kf.toString());
+            Result r = run(CanonicalJson.encodeToString(p.object("encrypted")), "decrypt-session", "--key-file",
+                    kf.toString());
             assertEquals(new Result(0, CanonicalJson.encodeToString(p.object("session_data")) + "\n", ""), r);
         }
     }
@@ -151,14 +155,18 @@ class CryptoCommandsTest {
         Json.Obj c = canonicalCase();
         Path kf = keyFile(Vectors.key(file, c.string("key")).string("recovery_key"));
         Json.Obj enc = c.object("encrypted");
-        Result random = run(CanonicalJson.encodeToString(enc.with("mac", Json.of("cgt646+C8v8"))), "decrypt-session", "--key-file", kf.toString());
+        Result random = run(CanonicalJson.encodeToString(enc.with("mac", Json.of("cgt646+C8v8"))), "decrypt-session",
+                "--key-file", kf.toString());
         assertEquals(1, random.code());
         assertEquals("", random.out());
         assertTrue(random.err().startsWith("keybackup: error: mac: mismatch"), random.err());
-        Result missing = run(CanonicalJson.encodeToString(enc.without("mac")), "decrypt-session", "--key-file", kf.toString());
+        Result missing = run(CanonicalJson.encodeToString(enc.without("mac")), "decrypt-session", "--key-file",
+                kf.toString());
         assertTrue(missing.code() == 1 && missing.err().startsWith("keybackup: error: mac: missing"), missing.err());
-        Result truncated = run(CanonicalJson.encodeToString(enc.with("mac", Json.of("+Q"))), "decrypt-session", "--key-file", kf.toString());
-        assertTrue(truncated.code() == 1 && truncated.err().startsWith("keybackup: error: mac: malformed"), truncated.err());
+        Result truncated = run(CanonicalJson.encodeToString(enc.with("mac", Json.of("+Q"))), "decrypt-session",
+                "--key-file", kf.toString());
+        assertTrue(truncated.code() == 1 && truncated.err().startsWith("keybackup: error: mac: malformed"),
+                truncated.err());
     }
 
     @Test
@@ -166,17 +174,23 @@ class CryptoCommandsTest {
         Path kf = keyFile(Vectors.key(file, "backup-key-1").string("recovery_key"));
         for (Json.Obj n : Vectors.list(file, "negative_cases")) {
             if (!n.string("key").equals("backup-key-1")) continue;
-            Result r = run(CanonicalJson.encodeToString(n.object("encrypted")), "decrypt-session", "--key-file", kf.toString());
+            Result r = run(CanonicalJson.encodeToString(n.object("encrypted")), "decrypt-session", "--key-file",
+                    kf.toString());
             // Even mac-padded fails here: its plaintext {"a":1} is not a SessionData.
             assertEquals(1, r.code(), n.string("id"));
             assertEquals("", r.out(), n.string("id"));
             assertTrue(r.err().startsWith("keybackup: error: "), r.err());
         }
-        Json.Obj notBlock = Vectors.list(file, "negative_cases").stream().filter(n -> n.string("id").equals("ciphertext-not-block-multiple")).findFirst().orElseThrow();
-        Result r = run(CanonicalJson.encodeToString(notBlock.object("encrypted")), "decrypt-session", "--key-file", kf.toString());
-        assertTrue(r.err().startsWith("keybackup: error: decryption failed: ciphertext: expected a non-zero multiple of 16 bytes"), r.err());
-        Json.Obj padded = Vectors.list(file, "negative_cases").stream().filter(n -> n.string("id").equals("mac-padded")).findFirst().orElseThrow();
-        Result notSession = run(CanonicalJson.encodeToString(padded.object("encrypted")), "decrypt-session", "--key-file", kf.toString());
+        Json.Obj notBlock = Vectors.list(file, "negative_cases").stream().filter(n ->
+                n.string("id").equals("ciphertext-not-block-multiple")).findFirst().orElseThrow();
+        Result r = run(CanonicalJson.encodeToString(notBlock.object("encrypted")), "decrypt-session", "--key-file",
+                kf.toString());
+        assertTrue(r.err().startsWith("keybackup: error: decryption failed: ciphertext: expected a non-zero multiple "
+                + "of 16 bytes"), r.err());
+        Json.Obj padded = Vectors.list(file, "negative_cases").stream().filter(n ->
+                n.string("id").equals("mac-padded")).findFirst().orElseThrow();
+        Result notSession = run(CanonicalJson.encodeToString(padded.object("encrypted")), "decrypt-session",
+                "--key-file", kf.toString());
         assertTrue(notSession.err().startsWith("keybackup: error: algorithm: missing"), notSession.err());
 
         Result noFile = run("{}", "decrypt-session", "--key-file", dir.resolve("none").toString());

@@ -1,6 +1,5 @@
 package keybackup.cli;
 
-import static keybackup.workflow.WorkflowFixture.USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,7 +18,6 @@ import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.json.Json;
 import keybackup.json.JsonReader;
-import keybackup.keys.Base64Unpadded;
 import keybackup.trust.KeySource;
 import keybackup.workflow.Enable;
 import keybackup.workflow.Upload;
@@ -47,12 +45,8 @@ class EncryptedExportCommandTest {
     @BeforeEach
     void setUp() throws Exception {
         f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir);
-        Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
-        byte[] seed = f.deviceKey.exportSeed();
-        Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
-        java.util.Arrays.fill(seed, (byte) 0);
-        where = List.of("--user", USER, "--store", dir.resolve("store").toString(), "--recovery-key-file", rk.toString(),
-                "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString(), "--threads", "2");
+        where = new ArrayList<>(f.cliOptions(dir));
+        where.addAll(List.of("--threads", "2"));
         version = Enable.run(f.account(), FieldNames.UNSTABLE).version();
         passFile = Files.writeString(dir.resolve("export-pass.txt"), "pässwörd ✓\n", StandardCharsets.UTF_8);
     }

@@ -1,13 +1,9 @@
 package keybackup.cli;
 
-import static keybackup.workflow.WorkflowFixture.TOKEN;
-import static keybackup.workflow.WorkflowFixture.USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,10 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import keybackup.backup.ExportedSession;
-import keybackup.json.CanonicalJson;
-import keybackup.json.Json;
-import keybackup.keys.Base64Unpadded;
+import keybackup.ChildProcess;
 import keybackup.workflow.WorkflowFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -54,23 +47,14 @@ class InterruptTest {
     /** A signed backup with 4 keys, made in this JVM before the server starts holding answers. */
     private void start() throws Exception {
         f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir);
-        Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
-        byte[] seed = f.deviceKey.exportSeed();
-        Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
-        Path token = Files.writeString(dir.resolve("token.txt"), TOKEN + "\n");
-        where = List.of("--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file", token.toString(),
-                "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString(),
-                "--threads", "2");
+        where = new ArrayList<>(f.cliOptions(dir));
+        where.addAll(List.of("--threads", "2"));
         assertEquals(0, CliRun.run("", args("enable")).code());
         assertEquals(0, CliRun.run("", args("upload", "--keys", keysFile(2), "--source", "olm")).code());
     }
 
     private String keysFile(long seed) throws Exception {
-        List<Json> entries = new ArrayList<>();
-        for (ExportedSession s : WorkflowFixture.sessions(2, 2, seed)) entries.add(s.toExportJson());
-        Path p = dir.resolve("keys-" + seed + ".json");
-        Files.write(p, CanonicalJson.encode(Json.arr(entries)));
-        return p.toString();
+        return WorkflowFixture.writeExport(dir.resolve("keys-" + seed + ".json"), WorkflowFixture.sessions(2, 2, seed)).toString();
     }
 
     private String[] args(String command, String... more) {
@@ -100,33 +84,20 @@ class InterruptTest {
     /** Starts the CLI in a child JVM. */
     private void startChild(String... args) throws Exception {
         Path classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classes.toString(), Main.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of("-cp", classes.toString(), Main.class.getName()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().remove("JAVA_TOOL_OPTIONS"); // would add a line to stderr
-        child = pb.start();
+        child = ChildProcess.java(cmd).start();
         child.getOutputStream().close(); // empty stdin
     }
 
     /** Sends {@code signal} (INT: Ctrl-C; KILL) to the child and waits for its end. */
     private Exit signal(String signal) throws Exception {
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(child.getErrorStream()));
-        CompletableFuture.runAsync(() -> readAll(child.getInputStream()));
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> ChildProcess.readAll(child.getErrorStream()));
+        CompletableFuture.runAsync(() -> ChildProcess.readAll(child.getInputStream()));
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).inheritIO().start();
         assertEquals(0, kill.waitFor(), "kill -" + signal);
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child did not end");
         return new Exit(child.exitValue(), new String(err.get(), StandardCharsets.UTF_8));
-    }
-
-    private static byte[] readAll(InputStream s) {
-        try (s) {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            s.transferTo(b);
-            return b.toByteArray();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     private void awaitRequest(CountDownLatch reached) throws Exception {

@@ -34,7 +34,8 @@ class JsonCommandsTest {
     // protocol.md §4.5 (spec known-key vectors)
     static final String SPEC_SEED = "YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1";
     static final String SPEC_PUBLIC = "XGX0JRS2Af3be3knz2fBiRbApjm2Dh61gXDJA8kcJNI";
-    static final String SPEC_SIG_ONE_TWO = "KqmLSbO39/Bzb0QIYE82zqLwsA+PDzYIpIRA2sRQ4sL53+sN6/fpNSoqE7BP7vBZhG6kYdD13EIMJpvhJI+6Bw";
+    static final String SPEC_SIG_ONE_TWO =
+            "KqmLSbO39/Bzb0QIYE82zqLwsA+PDzYIpIRA2sRQ4sL53+sN6/fpNSoqE7BP7vBZhG6kYdD13EIMJpvhJI+6Bw";
     static final String ERROR = "keybackup: error: ";
 
     @TempDir
@@ -52,11 +53,13 @@ class JsonCommandsTest {
     @Test
     void canonicalJson_everyVectorCase_exactBytesAndNewline() {
         List<String> failures = new ArrayList<>();
-        for (Map<String, Object> c : VectorFile.maps(VectorFile.load("test/vectors/json/canonical-json.json"), "cases")) {
+        for (Map<String, Object> c : VectorFile.maps(VectorFile.load("test/vectors/json/canonical-json.json"),
+                "cases")) {
             Result r = run((String) c.get("input"), "canonical-json");
             String expected = c.get("canonical_utf8_hex") + "0a";
             if (r.code() != 0 || !expected.equals(HexFormat.of().formatHex(r.out())) || !r.err().isEmpty()) {
-                failures.add(c.get("id") + ": exit " + r.code() + ", out " + HexFormat.of().formatHex(r.out()) + ", err " + r.err());
+                failures.add(c.get("id") + ": exit " + r.code() + ", out " + HexFormat.of().formatHex(r.out())
+                        + ", err " + r.err());
             }
         }
         assertEquals(List.of(), failures);
@@ -79,7 +82,8 @@ class JsonCommandsTest {
         List<String> failures = new ArrayList<>();
         for (Object[] c : cases) {
             Result r = run((String) c[0], "canonical-json");
-            boolean ok = r.code() == 1 && r.out().length == 0 && r.err().startsWith(ERROR) && r.err().endsWith(" at offset " + c[1] + "\n");
+            boolean ok = r.code() == 1 && r.out().length == 0 && r.err().startsWith(ERROR)
+                    && r.err().endsWith(" at offset " + c[1] + "\n");
             if (!ok) failures.add(c[0] + ": exit " + r.code() + ", err " + r.err());
         }
         assertEquals(List.of(), failures);
@@ -116,7 +120,8 @@ class JsonCommandsTest {
         Result command = run("", "no-such-command");
         assertEquals(2, command.code());
         assertTrue(command.err().startsWith(ERROR + "unknown command"), command.err());
-        Result badKeyId = run("{}", "verify-json", "--user", "a", "--public-key", SPEC_PUBLIC, "--key-id", "curve25519:x");
+        Result badKeyId = run("{}", "verify-json", "--user", "a", "--public-key", SPEC_PUBLIC, "--key-id",
+                "curve25519:x");
         assertEquals(2, badKeyId.code());
     }
 
@@ -139,7 +144,8 @@ class JsonCommandsTest {
         Path key = dir.resolve("signing.key");
         Result r = run("", "generate-signing-key", "--out", key.toString());
         assertEquals(0, r.code(), r.err());
-        assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE), Files.getPosixFilePermissions(key));
+        assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+                Files.getPosixFilePermissions(key));
         String seedB64 = Files.readString(key).strip();
         assertEquals(43, seedB64.length());
         String printed = r.outText().strip();
@@ -182,41 +188,52 @@ class JsonCommandsTest {
 
     @Test
     void signJson_specVectorWithExplicitKeyId_exactOutput() throws Exception {
-        Result r = run("{\"two\": \"Two\", \"one\": 1}", "sign-json", "--user", "domain", "--key-file", specSeedFile().toString(), "--key-id", "ed25519:1");
+        Result r = run("{\"two\": \"Two\", \"one\": 1}", "sign-json", "--user", "domain", "--key-file",
+                specSeedFile().toString(), "--key-id", "ed25519:1");
         assertEquals(0, r.code(), r.err());
-        assertEquals("{\"one\":1,\"signatures\":{\"domain\":{\"ed25519:1\":\"" + SPEC_SIG_ONE_TWO + "\"}},\"two\":\"Two\"}\n", r.outText());
+        assertEquals("{\"one\":1,\"signatures\":{\"domain\":{\"ed25519:1\":\"" + SPEC_SIG_ONE_TWO
+                + "\"}},\"two\":\"Two\"}\n", r.outText());
 
-        Result v = run(r.out(), "verify-json", "--user", "domain", "--public-key", SPEC_PUBLIC, "--key-id", "ed25519:1");
+        Result v = run(r.out(), "verify-json", "--user", "domain", "--public-key", SPEC_PUBLIC, "--key-id",
+                "ed25519:1");
         assertEquals(0, v.code(), v.outText() + v.err());
         assertEquals("valid\n", v.outText());
     }
 
     @Test
     void signJson_defaultKeyId_isEd25519PublicKeyAndVerifiesWithDefault() throws Exception {
-        Result r = run("{\"one\":1,\"two\":\"Two\"}", "sign-json", "--user", "domain", "--key-file", specSeedFile().toString());
+        Result r = run("{\"one\":1,\"two\":\"Two\"}", "sign-json", "--user", "domain", "--key-file",
+                specSeedFile().toString());
         assertEquals(0, r.code(), r.err());
         // the signature does not depend on the key id: same as the spec vector
-        assertEquals("{\"one\":1,\"signatures\":{\"domain\":{\"ed25519:" + SPEC_PUBLIC + "\":\"" + SPEC_SIG_ONE_TWO + "\"}},\"two\":\"Two\"}\n", r.outText());
+        assertEquals("{\"one\":1,\"signatures\":{\"domain\":{\"ed25519:" + SPEC_PUBLIC + "\":\"" + SPEC_SIG_ONE_TWO
+                + "\"}},\"two\":\"Two\"}\n", r.outText());
         Result v = run(r.out(), "verify-json", "--user", "domain", "--public-key", SPEC_PUBLIC);
         assertEquals(0, v.code(), v.outText());
         // under the explicit id "ed25519:1" there is no signature
-        Result other = run(r.out(), "verify-json", "--user", "domain", "--public-key", SPEC_PUBLIC, "--key-id", "ed25519:1");
+        Result other = run(r.out(), "verify-json", "--user", "domain", "--public-key", SPEC_PUBLIC, "--key-id",
+                "ed25519:1");
         assertEquals(1, other.code());
         assertTrue(other.outText().startsWith("missing"), other.outText());
     }
 
     @Test
     void verifyJson_tamperedObject_exit1WithReason() throws Exception {
-        String signed = "{\"one\":1,\"signatures\":{\"domain\":{\"ed25519:1\":\"" + SPEC_SIG_ONE_TWO + "\"}},\"two\":\"Two\"}";
-        Result ok = run(signed, "verify-json", "--user", "domain", "--public-key", SPEC_PUBLIC, "--key-id", "ed25519:1");
+        String signed = "{\"one\":1,\"signatures\":{\"domain\":{\"ed25519:1\":\"" + SPEC_SIG_ONE_TWO
+                + "\"}},\"two\":\"Two\"}";
+        Result ok = run(signed, "verify-json", "--user", "domain", "--public-key", SPEC_PUBLIC, "--key-id",
+                "ed25519:1");
         assertEquals(0, ok.code());
-        Result tampered = run(signed.replace("\"Two\"", "\"Tw0\""), "verify-json", "--user", "domain", "--public-key", SPEC_PUBLIC, "--key-id", "ed25519:1");
+        Result tampered = run(signed.replace("\"Two\"", "\"Tw0\""), "verify-json", "--user", "domain", "--public-key",
+                SPEC_PUBLIC, "--key-id", "ed25519:1");
         assertEquals(1, tampered.code());
         assertTrue(tampered.outText().startsWith("invalid"), tampered.outText());
-        Result malformed = run(signed.replace(SPEC_SIG_ONE_TWO, "*"), "verify-json", "--user", "domain", "--public-key", SPEC_PUBLIC, "--key-id", "ed25519:1");
+        Result malformed = run(signed.replace(SPEC_SIG_ONE_TWO, "*"), "verify-json", "--user", "domain",
+                "--public-key", SPEC_PUBLIC, "--key-id", "ed25519:1");
         assertEquals(1, malformed.code());
         assertTrue(malformed.outText().startsWith("malformed"), malformed.outText());
-        Result wrongUser = run(signed, "verify-json", "--user", "other", "--public-key", SPEC_PUBLIC, "--key-id", "ed25519:1");
+        Result wrongUser = run(signed, "verify-json", "--user", "other", "--public-key", SPEC_PUBLIC, "--key-id",
+                "ed25519:1");
         assertEquals(1, wrongUser.code());
         assertTrue(wrongUser.outText().startsWith("missing"), wrongUser.outText());
     }
@@ -261,12 +278,14 @@ class JsonCommandsTest {
     @Test
     void signJson_existingSignaturesAndUnsigned_kept() throws Exception {
         String in = "{\"a\":1,\"unsigned\":{\"x\":true},\"signatures\":{\"@bob:b\":{\"ed25519:B\":\"sig\"}}}";
-        Result r = run(in, "sign-json", "--user", "domain", "--key-file", specSeedFile().toString(), "--key-id", "ed25519:1");
+        Result r = run(in, "sign-json", "--user", "domain", "--key-file", specSeedFile().toString(), "--key-id",
+                "ed25519:1");
         assertEquals(0, r.code(), r.err());
         String out = r.outText();
         assertTrue(out.contains("\"@bob:b\":{\"ed25519:B\":\"sig\"}"), out);
         assertTrue(out.contains("\"unsigned\":{\"x\":true}"), out);
-        Result v = run(r.out(), "verify-json", "--user", "domain", "--public-key", SPEC_PUBLIC, "--key-id", "ed25519:1");
+        Result v = run(r.out(), "verify-json", "--user", "domain", "--public-key", SPEC_PUBLIC, "--key-id",
+                "ed25519:1");
         assertEquals(0, v.code());
     }
 

@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import keybackup.homeserver.AccessToken;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +39,8 @@ class ProgressTest {
     @Test
     void line_unknownOrOvertakenTotal_onlyDoneAndRate() {
         assertEquals("3000 keys, 1500 keys/s", Progress.line(3000, -1, 2 * SECOND));
-        assertEquals("5 keys, 2.5 keys/s", Progress.line(5, 4, 2 * SECOND), "a server count below the keys seen is dropped");
+        assertEquals("5 keys, 2.5 keys/s", Progress.line(5, 4, 2 * SECOND),
+                "a server count below the keys seen is dropped");
         assertEquals("0/0 keys, 0.0 keys/s", Progress.line(0, 0, SECOND));
     }
 
@@ -106,7 +108,7 @@ class ProgressTest {
     @Test
     void of_notQuiet_usesTheIoClockAndTerminal() {
         Io io = io(true);
-        java.util.function.LongConsumer p = Progress.of(io, false, "audit", 10);
+        LongConsumer p = Progress.of(io, false, "audit", 10);
         now.addAndGet(2 * SECOND);
         p.accept(4);
         assertEquals("\rkeybackup: audit: 4/10 keys (40%), 2.0 keys/s, 0:03 left\u001b[K", err());

@@ -10,9 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
-import keybackup.backup.ExportedSession;
 import keybackup.homeserver.LocalStore;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 12, items 3 and 4, through {@link Main} on a local store: progress lines on stderr when it is not a
  * terminal (a fake clock that moves a second at every reading, so every report is due) and none with
- * {@code --quiet} (which silences migrate's steps too); {@code --json} of status, enable, upload, restore and migrate with the fields README
+ * {@code --quiet} (which silences migrate's steps too); {@code --json} of status, enable, upload, restore and migrate
+ * with the fields README
  * documents; {@code audit --fail-on}.
  */
 @Timeout(60)
@@ -87,9 +88,8 @@ class ScriptOutputTest {
     }
 
     private String keysFile(String name, int rooms, int perRoom, long seed) throws Exception {
-        List<Json> entries = new ArrayList<>();
-        for (ExportedSession s : WorkflowFixture.sessions(rooms, perRoom, seed)) entries.add(s.toExportJson());
-        return Files.write(dir.resolve(name), CanonicalJson.encode(Json.arr(entries))).toString();
+        return WorkflowFixture.writeExport(dir.resolve(name), WorkflowFixture.sessions(rooms, perRoom,
+                seed)).toString();
     }
 
     private static List<String> linesStarting(String text, String prefix) {
@@ -106,8 +106,10 @@ class ScriptOutputTest {
         assertEquals(Json.arr(List.of(Json.of("master_key"), Json.of("this_device"))), enable.get("signed_by"));
         assertEquals(43, enable.string("backup_public_key").length());
 
-        Json.Obj upload = json(ok(cmd("upload", "--keys", keysFile("keys.json", 2, 4, 5), "--source", "olm", "--json")));
-        assertEquals(Json.obj("version", Json.of("1"), "entries", Json.of(8), "uploaded", Json.of(8), "requests", Json.of(1),
+        Json.Obj upload = json(ok(cmd("upload", "--keys", keysFile("keys.json", 2, 4, 5), "--source", "olm",
+                "--json")));
+        assertEquals(Json.obj("version", Json.of("1"), "entries", Json.of(8), "uploaded", Json.of(8), "requests",
+                Json.of(1),
                 "signed", Json.of(true), "source", Json.of("olm"), "lowered", Json.of(0), "server_count", Json.of(8),
                 "unsigned_reason", Json.Null.INSTANCE), upload);
 
@@ -128,15 +130,19 @@ class ScriptOutputTest {
         assertEquals(Json.of(8), restore.get("written"));
         assertEquals(Json.of(true), restore.object("backup").get("signing_key_usable"));
         assertEquals(Json.obj("total", Json.of(8), "authenticated", Json.of(8), "signed_not_authenticated", Json.of(0),
-                "unauthenticated", Json.of(0), "rejected", Json.of(0), "unsigned_in_signed_backup", Json.of(0)), restore.get("summary"));
+                "unauthenticated", Json.of(0), "rejected", Json.of(0), "unsigned_in_signed_backup", Json.of(0)),
+                        restore.get("summary"));
         assertTrue(Files.exists(restored));
         CliRun.Result toStdout = run(cmd("restore", "--out", "-", "--json"));
         assertEquals(2, toStdout.code(), "stdout carries the export");
         assertTrue(toStdout.err().startsWith("keybackup: error: --json needs --out FILE"), toStdout.err());
 
-        Json.Obj migrate = json(ok(cmd("migrate", "--checkpoint", dir.resolve("cp.json").toString(), "--delete-old", "--json")));
-        assertEquals(Json.obj("old_version", Json.of("1"), "new_version", Json.of("2"), "old_sessions", Json.of(8), "old_rejected", Json.of(0),
-                "migrated", Json.of(8), "new_sessions", Json.of(8), "new_authenticated", Json.of(8), "verified", Json.of(true),
+        Json.Obj migrate = json(ok(cmd("migrate", "--checkpoint", dir.resolve("cp.json").toString(), "--delete-old",
+                "--json")));
+        assertEquals(Json.obj("old_version", Json.of("1"), "new_version", Json.of("2"), "old_sessions", Json.of(8),
+                "old_rejected", Json.of(0),
+                "migrated", Json.of(8), "new_sessions", Json.of(8), "new_authenticated", Json.of(8), "verified",
+                        Json.of(true),
                 "old_deleted", Json.of(true), "note", Json.Null.INSTANCE), migrate);
         Json.Obj after = json(ok(cmd("status", "--json")));
         assertEquals("2", after.string("version"));
@@ -160,18 +166,22 @@ class ScriptOutputTest {
         String keys = keysFile("keys.json", 2, 4, 7);
         CliRun.Result upload = ok(cmd("upload", "--keys", keys, "--source", "olm"));
         // start, then one report after the one request: 8 keys in one (fake) second
-        assertEquals(List.of("keybackup: upload: 8/8 keys (100%), 8.0 keys/s, 0:00 left"), linesStarting(upload.err(), "keybackup: upload:"));
-        assertTrue(upload.outText().startsWith("uploaded 8 sessions to version 1"), "the summary stays: " + upload.outText());
+        assertEquals(List.of("keybackup: upload: 8/8 keys (100%), 8.0 keys/s, 0:00 left"),
+                linesStarting(upload.err(), "keybackup: upload:"));
+        assertTrue(upload.outText().startsWith("uploaded 8 sessions to version 1"),
+                "the summary stays: " + upload.outText());
 
         CliRun.Result restore = ok(cmd("restore", "--out", dir.resolve("r1.json").toString()));
         List<String> expected = new ArrayList<>();
-        for (int i = 1; i <= 8; i++) expected.add("keybackup: restore: " + i + "/8 keys (" + (i * 100 / 8) + "%), 1.0 keys/s, 0:0" + (8 - i) + " left");
+        for (int i = 1; i <= 8; i++) expected.add("keybackup: restore: " + i + "/8 keys (" + (i * 100 / 8)
+                + "%), 1.0 keys/s, 0:0" + (8 - i) + " left");
         assertEquals(expected, linesStarting(restore.err(), "keybackup: restore:"));
         assertTrue(restore.outText().contains("restored 8 of 8 keys"), restore.outText());
 
         CliRun.Result audit = ok(cmd("audit"));
         assertEquals(8, linesStarting(audit.err(), "keybackup: audit: ").size(), audit.err());
-        assertEquals("keybackup: audit: 8/8 keys (100%), 1.0 keys/s, 0:00 left", linesStarting(audit.err(), "keybackup: audit: ").get(7));
+        assertEquals("keybackup: audit: 8/8 keys (100%), 1.0 keys/s, 0:00 left",
+                linesStarting(audit.err(), "keybackup: audit: ").get(7));
 
         CliRun.Result quietUpload = ok(cmd("upload", "--keys", keys, "--source", "olm", "--quiet"));
         CliRun.Result quietRestore = ok(cmd("restore", "--out", dir.resolve("r2.json").toString(), "--quiet"));
@@ -190,7 +200,8 @@ class ScriptOutputTest {
         for (String pass : List.of("reading version 1", "copying version 1 to 2", "checking version 2")) {
             List<String> expected = new ArrayList<>();
             for (int i = 1; i <= 6; i++) {
-                expected.add("keybackup: migrate: " + pass + ": " + i + "/6 keys (" + (i * 100 / 6) + "%), 1.0 keys/s, 0:0" + (6 - i) + " left");
+                expected.add("keybackup: migrate: " + pass + ": " + i + "/6 keys (" + (i * 100 / 6)
+                        + "%), 1.0 keys/s, 0:0" + (6 - i) + " left");
             }
             assertEquals(expected, linesStarting(migrate.err(), "keybackup: migrate: " + pass + ": "), migrate.err());
         }
@@ -201,10 +212,12 @@ class ScriptOutputTest {
     void auditFailOn_verdictOrWorse_exit1AfterTheFullOutput() throws Exception {
         ok(cmd("enable"));
         ok(cmd("upload", "--keys", keysFile("olm.json", 1, 3, 11), "--source", "olm"));
-        ok(cmd("upload", "--keys", keysFile("export.json", 1, 2, 12), "--source", "export")); // signed_not_authenticated
+        // signed_not_authenticated
+        ok(cmd("upload", "--keys", keysFile("export.json", 1, 2, 12), "--source", "export"));
         List<String> table = sorted(ok(cmd("audit", "--quiet")));
 
-        assertEquals(table, sorted(ok(cmd("audit", "--quiet", "--fail-on", "unauthenticated"))), "signed_not_authenticated is better");
+        assertEquals(table, sorted(ok(cmd("audit", "--quiet", "--fail-on", "unauthenticated"))),
+                "signed_not_authenticated is better");
         ok(cmd("audit", "--quiet", "--fail-on", "rejected"));
         CliRun.Result strict = run(cmd("audit", "--quiet", "--fail-on", "signed_not_authenticated"));
         assertEquals(1, strict.code());
@@ -218,13 +231,16 @@ class ScriptOutputTest {
         Path backupKey = dir.resolve("backup-key.txt");
         LocalStore local = LocalStore.open(store, USER);
         try (SecretStorageKey ss = SecretStorageKey.fromKeyFileText(Files.readString(recoveryKey));
-             BackupDecryptionKey key = Restore.keyFromSecretStorage(new Account(local, UnlockedSecretStorage.unlock(local, ss), null, null, java.util.Map.of()))) {
+             BackupDecryptionKey key = Restore.keyFromSecretStorage(new Account(local,
+                     UnlockedSecretStorage.unlock(local, ss), null, null, Map.of()))) {
             Files.writeString(backupKey, key.toRecoveryKey() + "\n");
         }
-        List<String> untrusted = List.of("audit", "--user", USER, "--store", store.toString(), "--key-file", backupKey.toString(), "--quiet");
+        List<String> untrusted = List.of("audit", "--user", USER, "--store", store.toString(), "--key-file",
+                backupKey.toString(), "--quiet");
         CliRun.Result unauth = run(with(untrusted, "--fail-on", "unauthenticated"));
         assertEquals(1, unauth.code(), unauth.err());
-        assertEquals("keybackup: error: 5 keys are unauthenticated or rejected (--fail-on unauthenticated)\n", unauth.err());
+        assertEquals("keybackup: error: 5 keys are unauthenticated or rejected (--fail-on unauthenticated)\n",
+                unauth.err());
         assertEquals(0, run(with(untrusted, "--fail-on", "rejected")).code());
 
         // One entry stored under another session's id: rejected (session_id_mismatch), worse than unauthenticated.
@@ -240,7 +256,8 @@ class ScriptOutputTest {
         assertEquals("keybackup: error: 1 key is rejected (--fail-on rejected)\n", rejected.err());
         CliRun.Result worse = run(cmd("audit", "--quiet", "--fail-on", "unauthenticated"));
         assertEquals(1, worse.code());
-        assertEquals("keybackup: error: 1 key is unauthenticated or rejected (--fail-on unauthenticated)\n", worse.err());
+        assertEquals("keybackup: error: 1 key is unauthenticated or rejected (--fail-on unauthenticated)\n",
+                worse.err());
     }
 
     @Test

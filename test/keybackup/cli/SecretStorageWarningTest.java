@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import keybackup.json.Json;
@@ -35,7 +36,8 @@ class SecretStorageWarningTest {
     }
 
     private CliRun.Result enable(String stdin, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("enable", "--store", dir.resolve("store").toString(), "--user", USER));
+        List<String> args = new ArrayList<>(List.of("enable", "--store", dir.resolve("store").toString(), "--user",
+                USER));
         args.addAll(List.of(more));
         return CliRun.run(stdin, args.toArray(String[]::new));
     }
@@ -43,8 +45,10 @@ class SecretStorageWarningTest {
     @Test
     void enable_servedPassphraseDescriptionWithoutCheck_warnsThenRefuses() throws Exception {
         f = WorkflowFixture.open(Backend.LOCAL, dir);
-        f.store.putAccountData(SecretStorage.KEY_TYPE_PREFIX + "served", Json.obj("algorithm", Json.of(SecretStorage.ALGORITHM),
-                "passphrase", Json.obj("algorithm", Json.of("m.pbkdf2"), "salt", Json.of("abcdefghijklmnop"), "iterations", Json.of(1))));
+        f.store.putAccountData(SecretStorage.KEY_TYPE_PREFIX + "served",
+                Json.obj("algorithm", Json.of(SecretStorage.ALGORITHM),
+                "passphrase", Json.obj("algorithm", Json.of("m.pbkdf2"), "salt", Json.of("abcdefghijklmnop"),
+                        "iterations", Json.of(1))));
         f.store.putAccountData(SecretStorage.DEFAULT_KEY_TYPE, Json.obj("key", Json.of("served")));
 
         CliRun.Result r = enable("any passphrase at all\n", "--passphrase-stdin");
@@ -52,9 +56,11 @@ class SecretStorageWarningTest {
         assertEquals(1, r.code(), r.err());
         List<String> lines = r.err().lines().toList();
         assertEquals(2, lines.size(), r.err());
-        assertEquals("keybackup: warning: secret storage key served: it has no key check (iv/mac), so this device cannot tell whether "
+        assertEquals("keybackup: warning: secret storage key served: it has no key check (iv/mac), so this device "
+                + "cannot tell whether "
                 + "the key is right; secrets can be read, but none will be written under this key", lines.get(0));
-        assertTrue(lines.get(1).startsWith("keybackup: error: refusing to write secrets under secret storage key served: it has no key check"),
+        assertTrue(lines.get(1).startsWith("keybackup: error: refusing to write secrets under secret storage key "
+                + "served: it has no key check"),
                 lines.get(1));
         assertEquals(Optional.empty(), f.store.getAccountData(SecretStorage.BACKUP_DECRYPTION_KEY));
         assertEquals(Optional.empty(), f.store.getAccountData(SecretStorage.BACKUP_SIGNING_KEY));
@@ -73,12 +79,14 @@ class SecretStorageWarningTest {
 
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().startsWith("keybackup: warning: secret storage key fixture: it has no key check"), r.err());
-        assertTrue(r.err().contains("keybackup: error: refusing to write secrets under secret storage key fixture"), r.err());
+        assertTrue(r.err().contains("keybackup: error: refusing to write secrets under secret storage key fixture"),
+                r.err());
         assertFalse(r.err().contains(f.ssKey.toRecoveryKey()));
         assertEquals(Optional.empty(), f.store.getAccountData(SecretStorage.BACKUP_DECRYPTION_KEY));
         assertEquals(Optional.empty(), f.store.currentVersion());
 
-        // The description as it was written (with its key check): no warning, and enable works (signed by the master key).
+        // The description as it was written (with its key check): no warning, and enable works (signed by the master
+        // key).
         f.store.putAccountData(SecretStorage.KEY_TYPE_PREFIX + "fixture", intact);
         CliRun.Result ok = enable("", "--recovery-key-file", keyFile.toString());
         assertEquals(0, ok.code(), ok.err());
@@ -97,7 +105,8 @@ class SecretStorageWarningTest {
         CliRun.Result refused = enable("", "--recovery-key-file", keyFile.toString());
 
         assertEquals(1, refused.code(), refused.err());
-        assertTrue(refused.err().startsWith("keybackup: error: Secret Storage already holds m.megolm_backup.v1 but the server reports no "
+        assertTrue(refused.err().startsWith("keybackup: error: Secret Storage already holds m.megolm_backup.v1 but "
+                + "the server reports no "
                 + "backup version"), refused.err());
         assertEquals(1, refused.err().lines().count());
         assertEquals(before, f.store.getAccountData(SecretStorage.BACKUP_DECRYPTION_KEY).orElseThrow());

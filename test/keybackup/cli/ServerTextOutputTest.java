@@ -1,24 +1,20 @@
 package keybackup.cli;
 
 import static keybackup.workflow.WorkflowFixture.TOKEN;
-import static keybackup.workflow.WorkflowFixture.USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import keybackup.backup.ExportedSession;
-import keybackup.homeserver.TestHomeserver;
 import keybackup.homeserver.TestHomeserver.Answer;
-import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
-import keybackup.keys.Base64Unpadded;
+import keybackup.json.JsonReader;
 import keybackup.workflow.WorkflowFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,13 +41,8 @@ class ServerTextOutputTest {
 
     private void start() throws Exception {
         f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir);
-        Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
-        byte[] seed = f.deviceKey.exportSeed();
-        Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
-        Path token = Files.writeString(dir.resolve("token.txt"), TOKEN + "\n");
-        where = List.of("--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file", token.toString(),
-                "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString(),
-                "--threads", "2");
+        where = new ArrayList<>(f.cliOptions(dir));
+        where.addAll(List.of("--threads", "2"));
     }
 
     /** A signed backup with 4 keys in 2 rooms, made through the CLI before the server turns hostile. */
@@ -62,11 +53,7 @@ class ServerTextOutputTest {
     }
 
     private String keysFile() throws Exception {
-        List<Json> entries = new ArrayList<>();
-        for (ExportedSession s : WorkflowFixture.sessions(2, 2, 5)) entries.add(s.toExportJson());
-        Path p = dir.resolve("keys.json");
-        Files.write(p, CanonicalJson.encode(Json.arr(entries)));
-        return p.toString();
+        return WorkflowFixture.writeExport(dir.resolve("keys.json"), WorkflowFixture.sessions(2, 2, 5)).toString();
     }
 
     private CliRun.Result run(String command, String... more) {
@@ -89,10 +76,14 @@ class ServerTextOutputTest {
         }
     }
 
-    /** No piece of the token of 8 characters; no control or format character but '\n' (unless {@code json}: then no C0). */
+    /**
+     * No piece of the token of 8 characters; no control or format character but '\n' (unless {@code json}: then no C0).
+     */
     static void assertClean(String what, String printed, boolean text) {
         for (int i = 0; i + 8 <= TOKEN.length(); i++) {
-            if (printed.contains(TOKEN.substring(i, i + 8))) fail(what + ": a piece of the token was printed: " + printed);
+            if (printed.contains(TOKEN.substring(i, i + 8))) {
+                fail(what + ": a piece of the token was printed: " + printed);
+            }
         }
         for (int i = 0; i < printed.length(); i++) {
             char c = printed.charAt(i);
@@ -106,13 +97,15 @@ class ServerTextOutputTest {
 
     private static String visible(String s) {
         StringBuilder sb = new StringBuilder();
-        s.chars().forEach(c -> sb.append(c >= 0x20 && c < 0x7f || c == '\n' ? Character.toString(c) : String.format("<%04x>", c)));
+        s.chars().forEach(c -> sb.append(c >= 0x20 && c < 0x7f || c == '\n' ? Character.toString(c)
+                : String.format("<%04x>", c)));
         return sb.toString();
     }
 
     /** Every string member (recursively) of a 2xx body set to {@link #HOSTILE} when its name is in {@code names}. */
     static UnaryOperator<Answer> fields(String request, String... names) {
-        return a -> a.request().equals(request) && a.status() / 100 == 2 ? new Answer(a.request(), a.status(), replace(a.body(), List.of(names))) : a;
+        return a -> a.request().equals(request) && a.status() / 100 == 2
+                ? new Answer(a.request(), a.status(), replace(a.body(), List.of(names))) : a;
     }
 
     /**
@@ -123,7 +116,8 @@ class ServerTextOutputTest {
     static UnaryOperator<Answer> versionIsToken(String request, UnaryOperator<Answer> rest) {
         return a -> {
             Answer b = rest.apply(a);
-            return b.request().equals(request) && b.status() / 100 == 2 ? new Answer(b.request(), b.status(), b.body().with("version", Json.of(TOKEN))) : b;
+            return b.request().equals(request) && b.status() / 100 == 2
+                    ? new Answer(b.request(), b.status(), b.body().with("version", Json.of(TOKEN))) : b;
         };
     }
 
@@ -139,7 +133,8 @@ class ServerTextOutputTest {
         startWithBackup();
         String printed = hostile(versionIsToken(VERSION_PATH, fields(VERSION_PATH, "algorithm")), "status");
         assertTrue(printed.contains("version: [redacted]"), printed);
-        assertTrue(printed.contains("algorithm: \\u001b[2J\\u001b]0;owned\\u0007[redacted]\\u000dok\\u202eevil\\u2066x\\u2069\\u0085"), printed);
+        assertTrue(printed.contains("algorithm: "
+                + "\\u001b[2J\\u001b]0;owned\\u0007[redacted]\\u000dok\\u202eevil\\u2066x\\u2069\\u0085"), printed);
         String refused = hostile(fields(VERSION_PATH, "version"), "status");
         assertTrue(refused.contains("malformed version info: version"), refused);
     }
@@ -149,7 +144,8 @@ class ServerTextOutputTest {
         startWithBackup();
         for (String[] cmd : List.of(new String[] {"restore", "--out", dir.resolve("out.json").toString()},
                 new String[] {"upload", "--keys", keysFile(), "--source", "olm"}, new String[] {"audit"})) {
-            String printed = hostile(versionIsToken(VERSION_PATH, fields(VERSION_PATH, "algorithm")), cmd[0], java.util.Arrays.copyOfRange(cmd, 1, cmd.length));
+            String printed = hostile(versionIsToken(VERSION_PATH, fields(VERSION_PATH, "algorithm")), cmd[0],
+                    Arrays.copyOfRange(cmd, 1, cmd.length));
             assertTrue(printed.contains("[redacted]"), cmd[0] + ": the hostile version was not printed: " + printed);
         }
     }
@@ -158,9 +154,11 @@ class ServerTextOutputTest {
     void audit_authDataKeyIdsAndSigningKeyEchoToken_tableAndJsonRedacted() throws Exception {
         startWithBackup();
         UnaryOperator<Answer> rewrite = a -> a.request().equals(VERSION_PATH) && a.status() == 200
-                ? new Answer(a.request(), 200, a.body().with("auth_data", hostileAuthData(a.body().object("auth_data")))) : a;
+                ? new Answer(a.request(), 200, a.body().with("auth_data",
+                hostileAuthData(a.body().object("auth_data")))) : a;
         String table = hostile(rewrite, "audit");
-        assertTrue(table.contains("  signature ed25519:ALICEPHONE\\u001b[2J\\u001b]0;owned\\u0007[redacted]\\u000dok"), table);
+        assertTrue(table.contains("  signature ed25519:ALICEPHONE\\u001b[2J\\u001b]0;owned\\u0007[redacted]\\u000dok"),
+                table);
         f.server.rewriteReplies(rewrite);
         CliRun.Result json = run("audit", "--json");
         f.server.rewriteReplies(null);
@@ -230,7 +228,8 @@ class ServerTextOutputTest {
     @Test
     void upload_wrongVersionErrorEchoesTokenInEveryField_escapedAndRedacted() throws Exception {
         startWithBackup();
-        String printed = hostile(a -> a.request().startsWith("PUT /_matrix/client/v3/room_keys/keys") ? new Answer(a.request(), 403, Json.obj(
+        String printed = hostile(a -> a.request().startsWith("PUT /_matrix/client/v3/room_keys/keys")
+                ? new Answer(a.request(), 403, Json.obj(
                 "errcode", Json.of(HOSTILE), "error", Json.of(HOSTILE), "current_version", Json.of(HOSTILE))) : a,
                 "upload", "--keys", keysFile(), "--source", "olm");
         assertTrue(printed.contains("keybackup: error: ") && printed.contains("[redacted]"), printed);
@@ -239,7 +238,8 @@ class ServerTextOutputTest {
     @Test
     void audit_roomAndSessionIdsEchoToken_tableEscapedAndRedacted() throws Exception {
         startWithBackup();
-        String printed = hostile(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/keys") ? new Answer(a.request(), a.status(),
+        String printed = hostile(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/keys")
+                ? new Answer(a.request(), a.status(),
                 renameMembers(a.body())) : a, "audit");
         assertTrue(printed.contains("[redacted]"), printed);
     }
@@ -247,14 +247,15 @@ class ServerTextOutputTest {
     @Test
     void auditJson_roomIdsEchoToken_jsonRedactedAndStillValid() throws Exception {
         startWithBackup();
-        f.server.rewriteReplies(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/keys") ? new Answer(a.request(), a.status(),
+        f.server.rewriteReplies(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/keys")
+                ? new Answer(a.request(), a.status(),
                 renameMembers(a.body())) : a);
         CliRun.Result r = run("audit", "--json");
         f.server.rewriteReplies(null);
         assertEquals(0, r.code(), r.err());
         assertClean("audit --json stdout", r.outText(), false);
         assertClean("audit --json stderr", r.err(), true);
-        Json.Obj report = (Json.Obj) keybackup.json.JsonReader.parse(r.out());
+        Json.Obj report = (Json.Obj) JsonReader.parse(r.out());
         assertTrue(r.outText().contains("[redacted]"), r.outText());
         assertEquals(Json.of(4), report.object("summary").get("total"));
     }

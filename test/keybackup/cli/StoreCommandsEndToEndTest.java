@@ -10,7 +10,9 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +57,8 @@ class StoreCommandsEndToEndTest {
         for (String line : r.err().lines().toList()) {
             assertTrue(line.startsWith("keybackup: ") || line.startsWith("usage: "), "stderr line: " + line);
         }
-        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception"), "stack trace or exception name: " + r.err());
+        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception"),
+                "stack trace or exception name: " + r.err());
         for (String s : secrets) assertFalse(r.out().contains(s) || r.err().contains(s), "a secret was printed");
         return r;
     }
@@ -76,15 +79,14 @@ class StoreCommandsEndToEndTest {
 
     /** A key-export file with {@code sessions}; returns its path. */
     private String keysFile(List<ExportedSession> sessions) throws Exception {
-        List<Json> entries = new ArrayList<>();
-        for (ExportedSession s : sessions) entries.add(s.toExportJson());
-        Path p = dir.resolve("keys-export.json");
-        Files.write(p, CanonicalJson.encode(Json.arr(entries)));
-        return p.toString();
+        return WorkflowFixture.writeExport(dir.resolve("keys-export.json"), sessions).toString();
     }
 
-    /** The whole flow on one store; {@code where} are the store options, {@code store} the same store opened directly. */
-    private void flow(List<String> where, BackupStore store, String recoveryKeyFile, String masterKey) throws Exception {
+    /**
+     * The whole flow on one store; {@code where} are the store options, {@code store} the same store opened directly.
+     */
+    private void flow(List<String> where, BackupStore store, String recoveryKeyFile,
+            String masterKey) throws Exception {
         List<ExportedSession> sessions = WorkflowFixture.sessions(3, 4, 11);
         Set<String> ids = new TreeSet<>();
         for (ExportedSession s : sessions) ids.add(s.sessionId());
@@ -94,7 +96,8 @@ class StoreCommandsEndToEndTest {
         assertTrue(enable.out().contains("auth_data signed by: master key, this device"), enable.out());
 
         Result upload = ok(cmd("upload", where, "--keys", keysFile(sessions), "--source", "olm"));
-        assertTrue(upload.out().startsWith("uploaded 12 sessions to version 1 in 1 request (signed, source olm); the backup holds 12 keys"),
+        assertTrue(upload.out().startsWith("uploaded 12 sessions to version 1 in 1 request (signed, source olm); the "
+                + "backup holds 12 keys"),
                 upload.out());
 
         Result status = ok(cmd("status", where));
@@ -103,7 +106,8 @@ class StoreCommandsEndToEndTest {
 
         Path restored = dir.resolve("restored.json");
         Result restore = ok(cmd("restore", where, "--out", restored.toString()));
-        assertTrue(restore.out().contains("restored 12 of 12 keys to " + restored + ": 12 authenticated, 0 signed_not_authenticated, "
+        assertTrue(restore.out().contains("restored 12 of 12 keys to " + restored
+                + ": 12 authenticated, 0 signed_not_authenticated, "
                 + "0 unauthenticated; 0 rejected"), restore.out());
         Set<String> restoredIds = new TreeSet<>();
         for (Json e : ((Json.Arr) JsonReader.parse(Files.readAllBytes(restored))).elements()) {
@@ -117,7 +121,7 @@ class StoreCommandsEndToEndTest {
         assertEquals(1, again.exit());
         assertTrue(again.err().startsWith("keybackup: error: --out: file exists"), again.err());
         // Restored session keys are secrets: owner-only, and no temporary file is left behind.
-        assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(restored));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(restored));
         assertFalse(Files.exists(dir.resolve("restored.json.partial")));
         // A temporary file this run did not create (another restore still running) is neither used nor removed.
         Path other = dir.resolve("other.json");
@@ -130,28 +134,35 @@ class StoreCommandsEndToEndTest {
         // Offline audit of what the store serves.
         Json.Obj version = store.currentVersion().orElseThrow();
         Map<String, Map<String, Json>> rooms = new LinkedHashMap<>();
-        store.streamKeys("1", (room, session, data) -> rooms.computeIfAbsent(room, r -> new LinkedHashMap<>()).put(session, data));
+        store.streamKeys("1", (room, session, data) -> rooms.computeIfAbsent(room,
+                r -> new LinkedHashMap<>()).put(session, data));
         Map<String, Json> roomsJson = new LinkedHashMap<>();
         rooms.forEach((r, s) -> roomsJson.put(r, Json.obj("sessions", new Json.Obj(s))));
         Path versionFile = Files.write(dir.resolve("version.json"), CanonicalJson.encode(version));
-        Path keysResponse = Files.write(dir.resolve("room_keys.json"), CanonicalJson.encode(Json.obj("rooms", new Json.Obj(roomsJson))));
+        Path keysResponse = Files.write(dir.resolve("room_keys.json"),
+                CanonicalJson.encode(Json.obj("rooms", new Json.Obj(roomsJson))));
         Path identity = Files.write(dir.resolve("identity.json"), CanonicalJson.encode(store.queryOwnKeys()));
         Path backupKeyFile = dir.resolve("backup-key.txt");
         try (SecretStorageKey ss = SecretStorageKey.fromKeyFileText(Files.readString(Path.of(recoveryKeyFile)));
-             BackupDecryptionKey key = Restore.keyFromSecretStorage(new Account(store, UnlockedSecretStorage.unlock(store, ss), null, null, java.util.Map.of()))) {
+             BackupDecryptionKey key = Restore.keyFromSecretStorage(new Account(store,
+                     UnlockedSecretStorage.unlock(store, ss), null, null, Map.of()))) {
             secrets.add(key.toRecoveryKey());
             Files.writeString(backupKeyFile, key.toRecoveryKey() + "\n");
         }
-        Result audit = ok("audit", "--user", USER, "--version-file", versionFile.toString(), "--keys", keysResponse.toString(),
-                "--identity", identity.toString(), "--key-file", backupKeyFile.toString(), "--trusted-master-key", masterKey, "--json");
+        Result audit = ok("audit", "--user", USER, "--version-file", versionFile.toString(), "--keys",
+                keysResponse.toString(),
+                "--identity", identity.toString(), "--key-file", backupKeyFile.toString(), "--trusted-master-key",
+                        masterKey, "--json");
         Json.Obj report = (Json.Obj) JsonReader.parse(audit.out().strip().getBytes(StandardCharsets.UTF_8));
         assertEquals(Json.of(12), report.object("summary").get("total"));
         assertEquals(Json.of(12), report.object("summary").get("authenticated"));
         assertEquals(Json.of(true), report.object("backup").get("signing_key_usable"));
-        Result untrusted = ok("audit", "--user", USER, "--version-file", versionFile.toString(), "--keys", keysResponse.toString(),
+        Result untrusted = ok("audit", "--user", USER, "--version-file", versionFile.toString(), "--keys",
+                keysResponse.toString(),
                 "--identity", identity.toString(), "--key-file", backupKeyFile.toString(), "--json");
         Json.Obj noAnchors = (Json.Obj) JsonReader.parse(untrusted.out().strip().getBytes(StandardCharsets.UTF_8));
-        assertEquals(Json.of(0), noAnchors.object("summary").get("authenticated"), "no trust anchor, nothing authenticated");
+        assertEquals(Json.of(0), noAnchors.object("summary").get("authenticated"),
+                "no trust anchor, nothing authenticated");
         assertEquals(Json.of(12), noAnchors.object("summary").get("unauthenticated"));
 
         // Migration: refused while a checkpoint exists, then done.
@@ -162,12 +173,14 @@ class StoreCommandsEndToEndTest {
         assertTrue(refused.err().startsWith("keybackup: error: a migration checkpoint exists"), refused.err());
         Files.delete(checkpoint);
         Result migrate = ok(cmd("migrate", where, "--checkpoint", checkpoint.toString(), "--delete-old"));
-        assertTrue(migrate.out().contains("old version 1: 12 keys (0 undecryptable) -> new version 2: 12 keys migrated, 12 keys read back, "
+        assertTrue(migrate.out().contains("old version 1: 12 keys (0 undecryptable) -> new version 2: 12 keys "
+                + "migrated, 12 keys read back, "
                 + "12 authenticated"), migrate.out());
         assertTrue(migrate.out().contains("verification: passed; old version deleted"), migrate.out());
         Result after = ok(cmd("status", where));
         assertTrue(after.out().contains("version: 2\n") && after.out().contains("keys: 12\n"), after.out());
-        assertTrue(after.out().contains("migration: finished, from version 1 to version 2, phase finished, 12 keys first read"), after.out());
+        assertTrue(after.out().contains("migration: finished, from version 1 to version 2, phase finished, 12 keys "
+                + "first read"), after.out());
         Result nothing = run(cmd("migrate", where, "--checkpoint", checkpoint.toString(), "--abandon"));
         assertEquals(1, nothing.exit());
         assertTrue(nothing.err().startsWith("keybackup: error: no migration to abandon"), nothing.err());
@@ -182,8 +195,10 @@ class StoreCommandsEndToEndTest {
                 "--device-id", "PHONE", "--device-key-out", dk.toString());
         secrets.add(Files.readString(rk).strip());
         secrets.add(Files.readString(dk).strip());
-        String masterKey = setup.out().lines().filter(l -> l.startsWith("master key: ")).findFirst().orElseThrow().substring(12);
-        Result twice = run("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out", dir.resolve("rk2").toString(),
+        String masterKey =
+                setup.out().lines().filter(l -> l.startsWith("master key: ")).findFirst().orElseThrow().substring(12);
+        Result twice = run("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out",
+                dir.resolve("rk2").toString(),
                 "--device-id", "PHONE", "--device-key-out", dir.resolve("dk2").toString());
         assertEquals(1, twice.exit());
 
@@ -192,19 +207,24 @@ class StoreCommandsEndToEndTest {
         flow(where, LocalStore.open(store, USER), rk.toString(), masterKey);
     }
 
+    /** What must never appear in output: the token, the recovery key, the device key's seed. */
+    private static List<String> secretsOf(WorkflowFixture f) {
+        byte[] seed = f.deviceKey.exportSeed();
+        try {
+            return List.of(WorkflowFixture.TOKEN, f.ssKey.toRecoveryKey(), Base64Unpadded.encode(seed));
+        } finally {
+            Arrays.fill(seed, (byte) 0);
+        }
+    }
+
     @Test
     void storeCommands_testHomeserver_fullFlowSucceeds() throws Exception {
         try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir)) {
-            Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
-            byte[] seed = f.deviceKey.exportSeed();
-            Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
-            Path token = Files.writeString(dir.resolve("token.txt"), WorkflowFixture.TOKEN + "\n");
-            secrets.addAll(List.of(WorkflowFixture.TOKEN, f.ssKey.toRecoveryKey(), Base64Unpadded.encode(seed)));
-            List<String> where = List.of("--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file", token.toString(),
-                    "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString(),
-                    "--threads", "2");
+            secrets.addAll(secretsOf(f));
+            List<String> where = new ArrayList<>(f.cliOptions(dir));
+            where.addAll(List.of("--threads", "2"));
 
-            flow(where, f.store, rk.toString(), f.alice.master().publicKey().toBase64());
+            flow(where, f.store, dir.resolve("recovery-key.txt").toString(), f.alice.master().publicKey().toBase64());
 
             assertEquals(List.of("2"), f.server.liveVersions(), "old version deleted by --delete-old");
         }
@@ -214,31 +234,31 @@ class StoreCommandsEndToEndTest {
     void migrate_crashedElsewhere_refusedAndShownByStatusThenResumedFromAnotherDirectory() throws Exception {
         try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir)) {
             String old = f.unsignedVersion(WorkflowFixture.sessions(2, 30, 5)); // 60 keys
-            Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
-            byte[] seed = f.deviceKey.exportSeed();
-            Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
-            Path token = Files.writeString(dir.resolve("token.txt"), WorkflowFixture.TOKEN + "\n");
-            secrets.addAll(List.of(WorkflowFixture.TOKEN, f.ssKey.toRecoveryKey(), Base64Unpadded.encode(seed)));
-            List<String> where = List.of("--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file", token.toString(),
-                    "--recovery-key-file", rk.toString(), "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString());
+            secrets.addAll(secretsOf(f));
+            List<String> where = f.cliOptions(dir);
             // The first machine stops after its first key upload: every request from then on fails.
-            f.server.afterRequest("PUT /_matrix/client/v3/room_keys/keys", 1, () -> f.server.failRequests(1, Integer.MAX_VALUE, 500, false));
-            Result crashed = run(cmd("migrate", where, "--checkpoint", dir.resolve("a.json").toString(), "--delete-old"));
+            f.server.afterRequest("PUT /_matrix/client/v3/room_keys/keys", 1,
+                    () -> f.server.failRequests(1, Integer.MAX_VALUE, 500, false));
+            Result crashed = run(cmd("migrate", where, "--checkpoint", dir.resolve("a.json").toString(),
+                    "--delete-old"));
             assertEquals(1, crashed.exit());
             assertTrue(crashed.err().contains("run migrate --resume"), crashed.err() + crashed.out());
             f.server.failRequests(0, 0, 0, false);
             String partial = f.server.liveVersions().get(1);
 
-            Result refused = run(cmd("migrate", where, "--checkpoint", dir.resolve("b.json").toString(), "--delete-old"));
+            Result refused = run(cmd("migrate", where, "--checkpoint", dir.resolve("b.json").toString(),
+                    "--delete-old"));
             assertEquals(1, refused.exit());
             assertEquals("keybackup: error: unfinished migration from version " + old + " to version " + partial
                     + "; run with --resume (or --abandon to forget it)\n", refused.err());
             Result status = ok(cmd("status", where));
-            assertTrue(status.out().contains("migration: UNFINISHED (run migrate --resume), from version " + old + " to version " + partial
+            assertTrue(status.out().contains("migration: UNFINISHED (run migrate --resume), from version " + old
+                    + " to version " + partial
                     + ", phase created, 60 keys first read"), status.out());
             assertEquals(List.of(old, partial), f.server.liveVersions());
 
-            Result resumed = ok(cmd("migrate", where, "--checkpoint", dir.resolve("b.json").toString(), "--delete-old", "--resume"));
+            Result resumed = ok(cmd("migrate", where, "--checkpoint", dir.resolve("b.json").toString(), "--delete-old",
+                    "--resume"));
             assertTrue(resumed.out().contains("verification: passed; old version deleted"), resumed.out());
             assertEquals(List.of(partial), f.server.liveVersions());
             assertEquals(60, f.storedKeys(partial).size());
@@ -252,7 +272,8 @@ class StoreCommandsEndToEndTest {
             secrets.add(wrong);
             Path token = Files.writeString(dir.resolve("token.txt"), wrong + "\n");
 
-            Result r = run("status", "--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file", token.toString());
+            Result r = run("status", "--homeserver", f.server.uri().toString(), "--user", USER, "--access-token-file",
+                    token.toString());
 
             assertEquals(1, r.exit());
             assertTrue(r.err().startsWith("keybackup: error: ") && r.err().contains("M_UNKNOWN_TOKEN"), r.err());
@@ -266,7 +287,8 @@ class StoreCommandsEndToEndTest {
         Result noKeys = run("upload", "--user", USER, "--store", dir.resolve("s").toString(), "--source", "olm");
         assertEquals(2, noKeys.exit());
         assertTrue(noKeys.err().startsWith("keybackup: error: "), noKeys.err());
-        Result badSource = run("upload", "--user", USER, "--store", dir.resolve("s").toString(), "--keys", "k", "--source", "backup-authenticated");
+        Result badSource = run("upload", "--user", USER, "--store", dir.resolve("s").toString(), "--keys", "k",
+                "--source", "backup-authenticated");
         assertEquals(2, badSource.exit());
         Result both = run("status", "--user", USER, "--store", dir.resolve("s").toString(), "--homeserver", "http://127.0.0.1:1");
         assertEquals(2, both.exit());
@@ -278,12 +300,14 @@ class StoreCommandsEndToEndTest {
     void storeCommands_noBackupYet_statusSaysSoAndRestoreFails() throws Exception {
         Path store = dir.resolve("store");
         Path rk = dir.resolve("rk.txt");
-        ok("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out", rk.toString(), "--device-id", "PHONE",
+        ok("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out", rk.toString(), "--device-id",
+                "PHONE",
                 "--device-key-out", dir.resolve("dk.txt").toString());
         secrets.add(Files.readString(rk).strip());
 
         assertEquals("no key backup\n", ok("status", "--user", USER, "--store", store.toString()).out());
-        Result restore = run("restore", "--user", USER, "--store", store.toString(), "--recovery-key-file", rk.toString(),
+        Result restore = run("restore", "--user", USER, "--store", store.toString(), "--recovery-key-file",
+                rk.toString(),
                 "--out", dir.resolve("out.json").toString());
         assertEquals(1, restore.exit());
         assertEquals("keybackup: error: there is no key backup on this account\n", restore.err());

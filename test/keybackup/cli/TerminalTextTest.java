@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 class TerminalTextTest {
     @Test
     void escape_controlsFormatAndSeparators_shownAsEscapes() {
-        assertEquals("a\\u001b[2Jb\\u000dc\\u000ad\\u0009e\\u007ff\\u009bg", TerminalText.escape("a\u001b[2Jb\rc\nd\te\u007ff\u009bg"));
+        assertEquals("a\\u001b[2Jb\\u000dc\\u000ad\\u0009e\\u007ff\\u009bg",
+                TerminalText.escape("a\u001b[2Jb\rc\nd\te\u007ff\u009bg"));
         assertEquals("\\u202ex\\u202a\\u2066y\\u2069\\u200e\\u200b\\u200d\\ufeff\\u00ad\\u2028\\u2029",
                 TerminalText.escape("\u202ex\u202a\u2066y\u2069\u200e\u200b\u200d\ufeff\u00ad\u2028\u2029"));
         assertEquals("tag \\udb40\\udc41, lone \\ud800", TerminalText.escape("tag \udb40\udc41, lone \ud800"));
@@ -37,8 +38,10 @@ class TerminalTextTest {
         io.println("version: 1\nkeybackup: verification: passed\rsyt_secretTok");
         io.println(List.of("own text", "on two lines"));
         io.errln("error: TokenValue\u001b[0m");
-        assertEquals("version: 1\\u000akeybackup: verification: passed\\u000d[redacted]\nown text\non two lines\n", out.toString(StandardCharsets.UTF_8));
-        assertEquals("before redaction syt_secretTokenValue\nerror: [redacted]\\u001b[0m\n", err.toString(StandardCharsets.UTF_8));
+        assertEquals("version: 1\\u000akeybackup: verification: passed\\u000d[redacted]\nown text\non two lines\n",
+                out.toString(StandardCharsets.UTF_8));
+        assertEquals("before redaction syt_secretTokenValue\nerror: [redacted]\\u001b[0m\n",
+                err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -46,7 +49,8 @@ class TerminalTextTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Io io = new Io(new ByteArrayInputStream(new byte[0]), out, new ByteArrayOutputStream());
         io.redact(AccessToken.of("syt_secretTokenValue"));
-        io.printCanonical(Json.obj("room \u202e syt_secretToken", Json.of("a\u001bsecretTokenValue"), "room \u202e [redacted]", Json.of(1),
+        io.printCanonical(Json.obj("room \u202e syt_secretToken", Json.of("a\u001bsecretTokenValue"),
+                "room \u202e [redacted]", Json.of(1),
                 "list", Json.arr(List.of(Json.of("keep"), Json.of("secretT")))));
         assertEquals("{\"list\":[\"keep\",\"secretT\"],\"room \u202e [redacted]\":\"a\\u001b[redacted]\",\"room \u202e [redacted] (2)\":1}\n",
                 out.toString(StandardCharsets.UTF_8));

@@ -1,16 +1,18 @@
 package keybackup.cli;
 
-import static keybackup.workflow.WorkflowFixture.USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +23,10 @@ import keybackup.backup.MegolmBackupV1;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonReader;
-import keybackup.keys.Base64Unpadded;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.trust.KeySource;
 import keybackup.workflow.Enable;
+import keybackup.workflow.ExportReader;
 import keybackup.workflow.Upload;
 import keybackup.workflow.Uploader;
 import keybackup.workflow.WorkflowFixture;
@@ -53,12 +55,8 @@ class UploadFromFileTest {
     @BeforeEach
     void setUp() throws Exception {
         f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir);
-        Path rk = Files.writeString(dir.resolve("recovery-key.txt"), f.ssKey.toRecoveryKey() + "\n");
-        byte[] seed = f.deviceKey.exportSeed();
-        Path dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
-        java.util.Arrays.fill(seed, (byte) 0);
-        where = List.of("--user", USER, "--store", dir.resolve("store").toString(), "--recovery-key-file", rk.toString(),
-                "--device-id", WorkflowFixture.DEVICE, "--device-key-file", dk.toString(), "--threads", "2");
+        where = new ArrayList<>(f.cliOptions(dir));
+        where.addAll(List.of("--threads", "2"));
         version = Enable.run(f.account(), FieldNames.UNSTABLE).version();
     }
 
@@ -86,7 +84,7 @@ class UploadFromFileTest {
     }
 
     private Path writeFile(String name, List<Json> entries) throws Exception {
-        return Files.write(dir.resolve(name), CanonicalJson.encode(Json.arr(entries)));
+        return WorkflowFixture.writeEntries(dir.resolve(name), entries);
     }
 
     private static List<Json.Obj> entries(Path file) throws Exception {
@@ -193,11 +191,11 @@ class UploadFromFileTest {
         // Two entries and 17 MiB of blank space between them: the whole-file reader refused anything over 16 MiB.
         List<ExportedSession> s = WorkflowFixture.sessions(1, 2, 9);
         Path keys = dir.resolve("big.json");
-        try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(keys))) {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(keys))) {
             out.write('[');
             out.write(CanonicalJson.encode(s.get(0).toExportJson()));
             byte[] blank = new byte[1 << 20];
-            java.util.Arrays.fill(blank, (byte) ' ');
+            Arrays.fill(blank, (byte) ' ');
             for (int i = 0; i < 17; i++) out.write(blank);
             out.write(',');
             out.write(CanonicalJson.encode(s.get(1).toExportJson()));
@@ -214,7 +212,7 @@ class UploadFromFileTest {
     @Test
     void upload_entryOverTheEntryCap_exit1NothingUploaded() throws Exception {
         List<ExportedSession> s = WorkflowFixture.sessions(1, 2, 10);
-        Json.Obj huge = s.get(1).toExportJson().with("padding", Json.of("x".repeat((int) keybackup.workflow.ExportReader.MAX_ENTRY_BYTES + 65536)));
+        Json.Obj huge = s.get(1).toExportJson().with("padding", Json.of("x".repeat((int) ExportReader.MAX_ENTRY_BYTES + 65536)));
         Path keys = writeFile("huge.json", List.of(s.get(0).toExportJson(), huge));
 
         Result r = run("upload", "--keys", keys.toString(), "--source", "olm");

@@ -4,8 +4,6 @@ import keybackup.backup.DecryptionException;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
 import keybackup.json.Json;
-import keybackup.json.JsonException;
-import keybackup.json.JsonReader;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.KeyFormatException;
 import keybackup.keys.RecoveryKey;
@@ -24,18 +22,12 @@ public final class DecryptFuzz {
     private static final BackupDecryptionKey KEY = key();
 
     public static void fuzzerTestOneInput(byte[] data) {
-        Json.Obj o;
-        try {
-            o = JsonReader.parseObject(data);
-        } catch (JsonException e) {
-            return; // documented
-        }
-        try {
-            MegolmBackupV1.Decrypted d = MegolmBackupV1.decrypt(o, KEY);
-            SessionData.from(d.plaintext());
-        } catch (DecryptionException | KeyFormatException e) {
-            // documented
-        }
+        Json.Obj o = Documented.object(data);
+        if (o == null) return;
+        Documented.allow(DecryptionException.class, () -> {
+            var plaintext = MegolmBackupV1.decrypt(o, KEY).plaintext();
+            Documented.allow(KeyFormatException.class, () -> SessionData.from(plaintext));
+        });
     }
 
     private static BackupDecryptionKey key() {

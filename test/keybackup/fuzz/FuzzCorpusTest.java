@@ -42,7 +42,8 @@ class FuzzCorpusTest {
                         () -> target.getValue().accept(Files.readAllBytes(file))));
             }
         }
-        assertTrue(tests.size() >= MIN_FILES, "expected at least " + MIN_FILES + " corpus files, found " + tests.size());
+        assertTrue(tests.size() >= MIN_FILES, "expected at least " + MIN_FILES + " corpus files, found "
+                + tests.size());
         return tests;
     }
 
@@ -55,7 +56,8 @@ class FuzzCorpusTest {
         assertEquals(new TreeSet<>(FuzzTargets.ALL.keySet()), dirs);
         assertEquals(FuzzTargets.ALL.keySet(), FuzzTargets.CLASSES.keySet());
         for (String name : FuzzTargets.ALL.keySet()) {
-            assertTrue(files(name).size() >= MIN_FILES_PER_TARGET, name + ": fewer than " + MIN_FILES_PER_TARGET + " corpus files");
+            assertTrue(files(name).size() >= MIN_FILES_PER_TARGET,
+                    name + ": fewer than " + MIN_FILES_PER_TARGET + " corpus files");
         }
     }
 

@@ -1,5 +1,6 @@
 package keybackup.fuzz;
 
+import java.util.Arrays;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonException;
@@ -27,6 +28,8 @@ public final class JsonFuzz {
             throw new AssertionError("canonical form does not parse: " + e.getMessage(), e);
         }
         if (!again.equals(value)) throw new AssertionError("canonical form parses to another value");
-        if (!java.util.Arrays.equals(CanonicalJson.encode(again), canonical)) throw new AssertionError("canonical form is not stable");
+        if (!Arrays.equals(CanonicalJson.encode(again), canonical)) {
+            throw new AssertionError("canonical form is not stable");
+        }
     }
 }

@@ -1,5 +1,6 @@
 package keybackup.fuzz;
 
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import keybackup.backup.EncryptedKeyExport;
@@ -30,7 +31,7 @@ public final class KeyExportFuzz {
         }
         try {
             // the reader upload --keys uses: streamed, entry by entry
-            ExportReader.read(new java.io.ByteArrayInputStream(plaintext), s -> { });
+            ExportReader.read(new ByteArrayInputStream(plaintext), s -> { });
         } catch (ExportReader.FormatException e) {
             // documented
         } catch (Exception e) {

@@ -16,7 +16,9 @@ public final class KeyStreamFuzz {
     public static void fuzzerTestOneInput(byte[] data) {
         try (JsonReader reader = new JsonReader(new ByteArrayInputStream(data), JsonReader.DEFAULT_MAX_BYTES)) {
             KeyStream.readRooms(reader, (room, session, keyBackupData) -> {
-                if (room == null || session == null || keyBackupData == null) throw new AssertionError("null handed to the visitor");
+                if (room == null || session == null || keyBackupData == null) {
+                    throw new AssertionError("null handed to the visitor");
+                }
             });
         } catch (JsonException e) {
             // documented

@@ -1,8 +1,6 @@
 package keybackup.fuzz;
 
 import keybackup.json.Json;
-import keybackup.json.JsonException;
-import keybackup.json.JsonReader;
 import keybackup.secrets.KeyDescription;
 import keybackup.secrets.SecretStorage;
 import keybackup.secrets.SecretStorageException;
@@ -21,35 +19,19 @@ public final class SecretStorageFuzz {
     private static final SecretStorageKey KEY = SecretStorageKey.fromBytes(new byte[SecretStorageKey.LENGTH]);
 
     public static void fuzzerTestOneInput(byte[] data) {
-        Json.Obj o;
-        try {
-            o = JsonReader.parseObject(data);
-        } catch (JsonException e) {
-            return; // documented
-        }
-        try {
+        Json.Obj o = Documented.object(data);
+        if (o == null) return;
+        Documented.allow(SecretStorageException.class, () -> {
             KeyDescription d = KeyDescription.parse(o);
             d.writeWeakness(d.check(KEY));
             if (d.passphrase() != null && d.passphrase().iterations() <= MAX_FUZZ_ITERATIONS) {
                 SecretStorageKey.fromPassphrase("fuzz".toCharArray(), d);
             }
-        } catch (SecretStorageException e) {
-            // documented
-        }
-        try {
-            SecretStorage.decrypt(SecretStorage.BACKUP_SIGNING_KEY, o, KEY, "k");
-        } catch (SecretStorageException e) {
-            // documented
-        }
-        try {
-            SecretStorage.loadKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY, o, KEY, "k");
-        } catch (SecretStorageException e) {
-            // documented
-        }
-        try {
-            SecretStorage.loadBackupSigningKey(o, KEY, "k").close();
-        } catch (SecretStorageException e) {
-            // documented
-        }
+        });
+        Documented.allow(SecretStorageException.class,
+                () -> SecretStorage.decrypt(SecretStorage.BACKUP_SIGNING_KEY, o, KEY, "k"));
+        Documented.allow(SecretStorageException.class,
+                () -> SecretStorage.loadKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY, o, KEY, "k"));
+        Documented.allow(SecretStorageException.class, () -> SecretStorage.loadBackupSigningKey(o, KEY, "k").close());
     }
 }

@@ -1,5 +1,6 @@
 package keybackup.homeserver;
 
+import keybackup.backup.KeyBackupData;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 
@@ -19,8 +20,7 @@ final class Fixtures {
     }
 
     static Json.Obj key(boolean verified, long firstIndex, long forwarded, String marker) {
-        return Json.obj("first_message_index", Json.of(firstIndex), "forwarded_count", Json.of(forwarded),
-                "is_verified", Json.of(verified), "session_data", Json.obj("ciphertext", Json.of(marker)));
+        return new KeyBackupData(firstIndex, forwarded, verified, Json.obj("ciphertext", Json.of(marker))).toJson();
     }
 
     static String marker(Json.Obj key) {

@@ -14,6 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -224,9 +227,9 @@ class HomeserverClientTest {
 
     @Test
     void testServer_noAuthorizationHeader_missingToken() throws Exception {
-        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(server.uri().resolve("/_matrix/client/v3/room_keys/version")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(server.uri().resolve("/_matrix/client/v3/room_keys/version")).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(401, r.statusCode());
         assertTrue(r.body().contains("M_MISSING_TOKEN"), r.body());
     }

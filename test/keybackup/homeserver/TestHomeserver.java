@@ -16,9 +16,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
+import java.util.function.UnaryOperator;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
+import keybackup.json.JsonException;
 import keybackup.json.JsonReader;
 
 /**
@@ -89,7 +94,7 @@ public final class TestHomeserver implements AutoCloseable {
     }
 
     private final HttpServer server;
-    private final java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+    private final ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "test-homeserver");
         t.setDaemon(true);
         return t;
@@ -99,7 +104,7 @@ public final class TestHomeserver implements AutoCloseable {
     private final TreeMap<Long, Version> versions = new TreeMap<>();
     private final Map<String, Json.Obj> accountData = new LinkedHashMap<>();
     private final List<String> requests = new ArrayList<>();
-    private java.util.function.BiPredicate<Json.Obj, Json.Obj> rule = ReplacementRule.SPEC::shouldReplace;
+    private BiPredicate<Json.Obj, Json.Obj> rule = ReplacementRule.SPEC::shouldReplace;
     private Json.Obj identity = Json.obj("device_keys", Json.obj(), "failures", Json.obj());
     // fault injection
     private int drops;
@@ -127,7 +132,7 @@ public final class TestHomeserver implements AutoCloseable {
     private int truncateAfterReads;
     private int truncateKeep;
     private int fullReads;
-    private java.util.function.UnaryOperator<Answer> rewrite;
+    private UnaryOperator<Answer> rewrite;
     /** Released by {@link #close()}: stalled and dripping responses stop waiting. */
     private final CountDownLatch closing = new CountDownLatch(1);
 
@@ -159,7 +164,7 @@ public final class TestHomeserver implements AutoCloseable {
 
     public synchronized void setRule(ReplacementRule r) { rule = r::shouldReplace; }
     /** Any rule: {@code shouldReplace.test(stored, candidate)} (for a rule written independently in a test). */
-    public synchronized void setRule(java.util.function.BiPredicate<Json.Obj, Json.Obj> shouldReplace) { rule = shouldReplace; }
+    public synchronized void setRule(BiPredicate<Json.Obj, Json.Obj> shouldReplace) { rule = shouldReplace; }
     public synchronized void setIdentity(Json.Obj keysQueryResponse) { identity = keysQueryResponse; }
     public synchronized void dropNext(int n) { drops = n; }
     synchronized void redirectNext(int n, String location) { redirects = n; redirectTo = location; }
@@ -238,7 +243,7 @@ public final class TestHomeserver implements AutoCloseable {
      * From now on every reply passes {@code f}, which returns the status and body to send instead (a hostile
      * or broken server; the request already took effect as the original reply says). Null turns it off.
      */
-    public synchronized void rewriteReplies(java.util.function.UnaryOperator<Answer> f) { rewrite = f; }
+    public synchronized void rewriteReplies(UnaryOperator<Answer> f) { rewrite = f; }
 
     /** The versions that exist and are not deleted, oldest first. */
     public synchronized List<String> liveVersions() {
@@ -370,7 +375,7 @@ public final class TestHomeserver implements AutoCloseable {
             try (InputStream in = ex.getRequestBody()) {
                 if (!(JsonReader.parse(in.readAllBytes()) instanceof Json.Obj o)) return new Reply(400, error("M_NOT_JSON", "not an object"));
                 body = o;
-            } catch (keybackup.json.JsonException e) {
+            } catch (JsonException e) {
                 return new Reply(400, error("M_NOT_JSON", "bad json"));
             }
         }

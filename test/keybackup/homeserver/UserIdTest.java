@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.net.URI;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,6 @@ class UserIdTest {
     @Test
     void connect_invalidUserId_refused() {
         assertThrows(IllegalArgumentException.class,
-                () -> HomeserverClient.connect(java.net.URI.create("https://example.org"), "@alice:exa mple.org", AccessToken.of("t")));
+                () -> HomeserverClient.connect(URI.create("https://example.org"), "@alice:exa mple.org", AccessToken.of("t")));
     }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
@@ -21,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /** A lent JCA object comes back keyed with the public filler, whatever secret it was used with. */
 class ReusedTest {
     private static final byte[] FILLER = filler();
-    private static final byte[] SECRET = Bytes.fromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+    private static final byte[] SECRET =
+            Bytes.fromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
 
     private static byte[] filler() {
         byte[] b = new byte[32];
@@ -65,7 +68,7 @@ class ReusedTest {
             lent.init(mine.getPrivate());
         }
         lent.doPhase(peer.getPublic(), true);
-        PrivateKey filler = java.security.KeyFactory.getInstance("X25519")
+        PrivateKey filler = KeyFactory.getInstance("X25519")
                 .generatePrivate(new PKCS8EncodedKeySpec(Bytes.concat(Bytes.fromHex("302e020100300506032b656e04220420"), FILLER)));
         KeyAgreement reference = KeyAgreement.getInstance("X25519");
         reference.init(filler);
@@ -111,7 +114,7 @@ class ReusedTest {
         Mac there = CompletableFuture.supplyAsync(() -> {
             try (Reused.Lease<Mac> b = Reused.hmacSha256()) {
                 return b.get();
-            } catch (java.security.GeneralSecurityException e) {
+            } catch (GeneralSecurityException e) {
                 throw new IllegalStateException(e);
             }
         }).get();

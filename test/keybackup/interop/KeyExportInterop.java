@@ -64,8 +64,11 @@ public final class KeyExportInterop {
         }
         byte[] plain = CanonicalJson.encode(new Json.Arr(entries));
         Files.write(dir.resolve("plain.json"), plain);
-        try (OutputStream out = EncryptedKeyExport.encryptingStream(Files.newOutputStream(dir.resolve("java-export.txt")), pass, EncryptedKeyExport.MIN_ROUNDS)) {
-            for (int off = 0; off < plain.length; off += 4096) out.write(plain, off, Math.min(4096, plain.length - off));
+        try (OutputStream out =
+                EncryptedKeyExport.encryptingStream(Files.newOutputStream(dir.resolve("java-export.txt")), pass,
+                EncryptedKeyExport.MIN_ROUNDS)) {
+            for (int off = 0; off < plain.length; off += 4096) out.write(plain, off,
+                    Math.min(4096, plain.length - off));
         }
         Arrays.fill(pass, '\0');
     }

@@ -113,14 +113,18 @@ final class RandomJson {
         sb.append(SPACE[rnd.nextInt(SPACE.length)]);
     }
 
-    /** Escapes what JSON requires, plus a random quarter of the other characters as \\u escapes (a surrogate pair for a supplementary one). */
+    /**
+     * Escapes what JSON requires, plus a random quarter of the other characters as \\u escapes (a surrogate pair for a
+     * supplementary one).
+     */
     private void writeLooseString(String s, StringBuilder sb) {
         sb.append('"');
         s.codePoints().forEach(cp -> {
             if (cp == '"' || cp == '\\') {
                 sb.append('\\').appendCodePoint(cp);
             } else if (cp < 0x20 || rnd.nextInt(4) == 0) {
-                for (char c : Character.toChars(cp)) sb.append(String.format(rnd.nextBoolean() ? "\\u%04x" : "\\u%04X", (int) c));
+                for (char c : Character.toChars(cp)) sb.append(String.format(rnd.nextBoolean() ? "\\u%04x" : "\\u%04X",
+                        (int) c));
             } else {
                 sb.appendCodePoint(cp);
             }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,15 +44,18 @@ class CanonicalJsonTest {
             n++;
             byte[] expected = hex((String) cas.get("canonical_utf8_hex"));
             // the two expected forms in the file must agree, or the file is broken
-            if (!new String(expected, StandardCharsets.UTF_8).equals(cas.get("canonical"))) failures.add(id + ": canonical and hex disagree");
+            if (!new String(expected, StandardCharsets.UTF_8).equals(cas.get("canonical"))) {
+                failures.add(id + ": canonical and hex disagree");
+            }
             try {
                 byte[] actual = CanonicalJson.encode(JsonReader.parse((String) cas.get("input")));
-                if (!java.util.Arrays.equals(expected, actual)) {
-                    failures.add(id + ": got " + HexFormat.of().formatHex(actual) + ", expected " + (String) cas.get("canonical_utf8_hex"));
+                if (!Arrays.equals(expected, actual)) {
+                    failures.add(id + ": got " + HexFormat.of().formatHex(actual) + ", expected "
+                            + (String) cas.get("canonical_utf8_hex"));
                 }
                 // canonical output is a fixed point
                 byte[] again = CanonicalJson.encode(JsonReader.parse(expected));
-                if (!java.util.Arrays.equals(expected, again)) failures.add(id + ": not a fixed point");
+                if (!Arrays.equals(expected, again)) failures.add(id + ": not a fixed point");
             } catch (JsonException | RuntimeException e) {
                 failures.add(id + ": " + e);
             }
@@ -73,7 +77,9 @@ class CanonicalJsonTest {
                 Json v = JsonReader.parse(input);
                 failures.add(cas.get("id") + ": accepted, encodes as " + CanonicalJson.encodeToString(v));
             } catch (JsonException e) {
-                if (e.offset() < 0 || e.offset() >= utf8(input).length) failures.add(cas.get("id") + ": offset " + e.offset());
+                if (e.offset() < 0 || e.offset() >= utf8(input).length) {
+                    failures.add(cas.get("id") + ": offset " + e.offset());
+                }
             }
         }
         assertEquals(15, n);
@@ -90,9 +96,15 @@ class CanonicalJsonTest {
             JsonException e = assertThrows(JsonException.class, () -> JsonReader.parse(input), id);
             assertEquals(6, e.offset(), id + ": " + e.getMessage());
         }
-        assertEquals(9, assertThrows(JsonException.class, () -> JsonReader.parse((String) outOfSpec("duplicate-keys").get("input"))).offset());
-        assertEquals(7, assertThrows(JsonException.class, () -> JsonReader.parse((String) outOfSpec("lone-high-surrogate").get("input"))).offset());
-        assertEquals(2, assertThrows(JsonException.class, () -> JsonReader.parse((String) outOfSpec("lone-low-surrogate-key").get("input"))).offset());
+        assertEquals(9,
+                assertThrows(JsonException.class,
+                () -> JsonReader.parse((String) outOfSpec("duplicate-keys").get("input"))).offset());
+        assertEquals(7,
+                assertThrows(JsonException.class,
+                () -> JsonReader.parse((String) outOfSpec("lone-high-surrogate").get("input"))).offset());
+        assertEquals(2,
+                assertThrows(JsonException.class,
+                () -> JsonReader.parse((String) outOfSpec("lone-low-surrogate-key").get("input"))).offset());
     }
 
     static Map<String, Object> outOfSpec(String id) {
@@ -129,7 +141,8 @@ class CanonicalJsonTest {
     @Test
     void encode_digest08RangeLimitsVector_exactBytes() {
         Json.Obj o = Json.obj("n", Json.arr(List.of(Json.of(9007199254740991L), Json.of(-9007199254740991L), Json.of(0),
-                Json.of(true), Json.of(false), Json.Null.INSTANCE, Json.arr(List.of()), new Json.Obj(Map.of()))), "s", Json.of(""));
+                Json.of(true), Json.of(false), Json.Null.INSTANCE, Json.arr(List.of()), new Json.Obj(Map.of()))), "s",
+                        Json.of(""));
         assertArrayEquals(hex("7b226e223a5b393030373139393235343734303939312c2d393030373139393235343734303939312c302c747275652c66616c73652c6e756c6c2c5b5d2c7b7d5d2c2273223a22227d"),
                 CanonicalJson.encode(o));
     }
@@ -140,7 +153,8 @@ class CanonicalJsonTest {
             {"{}", "{}"},
             {"{\"one\": 1, \"two\": \"Two\"}", "{\"one\":1,\"two\":\"Two\"}"},
             {"{\"b\": \"2\", \"a\": \"1\"}", "{\"a\":\"1\",\"b\":\"2\"}"},
-            {"{\"auth\": {\"success\": true, \"mxid\": \"@john.doe:example.com\", \"profile\": {\"display_name\": \"John Doe\","
+            {"{\"auth\": {\"success\": true, \"mxid\": \"@john.doe:example.com\", \"profile\": {\"display_name\": "
+                    + "\"John Doe\","
                 + " \"three_pids\": [{\"medium\": \"email\", \"address\": \"john.doe@example.org\"},"
                 + " {\"medium\": \"msisdn\", \"address\": \"123456789\"}]}}}",
              "{\"auth\":{\"mxid\":\"@john.doe:example.com\",\"profile\":{\"display_name\":\"John Doe\",\"three_pids\":[{\"address\":\"john.doe@example.org\",\"medium\":\"email\"},{\"address\":\"123456789\",\"medium\":\"msisdn\"}]},\"success\":true}}"},
@@ -150,9 +164,11 @@ class CanonicalJsonTest {
             {"{\"a\": null}", "{\"a\":null}"},
             {"{\"a\": -0}", "{\"a\":0}"},
         };
-        for (String[] ex : examples) assertArrayEquals(utf8(ex[1]), CanonicalJson.encode(JsonReader.parse(ex[0])), ex[0]);
+        for (String[] ex : examples) assertArrayEquals(utf8(ex[1]), CanonicalJson.encode(JsonReader.parse(ex[0])),
+                ex[0]);
         // The spec maps {"a": -0, "b": 1e10} to {"a":0,"b":10000000000}; this project rejects the exponent.
-        assertEquals(15, assertThrows(JsonException.class, () -> JsonReader.parse("{\"a\": -0, \"b\": 1e10}")).offset());
+        assertEquals(15, assertThrows(JsonException.class, () ->
+                JsonReader.parse("{\"a\": -0, \"b\": 1e10}")).offset());
     }
 
     @Test

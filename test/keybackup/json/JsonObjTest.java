@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,9 +26,10 @@ class JsonObjTest {
 
     @Test
     void membersView_cannotBeChanged_andDerivedObjectsLeaveTheOriginalAlone() throws JsonException {
-        Json.Obj parsed = (Json.Obj) JsonReader.parse("{\"a\":1,\"b\":{\"c\":2}}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Json.Obj parsed = (Json.Obj) JsonReader.parse("{\"a\":1,\"b\":{\"c\":2}}".getBytes(StandardCharsets.UTF_8));
         Json.Obj built = Json.obj("x", Json.of("y"));
-        for (Json.Obj o : List.of(parsed, built, parsed.with("z", Json.of(true)), parsed.without("a"), parsed.object("b"))) {
+        for (Json.Obj o : List.of(parsed, built, parsed.with("z", Json.of(true)), parsed.without("a"),
+                parsed.object("b"))) {
             assertThrows(UnsupportedOperationException.class, () -> o.members().put("q", Json.of(0)));
             assertThrows(UnsupportedOperationException.class, () -> o.members().clear());
         }

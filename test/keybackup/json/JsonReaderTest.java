@@ -133,9 +133,12 @@ class JsonReaderTest {
                 failures.add(r.name() + ": accepted as " + v);
             } catch (JsonException e) {
                 if (e.offset() != r.offset()) {
-                    failures.add(r.name() + ": offset " + e.offset() + ", expected " + r.offset() + " (" + e.getMessage() + ")");
+                    failures.add(r.name() + ": offset " + e.offset() + ", expected " + r.offset() + " ("
+                            + e.getMessage() + ")");
                 }
-                if (!e.getMessage().endsWith(" at offset " + r.offset())) failures.add(r.name() + ": message lacks offset: " + e.getMessage());
+                if (!e.getMessage().endsWith(" at offset " + r.offset())) {
+                    failures.add(r.name() + ": message lacks offset: " + e.getMessage());
+                }
             } catch (RuntimeException e) {
                 failures.add(r.name() + ": threw " + e);
             }
@@ -153,7 +156,9 @@ class JsonReaderTest {
                 reader.expectEnd();
                 failures.add(r.name() + ": accepted");
             } catch (JsonException e) {
-                if (e.offset() != r.offset()) failures.add(r.name() + ": offset " + e.offset() + ", expected " + r.offset());
+                if (e.offset() != r.offset()) {
+                    failures.add(r.name() + ": offset " + e.offset() + ", expected " + r.offset());
+                }
             } catch (RuntimeException e) {
                 failures.add(r.name() + ": threw " + e);
             }
@@ -195,7 +200,10 @@ class JsonReaderTest {
             } catch (JsonException e) {
                 streamed = e.getMessage();
             }
-            if (!whole.equals(streamed)) failures.add(new String(in, StandardCharsets.UTF_8) + ": parse says " + whole + ", streaming says " + streamed);
+            if (!whole.equals(streamed)) {
+                failures.add(new String(in, StandardCharsets.UTF_8) + ": parse says " + whole + ", streaming says "
+                        + streamed);
+            }
         }
         assertTrue(inputs.size() > 10);
         assertEquals(List.of(), failures);
@@ -242,7 +250,8 @@ class JsonReaderTest {
     @Test
     void parse_objectNesting65_rejectedAtThe65thBrace() throws JsonException {
         JsonReader.parse("{\"a\":".repeat(64) + "1" + "}".repeat(64));
-        JsonException e = assertThrows(JsonException.class, () -> JsonReader.parse("{\"a\":".repeat(65) + "1" + "}".repeat(65)));
+        JsonException e = assertThrows(JsonException.class, () ->
+                JsonReader.parse("{\"a\":".repeat(65) + "1" + "}".repeat(65)));
         assertEquals(64 * 5, e.offset());
     }
 
@@ -294,8 +303,10 @@ class JsonReaderTest {
         assertEquals(new Json.Str("\uD83D\uDE00"), JsonReader.parse("\"\\ud83d\\ude00\""));
         assertEquals(new Json.Str("\uD83D\uDE00"), JsonReader.parse("\"\\uD83D\\uDE00\""));
         assertEquals(new Json.Str("\uD83D\uDE00"), JsonReader.parse(bytes("\"", 0xF0, 0x9F, 0x98, 0x80, "\"")));
-        assertEquals(new Json.Str("\u007f\u0080\u2028\ufeff"), JsonReader.parse(bytes("\"", 0x7F, 0xC2, 0x80, 0xE2, 0x80, 0xA8, 0xEF, 0xBB, 0xBF, "\"")));
-        assertEquals(new Json.Str("\uDBFF\uDFFF"), JsonReader.parse(bytes("\"", 0xF4, 0x8F, 0xBF, 0xBF, "\""))); // U+10FFFF
+        assertEquals(new Json.Str("\u007f\u0080\u2028\ufeff"), JsonReader.parse(bytes("\"", 0x7F, 0xC2, 0x80, 0xE2,
+                0x80, 0xA8, 0xEF, 0xBB, 0xBF, "\"")));
+        // U+10FFFF
+        assertEquals(new Json.Str("\uDBFF\uDFFF"), JsonReader.parse(bytes("\"", 0xF4, 0x8F, 0xBF, 0xBF, "\"")));
     }
 
     @Test
@@ -317,7 +328,9 @@ class JsonReaderTest {
 
     @Test
     void streaming_walkObject_readsMembersInOrder() throws JsonException {
-        byte[] doc = bytes(" {\"rooms\": {\"!r\": {\"sessions\": {\"s1\": {\"x\": 1}, \"s2\": [2]}}}, \"other\": true, \"skip\": {\"deep\": [1, 2]}} ");
+        byte[] doc =
+                bytes(" {\"rooms\": {\"!r\": {\"sessions\": {\"s1\": {\"x\": 1}, \"s2\": [2]}}}, \"other\": true, "
+                + "\"skip\": {\"deep\": [1, 2]}} ");
         List<String> seen = new ArrayList<>();
         try (JsonReader r = new JsonReader(new OneByteStream(doc), 1 << 20)) {
             r.beginObject();
@@ -328,7 +341,8 @@ class JsonReaderTest {
                         r.beginObject();
                         assertEquals("sessions", r.nextKey());
                         r.beginObject();
-                        for (String s = r.nextKey(); s != null; s = r.nextKey()) seen.add(room + "/" + s + "=" + CanonicalJson.encodeToString(r.readValue()));
+                        for (String s = r.nextKey(); s != null; s = r.nextKey()) seen.add(room + "/" + s + "="
+                                + CanonicalJson.encodeToString(r.readValue()));
                         assertNull(r.nextKey());
                     }
                 } else if (k.equals("skip")) {

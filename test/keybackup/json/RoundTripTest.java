@@ -57,7 +57,9 @@ class RoundTripTest {
                 StringBuilder loose = new StringBuilder();
                 writeLoosely(x, loose);
                 byte[] reparsed = CanonicalJson.encode(JsonReader.parse(loose.toString()));
-                if (!Arrays.equals(expected, reparsed)) failures.add("tree " + t + " variant " + variant + ": " + loose);
+                if (!Arrays.equals(expected, reparsed)) {
+                    failures.add("tree " + t + " variant " + variant + ": " + loose);
+                }
             }
         }
         assertEquals(List.of(), failures);
@@ -114,7 +116,8 @@ class RoundTripTest {
     String randomString(int maxLength) {
         StringBuilder sb = new StringBuilder();
         for (int i = random.nextInt(maxLength + 1); i > 0; i--) {
-            int cp = random.nextInt(3) == 0 ? 0x20 + random.nextInt(0x5F) : INTERESTING[random.nextInt(INTERESTING.length)];
+            int cp = random.nextInt(3) == 0 ? 0x20 + random.nextInt(0x5F)
+                    : INTERESTING[random.nextInt(INTERESTING.length)];
             sb.appendCodePoint(cp);
         }
         return sb.toString();
@@ -194,7 +197,8 @@ class RoundTripTest {
         if (v instanceof Json.Obj o) {
             List<String> keys = new ArrayList<>(o.members().keySet());
             // "Equivalent rule: compare the UTF-8 encodings of the keys as unsigned byte strings."
-            keys.sort((a, b) -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8)));
+            keys.sort((a, b) -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8),
+                    b.getBytes(StandardCharsets.UTF_8)));
             out.write('{');
             for (int i = 0; i < keys.size(); i++) {
                 if (i > 0) out.write(',');
@@ -213,7 +217,8 @@ class RoundTripTest {
         } else if (v instanceof Json.Str s) {
             oracleString(s.value(), out);
         } else {
-            String text = v instanceof Json.Int n ? Long.toString(n.value()) : v instanceof Json.Bool b ? Boolean.toString(b.value()) : "null";
+            String text = v instanceof Json.Int n ? Long.toString(n.value()) : v instanceof Json.Bool b
+                    ? Boolean.toString(b.value()) : "null";
             out.writeBytes(text.getBytes(StandardCharsets.US_ASCII));
         }
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +28,10 @@ class SignedJsonTest {
     // entity and key id, and the two expected signatures.
     static final String SPEC_SEED = "YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1";
     static final String SPEC_PUBLIC = "XGX0JRS2Af3be3knz2fBiRbApjm2Dh61gXDJA8kcJNI";
-    static final String SPEC_SIG_EMPTY = "K8280/U9SSy9IVtjBuVeLr+HpOB4BQFWbg+UZaADMtTdGYI7Geitb76LTrr5QV/7Xg4ahLwYGYZzuHGZKM5ZAQ";
-    static final String SPEC_SIG_ONE_TWO = "KqmLSbO39/Bzb0QIYE82zqLwsA+PDzYIpIRA2sRQ4sL53+sN6/fpNSoqE7BP7vBZhG6kYdD13EIMJpvhJI+6Bw";
+    static final String SPEC_SIG_EMPTY =
+            "K8280/U9SSy9IVtjBuVeLr+HpOB4BQFWbg+UZaADMtTdGYI7Geitb76LTrr5QV/7Xg4ahLwYGYZzuHGZKM5ZAQ";
+    static final String SPEC_SIG_ONE_TWO =
+            "KqmLSbO39/Bzb0QIYE82zqLwsA+PDzYIpIRA2sRQ4sL53+sN6/fpNSoqE7BP7vBZhG6kYdD13EIMJpvhJI+6Bw";
 
     static Map<String, Object> vectors() {
         return VectorFile.load(VECTORS);
@@ -62,18 +65,26 @@ class SignedJsonTest {
             String user = (String) c.get("user_id");
             String keyId = (String) c.get("key_id");
             byte[] signedBytes = ((String) c.get("signed_bytes")).getBytes(StandardCharsets.UTF_8);
-            try (Ed25519PrivateKey key = Ed25519PrivateKey.parseSeed("seed", (String) keys.get((String) c.get("key")).get("seed"))) {
+            try (Ed25519PrivateKey key = Ed25519PrivateKey.parseSeed("seed",
+                    (String) keys.get((String) c.get("key")).get("seed"))) {
                 if (!key.publicKey().toBase64().equals(c.get("public_key"))) failures.add(id + ": public key differs");
-                if (!java.util.Arrays.equals(signedBytes, SignedJson.signedBytes(input))) {
-                    failures.add(id + ": signed bytes " + new String(SignedJson.signedBytes(input), StandardCharsets.UTF_8));
+                if (!Arrays.equals(signedBytes, SignedJson.signedBytes(input))) {
+                    failures.add(id + ": signed bytes " + new String(SignedJson.signedBytes(input),
+                            StandardCharsets.UTF_8));
                 }
                 Json.Obj signed = SignedJson.sign(input, user, keyId, key);
                 String sig = signed.object("signatures").object(user).string(keyId);
                 if (!c.get("signature").equals(sig)) failures.add(id + ": signature " + sig);
-                if (!expected.equals(signed)) failures.add(id + ": signed object " + CanonicalJson.encodeToString(signed));
+                if (!expected.equals(signed)) {
+                    failures.add(id + ": signed object " + CanonicalJson.encodeToString(signed));
+                }
                 // signing does not change what is signed
-                if (!java.util.Arrays.equals(signedBytes, SignedJson.signedBytes(signed))) failures.add(id + ": signed bytes changed by signing");
-                if (SignedJson.verify(signed, user, keyId, key.publicKey()).status() != Status.VALID) failures.add(id + ": own signature does not verify");
+                if (!Arrays.equals(signedBytes, SignedJson.signedBytes(signed))) {
+                    failures.add(id + ": signed bytes changed by signing");
+                }
+                if (SignedJson.verify(signed, user, keyId, key.publicKey()).status() != Status.VALID) {
+                    failures.add(id + ": own signature does not verify");
+                }
             }
         }
         assertEquals(9, n);
@@ -130,13 +141,19 @@ class SignedJsonTest {
             n++;
             Json.Obj object = (Json.Obj) VectorFile.toJson(c.get("object"));
             Ed25519PublicKey key = Ed25519PublicKey.parse("public_key", (String) c.get("public_key"));
-            SignedJson.Check check = SignedJson.verify(object, (String) c.get("user_id"), (String) c.get("key_id"), key);
+            SignedJson.Check check = SignedJson.verify(object, (String) c.get("user_id"), (String) c.get("key_id"),
+                    key);
             boolean expectedValid = (Boolean) c.get("expected_valid");
-            if (check.valid() != expectedValid) failures.add(id + ": valid=" + check.valid() + " (" + check.detail() + ")");
+            if (check.valid() != expectedValid) {
+                failures.add(id + ": valid=" + check.valid() + " (" + check.detail() + ")");
+            }
             Status expectedStatus = EXPECTED_STATUS.get(id);
             if (expectedStatus == null) failures.add(id + ": new case, add it to EXPECTED_STATUS");
-            else if (expectedStatus != check.status()) failures.add(id + ": " + check.status() + ", expected " + expectedStatus + " (" + check.detail() + ")");
-            if ((expectedStatus == Status.VALID) != expectedValid) failures.add(id + ": EXPECTED_STATUS contradicts the file");
+            else if (expectedStatus != check.status()) failures.add(id + ": " + check.status() + ", expected "
+                    + expectedStatus + " (" + check.detail() + ")");
+            if ((expectedStatus == Status.VALID) != expectedValid) {
+                failures.add(id + ": EXPECTED_STATUS contradicts the file");
+            }
         }
         assertEquals(32, n);
         assertEquals(List.of(), failures);
@@ -147,10 +164,13 @@ class SignedJsonTest {
         try (Ed25519PrivateKey key = Ed25519PrivateKey.parseSeed("seed", SPEC_SEED)) {
             assertEquals(SPEC_PUBLIC, key.publicKey().toBase64());
             Json.Obj empty = SignedJson.sign(Json.obj(), "domain", "ed25519:1", key);
-            assertEquals(Json.obj("signatures", Json.obj("domain", Json.obj("ed25519:1", Json.of(SPEC_SIG_EMPTY)))), empty);
-            Json.Obj oneTwo = SignedJson.sign(Json.obj("one", Json.of(1), "two", Json.of("Two")), "domain", "ed25519:1", key);
+            assertEquals(Json.obj("signatures", Json.obj("domain", Json.obj("ed25519:1", Json.of(SPEC_SIG_EMPTY)))),
+                    empty);
+            Json.Obj oneTwo = SignedJson.sign(Json.obj("one", Json.of(1), "two", Json.of("Two")), "domain",
+                    "ed25519:1", key);
             assertEquals(SPEC_SIG_ONE_TWO, oneTwo.object("signatures").object("domain").string("ed25519:1"));
-            assertArrayEquals("{\"one\":1,\"two\":\"Two\"}".getBytes(StandardCharsets.US_ASCII), SignedJson.signedBytes(oneTwo));
+            assertArrayEquals("{\"one\":1,\"two\":\"Two\"}".getBytes(StandardCharsets.US_ASCII),
+                    SignedJson.signedBytes(oneTwo));
 
             Ed25519PublicKey pub = Ed25519PublicKey.parse("public key", SPEC_PUBLIC);
             assertEquals(Status.VALID, SignedJson.verify(empty, "domain", "ed25519:1", pub).status());
@@ -161,7 +181,8 @@ class SignedJsonTest {
     @Test
     void verify_specKnownKeyVectorsParsedFromText_valid() throws Exception {
         Ed25519PublicKey pub = Ed25519PublicKey.parse("public key", SPEC_PUBLIC);
-        Json.Obj o = JsonReader.parseObject(("{\"two\": \"Two\", \"one\": 1, \"signatures\": {\"domain\": {\"ed25519:1\": \""
+        Json.Obj o =
+                JsonReader.parseObject(("{\"two\": \"Two\", \"one\": 1, \"signatures\": {\"domain\": {\"ed25519:1\": \""
                 + SPEC_SIG_ONE_TWO + "\"}}}").getBytes(StandardCharsets.US_ASCII));
         assertEquals(Status.VALID, SignedJson.verify(o, "domain", "ed25519:1", pub).status());
         Json.Obj changed = o.with("one", Json.of(2));
@@ -202,7 +223,8 @@ class SignedJsonTest {
     void sign_nestedSignaturesMember_isSigned() throws Exception {
         // Only the top-level 'signatures' and 'unsigned' are removed (protocol.md §4.2 step 1).
         Json.Obj o = Json.obj("inner", Json.obj("signatures", Json.of("x"), "unsigned", Json.of("y")));
-        assertArrayEquals("{\"inner\":{\"signatures\":\"x\",\"unsigned\":\"y\"}}".getBytes(StandardCharsets.US_ASCII), SignedJson.signedBytes(o));
+        assertArrayEquals("{\"inner\":{\"signatures\":\"x\",\"unsigned\":\"y\"}}".getBytes(StandardCharsets.US_ASCII),
+                SignedJson.signedBytes(o));
         try (Ed25519PrivateKey key = Ed25519PrivateKey.parseSeed("seed", SPEC_SEED)) {
             Json.Obj signed = SignedJson.sign(o, "domain", "ed25519:1", key);
             Json.Obj tampered = signed.with("inner", Json.obj("signatures", Json.of("z"), "unsigned", Json.of("y")));
@@ -218,17 +240,22 @@ class SignedJsonTest {
                     () -> SignedJson.sign(Json.obj("signatures", Json.of("x")), "domain", "ed25519:1", key));
             // an entity entry that is not an object would be silently dropped: refused as well
             assertThrows(IllegalArgumentException.class,
-                    () -> SignedJson.sign(Json.obj("signatures", Json.obj("domain", Json.of(7))), "domain", "ed25519:1", key));
+                    () -> SignedJson.sign(Json.obj("signatures", Json.obj("domain", Json.of(7))), "domain",
+                            "ed25519:1", key));
         }
     }
 
     @Test
     void verify_malformedSignatureMaps_malformedOrMissing() throws Exception {
         Ed25519PublicKey pub = Ed25519PublicKey.parse("public key", SPEC_PUBLIC);
-        assertEquals(Status.MALFORMED, SignedJson.verify(Json.obj("signatures", Json.of("x")), "domain", "ed25519:1", pub).status());
-        assertEquals(Status.MALFORMED, SignedJson.verify(Json.obj("signatures", Json.obj("domain", Json.arr(List.of()))), "domain", "ed25519:1", pub).status());
-        assertEquals(Status.MISSING, SignedJson.verify(Json.obj("signatures", Json.obj()), "domain", "ed25519:1", pub).status());
-        assertEquals(Status.MISSING, SignedJson.verify(Json.obj("signatures", Json.obj("domain", Json.obj())), "domain", "ed25519:1", pub).status());
+        assertEquals(Status.MALFORMED, SignedJson.verify(Json.obj("signatures", Json.of("x")), "domain", "ed25519:1",
+                pub).status());
+        assertEquals(Status.MALFORMED, SignedJson.verify(Json.obj("signatures",
+                Json.obj("domain", Json.arr(List.of()))), "domain", "ed25519:1", pub).status());
+        assertEquals(Status.MISSING, SignedJson.verify(Json.obj("signatures", Json.obj()), "domain", "ed25519:1",
+                pub).status());
+        assertEquals(Status.MISSING, SignedJson.verify(Json.obj("signatures", Json.obj("domain", Json.obj())),
+                "domain", "ed25519:1", pub).status());
         // a 64-byte value with s >= L: well-formed base64, does not verify (never an exception)
         String highS = SPEC_SIG_EMPTY.substring(0, 43) + "/".repeat(43);
         Json.Obj o = Json.obj("signatures", Json.obj("domain", Json.obj("ed25519:1", Json.of(highS))));
@@ -243,6 +270,7 @@ class SignedJsonTest {
         assertEquals(Status.VALID, SignedJson.verify(o, "domain", "ed25519:1", pub).status());
         assertEquals(Status.MISSING, SignedJson.verify(o, "domain", "ED25519:1", pub).status());
         assertEquals(Status.MISSING, SignedJson.verify(o, "Domain", "ed25519:1", pub).status());
-        assertNotEquals(Status.VALID, SignedJson.verify(o, "domain", "ed25519:1", Ed25519PublicKey.fromBytes(new byte[32])).status());
+        assertNotEquals(Status.VALID, SignedJson.verify(o, "domain", "ed25519:1",
+                Ed25519PublicKey.fromBytes(new byte[32])).status());
     }
 }

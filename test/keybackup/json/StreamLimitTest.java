@@ -52,7 +52,8 @@ class StreamLimitTest {
     @Test
     void manySmallValues_totalFarOverTheLimit_accepted() throws Exception {
         StringBuilder sb = new StringBuilder("{");
-        for (int i = 0; i < 5000; i++) sb.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"").append("v".repeat(50)).append('"');
+        for (int i = 0; i < 5000; i++) sb.append(i == 0 ? ""
+                : ",").append("\"k").append(i).append("\":\"").append("v".repeat(50)).append('"');
         JsonReader r = reader(sb.append('}').toString(), 1000);
         r.beginObject();
         int n = 0;

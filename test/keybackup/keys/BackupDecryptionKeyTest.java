@@ -25,13 +25,15 @@ class BackupDecryptionKeyTest {
 
     @Test
     void rfc7748_publicKeysAndSharedSecret() throws Exception {
-        try (BackupDecryptionKey a = BackupDecryptionKey.fromBytes(Bytes.fromHex(ALICE)); BackupDecryptionKey b = BackupDecryptionKey.fromBytes(Bytes.fromHex(BOB))) {
+        try (BackupDecryptionKey a = BackupDecryptionKey.fromBytes(Bytes.fromHex(ALICE)); BackupDecryptionKey b =
+                BackupDecryptionKey.fromBytes(Bytes.fromHex(BOB))) {
             assertEquals(ALICE_PUB, Bytes.hex(a.publicKey().bytes()));
             assertEquals("hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo", a.publicKey().toBase64());
             assertEquals(BOB_PUB, Bytes.hex(b.publicKey().bytes()));
             assertEquals(SHARED, Bytes.hex(a.agree(b.publicKey())));
             assertEquals(SHARED, Bytes.hex(b.agree(a.publicKey())));
-            assertTrue(a.matches(Curve25519PublicKey.parse("public_key", "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo")));
+            assertTrue(a.matches(Curve25519PublicKey.parse("public_key",
+                    "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo")));
             assertFalse(a.matches(b.publicKey()));
         }
     }
@@ -54,7 +56,8 @@ class BackupDecryptionKeyTest {
         // Each thread reuses one KeyAgreement: a refused point must not leave it in a state that
         // changes the next answer, for this key or another one.
         Curve25519PublicKey small = Curve25519PublicKey.fromBytes(Bytes.fromHex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"));
-        try (BackupDecryptionKey a = BackupDecryptionKey.fromBytes(Bytes.fromHex(ALICE)); BackupDecryptionKey b = BackupDecryptionKey.fromBytes(Bytes.fromHex(BOB))) {
+        try (BackupDecryptionKey a = BackupDecryptionKey.fromBytes(Bytes.fromHex(ALICE)); BackupDecryptionKey b =
+                BackupDecryptionKey.fromBytes(Bytes.fromHex(BOB))) {
             for (int i = 0; i < 3; i++) {
                 assertThrows(KeyFormatException.class, () -> a.agree(small));
                 assertEquals(SHARED, Bytes.hex(a.agree(b.publicKey())));
@@ -82,12 +85,20 @@ class BackupDecryptionKeyTest {
         List<String> failures = new ArrayList<>();
         for (Json.Obj c : Vectors.list(Vectors.recovery(), "cases")) {
             byte[] key = Bytes.fromHex(c.string("key_hex"));
-            if (!Bytes.hex(Base64Unpadded.decode("key", c.string("key"))).equals(c.string("key_hex"))) failures.add(c.string("id") + ": key/key_hex");
+            if (!Bytes.hex(Base64Unpadded.decode("key", c.string("key"))).equals(c.string("key_hex"))) {
+                failures.add(c.string("id") + ": key/key_hex");
+            }
             if (!RecoveryKey.encode(key).equals(c.string("recovery_key"))) failures.add(c.string("id") + ": encode");
-            if (!Bytes.hex(RecoveryKey.decode(c.string("recovery_key"))).equals(c.string("key_hex"))) failures.add(c.string("id") + ": decode");
+            if (!Bytes.hex(RecoveryKey.decode(c.string("recovery_key"))).equals(c.string("key_hex"))) {
+                failures.add(c.string("id") + ": decode");
+            }
             try (BackupDecryptionKey k = BackupDecryptionKey.fromRecoveryKey(c.string("recovery_key"))) {
-                if (!Base64Unpadded.encode(k.exportBytes()).equals(c.string("key"))) failures.add(c.string("id") + ": fromRecoveryKey");
-                if (!k.toRecoveryKey().equals(c.string("recovery_key"))) failures.add(c.string("id") + ": toRecoveryKey");
+                if (!Base64Unpadded.encode(k.exportBytes()).equals(c.string("key"))) {
+                    failures.add(c.string("id") + ": fromRecoveryKey");
+                }
+                if (!k.toRecoveryKey().equals(c.string("recovery_key"))) {
+                    failures.add(c.string("id") + ": toRecoveryKey");
+                }
             }
         }
         assertEquals(List.of(), failures);
@@ -119,10 +130,13 @@ class BackupDecryptionKeyTest {
             String expected = c.string("expected");
             // implementation-defined: this project removes all whitespace and accepts (protocol.md §7.1),
             // key of random-1.
-            String key = id.equals("decode/tabs-newline") ? "ThLQzHOcH/ylKqxmgNJgJ0xXp48MPSgqq66yYILaRyY" : c.string("key");
+            String key = id.equals("decode/tabs-newline") ? "ThLQzHOcH/ylKqxmgNJgJ0xXp48MPSgqq66yYILaRyY"
+                    : c.string("key");
             if (expected.equals("accept") || id.equals("decode/tabs-newline")) {
                 try {
-                    if (!Base64Unpadded.encode(RecoveryKey.decode(c.string("recovery_key"))).equals(key)) failures.add(id + ": wrong key");
+                    if (!Base64Unpadded.encode(RecoveryKey.decode(c.string("recovery_key"))).equals(key)) {
+                        failures.add(id + ": wrong key");
+                    }
                 } catch (KeyFormatException e) {
                     failures.add(id + ": rejected: " + e.getMessage());
                 }
@@ -134,7 +148,9 @@ class BackupDecryptionKeyTest {
                 RecoveryKey.decode(c.string("recovery_key"));
                 failures.add(id + ": accepted");
             } catch (KeyFormatException e) {
-                if (category == null || !e.getMessage().startsWith("recovery key: " + category)) failures.add(id + ": " + e.getMessage());
+                if (category == null || !e.getMessage().startsWith("recovery key: " + category)) {
+                    failures.add(id + ": " + e.getMessage());
+                }
             }
         }
         assertEquals(List.of(), failures);
@@ -144,7 +160,8 @@ class BackupDecryptionKeyTest {
     @Test
     void recoveryKey_digestVectors() throws Exception {
         // protocol.md §13.4 (matrix-rust-sdk decryption.rs / secret_storage.rs, js-sdk test data, a derived one).
-        assertEquals("EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d", RecoveryKey.encode(Bytes.fromHex(ALICE)));
+        assertEquals("EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d",
+                RecoveryKey.encode(Bytes.fromHex(ALICE)));
         assertEquals(ALICE, Bytes.hex(RecoveryKey.decode("EsTcLW2KPGiFwKEA3As5g5c4BXwkqeeJZJV8Q9fugUMNUE4d")));
         assertEquals("9fbd46bb345171c6f6022c9a25d5681ba54eec6a6c4953f3adc0b96e9d91ada3",
                 Bytes.hex(RecoveryKey.decode("EsT           pRvZTnjck8    YrhRAtw XLS84Nr2r9S9LGAWDaExVAPBvLRK   ")));
@@ -158,7 +175,8 @@ class BackupDecryptionKeyTest {
             {"AATpRvZTnjck8YrhRAtwXLS84Nr0OIl", "invalid character"},
         };
         for (String[] b : bad) {
-            KeyFormatException e = assertThrows(KeyFormatException.class, () -> BackupDecryptionKey.fromRecoveryKey(b[0]));
+            KeyFormatException e = assertThrows(KeyFormatException.class,
+                    () -> BackupDecryptionKey.fromRecoveryKey(b[0]));
             assertTrue(e.getMessage().startsWith("recovery key: " + b[1]), e.getMessage());
         }
     }
@@ -167,13 +185,16 @@ class BackupDecryptionKeyTest {
     void fromKeyFileText_recoveryKeyOrBase64ByShape() throws Exception {
         String b64 = "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo"; // protocol.md §13.5, = key 77076d0a…
         for (String text : new String[] {b64, b64 + "=\n", "  " + b64 + "\r\n",
-                "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d\n", "EsTc LW2K PGiF wKEA\n3As5 g5c4 BXwk qeeJ\nZJV8 Q9fu gUMN UE4d"}) {
+                "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d\n",
+                        "EsTc LW2K PGiF wKEA\n3As5 g5c4 BXwk qeeJ\nZJV8 Q9fu gUMN UE4d"}) {
             try (BackupDecryptionKey k = BackupDecryptionKey.fromKeyFileText(text)) {
                 assertEquals(ALICE, Bytes.hex(k.exportBytes()), text);
             }
         }
-        assertTrue(assertThrows(KeyFormatException.class, () -> BackupDecryptionKey.fromKeyFileText("\n")).getMessage().startsWith("key file: empty"));
-        assertTrue(assertThrows(KeyFormatException.class, () -> BackupDecryptionKey.fromKeyFileText(b64.replace('t', '-')))
+        assertTrue(assertThrows(KeyFormatException.class,
+                () -> BackupDecryptionKey.fromKeyFileText("\n")).getMessage().startsWith("key file: empty"));
+        assertTrue(assertThrows(KeyFormatException.class, () -> BackupDecryptionKey.fromKeyFileText(b64.replace('t',
+                '-')))
                 .getMessage().startsWith("key file (base64 key): not valid base64"));
         assertTrue(assertThrows(KeyFormatException.class, () -> BackupDecryptionKey.fromKeyFileText(b64.substring(1)))
                 .getMessage().startsWith("recovery key: "));
@@ -187,10 +208,12 @@ class BackupDecryptionKeyTest {
         export[0] ^= 1;
         assertEquals(ALICE, Bytes.hex(k.exportBytes()));
         k.close();
-        assertThrows(IllegalStateException.class, k::exportBytes); // zeroed, and refused rather than handing out 32 zero bytes
+        // zeroed, and refused rather than handing out 32 zero bytes
+        assertThrows(IllegalStateException.class, k::exportBytes);
         assertThrows(KeyFormatException.class, () -> BackupDecryptionKey.fromBytes(new byte[31]));
         assertThrows(KeyFormatException.class, () -> BackupDecryptionKey.parse("key", "AAAA"));
-        try (BackupDecryptionKey g1 = BackupDecryptionKey.generate(); BackupDecryptionKey g2 = BackupDecryptionKey.generate()) {
+        try (BackupDecryptionKey g1 = BackupDecryptionKey.generate(); BackupDecryptionKey g2 =
+                BackupDecryptionKey.generate()) {
             assertNotEquals(g1.publicKey(), g2.publicKey());
         }
     }

@@ -6,6 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import keybackup.internal.Bytes;
 import org.junit.jupiter.api.Test;
 
@@ -63,7 +70,7 @@ class Ed25519Test {
     @Test
     void verify_undecodablePublicKey_isFalse() throws Exception {
         byte[] bad = new byte[32];
-        java.util.Arrays.fill(bad, (byte) 0xff); // y >= p: not a valid point encoding
+        Arrays.fill(bad, (byte) 0xff); // y >= p: not a valid point encoding
         Ed25519PublicKey pub = Ed25519PublicKey.fromBytes(bad);
         assertFalse(pub.verify(new byte[0], Bytes.fromHex(RFC8032[0][3])));
     }
@@ -95,10 +102,13 @@ class Ed25519Test {
             for (int k = 0; k < pubs.length; k++) {
                 for (int m = 0; m < RFC8032.length; m++) {
                     boolean expected = k == m;
-                    assertEquals(expected, pubs[k].verify(Bytes.fromHex(RFC8032[m][2]), Bytes.fromHex(RFC8032[m][3])), "key " + k + " message " + m);
-                    assertEquals(expected, pubs[k].verify(Bytes.fromHex(RFC8032[m][2]), Bytes.fromHex(RFC8032[m][3])), "again: key " + k + " message " + m);
+                    assertEquals(expected, pubs[k].verify(Bytes.fromHex(RFC8032[m][2]), Bytes.fromHex(RFC8032[m][3])),
+                            "key " + k + " message " + m);
+                    assertEquals(expected, pubs[k].verify(Bytes.fromHex(RFC8032[m][2]), Bytes.fromHex(RFC8032[m][3])),
+                            "again: key " + k + " message " + m);
                 }
-                assertFalse(pubs[k].verify(Bytes.fromHex(RFC8032[3][2]), unreduced)); // throws inside: 64 bytes were given
+                // throws inside: 64 bytes were given
+                assertFalse(pubs[k].verify(Bytes.fromHex(RFC8032[3][2]), unreduced));
                 assertEquals(k == 3, pubs[k].verify(Bytes.fromHex(RFC8032[3][2]), Bytes.fromHex(RFC8032[3][3])));
                 assertTrue(pubs[k].verify(Bytes.fromHex(RFC8032[k][2]), Bytes.fromHex(RFC8032[k][3])));
                 Ed25519PublicKey same = Ed25519PublicKey.fromBytes(Bytes.fromHex(RFC8032[k][1]));
@@ -114,8 +124,8 @@ class Ed25519Test {
         // against "suffix" alone.
         try (Ed25519PrivateKey k = Ed25519PrivateKey.fromSeed(Bytes.fromHex(RFC8032[0][0]))) {
             Ed25519PublicKey pub = k.publicKey();
-            byte[] prefix = "{\"room_id\":\"!a\",".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            byte[] suffix = "\"session_id\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] prefix = "{\"room_id\":\"!a\",".getBytes(StandardCharsets.UTF_8);
+            byte[] suffix = "\"session_id\":\"x\"}".getBytes(StandardCharsets.UTF_8);
             byte[] whole = Bytes.concat(prefix, suffix);
             byte[] sigOfWhole = k.sign(whole);
             byte[] unreduced = sigOfWhole.clone();
@@ -134,9 +144,9 @@ class Ed25519Test {
         byte[] good = Bytes.fromHex(RFC8032[2][3]);
         byte[] bad = good.clone();
         bad[10] ^= 4;
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
-            java.util.List<java.util.concurrent.Future<Integer>> wrong = new java.util.ArrayList<>();
+            List<Future<Integer>> wrong = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 wrong.add(pool.submit(() -> {
                     int errors = 0;
@@ -147,7 +157,7 @@ class Ed25519Test {
                     return errors;
                 }));
             }
-            for (java.util.concurrent.Future<Integer> f : wrong) assertEquals(0, f.get());
+            for (Future<Integer> f : wrong) assertEquals(0, f.get());
         } finally {
             pool.shutdownNow();
         }

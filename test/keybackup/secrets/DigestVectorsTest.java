@@ -88,7 +88,8 @@ class DigestVectorsTest {
     @Test
     void keyCheck_ivOrMacAbsent_acceptsAnyKey() throws Exception {
         Json.Obj full = json(PASSPHRASE_DESCRIPTION);
-        for (Json.Obj partial : new Json.Obj[] {full.without("iv").without("mac"), full.without("iv"), full.without("mac")}) {
+        for (Json.Obj partial : new Json.Obj[] {full.without("iv").without("mac"), full.without("iv"),
+                full.without("mac")}) {
             KeyDescription d = KeyDescription.parse(partial);
             try (SecretStorageKey k = SecretStorageKey.fromRecoveryKey(RUST_RECOVERY_KEY)) {
                 assertTrue(d.checkKey(k), partial.toString());
@@ -101,10 +102,12 @@ class DigestVectorsTest {
         Json.Obj full = json(PASSPHRASE_DESCRIPTION);
         String iv14 = Base64.getEncoder().withoutPadding().encodeToString(new byte[14]);
         String mac10 = Base64.getEncoder().encodeToString(new byte[10]);
-        SecretStorageException e1 = assertThrows(SecretStorageException.class, () -> KeyDescription.parse(full.with("iv", Json.of(iv14))));
+        SecretStorageException e1 = assertThrows(SecretStorageException.class,
+                () -> KeyDescription.parse(full.with("iv", Json.of(iv14))));
         assertEquals(SecretStorageException.Reason.MALFORMED, e1.reason());
         assertEquals("iv: expected 16 bytes, got 14", e1.getMessage());
-        SecretStorageException e2 = assertThrows(SecretStorageException.class, () -> KeyDescription.parse(full.with("mac", Json.of(mac10))));
+        SecretStorageException e2 = assertThrows(SecretStorageException.class,
+                () -> KeyDescription.parse(full.with("mac", Json.of(mac10))));
         assertEquals(SecretStorageException.Reason.MALFORMED, e2.reason());
         assertEquals("mac: expected 32 bytes, got 10", e2.getMessage());
     }
@@ -112,17 +115,22 @@ class DigestVectorsTest {
     @Test
     void derived_hkdfKeys_matchDigest() {
         byte[] check = AesHmacSha2.deriveKeys(Bytes.fromHex(PASSPHRASE_KEY_HEX), "");
-        assertEquals("511508fab11e08d40945559aa36d87277a146ab3a64c1cbbb3f83e4f578dd0a2", Bytes.hex(Arrays.copyOfRange(check, 0, 32)));
-        assertEquals("ace5a9edb94591e7d4672d479438e40d1bba54c61027b8ff645c68e53e616b37", Bytes.hex(Arrays.copyOfRange(check, 32, 64)));
+        assertEquals("511508fab11e08d40945559aa36d87277a146ab3a64c1cbbb3f83e4f578dd0a2",
+                Bytes.hex(Arrays.copyOfRange(check, 0, 32)));
+        assertEquals("ace5a9edb94591e7d4672d479438e40d1bba54c61027b8ff645c68e53e616b37",
+                Bytes.hex(Arrays.copyOfRange(check, 32, 64)));
         byte[] signing = AesHmacSha2.deriveKeys(Bytes.fromHex(PASSPHRASE_KEY_HEX), SecretStorage.BACKUP_SIGNING_KEY);
-        assertEquals("068a5941ee659a47a799fec4c9a5d4b7b890b0dd4d30edbd6c69dc33a13db160", Bytes.hex(Arrays.copyOfRange(signing, 0, 32)));
-        assertEquals("9e0a35b35a4542abcda814354d842be33de3c27fd7ed408076fc50b3fb06b062", Bytes.hex(Arrays.copyOfRange(signing, 32, 64)));
+        assertEquals("068a5941ee659a47a799fec4c9a5d4b7b890b0dd4d30edbd6c69dc33a13db160",
+                Bytes.hex(Arrays.copyOfRange(signing, 0, 32)));
+        assertEquals("9e0a35b35a4542abcda814354d842be33de3c27fd7ed408076fc50b3fb06b062",
+                Bytes.hex(Arrays.copyOfRange(signing, 32, 64)));
     }
 
     @Test
     void derived_keyCheckMacForFixedIv_matchesDigest() throws Exception {
         assertArrayEquals(Bytes.fromHex("000102030405060708090a0b0c0d0e0f"), b64(FIXED_IV));
-        assertArrayEquals(b64("f2sQm5bIeCtmvJ+14B/lS/EvRpbvJg8k6xraP80iu0w"), AesHmacSha2.keyCheckMac(Bytes.fromHex(PASSPHRASE_KEY_HEX), b64(FIXED_IV)));
+        assertArrayEquals(b64("f2sQm5bIeCtmvJ+14B/lS/EvRpbvJg8k6xraP80iu0w"),
+                AesHmacSha2.keyCheckMac(Bytes.fromHex(PASSPHRASE_KEY_HEX), b64(FIXED_IV)));
         KeyDescription d = KeyDescription.parse(Json.obj("algorithm", Json.of(SecretStorage.ALGORITHM),
                 "iv", Json.of(FIXED_IV), "mac", Json.of("f2sQm5bIeCtmvJ+14B/lS/EvRpbvJg8k6xraP80iu0w")));
         try (SecretStorageKey k = passphraseKey()) {
@@ -133,7 +141,8 @@ class DigestVectorsTest {
     @Test
     void derived_backupSigningSecret_encryptsToDigestContent() throws Exception {
         try (SecretStorageKey k = passphraseKey()) {
-            Json.Obj out = SecretStorage.encryptWithFixedIv(SecretStorage.BACKUP_SIGNING_KEY, SIGNING_PLAINTEXT, k, "KEYID", b64(FIXED_IV));
+            Json.Obj out = SecretStorage.encryptWithFixedIv(SecretStorage.BACKUP_SIGNING_KEY, SIGNING_PLAINTEXT, k,
+                    "KEYID", b64(FIXED_IV));
             assertEquals(json(SIGNING_CONTENT), out);
             assertEquals(content("KEYID", FIXED_IV, SIGNING_CIPHERTEXT, SIGNING_MAC), out);
         }
@@ -144,14 +153,16 @@ class DigestVectorsTest {
         try (SecretStorageKey k = passphraseKey();
              Ed25519PrivateKey seed = SecretStorage.loadBackupSigningKey(json(SIGNING_CONTENT), k, "KEYID")) {
             // The plaintext is the unpadded base64 of the 32 ASCII bytes "backupsigningkeybackupsigningkey".
-            assertArrayEquals("backupsigningkeybackupsigningkey".getBytes(StandardCharsets.US_ASCII), seed.exportSeed());
+            assertArrayEquals("backupsigningkeybackupsigningkey".getBytes(StandardCharsets.US_ASCII),
+                    seed.exportSeed());
         }
     }
 
     @Test
     void derived_megolmBackupSecret_encryptsAndLoadsKeyA() throws Exception {
         try (SecretStorageKey k = passphraseKey()) {
-            Json.Obj out = SecretStorage.encryptWithFixedIv(SecretStorage.BACKUP_DECRYPTION_KEY, MEGOLM_PLAINTEXT, k, "KEYID", b64(FIXED_IV));
+            Json.Obj out = SecretStorage.encryptWithFixedIv(SecretStorage.BACKUP_DECRYPTION_KEY, MEGOLM_PLAINTEXT, k,
+                    "KEYID", b64(FIXED_IV));
             assertEquals(content("KEYID", FIXED_IV, MEGOLM_CIPHERTEXT, MEGOLM_MAC), out);
             byte[] keyA = SecretStorage.loadKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY, out, k, "KEYID");
             // Key A is the RFC 7748 test private key (protocol.md §6.1).
@@ -163,7 +174,8 @@ class DigestVectorsTest {
     void derived_megolmSecretUnderSigningName_failsMac() throws Exception {
         try (SecretStorageKey k = passphraseKey()) {
             Json.Obj c = content("KEYID", FIXED_IV, MEGOLM_CIPHERTEXT, MEGOLM_MAC);
-            SecretStorageException e = assertThrows(SecretStorageException.class, () -> SecretStorage.loadKeyBytes(SecretStorage.BACKUP_SIGNING_KEY, c, k, "KEYID"));
+            SecretStorageException e = assertThrows(SecretStorageException.class,
+                    () -> SecretStorage.loadKeyBytes(SecretStorage.BACKUP_SIGNING_KEY, c, k, "KEYID"));
             assertEquals(SecretStorageException.Reason.BAD_MAC, e.reason());
         }
     }
@@ -173,9 +185,11 @@ class DigestVectorsTest {
         assertEquals("7c40f3f187ad400f9cd3d7e31ae9ef0ecebf9e7d907590447cc601f8ca09be77",
                 Bytes.hex(PassphraseKey.derive("pässwörd😀".toCharArray(), "salt", 1000, 256)));
         KeyDescription d = KeyDescription.parse(Json.obj("algorithm", Json.of(SecretStorage.ALGORITHM),
-                "passphrase", Json.obj("algorithm", Json.of("m.pbkdf2"), "salt", Json.of("salt"), "iterations", Json.of(1000))));
+                "passphrase", Json.obj("algorithm", Json.of("m.pbkdf2"), "salt", Json.of("salt"), "iterations",
+                        Json.of(1000))));
         try (SecretStorageKey k = SecretStorageKey.fromPassphrase("pässwörd😀".toCharArray(), d)) {
-            assertEquals("7c40f3f187ad400f9cd3d7e31ae9ef0ecebf9e7d907590447cc601f8ca09be77", Bytes.hex(k.exportBytes()));
+            assertEquals("7c40f3f187ad400f9cd3d7e31ae9ef0ecebf9e7d907590447cc601f8ca09be77",
+                    Bytes.hex(k.exportBytes()));
         }
         assertNull(KeyDescription.parse(json(RUST_DESCRIPTION)).passphrase());
     }

@@ -40,7 +40,8 @@ class KeyDescriptionTest {
         Json.Obj d = json(PASSPHRASE_DESCRIPTION);
         assertEquals(SecretStorageException.Reason.MALFORMED, reject(d.without("algorithm")));
         assertEquals(SecretStorageException.Reason.MALFORMED, reject(d.with("algorithm", Json.of(1))));
-        assertEquals(SecretStorageException.Reason.UNSUPPORTED, reject(d.with("algorithm", Json.of("m.secret_storage.v2"))));
+        assertEquals(SecretStorageException.Reason.UNSUPPORTED, reject(d.with("algorithm",
+                Json.of("m.secret_storage.v2"))));
     }
 
     @Test
@@ -61,7 +62,8 @@ class KeyDescriptionTest {
         assertEquals(SecretStorageException.Reason.MALFORMED, reject(withPassphraseField("iterations", null)));
         assertEquals(SecretStorageException.Reason.MALFORMED, reject(withPassphraseField("iterations", Json.of(0))));
         assertEquals(SecretStorageException.Reason.MALFORMED, reject(withPassphraseField("iterations", Json.of("10"))));
-        assertEquals(SecretStorageException.Reason.MALFORMED, reject(withPassphraseField("iterations", Json.of(1L << 40))));
+        assertEquals(SecretStorageException.Reason.MALFORMED, reject(withPassphraseField("iterations",
+                Json.of(1L << 40))));
         assertEquals(SecretStorageException.Reason.MALFORMED, reject(withPassphraseField("bits", Json.of(128))));
         assertEquals(SecretStorageException.Reason.MALFORMED, reject(withPassphraseField("bits", Json.of(260))));
         assertEquals(SecretStorageException.Reason.MALFORMED, reject(withPassphraseField("bits", Json.of(8192))));
@@ -71,7 +73,8 @@ class KeyDescriptionTest {
     void parse_unknownPassphraseAlgorithm_keepsKeyUsableWithoutPassphrase() throws Exception {
         KeyDescription d = KeyDescription.parse(withPassphraseField("algorithm", Json.of("org.example.argon2")));
         assertNull(d.passphrase());
-        SecretStorageException e = assertThrows(SecretStorageException.class, () -> SecretStorageKey.fromPassphrase("x".toCharArray(), d));
+        SecretStorageException e = assertThrows(SecretStorageException.class,
+                () -> SecretStorageKey.fromPassphrase("x".toCharArray(), d));
         assertEquals(SecretStorageException.Reason.UNSUPPORTED, e.reason());
     }
 
@@ -92,7 +95,8 @@ class KeyDescriptionTest {
 
     @Test
     void create_withPassphrase_isParsedBack_andBadPassphraseIsCallerError() throws Exception {
-        Json.Obj p = Json.obj("algorithm", Json.of("m.pbkdf2"), "salt", Json.of("abc"), "iterations", Json.of(2), "bits", Json.of(256));
+        Json.Obj p = Json.obj("algorithm", Json.of("m.pbkdf2"), "salt", Json.of("abc"), "iterations", Json.of(2),
+                "bits", Json.of(256));
         Json.Obj p2 = p.without("salt");
         try (SecretStorageKey k = SecretStorageKey.generate()) {
             Json.Obj created = KeyDescription.create(k, null, p);

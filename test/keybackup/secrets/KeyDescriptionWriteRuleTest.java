@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 class KeyDescriptionWriteRuleTest {
 
     private static Json.Obj pbkdf2(String salt, long iterations, long bits) {
-        return Json.obj("algorithm", Json.of("m.pbkdf2"), "salt", Json.of(salt), "iterations", Json.of(iterations), "bits", Json.of(bits));
+        return Json.obj("algorithm", Json.of("m.pbkdf2"), "salt", Json.of(salt), "iterations", Json.of(iterations),
+                "bits", Json.of(bits));
     }
 
     // ---- caps, checked before any hashing ----
@@ -35,7 +36,8 @@ class KeyDescriptionWriteRuleTest {
     void parse_emptySalt_isMalformed_notTheJdksIllegalArgumentException() throws Exception {
         // Fuzz finding: an empty salt reached PBEKeySpec, which throws IllegalArgumentException.
         assertEquals(SecretStorageException.Reason.MALFORMED, reject(withPassphraseField("salt", Json.of(""))));
-        KeyFormatException e = assertThrows(KeyFormatException.class, () -> PassphraseKey.derive("x".toCharArray(), "", 1, 256));
+        KeyFormatException e = assertThrows(KeyFormatException.class,
+                () -> PassphraseKey.derive("x".toCharArray(), "", 1, 256));
         assertEquals("passphrase.salt: empty", e.getMessage());
     }
 
@@ -43,16 +45,19 @@ class KeyDescriptionWriteRuleTest {
     void parse_saltOverTheCap_isMalformed() throws Exception {
         String longest = "s".repeat(PassphraseKey.MAX_SALT_LENGTH);
         assertEquals(longest, KeyDescription.parse(withPassphraseField("salt", Json.of(longest))).passphrase().salt());
-        assertEquals(SecretStorageException.Reason.MALFORMED, reject(withPassphraseField("salt", Json.of(longest + "s"))));
+        assertEquals(SecretStorageException.Reason.MALFORMED, reject(withPassphraseField("salt",
+                Json.of(longest + "s"))));
         assertThrows(KeyFormatException.class, () -> PassphraseKey.derive("x".toCharArray(), longest + "s", 1, 256));
     }
 
     @Test
     void parse_iterationsOverTheCap_isMalformed() throws Exception {
         assertEquals(PassphraseKey.MAX_ITERATIONS,
-                KeyDescription.parse(withPassphraseField("iterations", Json.of(PassphraseKey.MAX_ITERATIONS))).passphrase().iterations());
+                KeyDescription.parse(withPassphraseField("iterations",
+                        Json.of(PassphraseKey.MAX_ITERATIONS))).passphrase().iterations());
         for (long n : new long[] {PassphraseKey.MAX_ITERATIONS + 1L, 6_000_000L, 10_000_000L, 1_000_000_000L}) {
-            assertEquals(SecretStorageException.Reason.MALFORMED, reject(withPassphraseField("iterations", Json.of(n))), "iterations " + n);
+            assertEquals(SecretStorageException.Reason.MALFORMED, reject(withPassphraseField("iterations",
+                    Json.of(n))), "iterations " + n);
         }
     }
 
@@ -60,17 +65,22 @@ class KeyDescriptionWriteRuleTest {
     void parse_bitsMultiplyTheWork_soTheirProductIsCapped() throws Exception {
         Json.Obj d = json(PASSPHRASE_DESCRIPTION);
         // 4096 bits are 8 blocks of 512: 625000 iterations are 5000000 blocks' work, one more iteration is over.
-        assertEquals(4096, KeyDescription.parse(d.with("passphrase", pbkdf2("salt", 625_000, 4096))).passphrase().bits());
-        assertEquals(SecretStorageException.Reason.MALFORMED, reject(d.with("passphrase", pbkdf2("salt", 625_001, 4096))));
-        assertEquals(SecretStorageException.Reason.MALFORMED, reject(d.with("passphrase", pbkdf2("salt", 1_000_000, 4096))));
-        assertEquals(SecretStorageException.Reason.MALFORMED, reject(d.with("passphrase", pbkdf2("salt", 5_000_000, 1024))));
+        assertEquals(4096, KeyDescription.parse(d.with("passphrase",
+                pbkdf2("salt", 625_000, 4096))).passphrase().bits());
+        assertEquals(SecretStorageException.Reason.MALFORMED, reject(d.with("passphrase",
+                pbkdf2("salt", 625_001, 4096))));
+        assertEquals(SecretStorageException.Reason.MALFORMED, reject(d.with("passphrase",
+                pbkdf2("salt", 1_000_000, 4096))));
+        assertEquals(SecretStorageException.Reason.MALFORMED, reject(d.with("passphrase",
+                pbkdf2("salt", 5_000_000, 1024))));
     }
 
     @Test
     void derive_workOverTheCap_isAKeyFormatException() {
         // Each of these would take many seconds to minutes if it were hashed; the cap refuses it first.
         for (int[] p : new int[][] {{6_000_000, 256}, {Integer.MAX_VALUE, 256}, {1_000_000, 4096}}) {
-            KeyFormatException e = assertThrows(KeyFormatException.class, () -> PassphraseKey.derive("x".toCharArray(), "salt", p[0], p[1]));
+            KeyFormatException e = assertThrows(KeyFormatException.class,
+                    () -> PassphraseKey.derive("x".toCharArray(), "salt", p[0], p[1]));
             assertTrue(e.getMessage().startsWith("passphrase.iterations: out of range: " + p[0]), e.getMessage());
         }
     }
@@ -81,7 +91,8 @@ class KeyDescriptionWriteRuleTest {
     void check_matchesMismatchAbsent() throws Exception {
         KeyDescription d = KeyDescription.parse(json(PASSPHRASE_DESCRIPTION));
         byte[] right = Bytes.fromHex(PASSPHRASE_KEY_HEX);
-        try (SecretStorageKey k = SecretStorageKey.fromBytes(right); SecretStorageKey other = SecretStorageKey.generate()) {
+        try (SecretStorageKey k = SecretStorageKey.fromBytes(right); SecretStorageKey other =
+                SecretStorageKey.generate()) {
             assertEquals(KeyDescription.Check.MATCHES, d.check(k));
             assertEquals(KeyDescription.Check.MISMATCH, d.check(other));
             KeyDescription noMac = KeyDescription.parse(json(PASSPHRASE_DESCRIPTION).without("mac"));
@@ -101,8 +112,10 @@ class KeyDescriptionWriteRuleTest {
     void requireWritable_noKeyCheck_isWeakKey() throws Exception {
         KeyDescription d = KeyDescription.parse(Json.obj("algorithm", Json.of(SecretStorage.ALGORITHM)));
         assertEquals(SecretStorageException.Reason.WEAK_KEY, refusal(d, KeyDescription.Check.ABSENT));
-        SecretStorageException e = assertThrows(SecretStorageException.class, () -> d.requireWritable("K", KeyDescription.Check.ABSENT));
-        assertTrue(e.getMessage().startsWith("refusing to write secrets under secret storage key K: it has no key check (iv/mac)"),
+        SecretStorageException e = assertThrows(SecretStorageException.class,
+                () -> d.requireWritable("K", KeyDescription.Check.ABSENT));
+        assertTrue(e.getMessage().startsWith("refusing to write secrets under secret storage key K: it has no key "
+                + "check (iv/mac)"),
                 e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
     }
@@ -122,13 +135,17 @@ class KeyDescriptionWriteRuleTest {
         try (SecretStorageKey k = SecretStorageKey.generate()) {
             int min = KeyDescription.MIN_ITERATIONS_FOR_WRITING;
             for (int n : new int[] {1, 10, 100_000, min - 1}) {
-                KeyDescription d = KeyDescription.parse(KeyDescription.create(k, null, pbkdf2("saltsaltsaltsalt", n, 256)));
+                KeyDescription d = KeyDescription.parse(KeyDescription.create(k, null,
+                        pbkdf2("saltsaltsaltsalt", n, 256)));
                 assertEquals(KeyDescription.Check.MATCHES, d.check(k));
-                assertEquals(SecretStorageException.Reason.WEAK_KEY, refusal(d, KeyDescription.Check.MATCHES), "iterations " + n);
-                assertEquals("its passphrase is stretched with only " + n + " PBKDF2 iterations (at least 500000 are needed to write secrets)",
+                assertEquals(SecretStorageException.Reason.WEAK_KEY, refusal(d, KeyDescription.Check.MATCHES),
+                        "iterations " + n);
+                assertEquals("its passphrase is stretched with only " + n
+                        + " PBKDF2 iterations (at least 500000 are needed to write secrets)",
                         d.writeWeakness(KeyDescription.Check.MATCHES).orElseThrow());
             }
-            KeyDescription element = KeyDescription.parse(KeyDescription.create(k, null, pbkdf2("saltsaltsaltsalt", min, 256)));
+            KeyDescription element = KeyDescription.parse(KeyDescription.create(k, null,
+                    pbkdf2("saltsaltsaltsalt", min, 256)));
             assertDoesNotThrow(() -> element.requireWritable("K", KeyDescription.Check.MATCHES));
         }
     }
@@ -139,7 +156,8 @@ class KeyDescriptionWriteRuleTest {
         // make one that derives the user's key.
         try (SecretStorageKey k = SecretStorageKey.generate()) {
             Json.Obj created = KeyDescription.create(k, null, null)
-                    .with("passphrase", Json.obj("algorithm", Json.of("org.example.argon2"), "salt", Json.of("s"), "iterations", Json.of(1)));
+                    .with("passphrase", Json.obj("algorithm", Json.of("org.example.argon2"), "salt", Json.of("s"),
+                    "iterations", Json.of(1)));
             KeyDescription d = KeyDescription.parse(created);
             assertDoesNotThrow(() -> d.requireWritable("K", d.check(k)));
         }

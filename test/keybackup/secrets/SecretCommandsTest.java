@@ -12,6 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Stream;
 import keybackup.cli.Main;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -46,8 +49,8 @@ class SecretCommandsTest {
         Json.Obj c = vectorCase();
         String key = keyFile(str(c, "key") + "\n");
         for (String[] extra : new String[][] {{}, {"--key-id", "K"}}) {
-            String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("secret", "decrypt", "--name", str(c, "name"), "--key-file", key),
-                    java.util.Arrays.stream(extra)).toArray(String[]::new);
+            String[] args = Stream.concat(Stream.of("secret", "decrypt", "--name", str(c, "name"), "--key-file", key),
+                    Arrays.stream(extra)).toArray(String[]::new);
             Result r = run(vectorContent(c), args);
             assertEquals(0, r.code(), r.err());
             assertEquals(str(c, "plaintext") + "\n", r.outText());
@@ -59,7 +62,8 @@ class SecretCommandsTest {
     void decrypt_jsSdkPaddedContent_isAccepted() throws Exception {
         Json.Obj c = vectorCase();
         Json.Obj js = c.object("matrix_js_sdk_output");
-        String content = CanonicalJson.encodeToString(content("K", str(js, "iv"), str(js, "ciphertext"), str(js, "mac")));
+        String content = CanonicalJson.encodeToString(content("K", str(js, "iv"), str(js, "ciphertext"),
+                str(js, "mac")));
         Result r = run(content, "secret", "decrypt", "--name", str(c, "name"), "--key-file", keyFile(str(c, "key")));
         assertEquals(0, r.code(), r.err());
         assertEquals(str(c, "plaintext") + "\n", r.outText());
@@ -68,7 +72,8 @@ class SecretCommandsTest {
     @Test
     void decrypt_wrongKey_exits1WithReasonAndNoOutput() throws Exception {
         Json.Obj c = vectorCase();
-        Result r = run(vectorContent(c), "secret", "decrypt", "--name", str(c, "name"), "--key-file", keyFile(DigestVectorsTest.RUST_RECOVERY_KEY + "\n"));
+        Result r = run(vectorContent(c), "secret", "decrypt", "--name", str(c, "name"), "--key-file",
+                keyFile(DigestVectorsTest.RUST_RECOVERY_KEY + "\n"));
         assertEquals(1, r.code());
         assertEquals(0, r.out().length);
         assertEquals("keybackup: error: m.key_backup.signing: mac mismatch under key K (wrong key, wrong secret name, or tampered data)\n", r.err());
@@ -81,7 +86,8 @@ class SecretCommandsTest {
         Result r = run("{}", "secret", "decrypt", "--name", str(c, "name"), "--key-file", key);
         assertEquals(1, r.code());
         assertTrue(r.err().contains("not stored"), r.err());
-        Result r2 = run(vectorContent(c), "secret", "decrypt", "--name", str(c, "name"), "--key-file", key, "--key-id", "OTHER");
+        Result r2 = run(vectorContent(c), "secret", "decrypt", "--name", str(c, "name"), "--key-file", key, "--key-id",
+                "OTHER");
         assertEquals(1, r2.code());
         assertEquals("keybackup: error: m.key_backup.signing: secret not stored under key OTHER\n", r2.err());
     }
@@ -91,9 +97,11 @@ class SecretCommandsTest {
         Json.Obj c = vectorCase();
         Json.Obj two = (Json.Obj) JsonReader.parse(vectorContent(c));
         two = two.with("encrypted", two.object("encrypted").with("L", two.object("encrypted").get("K")));
-        Result r = run(CanonicalJson.encodeToString(two), "secret", "decrypt", "--name", str(c, "name"), "--key-file", keyFile(str(c, "key")));
+        Result r = run(CanonicalJson.encodeToString(two), "secret", "decrypt", "--name", str(c, "name"), "--key-file",
+                keyFile(str(c, "key")));
         assertEquals(2, r.code());
-        assertTrue(r.err().startsWith("keybackup: error: --key-id needed: the secret is stored under 2 keys: K, L\n"), r.err());
+        assertTrue(r.err().startsWith("keybackup: error: --key-id needed: the secret is stored under 2 keys: K, L\n"),
+                r.err());
         assertFalse(r.err().contains(str(c, "ciphertext")) || r.err().contains(str(c, "key")));
         assertEquals(0, r.out().length);
     }
@@ -105,13 +113,15 @@ class SecretCommandsTest {
         String tampered = vectorContent(c).replace(str(c, "mac"), str(Vectors.section("cases").get(1), "mac"));
         assertEquals(1, run(tampered, "secret", "decrypt", "--name", str(c, "name"), "--key-file", key).code());
         assertEquals(1, run("[]", "secret", "decrypt", "--name", str(c, "name"), "--key-file", key).code());
-        assertEquals(1, run(vectorContent(c), "secret", "decrypt", "--name", str(c, "name"), "--key-file", dir.resolve("missing").toString()).code());
+        assertEquals(1, run(vectorContent(c), "secret", "decrypt", "--name", str(c, "name"), "--key-file",
+                dir.resolve("missing").toString()).code());
     }
 
     @Test
     void encrypt_thenDecrypt_withRecoveryKeyFile_roundTripsAndStripsOneNewline() throws Exception {
         String key = keyFile(DigestVectorsTest.RUST_RECOVERY_KEY + "\n");
-        Result enc = run("grüß 😀\n\n", "secret", "encrypt", "--name", "org.example.s", "--key-file", key, "--key-id", "KID");
+        Result enc = run("grüß 😀\n\n", "secret", "encrypt", "--name", "org.example.s", "--key-file", key, "--key-id",
+                "KID");
         assertEquals(0, enc.code(), enc.err());
         assertEquals("", enc.err());
         String outText = enc.outText();
@@ -119,7 +129,7 @@ class SecretCommandsTest {
         Json.Obj parsed = (Json.Obj) JsonReader.parse(outText.substring(0, outText.length() - 1));
         assertEquals(CanonicalJson.encodeToString(parsed) + "\n", outText, "canonical JSON and a newline");
         Json.Obj entry = parsed.object("encrypted").object("KID");
-        assertEquals(java.util.Set.of("iv", "ciphertext", "mac"), entry.members().keySet());
+        assertEquals(Set.of("iv", "ciphertext", "mac"), entry.members().keySet());
         assertFalse(outText.contains("="), "unpadded");
         assertEquals(0, b64(entry.string("iv"))[8] & 0x80);
         Result dec = run(outText, "secret", "decrypt", "--name", "org.example.s", "--key-file", key);
@@ -135,17 +145,20 @@ class SecretCommandsTest {
         assertTrue(r.err().startsWith("keybackup: error: missing option --key-id\n"), r.err());
         assertEquals(0, r.out().length);
         assertEquals(2, run("s", "secret", "encrypt", "--key-file", key, "--key-id", "K").code());
-        assertEquals(2, run("s", "secret", "encrypt", "--name", "n", "--key-file", key, "--key-id", "K", "--iv", "x").code());
+        assertEquals(2, run("s", "secret", "encrypt", "--name", "n", "--key-file", key, "--key-id", "K", "--iv",
+                "x").code());
         assertEquals(2, run("s", "secret", "encrypt", "--name", "n", "--key-file", key, "--key-id", "").code());
     }
 
     @Test
     void encrypt_invalidUtf8OrBadKeyFile_exits1() throws Exception {
         String key = keyFile(DigestVectorsTest.RUST_RECOVERY_KEY);
-        Result r = run(new byte[] {'a', (byte) 0xff}, "secret", "encrypt", "--name", "n", "--key-file", key, "--key-id", "K");
+        Result r = run(new byte[] {'a', (byte) 0xff}, "secret", "encrypt", "--name", "n", "--key-file", key,
+                "--key-id", "K");
         assertEquals(1, r.code());
         assertEquals("keybackup: error: stdin: secret is not valid UTF-8\n", r.err());
-        Result bad = run("s", "secret", "encrypt", "--name", "n", "--key-file", keyFile("not a key\n"), "--key-id", "K");
+        Result bad = run("s", "secret", "encrypt", "--name", "n", "--key-file", keyFile("not a key\n"), "--key-id",
+                "K");
         assertEquals(1, bad.code());
         assertTrue(bad.err().startsWith("keybackup: error: --key-file: recovery key: "), bad.err());
     }

@@ -14,7 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.Set;
 import keybackup.internal.Bytes;
 import keybackup.json.Json;
@@ -33,14 +35,16 @@ class SecretStorageTest {
     static final String RFC8032_PUBLIC = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
 
     static SecretStorageException.Reason reject(Json.Obj content, String name, SecretStorageKey key, String keyId) {
-        SecretStorageException e = assertThrows(SecretStorageException.class, () -> SecretStorage.decrypt(name, content, key, keyId));
+        SecretStorageException e = assertThrows(SecretStorageException.class,
+                () -> SecretStorage.decrypt(name, content, key, keyId));
         assertFalse(e.getMessage().contains(SIGNING_PLAINTEXT), "message leaks the secret");
         return e.reason();
     }
 
     static Json.Obj withEntryField(String field, Json value) {
         Json.Obj entry = GOOD.object("encrypted").object("KEYID");
-        return Json.obj("encrypted", Json.obj("KEYID", value == null ? entry.without(field) : entry.with(field, value)));
+        return Json.obj("encrypted", Json.obj("KEYID", value == null ? entry.without(field)
+                : entry.with(field, value)));
     }
 
     @Test
@@ -60,7 +64,8 @@ class SecretStorageTest {
     @Test
     void decrypt_wrongSecretName_isBadMac() throws Exception {
         try (SecretStorageKey k = passphraseKey()) {
-            assertEquals(SecretStorageException.Reason.BAD_MAC, reject(GOOD, SecretStorage.CROSS_SIGNING_MASTER, k, "KEYID"));
+            assertEquals(SecretStorageException.Reason.BAD_MAC, reject(GOOD, SecretStorage.CROSS_SIGNING_MASTER, k,
+                    "KEYID"));
         }
     }
 
@@ -69,15 +74,17 @@ class SecretStorageTest {
         byte[] mac = b64(SIGNING_MAC);
         mac[31] ^= 1;
         try (SecretStorageKey k = passphraseKey()) {
-            assertEquals(SecretStorageException.Reason.BAD_MAC, reject(withEntryField("mac", Json.of(Base64.getEncoder().encodeToString(mac))), NAME, k, "KEYID"));
+            assertEquals(SecretStorageException.Reason.BAD_MAC, reject(withEntryField("mac",
+                    Json.of(Base64.getEncoder().encodeToString(mac))), NAME, k, "KEYID"));
         }
     }
 
     @Test
     void decrypt_truncatedMac_isMalformed() throws Exception {
-        String mac16 = Base64.getEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(b64(SIGNING_MAC), 16));
+        String mac16 = Base64.getEncoder().withoutPadding().encodeToString(Arrays.copyOf(b64(SIGNING_MAC), 16));
         try (SecretStorageKey k = passphraseKey()) {
-            assertEquals(SecretStorageException.Reason.MALFORMED, reject(withEntryField("mac", Json.of(mac16)), NAME, k, "KEYID"));
+            assertEquals(SecretStorageException.Reason.MALFORMED, reject(withEntryField("mac", Json.of(mac16)), NAME,
+                    k, "KEYID"));
         }
     }
 
@@ -86,13 +93,19 @@ class SecretStorageTest {
         try (SecretStorageKey k = passphraseKey()) {
             String urlSafe = SIGNING_CIPHERTEXT.replace('+', '-');
             assertNotEquals(SIGNING_CIPHERTEXT, urlSafe);
-            assertEquals(SecretStorageException.Reason.MALFORMED, reject(withEntryField("ciphertext", Json.of(urlSafe)), NAME, k, "KEYID"));
-            assertEquals(SecretStorageException.Reason.MALFORMED, reject(withEntryField("iv", Json.of("AAECAwQFBgcICQoLDA0OD")), NAME, k, "KEYID"));
-            assertEquals(SecretStorageException.Reason.MALFORMED, reject(withEntryField("iv", Json.of("AAECAwQFBgcICQoLDA0O")), NAME, k, "KEYID"));
-            assertEquals(SecretStorageException.Reason.MALFORMED, reject(withEntryField("mac", Json.of(12)), NAME, k, "KEYID"));
+            assertEquals(SecretStorageException.Reason.MALFORMED, reject(withEntryField("ciphertext",
+                    Json.of(urlSafe)), NAME, k, "KEYID"));
+            assertEquals(SecretStorageException.Reason.MALFORMED, reject(withEntryField("iv",
+                    Json.of("AAECAwQFBgcICQoLDA0OD")), NAME, k, "KEYID"));
+            assertEquals(SecretStorageException.Reason.MALFORMED, reject(withEntryField("iv",
+                    Json.of("AAECAwQFBgcICQoLDA0O")), NAME, k, "KEYID"));
+            assertEquals(SecretStorageException.Reason.MALFORMED, reject(withEntryField("mac", Json.of(12)), NAME, k,
+                    "KEYID"));
             assertEquals(SecretStorageException.Reason.MALFORMED, reject(withEntryField("iv", null), NAME, k, "KEYID"));
-            assertEquals(SecretStorageException.Reason.MALFORMED, reject(Json.obj("encrypted", Json.of("x")), NAME, k, "KEYID"));
-            assertEquals(SecretStorageException.Reason.MALFORMED, reject(Json.obj("encrypted", Json.obj("KEYID", Json.of(1))), NAME, k, "KEYID"));
+            assertEquals(SecretStorageException.Reason.MALFORMED, reject(Json.obj("encrypted", Json.of("x")), NAME, k,
+                    "KEYID"));
+            assertEquals(SecretStorageException.Reason.MALFORMED, reject(Json.obj("encrypted",
+                    Json.obj("KEYID", Json.of(1))), NAME, k, "KEYID"));
         }
     }
 
@@ -100,8 +113,10 @@ class SecretStorageTest {
     void decrypt_emptyContentOrOtherKeyId_isNotStored() throws Exception {
         try (SecretStorageKey k = passphraseKey()) {
             assertEquals(SecretStorageException.Reason.NOT_STORED, reject(Json.obj(), NAME, k, "KEYID"));
-            assertEquals(SecretStorageException.Reason.NOT_STORED, reject(Json.obj("encrypted", Json.obj()), NAME, k, "KEYID"));
-            SecretStorageException e = assertThrows(SecretStorageException.class, () -> SecretStorage.decrypt(NAME, GOOD, k, "OTHER"));
+            assertEquals(SecretStorageException.Reason.NOT_STORED,
+                    reject(Json.obj("encrypted", Json.obj()), NAME, k, "KEYID"));
+            SecretStorageException e = assertThrows(SecretStorageException.class,
+                    () -> SecretStorage.decrypt(NAME, GOOD, k, "OTHER"));
             assertEquals(SecretStorageException.Reason.NOT_STORED, e.reason());
             assertEquals("m.key_backup.signing: secret not stored under key OTHER", e.getMessage());
         }
@@ -111,7 +126,8 @@ class SecretStorageTest {
     void decrypt_macValidButPlaintextNotUtf8_isBadPlaintext() throws Exception {
         try (SecretStorageKey k = passphraseKey()) {
             AesHmacSha2.Sealed s = AesHmacSha2.seal(k.material(), NAME, new byte[] {(byte) 0xC3, 0x28}, b64(FIXED_IV));
-            Json.Obj c = content("KEYID", FIXED_IV, Base64.getEncoder().encodeToString(s.ciphertext()), Base64.getEncoder().encodeToString(s.mac()));
+            Json.Obj c = content("KEYID", FIXED_IV, Base64.getEncoder().encodeToString(s.ciphertext()),
+                    Base64.getEncoder().encodeToString(s.mac()));
             assertEquals(SecretStorageException.Reason.BAD_PLAINTEXT, reject(c, NAME, k, "KEYID"));
         }
     }
@@ -119,23 +135,26 @@ class SecretStorageTest {
     @Test
     void encrypt_randomIv_hasBit63ClearAndIsUnpaddedAndFresh() throws Exception {
         try (SecretStorageKey k = SecretStorageKey.generate()) {
-            Set<String> ivs = new java.util.HashSet<>();
+            Set<String> ivs = new HashSet<>();
             for (int i = 0; i < 64; i++) {
-                Json.Obj entry = SecretStorage.encrypt("org.example.s", "secret value", k, "K").object("encrypted").object("K");
+                Json.Obj entry = SecretStorage.encrypt("org.example.s", "secret value", k,
+                        "K").object("encrypted").object("K");
                 assertEquals(Set.of("iv", "ciphertext", "mac"), entry.members().keySet());
                 for (String f : entry.members().keySet()) assertFalse(entry.string(f).contains("="), f + " is padded");
                 byte[] iv = b64(entry.string("iv"));
                 assertEquals(16, iv.length);
                 assertEquals(0, iv[8] & 0x80, "bit 63 must be clear");
                 assertTrue(ivs.add(entry.string("iv")), "IV repeated");
-                assertEquals("secret value", SecretStorage.decrypt("org.example.s", Json.obj("encrypted", Json.obj("K", entry)), k, "K"));
+                assertEquals("secret value", SecretStorage.decrypt("org.example.s",
+                        Json.obj("encrypted", Json.obj("K", entry)), k, "K"));
             }
         }
     }
 
     @Test
     void addTo_keepsOtherKeyIdsAndMembers_replacesSameKeyId() throws Exception {
-        Json.Obj existing = GOOD.with("encrypted", GOOD.object("encrypted").with("OLD", Json.obj("iv", Json.of("x")))).with("other", Json.of(1));
+        Json.Obj existing = GOOD.with("encrypted", GOOD.object("encrypted").with("OLD",
+                Json.obj("iv", Json.of("x")))).with("other", Json.of(1));
         try (SecretStorageKey k = passphraseKey()) {
             Json.Obj out = SecretStorage.addTo(existing, NAME, SIGNING_PLAINTEXT, k, "KEYID");
             assertEquals(Json.obj("iv", Json.of("x")), out.object("encrypted").get("OLD"));
@@ -168,7 +187,8 @@ class SecretStorageTest {
         try (SecretStorageKey k = SecretStorageKey.generate()) {
             String padded = Base64.getEncoder().encodeToString(Bytes.fromHex(RFC8032_SEED));
             assertTrue(padded.endsWith("="));
-            try (Ed25519PrivateKey loaded = SecretStorage.loadBackupSigningKey(SecretStorage.encrypt(NAME, padded, k, "K"), k, "K")) {
+            try (Ed25519PrivateKey loaded = SecretStorage.loadBackupSigningKey(SecretStorage.encrypt(NAME, padded, k,
+                    "K"), k, "K")) {
                 assertEquals(RFC8032_PUBLIC, Bytes.hex(loaded.publicKey().bytes()));
             }
         }
@@ -183,7 +203,8 @@ class SecretStorageTest {
             assertEquals(SecretStorageException.Reason.BAD_PLAINTEXT, e.reason());
             assertFalse(e.getMessage().contains(short31));
             String legacy = "119,7,109,10,115,24,165,125,60,22,193,114,81,178,102,69,223,76,47,135,235,192,153,42,177,119,251,165,29,185,44,42";
-            SecretStorageException e2 = assertThrows(SecretStorageException.class, () -> SecretStorage.loadKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY,
+            SecretStorageException e2 = assertThrows(SecretStorageException.class,
+                    () -> SecretStorage.loadKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY,
                     SecretStorage.encrypt(SecretStorage.BACKUP_DECRYPTION_KEY, legacy, k, "K"), k, "K"));
             assertEquals(SecretStorageException.Reason.BAD_PLAINTEXT, e2.reason());
         }
@@ -195,7 +216,8 @@ class SecretStorageTest {
         try (SecretStorageKey k = SecretStorageKey.generate()) {
             Json.Obj stored = SecretStorage.storeKeyBytes(SecretStorage.CROSS_SIGNING_MASTER, key, k, "K", Json.obj());
             assertArrayEquals(key, SecretStorage.loadKeyBytes(SecretStorage.CROSS_SIGNING_MASTER, stored, k, "K"));
-            assertThrows(IllegalArgumentException.class, () -> SecretStorage.storeKeyBytes(SecretStorage.CROSS_SIGNING_MASTER, new byte[31], k, "K", null));
+            assertThrows(IllegalArgumentException.class,
+                    () -> SecretStorage.storeKeyBytes(SecretStorage.CROSS_SIGNING_MASTER, new byte[31], k, "K", null));
         }
     }
 

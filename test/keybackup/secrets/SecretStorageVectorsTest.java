@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import keybackup.internal.Bytes;
 import keybackup.json.Json;
 import keybackup.keys.PassphraseKey;
 import org.junit.jupiter.api.DynamicTest;
@@ -32,7 +33,8 @@ class SecretStorageVectorsTest {
     @Test
     void file_hasTheCaseCountsOfTheSharedIndex() throws Exception {
         // index.json of the shared set: cases 6, negative 4, key check 2, counter wrap 1, pbkdf2 6.
-        Map<String, Integer> expected = Map.of("cases", 6, "negative_cases", 4, "key_check_cases", 2, "counter_wrap_cases", 1, "pbkdf2_cases", 6);
+        Map<String, Integer> expected = Map.of("cases", 6, "negative_cases", 4, "key_check_cases", 2,
+                "counter_wrap_cases", 1, "pbkdf2_cases", 6);
         for (var e : expected.entrySet()) assertEquals(e.getValue(), Vectors.section(e.getKey()).size(), e.getKey());
     }
 
@@ -42,7 +44,8 @@ class SecretStorageVectorsTest {
         for (Json.Obj c : Vectors.section("cases")) {
             tests.add(DynamicTest.dynamicTest(str(c, "id"), () -> {
                 try (SecretStorageKey k = key(c)) {
-                    Json.Obj out = SecretStorage.encryptWithFixedIv(str(c, "name"), str(c, "plaintext"), k, KEY_ID, b64(str(c, "iv")));
+                    Json.Obj out = SecretStorage.encryptWithFixedIv(str(c, "name"), str(c, "plaintext"), k, KEY_ID,
+                            b64(str(c, "iv")));
                     assertEquals(content(KEY_ID, str(c, "iv"), str(c, "ciphertext"), str(c, "mac")), out);
                 }
             }));
@@ -151,7 +154,8 @@ class SecretStorageVectorsTest {
                 assertFalse(Arrays.equals(b64(str(c, "matrix_js_sdk_ciphertext")), b64(str(entry, "ciphertext"))));
                 assertFalse(Arrays.equals(b64(str(c, "matrix_js_sdk_mac")), b64(str(entry, "mac"))));
                 // Decrypting uses the stored IV as-is, bit 63 included.
-                Json.Obj stored = content(KEY_ID, str(c, "iv"), str(c, "counter128_ciphertext"), str(c, "counter128_mac"));
+                Json.Obj stored = content(KEY_ID, str(c, "iv"), str(c, "counter128_ciphertext"),
+                        str(c, "counter128_mac"));
                 assertEquals(str(c, "plaintext"), SecretStorage.decrypt(str(c, "name"), stored, k, KEY_ID));
             }
         }
@@ -165,7 +169,7 @@ class SecretStorageVectorsTest {
                 int bits = (int) num(c, "bits");
                 byte[] expected = b64(str(c, "key"));
                 assertEquals(bits / 8, expected.length);
-                assertArrayEquals(expected, keybackup.internal.Bytes.fromHex(str(c, "key_hex")));
+                assertArrayEquals(expected, Bytes.fromHex(str(c, "key_hex")));
                 // Through a key description, as a client reads it (bits given explicitly).
                 KeyDescription d = KeyDescription.parse(Json.obj("algorithm", Json.of(SecretStorage.ALGORITHM),
                         "passphrase", Json.obj("algorithm", Json.of("m.pbkdf2"), "salt", Json.of(str(c, "salt")),
@@ -173,7 +177,8 @@ class SecretStorageVectorsTest {
                 try (SecretStorageKey k = SecretStorageKey.fromPassphrase(str(c, "passphrase").toCharArray(), d)) {
                     assertArrayEquals(expected, k.exportBytes());
                 }
-                assertArrayEquals(expected, PassphraseKey.derive(str(c, "passphrase").toCharArray(), str(c, "salt"), (int) num(c, "iterations"), bits));
+                assertArrayEquals(expected, PassphraseKey.derive(str(c, "passphrase").toCharArray(), str(c, "salt"),
+                        (int) num(c, "iterations"), bits));
             }));
         }
         return tests;

@@ -1,29 +1,21 @@
 package keybackup.secrets;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import keybackup.TestVectors;
 import keybackup.json.Json;
-import keybackup.json.JsonReader;
 
 /** Reads test/vectors/secrets/secret-storage.json (copied unchanged from the shared set; see PROVENANCE.md). */
 final class Vectors {
     private Vectors() {}
 
-    static final Path FILE = Path.of("test/vectors/secrets/secret-storage.json");
-
-    static Json.Obj file() throws Exception {
-        return (Json.Obj) JsonReader.parse(Files.readAllBytes(FILE));
+    static Json.Obj file() {
+        return TestVectors.load("secrets/secret-storage.json");
     }
 
     /** The objects of the array {@code section}. */
-    static List<Json.Obj> section(String section) throws Exception {
-        List<Json.Obj> out = new ArrayList<>();
-        for (Json e : ((Json.Arr) file().get(section)).elements()) out.add((Json.Obj) e);
-        if (out.isEmpty()) throw new AssertionError(section + ": no cases");
-        return out;
+    static List<Json.Obj> section(String section) {
+        return TestVectors.list(file(), section);
     }
 
     /** Decodes vector base64 with the JDK (padded or not), independently of the code under test. */
@@ -43,6 +35,7 @@ final class Vectors {
 
     /** Account-data content {@code {"encrypted": {keyId: {iv, ciphertext, mac}}}} from three strings. */
     static Json.Obj content(String keyId, String iv, String ciphertext, String mac) {
-        return Json.obj("encrypted", Json.obj(keyId, Json.obj("iv", Json.of(iv), "ciphertext", Json.of(ciphertext), "mac", Json.of(mac))));
+        return Json.obj("encrypted", Json.obj(keyId, Json.obj("iv", Json.of(iv), "ciphertext", Json.of(ciphertext),
+                "mac", Json.of(mac))));
     }
 }

@@ -26,7 +26,10 @@ import org.junit.jupiter.api.Test;
 class AnchorsAndSpellingsTest {
     static final String MASTER_ID = "ed25519:" + MASTER;
 
-    /** Another spelling of {@code canonical} (43 characters): the last character's two unused bits set. Decodes to the same bytes. */
+    /**
+     * Another spelling of {@code canonical} (43 characters): the last character's two unused bits set. Decodes to the
+     * same bytes.
+     */
     static String otherBits(String canonical) {
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         int last = alphabet.indexOf(canonical.charAt(canonical.length() - 1));
@@ -46,7 +49,8 @@ class AnchorsAndSpellingsTest {
         Json.Obj v = version();
         Json.Obj ad = v.object("auth_data");
         Json.Obj mine = ad.object("signatures").object(USER);
-        return v.with("auth_data", ad.with("signatures", Json.obj(USER, Json.obj("ed25519:test_device", mine.get("ed25519:test_device")))));
+        return v.with("auth_data", ad.with("signatures", Json.obj(USER,
+                Json.obj("ed25519:test_device", mine.get("ed25519:test_device")))));
     }
 
     // ---- spellings ----
@@ -61,7 +65,8 @@ class AnchorsAndSpellingsTest {
     /** A device published under a second spelling of the master key, signed by a key the server holds. */
     static Json.Obj identityWithDevice(String deviceId, Ed25519PrivateKey key) throws Exception {
         Json.Obj q = load("keys-query-alice.json");
-        Json.Obj dev = Json.obj("user_id", Json.of(USER), "device_id", Json.of(deviceId), "algorithms", Json.arr(List.of()),
+        Json.Obj dev = Json.obj("user_id", Json.of(USER), "device_id", Json.of(deviceId), "algorithms",
+                Json.arr(List.of()),
                 "keys", Json.obj("ed25519:" + deviceId, Json.of(key.publicKey().toBase64())));
         dev = SignedJson.sign(dev, USER, "ed25519:" + deviceId, key);
         return q.with("device_keys", Json.obj(USER, q.object("device_keys").object(USER).with(deviceId, dev)));
@@ -74,7 +79,8 @@ class AnchorsAndSpellingsTest {
                 OwnIdentity id = OwnIdentity.fromKeysQuery(USER, identityWithDevice(spelling, evil));
                 assertFalse(id.devices().containsKey(spelling), spelling);
                 assertTrue(id.devices().containsKey("test_device"));
-                assertTrue(id.problems().stream().anyMatch(p -> p.contains("spelling of a cross-signing key")), id.problems().toString());
+                assertTrue(id.problems().stream().anyMatch(p -> p.contains("spelling of a cross-signing key")),
+                        id.problems().toString());
             }
         }
     }
@@ -88,12 +94,15 @@ class AnchorsAndSpellingsTest {
             String spelling = otherBits(MASTER);
             OwnIdentity id = OwnIdentity.fromKeysQuery(USER, identityWithDevice(spelling, evil));
             Json.Obj v = version();
-            Json.Obj ad = SignedJson.sign(v.object("auth_data").without("signatures"), USER, "ed25519:" + spelling, evil);
-            for (TrustAnchors.Anchor a : List.of(new TrustAnchors.PinnedDevice(spelling, evil.publicKey()), new TrustAnchors.DeviceAsPublished(spelling))) {
+            Json.Obj ad = SignedJson.sign(v.object("auth_data").without("signatures"), USER, "ed25519:" + spelling,
+                    evil);
+            for (TrustAnchors.Anchor a : List.of(new TrustAnchors.PinnedDevice(spelling, evil.publicKey()),
+                    new TrustAnchors.DeviceAsPublished(spelling))) {
                 AuthDataTrust t = resolve(v.with("auth_data", ad), id, a);
                 assertInstanceOf(AuthDataTrust.NotTrusted.class, t, a.toString());
                 assertEquals(List.of(), t.trustedVia());
-                assertEquals(AuthDataTrust.SignatureStatus.INVALID, t.signatures().get(0).status(), t.signatures().toString());
+                assertEquals(AuthDataTrust.SignatureStatus.INVALID, t.signatures().get(0).status(),
+                        t.signatures().toString());
             }
         }
     }
@@ -105,14 +114,17 @@ class AnchorsAndSpellingsTest {
         Json.Obj ad = v.object("auth_data");
         Json.Obj mine = ad.object("signatures").object(USER);
         for (String spelling : List.of(otherBits(MASTER), MASTER + "=")) {
-            Json.Obj relabelled = ad.with("signatures", Json.obj(USER, Json.obj("ed25519:" + spelling, mine.get(MASTER_ID))));
-            AuthDataTrust t = resolve(v.with("auth_data", relabelled), identity(), new TrustAnchors.PinnedMasterKey(pub(MASTER)));
+            Json.Obj relabelled = ad.with("signatures", Json.obj(USER,
+                    Json.obj("ed25519:" + spelling, mine.get(MASTER_ID))));
+            AuthDataTrust t = resolve(v.with("auth_data", relabelled), identity(),
+                    new TrustAnchors.PinnedMasterKey(pub(MASTER)));
             assertInstanceOf(AuthDataTrust.NotTrusted.class, t, spelling);
             assertEquals(AuthDataTrust.SignatureStatus.INVALID, t.signatures().get(0).status());
             assertTrue(t.signatures().get(0).detail().contains("non-canonically"), t.signatures().get(0).detail());
         }
         // The canonical key id with the same signature is trusted (control).
-        assertInstanceOf(AuthDataTrust.Usable.class, resolve(v, identity(), new TrustAnchors.PinnedMasterKey(pub(MASTER))));
+        assertInstanceOf(AuthDataTrust.Usable.class, resolve(v, identity(),
+                new TrustAnchors.PinnedMasterKey(pub(MASTER))));
     }
 
     // ---- anchor kinds ----
@@ -121,22 +133,28 @@ class AnchorsAndSpellingsTest {
     void deviceAsPublished_trustsWithTheWeakerLabel() throws Exception {
         AuthDataTrust t = resolve(signedOnlyByDevice(), identity(), new TrustAnchors.DeviceAsPublished("test_device"));
         AuthDataTrust.Usable u = assertInstanceOf(AuthDataTrust.Usable.class, t);
-        assertEquals(List.of(new AuthDataTrust.TrustedVia(AuthDataTrust.Via.DEVICE_AS_PUBLISHED, "ed25519:test_device")), u.trustedVia());
+        assertEquals(List.of(new AuthDataTrust.TrustedVia(AuthDataTrust.Via.DEVICE_AS_PUBLISHED,
+                "ed25519:test_device")), u.trustedVia());
         assertTrue(u.key().via().get(0).kind().weak());
-        Json.Obj via = (Json.Obj) ((Json.Arr) new BackupAudit(USER, t).toJson().object("backup").get("trusted_via")).elements().get(0);
+        Json.Obj via = (Json.Obj) ((Json.Arr) new BackupAudit(USER,
+                t).toJson().object("backup").get("trusted_via")).elements().get(0);
         assertEquals("device_as_published", via.string("kind"));
         assertEquals(Json.of(false), via.get("key_compared"));
     }
 
     @Test
     void pinnedDevice_trustsAsVerified_onlyWithThePublishedKey() throws Exception {
-        AuthDataTrust t = resolve(signedOnlyByDevice(), identity(), new TrustAnchors.PinnedDevice("test_device", pub(DEVICE_KEY)));
-        assertEquals(List.of(new AuthDataTrust.TrustedVia(AuthDataTrust.Via.VERIFIED_DEVICE, "ed25519:test_device")), t.trustedVia());
+        AuthDataTrust t = resolve(signedOnlyByDevice(), identity(),
+                new TrustAnchors.PinnedDevice("test_device", pub(DEVICE_KEY)));
+        assertEquals(List.of(new AuthDataTrust.TrustedVia(AuthDataTrust.Via.VERIFIED_DEVICE, "ed25519:test_device")),
+                t.trustedVia());
         try (Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
             assertInstanceOf(AuthDataTrust.NotTrusted.class,
-                    resolve(signedOnlyByDevice(), identity(), new TrustAnchors.PinnedDevice("test_device", other.publicKey())));
+                    resolve(signedOnlyByDevice(), identity(), new TrustAnchors.PinnedDevice("test_device",
+                            other.publicKey())));
         }
-        assertInstanceOf(AuthDataTrust.NotTrusted.class, resolve(signedOnlyByDevice(), identity(), new TrustAnchors.DeviceAsPublished("other_device")));
+        assertInstanceOf(AuthDataTrust.NotTrusted.class, resolve(signedOnlyByDevice(), identity(),
+                new TrustAnchors.DeviceAsPublished("other_device")));
     }
 
     @Test
@@ -145,13 +163,17 @@ class AnchorsAndSpellingsTest {
                         new AuthDataTrust.TrustedVia(AuthDataTrust.Via.VERIFIED_DEVICE, "ed25519:test_device")),
                 resolve(version(), identity(), new TrustAnchors.SecretStorageMasterKey(pub(MASTER))).trustedVia());
         try (Ed25519PrivateKey stale = Ed25519PrivateKey.generate()) {
-            assertInstanceOf(AuthDataTrust.NotTrusted.class, resolve(version(), identity(), new TrustAnchors.SecretStorageMasterKey(stale.publicKey())));
+            assertInstanceOf(AuthDataTrust.NotTrusted.class, resolve(version(), identity(),
+                    new TrustAnchors.SecretStorageMasterKey(stale.publicKey())));
         }
         // No published master key: a Secret Storage one never counts; a pinned one does (the user verified it).
         OwnIdentity noMaster = OwnIdentity.fromKeysQuery(USER, load("keys-query-alice.json").without("master_keys"));
-        assertNull(TrustResolver.trustedMasterKey(noMaster, new TrustAnchors(USER, List.of(new TrustAnchors.SecretStorageMasterKey(pub(MASTER))))));
-        assertInstanceOf(AuthDataTrust.NotTrusted.class, resolve(version(), noMaster, new TrustAnchors.SecretStorageMasterKey(pub(MASTER))));
-        assertInstanceOf(AuthDataTrust.Usable.class, resolve(version(), noMaster, new TrustAnchors.PinnedMasterKey(pub(MASTER))));
+        assertNull(TrustResolver.trustedMasterKey(noMaster, new TrustAnchors(USER,
+                List.of(new TrustAnchors.SecretStorageMasterKey(pub(MASTER))))));
+        assertInstanceOf(AuthDataTrust.NotTrusted.class, resolve(version(), noMaster,
+                new TrustAnchors.SecretStorageMasterKey(pub(MASTER))));
+        assertInstanceOf(AuthDataTrust.Usable.class, resolve(version(), noMaster,
+                new TrustAnchors.PinnedMasterKey(pub(MASTER))));
     }
 
     @Test
@@ -171,7 +193,8 @@ class AnchorsAndSpellingsTest {
         Json.Obj dev = q.object("device_keys").object(USER).object("test_device");
         Json.Obj selfOnly = dev.with("signatures", Json.obj(USER, Json.obj("ed25519:test_device",
                 dev.object("signatures").object(USER).get("ed25519:test_device"))));
-        OwnIdentity notCrossSigned = OwnIdentity.fromKeysQuery(USER, q.with("device_keys", Json.obj(USER, Json.obj("test_device", selfOnly))));
+        OwnIdentity notCrossSigned = OwnIdentity.fromKeysQuery(USER,
+                q.with("device_keys", Json.obj(USER, Json.obj("test_device", selfOnly))));
         assertNull(TrustResolver.verifiedDevice(notCrossSigned.devices().get("test_device"), notCrossSigned, master));
     }
 
@@ -186,7 +209,8 @@ class AnchorsAndSpellingsTest {
 
     @Test
     void unsupportedAlgorithm_signedByTrustedMaster_isNotTrusted_withNoTrustedVia() throws Exception {
-        AuthDataTrust t = resolve(version().with("algorithm", Json.of("m.other.v1")), identity(), new TrustAnchors.PinnedMasterKey(pub(MASTER)));
+        AuthDataTrust t = resolve(version().with("algorithm", Json.of("m.other.v1")), identity(),
+                new TrustAnchors.PinnedMasterKey(pub(MASTER)));
         assertInstanceOf(AuthDataTrust.NotTrusted.class, t);
         Json.Obj backup = new BackupAudit(USER, t).toJson().object("backup");
         assertEquals(Json.of(false), backup.get("trusted"));
@@ -199,11 +223,14 @@ class AnchorsAndSpellingsTest {
         List<AuthDataTrust> outcomes = new ArrayList<>();
         outcomes.add(resolve(v, identity(), new TrustAnchors.PinnedMasterKey(pub(MASTER))));
         outcomes.add(resolve(v, identity()));
-        outcomes.add(resolve(v.with("algorithm", Json.of("m.other.v1")), identity(), new TrustAnchors.PinnedMasterKey(pub(MASTER))));
+        outcomes.add(resolve(v.with("algorithm", Json.of("m.other.v1")), identity(),
+                new TrustAnchors.PinnedMasterKey(pub(MASTER))));
         outcomes.add(resolve(signedOnlyByDevice(), identity(), new TrustAnchors.DeviceAsPublished("test_device")));
         try (Ed25519PrivateKey master = masterSeed()) {
-            Json.Obj noKey = SignedJson.sign(Json.obj("public_key", Json.of(BACKUP_PUBLIC_KEY)), USER, MASTER_ID, master);
-            outcomes.add(resolve(v.with("auth_data", noKey), identity(), new TrustAnchors.PinnedMasterKey(pub(MASTER))));
+            Json.Obj noKey = SignedJson.sign(Json.obj("public_key", Json.of(BACKUP_PUBLIC_KEY)), USER, MASTER_ID,
+                    master);
+            outcomes.add(resolve(v.with("auth_data", noKey), identity(),
+                    new TrustAnchors.PinnedMasterKey(pub(MASTER))));
             outcomes.add(resolve(v.with("auth_data", noKey), identity()));
         }
         List<String> kinds = new ArrayList<>();
@@ -219,6 +246,7 @@ class AnchorsAndSpellingsTest {
             assertEquals(trusted, !(t instanceof AuthDataTrust.NotTrusted), t.toString());
             kinds.add(b.string("outcome"));
         }
-        assertEquals(List.of("usable", "not_trusted", "not_trusted", "usable", "trusted_without_key", "not_trusted"), kinds);
+        assertEquals(List.of("usable", "not_trusted", "not_trusted", "usable", "trusted_without_key", "not_trusted"),
+                kinds);
     }
 }

@@ -43,9 +43,11 @@ class ForgeryCompileTest {
         Files.writeString(src, IMPORTS + "public class Caller {\n" + body + "\n}\n", StandardCharsets.UTF_8);
         Path out = Files.createDirectories(dir.resolve("out"));
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
-        try (StandardJavaFileManager files = javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
+        try (StandardJavaFileManager files = javac.getStandardFileManager(diagnostics, Locale.ROOT,
+                StandardCharsets.UTF_8)) {
             Iterable<? extends JavaFileObject> units = files.getJavaFileObjects(src.toFile());
-            List<String> options = List.of("--release", "17", "-classpath", Path.of("build", "classes").toAbsolutePath().toString(),
+            List<String> options = List.of("--release", "17", "-classpath",
+                    Path.of("build", "classes").toAbsolutePath().toString(),
                     "-d", out.toString(), "-implicit:none", "-proc:none", "-Xlint:none");
             javac.getTask(null, files, diagnostics, options, null, units).call();
         }
@@ -75,35 +77,44 @@ class ForgeryCompileTest {
 
     @Test
     void authenticatedVerdict_cannotBeConstructedOutside() throws Exception {
-        assertConstructorHidden("static Object forge(TrustedBackupKey k) { return new SessionVerdict.Authenticated(k); }", "Authenticated");
+        assertConstructorHidden("static Object forge(TrustedBackupKey k) { return new "
+                + "SessionVerdict.Authenticated(k); }", "Authenticated");
     }
 
     @Test
     void otherVerdicts_cannotBeConstructedOutside() throws Exception {
-        assertConstructorHidden("static Object forge(TrustedBackupKey k) { return new SessionVerdict.SignedNotAuthenticated(k, Reason.FLAG_FALSE); }",
+        assertConstructorHidden("static Object forge(TrustedBackupKey k) { return new "
+                + "SessionVerdict.SignedNotAuthenticated(k, Reason.FLAG_FALSE); }",
                 "SignedNotAuthenticated");
-        assertConstructorHidden("static Object forge() { return new SessionVerdict.Unauthenticated(Reason.SIGNATURE_MISSING, \"x\"); }", "Unauthenticated");
-        assertConstructorHidden("static Object forge() { return new SessionVerdict.Rejected(Reason.DECRYPTION_FAILED, \"x\"); }", "Rejected");
+        assertConstructorHidden("static Object forge() { return new "
+                + "SessionVerdict.Unauthenticated(Reason.SIGNATURE_MISSING, \"x\"); }", "Unauthenticated");
+        assertConstructorHidden("static Object forge() { return new SessionVerdict.Rejected(Reason.DECRYPTION_FAILED, "
+                + "\"x\"); }", "Rejected");
     }
 
     @Test
     void verifierResult_cannotBeConstructedOutside() throws Exception {
-        assertConstructorHidden("static Object forge(SessionVerdict v, SessionData d) { return new SessionVerifier.Result(\"!r\", \"s\", v, d, true); }",
+        assertConstructorHidden("static Object forge(SessionVerdict v, SessionData d) { return new "
+                + "SessionVerifier.Result(\"!r\", \"s\", v, d, true); }",
                 "Result");
     }
 
     @Test
     void trustedBackupKey_cannotBeConstructedOutside() throws Exception {
-        assertConstructorHidden("static Object forge(Ed25519PublicKey k) { return new TrustedBackupKey(\"@a:b\", k.toBase64(), k, List.of()); }",
+        assertConstructorHidden("static Object forge(Ed25519PublicKey k) { return new TrustedBackupKey(\"@a:b\", "
+                + "k.toBase64(), k, List.of()); }",
                 "TrustedBackupKey");
     }
 
     @Test
     void usableAuthDataTrust_cannotBeConstructedOutside() throws Exception {
-        assertConstructorHidden("static Object forge(AuthData a, TrustedBackupKey k) { return new AuthDataTrust.Usable(\"1\", a, List.of(), k); }",
+        assertConstructorHidden("static Object forge(AuthData a, TrustedBackupKey k) { return new "
+                + "AuthDataTrust.Usable(\"1\", a, List.of(), k); }",
                 "Usable");
-        assertConstructorHidden("static Object forge(AuthData a) { return new AuthDataTrust.TrustedWithoutKey(\"1\", a, List.of(), "
-                + "List.of(new AuthDataTrust.TrustedVia(AuthDataTrust.Via.MASTER_KEY, \"ed25519:x\")), \"x\"); }", "TrustedWithoutKey");
+        assertConstructorHidden("static Object forge(AuthData a) { return new AuthDataTrust.TrustedWithoutKey(\"1\", "
+                + "a, List.of(), "
+                + "List.of(new AuthDataTrust.TrustedVia(AuthDataTrust.Via.MASTER_KEY, \"ed25519:x\")), \"x\"); }",
+                "TrustedWithoutKey");
     }
 
     @Test
@@ -116,6 +127,7 @@ class ForgeryCompileTest {
 
     @Test
     void theTestCompilesAgainstTheBuiltClasses() {
-        assertTrue(new File("build/classes/keybackup/trust/SessionVerdict.class").isFile(), "run from the project root after make");
+        assertTrue(new File("build/classes/keybackup/trust/SessionVerdict.class").isFile(),
+                "run from the project root after make");
     }
 }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /** The per-entry source of a file entry: the lower of the caller's source and the entry's recorded verdict. */
 class KeySourceTest {
-    private static final List<String> RECORDED = Arrays.asList(null, "authenticated", "signed_not_authenticated", "unauthenticated",
+    private static final List<String> RECORDED = Arrays.asList(null, "authenticated", "signed_not_authenticated",
+            "unauthenticated",
             "rejected", "Authenticated", "authenticated ", "", "trusted");
 
     private static List<KeySource> allSources() {
@@ -35,7 +36,9 @@ class KeySourceTest {
             for (String word : RECORDED) {
                 boolean expected = source.authenticated() && (word == null || word.equals("authenticated"));
                 KeySource entry = source.limitedBy(word);
-                if (entry.authenticated() != expected) failures.add(source + " limited by " + word + " gave " + entry.authenticated());
+                if (entry.authenticated() != expected) {
+                    failures.add(source + " limited by " + word + " gave " + entry.authenticated());
+                }
                 if (entry.authenticated() && !source.authenticated()) failures.add(source + " was raised by " + word);
             }
         }
@@ -56,7 +59,8 @@ class KeySourceTest {
     void forEntry_readsTheRecordedVerdictOfTheEntry() throws Exception {
         ExportedSession plain = WorkflowFixture.sessions(1, 1, 1).get(0);
         Json.Obj file = plain.toExportJson();
-        ExportedSession recordedAuth = ExportedSession.from(file.with(ExportedSession.VERDICT_MEMBER, Json.obj("verdict", Json.of("authenticated"))));
+        ExportedSession recordedAuth = ExportedSession.from(file.with(ExportedSession.VERDICT_MEMBER,
+                Json.obj("verdict", Json.of("authenticated"))));
         ExportedSession recordedUnauth = ExportedSession.from(file.with(ExportedSession.VERDICT_MEMBER,
                 Json.obj("verdict", Json.of("unauthenticated"), "reason", Json.of("signature_missing"))));
 
@@ -65,7 +69,8 @@ class KeySourceTest {
         assertFalse(KeySource.OLM.forEntry(recordedUnauth).authenticated());
         assertFalse(KeySource.EXPORT.forEntry(recordedAuth).authenticated());
         // A library caller's own object cannot raise either.
-        assertFalse(KeySource.UNTRUSTED_FORWARD.forEntry(new ExportedSession(plain.roomId(), plain.sessionId(), plain.data(), "authenticated"))
+        assertFalse(KeySource.UNTRUSTED_FORWARD.forEntry(new ExportedSession(plain.roomId(), plain.sessionId(),
+                plain.data(), "authenticated"))
                 .authenticated());
     }
 
@@ -81,11 +86,14 @@ class KeySourceTest {
                     .with(ExportedSession.VERDICT_MEMBER, Json.obj("verdict", Json.of("authenticated"))),
                     WorkflowFixture.USER, "ed25519:" + other.publicKey().toBase64(), other);
 
-            Json.Obj signed = SessionSigner.unchecked(WorkflowFixture.USER, signing, FieldNames.UNSTABLE).sign(claims, KeySource.EXPORT);
+            Json.Obj signed = SessionSigner.unchecked(WorkflowFixture.USER, signing, FieldNames.UNSTABLE).sign(claims,
+                    KeySource.EXPORT);
 
             assertEquals(Json.of(false), signed.get("org.matrix.mscxxxx.authenticated"));
-            assertFalse(signed.has("authenticated") || signed.has("unsigned") || signed.has(ExportedSession.VERDICT_MEMBER), signed.members().keySet().toString());
-            assertEquals(1, signed.object("signatures").object(WorkflowFixture.USER).members().size(), "only our signature");
+            assertFalse(signed.has("authenticated") || signed.has("unsigned")
+                    || signed.has(ExportedSession.VERDICT_MEMBER), signed.members().keySet().toString());
+            assertEquals(1, signed.object("signatures").object(WorkflowFixture.USER).members().size(),
+                    "only our signature");
         }
     }
 

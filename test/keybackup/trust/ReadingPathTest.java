@@ -26,7 +26,9 @@ class ReadingPathTest {
             while (m.find()) {
                 Path file = Path.of("src/keybackup/trust", m.group(1));
                 long lines = Files.exists(file) ? Files.readAllLines(file).size() : -1;
-                if (lines != Long.parseLong(m.group(2))) failures.add(m.group(1) + ": README says " + m.group(2) + ", file has " + lines);
+                if (lines != Long.parseLong(m.group(2))) {
+                    failures.add(m.group(1) + ": README says " + m.group(2) + ", file has " + lines);
+                }
                 checked++;
             }
         }

@@ -107,7 +107,9 @@ final class ScenarioFiles {
     static Map<String, String> all() {
         Map<String, String> out = new LinkedHashMap<>();
         for (Scenario s : table()) {
-            if (out.put(s.name + ".txt", s.render()) != null) throw new IllegalStateException("duplicate scenario " + s.name);
+            if (out.put(s.name + ".txt", s.render()) != null) {
+                throw new IllegalStateException("duplicate scenario " + s.name);
+            }
         }
         return out;
     }
@@ -135,7 +137,8 @@ final class ScenarioFiles {
 
     /** An unsigned AuthData naming backup key A and {@code signingKey} (as written). */
     static Json.Obj plainAuthData(String signingKey) {
-        return Json.obj("public_key", AUTH_DATA.get("public_key"), "org.matrix.mscxxxx.signing_public_key", Json.of(signingKey));
+        return Json.obj("public_key", AUTH_DATA.get("public_key"), "org.matrix.mscxxxx.signing_public_key",
+                Json.of(signingKey));
     }
 
     static Json.Obj masterSigned(Json.Obj authData) {
@@ -226,8 +229,10 @@ final class ScenarioFiles {
                 "TrustResolverTest.resolve_stableNames_trustedToo; SignedBackupScenarioTest.stableNames_writtenAndRead"));
         stable.version = load("test/vectors/trust/version-stable.json");
         stable.expectBackup = B_TRUSTED;
-        stable.entry(ROOM, V.get(0).id(), stable.encrypt(signed(V.get(0).base().with(STABLE_FLAG, Json.of(true)))), AUTHENTICATED);
-        stable.entry(ROOM, V.get(1).id(), stable.encrypt(signed(V.get(1).base().with(STABLE_FLAG, Json.of(false)))), FLAG_FALSE);
+        stable.entry(ROOM, V.get(0).id(), stable.encrypt(signed(V.get(0).base().with(STABLE_FLAG, Json.of(true)))),
+                AUTHENTICATED);
+        stable.entry(ROOM, V.get(1).id(), stable.encrypt(signed(V.get(1).base().with(STABLE_FLAG, Json.of(false)))),
+                FLAG_FALSE);
         stable.entry(ROOM, V.get(2).id(), stable.encrypt(V.get(2).base()), MISSING);
         t.add(stable);
 
@@ -262,11 +267,13 @@ final class ScenarioFiles {
                 "the AuthData signatures moved under another user id: only the own user's signatures count",
                 "TrustResolverTest.resolve_otherUsersEntity_isIgnored"));
         moved.verifiedDevices.add("test_device:" + pub(DEVICE));
-        authData(moved, AUTH_DATA.with("signatures", Json.obj("@mallory:localhost", AUTH_DATA.object("signatures").get(USER))));
+        authData(moved, AUTH_DATA.with("signatures", Json.obj("@mallory:localhost",
+                AUTH_DATA.object("signatures").get(USER))));
         t.add(untrustedHonest(moved));
 
         Scenario keySwap = master(local("authdata-signing-key-swapped-after-signing",
-                "the server replaced the signing key in a signed AuthData with the attacker's and signs entries with it",
+                "the server replaced the signing key in a signed AuthData with the attacker's and signs entries with "
+                        + "it",
                 "TrustResolverTest.resolve_signingKeySwappedInSignedAuthData_signaturesInvalid"));
         authData(keySwap, AUTH_DATA.with("org.matrix.mscxxxx.signing_public_key", Json.of(pub(ATTACKER))));
         keySwap.expectBackup = B_NOT_TRUSTED;
@@ -281,11 +288,14 @@ final class ScenarioFiles {
 
         t.add(untrustedHonest(authData(local("authdata-device-signed-no-anchor",
                 "only test_device signed; the master key is not trusted, so its cross-signature proves nothing",
-                "TrustResolverTest.resolve_signedOnlyByUnverifiedDevice_notTrusted"), onlySignature("ed25519:test_device"))));
+                "TrustResolverTest.resolve_signedOnlyByUnverifiedDevice_notTrusted"),
+                        onlySignature("ed25519:test_device"))));
 
         t.add(trustedHonest(authData(master(local("authdata-cross-signed-device-master-anchor",
-                "only test_device signed; it is cross-signed by the self-signing key that the trusted master key signed",
-                "SignedBackupScenarioTest.authDataSignedOnlyByUnverifiedDevice_backupNotTrusted")), onlySignature("ed25519:test_device"))));
+                "only test_device signed; it is cross-signed by the self-signing key that the trusted master key "
+                        + "signed",
+                "SignedBackupScenarioTest.authDataSignedOnlyByUnverifiedDevice_backupNotTrusted")),
+                        onlySignature("ed25519:test_device"))));
 
         Scenario otherMaster = local("authdata-anchor-master-other-key",
                 "the user trusts another master key; the published one signed the AuthData",
@@ -311,7 +321,8 @@ final class ScenarioFiles {
                         .with("org.matrix.msc4048.signing_public_key", Json.of(pub(SIGNING)))))));
 
         t.add(noKeyHonest(authData(master(local("authdata-signing-key-malformed",
-                "signing_public_key is 3 bytes of base64", "TrustResolverTest.resolve_malformedSigningKey_noSigningKey")),
+                "signing_public_key is 3 bytes of base64",
+                        "TrustResolverTest.resolve_malformedSigningKey_noSigningKey")),
                 masterSigned(plainAuthData("AAAA")))));
 
         t.add(noKeyHonest(authData(master(local("authdata-signing-key-not-a-string",
@@ -320,7 +331,8 @@ final class ScenarioFiles {
 
         t.add(noKeyHonest(authData(master(local("authdata-no-signing-key",
                 "a trusted AuthData without a backup signing key",
-                "TrustResolverTest.resolve_noSigningKeyAtAll_noSigningKeyEvenWhenTrusted; SignedBackupScenarioTest.authDataWithoutSigningKey_noSigningKey")),
+                "TrustResolverTest.resolve_noSigningKeyAtAll_noSigningKeyEvenWhenTrusted; "
+                        + "SignedBackupScenarioTest.authDataWithoutSigningKey_noSigningKey")),
                 masterSigned(Json.obj("public_key", AUTH_DATA.get("public_key"))))));
 
         t.add(trustedHonest(authData(master(local("authdata-unsigned-member-added",
@@ -334,7 +346,8 @@ final class ScenarioFiles {
                 AUTH_DATA.with("private_key_salt", Json.of("x")))));
 
         Scenario mallory = master(local("authdata-signed-by-other-user",
-                "the AuthData is signed by another user's master key", "SignedBackupScenarioTest.authDataSignedByAnotherUser_backupNotTrusted"));
+                "the AuthData is signed by another user's master key",
+                        "SignedBackupScenarioTest.authDataSignedByAnotherUser_backupNotTrusted"));
         t.add(untrustedHonest(authData(mallory, sign(plainAuthData(pub(SIGNING)), "@mallory:localhost", MALLORY))));
 
         Scenario swapUnsigned = master(local("authdata-unsigned-signing-key-swapped",
@@ -342,7 +355,8 @@ final class ScenarioFiles {
                 "SignedBackupScenarioTest.signingKeySwappedInUnsignedAuthData_backupNotTrusted"));
         authData(swapUnsigned, plainAuthData(pub(ATTACKER)));
         swapUnsigned.expectBackup = B_NOT_TRUSTED;
-        swapUnsigned.entry(ROOM, V.get(0).id(), swapUnsigned.encrypt(sign(claims(V.get(0), true), USER, ATTACKER)), NOT_TRUSTED);
+        swapUnsigned.entry(ROOM, V.get(0).id(), swapUnsigned.encrypt(sign(claims(V.get(0), true), USER, ATTACKER)),
+                NOT_TRUSTED);
         swapUnsigned.entry(ROOM, V.get(2).id(), swapUnsigned.encrypt(V.get(2).base()), NOT_TRUSTED);
         t.add(swapUnsigned);
     }
@@ -376,12 +390,14 @@ final class ScenarioFiles {
                 "TrustResolverTest.identity_deviceIdCollidingWithCrossSigningKey_isDropped"));
         collide.identity = withDevice(IDENTITY, USER, MASTER_PUB, device(USER, MASTER_PUB, EVIL, null));
         collide.verifiedDevices.add(MASTER_PUB + ":" + pub(EVIL));
-        t.add(untrustedHonest(authData(collide, SignedJson.sign(plainAuthData(pub(SIGNING)), USER, "ed25519:" + MASTER_PUB, EVIL))));
+        t.add(untrustedHonest(authData(collide, SignedJson.sign(plainAuthData(pub(SIGNING)), USER,
+                "ed25519:" + MASTER_PUB, EVIL))));
     }
 
     /** Issue 10, "What was seen", where it can be said as data. */
     static void bypasses(List<Scenario> t) {
-        Json.Obj newMaster = IDENTITY.with("master_keys", Json.obj(USER, crossSigningKey(USER, "master", NEW_MASTER, NEW_MASTER)));
+        Json.Obj newMaster = IDENTITY.with("master_keys", Json.obj(USER,
+                crossSigningKey(USER, "master", NEW_MASTER, NEW_MASTER)));
         Scenario reset = master(local("bypass-published-master-differs-from-anchor",
                 "the AuthData is signed by the master key the user trusts, but the server now publishes another one",
                 "issue 10; TrustResolverTest.resolve_publishedMasterDiffersFromAnchor_notTrusted"));
@@ -391,7 +407,8 @@ final class ScenarioFiles {
         Json.Obj withLaptop = withDevice(IDENTITY, USER, "LAPTOP", device(USER, "LAPTOP", LAPTOP, null));
         Json.Obj laptopSigned = SignedJson.sign(plainAuthData(pub(SIGNING)), USER, "ed25519:LAPTOP", LAPTOP);
         Scenario asPublished = local("bypass-verified-device-as-published",
-                "LAPTOP (not cross-signed) signed the AuthData; the user names it without a key, so the server's key is taken (the weaker anchor)",
+                "LAPTOP (not cross-signed) signed the AuthData; the user names it without a key, so the server's key "
+                        + "is taken (the weaker anchor)",
                 "issue 10, a device taken as the server publishes it");
         asPublished.identity = withLaptop;
         asPublished.verifiedDevices.add("LAPTOP");
@@ -420,10 +437,12 @@ final class ScenarioFiles {
 
         String spelled = masterSpelledDifferently();
         Scenario spelling = master(local("bypass-device-id-spells-master-key",
-                "a cross-signed device whose id is a non-canonical base64 spelling of the master key (same 32 bytes) signs the AuthData",
+                "a cross-signed device whose id is a non-canonical base64 spelling of the master key (same 32 bytes) "
+                        + "signs the AuthData",
                 "issue 10, Spellings instead of keys"));
         spelling.identity = withDevice(IDENTITY, USER, spelled, device(USER, spelled, EVIL, SSK));
-        t.add(untrustedHonest(authData(spelling, SignedJson.sign(plainAuthData(pub(SIGNING)), USER, "ed25519:" + spelled, EVIL))));
+        t.add(untrustedHonest(authData(spelling, SignedJson.sign(plainAuthData(pub(SIGNING)), USER,
+                "ed25519:" + spelled, EVIL))));
 
         String padded = MASTER_PUB + "=";
         Scenario paddedId = local("bypass-device-id-spells-master-key-padded",
@@ -431,19 +450,24 @@ final class ScenarioFiles {
                 "issue 10, Spellings instead of keys");
         paddedId.identity = withDevice(IDENTITY, USER, padded, device(USER, padded, EVIL, null));
         paddedId.verifiedDevices.add(padded + ":" + pub(EVIL));
-        t.add(untrustedHonest(authData(paddedId, SignedJson.sign(plainAuthData(pub(SIGNING)), USER, "ed25519:" + padded, EVIL))));
+        t.add(untrustedHonest(authData(paddedId, SignedJson.sign(plainAuthData(pub(SIGNING)), USER,
+                "ed25519:" + padded, EVIL))));
 
         Scenario typo = local("bypass-enable-mistyped-device-id",
-                "the AuthData was signed with this device's key under a mistyped device id: the signature names no known key",
+                "the AuthData was signed with this device's key under a mistyped device id: the signature names no "
+                        + "known key",
                 "issue 10, enable signs with whatever it is given");
         typo.anchorDevice = "test_device:" + pub(DEVICE);
-        t.add(untrustedHonest(authData(typo, SignedJson.sign(plainAuthData(pub(SIGNING)), USER, "ed25519:test_devcie", DEVICE))));
+        t.add(untrustedHonest(authData(typo, SignedJson.sign(plainAuthData(pub(SIGNING)), USER, "ed25519:test_devcie",
+                DEVICE))));
 
         Scenario wrongKey = local("bypass-enable-wrong-device-key",
-                "the AuthData was signed under this device's id with a key that is not the device's: the signature is invalid",
+                "the AuthData was signed under this device's id with a key that is not the device's: the signature is "
+                        + "invalid",
                 "issue 10, enable signs with whatever it is given");
         wrongKey.anchorDevice = "test_device:" + pub(DEVICE);
-        t.add(untrustedHonest(authData(wrongKey, SignedJson.sign(plainAuthData(pub(SIGNING)), USER, "ed25519:test_device", OTHER))));
+        t.add(untrustedHonest(authData(wrongKey, SignedJson.sign(plainAuthData(pub(SIGNING)), USER,
+                "ed25519:test_device", OTHER))));
 
         Scenario algorithm = master(local("bypass-unknown-algorithm",
                 "the trusted AuthData of protocol.md §13.7 under an unknown backup algorithm: the audit refuses",
@@ -467,7 +491,8 @@ final class ScenarioFiles {
                 "an entry signed by the attacker's key under the trusted signing key's id",
                 "SignedBackupScenarioTest.attackerSignsWithOwnKeyUnderTheTrustedKeyId_signatureInvalid"));
         forged.expectBackup = B_TRUSTED;
-        forged.entry(ROOM, V.get(0).id(), forged.encrypt(SignedJson.sign(claims(V.get(0), true), USER, "ed25519:" + pub(SIGNING), ATTACKER)), INVALID);
+        forged.entry(ROOM, V.get(0).id(), forged.encrypt(SignedJson.sign(claims(V.get(0), true), USER,
+                "ed25519:" + pub(SIGNING), ATTACKER)), INVALID);
         t.add(forged);
 
         Scenario otherKey = master(local("session-signature-names-other-key",
@@ -481,7 +506,8 @@ final class ScenarioFiles {
                 "an entry signed by the trusted signing key under another entity: the key id pins the key",
                 "SignedBackupScenarioTest.signatureUnderAnotherEntityWithTheRightKeyId_isFound"));
         entity.expectBackup = B_TRUSTED;
-        entity.entry(ROOM, V.get(0).id(), entity.encrypt(sign(claims(V.get(0), true), "@someone:example.org", SIGNING)), AUTHENTICATED);
+        entity.entry(ROOM, V.get(0).id(), entity.encrypt(sign(claims(V.get(0), true), "@someone:example.org",
+                SIGNING)), AUTHENTICATED);
         t.add(entity);
 
         Scenario moved = master(local("session-moved-to-other-session-id",
@@ -515,7 +541,8 @@ final class ScenarioFiles {
                 "SignedBackupScenarioTest.macRemoved_unsignedEntryOrUntrustedBackup_rejected");
         macUntrusted.expectBackup = B_NOT_TRUSTED;
         macUntrusted.entry(ROOM, DIGEST_SESSION, DIGEST_ENTRY, NOT_TRUSTED);
-        macUntrusted.entry(ROOM, V.get(0).id(), withoutMac(macUntrusted.encrypt(signed(claims(V.get(0), true)))), UNDECRYPTABLE);
+        macUntrusted.entry(ROOM, V.get(0).id(), withoutMac(macUntrusted.encrypt(signed(claims(V.get(0), true)))),
+                UNDECRYPTABLE);
         t.add(macUntrusted);
 
         Scenario tampered = master(local("session-tampered-ciphertext",
@@ -526,7 +553,8 @@ final class ScenarioFiles {
         String ct = sd.string("ciphertext");
         char flipped = ct.charAt(ct.length() - 5) == 'A' ? 'B' : 'A';
         String bad = ct.substring(0, ct.length() - 5) + flipped + ct.substring(ct.length() - 4);
-        tampered.entry(ROOM, DIGEST_SESSION, DIGEST_ENTRY.with("session_data", sd.with("ciphertext", Json.of(bad))), UNDECRYPTABLE);
+        tampered.entry(ROOM, DIGEST_SESSION, DIGEST_ENTRY.with("session_data", sd.with("ciphertext", Json.of(bad))),
+                UNDECRYPTABLE);
         tampered.entry(ROOM, V.get(0).id(), Json.obj("session_data", Json.of(5)), UNDECRYPTABLE);
         t.add(tampered);
 
@@ -534,27 +562,33 @@ final class ScenarioFiles {
                 "signed entries whose flag is the string \"true\", false, absent, or 1",
                 "SignedBackupScenarioTest.flagAsString_flagFalse_flagAbsent_signedNotAuthenticated"));
         notTrue.expectBackup = B_TRUSTED;
-        notTrue.entry(ROOM, V.get(0).id(), notTrue.encrypt(signed(flag(V.get(0).base(), UNSTABLE_FLAG, Json.of("true")))), FLAG_FALSE);
-        notTrue.entry(ROOM, V.get(1).id(), notTrue.encrypt(signed(flag(V.get(1).base(), STABLE_FLAG, Json.of(false)))), FLAG_FALSE);
+        notTrue.entry(ROOM, V.get(0).id(), notTrue.encrypt(signed(flag(V.get(0).base(), UNSTABLE_FLAG,
+                Json.of("true")))), FLAG_FALSE);
+        notTrue.entry(ROOM, V.get(1).id(), notTrue.encrypt(signed(flag(V.get(1).base(), STABLE_FLAG, Json.of(false)))),
+                FLAG_FALSE);
         notTrue.entry(ROOM, V.get(3).id(), notTrue.encrypt(signed(V.get(3).base())), FLAG_FALSE);
-        notTrue.entry(ROOM, V.get(4).id(), notTrue.encrypt(signed(flag(V.get(4).base(), STABLE_FLAG, Json.of(1)))), FLAG_FALSE);
+        notTrue.entry(ROOM, V.get(4).id(), notTrue.encrypt(signed(flag(V.get(4).base(), STABLE_FLAG, Json.of(1)))),
+                FLAG_FALSE);
         t.add(notTrue);
 
         Scenario conflict = master(local("session-flag-spellings-conflict",
                 "signed entries whose flag spellings disagree (true and false; true and \"true\") or agree",
                 "issue 10; SignedBackupScenarioTest.flagSpellingsDisagree_flagConflict_agree_authenticated"));
         conflict.expectBackup = B_TRUSTED;
-        conflict.entry(ROOM, V.get(0).id(), conflict.encrypt(signed(claims(V.get(0), true).with(STABLE_FLAG, Json.of(false)))), FLAG_CONFLICT);
+        conflict.entry(ROOM, V.get(0).id(), conflict.encrypt(signed(claims(V.get(0), true).with(STABLE_FLAG,
+                Json.of(false)))), FLAG_CONFLICT);
         conflict.entry(ROOM, V.get(1).id(), conflict.encrypt(signed(V.get(1).base().with(STABLE_FLAG, Json.of(true))
                 .with("org.matrix.msc4048.authenticated", Json.of(true)))), AUTHENTICATED);
-        conflict.entry(ROOM, V.get(3).id(), conflict.encrypt(signed(claims(V.get(3), true).with(STABLE_FLAG, Json.of("true")))), FLAG_CONFLICT);
+        conflict.entry(ROOM, V.get(3).id(), conflict.encrypt(signed(claims(V.get(3), true).with(STABLE_FLAG,
+                Json.of("true")))), FLAG_CONFLICT);
         t.add(conflict);
 
         Scenario flipped2 = master(local("session-flag-flipped-after-signing",
                 "an entry signed with authenticated=false whose flag was then set to true",
                 "SignedBackupScenarioTest.flagFlippedAfterSigning_signatureInvalid"));
         flipped2.expectBackup = B_TRUSTED;
-        flipped2.entry(ROOM, V.get(1).id(), flipped2.encrypt(signed(claims(V.get(1), false)).with(UNSTABLE_FLAG, Json.of(true))), INVALID);
+        flipped2.entry(ROOM, V.get(1).id(), flipped2.encrypt(signed(claims(V.get(1), false)).with(UNSTABLE_FLAG,
+                Json.of(true))), INVALID);
         t.add(flipped2);
 
         Scenario mixed = master(local("session-mixed-verdicts",
@@ -563,9 +597,11 @@ final class ScenarioFiles {
         mixed.expectBackup = B_TRUSTED;
         mixed.entry(ROOM, DIGEST_SESSION, DIGEST_ENTRY, AUTHENTICATED);
         mixed.entry(ROOM, V.get(1).id(), mixed.encrypt(signed(claims(V.get(1), false))), FLAG_FALSE);
-        mixed.entry(ROOM, V.get(0).id(), mixed.encrypt(signed(claims(V.get(0), true).with(STABLE_FLAG, Json.of(false)))), FLAG_CONFLICT);
+        mixed.entry(ROOM, V.get(0).id(), mixed.encrypt(signed(claims(V.get(0), true).with(STABLE_FLAG,
+                Json.of(false)))), FLAG_CONFLICT);
         mixed.entry(OTHER_ROOM, V.get(2).id(), mixed.encrypt(claims(V.get(2), true)), MISSING);
-        mixed.entry(OTHER_ROOM, V.get(3).id(), mixed.encrypt(SignedJson.sign(claims(V.get(3), true), USER, "ed25519:" + pub(SIGNING), ATTACKER)), INVALID);
+        mixed.entry(OTHER_ROOM, V.get(3).id(), mixed.encrypt(SignedJson.sign(claims(V.get(3), true), USER,
+                "ed25519:" + pub(SIGNING), ATTACKER)), INVALID);
         mixed.entry(OTHER_ROOM, V.get(4).id(), DIGEST_ENTRY, MISMATCH);
         mixed.entry(OTHER_ROOM, V.get(5).id(), withoutMac(mixed.encrypt(V.get(5).base())), UNDECRYPTABLE);
         t.add(mixed);
@@ -576,7 +612,8 @@ final class ScenarioFiles {
                 "SignedBackupScenarioTest.paddedSigningKeyInAuthData_writerSignsUnderTheKeyIdAsWritten"));
         authData(padded, masterSigned(plainAuthData(paddedKey)));
         padded.expectBackup = B_TRUSTED;
-        padded.entry(ROOM, V.get(0).id(), padded.encrypt(SignedJson.sign(claims(V.get(0), true), USER, "ed25519:" + paddedKey, SIGNING)), AUTHENTICATED);
+        padded.entry(ROOM, V.get(0).id(), padded.encrypt(SignedJson.sign(claims(V.get(0), true), USER,
+                "ed25519:" + paddedKey, SIGNING)), AUTHENTICATED);
         padded.entry(ROOM, V.get(2).id(), padded.encrypt(V.get(2).base()), MISSING);
         t.add(padded);
     }
@@ -590,16 +627,19 @@ final class ScenarioFiles {
         String user = "@alice:example.org";
         Json.Obj vectors = V.vectors;
         Json.Obj key1 = (Json.Obj) ((Json.Arr) vectors.get("keys")).elements().get(0);
-        Json.Obj identity = Json.obj("device_keys", Json.obj(user, Json.obj("test_device", device(user, "test_device", DEVICE, SSK))),
+        Json.Obj identity = Json.obj("device_keys", Json.obj(user,
+                Json.obj("test_device", device(user, "test_device", DEVICE, SSK))),
                 "master_keys", Json.obj(user, crossSigningKey(user, "master", MASTER, MASTER)),
                 "self_signing_keys", Json.obj(user, crossSigningKey(user, "self_signing", SSK, MASTER)));
         Json.Obj authData = sign(Json.obj("public_key", key1.get("public_key"), "org.matrix.mscxxxx.signing_public_key",
                 vectors.object("backup_signing_key").get("public_key")), user, MASTER);
         String[] trusted = {AUTHENTICATED, FLAG_FALSE, MISSING, AUTHENTICATED, AUTHENTICATED, FLAG_FALSE};
         for (int variant = 0; variant < 3; variant++) {
-            String name = variant == 0 ? "vectors-libolm-entries" : variant == 1 ? "vectors-libolm-entries-no-anchor" : "vectors-illustrative-authdata";
+            String name = variant == 0 ? "vectors-libolm-entries" : variant == 1 ? "vectors-libolm-entries-no-anchor"
+                    : "vectors-illustrative-authdata";
             Scenario s = new Scenario(name, variant == 0
-                    ? "third-party entries (python3-olm, vodozemac, olm.js) in a backup whose AuthData the trusted master key signed"
+                    ? "third-party entries (python3-olm, vodozemac, olm.js) in a backup whose AuthData the trusted "
+                    + "master key signed"
                     : variant == 1 ? "the same entries when the user trusts no key"
                     : "the vector's illustrative AuthData, signed only by the backup signing key itself");
             s.source = variant == 0 ? "SignedBackupScenarioTest.vectorEntries_trustedBackup_verdictsFollowTheirFlags"
@@ -612,7 +652,8 @@ final class ScenarioFiles {
             if (variant != 1) s.anchorMaster = MASTER_PUB;
             s.expectBackup = variant == 0 ? B_TRUSTED : B_NOT_TRUSTED;
             for (int i = 0; i < 6; i++) {
-                s.entry("!roomA:example.org", V.get(i).id(), V.storedEntries.get(i), variant == 0 ? trusted[i] : NOT_TRUSTED);
+                s.entry("!roomA:example.org", V.get(i).id(), V.storedEntries.get(i),
+                        variant == 0 ? trusted[i] : NOT_TRUSTED);
             }
             t.add(s);
         }

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import keybackup.backup.FixedEphemeralEncryption;
+import keybackup.backup.KeyBackupData;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonReader;
@@ -32,7 +33,8 @@ final class ScenarioKit {
         StringBuilder s = new StringBuilder();
         while (s.length() < Ed25519PrivateKey.SEED_LENGTH) s.append(word);
         try {
-            return Ed25519PrivateKey.fromSeed(s.substring(0, Ed25519PrivateKey.SEED_LENGTH).getBytes(StandardCharsets.US_ASCII));
+            return Ed25519PrivateKey.fromSeed(s.substring(0,
+                    Ed25519PrivateKey.SEED_LENGTH).getBytes(StandardCharsets.US_ASCII));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -84,8 +86,10 @@ final class ScenarioKit {
 
     /** A device object self-signed under {@code ed25519:<deviceId>}, cross-signed by {@code ssk} when not null. */
     static Json.Obj device(String user, String deviceId, Ed25519PrivateKey key, Ed25519PrivateKey ssk) {
-        Json.Obj d = Json.obj("algorithms", Json.arr(List.of(Json.of("m.olm.v1.curve25519-aes-sha2"), Json.of("m.megolm.v1.aes-sha2"))),
-                "device_id", Json.of(deviceId), "keys", Json.obj("ed25519:" + deviceId, Json.of(pub(key))), "user_id", Json.of(user));
+        Json.Obj d = Json.obj("algorithms", Json.arr(List.of(Json.of("m.olm.v1.curve25519-aes-sha2"),
+                Json.of("m.megolm.v1.aes-sha2"))),
+                "device_id", Json.of(deviceId), "keys", Json.obj("ed25519:" + deviceId, Json.of(pub(key))), "user_id",
+                        Json.of(user));
         d = SignedJson.sign(d, user, "ed25519:" + deviceId, key);
         return ssk == null ? d : sign(d, user, ssk);
     }
@@ -99,7 +103,8 @@ final class ScenarioKit {
 
     /** A {@code GET /room_keys/version} body. */
     static Json.Obj version(String algorithm, Json.Obj authData) {
-        return Json.obj("algorithm", Json.of(algorithm), "auth_data", authData, "count", Json.of(1), "etag", Json.of("1"),
+        return Json.obj("algorithm", Json.of(algorithm), "auth_data", authData, "count", Json.of(1), "etag",
+                Json.of("1"),
                 "version", Json.of("1"));
     }
 
@@ -125,13 +130,16 @@ final class ScenarioKit {
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
-                for (String f : List.of("signatures", "authenticated", "org.matrix.mscxxxx.authenticated", "org.matrix.msc4048.authenticated")) {
+                for (String f : List.of("signatures", "authenticated", "org.matrix.mscxxxx.authenticated",
+                        "org.matrix.msc4048.authenticated")) {
                     plain = plain.without(f);
                 }
                 sessions.add(new Session(cs.string("session_id"), plain));
                 storedEntries.add(cs.object("key_backup_data"));
             }
-            if (sessions.size() != 6) throw new IllegalStateException("expected 6 backup-key-1 cases, found " + sessions.size());
+            if (sessions.size() != 6) {
+                throw new IllegalStateException("expected 6 backup-key-1 cases, found " + sessions.size());
+            }
         }
 
         Session get(int i) {
@@ -168,7 +176,9 @@ final class ScenarioKit {
         /** Stores {@code kbd} under room/session and states its expected verdict ("verdict [reason]"). */
         Scenario entry(String room, String session, Json kbd, String expect) {
             Map<String, Json> sessions = rooms.computeIfAbsent(room, r -> new LinkedHashMap<>());
-            if (sessions.put(session, kbd) != null) throw new IllegalStateException(name + ": " + session + " stored twice in " + room);
+            if (sessions.put(session, kbd) != null) {
+                throw new IllegalStateException(name + ": " + session + " stored twice in " + room);
+            }
             expects.add(new Expect(room, session, expect));
             return this;
         }
@@ -179,15 +189,17 @@ final class ScenarioKit {
         }
 
         Json.Obj encryptBytes(byte[] plaintext) {
-            try (BackupDecryptionKey ephemeral = backupKey(sha256("keybackup trust scenario ephemeral " + name + " " + (encrypted++)))) {
-                return Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(false),
-                        "session_data", FixedEphemeralEncryption.encrypt(plaintext, backupPublicKey, ephemeral));
+            try (BackupDecryptionKey ephemeral = backupKey(sha256("keybackup trust scenario ephemeral " + name + " "
+                    + (encrypted++)))) {
+                Json.Obj sessionData = FixedEphemeralEncryption.encrypt(plaintext, backupPublicKey, ephemeral);
+                return new KeyBackupData(0, 0, false, sessionData).toJson();
             }
         }
 
         Json.Obj keys() {
             Map<String, Json> r = new LinkedHashMap<>();
-            rooms.forEach((room, sessions) -> r.put(room, Json.obj("sessions", new Json.Obj(new LinkedHashMap<>(sessions)))));
+            rooms.forEach((room, sessions) -> r.put(room, Json.obj("sessions",
+                    new Json.Obj(new LinkedHashMap<>(sessions)))));
             return Json.obj("rooms", new Json.Obj(r));
         }
 
@@ -214,10 +226,12 @@ final class ScenarioKit {
             // The summary follows from the lines above: counts per verdict, and the unsigned entries of a backup
             // whose signing key is usable (signature_missing can only be the verdict of such a backup).
             if (!expectBackup.equals("refused")) {
-                line(h, "expect-summary", "total=" + expects.size() + " authenticated=" + auth + " signed_not_authenticated=" + sna
+                line(h, "expect-summary", "total=" + expects.size() + " authenticated=" + auth
+                        + " signed_not_authenticated=" + sna
                         + " unauthenticated=" + unauth + " rejected=" + rej + " unsigned_in_signed_backup=" + missing);
             }
-            Json.Obj body = Json.obj("backup_key", Json.of(backupKeyText), "version", version, "keys", keys(), "identity", identity);
+            Json.Obj body = Json.obj("backup_key", Json.of(backupKeyText), "version", version, "keys", keys(),
+                    "identity", identity);
             StringBuilder b = new StringBuilder();
             pretty(body, b, "");
             return h + "\n" + b + "\n";

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import keybackup.backup.FieldNames;
+import keybackup.backup.KeyBackupData;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -21,8 +22,9 @@ import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Curve25519PublicKey;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.Ed25519PublicKey;
-import keybackup.workflow.NewIdentity;
+import keybackup.cli.NewIdentity;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +43,8 @@ class SignedBackupScenarioTest {
 
     @BeforeAll
     static void load() throws Exception {
-        vectors = (Json.Obj) JsonReader.parse(Files.readAllBytes(Path.of("test/vectors/backup/backup-encryption.json")));
+        vectors =
+                (Json.Obj) JsonReader.parse(Files.readAllBytes(Path.of("test/vectors/backup/backup-encryption.json")));
         Json.Obj k = (Json.Obj) ((Json.Arr) vectors.get("keys")).elements().get(0);
         assertEquals("backup-key-1", k.string("name"));
         backupKey = BackupDecryptionKey.parse("private_key", k.string("private_key"));
@@ -84,7 +87,8 @@ class SignedBackupScenarioTest {
     }
 
     static AuthDataTrust trust(Json.Obj authData, TrustAnchors anchors) {
-        return TrustResolver.resolve(version(authData), OwnIdentity.fromKeysQuery(USER, alice.keysQueryResponse()), anchors);
+        return TrustResolver.resolve(version(authData), OwnIdentity.fromKeysQuery(USER, alice.keysQueryResponse()),
+                anchors);
     }
 
     static AuthDataTrust trusted() {
@@ -104,8 +108,7 @@ class SignedBackupScenarioTest {
     /** Encrypts a plaintext object to backup-key-1 as anyone knowing the public key could. */
     static Json.Obj encrypt(Json.Obj plaintext) {
         Curve25519PublicKey pub = backupKey.publicKey();
-        return Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(false),
-                "session_data", MegolmBackupV1.encrypt(CanonicalJson.encode(plaintext), pub));
+        return new KeyBackupData(0, 0, false, MegolmBackupV1.encrypt(CanonicalJson.encode(plaintext), pub)).toJson();
     }
 
     static Json.Obj plaintextOf(String id) throws Exception {
@@ -125,17 +128,23 @@ class SignedBackupScenarioTest {
             Json.Obj cs = (Json.Obj) c;
             if (!"backup-key-1".equals(cs.string("key"))) continue;
             String kind = cs.string("session_data_kind");
-            String expected = kind.startsWith("legacy") ? "unauthenticated" : kind.contains("authenticated=true") ? "authenticated" : "signed_not_authenticated";
+            String expected = kind.startsWith("legacy") ? "unauthenticated" : kind.contains("authenticated=true")
+                    ? "authenticated" : "signed_not_authenticated";
             SessionVerifier.Result r = verifyCase(t, cs.string("id"));
-            if (!expected.equals(r.verdict().word())) failures.add(cs.string("id") + ": " + r.verdict().word() + " " + r.verdict().detail());
-            if (kind.startsWith("legacy") && r.verdict().reason() != Reason.SIGNATURE_MISSING) failures.add(cs.string("id") + ": reason " + r.verdict().reason());
+            if (!expected.equals(r.verdict().word())) {
+                failures.add(cs.string("id") + ": " + r.verdict().word() + " " + r.verdict().detail());
+            }
+            if (kind.startsWith("legacy") && r.verdict().reason() != Reason.SIGNATURE_MISSING) {
+                failures.add(cs.string("id") + ": reason " + r.verdict().reason());
+            }
         }
         assertEquals(List.of(), failures);
     }
 
     @Test
     void authenticatedEntry_untrustedAuthData_backupNotTrusted() {
-        AuthDataTrust t = trust(masterSigned(authData(FieldNames.UNSTABLE)), TrustAnchors.withoutDevice(USER, null, Map.of()));
+        AuthDataTrust t = trust(masterSigned(authData(FieldNames.UNSTABLE)),
+                TrustAnchors.withoutDevice(USER, null, Map.of()));
         SessionVerifier.Result r = verifyCase(t, "backup-key-1/python3-olm/0");
         assertVerdict(r, "unauthenticated", Reason.BACKUP_NOT_TRUSTED);
         assertTrue(r.claimedAuthenticated()); // the plaintext claims it; nothing vouches for the claim
@@ -152,7 +161,8 @@ class SignedBackupScenarioTest {
     @Test
     void authDataWithoutSigningKey_noSigningKey() {
         Json.Obj ad = masterSigned(Json.obj("public_key", Json.of(backupKey.publicKey().toBase64())));
-        assertVerdict(verifyCase(trust(ad, trustingMaster()), "backup-key-1/python3-olm/0"), "unauthenticated", Reason.NO_SIGNING_KEY);
+        assertVerdict(verifyCase(trust(ad, trustingMaster()), "backup-key-1/python3-olm/0"), "unauthenticated",
+                Reason.NO_SIGNING_KEY);
     }
 
     @Test
@@ -173,7 +183,8 @@ class SignedBackupScenarioTest {
         try (Ed25519PrivateKey attacker = Ed25519PrivateKey.generate()) {
             Json.Obj plain = plaintextOf("backup-key-1/python3-olm/0").without("signatures");
             Json.Obj forged = SignedJson.sign(plain, USER, "ed25519:" + signingKey.publicKey().toBase64(), attacker);
-            SessionVerifier.Result r = verify(trusted(), "!roomA:example.org", vcase("backup-key-1/python3-olm/0").string("session_id"), encrypt(forged));
+            SessionVerifier.Result r = verify(trusted(), "!roomA:example.org",
+                    vcase("backup-key-1/python3-olm/0").string("session_id"), encrypt(forged));
             assertVerdict(r, "unauthenticated", Reason.SIGNATURE_INVALID);
         }
     }
@@ -183,7 +194,8 @@ class SignedBackupScenarioTest {
         try (Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
             Json.Obj plain = plaintextOf("backup-key-1/python3-olm/0").without("signatures");
             Json.Obj signed = SignedJson.sign(plain, USER, "ed25519:" + other.publicKey().toBase64(), other);
-            SessionVerifier.Result r = verify(trusted(), "!roomA:example.org", vcase("backup-key-1/python3-olm/0").string("session_id"), encrypt(signed));
+            SessionVerifier.Result r = verify(trusted(), "!roomA:example.org",
+                    vcase("backup-key-1/python3-olm/0").string("session_id"), encrypt(signed));
             assertVerdict(r, "unauthenticated", Reason.SIGNATURE_MISSING);
         }
     }
@@ -191,8 +203,10 @@ class SignedBackupScenarioTest {
     @Test
     void signatureUnderAnotherEntityWithTheRightKeyId_isFound() throws Exception {
         Json.Obj plain = plaintextOf("backup-key-1/python3-olm/0").without("signatures");
-        Json.Obj signed = SignedJson.sign(plain, "@someone:else", "ed25519:" + signingKey.publicKey().toBase64(), signingKey);
-        SessionVerifier.Result r = verify(trusted(), "!r", vcase("backup-key-1/python3-olm/0").string("session_id"), encrypt(signed));
+        Json.Obj signed = SignedJson.sign(plain, "@someone:else", "ed25519:" + signingKey.publicKey().toBase64(),
+                signingKey);
+        SessionVerifier.Result r = verify(trusted(), "!r", vcase("backup-key-1/python3-olm/0").string("session_id"),
+                encrypt(signed));
         assertVerdict(r, "authenticated", null);
     }
 
@@ -220,12 +234,15 @@ class SignedBackupScenarioTest {
         Json.Obj c = vcase("backup-key-1/matrix-sdk-crypto-wasm/0"); // legacy, unsigned
         Json.Obj kbd = c.object("key_backup_data");
         Json.Obj noMac = kbd.with("session_data", kbd.object("session_data").without("mac"));
-        assertVerdict(verify(trusted(), c.string("room_id"), c.string("session_id"), noMac), "rejected", Reason.DECRYPTION_FAILED);
+        assertVerdict(verify(trusted(), c.string("room_id"), c.string("session_id"), noMac), "rejected",
+                Reason.DECRYPTION_FAILED);
         Json.Obj signedCase = vcase("backup-key-1/python3-olm/0");
         Json.Obj kbd2 = signedCase.object("key_backup_data");
         Json.Obj noMac2 = kbd2.with("session_data", kbd2.object("session_data").without("mac"));
-        AuthDataTrust untrusted = trust(masterSigned(authData(FieldNames.UNSTABLE)), TrustAnchors.withoutDevice(USER, null, Map.of()));
-        assertVerdict(verify(untrusted, signedCase.string("room_id"), signedCase.string("session_id"), noMac2), "rejected", Reason.DECRYPTION_FAILED);
+        AuthDataTrust untrusted = trust(masterSigned(authData(FieldNames.UNSTABLE)),
+                TrustAnchors.withoutDevice(USER, null, Map.of()));
+        assertVerdict(verify(untrusted, signedCase.string("room_id"), signedCase.string("session_id"), noMac2),
+                "rejected", Reason.DECRYPTION_FAILED);
     }
 
     @Test
@@ -236,8 +253,10 @@ class SignedBackupScenarioTest {
         char flipped = ct.charAt(ct.length() - 5) == 'A' ? 'B' : 'A';
         String bad = ct.substring(0, ct.length() - 5) + flipped + ct.substring(ct.length() - 4);
         Json.Obj tampered = kbd.with("session_data", kbd.object("session_data").with("ciphertext", Json.of(bad)));
-        assertVerdict(verify(trusted(), c.string("room_id"), c.string("session_id"), tampered), "rejected", Reason.DECRYPTION_FAILED);
-        assertVerdict(verify(trusted(), "!r", "s", Json.obj("session_data", Json.of(5))), "rejected", Reason.DECRYPTION_FAILED);
+        assertVerdict(verify(trusted(), c.string("room_id"), c.string("session_id"), tampered), "rejected",
+                Reason.DECRYPTION_FAILED);
+        assertVerdict(verify(trusted(), "!r", "s", Json.obj("session_data", Json.of(5))), "rejected",
+                Reason.DECRYPTION_FAILED);
     }
 
     @Test
@@ -247,7 +266,8 @@ class SignedBackupScenarioTest {
         String keyId = "ed25519:" + signingKey.publicKey().toBase64();
         for (Json.Obj plain : List.of(base.with("org.matrix.mscxxxx.authenticated", Json.of("true")),
                 base.with("authenticated", Json.of(false)), base, base.with("authenticated", Json.of(1)))) {
-            SessionVerifier.Result r = verify(trusted(), "!r", sid, encrypt(SignedJson.sign(plain, USER, keyId, signingKey)));
+            SessionVerifier.Result r = verify(trusted(), "!r", sid,
+                    encrypt(SignedJson.sign(plain, USER, keyId, signingKey)));
             assertVerdict(r, "signed_not_authenticated", Reason.FLAG_FALSE);
             assertFalse(r.claimedAuthenticated());
         }
@@ -259,27 +279,35 @@ class SignedBackupScenarioTest {
         String sid = vcase("backup-key-1/python3-olm/0").string("session_id");
         String keyId = "ed25519:" + signingKey.publicKey().toBase64();
         Json.Obj conflict = base.with("authenticated", Json.of(false));
-        assertVerdict(verify(trusted(), "!r", sid, encrypt(SignedJson.sign(conflict, USER, keyId, signingKey))), "signed_not_authenticated", Reason.FLAG_CONFLICT);
-        Json.Obj agree = base.with("authenticated", Json.of(true)).with("org.matrix.msc4048.authenticated", Json.of(true));
-        assertVerdict(verify(trusted(), "!r", sid, encrypt(SignedJson.sign(agree, USER, keyId, signingKey))), "authenticated", null);
+        assertVerdict(verify(trusted(), "!r", sid, encrypt(SignedJson.sign(conflict, USER, keyId, signingKey))),
+                "signed_not_authenticated", Reason.FLAG_CONFLICT);
+        Json.Obj agree = base.with("authenticated", Json.of(true)).with("org.matrix.msc4048.authenticated",
+                Json.of(true));
+        assertVerdict(verify(trusted(), "!r", sid, encrypt(SignedJson.sign(agree, USER, keyId, signingKey))),
+                "authenticated", null);
     }
 
     @Test
     void flagFlippedAfterSigning_signatureInvalid() throws Exception {
         Json.Obj signed = plaintextOf("backup-key-1/python3-olm/1"); // signed with authenticated=false
         Json.Obj flipped = signed.with("org.matrix.mscxxxx.authenticated", Json.of(true));
-        SessionVerifier.Result r = verify(trusted(), "!r", vcase("backup-key-1/python3-olm/1").string("session_id"), encrypt(flipped));
+        SessionVerifier.Result r = verify(trusted(), "!r", vcase("backup-key-1/python3-olm/1").string("session_id"),
+                encrypt(flipped));
         assertVerdict(r, "unauthenticated", Reason.SIGNATURE_INVALID);
     }
 
     @Test
     void authDataSignedOnlyByUnverifiedDevice_backupNotTrusted() {
-        Json.Obj ad = SignedJson.sign(authData(FieldNames.UNSTABLE), USER, "ed25519:DEVICEB", alice.deviceKey("DEVICEB"));
-        assertVerdict(verifyCase(trust(ad, trustingMaster()), "backup-key-1/python3-olm/0"), "unauthenticated", Reason.BACKUP_NOT_TRUSTED);
+        Json.Obj ad = SignedJson.sign(authData(FieldNames.UNSTABLE), USER, "ed25519:DEVICEB",
+                alice.deviceKey("DEVICEB"));
+        assertVerdict(verifyCase(trust(ad, trustingMaster()), "backup-key-1/python3-olm/0"), "unauthenticated",
+                Reason.BACKUP_NOT_TRUSTED);
         // The cross-signed device counts once the master key is trusted.
-        Json.Obj adA = SignedJson.sign(authData(FieldNames.UNSTABLE), USER, "ed25519:DEVICEA", alice.deviceKey("DEVICEA"));
+        Json.Obj adA = SignedJson.sign(authData(FieldNames.UNSTABLE), USER, "ed25519:DEVICEA",
+                alice.deviceKey("DEVICEA"));
         assertVerdict(verifyCase(trust(adA, trustingMaster()), "backup-key-1/python3-olm/0"), "authenticated", null);
-        assertVerdict(verifyCase(trust(adA, TrustAnchors.withoutDevice(USER, null, Map.of())), "backup-key-1/python3-olm/0"),
+        assertVerdict(verifyCase(trust(adA, TrustAnchors.withoutDevice(USER, null, Map.of())),
+                "backup-key-1/python3-olm/0"),
                 "unauthenticated", Reason.BACKUP_NOT_TRUSTED);
     }
 
@@ -288,14 +316,16 @@ class SignedBackupScenarioTest {
         try (NewIdentity mallory = new NewIdentity("@mallory:example.org")) {
             Json.Obj ad = SignedJson.sign(authData(FieldNames.UNSTABLE), "@mallory:example.org",
                     "ed25519:" + mallory.master().publicKey().toBase64(), mallory.master());
-            assertVerdict(verifyCase(trust(ad, trustingMaster()), "backup-key-1/python3-olm/0"), "unauthenticated", Reason.BACKUP_NOT_TRUSTED);
+            assertVerdict(verifyCase(trust(ad, trustingMaster()), "backup-key-1/python3-olm/0"), "unauthenticated",
+                    Reason.BACKUP_NOT_TRUSTED);
         }
     }
 
     @Test
     void authDataSignedByUntrustedMaster_backupNotTrusted() {
         Ed25519PublicKey someoneElse = alice.selfSigning().publicKey();
-        AuthDataTrust t = trust(masterSigned(authData(FieldNames.UNSTABLE)), TrustAnchors.withoutDevice(USER, someoneElse, Map.of()));
+        AuthDataTrust t = trust(masterSigned(authData(FieldNames.UNSTABLE)),
+                TrustAnchors.withoutDevice(USER, someoneElse, Map.of()));
         assertVerdict(verifyCase(t, "backup-key-1/python3-olm/0"), "unauthenticated", Reason.BACKUP_NOT_TRUSTED);
     }
 
@@ -312,8 +342,10 @@ class SignedBackupScenarioTest {
     @Test
     void stableAndUnstableSigningKeysConflict_noSigningKey() {
         try (Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
-            Json.Obj ad = masterSigned(authData(FieldNames.UNSTABLE).with("signing_public_key", Json.of(other.publicKey().toBase64())));
-            assertVerdict(verifyCase(trust(ad, trustingMaster()), "backup-key-1/python3-olm/0"), "unauthenticated", Reason.NO_SIGNING_KEY);
+            Json.Obj ad = masterSigned(authData(FieldNames.UNSTABLE).with("signing_public_key",
+                    Json.of(other.publicKey().toBase64())));
+            assertVerdict(verifyCase(trust(ad, trustingMaster()), "backup-key-1/python3-olm/0"), "unauthenticated",
+                    Reason.NO_SIGNING_KEY);
         }
     }
 
@@ -321,10 +353,12 @@ class SignedBackupScenarioTest {
     void stableNames_writtenAndRead() throws Exception {
         AuthDataTrust t = trust(masterSigned(authData(FieldNames.STABLE)), trustingMaster());
         Json.Obj plain = plaintextOf("backup-key-1/python3-olm/0");
-        Json.Obj resigned = SessionSigner.forTrustedBackup(t.usableSigningKey().orElseThrow(), signingKey, FieldNames.STABLE).sign(plain, KeySource.OLM);
+        Json.Obj resigned = SessionSigner.forTrustedBackup(t.usableSigningKey().orElseThrow(), signingKey,
+                FieldNames.STABLE).sign(plain, KeySource.OLM);
         assertEquals(Json.Bool.TRUE, resigned.get("authenticated"));
         assertFalse(resigned.has("org.matrix.mscxxxx.authenticated"));
-        assertVerdict(verify(t, "!r", vcase("backup-key-1/python3-olm/0").string("session_id"), encrypt(resigned)), "authenticated", null);
+        assertVerdict(verify(t, "!r", vcase("backup-key-1/python3-olm/0").string("session_id"), encrypt(resigned)),
+                "authenticated", null);
     }
 
     @Test
@@ -334,21 +368,26 @@ class SignedBackupScenarioTest {
         AuthDataTrust t = trust(ad, trustingMaster());
         TrustedBackupKey k = t.usableSigningKey().orElseThrow();
         assertEquals("ed25519:" + signingKey.publicKey().toBase64() + "=", k.keyId());
-        Json.Obj signed = SessionSigner.forTrustedBackup(k, signingKey, FieldNames.UNSTABLE).sign(plaintextOf("backup-key-1/python3-olm/0"), KeySource.OLM);
-        assertVerdict(verify(t, "!r", vcase("backup-key-1/python3-olm/0").string("session_id"), encrypt(signed)), "authenticated", null);
+        Json.Obj signed = SessionSigner.forTrustedBackup(k, signingKey,
+                FieldNames.UNSTABLE).sign(plaintextOf("backup-key-1/python3-olm/0"), KeySource.OLM);
+        assertVerdict(verify(t, "!r", vcase("backup-key-1/python3-olm/0").string("session_id"), encrypt(signed)),
+                "authenticated", null);
     }
 
     @Test
     void keySources_decideTheFlag_only() throws Exception {
         AuthDataTrust t = trusted();
-        SessionSigner signer = SessionSigner.forTrustedBackup(t.usableSigningKey().orElseThrow(), signingKey, FieldNames.UNSTABLE);
+        SessionSigner signer = SessionSigner.forTrustedBackup(t.usableSigningKey().orElseThrow(), signingKey,
+                FieldNames.UNSTABLE);
         Json.Obj plain = plaintextOf("backup-key-1/python3-olm/0");
         String sid = vcase("backup-key-1/python3-olm/0").string("session_id");
         for (KeySource s : KeySource.NAMEABLE) {
             SessionVerifier.Result r = verify(t, "!r", sid, encrypt(signer.sign(plain, s)));
-            assertEquals(s.authenticated() ? "authenticated" : "signed_not_authenticated", r.verdict().word(), s.name());
+            assertEquals(s.authenticated() ? "authenticated" : "signed_not_authenticated", r.verdict().word(),
+                    s.name());
         }
-        assertEquals(List.of("olm", "trusted-forward", "own"), KeySource.NAMEABLE.stream().filter(KeySource::authenticated).map(KeySource::name).toList());
+        assertEquals(List.of("olm", "trusted-forward", "own"),
+                KeySource.NAMEABLE.stream().filter(KeySource::authenticated).map(KeySource::name).toList());
         assertNull(KeySource.byName("backup-authenticated"));
         SessionVerifier.Result auth = verifyCase(t, "backup-key-1/python3-olm/0");
         assertTrue(KeySource.fromRestore(auth.verdict()).authenticated());
@@ -359,7 +398,7 @@ class SignedBackupScenarioTest {
     void signerRefusesAKeyOtherThanTheTrustedOne() throws Exception {
         try (Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
             TrustedBackupKey k = trusted().usableSigningKey().orElseThrow();
-            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            Assertions.assertThrows(IllegalArgumentException.class,
                     () -> SessionSigner.forTrustedBackup(k, other, FieldNames.UNSTABLE));
         }
     }
@@ -372,14 +411,18 @@ class SignedBackupScenarioTest {
         audit.add(verifyCase(t, "backup-key-1/matrix-sdk-crypto-wasm/0"));
         Json.Obj j = audit.toJson();
         assertEquals(Set.of("user_id", "version", "backup", "sessions", "summary"), j.members().keySet());
-        assertEquals(Set.of("outcome", "trusted", "trusted_via", "signing_public_key", "signing_key_usable", "reason", "signatures"),
+        assertEquals(Set.of("outcome", "trusted", "trusted_via", "signing_public_key", "signing_key_usable", "reason",
+                "signatures"),
                 j.object("backup").members().keySet());
         assertEquals("usable", j.object("backup").string("outcome"));
         assertEquals(Json.obj("total", Json.of(2), "authenticated", Json.of(1), "signed_not_authenticated", Json.of(0),
-                "unauthenticated", Json.of(1), "rejected", Json.of(0), "unsigned_in_signed_backup", Json.of(1)), j.object("summary"));
+                "unauthenticated", Json.of(1), "rejected", Json.of(0), "unsigned_in_signed_backup", Json.of(1)),
+                        j.object("summary"));
         Json.Obj first = (Json.Obj) ((Json.Arr) j.get("sessions")).elements().get(0);
-        assertEquals(Set.of("room_id", "session_id", "verdict", "reason", "claimed_authenticated"), first.members().keySet());
-        assertEquals(Json.obj("kind", Json.of("master_key"), "key_id", Json.of("ed25519:" + alice.master().publicKey().toBase64()),
+        assertEquals(Set.of("room_id", "session_id", "verdict", "reason", "claimed_authenticated"),
+                first.members().keySet());
+        assertEquals(Json.obj("kind", Json.of("master_key"), "key_id",
+                Json.of("ed25519:" + alice.master().publicKey().toBase64()),
                         "key_compared", Json.of(true)),
                 ((Json.Arr) j.object("backup").get("trusted_via")).elements().get(0));
     }

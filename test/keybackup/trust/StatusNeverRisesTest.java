@@ -19,8 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,8 @@ import keybackup.json.Json;
 import keybackup.json.JsonReader;
 import keybackup.json.SignedJson;
 import keybackup.keys.Base64Unpadded;
+import keybackup.keys.KeyFormatException;
+import keybackup.workflow.ExportWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,21 +65,26 @@ class StatusNeverRisesTest {
 
     private static String signedWord(Json.Obj plain, KeySource source) {
         AuthDataTrust t = trusted();
-        Json.Obj signed = SessionSigner.forTrustedBackup(t.usableSigningKey().orElseThrow(), signingKey, FieldNames.UNSTABLE).sign(plain, source);
+        Json.Obj signed = SessionSigner.forTrustedBackup(t.usableSigningKey().orElseThrow(), signingKey,
+                FieldNames.UNSTABLE).sign(plain, source);
         return verify(t, "!r", vcase(CASE).string("session_id"), encrypt(signed)).verdict().word();
     }
 
     @Test
     void sign_dataCarryingALowerOrMalformedVerdict_sourceDoesNotRaiseIt() throws Exception {
         Json.Obj plain = plaintextOf(CASE);
-        List<Json> lower = List.of(Json.obj("verdict", Json.of("unauthenticated"), "reason", Json.of("signature_missing")),
+        List<Json> lower = List.of(Json.obj("verdict", Json.of("unauthenticated"), "reason",
+                Json.of("signature_missing")),
                 Json.obj("verdict", Json.of("signed_not_authenticated"), "reason", Json.of("flag_false")),
-                Json.obj("verdict", Json.of("Authenticated")), Json.of("authenticated"), Json.obj("word", Json.of("authenticated")),
+                Json.obj("verdict", Json.of("Authenticated")), Json.of("authenticated"),
+                        Json.obj("word", Json.of("authenticated")),
                 Json.Null.INSTANCE);
         for (Json member : lower) {
-            assertEquals("signed_not_authenticated", signedWord(plain.with(ExportedSession.VERDICT_MEMBER, member), KeySource.OLM), member.toString());
+            assertEquals("signed_not_authenticated", signedWord(plain.with(ExportedSession.VERDICT_MEMBER, member),
+                    KeySource.OLM), member.toString());
         }
-        Json.Obj recordedAuth = plain.with(ExportedSession.VERDICT_MEMBER, Json.obj("verdict", Json.of("authenticated"), "reason", Json.Null.INSTANCE));
+        Json.Obj recordedAuth = plain.with(ExportedSession.VERDICT_MEMBER,
+                Json.obj("verdict", Json.of("authenticated"), "reason", Json.Null.INSTANCE));
         assertEquals("authenticated", signedWord(recordedAuth, KeySource.OLM), "kept: the caller's claim, never more");
         assertEquals("signed_not_authenticated", signedWord(recordedAuth, KeySource.EXPORT));
         assertEquals("authenticated", signedWord(plain, KeySource.OLM), "no recorded verdict: the source decides");
@@ -83,11 +92,13 @@ class StatusNeverRisesTest {
 
     @Test
     void fromExportEntry_restoreEntry_keepsItsVerdictForTheSigner() throws Exception {
-        Json.Obj entry = plaintextOf(CASE).with("room_id", Json.of("!r:x")).with("session_id", Json.of(vcase(CASE).string("session_id")))
-                .with(ExportedSession.VERDICT_MEMBER, Json.obj("verdict", Json.of("unauthenticated"), "reason", Json.of("backup_not_trusted")));
+        Json.Obj entry = plaintextOf(CASE).with("room_id", Json.of("!r:x")).with("session_id",
+                Json.of(vcase(CASE).string("session_id")))
+                .with(ExportedSession.VERDICT_MEMBER, Json.obj("verdict", Json.of("unauthenticated"), "reason",
+                Json.of("backup_not_trusted")));
         SessionData data = SessionData.fromExportEntry(entry);
         assertEquals("signed_not_authenticated", signedWord(data.json(), KeySource.OLM));
-        assertThrows(keybackup.keys.KeyFormatException.class,
+        assertThrows(KeyFormatException.class,
                 () -> SessionData.fromExportEntry(entry.with(ExportedSession.VERDICT_MEMBER, Json.of(1))));
     }
 
@@ -98,8 +109,10 @@ class StatusNeverRisesTest {
         Arrays.fill(seed, (byte) 0);
         Json.Obj entry = plaintextOf(CASE).without("signatures").with("room_id", Json.of("!r:x"))
                 .with("session_id", Json.of(vcase(CASE).string("session_id")))
-                .with(ExportedSession.VERDICT_MEMBER, Json.obj("verdict", Json.of("unauthenticated"), "reason", Json.of("signature_missing")));
-        CliRun.Result r = CliRun.run(CanonicalJson.encode(entry), "sign-session", "--user", USER, "--signing-key-file", keyFile.toString(), "--source", "olm");
+                .with(ExportedSession.VERDICT_MEMBER, Json.obj("verdict", Json.of("unauthenticated"), "reason",
+                Json.of("signature_missing")));
+        CliRun.Result r = CliRun.run(CanonicalJson.encode(entry), "sign-session", "--user", USER, "--signing-key-file",
+                keyFile.toString(), "--source", "olm");
         assertEquals(0, r.code(), r.err());
         Json.Obj out = (Json.Obj) JsonReader.parse(r.out());
         assertEquals(Json.of(false), out.get("org.matrix.mscxxxx.authenticated"), out.toString());
@@ -113,25 +126,29 @@ class StatusNeverRisesTest {
 
     @Test
     void fromRestore_backupTrustedOnlyAsPublished_isNotReSignedAsAuthenticated() {
-        AuthDataTrust weak = trust(signedByDeviceB(), new TrustAnchors(USER, List.of(new TrustAnchors.DeviceAsPublished("DEVICEB"))));
+        AuthDataTrust weak = trust(signedByDeviceB(), new TrustAnchors(USER,
+                List.of(new TrustAnchors.DeviceAsPublished("DEVICEB"))));
         assertInstanceOf(AuthDataTrust.Usable.class, weak);
         SessionVerifier.Result r = verifyCase(weak, CASE);
         assertVerdict(r, "authenticated", null); // the audit says so, with the device_as_published label
-        assertFalse(KeySource.fromRestore(r.verdict()).authenticated(), "the server's word must not become a full signature");
+        assertFalse(KeySource.fromRestore(r.verdict()).authenticated(),
+                "the server's word must not become a full signature");
 
         AuthDataTrust pinned = trust(signedByDeviceB(), new TrustAnchors(USER,
                 List.of(new TrustAnchors.PinnedDevice("DEVICEB", alice.deviceKey("DEVICEB").publicKey()))));
         assertTrue(KeySource.fromRestore(verifyCase(pinned, CASE).verdict()).authenticated());
-        Json.Obj both = SignedJson.sign(signedByDeviceB(), USER, "ed25519:" + alice.master().publicKey().toBase64(), alice.master());
-        AuthDataTrust strongAndWeak = trust(both, new TrustAnchors(USER, List.of(new TrustAnchors.DeviceAsPublished("DEVICEB"),
+        Json.Obj both = SignedJson.sign(signedByDeviceB(), USER, "ed25519:" + alice.master().publicKey().toBase64(),
+                alice.master());
+        AuthDataTrust strongAndWeak = trust(both, new TrustAnchors(USER,
+                List.of(new TrustAnchors.DeviceAsPublished("DEVICEB"),
                 new TrustAnchors.PinnedMasterKey(alice.master().publicKey()))));
         assertTrue(KeySource.fromRestore(verifyCase(strongAndWeak, CASE).verdict()).authenticated());
     }
 
     /** The restore's output entry for {@code r}, read back as an upload would read it. */
     private static ExportedSession writtenAndReadBack(SessionVerifier.Result r) throws Exception {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (keybackup.workflow.ExportWriter w = new keybackup.workflow.ExportWriter(bytes)) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ExportWriter w = new ExportWriter(bytes)) {
             assertTrue(w.write(r));
         }
         Json.Arr arr = (Json.Arr) JsonReader.parse(bytes.toByteArray());
@@ -140,11 +157,13 @@ class StatusNeverRisesTest {
 
     @Test
     void restoreFile_backupTrustedOnlyAsPublished_isNotKeptAuthenticatedOnReUpload() throws Exception {
-        AuthDataTrust weak = trust(signedByDeviceB(), new TrustAnchors(USER, List.of(new TrustAnchors.DeviceAsPublished("DEVICEB"))));
+        AuthDataTrust weak = trust(signedByDeviceB(), new TrustAnchors(USER,
+                List.of(new TrustAnchors.DeviceAsPublished("DEVICEB"))));
         ExportedSession e = writtenAndReadBack(verifyCase(weak, CASE));
         assertEquals("authenticated (key not compared)", e.recordedVerdict());
         assertFalse(KeySource.OLM.forEntry(e).authenticated(), "the server's word must not come back as a full claim");
-        assertEquals("signed_not_authenticated", signedWord(SessionData.fromExportEntry(e.toExportJson()).json(), KeySource.OLM));
+        assertEquals("signed_not_authenticated", signedWord(SessionData.fromExportEntry(e.toExportJson()).json(),
+                KeySource.OLM));
 
         AuthDataTrust pinned = trust(signedByDeviceB(), new TrustAnchors(USER,
                 List.of(new TrustAnchors.PinnedDevice("DEVICEB", alice.deviceKey("DEVICEB").publicKey()))));
@@ -153,7 +172,8 @@ class StatusNeverRisesTest {
         assertTrue(KeySource.OLM.forEntry(strong).authenticated());
         Json.Obj recorded = plaintextOf(CASE).with(ExportedSession.VERDICT_MEMBER,
                 Json.obj("verdict", Json.of("authenticated"), ExportedSession.KEY_COMPARED, Json.of(false)));
-        assertEquals("signed_not_authenticated", signedWord(recorded, KeySource.OLM), "the signer reads the member the same way");
+        assertEquals("signed_not_authenticated", signedWord(recorded, KeySource.OLM),
+                "the signer reads the member the same way");
     }
 
     @Test
@@ -163,10 +183,12 @@ class StatusNeverRisesTest {
         String bob = "@bob:example.org";
         Json.Obj asBob = Json.obj();
         for (Map.Entry<String, Json> section : aliceKeys.members().entrySet()) {
-            asBob = asBob.with(section.getKey(), section.getValue() instanceof Json.Obj o && o.has(USER) ? Json.obj(bob, o.get(USER)) : section.getValue());
+            asBob = asBob.with(section.getKey(), section.getValue() instanceof Json.Obj o && o.has(USER)
+                    ? Json.obj(bob, o.get(USER)) : section.getValue());
         }
         OwnIdentity bobs = OwnIdentity.fromKeysQuery(bob, asBob);
-        Json.Obj version = SignedBackupScenarioTest.version(SignedBackupScenarioTest.masterSigned(authData(FieldNames.UNSTABLE)));
+        Json.Obj version =
+                SignedBackupScenarioTest.version(SignedBackupScenarioTest.masterSigned(authData(FieldNames.UNSTABLE)));
         assertThrows(IllegalArgumentException.class, () -> TrustResolver.resolve(version, bobs, trustingMaster()));
         assertThrows(IllegalArgumentException.class, () -> TrustResolver.trustedMasterKey(bobs, trustingMaster()));
     }
@@ -177,12 +199,14 @@ class StatusNeverRisesTest {
         String rk = dir.resolve("rk.txt").toString();
         String dk = dir.resolve("dk.txt").toString();
         List<String> opts = List.of("--user", USER, "--store", store, "--recovery-key-file", rk);
-        assertEquals(0, CliRun.run("", "setup", "--user", USER, "--store", store, "--recovery-key-out", rk, "--device-id", "PHONE",
+        assertEquals(0, CliRun.run("", "setup", "--user", USER, "--store", store, "--recovery-key-out", rk,
+                "--device-id", "PHONE",
                 "--device-key-out", dk).code());
         assertEquals(0, CliRun.run("", cmd("enable", opts, "--device-id", "PHONE", "--device-key-file", dk)).code());
         // A pinned master key the server does not publish: no master key is trusted, so only the bare PHONE vouches.
         String otherMaster = Base64Unpadded.encode(new byte[32]);
-        CliRun.Result r = CliRun.run("", cmd("restore", opts, "--trusted-master-key", otherMaster, "--verified-device", "PHONE",
+        CliRun.Result r = CliRun.run("", cmd("restore", opts, "--trusted-master-key", otherMaster, "--verified-device",
+                "PHONE",
                 "--out", dir.resolve("restored.json").toString()));
         assertEquals(0, r.code(), r.err());
         String summary = r.outText().lines().findFirst().orElseThrow();
@@ -190,7 +214,7 @@ class StatusNeverRisesTest {
     }
 
     private static String[] cmd(String name, List<String> opts, String... more) {
-        List<String> all = new java.util.ArrayList<>();
+        List<String> all = new ArrayList<>();
         all.add(name);
         all.addAll(opts);
         all.addAll(List.of(more));

@@ -20,7 +20,7 @@ import keybackup.json.SignedJson;
 import keybackup.keys.Base64Unpadded;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Ed25519PrivateKey;
-import keybackup.workflow.NewIdentity;
+import keybackup.cli.NewIdentity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +39,8 @@ class TrustCliTest {
 
     private static CliRun.Result run(String... args) {
         CliRun.Result r = CliRun.run("", args);
-        for (String line : r.err().lines().toList()) assertTrue(line.startsWith("keybackup: ") || line.startsWith("usage: "), line);
+        for (String line : r.err().lines().toList()) assertTrue(line.startsWith("keybackup: ")
+                || line.startsWith("usage: "), line);
         return r;
     }
 
@@ -49,22 +50,28 @@ class TrustCliTest {
         return r;
     }
 
-    /** Offline audit files for a backup whose AuthData only device DEV signed (not cross-signed, no master key trusted). */
+    /**
+     * Offline audit files for a backup whose AuthData only device DEV signed (not cross-signed, no master key trusted).
+     */
     private List<String> offlineAudit() throws Exception {
         try (NewIdentity alice = new NewIdentity(USER); BackupDecryptionKey key = BackupDecryptionKey.generate();
              Ed25519PrivateKey signing = Ed25519PrivateKey.generate()) {
             Ed25519PrivateKey dev = alice.addDevice("DEV", false);
-            Json.Obj ad = SignedJson.sign(AuthData.create(key.publicKey().toBase64(), signing.publicKey(), FieldNames.UNSTABLE).json(),
+            Json.Obj ad = SignedJson.sign(AuthData.create(key.publicKey().toBase64(), signing.publicKey(),
+                    FieldNames.UNSTABLE).json(),
                     USER, "ed25519:DEV", dev);
-            Path version = Files.write(dir.resolve("version.json"), CanonicalJson.encode(Json.obj("algorithm", Json.of(MegolmBackupV1.ALGORITHM),
+            Path version = Files.write(dir.resolve("version.json"),
+                    CanonicalJson.encode(Json.obj("algorithm", Json.of(MegolmBackupV1.ALGORITHM),
                     "auth_data", ad, "version", Json.of("1"), "count", Json.of(0), "etag", Json.of("0"))));
             Path keys = Files.writeString(dir.resolve("keys.json"), "{\"rooms\":{}}");
             Path identity = Files.write(dir.resolve("identity.json"), CanonicalJson.encode(alice.keysQueryResponse()));
             byte[] raw = key.exportBytes();
             Path keyFile = Files.writeString(dir.resolve("backup-key.txt"), Base64Unpadded.encode(raw) + "\n");
             Arrays.fill(raw, (byte) 0);
-            return new ArrayList<>(List.of("audit", "--user", USER, "--version-file", version.toString(), "--keys", keys.toString(),
-                    "--identity", identity.toString(), "--key-file", keyFile.toString(), "DEVKEY=" + dev.publicKey().toBase64()));
+            return new ArrayList<>(List.of("audit", "--user", USER, "--version-file", version.toString(), "--keys",
+                    keys.toString(),
+                    "--identity", identity.toString(), "--key-file", keyFile.toString(),
+                            "DEVKEY=" + dev.publicKey().toBase64()));
         }
     }
 
@@ -108,7 +115,8 @@ class TrustCliTest {
         Path store = dir.resolve("store");
         Path rk = dir.resolve("rk.txt");
         Path dk = dir.resolve("dk.txt");
-        ok("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out", rk.toString(), "--device-id", "PHONE",
+        ok("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out", rk.toString(), "--device-id",
+                "PHONE",
                 "--device-key-out", dk.toString());
         return List.of("--user", USER, "--store", store.toString(), "--recovery-key-file", rk.toString());
     }
@@ -135,17 +143,20 @@ class TrustCliTest {
     @Test
     void enable_wrongDeviceKeyOrMistypedDeviceId_exit1_nothingWritten() throws Exception {
         List<String> store = enabledStore();
-        CliRun.Result wrongKey = run(with(store, "enable", "--device-id", "PHONE", "--device-key-file", wrongKeyFile().toString()));
+        CliRun.Result wrongKey = run(with(store, "enable", "--device-id", "PHONE", "--device-key-file",
+                wrongKeyFile().toString()));
         assertEquals(1, wrongKey.code(), wrongKey.err());
         assertTrue(wrongKey.err().startsWith("keybackup: error: device key mismatch"), wrongKey.err());
         assertEquals("", wrongKey.outText());
 
-        CliRun.Result wrongId = run(with(store, "enable", "--device-id", "PH0NE", "--device-key-file", dir.resolve("dk.txt").toString()));
+        CliRun.Result wrongId = run(with(store, "enable", "--device-id", "PH0NE", "--device-key-file",
+                dir.resolve("dk.txt").toString()));
         assertEquals(1, wrongId.code(), wrongId.err());
         assertTrue(wrongId.err().contains("device PH0NE is not a valid published device"), wrongId.err());
 
         assertEquals("no key backup\n", ok(with(store, "status")).outText());
-        ok(with(store, "enable", "--device-id", "PHONE", "--device-key-file", dir.resolve("dk.txt").toString())); // control
+        // control
+        ok(with(store, "enable", "--device-id", "PHONE", "--device-key-file", dir.resolve("dk.txt").toString()));
     }
 
     @Test
@@ -154,7 +165,8 @@ class TrustCliTest {
         String dk = dir.resolve("dk.txt").toString();
         CliRun.Result enabled = ok(with(store, "enable", "--device-id", "PHONE", "--device-key-file", dk));
         String version = enabled.outText().lines().filter(l -> l.startsWith("version: ")).findFirst().orElseThrow();
-        CliRun.Result migrate = run(with(store, "migrate", "--device-id", "PHONE", "--device-key-file", wrongKeyFile().toString(),
+        CliRun.Result migrate = run(with(store, "migrate", "--device-id", "PHONE", "--device-key-file",
+                wrongKeyFile().toString(),
                 "--checkpoint", dir.resolve("cp.json").toString()));
         assertEquals(1, migrate.code(), migrate.err());
         assertTrue(migrate.err().contains("device key mismatch"), migrate.err());
@@ -168,7 +180,8 @@ class TrustCliTest {
         // Secret Storage locked (no recovery key): the master key is not trusted; only the named device vouches.
         List<String> locked = store.subList(0, 4);
         CliRun.Result status = ok(with(locked, "status", "--verified-device", "PHONE"));
-        assertTrue(status.outText().contains("auth_data: trusted via [device_as_published ed25519:PHONE (weaker"), status.outText());
+        assertTrue(status.outText().contains("auth_data: trusted via [device_as_published ed25519:PHONE (weaker"),
+                status.outText());
         assertTrue(status.err().contains("PHONE: its key is taken as the server publishes it"), status.err());
     }
 
@@ -177,7 +190,8 @@ class TrustCliTest {
         String s = dir.resolve("s").toString();
         List<String[]> commands = List.of(new String[] {"status", "--user", "alice", "--store", s},
                 new String[] {"enable", "--user", "alice", "--store", s, "--recovery-key-file", "rk"},
-                new String[] {"setup", "--user", "alice", "--store", s, "--recovery-key-out", "rk", "--device-id", "D", "--device-key-out", "dk"});
+                new String[] {"setup", "--user", "alice", "--store", s, "--recovery-key-out", "rk", "--device-id", "D",
+                        "--device-key-out", "dk"});
         for (String[] cmd : commands) {
             CliRun.Result r = run(cmd);
             assertEquals(1, r.code(), cmd[0] + ": " + r.err());

@@ -38,13 +38,15 @@ class TrustResolverTest {
         assertEquals(DEVICE_KEY, id.devices().get("test_device").ed25519().toBase64());
         // the chain: the master key signed the SSK, which signed test_device
         assertEquals(AuthDataTrust.Via.VERIFIED_DEVICE,
-                TrustResolver.verifiedDevice(id.devices().get("test_device"), id, TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of())));
+                TrustResolver.verifiedDevice(id.devices().get("test_device"), id,
+                        TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of())));
         assertEquals(List.of(), id.problems());
     }
 
     @Test
     void resolve_trustedMasterKey_isTrustedViaMasterAndCrossSignedDevice() throws Exception {
-        AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
+        AuthDataTrust t = resolve(load("version-unstable.json"),
+                TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
         assertTrue(trusted(t));
         assertEquals(AuthDataTrust.SignatureStatus.VALID_TRUSTED, status(t, MASTER_ID));
         // test_device is cross-signed by the SSK the trusted master key signed: verified.
@@ -74,9 +76,11 @@ class TrustResolverTest {
 
     @Test
     void resolve_locallyVerifiedDevice_isTrustedViaVerifiedDevice() throws Exception {
-        AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, null, Map.of("test_device", pub(DEVICE_KEY))));
+        AuthDataTrust t = resolve(load("version-unstable.json"),
+                TrustAnchors.withoutDevice(USER, null, Map.of("test_device", pub(DEVICE_KEY))));
         assertTrue(trusted(t));
-        assertEquals(List.of(new AuthDataTrust.TrustedVia(AuthDataTrust.Via.VERIFIED_DEVICE, "ed25519:test_device")), t.trustedVia());
+        assertEquals(List.of(new AuthDataTrust.TrustedVia(AuthDataTrust.Via.VERIFIED_DEVICE, "ed25519:test_device")),
+                t.trustedVia());
     }
 
     @Test
@@ -92,7 +96,8 @@ class TrustResolverTest {
 
     @Test
     void resolve_thisDevice_isTrustedViaThisDevice() throws Exception {
-        AuthDataTrust t = resolve(load("version-unstable.json"), new TrustAnchors(USER, "test_device", pub(DEVICE_KEY), null, Map.of()));
+        AuthDataTrust t = resolve(load("version-unstable.json"),
+                new TrustAnchors(USER, "test_device", pub(DEVICE_KEY), null, Map.of()));
         assertTrue(trusted(t));
         assertEquals(AuthDataTrust.Via.THIS_DEVICE, t.trustedVia().get(0).kind());
     }
@@ -100,7 +105,8 @@ class TrustResolverTest {
     @Test
     void resolve_thisDeviceWithOtherKey_signatureInvalid() throws Exception {
         try (Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
-            AuthDataTrust t = resolve(load("version-unstable.json"), new TrustAnchors(USER, "test_device", other.publicKey(), null, Map.of()));
+            AuthDataTrust t = resolve(load("version-unstable.json"),
+                    new TrustAnchors(USER, "test_device", other.publicKey(), null, Map.of()));
             assertFalse(trusted(t));
             assertEquals(AuthDataTrust.SignatureStatus.INVALID, status(t, "ed25519:test_device"));
         }
@@ -112,7 +118,8 @@ class TrustResolverTest {
         Json.Obj ad = v.object("auth_data");
         Json.Obj sigs = ad.object("signatures");
         Json.Obj moved = ad.with("signatures", Json.obj("@mallory:localhost", sigs.get(USER)));
-        AuthDataTrust t = resolve(v.with("auth_data", moved), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of("test_device", pub(DEVICE_KEY))));
+        AuthDataTrust t = resolve(v.with("auth_data", moved), TrustAnchors.withoutDevice(USER, pub(MASTER),
+                Map.of("test_device", pub(DEVICE_KEY))));
         assertFalse(trusted(t));
         assertEquals(List.of(), t.signatures());
         assertEquals(Reason.BACKUP_NOT_TRUSTED, t.reason());
@@ -122,7 +129,8 @@ class TrustResolverTest {
     void resolve_signingKeySwappedInSignedAuthData_signaturesInvalid() throws Exception {
         Json.Obj v = load("version-unstable.json");
         try (Ed25519PrivateKey attacker = Ed25519PrivateKey.generate()) {
-            Json.Obj ad = v.object("auth_data").with("org.matrix.mscxxxx.signing_public_key", Json.of(attacker.publicKey().toBase64()));
+            Json.Obj ad = v.object("auth_data").with("org.matrix.mscxxxx.signing_public_key",
+                    Json.of(attacker.publicKey().toBase64()));
             AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
             assertFalse(trusted(t));
             assertEquals(AuthDataTrust.SignatureStatus.INVALID, status(t, MASTER_ID));
@@ -155,7 +163,8 @@ class TrustResolverTest {
     void resolve_untrustedMasterKey_notTrusted() throws Exception {
         try (Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
             // The user trusts some other master key; the published one signed the AuthData.
-            AuthDataTrust t = resolve(load("version-unstable.json"), TrustAnchors.withoutDevice(USER, other.publicKey(), Map.of()));
+            AuthDataTrust t = resolve(load("version-unstable.json"),
+                    TrustAnchors.withoutDevice(USER, other.publicKey(), Map.of()));
             assertFalse(trusted(t));
             assertEquals(AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, status(t, MASTER_ID));
         }
@@ -166,7 +175,8 @@ class TrustResolverTest {
         try (Ed25519PrivateKey stranger = Ed25519PrivateKey.generate()) {
             Json.Obj v = load("version-unstable.json");
             Json.Obj ad = SignedJson.sign(v.object("auth_data"), USER, "ed25519:GHOSTDEVICE", stranger);
-            AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, null, Map.of("GHOSTDEVICE", pub(DEVICE_KEY))));
+            AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, null,
+                    Map.of("GHOSTDEVICE", pub(DEVICE_KEY))));
             assertEquals(AuthDataTrust.SignatureStatus.UNKNOWN_KEY, status(t, "ed25519:GHOSTDEVICE"));
             assertFalse(trusted(t));
         }
@@ -176,7 +186,8 @@ class TrustResolverTest {
     void resolve_stableAndUnstableConflict_noSigningKey() throws Exception {
         Json.Obj v = load("version-unstable.json");
         try (Ed25519PrivateKey master = masterSeed(); Ed25519PrivateKey other = Ed25519PrivateKey.generate()) {
-            Json.Obj ad = v.object("auth_data").without("signatures").with("signing_public_key", Json.of(other.publicKey().toBase64()));
+            Json.Obj ad = v.object("auth_data").without("signatures").with("signing_public_key",
+                    Json.of(other.publicKey().toBase64()));
             ad = SignedJson.sign(ad, USER, MASTER_ID, master);
             AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
             assertTrue(trusted(t)); // signed by the trusted master key ...
@@ -203,9 +214,11 @@ class TrustResolverTest {
         Json.Obj v = load("version-unstable.json");
         try (Ed25519PrivateKey master = masterSeed()) {
             for (Json bad : List.of(Json.of("AAAA"), Json.of(5), Json.of("not base64!"))) {
-                Json.Obj ad = v.object("auth_data").without("signatures").with("org.matrix.mscxxxx.signing_public_key", bad);
+                Json.Obj ad = v.object("auth_data").without("signatures").with("org.matrix.mscxxxx.signing_public_key",
+                        bad);
                 ad = SignedJson.sign(ad, USER, MASTER_ID, master);
-                AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
+                AuthDataTrust t = resolve(v.with("auth_data", ad), TrustAnchors.withoutDevice(USER, pub(MASTER),
+                        Map.of()));
                 assertEquals(Reason.NO_SIGNING_KEY, t.reason(), bad.toString());
                 assertTrue(t.usableSigningKey().isEmpty());
             }
@@ -240,9 +253,11 @@ class TrustResolverTest {
         try (Ed25519PrivateKey newMaster = Ed25519PrivateKey.generate()) {
             String nk = newMaster.publicKey().toBase64();
             Json.Obj msk = SignedJson.sign(Json.obj("keys", Json.obj("ed25519:" + nk, Json.of(nk)),
-                    "usage", Json.arr(List.of(Json.of("master"))), "user_id", Json.of(USER)), USER, "ed25519:" + nk, newMaster);
+                    "usage", Json.arr(List.of(Json.of("master"))), "user_id", Json.of(USER)), USER, "ed25519:" + nk,
+                            newMaster);
             OwnIdentity id = OwnIdentity.fromKeysQuery(USER, q.with("master_keys", Json.obj(USER, msk)));
-            AuthDataTrust t = TrustResolver.resolve(load("version-unstable.json"), id, TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
+            AuthDataTrust t = TrustResolver.resolve(load("version-unstable.json"), id,
+                    TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
             assertFalse(trusted(t));
         }
     }
@@ -265,8 +280,10 @@ class TrustResolverTest {
     @Test
     void identity_badDeviceSelfSignature_isDropped() throws Exception {
         Json.Obj q = load("keys-query-alice.json");
-        Json.Obj dev = q.object("device_keys").object(USER).object("test_device").with("algorithms", Json.arr(List.of()));
-        OwnIdentity id = OwnIdentity.fromKeysQuery(USER, q.with("device_keys", Json.obj(USER, Json.obj("test_device", dev))));
+        Json.Obj dev = q.object("device_keys").object(USER).object("test_device").with("algorithms",
+                Json.arr(List.of()));
+        OwnIdentity id = OwnIdentity.fromKeysQuery(USER, q.with("device_keys",
+                Json.obj(USER, Json.obj("test_device", dev))));
         assertTrue(id.devices().isEmpty());
     }
 
@@ -275,9 +292,11 @@ class TrustResolverTest {
         Json.Obj q = load("keys-query-alice.json");
         Json.Obj ssk = q.object("self_signing_keys").object(USER).without("signatures");
         OwnIdentity id = OwnIdentity.fromKeysQuery(USER, q.with("self_signing_keys", Json.obj(USER, ssk)));
-        assertNull(TrustResolver.verifiedDevice(id.devices().get("test_device"), id, TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of())));
+        assertNull(TrustResolver.verifiedDevice(id.devices().get("test_device"), id,
+                TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of())));
         assertTrue(id.problems().stream().anyMatch(p -> p.contains("self-signing key")), id.problems().toString());
-        AuthDataTrust t = TrustResolver.resolve(load("version-unstable.json"), id, TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
+        AuthDataTrust t = TrustResolver.resolve(load("version-unstable.json"), id,
+                TrustAnchors.withoutDevice(USER, pub(MASTER), Map.of()));
         assertEquals(AuthDataTrust.SignatureStatus.VALID_UNTRUSTED, status(t, "ed25519:test_device"));
         assertTrue(trusted(t)); // still trusted through the master key itself
     }

@@ -34,8 +34,10 @@ import keybackup.json.JsonReader;
  * {@code version}, {@code keys} and {@code identity} (the bodies of GET /room_keys/version,
  * GET /room_keys/keys and POST /keys/query).
  */
-record TrustScenario(String name, String description, String source, String user, String anchorMaster, String anchorDevice,
-                     List<String> anchorVerifiedDevices, Backup expectBackup, List<Session> expect, Map<String, Long> expectSummary,
+record TrustScenario(String name, String description, String source, String user, String anchorMaster,
+        String anchorDevice,
+                     List<String> anchorVerifiedDevices, Backup expectBackup, List<Session> expect, Map<String,
+                             Long> expectSummary,
                      String backupKey, Json.Obj version, Json.Obj keys, Json.Obj identity) {
 
     /** The expected backup-level outcome; {@code reason} is null for a trusted backup with a usable key. */
@@ -84,10 +86,16 @@ record TrustScenario(String name, String description, String source, String user
             if (colon <= 0) throw new FormatException(name + ":" + lineNo + ": expected 'key: value'");
             String key = line.substring(0, colon);
             String value = line.substring(colon + 2);
-            if (!KEYS.contains(key)) throw new FormatException(name + ":" + lineNo + ": unknown header key '" + key + "'");
-            if (value.isBlank() || !value.equals(value.strip())) throw new FormatException(name + ":" + lineNo + ": " + key + ": empty or padded value");
+            if (!KEYS.contains(key)) {
+                throw new FormatException(name + ":" + lineNo + ": unknown header key '" + key + "'");
+            }
+            if (value.isBlank() || !value.equals(value.strip())) {
+                throw new FormatException(name + ":" + lineNo + ": " + key + ": empty or padded value");
+            }
             List<String> values = header.computeIfAbsent(key, k -> new ArrayList<>());
-            if (!values.isEmpty() && !REPEATABLE.contains(key)) throw new FormatException(name + ":" + lineNo + ": " + key + " given twice");
+            if (!values.isEmpty() && !REPEATABLE.contains(key)) {
+                throw new FormatException(name + ":" + lineNo + ": " + key + " given twice");
+            }
             values.add(value);
         }
         for (String key : REQUIRED) {
@@ -98,14 +106,19 @@ record TrustScenario(String name, String description, String source, String user
         Set<String> seen = new HashSet<>();
         for (String e : header.getOrDefault("expect", List.of())) {
             Session s = session(name, e);
-            if (!seen.add(s.room() + " " + s.session())) throw new FormatException(name + ": expect: " + s.room() + " " + s.session() + " given twice");
+            if (!seen.add(s.room() + " " + s.session())) {
+                throw new FormatException(name + ": expect: " + s.room() + " " + s.session() + " given twice");
+            }
             sessions.add(s);
         }
         Map<String, Long> summary = summary(name, one(header, "expect-summary"));
         if (backup.outcome().equals("refused")) {
-            if (!sessions.isEmpty() || summary != null) throw new FormatException(name + ": a refused audit has no expect or expect-summary");
+            if (!sessions.isEmpty() || summary != null) {
+                throw new FormatException(name + ": a refused audit has no expect or expect-summary");
+            }
         } else if (sessions.isEmpty() || summary == null) {
-            throw new FormatException(name + ": expect lines and expect-summary are required unless the audit is refused");
+            throw new FormatException(name
+                    + ": expect lines and expect-summary are required unless the audit is refused");
         }
 
         Json.Obj body;
@@ -114,7 +127,9 @@ record TrustScenario(String name, String description, String source, String user
         } catch (JsonException e) {
             throw new FormatException(name + ": body: " + e.getMessage());
         }
-        if (!body.members().keySet().equals(BODY)) throw new FormatException(name + ": body must hold exactly " + BODY + ", has " + body.members().keySet());
+        if (!body.members().keySet().equals(BODY)) {
+            throw new FormatException(name + ": body must hold exactly " + BODY + ", has " + body.members().keySet());
+        }
         String backupKey = body.string("backup_key");
         Json.Obj version = body.object("version");
         Json.Obj keys = body.object("keys");
@@ -123,7 +138,8 @@ record TrustScenario(String name, String description, String source, String user
             throw new FormatException(name + ": body: backup_key must be a string, version, keys and identity objects");
         }
         return new TrustScenario(name, one(header, "description"), one(header, "source"), one(header, "user"),
-                one(header, "anchor-master"), one(header, "anchor-device"), List.copyOf(header.getOrDefault("anchor-verified-device", List.of())),
+                one(header, "anchor-master"), one(header, "anchor-device"),
+                        List.copyOf(header.getOrDefault("anchor-verified-device", List.of())),
                 backup, List.copyOf(sessions), summary, backupKey, version, keys, identity);
     }
 
@@ -136,13 +152,19 @@ record TrustScenario(String name, String description, String source, String user
         String[] w = value.split(" ");
         Set<String> reasons = Set.of("no_signing_key", "backup_not_trusted");
         if (w.length == 1 && (w[0].equals("trusted") || w[0].equals("refused"))) return new Backup(w[0], null);
-        if (w.length == 2 && (w[0].equals("trusted") || w[0].equals("not_trusted")) && reasons.contains(w[1])) return new Backup(w[0], w[1]);
-        throw new FormatException(name + ": expect-backup: expected 'trusted [no_signing_key]', 'not_trusted REASON' or 'refused', got '" + value + "'");
+        if (w.length == 2 && (w[0].equals("trusted") || w[0].equals("not_trusted")) && reasons.contains(w[1])) {
+            return new Backup(w[0], w[1]);
+        }
+        throw new FormatException(name
+                + ": expect-backup: expected 'trusted [no_signing_key]', 'not_trusted REASON' or 'refused', got '"
+                + value + "'");
     }
 
     private static Session session(String name, String value) throws FormatException {
         String[] w = value.split(" ");
-        if (w.length < 3 || w.length > 4) throw new FormatException(name + ": expect: expected 'ROOM SESSION VERDICT [REASON]', got '" + value + "'");
+        if (w.length < 3 || w.length > 4) {
+            throw new FormatException(name + ": expect: expected 'ROOM SESSION VERDICT [REASON]', got '" + value + "'");
+        }
         Set<String> reasons = VERDICTS.get(w[2]);
         if (reasons == null) throw new FormatException(name + ": expect: unknown verdict '" + w[2] + "'");
         String reason = w.length == 4 ? w[3] : null;
@@ -156,11 +178,14 @@ record TrustScenario(String name, String description, String source, String user
         if (value == null) return null;
         Map<String, Long> out = new LinkedHashMap<>();
         String[] w = value.split(" ");
-        if (w.length != SUMMARY.size()) throw new FormatException(name + ": expect-summary: expected " + SUMMARY.size() + " counts");
+        if (w.length != SUMMARY.size()) {
+            throw new FormatException(name + ": expect-summary: expected " + SUMMARY.size() + " counts");
+        }
         for (int i = 0; i < w.length; i++) {
             String prefix = SUMMARY.get(i) + "=";
             if (!w[i].startsWith(prefix) || !w[i].substring(prefix.length()).matches("[0-9]{1,9}")) {
-                throw new FormatException(name + ": expect-summary: expected " + prefix + "N at position " + (i + 1) + ", got '" + w[i] + "'");
+                throw new FormatException(name + ": expect-summary: expected " + prefix + "N at position " + (i + 1)
+                        + ", got '" + w[i] + "'");
             }
             out.put(SUMMARY.get(i), Long.parseLong(w[i].substring(prefix.length())));
         }

@@ -75,7 +75,8 @@ class TrustScenariosTest {
         Path identity = write(dir.resolve("identity.json"), CanonicalJson.encode(s.identity()));
         Path keyFile = write(dir.resolve("backup.key"), (s.backupKey() + "\n").getBytes(StandardCharsets.UTF_8));
         List<String> args = new ArrayList<>(List.of("audit", "--user", s.user(), "--version-file", version.toString(),
-                "--keys", keys.toString(), "--identity", identity.toString(), "--key-file", keyFile.toString(), "--json"));
+                "--keys", keys.toString(), "--identity", identity.toString(), "--key-file", keyFile.toString(),
+                        "--json"));
         if (s.anchorMaster() != null) args.addAll(List.of("--trusted-master-key", s.anchorMaster()));
         if (s.anchorDevice() != null) args.addAll(List.of("--device-id", s.anchorDevice()));
         for (String d : s.anchorVerifiedDevices()) args.addAll(List.of("--verified-device", d));
@@ -104,7 +105,8 @@ class TrustScenariosTest {
         Json.Obj backup = o.report().object("backup");
         boolean expectTrusted = s.expectBackup().outcome().equals("trusted");
         if (backup == null || !Json.of(expectTrusted).equals(backup.get("trusted"))) {
-            out.add("backup.trusted: expected " + expectTrusted + ", got " + text(backup == null ? null : backup.get("trusted")));
+            out.add("backup.trusted: expected " + expectTrusted + ", got "
+                    + text(backup == null ? null : backup.get("trusted")));
         }
         String reason = backup == null ? null : backup.string("reason");
         if (!Objects.equals(s.expectBackup().reason(), reason)) {
@@ -115,7 +117,8 @@ class TrustScenariosTest {
         if (o.report().get("sessions") instanceof Json.Arr sessions) {
             for (Json e : sessions.elements()) {
                 Json.Obj entry = (Json.Obj) e;
-                String word = entry.string("verdict") + (entry.string("reason") == null ? "" : " " + entry.string("reason"));
+                String word = entry.string("verdict") + (entry.string("reason") == null ? "" : " "
+                        + entry.string("reason"));
                 if (actual.put(entry.string("room_id") + " " + entry.string("session_id"), word) != null) {
                     out.add("session reported twice: " + entry.string("room_id") + " " + entry.string("session_id"));
                 }
@@ -137,7 +140,9 @@ class TrustScenariosTest {
         Json.Obj summary = o.report().object("summary");
         for (Map.Entry<String, Long> e : s.expectSummary().entrySet()) {
             Json got = summary == null ? null : summary.get(e.getKey());
-            if (!Json.of(e.getValue()).equals(got)) out.add("summary." + e.getKey() + ": expected " + e.getValue() + ", got " + text(got));
+            if (!Json.of(e.getValue()).equals(got)) {
+                out.add("summary." + e.getKey() + ": expected " + e.getValue() + ", got " + text(got));
+            }
         }
         return out;
     }
@@ -168,13 +173,16 @@ class TrustScenariosTest {
 
     @Test
     void compare_wrongExpectations_areEachReported() throws Exception {
-        String text = sample().replaceFirst("(expect: \\S+ \\S+) authenticated\n", "$1 unauthenticated signature_missing\n")
+        String text = sample().replaceFirst("(expect: \\S+ \\S+) authenticated\n",
+                "$1 unauthenticated signature_missing\n")
                 .replace("expect-backup: trusted\n", "expect-backup: not_trusted backup_not_trusted\n")
                 .replaceFirst("total=7", "total=8");
         TrustScenario s = TrustScenario.parse("edited", text);
         List<String> mismatches = compare(s, audit(s));
-        assertEquals(4, mismatches.size(), mismatches.toString()); // backup.trusted, backup.reason, one session, summary.total
-        assertTrue(mismatches.stream().anyMatch(m -> m.contains("expected unauthenticated signature_missing, got authenticated")), mismatches.toString());
+        // backup.trusted, backup.reason, one session, summary.total
+        assertEquals(4, mismatches.size(), mismatches.toString());
+        assertTrue(mismatches.stream().anyMatch(m ->
+                m.contains("expected unauthenticated signature_missing, got authenticated")), mismatches.toString());
     }
 
     @Test
@@ -197,8 +205,10 @@ class TrustScenariosTest {
 
     @Test
     void parse_unknownHeaderKey_fails() throws Exception {
-        String text = sample().replace("expect-backup: trusted\n", "expect-backup: trusted\nexpected: !r s authenticated\n");
-        TrustScenario.FormatException e = assertThrows(TrustScenario.FormatException.class, () -> TrustScenario.parse("x", text));
+        String text = sample().replace("expect-backup: trusted\n",
+                "expect-backup: trusted\nexpected: !r s authenticated\n");
+        TrustScenario.FormatException e = assertThrows(TrustScenario.FormatException.class,
+                () -> TrustScenario.parse("x", text));
         assertTrue(e.getMessage().contains("unknown header key 'expected'"), e.getMessage());
     }
 
@@ -206,20 +216,29 @@ class TrustScenariosTest {
     void parse_missingOrRepeatedKeysAndBadWords_fail() throws Exception {
         String text = sample();
         List<String> broken = List.of(
-                text.replaceFirst("user: [^\n]*\n", ""),                                          // required key missing
-                text.replaceFirst("expect-backup: trusted\n", ""),                                 // required key missing
-                text.replaceFirst("(user: [^\n]*\n)", "$1$1"),                                      // single-valued key twice
-                text.replaceFirst("expect-backup: trusted", "expect-backup: trusted-ish"),         // unknown backup outcome
-                text.replaceFirst(" authenticated\n", " authenticated flag_false\n"),               // reason on authenticated
-                text.replaceFirst(" signed_not_authenticated flag_false", " signed_not_authenticated signature_missing"),
+                // required key missing
+                text.replaceFirst("user: [^\n]*\n", ""),
+                // required key missing
+                text.replaceFirst("expect-backup: trusted\n", ""),
+                // single-valued key twice
+                text.replaceFirst("(user: [^\n]*\n)", "$1$1"),
+                // unknown backup outcome
+                text.replaceFirst("expect-backup: trusted", "expect-backup: trusted-ish"),
+                // reason on authenticated
+                text.replaceFirst(" authenticated\n", " authenticated flag_false\n"),
+                text.replaceFirst(" signed_not_authenticated flag_false",
+                        " signed_not_authenticated signature_missing"),
                 text.replaceFirst(" rejected session_id_mismatch", " refused session_id_mismatch"), // unknown verdict
                 text.replaceFirst("expect-summary: [^\n]*\n", ""),                                  // summary missing
                 text.replaceFirst("total=7", "total=seven"),
-                text.replaceFirst("(expect: [^\n]*\n)", "$1$1"),                                    // same session twice
-                text.replaceFirst("\\{\n", "{\n  \"extra\": 1,\n"),                                 // unknown body member
+                // same session twice
+                text.replaceFirst("(expect: [^\n]*\n)", "$1$1"),
+                // unknown body member
+                text.replaceFirst("\\{\n", "{\n  \"extra\": 1,\n"),
                 text.replace("\n\n", "\n"));                                                      // no blank line
         for (String b : broken) {
-            assertThrows(TrustScenario.FormatException.class, () -> TrustScenario.parse("x", b), b.substring(0, Math.min(400, b.length())));
+            assertThrows(TrustScenario.FormatException.class, () -> TrustScenario.parse("x", b),
+                    b.substring(0, Math.min(400, b.length())));
         }
     }
 }

@@ -1,10 +1,8 @@
 package keybackup.trust;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import keybackup.TestVectors;
 import keybackup.json.Json;
-import keybackup.json.JsonReader;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.Ed25519PublicKey;
 
@@ -19,8 +17,8 @@ final class TrustVectors {
     static final String SIGNING_KEY = "ORLmFSOUA2pdoNycNQS7F8cZVkF/zlPXUyXUyihKzp0";
     static final String BACKUP_PUBLIC_KEY = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo";
 
-    static Json.Obj load(String name) throws Exception {
-        return (Json.Obj) JsonReader.parse(Files.readAllBytes(Path.of("test/vectors/trust", name)));
+    static Json.Obj load(String name) {
+        return TestVectors.load("trust/" + name);
     }
 
     static Ed25519PublicKey pub(String b64) throws Exception {

@@ -14,14 +14,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import keybackup.backup.AuthData;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
+import keybackup.backup.KeyBackupData;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
+import keybackup.backup.SessionExport;
 import keybackup.homeserver.ReplacementRule;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -32,6 +35,7 @@ import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Curve25519PublicKey;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.secrets.SecretStorage;
+import keybackup.trust.BackupAudit;
 import keybackup.trust.KeySource;
 import keybackup.workflow.WorkflowFixture.Backend;
 import org.junit.jupiter.api.AfterEach;
@@ -54,8 +58,7 @@ class EnableUploadRestoreTest {
     }
 
     private static Json.Obj entry(boolean verified, long firstIndex, Json.Obj sessionData) {
-        return Json.obj("first_message_index", Json.of(firstIndex), "forwarded_count", Json.of(0), "is_verified", Json.of(verified),
-                "session_data", sessionData);
+        return new KeyBackupData(firstIndex, 0, verified, sessionData).toJson();
     }
 
     /** What someone holding only the backup public key can write: an unsigned entry claiming authenticated. */
@@ -86,7 +89,7 @@ class EnableUploadRestoreTest {
         assertTrue(SignedJson.verifyValue(authData.without("signatures"), authData.object("signatures").object(USER).get(masterKeyId),
                 f.alice.master().publicKey()).valid(), "signed by the master key");
         // A reader that trusts only the master key (no device, no Secret Storage) trusts it via the master key.
-        Account reader = new Account(f.store, null, null, f.alice.master().publicKey(), java.util.Map.of());
+        Account reader = new Account(f.store, null, null, f.alice.master().publicKey(), Map.of());
         assertTrue(reader.trust(info).usableSigningKey().isPresent());
     }
 
@@ -150,7 +153,7 @@ class EnableUploadRestoreTest {
             f.secrets.storeBackupSigningKey(signing);
             // names a signing key, but nobody signed the AuthData: the signing key must not be used
             String v = f.store.createVersion(MegolmBackupV1.ALGORITHM,
-                    keybackup.backup.AuthData.create(key.publicKey().toBase64(), signing.publicKey(), FieldNames.UNSTABLE).json());
+                    AuthData.create(key.publicKey().toBase64(), signing.publicKey(), FieldNames.UNSTABLE).json());
 
             Upload.Result r = Upload.run(f.account(), sessions(1, 3, 1), KeySource.OLM, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
 
@@ -181,7 +184,7 @@ class EnableUploadRestoreTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Account account = f.account();
         Json.Obj info = account.currentVersion();
-        keybackup.trust.BackupAudit audit;
+        BackupAudit audit;
         try (BackupDecryptionKey key = f.backupKey(); ExportWriter writer = new ExportWriter(out)) {
             audit = Restore.run(account, info, account.trust(info), key, 2, false, writer::write, null);
         }
@@ -260,12 +263,10 @@ class EnableUploadRestoreTest {
 
     /** The same session with its export index set to {@code index} (and optionally another session public key). */
     private static SessionData atIndex(SessionData s, int index, String... sessionId) throws Exception {
-        byte[] export = Base64Unpadded.decode("session_key", s.sessionKey(), 165);
-        export[1] = (byte) (index >>> 24);
-        export[2] = (byte) (index >>> 16);
-        export[3] = (byte) (index >>> 8);
-        export[4] = (byte) index;
-        if (sessionId.length > 0) System.arraycopy(Base64Unpadded.decode("session_id", sessionId[0], 32), 0, export, 133, 32);
-        return SessionData.from(s.json().with("session_key", Json.of(Base64Unpadded.encode(export))));
+        byte[] export = Base64Unpadded.decode("session_key", s.sessionKey(), SessionExport.LENGTH);
+        byte[] kpub = sessionId.length > 0 ? Base64Unpadded.decode("session_id", sessionId[0], 32)
+                : Arrays.copyOfRange(export, 133, SessionExport.LENGTH);
+        String key = SessionExport.encode(index, Arrays.copyOfRange(export, 5, 133), kpub);
+        return SessionData.from(s.json().with("session_key", Json.of(key)));
     }
 }

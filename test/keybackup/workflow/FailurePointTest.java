@@ -7,6 +7,7 @@ import static keybackup.workflow.WorkflowFixture.sessions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import keybackup.backup.AuthData;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
+import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Curve25519PublicKey;
@@ -137,7 +139,7 @@ class FailurePointTest {
         for (int i = 1; i <= n; i++) {
             for (Failure failure : modes.at(requests.get(i - 1))) {
                 String where = "request " + i + " of " + n + " (" + requests.get(i - 1) + "), " + failure;
-                Path caseDir = java.nio.file.Files.createDirectories(dir.resolve("m" + (++c)));
+                Path caseDir = Files.createDirectories(dir.resolve("m" + (++c)));
                 try (WorkflowFixture f = WorkflowFixture.open(HOMESERVER, caseDir)) {
                     String old = setup.oldVersion(f);
                     Map<String, String> expected = f.storedKeys(old);
@@ -199,7 +201,7 @@ class FailurePointTest {
                     boolean replace = false;
                     try {
                         Enable.run(f.account(), FieldNames.UNSTABLE);
-                    } catch (WorkflowException | keybackup.homeserver.StoreException e) {
+                    } catch (WorkflowException | StoreException e) {
                         failed = true;
                         replace = e.getMessage().contains("run enable --replace-backup-secrets"); // as the message says
                     }

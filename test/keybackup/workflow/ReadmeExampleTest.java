@@ -10,9 +10,10 @@ import java.util.Map;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.backup.SessionData;
+import keybackup.backup.SessionExport;
+import keybackup.cli.NewIdentity;
 import keybackup.homeserver.LocalStore;
 import keybackup.json.Json;
-import keybackup.keys.Base64Unpadded;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.secrets.SecretStorage;
@@ -43,13 +44,11 @@ class ReadmeExampleTest {
         }
         List<ExportedSession> sessions = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            byte[] export = new byte[165];
-            export[0] = 1;
             try (Ed25519PrivateKey k = Ed25519PrivateKey.generate(); BackupDecryptionKey sender = BackupDecryptionKey.generate()) {
-                System.arraycopy(k.publicKey().bytes(), 0, export, 133, 32);
+                String export = SessionExport.encode(0, new byte[128], k.publicKey().bytes());
                 SessionData data = SessionData.from(Json.obj("algorithm", Json.of("m.megolm.v1.aes-sha2"),
                         "sender_key", Json.of(sender.publicKey().toBase64()), "sender_claimed_keys", Json.obj(),
-                        "forwarding_curve25519_key_chain", Json.arr(List.of()), "session_key", Json.of(Base64Unpadded.encode(export))));
+                        "forwarding_curve25519_key_chain", Json.arr(List.of()), "session_key", Json.of(export)));
                 sessions.add(new ExportedSession("!room:example.org", data.sessionId(), data));
             }
         }

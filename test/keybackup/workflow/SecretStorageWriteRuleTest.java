@@ -11,9 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import keybackup.backup.FieldNames;
 import keybackup.json.Json;
 import keybackup.keys.BackupDecryptionKey;
@@ -26,6 +28,7 @@ import keybackup.secrets.SecretStorageKey;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -138,7 +141,7 @@ class SecretStorageWriteRuleTest {
         try (SecretStorageKey key = SecretStorageKey.fromBytes(k)) {
             real = KeyDescription.create(key, null, pbkdf2(KeyDescription.MIN_ITERATIONS_FOR_WRITING));
         } finally {
-            java.util.Arrays.fill(k, (byte) 0);
+            Arrays.fill(k, (byte) 0);
         }
         // The check is a MAC under the derived key: one iteration derives another key, and the check fails.
         serveDefaultKey(real.with("passphrase", pbkdf2(1)));
@@ -151,7 +154,7 @@ class SecretStorageWriteRuleTest {
         // The description as Element writes it (key check, 500000 iterations) unlocks with no warning, and enable works.
         serveDefaultKey(real);
         UnlockedSecretStorage s = UnlockedSecretStorage.unlockWithPassphrase(f.store, PASSPHRASE.toCharArray());
-        assertEquals(java.util.Optional.empty(), s.writeWarning());
+        assertEquals(Optional.empty(), s.writeWarning());
         Enable.Result r = Enable.run(account(s), FieldNames.UNSTABLE);
         try (Ed25519PrivateKey signing = s.backupSigningKey().orElseThrow()) {
             assertEquals(r.signingKey(), signing.publicKey());
@@ -169,7 +172,7 @@ class SecretStorageWriteRuleTest {
         int from = f.server.requestCount();
 
         try (Ed25519PrivateKey k = Ed25519PrivateKey.generate()) {
-            for (org.junit.jupiter.api.function.Executable write : List.<org.junit.jupiter.api.function.Executable>of(
+            for (Executable write : List.<Executable>of(
                     () -> s.storeKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY, new byte[32]),
                     () -> s.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, k),
                     () -> s.storeBackupSigningKey(k),
@@ -183,7 +186,7 @@ class SecretStorageWriteRuleTest {
         assertEquals(before, accountData());
 
         // Putting back ciphertext the server already held encrypts nothing: allowed, so no failure path loses a secret.
-        s.restore(SecretStorage.CROSS_SIGNING_MASTER, java.util.Optional.of(before.get(SecretStorage.CROSS_SIGNING_MASTER)));
+        s.restore(SecretStorage.CROSS_SIGNING_MASTER, Optional.of(before.get(SecretStorage.CROSS_SIGNING_MASTER)));
         assertEquals(before, accountData());
     }
 
@@ -216,7 +219,7 @@ class SecretStorageWriteRuleTest {
         try (BackupDecryptionKey old = BackupDecryptionKey.generate()) {
             byte[] raw = old.exportBytes();
             f.secrets.storeKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY, raw);
-            java.util.Arrays.fill(raw, (byte) 0);
+            Arrays.fill(raw, (byte) 0);
         }
         Map<String, Json.Obj> before = accountData();
         int from = f.server.requestCount();
@@ -280,7 +283,7 @@ class SecretStorageWriteRuleTest {
         try (BackupDecryptionKey old = BackupDecryptionKey.generate(); Ed25519PrivateKey oldSigning = Ed25519PrivateKey.generate()) {
             byte[] raw = old.exportBytes();
             f.secrets.storeKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY, raw);
-            java.util.Arrays.fill(raw, (byte) 0);
+            Arrays.fill(raw, (byte) 0);
             f.secrets.storeBackupSigningKey(oldSigning);
 
             Enable.Result r = Enable.run(f.account(), FieldNames.UNSTABLE, true);

@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import keybackup.backup.ExportedSession;
+import keybackup.backup.FieldNames;
 import keybackup.backup.SessionData;
+import keybackup.backup.SessionExport;
 import keybackup.json.Json;
-import keybackup.keys.Base64Unpadded;
 import keybackup.keys.Ed25519PrivateKey;
+import keybackup.trust.KeySource;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /** Two copies of one session in an upload: the one that decrypts more (lower index, then fewer forwards) is kept. */
@@ -18,18 +22,11 @@ class UploadBestCopiesTest {
     static final String SENDER = "WimPd2udAU/1S/+YBpPbmr9L+0H5H+BnAVHSwDxlPGc";
 
     static ExportedSession copy(byte[] kpub, int index, int forwards) throws Exception {
-        byte[] export = new byte[165];
-        export[0] = 1;
-        export[1] = (byte) (index >>> 24);
-        export[2] = (byte) (index >>> 16);
-        export[3] = (byte) (index >>> 8);
-        export[4] = (byte) index;
-        System.arraycopy(kpub, 0, export, 133, 32);
         List<Json> chain = new ArrayList<>();
         for (int i = 0; i < forwards; i++) chain.add(Json.of(SENDER));
         SessionData d = SessionData.from(Json.obj("algorithm", Json.of("m.megolm.v1.aes-sha2"), "sender_key", Json.of(SENDER),
                 "sender_claimed_keys", Json.obj(), "forwarding_curve25519_key_chain", Json.arr(chain),
-                "session_key", Json.of(Base64Unpadded.encode(export))));
+                "session_key", Json.of(SessionExport.encode(index, new byte[128], kpub))));
         return new ExportedSession("!r:example.org", d.sessionId(), d);
     }
 
@@ -45,9 +42,9 @@ class UploadBestCopiesTest {
     }
 
     @Test
-    void run_sessionsChangeBetweenPasses_refused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void run_sessionsChangeBetweenPasses_refused(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir)) {
-            String version = Enable.run(f.account(), keybackup.backup.FieldNames.UNSTABLE).version();
+            String version = Enable.run(f.account(), FieldNames.UNSTABLE).version();
             List<ExportedSession> first = WorkflowFixture.sessions(1, 3, 21);
             List<ExportedSession> second = WorkflowFixture.sessions(1, 3, 22); // other sessions on the second read
             int[] walks = {0};
@@ -56,24 +53,24 @@ class UploadBestCopiesTest {
             });
             assertEquals(3, sel.distinct());
 
-            WorkflowException e = org.junit.jupiter.api.Assertions.assertThrows(WorkflowException.class, () -> Upload.run(f.account(), sel,
-                    keybackup.trust.KeySource.OLM, Uploader.SendingDevice.NOT_VERIFIED, keybackup.backup.FieldNames.UNSTABLE, 1, WorkflowFixture.SMALL_BATCHES));
+            WorkflowException e = Assertions.assertThrows(WorkflowException.class, () -> Upload.run(f.account(), sel,
+                    KeySource.OLM, Uploader.SendingDevice.NOT_VERIFIED, FieldNames.UNSTABLE, 1, WorkflowFixture.SMALL_BATCHES));
             assertTrue(e.getMessage().contains("changed while it was read"), e.getMessage());
             assertEquals(0, f.count(version));
         }
     }
 
     @Test
-    void run_sessionMissingOnSecondPass_refused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void run_sessionMissingOnSecondPass_refused(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir)) {
-            Enable.run(f.account(), keybackup.backup.FieldNames.UNSTABLE);
+            Enable.run(f.account(), FieldNames.UNSTABLE);
             List<ExportedSession> first = WorkflowFixture.sessions(1, 3, 23);
             int[] walks = {0};
             Upload.Selection sel = Upload.select(v -> {
                 for (ExportedSession s : walks[0]++ == 0 ? first : first.subList(0, 2)) v.visit(s);
             });
-            WorkflowException e = org.junit.jupiter.api.Assertions.assertThrows(WorkflowException.class, () -> Upload.run(f.account(), sel,
-                    keybackup.trust.KeySource.OLM, Uploader.SendingDevice.NOT_VERIFIED, keybackup.backup.FieldNames.UNSTABLE, 1, WorkflowFixture.SMALL_BATCHES));
+            WorkflowException e = Assertions.assertThrows(WorkflowException.class, () -> Upload.run(f.account(), sel,
+                    KeySource.OLM, Uploader.SendingDevice.NOT_VERIFIED, FieldNames.UNSTABLE, 1, WorkflowFixture.SMALL_BATCHES));
             assertTrue(e.getMessage().contains("changed while it was read"), e.getMessage());
         }
     }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import keybackup.backup.AuthData;
@@ -25,6 +26,7 @@ import keybackup.trust.AuthDataTrust;
 import keybackup.trust.KeySource;
 import keybackup.trust.SessionSigner;
 import keybackup.trust.TrustAnchors;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +51,7 @@ class WeakTrustWritesTest {
             ((LocalStore) f.store).publishIdentity(f.alice.keysQueryResponse());
             byte[] raw = key.exportBytes();
             f.secrets.storeKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY, raw);
-            java.util.Arrays.fill(raw, (byte) 0);
+            Arrays.fill(raw, (byte) 0);
             // The old version: signed by OTHER only; its entries signed as authenticated by its signing key.
             Json.Obj ad = SignedJson.sign(AuthData.create(key.publicKey().toBase64(), signing.publicKey(), FieldNames.UNSTABLE).json(),
                     USER, "ed25519:OTHER", other);
@@ -90,7 +92,7 @@ class WeakTrustWritesTest {
             List<ExportedSession> sessions = sessions(1, 2, 3);
             Account naming = new Account(f.store, f.secrets, new Account.Device(WorkflowFixture.DEVICE, f.deviceKey),
                     List.of(new TrustAnchors.DeviceAsPublished("OTHER")));
-            WorkflowException e = org.junit.jupiter.api.Assertions.assertThrows(WorkflowException.class,
+            WorkflowException e = Assertions.assertThrows(WorkflowException.class,
                     () -> Upload.run(naming, sessions, KeySource.OLM, FieldNames.UNSTABLE, 2, Uploader.Limits.DEFAULT));
             assertTrue(e.getMessage().contains("device_as_published"), e.getMessage());
             assertEquals(0, f.count(version));

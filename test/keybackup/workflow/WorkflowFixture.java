@@ -2,18 +2,22 @@ package keybackup.workflow;
 
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
+import keybackup.backup.SessionExport;
+import keybackup.cli.NewIdentity;
 import keybackup.homeserver.AccessToken;
 import keybackup.homeserver.BackupStore;
 import keybackup.homeserver.ClientOptions;
@@ -21,6 +25,7 @@ import keybackup.homeserver.HomeserverClient;
 import keybackup.homeserver.LocalStore;
 import keybackup.homeserver.ReplacementRule;
 import keybackup.homeserver.TestHomeserver;
+import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.SignedJson;
 import keybackup.keys.Base64Unpadded;
@@ -52,10 +57,13 @@ public final class WorkflowFixture implements AutoCloseable {
     public final Ed25519PrivateKey deviceKey;
     public final SecretStorageKey ssKey;
     public final UnlockedSecretStorage secrets;
+    /** The local store's directory, or null for the homeserver. */
+    private final Path storeDir;
 
-    private WorkflowFixture(BackupStore store, TestHomeserver server) throws Exception {
+    private WorkflowFixture(BackupStore store, TestHomeserver server, Path storeDir) throws Exception {
         this.store = store;
         this.server = server;
+        this.storeDir = storeDir;
         deviceKey = alice.addDevice(DEVICE, true);
         if (server != null) server.setIdentity(alice.keysQueryResponse());
         else ((LocalStore) store).publishIdentity(alice.keysQueryResponse());
@@ -65,17 +73,20 @@ public final class WorkflowFixture implements AutoCloseable {
         try {
             secrets.storeKeyBytes(SecretStorage.CROSS_SIGNING_MASTER, seed);
         } finally {
-            java.util.Arrays.fill(seed, (byte) 0);
+            Arrays.fill(seed, (byte) 0);
         }
     }
 
     /** Alice's identity and Secret Storage on a new store of the given kind. */
     public static WorkflowFixture open(Backend backend, Path dir, ReplacementRule rule) throws Exception {
-        if (backend == Backend.LOCAL) return new WorkflowFixture(LocalStore.open(dir.resolve("store"), USER, rule), null);
+        if (backend == Backend.LOCAL) {
+            Path storeDir = dir.resolve("store");
+            return new WorkflowFixture(LocalStore.open(storeDir, USER, rule), null, storeDir);
+        }
         TestHomeserver server = TestHomeserver.start(USER, TOKEN);
         server.setRule(rule);
         try {
-            return new WorkflowFixture(client(server), server);
+            return new WorkflowFixture(client(server), server, null);
         } catch (Exception | Error e) {
             server.close();
             throw e;
@@ -94,7 +105,34 @@ public final class WorkflowFixture implements AutoCloseable {
 
     /** Alice on this device, with Secret Storage unlocked and no supplied master key. */
     public Account account() {
-        return new Account(store, secrets, new Account.Device(DEVICE, deviceKey), null, java.util.Map.of());
+        return new Account(store, secrets, new Account.Device(DEVICE, deviceKey), null, Map.of());
+    }
+
+    /**
+     * The command-line options that reach this account, with its key files written into {@code dir}:
+     * {@code --homeserver URI --user USER --access-token-file FILE} (the homeserver) or
+     * {@code --user USER --store DIR} (the local store), then {@code --recovery-key-file FILE --device-id ID
+     * --device-key-file FILE}.
+     */
+    public List<String> cliOptions(Path dir) throws IOException {
+        Path rk = Files.writeString(dir.resolve("recovery-key.txt"), ssKey.toRecoveryKey() + "\n");
+        byte[] seed = deviceKey.exportSeed();
+        Path dk;
+        try {
+            dk = Files.writeString(dir.resolve("device-key.txt"), Base64Unpadded.encode(seed) + "\n");
+        } finally {
+            Arrays.fill(seed, (byte) 0);
+        }
+        List<String> out = new ArrayList<>();
+        if (server != null) {
+            Path token = Files.writeString(dir.resolve("token.txt"), TOKEN + "\n");
+            out.addAll(List.of("--homeserver", server.uri().toString(), "--user", USER,
+                    "--access-token-file", token.toString()));
+        } else {
+            out.addAll(List.of("--user", USER, "--store", storeDir.toString()));
+        }
+        out.addAll(List.of("--recovery-key-file", rk.toString(), "--device-id", DEVICE, "--device-key-file", dk.toString()));
+        return List.copyOf(out);
     }
 
     @Override
@@ -126,22 +164,32 @@ public final class WorkflowFixture implements AutoCloseable {
 
     /** One Megolm session export at index 0: 0x01, index, 128 ratchet bytes, the session's Ed25519 public key. */
     private static SessionData session(Random random) throws Exception {
-        byte[] export = new byte[165];
-        export[0] = 0x01;
         byte[] ratchet = new byte[128];
         random.nextBytes(ratchet);
-        System.arraycopy(ratchet, 0, export, 5, 128);
         byte[] seed = new byte[32];
         random.nextBytes(seed);
+        String export;
         try (Ed25519PrivateKey sessionKey = Ed25519PrivateKey.fromSeed(seed)) {
-            System.arraycopy(sessionKey.publicKey().bytes(), 0, export, 133, 32);
+            export = SessionExport.encode(0, ratchet, sessionKey.publicKey().bytes());
         }
         return SessionData.from(Json.obj(
                 "algorithm", Json.of(MegolmBackupV1.ROOM_KEY_ALGORITHM),
                 "forwarding_curve25519_key_chain", Json.arr(List.of()),
                 "sender_claimed_keys", Json.obj("ed25519", Json.of(SENDER_ED25519)),
                 "sender_key", Json.of(SENDER_CURVE25519),
-                "session_key", Json.of(Base64Unpadded.encode(export))));
+                "session_key", Json.of(export)));
+    }
+
+    /** Writes {@code sessions} as a plain key-export file, the JSON array {@code upload --keys} reads. */
+    public static Path writeExport(Path file, List<ExportedSession> sessions) throws IOException {
+        List<Json> entries = new ArrayList<>();
+        for (ExportedSession s : sessions) entries.add(s.toExportJson());
+        return writeEntries(file, entries);
+    }
+
+    /** Writes {@code entries} (export entries, changed or not) as a key-export file's array. */
+    public static Path writeEntries(Path file, List<? extends Json> entries) throws IOException {
+        return Files.write(file, CanonicalJson.encode(Json.arr(entries)));
     }
 
     /** "room|session" → session_key, as the sessions were made. */
@@ -161,7 +209,7 @@ public final class WorkflowFixture implements AutoCloseable {
         try (BackupDecryptionKey key = BackupDecryptionKey.generate()) {
             byte[] raw = key.exportBytes();
             secrets.storeKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY, raw);
-            java.util.Arrays.fill(raw, (byte) 0);
+            Arrays.fill(raw, (byte) 0);
             Json.Obj authData = SignedJson.sign(Json.obj("public_key", Json.of(key.publicKey().toBase64())), USER, "ed25519:" + DEVICE, deviceKey);
             String version = store.createVersion(MegolmBackupV1.ALGORITHM, authData);
             try (Uploader up = new Uploader(store, version, key.publicKey(), null, FieldNames.UNSTABLE, 2, Uploader.Limits.DEFAULT)) {

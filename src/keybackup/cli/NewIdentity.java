@@ -1,4 +1,4 @@
-package keybackup.workflow;
+package keybackup.cli;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,9 +10,10 @@ import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Ed25519PrivateKey;
 
 /**
- * A fresh cross-signing identity for a user of the local store (set-up and the demo): a master key, a
- * self-signing key signed by it, and devices, each self-signed and optionally cross-signed. Produces the
- * {@code /keys/query} response a homeserver would publish. Holds private keys: close it when done.
+ * A fresh cross-signing identity for a user of the local store (the {@code setup} command and the demo): a
+ * master key, a self-signing key signed by it, and devices, each self-signed and optionally cross-signed.
+ * Produces the {@code /keys/query} response a homeserver would publish. Holds private keys: close it when
+ * done. Not API: a stand-in for what a real client creates, kept out of the exported packages.
  */
 public final class NewIdentity implements AutoCloseable {
     private final String userId;
@@ -41,15 +42,18 @@ public final class NewIdentity implements AutoCloseable {
     public Ed25519PrivateKey addDevice(String deviceId, boolean crossSign) {
         Ed25519PrivateKey key = Ed25519PrivateKey.generate();
         String curve;
-        try (BackupDecryptionKey identityKey = BackupDecryptionKey.generate()) { // an X25519 key pair, as a device's identity key
+        // an X25519 key pair, as a device's identity key
+        try (BackupDecryptionKey identityKey = BackupDecryptionKey.generate()) {
             Curve25519PublicKey pub = identityKey.publicKey();
             curve = pub.toBase64();
         }
         Json.Obj d = Json.obj(
                 "user_id", Json.of(userId),
                 "device_id", Json.of(deviceId),
-                "algorithms", Json.arr(List.of(Json.of("m.olm.v1.curve25519-aes-sha2"), Json.of("m.megolm.v1.aes-sha2"))),
-                "keys", Json.obj("curve25519:" + deviceId, Json.of(curve), "ed25519:" + deviceId, Json.of(key.publicKey().toBase64())));
+                "algorithms",
+                Json.arr(List.of(Json.of("m.olm.v1.curve25519-aes-sha2"), Json.of("m.megolm.v1.aes-sha2"))),
+                "keys", Json.obj("curve25519:" + deviceId, Json.of(curve),
+                        "ed25519:" + deviceId, Json.of(key.publicKey().toBase64())));
         d = SignedJson.sign(d, userId, "ed25519:" + deviceId, key);
         if (crossSign) d = SignedJson.sign(d, userId, "ed25519:" + selfSigning.publicKey().toBase64(), selfSigning);
         deviceKeys.put(deviceId, key);
