@@ -1,4 +1,4 @@
-package keybackup.homeserver;
+package keybackup.localstore;
 
 import keybackup.json.Json;
 

@@ -1,16 +1,20 @@
-package keybackup.homeserver;
+package keybackup.localstore;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.regex.Pattern;
+import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
 
 /**
  * Paths of {@link LocalStore}'s directory (layout in its class doc). Security property: versions must be
- * canonical decimal numbers and identifiers become names by {@link LocalFiles#fileName}, so no input can
- * name a path outside the store.
+ * canonical decimal numbers and identifiers become names by {@link LocalFiles#fileName} or a SHA-256, so
+ * no input can name a path outside the store.
  */
 final class LocalLayout {
     /**
@@ -19,12 +23,24 @@ final class LocalLayout {
      */
     static final long MAX_VERSION = Json.MAX_INTEGER;
     /** A version directory's name: a canonical decimal number (no sign, no leading zero), at most 16 digits. */
-    private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("[1-9][0-9]{0,15}");
+    private static final Pattern NUMBER = Pattern.compile("[1-9][0-9]{0,15}");
+    /** A shard directory of {@code keys/}: two lowercase hex digits. */
+    static final Pattern SHARD = Pattern.compile("[0-9a-f]{2}");
+    /** A key file: 64 lowercase hex digits (the key's SHA-256 name) and {@code .json}. */
+    static final Pattern KEY_FILE = Pattern.compile("[0-9a-f]{64}\\.json");
+    /** Directory of a version holding its keys, in shards. */
+    static final String KEYS = "keys";
+    /** Directory of a version holding its keys in the first layout (one file per room); migrated when opened. */
+    static final String OLD_ROOMS = "rooms";
 
     private final Path dir;
 
     LocalLayout(Path dir) {
         this.dir = dir;
+    }
+
+    Path root() {
+        return dir;
     }
 
     /** The directory of a version; versions are canonical decimal numbers up to {@link #MAX_VERSION}, anything else is unknown. */
@@ -44,8 +60,28 @@ final class LocalLayout {
         return Objects.requireNonNull(versionDirIfValid(version), "version");
     }
 
-    Path roomFile(String version, String roomId) {
-        return versionDir(version).resolve("rooms").resolve(LocalFiles.fileName(Objects.requireNonNull(roomId, "roomId")));
+    Path keysDir(String version) {
+        return versionDir(version).resolve(KEYS);
+    }
+
+    /**
+     * The file of one key: {@code keys/<xx>/<h>.json} where {@code h} is the hex SHA-256 of the room ID's
+     * UTF-8 length (4 bytes, big-endian), the room ID's UTF-8 and the session ID's UTF-8, and {@code xx}
+     * is its first two digits. The length prefix makes the hashed input injective; the file holds both
+     * IDs, and a reader checks that they hash to the file's name.
+     */
+    Path keyFile(String version, String roomId, String sessionId) {
+        String name = keyName(roomId, sessionId);
+        return keysDir(version).resolve(name.substring(0, 2)).resolve(name + LocalFiles.SUFFIX);
+    }
+
+    /** The 64 hex digits naming the key (roomId, sessionId); see {@link #keyFile}. */
+    static String keyName(String roomId, String sessionId) {
+        byte[] room = Objects.requireNonNull(roomId, "roomId").getBytes(StandardCharsets.UTF_8);
+        byte[] session = Objects.requireNonNull(sessionId, "sessionId").getBytes(StandardCharsets.UTF_8);
+        ByteBuffer input = ByteBuffer.allocate(4 + room.length + session.length);
+        input.putInt(room.length).put(room).put(session);
+        return LocalFiles.hex(LocalFiles.sha256(input.array()));
     }
 
     Path accountDataFile(String type) {
