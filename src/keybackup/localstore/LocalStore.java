@@ -60,7 +60,9 @@ import keybackup.json.JsonReader;
  * <p>Older stores: a store of layout 1 (one file per room, {@code versions/<n>/rooms/}) is converted by
  * {@link #open} under the write lock, one room file at a time (each is removed only once its keys are
  * written and fsynced; an interrupted conversion resumes at the next open), and {@code count} is
- * recounted. A store of another layout is refused with a message saying so.
+ * recounted ({@code etag} is kept). Room files that an older keybackup adds to a converted store are
+ * converted the same way at the next open, a key stored in both keeping the better copy by the store's
+ * rule. A store of another layout is refused with a message saying so.
  *
  * <p>Security and robustness properties: file names are derived from identifiers by an injective
  * encoding or a SHA-256 (and each key file names its IDs, checked on read against its name) and versions
@@ -454,7 +456,11 @@ public final class LocalStore implements BackupStore {
 
     /** The stored KeyBackupData of one key, checked to be one a server would accept and to be that key's. */
     private Optional<Json.Obj> storedKey(String version, String roomId, String sessionId) throws StoreException {
-        Path file = layout.keyFile(version, roomId, sessionId);
+        return readKey(layout.keyFile(version, roomId, sessionId));
+    }
+
+    /** The KeyBackupData in a key file, checked as {@link #checkKeyFile} does; empty when there is no such file. */
+    static Optional<Json.Obj> readKey(Path file) throws StoreException {
         Optional<Json.Obj> content = LocalFiles.read(file, MAX_FILE_BYTES);
         if (content.isEmpty()) return content;
         return Optional.of(checkKeyFile(file, content.get()).object("key"));
@@ -487,7 +493,10 @@ public final class LocalStore implements BackupStore {
 
     // ---- layout and the first layout's conversion ----
 
-    /** Checks {@code store.json}; a store without one is new or of layout 1 (converted, then marked). */
+    /**
+     * Checks {@code store.json}, and converts room files of layout 1: all of a store without {@code store.json}
+     * (new, or of layout 1; marked once converted), or those an older keybackup added since.
+     */
     private void checkLayout() throws StoreException {
         Path file = dir.resolve(LAYOUT_FILE);
         Optional<Json.Obj> marker = LocalFiles.read(file, MAX_FILE_BYTES);
@@ -499,10 +508,9 @@ public final class LocalStore implements BackupStore {
                 throw new StoreException("local store: " + dir + " has layout " + n.value() + ", and this keybackup reads layout "
                         + LAYOUT + " only: use the keybackup version that made the store");
             }
-            return;
         }
-        OldLayout.convert(dir, layout);
-        LocalFiles.write(file, Json.obj("layout", Json.of(LAYOUT)));
+        OldLayout.convert(dir, layout, rule);
+        if (marker.isEmpty()) LocalFiles.write(file, Json.obj("layout", Json.of(LAYOUT)));
     }
 
     /** Writes the recounted state of a converted version; see {@link OldLayout}. */

@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
 import keybackup.json.JsonException;
@@ -18,7 +19,9 @@ import keybackup.json.JsonReader;
  * Conversion of a store of layout 1, where each version kept its keys in {@code rooms/<name>.json}
  * ({@code {"room_id": "...", "sessions": {session id: KeyBackupData}}}, {@code <name>} from
  * {@link LocalFiles#fileName} of the room ID), to layout 2 (one file per key; {@link LocalStore}).
- * Run by {@link LocalStore#open} under the write lock, before {@code store.json} exists.
+ * Run by {@link LocalStore#open} under the write lock for every version that has {@code rooms/}: a store
+ * without {@code store.json}, or one that an older keybackup wrote to after this one converted it (then a
+ * key in both places keeps the better copy by the store's replacement rule).
  *
  * <p>Crash safety: the keys of one room file are written and fsynced before that file is removed, and
  * {@code rooms/} is removed only after the version's {@code count} has been recounted from its key files;
@@ -37,7 +40,7 @@ final class OldLayout {
     private static final int BATCH = 1000;
 
     /** Converts every version that still has {@code rooms/}; versions without one are left as they are. */
-    static void convert(Path dir, LocalLayout layout) throws StoreException {
+    static void convert(Path dir, LocalLayout layout, ReplacementRule rule) throws StoreException {
         Path versions = dir.resolve("versions");
         List<String> old = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(versions)) {
@@ -48,10 +51,10 @@ final class OldLayout {
         } catch (IOException | DirectoryIteratorException e) {
             throw new StoreException("local store: cannot list " + versions + " (" + e.getMessage() + ")", e);
         }
-        for (String version : old) convertVersion(layout, version);
+        for (String version : old) convertVersion(layout, version, rule);
     }
 
-    private static void convertVersion(LocalLayout layout, String version) throws StoreException {
+    private static void convertVersion(LocalLayout layout, String version, ReplacementRule rule) throws StoreException {
         Path v = layout.versionDir(version);
         Path rooms = v.resolve(LocalLayout.OLD_ROOMS);
         if (!Files.exists(v.resolve("info.json")) || Files.exists(v.resolve("deleted"))) {
@@ -71,6 +74,10 @@ final class OldLayout {
             readRoomFile(file, (room, session, data) -> {
                 String problem = ReplacementRule.problem(data);
                 if (problem != null) throw new StoreException("local store: " + file + " is corrupt: a session's " + problem);
+                // a key already in layout 2 (written by this version of keybackup after an older one added
+                // room files) is replaced only by a better copy, as an upload would replace it
+                Optional<Json.Obj> stored = LocalStore.readKey(layout.keyFile(version, room, session));
+                if (stored.isPresent() && !rule.shouldReplace(stored.get(), data)) return;
                 batch.add(new LocalFiles.Write(layout.keyFile(version, room, session),
                         Json.obj("key", data, "room_id", Json.of(room), "session_id", Json.of(session))));
                 if (batch.size() >= BATCH) {

@@ -96,6 +96,22 @@ class LocalStoreLayoutTest {
     }
 
     @Test
+    void open_roomFileAddedByAnOlderKeybackupAfterConversion_mergedByTheRule() throws Exception {
+        Path store = copy(LAYOUT1, dir.resolve("store"));
+        LocalStore.open(store, USER);
+        // an older keybackup then wrote a room file: a worse copy of a2 (kept out) and a new key
+        Path room = store.resolve("versions/2/rooms").resolve(LocalFiles.fileName("!a:example.org"));
+        Files.createDirectories(room.getParent());
+        Files.write(room, CanonicalJson.encode(Json.obj("room_id", Json.of("!a:example.org"), "sessions",
+                Json.obj("s2", key(false, 9, 9, "worse"), "s3", key(false, 0, 0, "a3")))));
+        LocalStore s = LocalStore.open(store, USER);
+        assertEquals("a2", marker(s.getSessionKey("2", "!a:example.org", "s2").orElseThrow()));
+        assertEquals("a3", marker(s.getSessionKey("2", "!a:example.org", "s3").orElseThrow()));
+        assertEquals(Json.of(4), s.version("2").get("count"));
+        assertFalse(Files.exists(room.getParent()));
+    }
+
+    @Test
     void open_layout1RoomFileCorrupt_storeErrorNamingItAndStoreLeftAsIs() throws Exception {
         Path store = copy(LAYOUT1, dir.resolve("store"));
         Path room = store.resolve("versions/2/rooms").resolve(LocalFiles.fileName("!b:example.org"));
