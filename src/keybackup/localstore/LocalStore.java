@@ -123,8 +123,12 @@ public final class LocalStore implements BackupStore {
             throw new StoreException("local store: cannot create " + dir + " (" + e.getMessage() + ")", e);
         }
         LocalStore store = new LocalStore(dir, userId, rule);
-        try (StoreLock held = store.lock()) {
-            store.checkLayout();
+        if (store.layoutMarker().isPresent() && OldLayout.versionsWithRoomFiles(dir).isEmpty()) {
+            store.completeInterruptedWrite(); // takes the lock only when there is a journal: a read-only store opens
+        } else {
+            try (StoreLock held = store.lock()) {
+                store.checkLayout();
+            }
         }
         return store;
     }
@@ -498,6 +502,13 @@ public final class LocalStore implements BackupStore {
      * (new, or of layout 1; marked once converted), or those an older keybackup added since.
      */
     private void checkLayout() throws StoreException {
+        Optional<Json.Obj> marker = layoutMarker();
+        OldLayout.convert(dir, layout, rule);
+        if (marker.isEmpty()) LocalFiles.write(dir.resolve(LAYOUT_FILE), Json.obj("layout", Json.of(LAYOUT)));
+    }
+
+    /** {@code store.json} when there is one, checked to name layout 2: any other is refused. */
+    private Optional<Json.Obj> layoutMarker() throws StoreException {
         Path file = dir.resolve(LAYOUT_FILE);
         Optional<Json.Obj> marker = LocalFiles.read(file, MAX_FILE_BYTES);
         if (marker.isPresent()) {
@@ -509,8 +520,7 @@ public final class LocalStore implements BackupStore {
                         + LAYOUT + " only: use the keybackup version that made the store");
             }
         }
-        OldLayout.convert(dir, layout, rule);
-        if (marker.isEmpty()) LocalFiles.write(file, Json.obj("layout", Json.of(LAYOUT)));
+        return marker;
     }
 
     /** Writes the recounted state of a converted version; see {@link OldLayout}. */

@@ -41,6 +41,11 @@ final class OldLayout {
 
     /** Converts every version that still has {@code rooms/}; versions without one are left as they are. */
     static void convert(Path dir, LocalLayout layout, ReplacementRule rule) throws StoreException {
+        for (String version : versionsWithRoomFiles(dir)) convertVersion(layout, version, rule);
+    }
+
+    /** The versions (canonical numbers) that have a {@code rooms/} directory. */
+    static List<String> versionsWithRoomFiles(Path dir) throws StoreException {
         Path versions = dir.resolve("versions");
         List<String> old = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(versions)) {
@@ -51,7 +56,7 @@ final class OldLayout {
         } catch (IOException | DirectoryIteratorException e) {
             throw new StoreException("local store: cannot list " + versions + " (" + e.getMessage() + ")", e);
         }
-        for (String version : old) convertVersion(layout, version, rule);
+        return old;
     }
 
     private static void convertVersion(LocalLayout layout, String version, ReplacementRule rule) throws StoreException {

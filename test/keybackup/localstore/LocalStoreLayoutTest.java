@@ -123,6 +123,18 @@ class LocalStoreLayoutTest {
     }
 
     @Test
+    void open_layout2StoreWithNothingToComplete_readsWithoutTakingTheLock() throws Exception {
+        LocalStore s = LocalStore.open(dir, USER);
+        s.createVersion(ALGORITHM, authData("k"));
+        s.putSessionKey("1", ROOM, "s", key(false, 0, 0, "a"));
+        Files.delete(dir.resolve(LocalStore.LOCK_FILE));
+        LocalStore reader = LocalStore.open(dir, USER); // so a store on read-only media still opens
+        assertEquals(Json.of(1), reader.currentVersion().orElseThrow().get("count"));
+        assertEquals(1, keys(reader, "1").size());
+        assertFalse(Files.exists(dir.resolve(LocalStore.LOCK_FILE)), "no write, no lock");
+    }
+
+    @Test
     void open_otherLayout_refusedWithWhatToDo() throws Exception {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("store.json"), "{\"layout\":3}");
