@@ -79,7 +79,7 @@ import keybackup.json.JsonReader;
  */
 public final class LocalStore implements BackupStore {
     private static final long MAX_FILE_BYTES = JsonReader.DEFAULT_MAX_BYTES;
-    /** Largest journal: a write's keys (a single write of more is refused before anything is written). */
+    /** Largest journal read back: the keys of one write (the uploader sends at most 1 MiB at a time). */
     private static final long MAX_JOURNAL_BYTES = 512L * 1024 * 1024;
     /** Largest etag kept in {@code state.json}: 15 decimal digits (a counter that would take ages to reach). */
     private static final long MAX_ETAG = 999_999_999_999_999L;
