@@ -50,7 +50,7 @@ public final class StoreBench {
         LocalStore empty = LocalStore.open(small, USER);
         String vFull = full.currentVersion().orElseThrow().string("version");
         String vEmpty = empty.createVersion(ALGORITHM, Json.obj());
-        String[] names = {"n=0", "n=" + full.version(vFull).get("count")};
+        String[] names = {"n=0", "n=" + ((Json.Int) full.version(vFull).get("count")).value()};
         LocalStore[] stores = {empty, full};
         String[] versions = {vEmpty, vFull};
         double[][] ns = new double[6][2];
