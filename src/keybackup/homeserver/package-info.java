@@ -2,8 +2,8 @@
  * Where backups are stored, as seen by a client: the thin {@link keybackup.homeserver.BackupStore}
  * abstraction (what the workflows use, nothing more) and its HTTPS implementation
  * {@link keybackup.homeserver.HomeserverClient} (the Matrix client-server API's {@code /room_keys},
- * {@code /user/{userId}/account_data} and {@code /keys/query} endpoints; digest 03, digest 05 §1,
- * digest 06 §3), with the errors both kinds of store raise ({@link keybackup.homeserver.StoreException},
+ * {@code /user/{userId}/account_data} and {@code /keys/query} endpoints; protocol.md §5, §8.1, §9.3),
+ * with the errors both kinds of store raise ({@link keybackup.homeserver.StoreException},
  * {@link keybackup.homeserver.MatrixException}) and the checks of what a store answers
  * ({@link keybackup.homeserver.VersionInfo}, {@link keybackup.homeserver.KeyStream}). The offline store
  * that behaves like a server is in {@code keybackup.localstore}.

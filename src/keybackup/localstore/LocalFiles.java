@@ -39,7 +39,7 @@ import keybackup.json.JsonReader;
 final class LocalFiles {
     private LocalFiles() {}
 
-    /** Suffix of every data file; temporary files start with a dot, end in {@link #TEMP_SUFFIX} and are ignored by readers. */
+    /** Suffix of every data file; temporary files start with a dot, end in {@link #TEMP_SUFFIX}; readers skip them. */
     static final String SUFFIX = ".json";
     static final String TEMP_SUFFIX = ".tmp";
     /** Longest encoded name kept readable; longer identifiers are named by their SHA-256. */
@@ -100,10 +100,12 @@ final class LocalFiles {
         for (Write w : writes) {
             dirs.add(w.target().getParent());
             if (w.value() == null) continue;
-            moves.add(new Path[] {w.target().resolveSibling("." + w.target().getFileName() + TEMP_SUFFIX), w.target(), null});
+            moves.add(new Path[] {w.target().resolveSibling("." + w.target().getFileName() + TEMP_SUFFIX), w.target(),
+                    null});
             contents.add(w);
         }
-        ExecutorService pool = writes.size() <= 1 ? null : Executors.newFixedThreadPool(Math.min(SYNC_THREADS, writes.size()), r -> {
+        ExecutorService pool = writes.size() <= 1 ? null : Executors.newFixedThreadPool(Math.min(SYNC_THREADS,
+                writes.size()), r -> {
             Thread t = new Thread(r, "local-store-write");
             t.setDaemon(true);
             return t;
@@ -126,7 +128,8 @@ final class LocalFiles {
             List<Path> dirList = new ArrayList<>(dirs);
             inParallel(pool, dirList.size(), i -> syncDirectory(dirList.get(i)));
         } catch (IOException e) {
-            throw new StoreException("local store: cannot write " + (writes.size() == 1 ? writes.iterator().next().target()
+            throw new StoreException("local store: cannot write " + (writes.size() == 1
+                    ? writes.iterator().next().target()
                     : writes.size() + " files in " + dirs.iterator().next()) + " (" + e.getMessage() + ")", e);
         } finally {
             if (pool != null) pool.shutdownNow();
@@ -184,11 +187,13 @@ final class LocalFiles {
      */
     private static FileChannel openTemp(Path temp) throws IOException {
         try {
-            return FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            return FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
         } catch (NoSuchFileException e) {
             Files.createDirectories(temp.getParent());
             syncDirectory(temp.getParent().getParent());
-            return FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            return FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
         }
     }
 
@@ -224,7 +229,8 @@ final class LocalFiles {
         try (InputStream in = Files.newInputStream(file)) {
             // never more than the limit is read, whatever the file claims to be (a device, a growing file)
             bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-            if (bytes.length > maxBytes) throw new StoreException("local store: " + file + " is over " + maxBytes + " bytes");
+            if (bytes.length > maxBytes) throw new StoreException("local store: " + file + " is over " + maxBytes
+                    + " bytes");
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

@@ -43,7 +43,10 @@ final class LocalLayout {
         return dir;
     }
 
-    /** The directory of a version; versions are canonical decimal numbers up to {@link #MAX_VERSION}, anything else is unknown. */
+    /**
+     * The directory of a version; versions are canonical decimal numbers up to {@link #MAX_VERSION}, anything
+     * else is unknown (null).
+     */
     Path versionDirIfValid(String version) {
         if (number(version) < 0) return null;
         return dir.resolve("versions").resolve(version);
@@ -85,7 +88,9 @@ final class LocalLayout {
     }
 
     Path accountDataFile(String type) {
-        if (Objects.requireNonNull(type, "type").isEmpty()) throw new IllegalArgumentException("type: must not be empty");
+        if (Objects.requireNonNull(type, "type").isEmpty()) {
+            throw new IllegalArgumentException("type: must not be empty");
+        }
         return dir.resolve("account_data").resolve(LocalFiles.fileName(type));
     }
 
@@ -106,10 +111,13 @@ final class LocalLayout {
                 if (name.isEmpty() || name.charAt(0) < '0' || name.charAt(0) > '9') continue;
                 long n = number(name);
                 if (n < 0) {
-                    throw new StoreException("local store: " + d + " is corrupt: a version number is a decimal number from 1 to " + MAX_VERSION);
+                    throw new StoreException("local store: " + d
+                            + " is corrupt: a version number is a decimal number from 1 to " + MAX_VERSION);
                 }
                 highest = Math.max(highest, n);
-                if (Files.exists(d.resolve("info.json")) && !Files.exists(d.resolve("deleted"))) current = Math.max(current, n);
+                if (Files.exists(d.resolve("info.json")) && !Files.exists(d.resolve("deleted"))) {
+                    current = Math.max(current, n);
+                }
             }
         } catch (IOException e) {
             throw new StoreException("local store: cannot list " + versions + " (" + e.getMessage() + ")", e);

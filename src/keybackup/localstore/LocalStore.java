@@ -23,7 +23,7 @@ import keybackup.json.Json;
 import keybackup.json.JsonReader;
 
 /**
- * A {@link BackupStore} in a local directory that behaves like a homeserver (digest 03), so every command
+ * A {@link BackupStore} in a local directory that behaves like a homeserver (protocol.md §5), so every command
  * works offline. Layout 2 ({@code <name>} of account data is {@code b} + unpadded base64url of the UTF-8
  * type, or {@code h} + hex SHA-256 when that would exceed 200 characters; {@code <h>} of a key is the hex
  * SHA-256 of its room and session IDs, {@code <xx>} its first two digits, see {@link LocalLayout#keyFile}):
@@ -148,7 +148,8 @@ public final class LocalStore implements BackupStore {
     @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized void publishIdentity(Json.Obj keysQueryResponse) throws StoreException {
         try (StoreLock held = lock()) {
-            LocalFiles.write(dir.resolve("identity.json"), Objects.requireNonNull(keysQueryResponse, "keysQueryResponse"));
+            LocalFiles.write(dir.resolve("identity.json"), Objects.requireNonNull(keysQueryResponse,
+                    "keysQueryResponse"));
         }
     }
 
@@ -168,7 +169,8 @@ public final class LocalStore implements BackupStore {
             Objects.requireNonNull(authData, "authData");
             long highest = layout.versions().highest();
             if (highest >= LocalLayout.MAX_VERSION) {
-                throw new StoreException("local store: version " + highest + " is the last possible number; no version can be created in " + dir);
+                throw new StoreException("local store: version " + highest
+                        + " is the last possible number; no version can be created in " + dir);
             }
             String version = Long.toString(highest + 1);
             Path v = layout.versionDir(version);
@@ -204,7 +206,8 @@ public final class LocalStore implements BackupStore {
         Json.Obj info = requireInfo(version);
         Json.Obj state = state(version);
         // info() and state() checked each file; this states that the answer obeys the same rules as a server's
-        return VersionInfo.check("local store: " + layout.versionDir(version), info.with("count", state.get("count")).with("etag", state.get("etag")), version);
+        Json.Obj answer = info.with("count", state.get("count")).with("etag", state.get("etag"));
+        return VersionInfo.check("local store: " + layout.versionDir(version), answer, version);
     }
 
     /** {@code PUT /room_keys/version/{v}}: replaces {@code auth_data} (the algorithm cannot change). */
@@ -215,7 +218,8 @@ public final class LocalStore implements BackupStore {
             if (!Objects.equals(info.string("algorithm"), algorithm)) {
                 throw new MatrixException(400, MatrixException.INVALID_PARAM, "algorithm: differs from the stored one");
             }
-            LocalFiles.write(layout.versionDir(version).resolve("info.json"), info(algorithm, Objects.requireNonNull(authData, "authData"), version));
+            Json.Obj info2 = info(algorithm, Objects.requireNonNull(authData, "authData"), version);
+            LocalFiles.write(layout.versionDir(version).resolve("info.json"), info2);
         }
     }
 
@@ -225,7 +229,8 @@ public final class LocalStore implements BackupStore {
         try (StoreLock held = lock()) {
             Path v = layout.versionDirIfValid(version);
             if (v == null || !Files.isDirectory(v)) throw notFound("unknown backup version");
-            LocalFiles.write(v.resolve("deleted"), Json.obj()); // tombstone first: a crash after it still reads as deleted
+            // tombstone first: a crash after it still reads as deleted
+            LocalFiles.write(v.resolve("deleted"), Json.obj());
             LocalFiles.deleteTree(v.resolve("info.json"));
             LocalFiles.deleteTree(v.resolve("state.json"));
             LocalFiles.deleteTree(v.resolve(LocalLayout.KEYS));
@@ -242,7 +247,8 @@ public final class LocalStore implements BackupStore {
             requireWritable(version);
             for (Map.Entry<String, Json> room : rooms.members().entrySet()) {
                 if (!(room.getValue() instanceof Json.Obj r) || r.object("sessions") == null) {
-                    throw new MatrixException(400, MatrixException.BAD_JSON, "rooms." + room.getKey() + ".sessions: expected an object");
+                    throw new MatrixException(400, MatrixException.BAD_JSON, "rooms." + room.getKey()
+                            + ".sessions: expected an object");
                 }
                 validateSessions(r.object("sessions"));
             }
@@ -266,7 +272,8 @@ public final class LocalStore implements BackupStore {
     }
 
     /** {@code PUT /room_keys/keys/{roomId}/{sessionId}?version=V} with one KeyBackupData. */
-    public synchronized Json.Obj putSessionKey(String version, String roomId, String sessionId, Json.Obj keyBackupData) throws StoreException {
+    public synchronized Json.Obj putSessionKey(String version, String roomId, String sessionId,
+            Json.Obj keyBackupData) throws StoreException {
         return putKeys(version, Json.obj(roomId, Json.obj("sessions", Json.obj(sessionId, keyBackupData))));
     }
 
@@ -287,7 +294,8 @@ public final class LocalStore implements BackupStore {
                 String name = shard.getFileName().toString();
                 if (name.startsWith(".")) continue;
                 if (!LocalLayout.SHARD.matcher(name).matches()) {
-                    throw new StoreException("local store: " + shard + " is corrupt: not a shard of " + LocalLayout.KEYS + "/ (two hex digits)");
+                    throw new StoreException("local store: " + shard + " is corrupt: not a shard of " + LocalLayout.KEYS
+                            + "/ (two hex digits)");
                 }
                 streamShard(shard, visitor);
             }
@@ -316,7 +324,8 @@ public final class LocalStore implements BackupStore {
     }
 
     /** {@code GET /room_keys/keys/{roomId}/{sessionId}?version=V}; empty when that key is not stored. */
-    public synchronized Optional<Json.Obj> getSessionKey(String version, String roomId, String sessionId) throws StoreException {
+    public synchronized Optional<Json.Obj> getSessionKey(String version, String roomId,
+            String sessionId) throws StoreException {
         if (info(version).isEmpty()) return Optional.empty(); // same as the client: any 404 M_NOT_FOUND reads as empty
         return storedKey(version, roomId, sessionId);
     }
@@ -333,12 +342,14 @@ public final class LocalStore implements BackupStore {
 
     /** {@code DELETE /room_keys/keys/{roomId}/{sessionId}?version=V}; returns {@code {"etag","count"}}. */
     @SuppressWarnings("try") // held: the write lock, for the block
-    public synchronized Json.Obj deleteSessionKey(String version, String roomId, String sessionId) throws StoreException {
+    public synchronized Json.Obj deleteSessionKey(String version, String roomId,
+            String sessionId) throws StoreException {
         try (StoreLock held = lock()) {
             requireInfo(version);
             Json.Obj state = state(version);
             if (storedKey(version, roomId, sessionId).isEmpty()) return state;
-            return commit(version, state, count(state) - 1, List.of(Json.arr(List.of(Json.of(roomId), Json.of(sessionId), Json.Null.INSTANCE))), false);
+            Json delete = Json.arr(List.of(Json.of(roomId), Json.of(sessionId), Json.Null.INSTANCE));
+            return commit(version, state, count(state) - 1, List.of(delete), false);
         }
     }
 
@@ -369,15 +380,19 @@ public final class LocalStore implements BackupStore {
      * {@code [room, session, KeyBackupData or null]} per changed key, and whether all keys go first),
      * then the change itself ({@link #apply}), then the journal's removal. No change: nothing is written.
      */
-    private Json.Obj commit(String version, Json.Obj old, long count, List<Json> changes, boolean clear) throws StoreException {
+    private Json.Obj commit(String version, Json.Obj old, long count, List<Json> changes,
+            boolean clear) throws StoreException {
         boolean changed = clear || !changes.isEmpty();
         long etag = Long.parseLong(old.string("etag")) + (changed ? 1 : 0); // at most 15 digits: state() checked it
         Path stateFile = layout.versionDir(version).resolve("state.json");
-        if (etag > MAX_ETAG) throw new StoreException("local store: " + stateFile + ": etag cannot grow past " + MAX_ETAG);
-        if (count > Json.MAX_INTEGER) throw new StoreException("local store: " + stateFile + ": count cannot grow past " + Json.MAX_INTEGER);
+        if (etag > MAX_ETAG) throw new StoreException("local store: " + stateFile + ": etag cannot grow past "
+                + MAX_ETAG);
+        if (count > Json.MAX_INTEGER) throw new StoreException("local store: " + stateFile + ": count cannot grow past "
+                + Json.MAX_INTEGER);
         Json.Obj state = state(Math.max(0, count), etag);
         if (!changed) return old;
-        Json.Obj journal = Json.obj("version", Json.of(version), "state", state, "clear", Json.of(clear), "keys", Json.arr(changes));
+        Json.Obj journal = Json.obj("version", Json.of(version), "state", state, "clear", Json.of(clear), "keys",
+                Json.arr(changes));
         Path journalFile = dir.resolve(JOURNAL_FILE);
         LocalFiles.write(journalFile, journal);
         apply(journalFile, journal);
@@ -398,7 +413,8 @@ public final class LocalStore implements BackupStore {
                 String room = ((Json.Str) c.get(0)).value();
                 String session = ((Json.Str) c.get(1)).value();
                 Json.Obj data = c.get(2) instanceof Json.Obj o ? o : null;
-                writes.add(new LocalFiles.Write(layout.keyFile(version, room, session), data == null ? null : keyFile(room, session, data)));
+                Json content = data == null ? null : keyFile(room, session, data);
+                writes.add(new LocalFiles.Write(layout.keyFile(version, room, session), content));
             }
             LocalFiles.writeAll(writes);
             LocalFiles.write(layout.versionDir(version).resolve("state.json"), journal.object("state"));
@@ -434,7 +450,8 @@ public final class LocalStore implements BackupStore {
         else if (!(j.get("keys") instanceof Json.Arr keys)) problem = "keys: expected an array";
         else {
             for (Json change : keys.elements()) {
-                if (!(change instanceof Json.Arr c) || c.elements().size() != 3 || !(c.elements().get(0) instanceof Json.Str)
+                if (!(change instanceof Json.Arr c) || c.elements().size() != 3
+                        || !(c.elements().get(0) instanceof Json.Str)
                         || !(c.elements().get(1) instanceof Json.Str)) {
                     problem = "keys: expected [room id, session id, key or null] for each key";
                 } else if (c.elements().get(2) instanceof Json.Obj data) {
@@ -475,10 +492,12 @@ public final class LocalStore implements BackupStore {
         String room = content.string("room_id");
         String session = content.string("session_id");
         if (room == null || session == null || content.object("key") == null || content.members().size() != 3) {
-            throw new StoreException("local store: " + file + " is corrupt: expected {\"key\": {...}, \"room_id\": \"...\", \"session_id\": \"...\"}");
+            throw new StoreException("local store: " + file
+                    + " is corrupt: expected {\"key\": {...}, \"room_id\": \"...\", \"session_id\": \"...\"}");
         }
         if (!file.getFileName().toString().equals(LocalLayout.keyName(room, session) + LocalFiles.SUFFIX)) {
-            throw new StoreException("local store: " + file + " is corrupt: its room_id and session_id are another key's");
+            throw new StoreException("local store: " + file
+                    + " is corrupt: its room_id and session_id are another key's");
         }
         String problem = ReplacementRule.problem(content.object("key"));
         if (problem != null) throw new StoreException("local store: " + file + " is corrupt: a session's " + problem);
@@ -488,7 +507,8 @@ public final class LocalStore implements BackupStore {
     private static void validateSessions(Json.Obj sessions) throws MatrixException {
         for (Map.Entry<String, Json> s : sessions.members().entrySet()) {
             if (!(s.getValue() instanceof Json.Obj data)) {
-                throw new MatrixException(400, MatrixException.BAD_JSON, "sessions." + s.getKey() + ": expected an object");
+                throw new MatrixException(400, MatrixException.BAD_JSON, "sessions." + s.getKey()
+                        + ": expected an object");
             }
             String problem = ReplacementRule.problem(data);
             if (problem != null) throw new MatrixException(400, MatrixException.INVALID_PARAM, problem);
@@ -516,7 +536,8 @@ public final class LocalStore implements BackupStore {
                 throw new StoreException("local store: " + file + " is corrupt: layout: expected a positive integer");
             }
             if (n.value() != LAYOUT) {
-                throw new StoreException("local store: " + dir + " has layout " + n.value() + ", and this keybackup reads layout "
+                throw new StoreException("local store: " + dir + " has layout " + n.value()
+                        + ", and this keybackup reads layout "
                         + LAYOUT + " only: use the keybackup version that made the store");
             }
         }
@@ -527,13 +548,17 @@ public final class LocalStore implements BackupStore {
     static void writeRecount(LocalLayout layout, String version, long count) throws StoreException {
         Path file = layout.versionDir(version).resolve("state.json");
         Json.Obj old = readState(file);
-        if (count > Json.MAX_INTEGER) throw new StoreException("local store: " + file + ": count cannot grow past " + Json.MAX_INTEGER);
+        if (count > Json.MAX_INTEGER) throw new StoreException("local store: " + file + ": count cannot grow past "
+                + Json.MAX_INTEGER);
         LocalFiles.write(file, state(count, Long.parseLong(old.string("etag"))));
     }
 
     // ---- lock ----
 
-    /** Stores written in this JVM, each with the lock its writers take before the file lock (a file lock is per process). */
+    /**
+     * Stores written in this JVM, each with the lock its writers take before the file lock (a file lock is
+     * per process).
+     */
     private static final ConcurrentHashMap<Path, ReentrantLock> WRITERS = new ConcurrentHashMap<>();
 
     /** The lock of one write: held by one thread of one process at a time; closing it releases both parts. */
@@ -578,7 +603,8 @@ public final class LocalStore implements BackupStore {
                 // the lock was not taken
             }
             mine.unlock();
-            throw new StoreException("local store: cannot lock " + dir.resolve(LOCK_FILE) + " (" + e.getMessage() + ")", e);
+            throw new StoreException("local store: cannot lock " + dir.resolve(LOCK_FILE) + " (" + e.getMessage() + ")",
+                    e);
         }
         StoreLock held = new StoreLock(mine, ch);
         try {
@@ -650,7 +676,8 @@ public final class LocalStore implements BackupStore {
         requireInfo(version);
         String current = Long.toString(layout.versions().current());
         if (!current.equals(version)) {
-            throw new MatrixException(403, MatrixException.WRONG_ROOM_KEYS_VERSION, "wrong backup version", current, -1);
+            throw new MatrixException(403, MatrixException.WRONG_ROOM_KEYS_VERSION, "wrong backup version", current,
+                    -1);
         }
     }
 

@@ -78,7 +78,8 @@ final class OldLayout {
             List<LocalFiles.Write> batch = new ArrayList<>();
             readRoomFile(file, (room, session, data) -> {
                 String problem = ReplacementRule.problem(data);
-                if (problem != null) throw new StoreException("local store: " + file + " is corrupt: a session's " + problem);
+                if (problem != null) throw new StoreException("local store: " + file + " is corrupt: a session's "
+                        + problem);
                 // a key already in layout 2 (written by this version of keybackup after an older one added
                 // room files) is replaced only by a better copy, as an upload would replace it
                 Optional<Json.Obj> stored = LocalStore.readKey(layout.keyFile(version, room, session));
@@ -133,13 +134,15 @@ final class OldLayout {
                     roomId = s.value();
                     // the name is derived from the room id: a file that names another room is not this room's
                     if (!LocalFiles.fileName(roomId).equals(file.getFileName().toString())) {
-                        throw new StoreException("local store: " + file + " is corrupt: room_id does not match the file name");
+                        throw new StoreException("local store: " + file
+                                + " is corrupt: room_id does not match the file name");
                     }
                 } else if (key.equals("sessions") && roomId != null) { // canonical order puts room_id first
                     reader.beginObject();
                     for (String sessionId = reader.nextKey(); sessionId != null; sessionId = reader.nextKey()) {
                         if (!(reader.readValue() instanceof Json.Obj data)) {
-                            throw new StoreException("local store: " + file + " is corrupt: a session's value is not an object");
+                            throw new StoreException("local store: " + file
+                                    + " is corrupt: a session's value is not an object");
                         }
                         visitor.visit(roomId, sessionId, data);
                     }

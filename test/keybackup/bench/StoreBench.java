@@ -16,11 +16,11 @@ import keybackup.localstore.LocalStore;
  * {@code make bench-store}: the local store's cost per key against what it already holds (issue 13:
  * the same for n = 0 and n = 1,000,000 within 10 %). Two stores side by side, one empty and one holding
  * {@code n} keys (built once through the store API from synthetic but valid KeyBackupData, nothing
- * encrypted, and kept in {@code build/bench-store/n<n>} for the next run, which adds its keys to it). Then, in rounds that alternate
- * between the two stores (so a change of the host's load hits both alike), per key: putting new keys in
- * batches of 500 (the uploader's default), putting better copies of stored keys (each replaced) and worse
- * ones (each kept), reading {@code count} and {@code etag} ({@code version}), reading single keys, and
- * streaming every key back. Prints each figure for both stores and their ratio.
+ * encrypted, and kept in {@code build/bench-store/n<n>} for the next run, which adds its keys to it).
+ * Then, in rounds that alternate between the two stores (so a change of the host's load hits both
+ * alike), per key: putting new keys in batches of 500 (the uploader's default), putting better copies of
+ * stored keys (each replaced) and worse ones (each kept), reading {@code count} and {@code etag}
+ * ({@code version}), reading single keys, and streaming every key back. Prints each figure for both stores and their ratio.
  *
  * <p>Arguments: {@code n} (default 1,000,000) and {@code k}, the new keys per store (default 10,000).
  * Wall time: the costs are file-system work (creations, renames, fsyncs), not CPU.
@@ -87,7 +87,8 @@ public final class StoreBench {
         System.out.println("| per key (wall) | " + names[0] + " | " + names[1] + " | ratio |");
         System.out.println("|---|---|---|---|");
         for (int i = 0; i < what.length; i++) {
-            System.out.printf(Locale.ROOT, "| %s | %.1f µs | %.1f µs | %.2f |%n", what[i], ns[i][0] / 1e3, ns[i][1] / 1e3, ns[i][1] / ns[i][0]);
+            System.out.printf(Locale.ROOT, "| %s | %.1f µs | %.1f µs | %.2f |%n", what[i], ns[i][0] / 1e3,
+                    ns[i][1] / 1e3, ns[i][1] / ns[i][0]);
         }
         System.out.println("load average at the end: " + Bench.loadAverage());
         System.out.println("(" + big + " is kept for the next run; delete it to free the space)");
@@ -95,7 +96,8 @@ public final class StoreBench {
 
     /** A KeyBackupData that passes the server's checks; {@code index} orders copies (lower replaces higher). */
     private static Json.Obj key(long index) {
-        return Json.obj("first_message_index", Json.of(index), "forwarded_count", Json.of(0), "is_verified", Json.of(false),
+        return Json.obj("first_message_index", Json.of(index), "forwarded_count", Json.of(0),
+                "is_verified", Json.of(false),
                 "session_data", SESSION_DATA);
     }
 
@@ -117,7 +119,8 @@ public final class StoreBench {
             store.putKeys(v, rooms("fill-", done, size, 5));
             done += size;
             if (done % 100_000 == 0 || done == n) {
-                System.out.printf(Locale.ROOT, "filling %s: %d keys (%.0f s)%n", dir, done, (System.nanoTime() - t0) / 1e9);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                System.out.printf(Locale.ROOT, "filling %s: %d keys (%.0f s)%n", dir, done, seconds);
             }
         }
         return store;
@@ -138,7 +141,8 @@ public final class StoreBench {
     }
 
     /** Puts {@code count} keys named by {@code prefix} with {@code index}, in batches; returns the ns taken. */
-    private static long put(LocalStore store, String version, String prefix, int count, long index) throws StoreException {
+    private static long put(LocalStore store, String version, String prefix, int count,
+            long index) throws StoreException {
         long t0 = System.nanoTime();
         for (int done = 0; done < count; done += BATCH) {
             store.putKeys(version, rooms(prefix, done, Math.min(BATCH, count - done), index));
@@ -155,7 +159,8 @@ public final class StoreBench {
     private static double gets(LocalStore store, String version, String prefix, int count) throws StoreException {
         long t0 = System.nanoTime();
         for (int i = 0; i < count; i++) {
-            if (store.getSessionKey(version, "!room" + (i % ROOMS) + ":example.org", prefix + "session-" + i).isEmpty()) {
+            if (store.getSessionKey(version, "!room" + (i % ROOMS) + ":example.org", prefix + "session-"
+                    + i).isEmpty()) {
                 throw new IllegalStateException("a key put by this run is missing");
             }
         }

@@ -6,7 +6,7 @@ import keybackup.json.Json;
 /**
  * The spec's replacement decision for an uploaded room key, written for the test homeserver separately
  * from the local store's {@code ReplacementRule.SPEC}, so that a test run against both stores is two
- * independent checks. The facts (spec, "Server-side key backups", PUT /room_keys/keys; digest 03 §4.2):
+ * independent checks. The facts (spec, "Server-side key backups", PUT /room_keys/keys; protocol.md §5.6):
  * keys compare by {@code is_verified} (true is better), then {@code first_message_index} (lower is
  * better), then {@code forwarded_count} (lower is better); the uploaded key replaces the stored one only
  * when it is strictly better, so a tie keeps the stored key.
@@ -18,7 +18,8 @@ public final class SpecReplacement implements BiPredicate<Json.Obj, Json.Obj> {
 
     @Override
     public boolean test(Json.Obj stored, Json.Obj uploaded) {
-        int byVerified = Boolean.compare(flag(uploaded), flag(stored)); // > 0: the uploaded one is verified, the stored not
+        // > 0: the uploaded one is verified, the stored one not
+        int byVerified = Boolean.compare(flag(uploaded), flag(stored));
         if (byVerified != 0) return byVerified > 0;
         int byIndex = Long.compare(field(stored, "first_message_index"), field(uploaded, "first_message_index"));
         if (byIndex != 0) return byIndex > 0;

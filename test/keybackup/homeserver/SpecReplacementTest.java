@@ -11,13 +11,16 @@ import keybackup.json.Json;
 import keybackup.localstore.ReplacementRule;
 import org.junit.jupiter.api.Test;
 
-/** The test homeserver's own copy of the spec's rule against digest 03 §4.2, and against the local store's SPEC rule. */
+/** The test homeserver's own copy of the spec's rule against protocol.md §5.6, and against the local store's. */
 class SpecReplacementTest {
     @Test
     void test_digestDifferenceCases_keepWhereSynapseReplaces() {
-        assertFalse(SpecReplacement.RULE.test(key(true, 5, 0, "s"), key(false, 0, 0, "c")), "verified beats a lower index");
-        assertFalse(SpecReplacement.RULE.test(key(false, 0, 5, "s"), key(false, 3, 0, "c")), "the index comes before forwarded");
-        assertTrue(SpecReplacement.RULE.test(key(false, 0, 0, "s"), key(true, 5, 0, "c")), "a verified copy wins first");
+        assertFalse(SpecReplacement.RULE.test(key(true, 5, 0, "s"), key(false, 0, 0, "c")),
+                "verified beats a lower index");
+        assertFalse(SpecReplacement.RULE.test(key(false, 0, 5, "s"), key(false, 3, 0, "c")),
+                "the index comes before forwarded");
+        assertTrue(SpecReplacement.RULE.test(key(false, 0, 0, "s"), key(true, 5, 0, "c")),
+                "a verified copy wins first");
         assertFalse(SpecReplacement.RULE.test(key(true, 2, 1, "s"), key(true, 2, 1, "c")), "ties keep the stored key");
         assertTrue(SpecReplacement.RULE.test(key(true, 2, 1, "s"), key(true, 2, 0, "c")), "fewer forwards win last");
     }

@@ -73,7 +73,8 @@ class LocalStoreLayoutTest {
         // the converted store is an ordinary one: the replacement rule sees the converted keys
         assertEquals(Json.obj("count", Json.of(3), "etag", Json.of("7")),
                 s.putSessionKey("2", "!a:example.org", "s2", key(false, 0, 0, "worse")));
-        assertEquals(Json.obj("count", Json.of(4), "etag", Json.of("8")), s.putSessionKey("2", ROOM, "new", key(false, 0, 0, "n")));
+        assertEquals(Json.obj("count", Json.of(4), "etag", Json.of("8")), s.putSessionKey("2", ROOM, "new", key(false,
+                0, 0, "n")));
         assertEquals(4, keys(LocalStore.open(store, USER), "2").size());
     }
 
@@ -142,7 +143,8 @@ class LocalStoreLayoutTest {
         assertTrue(e.getMessage().contains("layout 3"), e.getMessage());
         assertTrue(e.getMessage().contains("use the keybackup version that made the store"), e.getMessage());
         Files.writeString(dir.resolve("store.json"), "{\"layout\":\"2\"}");
-        assertTrue(assertThrows(StoreException.class, () -> LocalStore.open(dir, USER)).getMessage().contains("store.json is corrupt"));
+        String message = assertThrows(StoreException.class, () -> LocalStore.open(dir, USER)).getMessage();
+        assertTrue(message.contains("store.json is corrupt"), message);
     }
 
     /** A journal as {@code commit} writes it: version 1 goes to {@code count}/{@code etag} with these keys. */
@@ -160,11 +162,14 @@ class LocalStoreLayoutTest {
     void open_journalOfAnInterruptedWrite_completedWithExactCountAndEtag() throws Exception {
         LocalStore s = LocalStore.open(dir, USER);
         s.createVersion(ALGORITHM, authData("k"));
-        s.putKeys("1", Json.obj(ROOM, Json.obj("sessions", Json.obj("a", key(false, 5, 0, "a"), "b", key(false, 0, 0, "b")))));
+        s.putKeys("1", Json.obj(ROOM, Json.obj("sessions", Json.obj("a", key(false, 5, 0, "a"), "b", key(false, 0, 0,
+                "b")))));
         // crashed after the journal and one of its three changes: "a" replaced, "b" deleted, "c" new
-        journal(2, "2", List.of(change("a", key(false, 1, 0, "a2")), change("b", null), change("c", key(false, 0, 0, "c"))), false);
+        journal(2, "2", List.of(change("a", key(false, 1, 0, "a2")), change("b", null), change("c", key(false, 0, 0,
+                "c"))), false);
         Files.write(new LocalLayout(dir).keyFile("1", ROOM, "a"),
-                CanonicalJson.encode(Json.obj("key", key(false, 1, 0, "a2"), "room_id", Json.of(ROOM), "session_id", Json.of("a"))));
+                CanonicalJson.encode(Json.obj("key", key(false, 1, 0, "a2"), "room_id", Json.of(ROOM), "session_id",
+                        Json.of("a"))));
         LocalStore reopened = LocalStore.open(dir, USER);
         assertFalse(Files.exists(dir.resolve(LocalStore.JOURNAL_FILE)));
         assertEquals(Json.of(2), reopened.version("1").get("count"));
@@ -192,11 +197,14 @@ class LocalStoreLayoutTest {
     void open_corruptJournal_storeErrorNamingItAndWhatToDo() throws Exception {
         LocalStore s = LocalStore.open(dir, USER);
         s.createVersion(ALGORITHM, authData("k"));
-        for (String bad : new String[] {"{\"clear\":false,\"keys\":[[\"!r\",\"s\",7]],\"state\":{\"count\":1,\"etag\":\"1\"},\"version\":\"1\"}",
-                "{\"clear\":false,\"keys\":[],\"state\":{\"count\":-1,\"etag\":\"1\"},\"version\":\"1\"}",
-                "{\"clear\":false,\"keys\":[],\"state\":{\"count\":1,\"etag\":\"1\"},\"version\":\"../1\"}",
-                "{\"clear\":false,\"keys\":[[\"!r\",\"s\",{\"first_message_index\":0}]],\"state\":{\"count\":1,\"etag\":\"1\"},\"version\":\"1\"}",
-                "[]", "{\"keys\":"}) {
+        String state = ",\"state\":{\"count\":1,\"etag\":\"1\"}";
+        String[] bads = {
+            "{\"clear\":false,\"keys\":[[\"!r\",\"s\",7]]" + state + ",\"version\":\"1\"}",
+            "{\"clear\":false,\"keys\":[],\"state\":{\"count\":-1,\"etag\":\"1\"},\"version\":\"1\"}",
+            "{\"clear\":false,\"keys\":[]" + state + ",\"version\":\"../1\"}",
+            "{\"clear\":false,\"keys\":[[\"!r\",\"s\",{\"first_message_index\":0}]]" + state + ",\"version\":\"1\"}",
+            "[]", "{\"keys\":"};
+        for (String bad : bads) {
             Files.write(dir.resolve(LocalStore.JOURNAL_FILE), bad.getBytes(StandardCharsets.UTF_8));
             StoreException e = assertThrows(StoreException.class, () -> LocalStore.open(dir, USER), bad);
             assertTrue(e.getMessage().contains(LocalStore.JOURNAL_FILE), e.getMessage());
@@ -213,7 +221,8 @@ class LocalStoreLayoutTest {
         s.createVersion(ALGORITHM, authData("k"));
         java.util.LinkedHashMap<String, Json> sessions = new java.util.LinkedHashMap<>();
         for (int i = 0; i < 600; i++) sessions.put("s" + i, key(false, 0, 0, "m" + i));
-        assertEquals(Json.obj("count", Json.of(600), "etag", Json.of("1")), s.putKeys("1", Json.obj(ROOM, Json.obj("sessions", new Json.Obj(sessions)))));
+        Json.Obj rooms = Json.obj(ROOM, Json.obj("sessions", new Json.Obj(sessions)));
+        assertEquals(Json.obj("count", Json.of(600), "etag", Json.of("1")), s.putKeys("1", rooms));
         List<Path> files = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(dir.resolve("versions/1/keys"))) {
             walk.filter(Files::isRegularFile).forEach(files::add);
