@@ -38,7 +38,7 @@ SOURCE_DATE ?= $(shell git log -1 --format=%cI 2>/dev/null | grep . || echo 2026
 SRC  := $(shell find src -name '*.java')
 TEST := $(shell find test -name '*.java')
 
-.PHONY: all jar test run bench bench-commands interop fuzz clean
+.PHONY: all jar test run bench bench-commands bench-store interop fuzz clean
 .DELETE_ON_ERROR:
 
 all: jar build/keybackup.jsa
@@ -91,6 +91,14 @@ bench: build/test-classes.stamp
 	$(JAVA) -Xmx256m $(if $(BENCH_PROVIDER_JAR),-Djava.security.properties=build/bench-provider.security -Dkeybackup.provider=$(BENCH_PROVIDER)) \
 	  -cp build/classes:build/test-classes$(if $(BENCH_PROVIDER_JAR),:$(BENCH_PROVIDER_JAR)) keybackup.bench.Bench $(BENCH_KEYS)
 	@$(MAKE) --no-print-directory bench-commands
+	@$(MAKE) --no-print-directory bench-store
+
+# The local store's cost per key with n keys stored against an empty store (docs/performance.md, the store
+# section). STORE_BENCH_N=100000 for a quick run; the filled store stays in build/bench-store for the next run.
+STORE_BENCH_N ?= 1000000
+STORE_BENCH_K ?= 10000
+bench-store: build/test-classes.stamp
+	$(JAVA) -Xmx256m -cp build/classes:build/test-classes keybackup.bench.StoreBench $(STORE_BENCH_N) $(STORE_BENCH_K)
 
 # Whole commands as processes (bin/keybackup), from start to exit, beside the floor measured in the same run;
 # docs/performance.md section 1. BENCH_KEYS given on the command line applies here too (default 20,000 keys).

@@ -6,8 +6,9 @@ import keybackup.json.Json;
 /**
  * Where a backup lives: the homeserver's {@code /room_keys} API (spec "Server-side key backups"), the
  * user's account data, and the user's published keys ({@code /keys/query}). Implemented by
- * {@link HomeserverClient} (over HTTPS) and {@link LocalStore} (a directory, for offline use); both answer
- * with the same JSON shapes and the same {@link MatrixException} error codes.
+ * {@link HomeserverClient} (over HTTPS) and by the offline local store ({@code keybackup.localstore}); both
+ * answer with the same JSON shapes and the same {@link MatrixException} error codes. The interface holds
+ * what the workflows use; the implementations have a few more endpoints of their own.
  *
  * <p>Security property: a store is untrusted. Every value returned is whatever the server (or the files)
  * held; callers must establish trust in {@code auth_data} and verify every session themselves.
@@ -35,20 +36,11 @@ public interface BackupStore {
     /** {@code GET /room_keys/version/{v}} (passes {@link VersionInfo}); 404 {@code M_NOT_FOUND} for an unknown or deleted version. */
     Json.Obj version(String version) throws StoreException;
 
-    /** {@code PUT /room_keys/version/{v}}: replaces {@code auth_data} (the algorithm cannot change). */
-    void updateVersion(String version, String algorithm, Json.Obj authData) throws StoreException;
-
     /** {@code DELETE /room_keys/version/{v}}: deletes the version and all its keys. */
     void deleteVersion(String version) throws StoreException;
 
     /** {@code PUT /room_keys/keys?version=V} with {@code {"rooms": rooms}}; returns {@code {"etag","count"}}. */
     Json.Obj putKeys(String version, Json.Obj rooms) throws StoreException;
-
-    /** {@code PUT /room_keys/keys/{roomId}?version=V} with {@code {"sessions": sessions}}. */
-    Json.Obj putRoomKeys(String version, String roomId, Json.Obj sessions) throws StoreException;
-
-    /** {@code PUT /room_keys/keys/{roomId}/{sessionId}?version=V} with one KeyBackupData. */
-    Json.Obj putSessionKey(String version, String roomId, String sessionId, Json.Obj keyBackupData) throws StoreException;
 
     /**
      * {@code GET /room_keys/keys?version=V}, handing each stored session to {@code visitor} as it is read,
@@ -57,21 +49,6 @@ public interface BackupStore {
      * tolerate seeing them again.
      */
     void streamKeys(String version, KeyVisitor visitor) throws StoreException;
-
-    /** {@code GET /room_keys/keys/{roomId}?version=V}: {@code {"sessions": {...}}}, empty map if none. */
-    Json.Obj getRoomKeys(String version, String roomId) throws StoreException;
-
-    /** {@code GET /room_keys/keys/{roomId}/{sessionId}?version=V}; empty when that key is not stored. */
-    Optional<Json.Obj> getSessionKey(String version, String roomId, String sessionId) throws StoreException;
-
-    /** {@code DELETE /room_keys/keys?version=V}: all keys of the version; returns {@code {"etag","count"}}. */
-    Json.Obj deleteKeys(String version) throws StoreException;
-
-    /** {@code DELETE /room_keys/keys/{roomId}?version=V}. */
-    Json.Obj deleteRoomKeys(String version, String roomId) throws StoreException;
-
-    /** {@code DELETE /room_keys/keys/{roomId}/{sessionId}?version=V}. */
-    Json.Obj deleteSessionKey(String version, String roomId, String sessionId) throws StoreException;
 
     /** {@code GET /user/{userId}/account_data/{type}}; empty on 404 and for {@code {}} (a "deleted" entry). */
     Optional<Json.Obj> getAccountData(String type) throws StoreException;

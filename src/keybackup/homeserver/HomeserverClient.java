@@ -136,7 +136,7 @@ public final class HomeserverClient implements BackupStore {
         return VersionInfo.check("GET /room_keys/version/{version}", info, version);
     }
 
-    @Override
+    /** {@code PUT /room_keys/version/{v}}: replaces {@code auth_data} (the algorithm cannot change). */
     public void updateVersion(String version, String algorithm, Json.Obj authData) throws StoreException {
         Json.Obj body = Json.obj("algorithm", Json.of(algorithm), "auth_data", authData, "version", Json.of(version));
         transport.call("PUT", "/room_keys/version/" + seg("version", version), null, body);
@@ -157,12 +157,12 @@ public final class HomeserverClient implements BackupStore {
         return transport.call("PUT", "/room_keys/keys", required(version), Json.obj("rooms", rooms));
     }
 
-    @Override
+    /** {@code PUT /room_keys/keys/{roomId}?version=V} with {@code {"sessions": sessions}}. */
     public Json.Obj putRoomKeys(String version, String roomId, Json.Obj sessions) throws StoreException {
         return transport.call("PUT", roomPath(roomId), required(version), Json.obj("sessions", sessions));
     }
 
-    @Override
+    /** {@code PUT /room_keys/keys/{roomId}/{sessionId}?version=V} with one KeyBackupData. */
     public Json.Obj putSessionKey(String version, String roomId, String sessionId,
             Json.Obj keyBackupData) throws StoreException {
         return transport.call("PUT", sessionPath(roomId, sessionId), required(version), keyBackupData);
@@ -192,27 +192,27 @@ public final class HomeserverClient implements BackupStore {
         });
     }
 
-    @Override
+    /** {@code GET /room_keys/keys/{roomId}?version=V}: {@code {"sessions": {...}}}, empty map if none. */
     public Json.Obj getRoomKeys(String version, String roomId) throws StoreException {
         return transport.call("GET", roomPath(roomId), required(version), null);
     }
 
-    @Override
+    /** {@code GET /room_keys/keys/{roomId}/{sessionId}?version=V}; empty when that key is not stored. */
     public Optional<Json.Obj> getSessionKey(String version, String roomId, String sessionId) throws StoreException {
         return notFoundAsEmpty(() -> transport.call("GET", sessionPath(roomId, sessionId), required(version), null));
     }
 
-    @Override
+    /** {@code DELETE /room_keys/keys?version=V}: all keys of the version; returns {@code {"etag","count"}}. */
     public Json.Obj deleteKeys(String version) throws StoreException {
         return transport.call("DELETE", "/room_keys/keys", required(version), null);
     }
 
-    @Override
+    /** {@code DELETE /room_keys/keys/{roomId}?version=V}. */
     public Json.Obj deleteRoomKeys(String version, String roomId) throws StoreException {
         return transport.call("DELETE", roomPath(roomId), required(version), null);
     }
 
-    @Override
+    /** {@code DELETE /room_keys/keys/{roomId}/{sessionId}?version=V}. */
     public Json.Obj deleteSessionKey(String version, String roomId, String sessionId) throws StoreException {
         return transport.call("DELETE", sessionPath(roomId, sessionId), required(version), null);
     }

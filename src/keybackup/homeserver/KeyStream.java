@@ -1,10 +1,6 @@
 package keybackup.homeserver;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import keybackup.json.Json;
 import keybackup.json.JsonException;
 import keybackup.json.JsonReader;
@@ -77,35 +73,6 @@ public final class KeyStream {
                 throw new JsonException("sessions." + sessionId + ": expected an object", at);
             }
             visitor.visit(roomId, sessionId, data);
-        }
-    }
-
-    /** Reads one LocalStore room file {@code {"room_id", "sessions"}} incrementally. */
-    static void readRoomFile(Path file, long maxBytes, BackupStore.KeyVisitor visitor) throws StoreException {
-        try (JsonReader reader = new JsonReader(Files.newInputStream(file), maxBytes)) {
-            reader.limitValues(MAX_VALUE_BYTES);
-            reader.beginObject();
-            String roomId = null;
-            for (String key = reader.nextKey(); key != null; key = reader.nextKey()) {
-                if (key.equals("room_id") && reader.readValue() instanceof Json.Str s) {
-                    roomId = s.value();
-                    // the name is derived from the room id: a file that names another room is not this room's
-                    if (!LocalFiles.fileName(roomId).equals(file.getFileName().toString())) {
-                        throw new StoreException("local store: " + file
-                                + " is corrupt: room_id does not match the file name");
-                    }
-                } else if (key.equals("sessions") && roomId != null) { // canonical order puts room_id first
-                    readSessionMap(reader, roomId, visitor);
-                } else {
-                    throw new StoreException("local store: " + file + " is corrupt: unexpected member " + key);
-                }
-            }
-        } catch (NoSuchFileException e) {
-            // deleted while listing: nothing to visit
-        } catch (IOException | UncheckedIOException e) {
-            throw new StoreException("local store: cannot read " + file, e);
-        } catch (JsonException e) {
-            throw new StoreException("local store: " + file + " is corrupt: " + e.getMessage(), e);
         }
     }
 }

@@ -5,7 +5,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * The server (or {@link LocalStore}, which answers the same way) refused a request with a Matrix error
+ * The server (or {@code LocalStore}, which answers the same way) refused a request with a Matrix error
  * envelope {@code {"errcode": "M_…", "error": "…"}} (Matrix client-server API, "API Standards").
  * A non-JSON error response is reported with errcode {@code M_UNKNOWN}, so {@link #status()} is always
  * the HTTP status to fall back on.

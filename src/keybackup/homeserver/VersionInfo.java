@@ -4,7 +4,7 @@ import keybackup.json.Json;
 
 /**
  * The checks on a backup version's info ({@code GET /room_keys/version}, spec "Server-side key backups"),
- * made where it enters: in {@link HomeserverClient} for the server's answer and in {@link LocalStore} for
+ * made where it enters: in {@link HomeserverClient} for the server's answer and in {@code LocalStore} for
  * {@code info.json} and {@code state.json}. Every caller can then use the fields without checking again.
  *
  * <p>Rules:

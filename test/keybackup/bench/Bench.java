@@ -110,7 +110,7 @@ public final class Bench {
                         Jca.mac("HmacSHA256").getProvider().getName());
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
             return f[0] + " " + f[1] + " " + f[2];

@@ -48,8 +48,6 @@ final class BenchStore implements BackupStore {
             Json.Obj authData) throws StoreException { return base.createVersion(algorithm, authData); }
     @Override public Optional<Json.Obj> currentVersion() throws StoreException { return base.currentVersion(); }
     @Override public Json.Obj version(String version) throws StoreException { return base.version(version); }
-    @Override public void updateVersion(String version, String algorithm,
-            Json.Obj authData) throws StoreException { base.updateVersion(version, algorithm, authData); }
     @Override public void deleteVersion(String version) throws StoreException { base.deleteVersion(version); }
 
     @Override
@@ -68,10 +66,6 @@ final class BenchStore implements BackupStore {
         return Json.obj("count", Json.of(putSessions.sum()), "etag", Json.of("0"));
     }
 
-    @Override public Json.Obj putRoomKeys(String version, String roomId,
-            Json.Obj sessions) throws StoreException { throw new UnsupportedOperationException(); }
-    @Override public Json.Obj putSessionKey(String version, String roomId, String sessionId,
-            Json.Obj data) throws StoreException { throw new UnsupportedOperationException(); }
 
     @Override
     public void streamKeys(String version, KeyVisitor visitor) throws StoreException {
@@ -79,15 +73,6 @@ final class BenchStore implements BackupStore {
         else source.stream(visitor);
     }
 
-    @Override public Json.Obj getRoomKeys(String version,
-            String roomId) throws StoreException { throw new UnsupportedOperationException(); }
-    @Override public Optional<Json.Obj> getSessionKey(String version, String roomId,
-            String sessionId) throws StoreException { throw new UnsupportedOperationException(); }
-    @Override public Json.Obj deleteKeys(String version) throws StoreException { throw new UnsupportedOperationException(); }
-    @Override public Json.Obj deleteRoomKeys(String version,
-            String roomId) throws StoreException { throw new UnsupportedOperationException(); }
-    @Override public Json.Obj deleteSessionKey(String version, String roomId,
-            String sessionId) throws StoreException { throw new UnsupportedOperationException(); }
     @Override public Optional<Json.Obj> getAccountData(String type) throws StoreException { return base.getAccountData(type); }
     @Override public void putAccountData(String type,
             Json.Obj content) throws StoreException { base.putAccountData(type, content); }

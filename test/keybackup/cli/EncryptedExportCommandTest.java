@@ -98,7 +98,7 @@ class EncryptedExportCommandTest {
         Json.Arr decrypted = (Json.Arr) JsonReader.parse(EncryptedKeyExport.decrypt(file, "pässwörd ✓".toCharArray()));
         assertEquals(6, decrypted.elements().size());
 
-        f.store.deleteKeys(version);
+        f.deleteKeys(version);
         Result up = ok("upload", "--keys", out.toString(), "--export-passphrase-file", passFile.toString(), "--source", "olm");
         assertTrue(up.out().contains("uploaded 6 sessions"), up.out());
         assertEquals(before, sessionIdsInBackup());

@@ -126,7 +126,7 @@ class UploadFromFileTest {
         for (ExportedSession s : exported) assertEquals("signed_not_authenticated", before.get(s.sessionId()));
         for (ExportedSession s : unsigned) assertEquals("unauthenticated", before.get(s.sessionId()));
 
-        f.store.deleteKeys(version);
+        f.deleteKeys(version);
         Result upload = ok("upload", "--keys", restored.toString(), "--source", "olm");
 
         Map<String, String> after = verdicts();
@@ -159,7 +159,7 @@ class UploadFromFileTest {
 
         ok("upload", "--keys", keys.toString(), "--source", "olm");
         Map<String, String> withOlm = verdicts();
-        f.store.deleteKeys(version);
+        f.deleteKeys(version);
         ok("upload", "--keys", keys.toString(), "--source", "export");
         Map<String, String> withExport = verdicts();
 
@@ -247,7 +247,7 @@ class UploadFromFileTest {
         Result r = ok("upload", "--keys", keys.toString(), "--source", "olm");
 
         assertTrue(r.out().contains("uploaded 1 sessions"), r.out());
-        assertEquals(Json.of(0L), f.store.getSessionKey(version, e.roomId(), e.sessionId()).orElseThrow().get("forwarded_count"),
+        assertEquals(Json.of(0L), f.getSessionKey(version, e.roomId(), e.sessionId()).orElseThrow().get("forwarded_count"),
                 "the copy without forwards");
     }
 
@@ -271,13 +271,13 @@ class UploadFromFileTest {
         Upload.run(f.account(), s, KeySource.OLM, FieldNames.UNSTABLE, 1, WorkflowFixture.SMALL_BATCHES);
         ExportedSession e = s.get(0);
         // Someone who can write to the backup adds an "unsigned" member: the signature does not cover it.
-        Json.Obj stored = f.store.getSessionKey(version, e.roomId(), e.sessionId()).orElseThrow();
+        Json.Obj stored = f.getSessionKey(version, e.roomId(), e.sessionId()).orElseThrow();
         Json.Obj plaintext;
         try (BackupDecryptionKey key = f.backupKey()) {
             plaintext = MegolmBackupV1.decrypt(stored.object("session_data"), key).plaintext();
             Json.Obj tampered = plaintext.with("unsigned", Json.obj("note", Json.of("import me as verified")));
-            f.store.deleteSessionKey(version, e.roomId(), e.sessionId());
-            f.store.putSessionKey(version, e.roomId(), e.sessionId(),
+            f.deleteSessionKey(version, e.roomId(), e.sessionId());
+            f.putSessionKey(version, e.roomId(), e.sessionId(),
                     stored.with("session_data", MegolmBackupV1.encrypt(CanonicalJson.encode(tampered), key.publicKey())));
         }
         assertEquals(AUTHENTICATED, verdicts().get(e.sessionId()), "the signature still verifies");

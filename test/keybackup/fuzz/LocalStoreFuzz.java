@@ -2,18 +2,22 @@ package keybackup.fuzz;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import keybackup.homeserver.LocalStore;
 import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
+import keybackup.localstore.LocalStore;
 
 /**
  * Fuzz target: every {@link LocalStore} method throws only {@link StoreException} (or its subclass
@@ -22,7 +26,8 @@ import keybackup.json.Json;
  * <p>The input is the store's content as text: sections, each starting with a line {@code @ PATH}
  * followed by that file's bytes up to the next such line. A PATH ending in {@code /} is a directory. Path
  * segments are {@code [A-Za-z0-9._-]} (never {@code .} or {@code ..}); the segment {@code ROOM.json} stands
- * for the file name of the room {@value #ROOM}. Example:
+ * for the room file name of {@value #ROOM} (layout 1), {@code SHARD} and {@code KEY.json} for the shard
+ * directory and file name of the key ({@value #ROOM}, {@value #SESSION}) (layout 2). Example:
  * <pre>
  * &#64; versions/1/info.json
  * {"algorithm":"m.megolm_backup.v1.curve25519-aes-sha2","auth_data":{},"version":"1"}
@@ -37,6 +42,7 @@ public final class LocalStoreFuzz {
     static final String ROOM = "!room:example.org";
     static final String SESSION = "ab/cd+ef/GH+ij";
     private static final String ROOM_FILE = "b" + Base64.getUrlEncoder().withoutPadding().encodeToString(ROOM.getBytes(StandardCharsets.UTF_8)) + ".json";
+    private static final String KEY_NAME = keyName();
     private static final int MAX_SECTIONS = 16;
     private static final Json.Obj KEY = Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0),
             "is_verified", Json.of(false), "session_data", Json.obj("ciphertext", Json.of("x")));
@@ -49,7 +55,6 @@ public final class LocalStoreFuzz {
     private static final List<Op> OPS = List.of(
             (s, v) -> s.currentVersion(),
             (s, v) -> s.version(v),
-            (s, v) -> s.getRoomKeys(v, ROOM),
             (s, v) -> s.getSessionKey(v, ROOM, SESSION),
             (s, v) -> s.streamKeys(v, (room, session, data) -> { }),
             (s, v) -> s.getAccountData("m.megolm_backup.v1"),
@@ -59,7 +64,6 @@ public final class LocalStoreFuzz {
             (s, v) -> s.deleteSessionKey(v, ROOM, SESSION),
             (s, v) -> s.updateVersion(v, "m.megolm_backup.v1.curve25519-aes-sha2", Json.obj()),
             (s, v) -> s.putAccountData("m.megolm_backup.v1", Json.obj("encrypted", Json.obj())),
-            (s, v) -> s.deleteRoomKeys(v, ROOM),
             (s, v) -> s.deleteKeys(v),
             (s, v) -> s.createVersion("m.megolm_backup.v1.curve25519-aes-sha2", Json.obj()),
             (s, v) -> s.deleteVersion(v));
@@ -134,9 +138,25 @@ public final class LocalStoreFuzz {
         Path p = dir;
         for (String seg : segments) {
             if (seg.isEmpty() || seg.equals(".") || seg.equals("..") || seg.length() > 100 || !seg.matches("[A-Za-z0-9._-]+")) return null;
-            p = p.resolve(seg.equals("ROOM.json") ? ROOM_FILE : seg);
+            if (seg.equals("ROOM.json")) seg = ROOM_FILE;
+            else if (seg.equals("SHARD")) seg = KEY_NAME.substring(0, 2);
+            else if (seg.equals("KEY.json")) seg = KEY_NAME + ".json";
+            p = p.resolve(seg);
         }
         return p;
+    }
+
+    /** The key's name in layout 2: hex SHA-256 of the room ID's UTF-8 length (4 bytes), the room ID and the session ID. */
+    private static String keyName() {
+        byte[] room = ROOM.getBytes(StandardCharsets.UTF_8);
+        byte[] session = SESSION.getBytes(StandardCharsets.UTF_8);
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(
+                    ByteBuffer.allocate(4 + room.length + session.length).putInt(room.length).put(room).put(session).array());
+            return HexFormat.of().formatHex(h);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void delete(Path dir) {

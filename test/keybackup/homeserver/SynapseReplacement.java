@@ -5,7 +5,7 @@ import keybackup.json.Json;
 
 /**
  * Synapse's replacement decision for an uploaded room key, written for the tests independently of
- * {@link ReplacementRule} (which the local store uses), so that a test run against both is two separate
+ * the local store's {@code ReplacementRule}, so that a test run against both is two separate
  * checks. The facts (Synapse, {@code synapse/handlers/e2e_room_keys.py}, {@code _should_replace_room_key};
  * protocol.md §5.6): with a key already stored, the new one replaces it when, tried in this order,
  * <ol>

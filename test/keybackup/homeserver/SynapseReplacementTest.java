@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import keybackup.json.Json;
+import keybackup.localstore.ReplacementRule;
 import org.junit.jupiter.api.Test;
 
 /** The tests' own copy of Synapse's rule against protocol.md §5.6, and against the main code's SYNAPSE rule. */

@@ -29,10 +29,11 @@ import keybackup.json.JsonReader;
 /**
  * A spec-faithful homeserver for one user on 127.0.0.1 (JDK {@code HttpServer}, tests only): the
  * {@code /room_keys} endpoints, account data and {@code /keys/query}, with an access-token check, the
- * {@link ReplacementRule} of choice, fault injection and a request log. Requests change state one at a
- * time (under this object's lock); response bodies are written by a small thread pool, so a client that
- * uploads while it is still reading a streamed {@code GET /room_keys/keys} cannot deadlock against it, as
- * it could not against a real homeserver. Public for the workflow and CLI tests. Always {@link #close()} it.
+ * replacement rule of choice ({@link SpecReplacement} or {@link SynapseReplacement}, written apart from
+ * the local store's), fault injection and a request log. Requests change state one at a time (under
+ * this object's lock); response bodies are written by a small thread pool, so a client that uploads
+ * while it is still reading a streamed {@code GET /room_keys/keys} cannot deadlock against it, as it
+ * could not against a real homeserver. Public for the workflow and CLI tests. Always {@link #close()} it.
  */
 public final class TestHomeserver implements AutoCloseable {
     static final String PREFIX = "/_matrix/client/v3/";
@@ -104,7 +105,7 @@ public final class TestHomeserver implements AutoCloseable {
     private final TreeMap<Long, Version> versions = new TreeMap<>();
     private final Map<String, Json.Obj> accountData = new LinkedHashMap<>();
     private final List<String> requests = new ArrayList<>();
-    private BiPredicate<Json.Obj, Json.Obj> rule = ReplacementRule.SPEC::shouldReplace;
+    private BiPredicate<Json.Obj, Json.Obj> rule = SpecReplacement.RULE;
     private Json.Obj identity = Json.obj("device_keys", Json.obj(), "failures", Json.obj());
     // fault injection
     private int drops;
@@ -162,8 +163,7 @@ public final class TestHomeserver implements AutoCloseable {
 
     // ---- configuration and inspection (all synchronized with request handling) ----
 
-    public synchronized void setRule(ReplacementRule r) { rule = r::shouldReplace; }
-    /** Any rule: {@code shouldReplace.test(stored, candidate)} (for a rule written independently in a test). */
+    /** The replacement rule: {@code shouldReplace.test(stored, candidate)}; {@link SpecReplacement} by default. */
     public synchronized void setRule(BiPredicate<Json.Obj, Json.Obj> shouldReplace) { rule = shouldReplace; }
     public synchronized void setIdentity(Json.Obj keysQueryResponse) { identity = keysQueryResponse; }
     public synchronized void dropNext(int n) { drops = n; }
@@ -455,7 +455,7 @@ public final class TestHomeserver implements AutoCloseable {
             for (Json r : rooms.members().values()) {
                 if (!(r instanceof Json.Obj ro) || ro.object("sessions") == null) return new Reply(400, error("M_BAD_JSON", "sessions missing"));
                 for (Json s : ro.object("sessions").members().values()) {
-                    if (!(s instanceof Json.Obj so) || ReplacementRule.problem(so) != null) return new Reply(400, error("M_INVALID_PARAM", "bad key"));
+                    if (!(s instanceof Json.Obj so) || !SpecReplacement.acceptable(so)) return new Reply(400, error("M_INVALID_PARAM", "bad key"));
                 }
             }
             boolean changed = false;

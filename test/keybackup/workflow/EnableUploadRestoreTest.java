@@ -25,15 +25,15 @@ import keybackup.backup.KeyBackupData;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
 import keybackup.backup.SessionExport;
-import keybackup.homeserver.ReplacementRule;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonReader;
 import keybackup.json.SignedJson;
-import keybackup.keys.Base64Unpadded;
 import keybackup.keys.BackupDecryptionKey;
+import keybackup.keys.Base64Unpadded;
 import keybackup.keys.Curve25519PublicKey;
 import keybackup.keys.Ed25519PrivateKey;
+import keybackup.localstore.ReplacementRule;
 import keybackup.secrets.SecretStorage;
 import keybackup.trust.BackupAudit;
 import keybackup.trust.KeySource;
@@ -174,11 +174,11 @@ class EnableUploadRestoreTest {
         Upload.run(f.account(), olm, KeySource.OLM, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
         Upload.run(f.account(), exported, KeySource.EXPORT, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
         List<ExportedSession> extra = sessions(1, 2, 3);
-        f.store.putSessionKey(v, "!room0:example.org", extra.get(0).sessionId(), forged(extra.get(0).data(), enabled.backupKey(), true, 0));
+        f.putSessionKey(v, "!room0:example.org", extra.get(0).sessionId(), forged(extra.get(0).data(), enabled.backupKey(), true, 0));
         // a valid entry moved under another session id, and one that does not decrypt
-        f.store.putSessionKey(v, "!room0:example.org", extra.get(1).sessionId(), f.store.getSessionKey(v, "!room0:example.org",
+        f.putSessionKey(v, "!room0:example.org", extra.get(1).sessionId(), f.getSessionKey(v, "!room0:example.org",
                 olm.get(0).sessionId()).orElseThrow());
-        f.store.putSessionKey(v, "!room0:example.org", "garbage", entry(false, 0,
+        f.putSessionKey(v, "!room0:example.org", "garbage", entry(false, 0,
                 Json.obj("ephemeral", Json.of("AAAA"), "ciphertext", Json.of("AAAA"), "mac", Json.of("AAAA"))));
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -226,7 +226,7 @@ class EnableUploadRestoreTest {
         assertEquals("authenticated", f.verdicts(enabled.version()).get(key));
         // ... and an attacker's unverified copy at index 0 with the same public session key (made from public data).
         SessionData fake = atIndex(sessions(1, 1, 7).get(0).data(), 0, atFive.export().sessionId());
-        f.store.putSessionKey(enabled.version(), "!room0:example.org", atFive.sessionId(), forged(fake, enabled.backupKey(), false, 0));
+        f.putSessionKey(enabled.version(), "!room0:example.org", atFive.sessionId(), forged(fake, enabled.backupKey(), false, 0));
 
         String verdict = f.verdicts(enabled.version()).get(key);
 

@@ -10,11 +10,11 @@ import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
-import keybackup.homeserver.ReplacementRule;
 import keybackup.homeserver.SynapseReplacement;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.keys.Base64Unpadded;
+import keybackup.localstore.ReplacementRule;
 import keybackup.trust.KeySource;
 import keybackup.workflow.WorkflowFixture.Backend;
 import org.junit.jupiter.api.AfterEach;
@@ -84,8 +84,8 @@ class IsVerifiedTest {
             up.add(s.get(1).roomId(), s.get(1).data(), KeySource.OLM, Uploader.SendingDevice.VERIFIED_BY_THIS_DEVICE);
             up.finish();
         }
-        assertEquals(Json.of(false), f.store.getSessionKey(enabled.version(), ROOM, s.get(0).sessionId()).orElseThrow().get("is_verified"));
-        assertEquals(Json.of(true), f.store.getSessionKey(enabled.version(), ROOM, s.get(1).sessionId()).orElseThrow().get("is_verified"));
+        assertEquals(Json.of(false), f.getSessionKey(enabled.version(), ROOM, s.get(0).sessionId()).orElseThrow().get("is_verified"));
+        assertEquals(Json.of(true), f.getSessionKey(enabled.version(), ROOM, s.get(1).sessionId()).orElseThrow().get("is_verified"));
     }
 
     /**
@@ -112,11 +112,11 @@ class IsVerifiedTest {
                 "session_data", MegolmBackupV1.encrypt(CanonicalJson.encode(fromZero.json()), enabled.backupKey()));
         List<ExportedSession> keybackupCopy = List.of(new ExportedSession(ROOM, fromFive.sessionId(), fromFive));
 
-        if (elementFirst) f.store.putSessionKey(enabled.version(), ROOM, fromZero.sessionId(), elementCopy);
+        if (elementFirst) f.putSessionKey(enabled.version(), ROOM, fromZero.sessionId(), elementCopy);
         Upload.run(f.account(), keybackupCopy, KeySource.OLM, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
-        if (!elementFirst) f.store.putSessionKey(enabled.version(), ROOM, fromZero.sessionId(), elementCopy);
+        if (!elementFirst) f.putSessionKey(enabled.version(), ROOM, fromZero.sessionId(), elementCopy);
 
-        Json.Obj kept = f.store.getSessionKey(enabled.version(), ROOM, fromZero.sessionId()).orElseThrow();
+        Json.Obj kept = f.getSessionKey(enabled.version(), ROOM, fromZero.sessionId()).orElseThrow();
         assertEquals(Json.of(0), kept.get("first_message_index"), "the copy that decrypts from message 0 was replaced");
         assertEquals(fromZero.sessionKey(), f.storedKeys(enabled.version()).get(ROOM + "|" + fromZero.sessionId()));
     }

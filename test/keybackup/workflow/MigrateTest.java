@@ -200,7 +200,7 @@ class MigrateTest {
         Map<String, String> expected = oldBackup(LOCAL, old, 3, 10);
         Json.Obj garbage = Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(false),
                 "session_data", Json.obj("ephemeral", Json.of("AAAA"), "ciphertext", Json.of("AAAA"), "mac", Json.of("AAAA")));
-        f.store.putSessionKey(old[0], "!room0:example.org", "undecryptable", garbage);
+        f.putSessionKey(old[0], "!room0:example.org", "undecryptable", garbage);
 
         Migrate.Result r = migrate(false, true);
 
@@ -310,7 +310,7 @@ class MigrateTest {
         oldBackup(HOMESERVER, old, 3, 10);
         Json.Obj garbage = Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(false),
                 "session_data", Json.obj("ephemeral", Json.of("AAAA"), "ciphertext", Json.of("AAAA"), "mac", Json.of("AAAA")));
-        f.store.putSessionKey(old[0], "!zzz:example.org", "undecryptable", garbage); // listed last
+        f.putSessionKey(old[0], "!zzz:example.org", "undecryptable", garbage); // listed last
         // The first read sees 31 entries, one undecryptable; every later read lists only the 30 readable ones.
         f.server.truncateKeyReads(old[0], 1, 30);
 
@@ -450,7 +450,7 @@ class MigrateTest {
         oldBackup(HOMESERVER, old, 2, 20);
         Json.Obj garbage = Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0), "is_verified", Json.of(false),
                 "session_data", Json.obj("ephemeral", Json.of("AAAA"), "ciphertext", Json.of("AAAA"), "mac", Json.of("AAAA")));
-        f.store.putSessionKey(old[0], "!zzz:example.org", "undecryptable", garbage); // listed last
+        f.putSessionKey(old[0], "!zzz:example.org", "undecryptable", garbage); // listed last
         Files.createDirectories(dir.resolve("elsewhere"));
         f.server.crashAfterKeyPuts(f.server.keyPuts() + 2);
         assertThrows(WorkflowException.class, () -> migrate(false, true));

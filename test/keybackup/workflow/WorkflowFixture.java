@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import keybackup.backup.ExportedSession;
@@ -22,15 +23,18 @@ import keybackup.homeserver.AccessToken;
 import keybackup.homeserver.BackupStore;
 import keybackup.homeserver.ClientOptions;
 import keybackup.homeserver.HomeserverClient;
-import keybackup.homeserver.LocalStore;
-import keybackup.homeserver.ReplacementRule;
+import keybackup.homeserver.SpecReplacement;
+import keybackup.homeserver.StoreException;
+import keybackup.homeserver.SynapseReplacement;
 import keybackup.homeserver.TestHomeserver;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.SignedJson;
-import keybackup.keys.Base64Unpadded;
 import keybackup.keys.BackupDecryptionKey;
+import keybackup.keys.Base64Unpadded;
 import keybackup.keys.Ed25519PrivateKey;
+import keybackup.localstore.LocalStore;
+import keybackup.localstore.ReplacementRule;
 import keybackup.secrets.SecretStorage;
 import keybackup.secrets.SecretStorageKey;
 import keybackup.trust.KeySource;
@@ -84,7 +88,7 @@ public final class WorkflowFixture implements AutoCloseable {
             return new WorkflowFixture(LocalStore.open(storeDir, USER, rule), null, storeDir);
         }
         TestHomeserver server = TestHomeserver.start(USER, TOKEN);
-        server.setRule(rule);
+        server.setRule(rule == ReplacementRule.SPEC ? SpecReplacement.RULE : SynapseReplacement.RULE); // the server's own copies
         try {
             return new WorkflowFixture(client(server), server, null);
         } catch (Exception | Error e) {
@@ -95,6 +99,32 @@ public final class WorkflowFixture implements AutoCloseable {
 
     public static WorkflowFixture open(Backend backend, Path dir) throws Exception {
         return open(backend, dir, ReplacementRule.SPEC);
+    }
+
+    // ---- single keys, outside the workflows (BackupStore has no such calls; both stores have them) ----
+
+    /** {@code PUT /room_keys/keys/{room}/{session}} on either store; returns {@code {"etag","count"}}. */
+    public Json.Obj putSessionKey(String version, String roomId, String sessionId, Json.Obj data) throws StoreException {
+        if (store instanceof LocalStore local) return local.putSessionKey(version, roomId, sessionId, data);
+        return ((HomeserverClient) store).putSessionKey(version, roomId, sessionId, data);
+    }
+
+    /** The stored KeyBackupData of one key on either store; empty when it is not stored. */
+    public Optional<Json.Obj> getSessionKey(String version, String roomId, String sessionId) throws StoreException {
+        if (store instanceof LocalStore local) return local.getSessionKey(version, roomId, sessionId);
+        return ((HomeserverClient) store).getSessionKey(version, roomId, sessionId);
+    }
+
+    /** {@code DELETE /room_keys/keys/{room}/{session}} on either store. */
+    public Json.Obj deleteSessionKey(String version, String roomId, String sessionId) throws StoreException {
+        if (store instanceof LocalStore local) return local.deleteSessionKey(version, roomId, sessionId);
+        return ((HomeserverClient) store).deleteSessionKey(version, roomId, sessionId);
+    }
+
+    /** {@code DELETE /room_keys/keys} (every key of the version) on either store. */
+    public Json.Obj deleteKeys(String version) throws StoreException {
+        if (store instanceof LocalStore local) return local.deleteKeys(version);
+        return ((HomeserverClient) store).deleteKeys(version);
     }
 
     /** A client with 8 attempts and 1–20 ms backoff: faults are retried without slowing the tests. */

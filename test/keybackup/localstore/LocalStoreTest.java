@@ -1,12 +1,12 @@
-package keybackup.homeserver;
+package keybackup.localstore;
 
-import static keybackup.homeserver.Fixtures.ALGORITHM;
-import static keybackup.homeserver.Fixtures.ROOM;
-import static keybackup.homeserver.Fixtures.SESSION;
-import static keybackup.homeserver.Fixtures.USER;
-import static keybackup.homeserver.Fixtures.authData;
-import static keybackup.homeserver.Fixtures.key;
-import static keybackup.homeserver.Fixtures.marker;
+import static keybackup.localstore.Fixtures.ALGORITHM;
+import static keybackup.localstore.Fixtures.ROOM;
+import static keybackup.localstore.Fixtures.SESSION;
+import static keybackup.localstore.Fixtures.USER;
+import static keybackup.localstore.Fixtures.authData;
+import static keybackup.localstore.Fixtures.key;
+import static keybackup.localstore.Fixtures.marker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import keybackup.homeserver.MatrixException;
+import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
 import keybackup.json.JsonReader;
 import org.junit.jupiter.api.BeforeEach;
@@ -139,17 +141,17 @@ class LocalStoreTest {
     }
 
     @Test
-    void deleteKeys_threeScopes_countsDecrease() throws Exception {
+    void deleteKeys_sessionThenAll_countsDecrease() throws Exception {
         String v = store.createVersion(ALGORITHM, authData("k"));
         store.putKeys(v, Json.obj(ROOM, Json.obj("sessions", Json.obj("s1", key(false, 0, 0, "a"), "s2", key(false, 0, 0, "b"))),
                 "!b:x", Json.obj("sessions", Json.obj("s3", key(false, 0, 0, "c"))),
                 "!c:x", Json.obj("sessions", Json.obj("s4", key(false, 0, 0, "d")))));
         assertEquals(Json.of(3), store.deleteSessionKey(v, ROOM, "s1").get("count"));
-        assertEquals(Json.of(2), store.deleteRoomKeys(v, ROOM).get("count"));
-        assertEquals(Json.obj(), store.getRoomKeys(v, ROOM).object("sessions"));
+        assertEquals(Json.of(3), store.deleteSessionKey(v, ROOM, "s1").get("count")); // already gone: no change
+        assertEquals(Optional.empty(), store.getSessionKey(v, ROOM, "s1"));
         Json.Obj all = store.deleteKeys(v);
         assertEquals(Json.of(0), all.get("count"));
-        assertEquals("4", all.string("etag"));
+        assertEquals("3", all.string("etag"));
         List<String> seen = new ArrayList<>();
         store.streamKeys(v, (room, session, data) -> seen.add(session));
         assertEquals(List.of(), seen);
@@ -160,7 +162,7 @@ class LocalStoreTest {
         String v1 = store.createVersion(ALGORITHM, authData("k1"));
         store.putSessionKey(v1, ROOM, "s", key(false, 0, 0, "a"));
         store.createVersion(ALGORITHM, authData("k2"));
-        assertEquals("a", marker(store.getRoomKeys(v1, ROOM).object("sessions").object("s")));
+        assertEquals("a", marker(store.getSessionKey(v1, ROOM, "s").orElseThrow()));
         assertEquals(Json.of(0), store.deleteSessionKey(v1, ROOM, "s").get("count"));
     }
 
@@ -170,7 +172,7 @@ class LocalStoreTest {
         for (int r = 0; r < 20; r++) {
             java.util.LinkedHashMap<String, Json> sessions = new java.util.LinkedHashMap<>();
             for (int s = 0; s < 1000; s++) sessions.put("s+" + s + "/", key(false, s, 0, "m"));
-            store.putRoomKeys(v, "!r" + r + ":x", new Json.Obj(sessions));
+            store.putKeys(v, Json.obj("!r" + r + ":x", Json.obj("sessions", new Json.Obj(sessions))));
         }
         long[] n = {0};
         store.streamKeys(v, (room, session, data) -> n[0]++);
@@ -207,7 +209,8 @@ class LocalStoreTest {
     void strayTempFile_ignoredByReaders() throws Exception {
         String v = store.createVersion(ALGORITHM, authData("k"));
         store.putSessionKey(v, ROOM, "s", key(false, 0, 0, "a"));
-        Files.writeString(dir.resolve("versions").resolve(v).resolve("rooms").resolve(".123.tmp"), "{\"room_id\":");
+        Path shard = new LocalLayout(dir).keyFile(v, ROOM, "s").getParent();
+        Files.writeString(shard.resolve(".123.tmp"), "{\"room_id\":");
         long[] n = {0};
         store.streamKeys(v, (room, session, data) -> n[0]++);
         assertEquals(1, n[0]);

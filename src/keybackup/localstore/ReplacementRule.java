@@ -1,10 +1,10 @@
-package keybackup.homeserver;
+package keybackup.localstore;
 
 import keybackup.json.Json;
 
 /**
  * Whether an uploaded KeyBackupData replaces the one already stored for the same (room, session).
- * Used by {@link LocalStore} (and the test homeserver) to behave like a server.
+ * Used by {@link LocalStore} to behave like a server (the tests' homeserver has its own copies, written apart).
  *
  * <ul>
  *   <li>{@link #SPEC}: the spec's order, lexicographic on

@@ -1,11 +1,11 @@
-package keybackup.homeserver;
+package keybackup.localstore;
 
-import static keybackup.homeserver.Fixtures.ALGORITHM;
-import static keybackup.homeserver.Fixtures.ROOM;
-import static keybackup.homeserver.Fixtures.SESSION;
-import static keybackup.homeserver.Fixtures.USER;
-import static keybackup.homeserver.Fixtures.authData;
-import static keybackup.homeserver.Fixtures.key;
+import static keybackup.localstore.Fixtures.ALGORITHM;
+import static keybackup.localstore.Fixtures.ROOM;
+import static keybackup.localstore.Fixtures.SESSION;
+import static keybackup.localstore.Fixtures.USER;
+import static keybackup.localstore.Fixtures.authData;
+import static keybackup.localstore.Fixtures.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,32 +73,52 @@ class LocalStoreCorruptFilesTest {
         }
     }
 
-    @Test
-    void putSessionKey_storedSessionIsANumber_storeErrorNamingRoomFile() throws Exception {
-        store.createVersion(ALGORITHM, authData("k"));
-        store.putSessionKey("1", ROOM, SESSION, key(false, 5, 0, "a"));
-        Path room = v1().resolve("rooms").resolve(LocalFiles.fileName(ROOM));
-        write(room, "{\"room_id\":\"" + ROOM + "\",\"sessions\":{\"" + SESSION + "\":7}}");
-        assertStoreError(room.getFileName().toString(), () -> store.putSessionKey("1", ROOM, SESSION, key(false, 0, 0, "b")));
-        assertStoreError(room.getFileName().toString(), () -> store.getSessionKey("1", ROOM, SESSION));
-        assertStoreError(room.getFileName().toString(), () -> store.streamKeys("1", (r, s, d) -> { }));
+    private Path keyFile() {
+        return new LocalLayout(dir).keyFile("1", ROOM, SESSION);
+    }
+
+    private static String keyFileText(String room, String session, String key) {
+        return "{\"key\":" + key + ",\"room_id\":\"" + room + "\",\"session_id\":\"" + session.replace("/", "\\/") + "\"}";
     }
 
     @Test
-    void putSessionKey_storedKeyBackupDataInvalid_storeErrorNamingRoomFile() throws Exception {
+    void putSessionKey_storedKeyIsANumber_storeErrorNamingKeyFile() throws Exception {
         store.createVersion(ALGORITHM, authData("k"));
-        Path room = v1().resolve("rooms").resolve(LocalFiles.fileName(ROOM));
-        write(room, "{\"room_id\":\"" + ROOM + "\",\"sessions\":{\"" + SESSION + "\":{\"first_message_index\":-1}}}");
-        StoreException e = assertStoreError(room.getFileName().toString(), () -> store.putSessionKey("1", ROOM, SESSION, key(false, 0, 0, "b")));
+        store.putSessionKey("1", ROOM, SESSION, key(false, 5, 0, "a"));
+        write(keyFile(), keyFileText(ROOM, SESSION, "7"));
+        String name = keyFile().getFileName().toString();
+        assertStoreError(name, () -> store.putSessionKey("1", ROOM, SESSION, key(false, 0, 0, "b")));
+        assertStoreError(name, () -> store.getSessionKey("1", ROOM, SESSION));
+        assertStoreError(name, () -> store.streamKeys("1", (r, s, d) -> { }));
+    }
+
+    @Test
+    void putSessionKey_storedKeyBackupDataInvalid_storeErrorNamingKeyFile() throws Exception {
+        store.createVersion(ALGORITHM, authData("k"));
+        write(keyFile(), keyFileText(ROOM, SESSION, "{\"first_message_index\":-1}"));
+        StoreException e = assertStoreError(keyFile().getFileName().toString(),
+                () -> store.putSessionKey("1", ROOM, SESSION, key(false, 0, 0, "b")));
         assertTrue(e.getMessage().contains("first_message_index"), e.getMessage());
     }
 
     @Test
-    void streamKeys_roomFileNamingAnotherRoom_storeError() throws Exception {
+    void streamKeys_keyFileNamingAnotherKey_storeError() throws Exception {
         store.createVersion(ALGORITHM, authData("k"));
-        Path room = v1().resolve("rooms").resolve(LocalFiles.fileName(ROOM));
-        write(room, "{\"room_id\":\"!other:example.org\",\"sessions\":{}}");
-        assertStoreError(room.getFileName().toString(), () -> store.streamKeys("1", (r, s, d) -> { }));
+        write(keyFile(), keyFileText("!other:example.org", SESSION, "{\"first_message_index\":0,\"forwarded_count\":0,"
+                + "\"is_verified\":false,\"session_data\":{}}"));
+        StoreException e = assertStoreError(keyFile().getFileName().toString(), () -> store.streamKeys("1", (r, s, d) -> { }));
+        assertTrue(e.getMessage().contains("another key"), e.getMessage());
+        assertStoreError(keyFile().getFileName().toString(), () -> store.getSessionKey("1", ROOM, SESSION));
+    }
+
+    @Test
+    void streamKeys_strayFileOrDirectory_storeErrorNamingIt() throws Exception {
+        store.createVersion(ALGORITHM, authData("k"));
+        write(keyFile().getParent().resolve("notes.txt"), "x");
+        assertStoreError("notes.txt", () -> store.streamKeys("1", (r, s, d) -> { }));
+        Files.delete(keyFile().getParent().resolve("notes.txt"));
+        Files.createDirectories(v1().resolve("keys").resolve("zz"));
+        assertStoreError("zz", () -> store.streamKeys("1", (r, s, d) -> { }));
     }
 
     @Test
@@ -141,11 +162,11 @@ class LocalStoreCorruptFilesTest {
     }
 
     @Test
-    void deleteRoomKeys_staleCountBelowRemoved_countStaysAtZero() throws Exception {
+    void deleteSessionKey_editedCountBelowRemoved_countStaysAtZero() throws Exception {
         store.createVersion(ALGORITHM, authData("k"));
         store.putSessionKey("1", ROOM, SESSION, key(false, 0, 0, "a"));
-        write(v1().resolve("state.json"), "{\"count\":0,\"etag\":\"1\"}"); // a crash left count stale
-        assertEquals(Json.of(0), store.deleteRoomKeys("1", ROOM).get("count"));
+        write(v1().resolve("state.json"), "{\"count\":0,\"etag\":\"1\"}"); // edited by hand: never by a crash
+        assertEquals(Json.of(0), store.deleteSessionKey("1", ROOM, SESSION).get("count"));
         assertEquals(Json.of(0), store.version("1").get("count"));
     }
 }

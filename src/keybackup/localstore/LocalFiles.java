@@ -1,0 +1,260 @@
+package keybackup.localstore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import keybackup.homeserver.StoreException;
+import keybackup.json.CanonicalJson;
+import keybackup.json.Json;
+import keybackup.json.JsonException;
+import keybackup.json.JsonReader;
+
+/**
+ * File helpers of {@link LocalStore}: safe file names for arbitrary identifiers, atomic JSON writes (one
+ * file, or a batch of files with their fsyncs done together), strict JSON reads.
+ */
+final class LocalFiles {
+    private LocalFiles() {}
+
+    /** Suffix of every data file; temporary files start with a dot, end in {@link #TEMP_SUFFIX}; readers skip them. */
+    static final String SUFFIX = ".json";
+    static final String TEMP_SUFFIX = ".tmp";
+    /** Longest encoded name kept readable; longer identifiers are named by their SHA-256. */
+    private static final int MAX_READABLE_NAME = 200;
+    /** Threads that fsync one batch's files: a file system commits concurrent fsyncs together. */
+    private static final int SYNC_THREADS = 8;
+
+    /**
+     * A file name for any identifier (account-data type; a room ID in the old layout): {@code b} + unpadded
+     * base64url of its UTF-8 when that fits in {@value #MAX_READABLE_NAME} characters, else {@code h} + hex
+     * SHA-256. Neither form can contain a path separator, be a dot segment, or collide with the other; the
+     * identifier itself is kept inside the file where it must be read back.
+     */
+    static String fileName(String identifier) {
+        byte[] utf8 = identifier.getBytes(StandardCharsets.UTF_8);
+        String b64 = Base64.getUrlEncoder().withoutPadding().encodeToString(utf8);
+        if (b64.length() <= MAX_READABLE_NAME) return "b" + b64 + SUFFIX;
+        return "h" + hex(sha256(utf8)) + SUFFIX;
+    }
+
+    static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JDK", e);
+        }
+    }
+
+    static String hex(byte[] bytes) {
+        StringBuilder sb = new StringBuilder(bytes.length * 2);
+        for (byte b : bytes) sb.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+        return sb.toString();
+    }
+
+    /**
+     * Writes {@code value} as canonical JSON so that readers see either the old or the new file, never a
+     * partial one: a temporary file in the same directory, fsync, atomic rename, then fsync of the directory
+     * (best effort: not every platform can open a directory).
+     */
+    static void write(Path target, Json value) throws StoreException {
+        writeAll(List.of(new Write(target, value)));
+    }
+
+    /** One file of a batch: {@code value} null deletes {@code target}. */
+    record Write(Path target, Json value) {}
+
+    /**
+     * Writes (or deletes) every file of {@code writes}, each atomically as {@link #write} does, with the
+     * work of a batch done together and several files at once (a file system commits concurrent creations
+     * and fsyncs together): all temporary files are written and fsynced, then renamed (or the files to
+     * delete deleted), then every directory touched is fsynced once. A crash leaves each file old or new;
+     * which of them are new is for the caller's journal to settle.
+     */
+    static void writeAll(Collection<Write> writes) throws StoreException {
+        List<Path[]> moves = new ArrayList<>(); // {temp, target, null when moved}
+        List<Write> contents = new ArrayList<>();
+        Set<Path> dirs = new LinkedHashSet<>();
+        for (Write w : writes) {
+            dirs.add(w.target().getParent());
+            if (w.value() == null) continue;
+            moves.add(new Path[] {w.target().resolveSibling("." + w.target().getFileName() + TEMP_SUFFIX), w.target(),
+                    null});
+            contents.add(w);
+        }
+        ExecutorService pool = writes.size() <= 1 ? null : Executors.newFixedThreadPool(Math.min(SYNC_THREADS,
+                writes.size()), r -> {
+            Thread t = new Thread(r, "local-store-write");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            inParallel(pool, moves.size(), i -> {
+                try (FileChannel ch = openTemp(moves.get(i)[0])) {
+                    ByteBuffer buf = ByteBuffer.wrap(CanonicalJson.encode(contents.get(i).value()));
+                    while (buf.hasRemaining()) ch.write(buf);
+                    ch.force(true);
+                }
+            });
+            for (Write w : writes) {
+                if (w.value() == null) Files.deleteIfExists(w.target());
+            }
+            inParallel(pool, moves.size(), i -> {
+                move(moves.get(i)[0], moves.get(i)[1]);
+                moves.get(i)[2] = moves.get(i)[1];
+            });
+            List<Path> dirList = new ArrayList<>(dirs);
+            inParallel(pool, dirList.size(), i -> syncDirectory(dirList.get(i)));
+        } catch (IOException e) {
+            throw new StoreException("local store: cannot write " + (writes.size() == 1
+                    ? writes.iterator().next().target()
+                    : writes.size() + " files in " + dirs.iterator().next()) + " (" + e.getMessage() + ")", e);
+        } finally {
+            if (pool != null) pool.shutdownNow();
+            for (Path[] m : moves) {
+                if (m[2] != null) continue;
+                try {
+                    Files.deleteIfExists(m[0]);
+                } catch (IOException ignored) {
+                    // a stray temporary file is ignored by every reader
+                }
+            }
+        }
+    }
+
+    /** One step of {@link #writeAll} for item {@code i}. */
+    private interface Step {
+        void run(int i) throws IOException, StoreException;
+    }
+
+    /** Runs {@code step} for 0 … n−1 on {@code pool} (in this thread when null), and waits for all. */
+    private static void inParallel(ExecutorService pool, int n, Step step) throws IOException, StoreException {
+        if (pool == null) {
+            for (int i = 0; i < n; i++) step.run(i);
+            return;
+        }
+        List<Future<Void>> done = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int item = i;
+            done.add(pool.submit(() -> {
+                step.run(item);
+                return null;
+            }));
+        }
+        Exception first = null;
+        for (Future<Void> f : done) { // every step ends before this returns: none runs on after a failure is reported
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                if (first == null) first = e.getCause() instanceof Exception x ? x : new IOException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                if (first == null) first = new IOException("interrupted while writing files", e);
+            }
+        }
+        if (first instanceof IOException io) throw io;
+        if (first instanceof StoreException se) throw se;
+        if (first instanceof RuntimeException re) throw re;
+        if (first != null) throw new IOException(first);
+    }
+
+    /**
+     * Opens {@code .<target name>.tmp} beside {@code target} for writing (truncating one a crash left),
+     * making the directory when it is missing. Every writer holds the store's write lock, so the name is
+     * its own.
+     */
+    private static FileChannel openTemp(Path temp) throws IOException {
+        try {
+            return FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (NoSuchFileException e) {
+            Files.createDirectories(temp.getParent());
+            syncDirectory(temp.getParent().getParent());
+            return FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+        }
+    }
+
+    private static void move(Path temp, Path target) throws StoreException, IOException {
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new StoreException("local store: file system cannot rename atomically in " + target.getParent(), e);
+        }
+    }
+
+    /** Deletes {@code file} (absent is fine) and fsyncs its directory, so the deletion survives a crash. */
+    static void deleteDurably(Path file) throws StoreException {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new StoreException("local store: cannot delete " + file + " (" + e.getMessage() + ")", e);
+        }
+        syncDirectory(file.getParent());
+    }
+
+    static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // best effort: the rename is atomic either way; only its durability after power loss is weaker
+        }
+    }
+
+    /** The JSON object in {@code file}, or empty when the file does not exist. */
+    static Optional<Json.Obj> read(Path file, long maxBytes) throws StoreException {
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            // never more than the limit is read, whatever the file claims to be (a device, a growing file)
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            if (bytes.length > maxBytes) throw new StoreException("local store: " + file + " is over " + maxBytes
+                    + " bytes");
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StoreException("local store: cannot read " + file + " (" + e.getMessage() + ")", e);
+        }
+        try {
+            if (JsonReader.parse(bytes, maxBytes) instanceof Json.Obj o) return Optional.of(o);
+            throw new StoreException("local store: " + file + " does not hold a json object");
+        } catch (JsonException e) {
+            throw new StoreException("local store: " + file + " is corrupt: " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes {@code path} and everything under it; absent is fine. */
+    static void deleteTree(Path path) throws StoreException {
+        try {
+            if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+                try (DirectoryStream<Path> children = Files.newDirectoryStream(path)) {
+                    for (Path child : children) deleteTree(child);
+                }
+            }
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            throw new StoreException("local store: cannot delete " + path + " (" + e.getMessage() + ")", e);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package keybackup.localstore;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import keybackup.homeserver.StoreException;
+import keybackup.json.Json;
+
+/**
+ * Paths of {@link LocalStore}'s directory (layout in its class doc). Security property: versions must be
+ * canonical decimal numbers and identifiers become names by {@link LocalFiles#fileName} or a SHA-256, so
+ * no input can name a path outside the store.
+ */
+final class LocalLayout {
+    /**
+     * Highest version number: 2^53−1, the largest integer of canonical JSON, so every number fits a JSON
+     * integer and {@code highest + 1} cannot overflow. A directory with a larger number is corrupt.
+     */
+    static final long MAX_VERSION = Json.MAX_INTEGER;
+    /** A version directory's name: a canonical decimal number (no sign, no leading zero), at most 16 digits. */
+    private static final Pattern NUMBER = Pattern.compile("[1-9][0-9]{0,15}");
+    /** A shard directory of {@code keys/}: two lowercase hex digits. */
+    static final Pattern SHARD = Pattern.compile("[0-9a-f]{2}");
+    /** A key file: 64 lowercase hex digits (the key's SHA-256 name) and {@code .json}. */
+    static final Pattern KEY_FILE = Pattern.compile("[0-9a-f]{64}\\.json");
+    /** Directory of a version holding its keys, in shards. */
+    static final String KEYS = "keys";
+    /** Directory of a version holding its keys in the first layout (one file per room); migrated when opened. */
+    static final String OLD_ROOMS = "rooms";
+
+    private final Path dir;
+
+    LocalLayout(Path dir) {
+        this.dir = dir;
+    }
+
+    Path root() {
+        return dir;
+    }
+
+    /**
+     * The directory of a version; versions are canonical decimal numbers up to {@link #MAX_VERSION}, anything
+     * else is unknown (null).
+     */
+    Path versionDirIfValid(String version) {
+        if (number(version) < 0) return null;
+        return dir.resolve("versions").resolve(version);
+    }
+
+    /** The value of a canonical version number, or −1 when {@code name} is not one. */
+    static long number(String name) {
+        if (name == null || !NUMBER.matcher(name).matches()) return -1;
+        long n = Long.parseLong(name); // at most 16 digits: cannot overflow
+        return n <= MAX_VERSION ? n : -1;
+    }
+
+    Path versionDir(String version) {
+        return Objects.requireNonNull(versionDirIfValid(version), "version");
+    }
+
+    Path keysDir(String version) {
+        return versionDir(version).resolve(KEYS);
+    }
+
+    /**
+     * The file of one key: {@code keys/<xx>/<h>.json} where {@code h} is the hex SHA-256 of the room ID's
+     * UTF-8 length (4 bytes, big-endian), the room ID's UTF-8 and the session ID's UTF-8, and {@code xx}
+     * is its first two digits. The length prefix makes the hashed input injective; the file holds both
+     * IDs, and a reader checks that they hash to the file's name.
+     */
+    Path keyFile(String version, String roomId, String sessionId) {
+        String name = keyName(roomId, sessionId);
+        return keysDir(version).resolve(name.substring(0, 2)).resolve(name + LocalFiles.SUFFIX);
+    }
+
+    /** The 64 hex digits naming the key (roomId, sessionId); see {@link #keyFile}. */
+    static String keyName(String roomId, String sessionId) {
+        byte[] room = Objects.requireNonNull(roomId, "roomId").getBytes(StandardCharsets.UTF_8);
+        byte[] session = Objects.requireNonNull(sessionId, "sessionId").getBytes(StandardCharsets.UTF_8);
+        ByteBuffer input = ByteBuffer.allocate(4 + room.length + session.length);
+        input.putInt(room.length).put(room).put(session);
+        return LocalFiles.hex(LocalFiles.sha256(input.array()));
+    }
+
+    Path accountDataFile(String type) {
+        if (Objects.requireNonNull(type, "type").isEmpty()) {
+            throw new IllegalArgumentException("type: must not be empty");
+        }
+        return dir.resolve("account_data").resolve(LocalFiles.fileName(type));
+    }
+
+    record Versions(long highest, long current) {}
+
+    /**
+     * Highest version number ever created and the current (highest non-deleted) one; 0 for none. Entries
+     * whose name has no digit first are not versions and are skipped (stray files); a name of digits that is
+     * not a canonical number up to {@link #MAX_VERSION} is corrupt: a StoreException naming it.
+     */
+    Versions versions() throws StoreException {
+        long highest = 0;
+        long current = 0;
+        Path versions = dir.resolve("versions");
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(versions)) {
+            for (Path d : dirs) {
+                String name = d.getFileName().toString();
+                if (name.isEmpty() || name.charAt(0) < '0' || name.charAt(0) > '9') continue;
+                long n = number(name);
+                if (n < 0) {
+                    throw new StoreException("local store: " + d
+                            + " is corrupt: a version number is a decimal number from 1 to " + MAX_VERSION);
+                }
+                highest = Math.max(highest, n);
+                if (Files.exists(d.resolve("info.json")) && !Files.exists(d.resolve("deleted"))) {
+                    current = Math.max(current, n);
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreException("local store: cannot list " + versions + " (" + e.getMessage() + ")", e);
+        }
+        return new Versions(highest, current);
+    }
+}
