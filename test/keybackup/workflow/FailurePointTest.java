@@ -80,7 +80,8 @@ class FailurePointTest {
     // ---- migrate ----
 
     private Migrate.Options options(Path checkpoint, boolean resume) {
-        return new Migrate.Options(null, checkpoint, resume, true, 2, FieldNames.UNSTABLE, SMALL_BATCHES);
+        return new Migrate.Options(null, checkpoint, resume ? Migrate.Start.RESUME : Migrate.Start.NEW, Migrate.OldVersion.DELETE_AFTER_CHECK,
+                Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE, SMALL_BATCHES);
     }
 
     private interface Setup {
