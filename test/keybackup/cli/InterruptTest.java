@@ -205,7 +205,7 @@ class InterruptTest {
         start();
         Path checkpoint = dir.resolve("checkpoint.json");
         CountDownLatch reached = holdAnswer(KEYS_PUT);
-        startChild(args("migrate", "--checkpoint", checkpoint.toString()));
+        startChild(args("migrate", "--checkpoint", checkpoint.toString(), "--rotate"));
         awaitRequest(reached);
 
         Exit e = signal("INT");
@@ -214,7 +214,7 @@ class InterruptTest {
         List<String> lines = e.err().lines().toList();
         String report = lines.get(lines.size() - 2);
         assertTrue(report.startsWith("keybackup: interrupted: the migration stopped (last step: ") && !report.contains("none yet"), e.err());
-        assertEquals("keybackup: to go on, run the same command with --resume: " + commandLine("migrate", "--checkpoint", checkpoint.toString())
+        assertEquals("keybackup: to go on, run the same command with --resume: " + commandLine("migrate", "--checkpoint", checkpoint.toString(), "--rotate")
                 + " --resume", lines.get(lines.size() - 1));
     }
 
@@ -223,7 +223,7 @@ class InterruptTest {
         start();
         Path checkpoint = dir.resolve("checkpoint.json");
         CountDownLatch reached = holdAnswer(KEYS_GET);
-        startChild(args("migrate", "--checkpoint", checkpoint.toString()));
+        startChild(args("migrate", "--checkpoint", checkpoint.toString(), "--rotate"));
         awaitRequest(reached);
 
         Exit e = signal("INT");
@@ -231,8 +231,8 @@ class InterruptTest {
         assertEquals(130, e.code(), e.err());
         List<String> lines = e.err().lines().toList();
         assertEquals("keybackup: nothing was recorded or changed yet; to go on, run the same command again: "
-                + commandLine("migrate", "--checkpoint", checkpoint.toString()), lines.get(lines.size() - 1));
-        assertEquals(0, CliRun.run("", args("migrate", "--checkpoint", checkpoint.toString())).code(), "the command given goes on");
+                + commandLine("migrate", "--checkpoint", checkpoint.toString(), "--rotate"), lines.get(lines.size() - 1));
+        assertEquals(0, CliRun.run("", args("migrate", "--checkpoint", checkpoint.toString(), "--rotate")).code(), "the command given goes on");
     }
 
     @Test
