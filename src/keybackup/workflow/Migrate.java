@@ -14,8 +14,6 @@ import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.secrets.SecretStorageException;
 import keybackup.trust.AuthDataTrust;
-import keybackup.trust.SessionSigner;
-import keybackup.trust.TrustedBackupKey;
 
 /**
  * Moves every key of an old (unsigned or differently signed) backup version into a new signed version
@@ -193,7 +191,7 @@ public final class Migrate {
             oldInfo = account.store().version(oldVersion);
         } catch (MatrixException e) {
             if (rec == null || !e.isNotFound()) throw e;
-            return finishAfterDeletion(account, o, rec, e);
+            return MigrationFinish.afterDeletion(account, o, rec, e);
         }
         AuthDataTrust oldTrust = account.trust(oldInfo);
         try (BackupDecryptionKey key = Restore.keyFromSecretStorage(account)) {
@@ -213,22 +211,12 @@ public final class Migrate {
             // 2–3. The signing key, the record, then the new version.
             if (rec == null || rec.toVersion() == null) rec = create(account, o, rec, oldVersion, first, key, log, recorded);
             try (Ed25519PrivateKey signingKey = recordedSigningKey(account, rec)) {
-                return copyCheckAndDelete(account, o, rec, oldInfo, oldTrust, first == null ? null : first.entries(), key, signingKey,
-                        log, progress);
+                OldEntries bound = first == null ? null : first.entries();
+                return MigrationFinish.copyCheckAndDelete(account, o, rec, oldInfo, oldTrust, bound, key, signingKey, log, progress);
             }
         } catch (SecretStorageException e) {
             throw new WorkflowException("secret storage: " + e.getMessage());
         }
-    }
-
-    /** Crashed after deleting the old version: only the record is left to finish. */
-    private static Result finishAfterDeletion(Account account, Options o, MigrationRecord rec, MatrixException notFound)
-            throws StoreException, WorkflowException {
-        MigrationStart.requireVerified(rec, notFound);
-        MigrationStart.save(account, o, rec.withPhase(MigrationRecord.FINISHED, rec.migrated()));
-        MigrationStart.removeCheckpoint(o);
-        return new Result(rec.fromVersion(), rec.toVersion(), rec.oldSessions(), 0, rec.migrated(), rec.migrated(), 0, true, true,
-                "the old version had already been deleted after verification; the migration is now recorded as finished", false);
     }
 
     /** Steps 2–3: chooses the signing key, records the migration and creates (or adopts) the new version. */
@@ -260,69 +248,6 @@ public final class Migrate {
                     + "check the current version, then run migrate --abandon");
         }
         return signingKey;
-    }
-
-    /**
-     * Steps 4–6: uploads into the new version (again while the old one changes), reads the new version back,
-     * and only then deletes the old version, if asked and allowed. {@code bound} is the first read, or null
-     * on a resumed run.
-     */
-    private static Result copyCheckAndDelete(Account account, Options o, MigrationRecord rec, Json.Obj oldInfo, AuthDataTrust oldTrust,
-                                             OldEntries bound, BackupDecryptionKey key, Ed25519PrivateKey signingKey,
-                                             Consumer<String> log, Progress progress) throws StoreException, WorkflowException {
-        Json.Obj newInfo = account.store().version(rec.toVersion());
-        AuthDataTrust newTrust = account.trust(newInfo);
-        TrustedBackupKey trusted = newTrust.usableSigningKey().orElseThrow(() -> new WorkflowException(
-                "the new version's AuthData is not trusted by this account's anchors (" + newTrust.detail() + "); nothing was deleted"));
-        if (!trusted.publicKey().equals(signingKey.publicKey())) {
-            throw new WorkflowException("version " + rec.toVersion() + " names another signing key than this migration's; nothing was deleted: "
-                    + "check the current version, then run migrate --abandon");
-        }
-        SessionSigner signer = SessionSigner.forTrustedBackup(trusted, signingKey, o.names());
-
-        // 4. Upload, and again if the old version changed meanwhile.
-        MigrationPasses.Copy copy = MigrationPasses.copy(account, oldInfo, oldTrust, key, rec, signer, o, bound, progress, log);
-        if (copy.problem() == null) {
-            rec = rec.withOld(copy.bound().size(), copy.bound().digest(), copy.rejected()).withPhase(MigrationRecord.UPLOADED, copy.migrated());
-            MigrationStart.save(account, o, rec);
-        }
-
-        // 5. Read the new version back.
-        MigrationPasses.Check check = MigrationPasses.check(account, newInfo, newTrust, key, copy.bound(), o.threads(),
-                progress.pass("checking version " + rec.toVersion(), copy.bound().size()));
-        String problem = copy.problem() != null ? copy.problem() : check.problem();
-        if (problem != null) {
-            return new Result(rec.fromVersion(), rec.toVersion(), copy.total(), copy.rejected(), copy.migrated(), check.newSessions(),
-                    check.authenticated(), false, false, "verification failed, old version kept: " + problem
-                    + "; nothing was deleted: run migrate --resume to try again", false);
-        }
-        rec = rec.withPhase(MigrationRecord.VERIFIED, copy.migrated());
-        MigrationStart.save(account, o, rec);
-
-        // 6. Delete the old version only now.
-        String note = null;
-        boolean deleted = false;
-        if (o.oldVersion() == OldVersion.DELETE_AFTER_CHECK) {
-            if (copy.rejected() > 0) {
-                note = "old version kept: it has " + copy.rejected() + " undecryptable entries that could not be migrated";
-            } else {
-                deleteOld(account, rec.fromVersion());
-                deleted = true;
-            }
-        }
-        MigrationStart.save(account, o, rec.withPhase(MigrationRecord.FINISHED, copy.migrated()));
-        MigrationStart.removeCheckpoint(o);
-        return new Result(rec.fromVersion(), rec.toVersion(), copy.total(), copy.rejected(), copy.migrated(), check.newSessions(),
-                check.authenticated(), true, deleted, note, false);
-    }
-
-    private static void deleteOld(Account account, String oldVersion) throws StoreException {
-        try {
-            account.store().deleteVersion(oldVersion);
-        } catch (MatrixException e) {
-            // 404 after a retried DELETE means the first attempt did it (digest 03 §5)
-            if (!e.isNotFound()) throw e;
-        }
     }
 
     /** A version's {@code count}, or -1 (for progress reports only: the server's word). */

@@ -209,7 +209,8 @@ final class MigrationPasses {
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new WorkflowException("interrupted while reading or copying keys", e);
+            throw new WorkflowException("interrupted while reading or copying keys: run migrate --resume if status shows an unfinished "
+                    + "migration, else migrate again", e);
         } catch (Exception e) {
             throw new WorkflowException("a pass over the keys failed (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
         }
