@@ -76,8 +76,8 @@ public final class Migrate {
         NEW
     }
 
-    public record Options(String fromVersion, Path checkpoint, Start start, OldVersion oldVersion, SigningKey signingKey,
-                          int threads, FieldNames names, Uploader.Limits limits) {
+    public record Options(String fromVersion, Path checkpoint, Start start, OldVersion oldVersion,
+            SigningKey signingKey, int threads, FieldNames names, Uploader.Limits limits) {
         public Options {
             Objects.requireNonNull(checkpoint, "checkpoint");
             Objects.requireNonNull(start, "start");
@@ -100,8 +100,8 @@ public final class Migrate {
     }
 
     /** An unfinished migration as the account data records it (no secret in it), for {@code status}. */
-    public record Pending(String fromVersion, String toVersion, String phase, long oldSessions, long migrated, long startedTs,
-                          long finishedTs) {
+    public record Pending(String fromVersion, String toVersion, String phase, long oldSessions, long migrated,
+            long startedTs, long finishedTs) {
         public boolean finished() {
             return MigrationRecord.FINISHED.equals(phase);
         }
@@ -109,22 +109,26 @@ public final class Migrate {
 
     /** The migration recorded in account data, if any (finished or not). */
     public static Optional<Pending> recorded(Account account) throws StoreException, WorkflowException {
-        return MigrationRecord.load(account).map(r -> new Pending(r.fromVersion(), r.toVersion(), r.phase(), r.oldSessions(),
-                r.migrated(), r.startedTs(), r.finishedTs()));
+        return MigrationRecord.load(account).map(r -> new Pending(r.fromVersion(), r.toVersion(), r.phase(),
+                r.oldSessions(), r.migrated(), r.startedTs(), r.finishedTs()));
     }
 
     /**
      * Forgets an unfinished migration: removes the local checkpoint and the account data record. Deletes no
      * version and no secret; the new version, if created, stays current with its keys in Secret Storage.
      */
-    public static void abandon(Account account, Path checkpoint) throws StoreException, WorkflowException, java.io.IOException {
+    public static void abandon(Account account, Path checkpoint) throws StoreException, WorkflowException,
+            java.io.IOException {
         boolean onServer;
         try {
             onServer = MigrationRecord.load(account).filter(m -> !m.finished()).isPresent();
         } catch (WorkflowException malformed) {
             onServer = true; // an unreadable record is removed too
         }
-        if (!onServer && !Files.exists(checkpoint)) throw new WorkflowException("no migration to abandon: no checkpoint at " + checkpoint + " and no record on the server");
+        if (!onServer && !Files.exists(checkpoint)) {
+            throw new WorkflowException("no migration to abandon: no checkpoint at " + checkpoint
+                    + " and no record on the server");
+        }
         if (onServer) MigrationRecord.clear(account);
         Files.deleteIfExists(checkpoint);
     }
@@ -136,7 +140,10 @@ public final class Migrate {
         return run(account, o, log, (what, total) -> null);
     }
 
-    /** The progress of each pass over a version: given what it does and its total (-1: unknown), a callback for keys done, or null. */
+    /**
+     * The progress of each pass over a version: given what it does and its total (-1: unknown), a callback for keys
+     * done, or null.
+     */
     @FunctionalInterface
     public interface Progress {
         LongConsumer pass(String what, long total);
@@ -153,14 +160,16 @@ public final class Migrate {
      *     backup key, an unfinished migration, another client's change). A caller's mistake (a null option)
      *     is an unchecked exception.
      */
-    public static Result run(Account account, Options o, Consumer<String> log, Progress progress) throws WorkflowException {
+    public static Result run(Account account, Options o, Consumer<String> log, Progress progress)
+            throws WorkflowException {
         boolean[] recorded = {false};
         try {
             return migrate(account, o, log, progress, recorded);
         } catch (StoreException e) {
-            if (!recorded[0]) throw new WorkflowException(e.getMessage() + "; nothing was changed: run migrate again once the server answers", e);
-            throw new WorkflowException(e.getMessage() + "; the migration is recorded on the server and in " + o.checkpoint()
-                    + ": run migrate --resume once the server answers", e);
+            if (!recorded[0]) throw new WorkflowException(e.getMessage()
+                    + "; nothing was changed: run migrate again once the server answers", e);
+            throw new WorkflowException(e.getMessage() + "; the migration is recorded on the server and in "
+                    + o.checkpoint() + ": run migrate --resume once the server answers", e);
         }
     }
 
@@ -174,18 +183,19 @@ public final class Migrate {
         try {
             return MigrationPlan.make(account, o, progress);
         } catch (StoreException e) {
-            throw new WorkflowException(e.getMessage() + "; nothing was changed (a dry run writes nothing): run it again once the "
-                    + "server answers", e);
+            throw new WorkflowException(e.getMessage()
+                    + "; nothing was changed (a dry run writes nothing): run it again once the server answers", e);
         } catch (SecretStorageException e) {
             throw new WorkflowException("secret storage: " + e.getMessage());
         }
     }
 
-    private static Result migrate(Account account, Options o, Consumer<String> log, Progress progress, boolean[] recorded)
-            throws StoreException, WorkflowException {
+    private static Result migrate(Account account, Options o, Consumer<String> log, Progress progress,
+            boolean[] recorded) throws StoreException, WorkflowException {
         MigrationRecord rec = MigrationStart.toResume(account, o, log);
         recorded[0] = rec != null;
-        String oldVersion = rec != null ? rec.fromVersion() : o.fromVersion() != null ? o.fromVersion() : account.currentVersion().string("version");
+        String oldVersion = rec != null ? rec.fromVersion() : o.fromVersion() != null ? o.fromVersion()
+                : account.currentVersion().string("version");
         Json.Obj oldInfo;
         try {
             oldInfo = account.store().version(oldVersion);
@@ -205,14 +215,18 @@ public final class Migrate {
             if (rec == null) {
                 first = MigrationPasses.readAll(account, oldInfo, oldTrust, key, o.threads(),
                         progress.pass("reading version " + oldVersion, count(oldInfo)));
-                log.accept("old version " + oldVersion + ": " + first.total() + " sessions read, " + first.rejected() + " undecryptable");
+                log.accept("old version " + oldVersion + ": " + first.total() + " sessions read, " + first.rejected()
+                        + " undecryptable");
                 Enable.requireSigner(account); // before anything is written
             }
             // 2–3. The signing key, the record, then the new version.
-            if (rec == null || rec.toVersion() == null) rec = create(account, o, rec, oldVersion, first, key, log, recorded);
+            if (rec == null || rec.toVersion() == null) {
+                rec = create(account, o, rec, oldVersion, first, key, log, recorded);
+            }
             try (Ed25519PrivateKey signingKey = recordedSigningKey(account, rec)) {
                 OldEntries bound = first == null ? null : first.entries();
-                return MigrationFinish.copyCheckAndDelete(account, o, rec, oldInfo, oldTrust, bound, key, signingKey, log, progress);
+                return MigrationFinish.copyCheckAndDelete(account, o, rec, oldInfo, oldTrust, bound, key, signingKey,
+                        log, progress);
             }
         } catch (SecretStorageException e) {
             throw new WorkflowException("secret storage: " + e.getMessage());
@@ -220,16 +234,17 @@ public final class Migrate {
     }
 
     /** Steps 2–3: chooses the signing key, records the migration and creates (or adopts) the new version. */
-    private static MigrationRecord create(Account account, Options o, MigrationRecord rec, String oldVersion, MigrationPasses.Read first,
-                                          BackupDecryptionKey key, Consumer<String> log, boolean[] recorded)
+    private static MigrationRecord create(Account account, Options o, MigrationRecord rec, String oldVersion,
+            MigrationPasses.Read first, BackupDecryptionKey key, Consumer<String> log, boolean[] recorded)
             throws StoreException, WorkflowException, SecretStorageException {
         boolean rotate = o.signingKey() == SigningKey.NEW || (rec != null && rec.rotate());
         boolean[] mustStore = {false};
         try (Ed25519PrivateKey k = MigrationStart.chooseSigningKey(account, rec, rotate, mustStore)) {
             String pub = k.publicKey().toBase64();
             MigrationRecord started = rec == null
-                    ? new MigrationRecord(oldVersion, account.currentVersion().string("version"), null, pub, MigrationRecord.STARTED,
-                            first.entries().size(), first.entries().digest(), 0, System.currentTimeMillis(), 0, first.rejected(), rotate)
+                    ? new MigrationRecord(oldVersion, account.currentVersion().string("version"), null, pub,
+                            MigrationRecord.STARTED, first.entries().size(), first.entries().digest(), 0,
+                            System.currentTimeMillis(), 0, first.rejected(), rotate)
                     : rec.withSigningKey(pub, rotate);
             recorded[0] = true; // a failure to record turns into its own message inside
             return MigrationStart.createNewVersion(account, o, started, k, mustStore[0], key, log);
@@ -240,12 +255,13 @@ public final class Migrate {
     private static Ed25519PrivateKey recordedSigningKey(Account account, MigrationRecord rec)
             throws StoreException, WorkflowException, SecretStorageException {
         Ed25519PrivateKey signingKey = account.secrets().backupSigningKey()
-                .orElseThrow(() -> new WorkflowException("Secret Storage lost the backup signing key of this migration; "
-                        + "another client changed it: check the current version, then run migrate --abandon"));
+                .orElseThrow(() -> new WorkflowException("Secret Storage lost the backup signing key of this "
+                        + "migration; another client changed it: check the current version, then run migrate "
+                        + "--abandon"));
         if (!signingKey.publicKey().toBase64().equals(rec.signingPublicKey())) {
             signingKey.close();
-            throw new WorkflowException("the backup signing key in Secret Storage is not this migration's; another client changed it: "
-                    + "check the current version, then run migrate --abandon");
+            throw new WorkflowException("the backup signing key in Secret Storage is not this migration's; another "
+                    + "client changed it: check the current version, then run migrate --abandon");
         }
         return signingKey;
     }

@@ -19,13 +19,14 @@ final class MigrationFinish {
     private MigrationFinish() {}
 
     /** Crashed after deleting the old version: only the record is left to finish. */
-    static Migrate.Result afterDeletion(Account account, Migrate.Options o, MigrationRecord rec, MatrixException notFound)
-            throws StoreException, WorkflowException {
+    static Migrate.Result afterDeletion(Account account, Migrate.Options o, MigrationRecord rec,
+            MatrixException notFound) throws StoreException, WorkflowException {
         MigrationStart.requireVerified(rec, notFound);
         MigrationStart.save(account, o, rec.withPhase(MigrationRecord.FINISHED, rec.migrated()));
         MigrationStart.removeCheckpoint(o);
-        return new Migrate.Result(rec.fromVersion(), rec.toVersion(), rec.oldSessions(), 0, rec.migrated(), rec.migrated(), 0, true, true,
-                "the old version had already been deleted after verification; the migration is now recorded as finished", false);
+        return new Migrate.Result(rec.fromVersion(), rec.toVersion(), rec.oldSessions(), 0, rec.migrated(),
+                rec.migrated(), 0, true, true, "the old version had already been deleted after verification; the "
+                + "migration is now recorded as finished", false);
     }
 
     /**
@@ -33,23 +34,28 @@ final class MigrationFinish {
      * and only then deletes the old version, if asked and allowed. {@code bound} is the first read, or null
      * on a resumed run.
      */
-    static Migrate.Result copyCheckAndDelete(Account account, Migrate.Options o, MigrationRecord rec, Json.Obj oldInfo, AuthDataTrust oldTrust,
-                                             OldEntries bound, BackupDecryptionKey key, Ed25519PrivateKey signingKey,
-                                             Consumer<String> log, Migrate.Progress progress) throws StoreException, WorkflowException {
+    static Migrate.Result copyCheckAndDelete(Account account, Migrate.Options o, MigrationRecord rec,
+            Json.Obj oldInfo, AuthDataTrust oldTrust, OldEntries bound, BackupDecryptionKey key,
+            Ed25519PrivateKey signingKey, Consumer<String> log, Migrate.Progress progress)
+            throws StoreException, WorkflowException {
         Json.Obj newInfo = account.store().version(rec.toVersion());
         AuthDataTrust newTrust = account.trust(newInfo);
         TrustedBackupKey trusted = newTrust.usableSigningKey().orElseThrow(() -> new WorkflowException(
-                "the new version's AuthData is not trusted by this account's anchors (" + newTrust.detail() + "); nothing was deleted"));
+                "the new version's AuthData is not trusted by this account's anchors (" + newTrust.detail()
+                        + "); nothing was deleted"));
         if (!trusted.publicKey().equals(signingKey.publicKey())) {
-            throw new WorkflowException("version " + rec.toVersion() + " names another signing key than this migration's; nothing was deleted: "
+            throw new WorkflowException("version " + rec.toVersion()
+                    + " names another signing key than this migration's; nothing was deleted: "
                     + "check the current version, then run migrate --abandon");
         }
         SessionSigner signer = SessionSigner.forTrustedBackup(trusted, signingKey, o.names());
 
         // 4. Upload, and again if the old version changed meanwhile.
-        MigrationPasses.Copy copy = MigrationPasses.copy(account, oldInfo, oldTrust, key, rec, signer, o, bound, progress, log);
+        MigrationPasses.Copy copy = MigrationPasses.copy(account, oldInfo, oldTrust, key, rec, signer, o, bound,
+                progress, log);
         if (copy.problem() == null) {
-            rec = rec.withOld(copy.bound().size(), copy.bound().digest(), copy.rejected()).withPhase(MigrationRecord.UPLOADED, copy.migrated());
+            rec = rec.withOld(copy.bound().size(), copy.bound().digest(), copy.rejected())
+                    .withPhase(MigrationRecord.UPLOADED, copy.migrated());
             MigrationStart.save(account, o, rec);
         }
 
@@ -58,8 +64,9 @@ final class MigrationFinish {
                 progress.pass("checking version " + rec.toVersion(), copy.bound().size()));
         String problem = copy.problem() != null ? copy.problem() : check.problem();
         if (problem != null) {
-            return new Migrate.Result(rec.fromVersion(), rec.toVersion(), copy.total(), copy.rejected(), copy.migrated(), check.newSessions(),
-                    check.authenticated(), false, false, "verification failed, old version kept: " + problem
+            return new Migrate.Result(rec.fromVersion(), rec.toVersion(), copy.total(), copy.rejected(),
+                    copy.migrated(), check.newSessions(), check.authenticated(), false, false,
+                    "verification failed, old version kept: " + problem
                     + "; nothing was deleted: run migrate --resume to try again", false);
         }
         rec = rec.withPhase(MigrationRecord.VERIFIED, copy.migrated());
@@ -70,7 +77,8 @@ final class MigrationFinish {
         boolean deleted = false;
         if (o.oldVersion() == Migrate.OldVersion.DELETE_AFTER_CHECK) {
             if (copy.rejected() > 0) {
-                note = "old version kept: it has " + copy.rejected() + " undecryptable entries that could not be migrated";
+                note = "old version kept: it has " + copy.rejected()
+                        + " undecryptable entries that could not be migrated";
             } else {
                 deleteOld(account, rec.fromVersion());
                 deleted = true;
@@ -78,8 +86,8 @@ final class MigrationFinish {
         }
         MigrationStart.save(account, o, rec.withPhase(MigrationRecord.FINISHED, copy.migrated()));
         MigrationStart.removeCheckpoint(o);
-        return new Migrate.Result(rec.fromVersion(), rec.toVersion(), copy.total(), copy.rejected(), copy.migrated(), check.newSessions(),
-                check.authenticated(), true, deleted, note, false);
+        return new Migrate.Result(rec.fromVersion(), rec.toVersion(), copy.total(), copy.rejected(), copy.migrated(),
+                check.newSessions(), check.authenticated(), true, deleted, note, false);
     }
 
     private static void deleteOld(Account account, String oldVersion) throws StoreException {

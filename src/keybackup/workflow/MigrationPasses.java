@@ -67,9 +67,9 @@ final class MigrationPasses {
      * null on a resumed run: then the first pass's read binds the migration only if it has the digest the
      * record holds.
      */
-    static Copy copy(Account account, Json.Obj oldInfo, AuthDataTrust oldTrust, BackupDecryptionKey key, MigrationRecord rec,
-                     SessionSigner signer, Migrate.Options o, OldEntries bound, Migrate.Progress progress, Consumer<String> log)
-            throws StoreException, WorkflowException {
+    static Copy copy(Account account, Json.Obj oldInfo, AuthDataTrust oldTrust, BackupDecryptionKey key,
+            MigrationRecord rec, SessionSigner signer, Migrate.Options o, OldEntries bound, Migrate.Progress progress,
+            Consumer<String> log) throws StoreException, WorkflowException {
         String oldVersion = rec.fromVersion();
         Pass pass;
         String problem = null;
@@ -84,26 +84,30 @@ final class MigrationPasses {
                     progress.pass("copying version " + oldVersion + " to " + rec.toVersion(), Migrate.count(oldInfo)));
             round++;
             rejected = Math.max(rejected, pass.rejected);
-            log.accept("uploaded " + pass.migrated + " sessions to version " + rec.toVersion() + " (pass " + round + ")");
+            log.accept("uploaded " + pass.migrated + " sessions to version " + rec.toVersion() + " (pass " + round
+                    + ")");
             if (bound == null) {
                 // A resumed run: this read binds the migration only if it is the one the first read recorded.
                 bound = pass.added;
                 if (!bound.digest().equals(rec.oldDigest())) {
                     problem = "the old version now holds " + bound.size() + " readable entries that differ from the "
-                            + rec.oldSessions() + " of this migration's first read (the server lost, hid or changed keys, "
-                            + "or another client wrote to it before the new version existed)";
+                            + rec.oldSessions()
+                                    + " of this migration's first read (the server lost, hid or changed keys, "
+                                    + "or another client wrote to it before the new version existed)";
                 }
             } else {
                 if (pass.missing > 0 && problem == null) {
-                    problem = "the read of the old version in pass " + round + " returned only " + (bound.size() - pass.missing)
-                            + " of the " + bound.size() + " entries of its first read (the server lost or hid keys)";
+                    problem = "the read of the old version in pass " + round + " returned only "
+                            + (bound.size() - pass.missing) + " of the " + bound.size()
+                            + " entries of its first read (the server lost or hid keys)";
                 }
                 bound = bound.plus(pass.added);
             }
             etagAfter = account.store().version(oldVersion).string("etag");
         } while (round < MAX_UPLOAD_PASSES && !Objects.equals(etagBefore, etagAfter));
         if (problem == null && !Objects.equals(etagBefore, etagAfter)) {
-            problem = "the old version still changed during the last of " + round + " upload passes, so its newest keys may not be copied";
+            problem = "the old version still changed during the last of " + round
+                    + " upload passes, so its newest keys may not be copied";
         }
         return new Copy(pass.total, pass.migrated, bound, rejected, round, problem);
     }
@@ -121,15 +125,16 @@ final class MigrationPasses {
         OldEntries added = OldEntries.EMPTY;
     }
 
-    private static Pass upload(Account account, Json.Obj oldInfo, AuthDataTrust oldTrust, BackupDecryptionKey key, String newVersion,
-                               SessionSigner signer, Migrate.Options o, OldEntries bound, LongConsumer progress)
-            throws StoreException, WorkflowException {
+    private static Pass upload(Account account, Json.Obj oldInfo, AuthDataTrust oldTrust, BackupDecryptionKey key,
+            String newVersion, SessionSigner signer, Migrate.Options o, OldEntries bound,
+            LongConsumer progress) throws StoreException, WorkflowException {
         Pass pass = new Pass();
         BitSet seen = new BitSet(bound == null ? 0 : bound.size());
         OldEntries.Builder added = new OldEntries.Builder();
         try {
             narrow(() -> {
-                try (Uploader up = new Uploader(account.store(), newVersion, key.publicKey(), signer, o.names(), o.threads(), o.limits())) {
+                try (Uploader up = new Uploader(account.store(), newVersion, key.publicKey(), signer, o.names(),
+                        o.threads(), o.limits())) {
                     BackupAudit audit = Restore.run(account, oldInfo, oldTrust, key, o.threads(), false, r -> {
                         if (r.sessionData() == null) return; // rejected: counted by the audit, cannot be migrated
                         pass.migrated++;
@@ -150,22 +155,25 @@ final class MigrationPasses {
             throw new WorkflowException("another client made version " + e.currentVersion().orElse("?")
                     + " current while this migration was uploading to version " + newVersion + ": the old version "
                     + oldVersion + " is untouched and nothing was deleted; resuming cannot help (version " + newVersion
-                    + " is no longer writable): check the new current version, then run migrate --abandon and migrate again if needed", e);
+                    + " is no longer writable): check the new current version, then run migrate --abandon and migrate "
+                    + "again if needed", e);
         }
         pass.missing = bound == null ? 0 : bound.size() - seen.cardinality();
         pass.added = added.build();
         return pass;
     }
 
-    /** The read-back of the new version: its sessions, how many are authenticated, and what is wrong (null: nothing). */
+    /**
+     * The read-back of the new version: its sessions, how many are authenticated, and what is wrong (null: nothing).
+     */
     record Check(long newSessions, long authenticated, String problem) {}
 
     /**
      * Reads the new version back: every entry of {@code bound} must be there with the same key material,
      * decrypt, verify, and keep its {@code authenticated} verdict.
      */
-    static Check check(Account account, Json.Obj newInfo, AuthDataTrust newTrust, BackupDecryptionKey key, OldEntries bound,
-                       int threads, LongConsumer progress) throws StoreException, WorkflowException {
+    static Check check(Account account, Json.Obj newInfo, AuthDataTrust newTrust, BackupDecryptionKey key,
+            OldEntries bound, int threads, LongConsumer progress) throws StoreException, WorkflowException {
         BitSet found = new BitSet(bound.size());
         long[] lost = {0};
         BackupAudit audit = narrow(() -> Restore.run(account, newInfo, newTrust, key, threads, false, r -> {
@@ -183,7 +191,8 @@ final class MigrationPasses {
         if (audit.rejected() > 0) {
             problem = audit.rejected() + " sessions of the new version do not decrypt or verify";
         } else if (found.cardinality() != bound.size()) {
-            problem = (bound.size() - found.cardinality()) + " sessions read from the old version are missing from the new version";
+            problem = (bound.size() - found.cardinality())
+                    + " sessions read from the old version are missing from the new version";
         } else if (lost[0] > 0) {
             problem = lost[0] + " sessions lost their authenticated verdict";
         }
@@ -209,10 +218,11 @@ final class MigrationPasses {
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new WorkflowException("interrupted while reading or copying keys: run migrate --resume if status shows an unfinished "
-                    + "migration, else migrate again", e);
+            throw new WorkflowException("interrupted while reading or copying keys: run migrate --resume if status "
+                    + "shows an unfinished migration, else migrate again", e);
         } catch (Exception e) {
-            throw new WorkflowException("a pass over the keys failed (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+            throw new WorkflowException("a pass over the keys failed (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + ")", e);
         }
     }
 }

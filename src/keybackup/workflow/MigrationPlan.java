@@ -35,8 +35,8 @@ import keybackup.trust.OwnIdentity;
  */
 public record MigrationPlan(Action action, String oldVersion, String newVersion, String phase, AuthDataTrust oldTrust,
                             long oldSessions, long oldRejected, long authenticated, long unsignedInSignedBackup,
-                            KeyChoice signingKey, String signingPublicKey, List<AuthDataTrust.Via> signers, boolean deletesOld,
-                            String why) {
+                            KeyChoice signingKey, String signingPublicKey, List<AuthDataTrust.Via> signers,
+                            boolean deletesOld, String why) {
     public MigrationPlan {
         signers = List.copyOf(signers);
     }
@@ -86,22 +86,25 @@ public record MigrationPlan(Action action, String oldVersion, String newVersion,
             throws StoreException, WorkflowException, SecretStorageException {
         String version = info.string("version");
         if (!(trust instanceof AuthDataTrust.Usable usable)) {
-            return new Assessment(false, "its auth_data is not signed and trusted (" + trust.reason().wire() + ": " + trust.detail() + ")");
+            return new Assessment(false, "its auth_data is not signed and trusted (" + trust.reason().wire() + ": "
+                    + trust.detail() + ")");
         }
         List<String> strong = new ArrayList<>();
         for (AuthDataTrust.TrustedVia v : usable.trustedVia()) {
             if (!v.kind().weak() && !strong.contains(v.kind().wire())) strong.add(v.kind().wire());
         }
         if (strong.isEmpty()) {
-            return new Assessment(false, "its auth_data is trusted only through device_as_published (the server's word for a device key): "
-                    + "a migration re-signs it with this account's signer and uploads its keys as not authenticated; comparing that "
-                    + "device's key (--verified-device ID:KEY) would trust the backup as it is");
+            return new Assessment(false,
+                    "its auth_data is trusted only through device_as_published (the server's word for a device key): "
+                    + "a migration re-signs it with this account's signer and uploads its keys as not authenticated; "
+                    + "comparing that device's key (--verified-device ID:KEY) would trust the backup as it is");
         }
         if (fromGiven) {
             Optional<Json.Obj> current = account.store().currentVersion();
             String currentVersion = current.map(c -> c.string("version")).orElse(null);
             if (currentVersion == null || !currentVersion.equals(version)) {
-                return new Assessment(false, "it is not the current version" + (currentVersion == null ? "" : " (" + currentVersion + ")"));
+                return new Assessment(false, "it is not the current version" + (currentVersion == null ? "" : " ("
+                        + currentVersion + ")"));
             }
         }
         Optional<Ed25519PrivateKey> held = account.secrets().backupSigningKey();
@@ -112,7 +115,8 @@ public record MigrationPlan(Action action, String oldVersion, String newVersion,
             if (held.isPresent()) held.get().close();
         }
         if (!holds) {
-            return new Assessment(false, "Secret Storage does not hold its signing key, so this account cannot sign new keys into it");
+            return new Assessment(false,
+                    "Secret Storage does not hold its signing key, so this account cannot sign new keys into it");
         }
         return new Assessment(true, "version " + version + " is signed and trusted (via " + String.join(", ", strong)
                 + ") and Secret Storage holds its signing key");
@@ -122,34 +126,38 @@ public record MigrationPlan(Action action, String oldVersion, String newVersion,
     static MigrationPlan make(Account account, Migrate.Options o, Migrate.Progress progress)
             throws StoreException, WorkflowException, SecretStorageException {
         MigrationRecord rec = MigrationStart.toResume(account, o, line -> { });
-        String oldVersion = rec != null ? rec.fromVersion() : o.fromVersion() != null ? o.fromVersion() : account.currentVersion().string("version");
+        String oldVersion = rec != null ? rec.fromVersion() : o.fromVersion() != null ? o.fromVersion()
+                : account.currentVersion().string("version");
         Json.Obj oldInfo;
         try {
             oldInfo = account.store().version(oldVersion);
         } catch (MatrixException e) {
             if (rec == null || !e.isNotFound()) throw e;
             MigrationStart.requireVerified(rec, e);
-            return new MigrationPlan(Action.RESUME, oldVersion, rec.toVersion(), rec.phase(), null, rec.oldSessions(), 0, 0, 0,
-                    KeyChoice.RECORDED, rec.signingPublicKey(), List.of(), false,
-                    "the old version was already deleted after verification: the run only records the migration as finished");
+            return new MigrationPlan(Action.RESUME, oldVersion, rec.toVersion(), rec.phase(), null, rec.oldSessions(),
+                    0, 0, 0, KeyChoice.RECORDED, rec.signingPublicKey(), List.of(), false,
+                    "the old version was already deleted after verification: the run only records the migration as "
+                    + "finished");
         }
         AuthDataTrust oldTrust = account.trust(oldInfo);
         try (BackupDecryptionKey key = Restore.keyFromSecretStorage(account)) {
             Restore.checkKeyMatches(key, oldInfo);
             boolean rotate = o.signingKey() == Migrate.SigningKey.NEW || (rec != null && rec.rotate());
-            Assessment a = rec != null ? null : MigrationPlan.assess(account, oldInfo, o.fromVersion() != null, oldTrust);
+            Assessment a = rec != null ? null : MigrationPlan.assess(account, oldInfo, o.fromVersion() != null,
+                    oldTrust);
             MigrationPasses.Read read = MigrationPasses.readAll(account, oldInfo, oldTrust, key, o.threads(),
                     progress.pass("reading version " + oldVersion, Migrate.count(oldInfo)));
             long rejected = Math.max(read.rejected(), rec == null ? 0 : rec.oldRejected());
             if (a != null && a.upToDate() && !rotate) {
-                return new MigrationPlan(Action.NOTHING_TO_DO, oldVersion, null, null, oldTrust, read.total(), read.rejected(),
-                        read.markedAuthenticated(), read.unsignedInSignedBackup(), KeyChoice.CURRENT, oldTrust.signingPublicKey(),
-                        List.of(), false, a.why());
+                return new MigrationPlan(Action.NOTHING_TO_DO, oldVersion, null, null, oldTrust, read.total(),
+                        read.rejected(), read.markedAuthenticated(), read.unsignedInSignedBackup(), KeyChoice.CURRENT,
+                        oldTrust.signingPublicKey(), List.of(), false, a.why());
             }
             String why = rec != null ? "resumes the migration " + rec.describe() + ", recorded in phase " + rec.phase()
                     : a.upToDate() ? "a new signing key was asked for (--rotate); " + a.why() : a.why();
             boolean deletes = o.oldVersion() == Migrate.OldVersion.DELETE_AFTER_CHECK && rejected == 0;
-            String newVersion = rec == null ? null : rec.toVersion() != null ? rec.toVersion() : MigrationStart.adoptCreatedVersion(account, rec);
+            String newVersion = rec == null ? null : rec.toVersion() != null ? rec.toVersion()
+                    : MigrationStart.adoptCreatedVersion(account, rec);
             KeyChoice choice = KeyChoice.RECORDED;
             String pub = rec == null ? null : rec.signingPublicKey();
             List<AuthDataTrust.Via> signers = List.of();
@@ -159,7 +167,8 @@ public record MigrationPlan(Action action, String oldVersion, String newVersion,
                 if (reused.isPresent()) {
                     try (Ed25519PrivateKey k = reused.get()) {
                         pub = k.publicKey().toBase64();
-                        choice = rec != null && pub.equals(rec.signingPublicKey()) ? KeyChoice.RECORDED : KeyChoice.CURRENT;
+                        choice = rec != null && pub.equals(rec.signingPublicKey()) ? KeyChoice.RECORDED
+                                : KeyChoice.CURRENT;
                     }
                 } else {
                     account.secrets().requireWritable(); // the run refuses a new secret under a weak Secret Storage key
@@ -168,9 +177,9 @@ public record MigrationPlan(Action action, String oldVersion, String newVersion,
                 }
                 signers = signers(account);
             }
-            return new MigrationPlan(rec == null ? Action.MIGRATE : Action.RESUME, oldVersion, newVersion, rec == null ? null : rec.phase(),
-                    oldTrust, read.total(), rejected, read.markedAuthenticated(), read.unsignedInSignedBackup(), choice, pub, signers,
-                    deletes, why);
+            return new MigrationPlan(rec == null ? Action.MIGRATE : Action.RESUME, oldVersion, newVersion,
+                    rec == null ? null : rec.phase(), oldTrust, read.total(), rejected, read.markedAuthenticated(),
+                    read.unsignedInSignedBackup(), choice, pub, signers, deletes, why);
         }
     }
 
@@ -178,7 +187,8 @@ public record MigrationPlan(Action action, String oldVersion, String newVersion,
     private static List<AuthDataTrust.Via> signers(Account account) throws StoreException, WorkflowException {
         List<AuthDataTrust.Via> by = new ArrayList<>();
         OwnIdentity identity = account.identity();
-        Optional<Ed25519PrivateKey> master = account.hasSecrets() ? account.masterKeyFromSecretStorage(identity) : Optional.empty();
+        Optional<Ed25519PrivateKey> master = account.hasSecrets() ? account.masterKeyFromSecretStorage(identity)
+                : Optional.empty();
         if (master.isPresent()) {
             master.get().close();
             by.add(AuthDataTrust.Via.MASTER_KEY);

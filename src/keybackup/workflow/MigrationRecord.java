@@ -152,7 +152,9 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
 
     private static boolean rotate(Json.Obj o, String where) throws WorkflowException {
         if (!o.has("rotate")) return false;
-        if (!(o.get("rotate") instanceof Json.Bool b)) throw new WorkflowException(where + ": rotate: expected true or false");
+        if (!(o.get("rotate") instanceof Json.Bool b)) {
+            throw new WorkflowException(where + ": rotate: expected true or false");
+        }
         return b.value();
     }
 

@@ -26,7 +26,8 @@ final class MigrationStart {
      * record exists: a second migration would copy the half-filled new version and could delete it. Reads
      * only.
      */
-    static MigrationRecord toResume(Account account, Migrate.Options o, Consumer<String> log) throws StoreException, WorkflowException {
+    static MigrationRecord toResume(Account account, Migrate.Options o, Consumer<String> log) throws StoreException,
+            WorkflowException {
         Optional<MigrationRecord> onServer = MigrationRecord.load(account).filter(r -> !r.finished());
         boolean local = Files.exists(o.checkpoint());
         if (o.start() == Migrate.Start.NEW) {
@@ -36,9 +37,11 @@ final class MigrationStart {
             }
             if (onServer.isPresent()) {
                 MigrationRecord r = onServer.get();
-                String made = r.toVersion() == null ? adoptCreatedVersion(account, r) : null; // created, but not yet recorded
-                throw new WorkflowException("unfinished migration " + (made == null ? r : r.withTarget(made)).describe() + "; run with --resume"
-                        + " (or --abandon to forget it)");
+                // created, but not yet recorded
+                String made = r.toVersion() == null ? adoptCreatedVersion(account, r) : null;
+                MigrationRecord shown = made == null ? r : r.withTarget(made);
+                throw new WorkflowException("unfinished migration " + shown.describe() + "; run with --resume (or --abandon to "
+                        + "forget it)");
             }
             return null;
         }
@@ -53,18 +56,21 @@ final class MigrationStart {
             return rec;
         }
         if (onServer.isPresent()) {
-            log.accept("no checkpoint at " + o.checkpoint() + ": resuming the migration recorded on the server, " + onServer.get().describe());
+            log.accept("no checkpoint at " + o.checkpoint() + ": resuming the migration recorded on the server, "
+                    + onServer.get().describe());
             return onServer.get();
         }
-        throw new WorkflowException("nothing to resume: no checkpoint at " + o.checkpoint() + " and no unfinished migration recorded on the server");
+        throw new WorkflowException("nothing to resume: no checkpoint at " + o.checkpoint()
+                + " and no unfinished migration recorded on the server");
     }
 
     private static MigrationRecord loadCheckpoint(Migrate.Options o) throws WorkflowException {
         try {
             return Checkpoint.load(o.checkpoint());
         } catch (IOException e) {
-            throw new WorkflowException("checkpoint " + o.checkpoint() + ": cannot read it (" + e.getClass().getSimpleName() + ": "
-                    + e.getMessage() + "): make it readable and run again with --resume", e);
+            throw new WorkflowException("checkpoint " + o.checkpoint() + ": cannot read it ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + "): make it readable and run again with --resume", e);
         }
     }
 
@@ -74,7 +80,8 @@ final class MigrationStart {
      */
     static void requireVerified(MigrationRecord rec, MatrixException notFound) throws WorkflowException {
         if (!rec.atLeast(MigrationRecord.VERIFIED)) {
-            throw new WorkflowException("the old version " + rec.fromVersion() + " of the unfinished migration no longer exists, so it "
+            throw new WorkflowException("the old version " + rec.fromVersion()
+                    + " of the unfinished migration no longer exists, so it "
                     + "cannot be completed: check the current version, then run migrate --abandon", notFound);
         }
     }
@@ -84,8 +91,10 @@ final class MigrationStart {
         try {
             Checkpoint.save(rec, o.checkpoint());
         } catch (IOException e) {
-            throw new WorkflowException("checkpoint " + o.checkpoint() + ": cannot write it (" + e.getClass().getSimpleName()
-                    + "): give a writable --checkpoint path and run again (with --resume if a migration was recorded)", e);
+            throw new WorkflowException("checkpoint " + o.checkpoint() + ": cannot write it ("
+                    + e.getClass().getSimpleName()
+                    + "): give a writable --checkpoint path and run again (with --resume if a migration was "
+                    + "recorded)", e);
         }
         rec.publish(account);
     }
@@ -95,8 +104,9 @@ final class MigrationStart {
         try {
             Files.deleteIfExists(o.checkpoint());
         } catch (IOException e) {
-            throw new WorkflowException("checkpoint " + o.checkpoint() + ": the migration is finished but the file cannot be removed ("
-                    + e.getClass().getSimpleName() + "): delete it by hand", e);
+            throw new WorkflowException("checkpoint " + o.checkpoint()
+                    + ": the migration is finished but the file cannot be removed (" + e.getClass().getSimpleName()
+                    + "): delete it by hand", e);
         }
     }
 
@@ -112,7 +122,8 @@ final class MigrationStart {
         String pub = held.get().publicKey().toBase64();
         Json.Obj current = account.store().currentVersion().orElse(null);
         Json.Obj ad = current == null ? null : current.object("auth_data");
-        boolean namedByCurrent = ad != null && AuthData.of(ad).signingKey() instanceof AuthData.SigningKeyField.Present p
+        boolean namedByCurrent = ad != null
+                && AuthData.of(ad).signingKey() instanceof AuthData.SigningKeyField.Present p
                 && p.key().equals(held.get().publicKey());
         if ((rec != null && pub.equals(rec.signingPublicKey())) || (namedByCurrent && !rotate)) return held;
         held.get().close();
@@ -130,7 +141,8 @@ final class MigrationStart {
             throws StoreException, WorkflowException, SecretStorageException {
         Optional<Ed25519PrivateKey> reused = reusableKey(account, rec, rotate);
         if (reused.isPresent()) return reused.get();
-        account.secrets().requireWritable(); // a new secret: refused under a weak Secret Storage key, before anything is recorded
+        // a new secret: refused under a weak Secret Storage key, before anything is recorded
+        account.secrets().requireWritable();
         mustStore[0] = true;
         return Ed25519PrivateKey.generate();
     }
@@ -141,9 +153,9 @@ final class MigrationStart {
      * current version, whichever it is (with {@code rotate}: or the key the record names), and the record
      * saying what to resume.
      */
-    static MigrationRecord createNewVersion(Account account, Migrate.Options o, MigrationRecord rec, Ed25519PrivateKey signingKey,
-                                            boolean mustStore, BackupDecryptionKey key, Consumer<String> log)
-            throws StoreException, WorkflowException, SecretStorageException {
+    static MigrationRecord createNewVersion(Account account, Migrate.Options o, MigrationRecord rec,
+            Ed25519PrivateKey signingKey, boolean mustStore, BackupDecryptionKey key,
+            Consumer<String> log) throws StoreException, WorkflowException, SecretStorageException {
         String v;
         try {
             save(account, o, rec); // before Secret Storage changes: from here on the migration is visible and resumable
@@ -164,8 +176,10 @@ final class MigrationStart {
                 e.addSuppressed(unreachable);
             }
             if (late == null) {
-                throw new WorkflowException("could not create the new version (" + e.getMessage() + "); the old version " + rec.fromVersion()
-                        + " is still current and nothing was deleted: run migrate --resume once the server answers again", e);
+                throw new WorkflowException("could not create the new version (" + e.getMessage()
+                        + "); the old version " + rec.fromVersion()
+                        + " is still current and nothing was deleted: run migrate --resume once the server answers "
+                        + "again", e);
             }
             v = late;
         }

@@ -45,7 +45,8 @@ class MigrateDryRunTest {
     }
 
     private Migrate.Options options(Migrate.OldVersion old, Migrate.SigningKey key) {
-        return new Migrate.Options(null, dir.resolve("checkpoint.json"), Migrate.Start.NEW, old, key, 2, FieldNames.UNSTABLE, SMALL_BATCHES);
+        return new Migrate.Options(null, dir.resolve("checkpoint.json"), Migrate.Start.NEW, old, key, 2,
+                FieldNames.UNSTABLE, SMALL_BATCHES);
     }
 
     /** Requests since {@code from} that change something on the server (all but GET and the keys query). */
@@ -78,7 +79,8 @@ class MigrateDryRunTest {
         String v = signedTrusted();
         int from = f.server.requestCount();
 
-        Migrate.Result r = Migrate.run(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD), l -> { });
+        Migrate.Result r = Migrate.run(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK,
+                Migrate.SigningKey.KEEP_WHEN_HELD), l -> { });
 
         assertTrue(r.nothingToDo());
         assertEquals(v, r.oldVersion());
@@ -98,7 +100,8 @@ class MigrateDryRunTest {
         String oldKey = f.store.version(v).object("auth_data").string(FieldNames.UNSTABLE.signingPublicKey());
         Map<String, String> verdicts = f.verdicts(v);
 
-        Migrate.Result r = Migrate.run(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.NEW), l -> { });
+        Migrate.Result r = Migrate.run(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK,
+                Migrate.SigningKey.NEW), l -> { });
 
         assertFalse(r.nothingToDo());
         assertTrue(r.verified(), r.note());
@@ -117,8 +120,8 @@ class MigrateDryRunTest {
         String old = f.unsignedVersion(sessions(2, 3, 5));
         int from = f.server.requestCount();
 
-        MigrationPlan p = Migrate.plan(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD),
-                (what, total) -> null);
+        MigrationPlan p = Migrate.plan(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK,
+                Migrate.SigningKey.KEEP_WHEN_HELD), (what, total) -> null);
 
         assertEquals(List.of(), writesSince(from));
         assertEquals(List.of(old), f.server.liveVersions());
@@ -134,7 +137,8 @@ class MigrateDryRunTest {
         assertTrue(p.deletesOld());
         assertTrue(p.why().contains("not signed and trusted"), p.why());
 
-        Migrate.Result r = Migrate.run(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD), l -> { });
+        Migrate.Result r = Migrate.run(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK,
+                Migrate.SigningKey.KEEP_WHEN_HELD), l -> { });
         assertEquals(p.oldSessions(), r.oldSessions());
         assertEquals(p.deletesOld(), r.oldDeleted());
     }
@@ -145,7 +149,8 @@ class MigrateDryRunTest {
         signedTrusted();
         Map<String, String> before = storeFiles();
 
-        MigrationPlan p = Migrate.plan(f.account(), options(Migrate.OldVersion.KEEP, Migrate.SigningKey.KEEP_WHEN_HELD), (what, total) -> null);
+        MigrationPlan p = Migrate.plan(f.account(), options(Migrate.OldVersion.KEEP,
+                Migrate.SigningKey.KEEP_WHEN_HELD), (what, total) -> null);
 
         assertEquals(before, storeFiles());
         assertEquals(MigrationPlan.Action.NOTHING_TO_DO, p.action());
@@ -153,7 +158,8 @@ class MigrateDryRunTest {
         assertEquals(6, p.authenticated());
         assertFalse(p.deletesOld());
 
-        MigrationPlan rotate = Migrate.plan(f.account(), options(Migrate.OldVersion.KEEP, Migrate.SigningKey.NEW), (what, total) -> null);
+        MigrationPlan rotate = Migrate.plan(f.account(), options(Migrate.OldVersion.KEEP, Migrate.SigningKey.NEW),
+                (what, total) -> null);
         assertEquals(before, storeFiles());
         assertEquals(MigrationPlan.Action.MIGRATE, rotate.action());
         assertEquals(MigrationPlan.KeyChoice.NEW, rotate.signingKey());
@@ -175,12 +181,14 @@ class MigrateDryRunTest {
     @Test
     void record_rotate_writtenOnlyWhenSet_andReadBack() throws Exception {
         String key = keybackup.keys.Ed25519PrivateKey.generate().publicKey().toBase64();
-        MigrationRecord plain = new MigrationRecord("1", "1", null, key, MigrationRecord.STARTED, 3, null, 0, 5, 0, 0, false);
+        MigrationRecord plain = new MigrationRecord("1", "1", null, key, MigrationRecord.STARTED, 3, null, 0, 5, 0, 0,
+                false);
         assertFalse(plain.toJson().has("rotate"), "records without rotation are written as before");
         MigrationRecord rotating = plain.withSigningKey(key, true);
         assertEquals(Json.of(true), rotating.toJson().get("rotate"));
         assertTrue(MigrationRecord.parse(rotating.toJson(), "test").rotate());
         assertFalse(MigrationRecord.parse(plain.toJson(), "test").rotate());
-        assertThrows(WorkflowException.class, () -> MigrationRecord.parse(plain.toJson().with("rotate", Json.of("yes")), "test"));
+        assertThrows(WorkflowException.class, () -> MigrationRecord.parse(plain.toJson().with("rotate",
+                Json.of("yes")), "test"));
     }
 }
