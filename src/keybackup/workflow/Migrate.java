@@ -27,7 +27,8 @@ import keybackup.trust.AuthDataTrust;
  *       the current version's own, when Secret Storage holds it (then nothing there changes); otherwise a
  *       new one, stored <em>before</em> the new version exists (the current version names no key Secret
  *       Storage holds, so nothing it needs is overwritten, and the new version is never current without
- *       its key).
+ *       its key). A rotation ({@link SigningKey#NEW}) always takes a new one, and so replaces the current
+ *       version's key in Secret Storage just before the new version exists; its record says so.
  *       The backup key stays the same, so {@code m.megolm_backup.v1} is never written. No step needs an
  *       undo;</li>
  *   <li>create the new version and re-upload every session that is not {@code rejected}, with the
@@ -40,7 +41,8 @@ import keybackup.trust.AuthDataTrust;
  * A backup that needs none of this (signed, trusted, its signing key held: {@link MigrationPlan#assess}) is
  * left as it is, unless {@link SigningKey#NEW} asks for a new signing key. {@link #plan} says what a run
  * would do, and writes nothing. The steps live in {@link MigrationStart} (what to resume, the signing key,
- * the new version) and {@link MigrationPasses} (the reads and uploads); this class puts them in order.
+ * the new version), {@link MigrationPasses} (the reads and uploads) and {@link MigrationFinish} (copy,
+ * check, delete); this class puts them in order.
  *
  * <p>A crash at any point leaves the old version intact. A run that finds the record of an unfinished
  * migration refuses to start another; {@code resume} continues it into the same new version, from the
@@ -208,7 +210,10 @@ public final class Migrate {
             Restore.checkKeyMatches(key, oldInfo);
             if (rec == null && o.signingKey() == SigningKey.KEEP_WHEN_HELD) {
                 MigrationPlan.Assessment a = MigrationPlan.assess(account, oldInfo, o.fromVersion() != null, oldTrust);
-                if (a.upToDate()) return Result.nothingToDo(oldVersion, a.why());
+                if (a.upToDate()) {
+                    Enable.checkSigners(account, account.identity()); // a wrong --user or device key is still an error
+                    return Result.nothingToDo(oldVersion, a.why());
+                }
             }
             // 1. Read everything once before changing anything; the migration is bound to this read.
             MigrationPasses.Read first = null;

@@ -179,6 +179,40 @@ class MigrateDryRunTest {
     }
 
     @Test
+    void plan_resume_describesTheRecordedMigration_writesNothing() throws Exception {
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.unsignedVersion(sessions(2, 10, 3));
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 2);
+        Migrate.Options start = options(Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD);
+        assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), start, l -> { }));
+        f.server.crashAfterKeyPuts(-1);
+        String newVersion = f.server.liveVersions().get(1);
+        Map<String, Json.Obj> checkpoint = Map.of("cp", (Json.Obj) keybackup.json.JsonReader.parse(
+                Files.readAllBytes(dir.resolve("checkpoint.json"))));
+        int from = f.server.requestCount();
+        Migrate.Options resume = new Migrate.Options(null, dir.resolve("checkpoint.json"), Migrate.Start.RESUME,
+                Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE, SMALL_BATCHES);
+
+        MigrationPlan p = Migrate.plan(f.account(), resume, (what, total) -> null);
+
+        assertEquals(List.of(), writesSince(from));
+        assertEquals(checkpoint, Map.of("cp", (Json.Obj) keybackup.json.JsonReader.parse(
+                Files.readAllBytes(dir.resolve("checkpoint.json")))), "checkpoint unchanged");
+        assertEquals(MigrationPlan.Action.RESUME, p.action());
+        assertEquals(old, p.oldVersion());
+        assertEquals(newVersion, p.newVersion());
+        assertEquals(MigrationRecord.CREATED, p.phase());
+        assertEquals(20, p.oldSessions());
+        assertEquals(MigrationPlan.KeyChoice.RECORDED, p.signingKey());
+        assertEquals(List.of(), p.signers(), "the version exists: nothing new is signed");
+        assertTrue(p.deletesOld());
+
+        Migrate.Result r = Migrate.run(f.account(), resume, l -> { });
+        assertEquals(newVersion, r.newVersion());
+        assertTrue(r.oldDeleted());
+    }
+
+    @Test
     void record_rotate_writtenOnlyWhenSet_andReadBack() throws Exception {
         String key = keybackup.keys.Ed25519PrivateKey.generate().publicKey().toBase64();
         MigrationRecord plain = new MigrationRecord("1", "1", null, key, MigrationRecord.STARTED, 3, null, 0, 5, 0, 0,
