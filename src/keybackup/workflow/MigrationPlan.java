@@ -149,7 +149,8 @@ public record MigrationPlan(Action action, String oldVersion, String newVersion,
                     progress.pass("reading version " + oldVersion, Migrate.count(oldInfo)));
             long rejected = Math.max(read.rejected(), rec == null ? 0 : rec.oldRejected());
             if (a != null && a.upToDate() && !rotate) {
-                Enable.checkSigners(account, account.identity()); // as the run: a wrong --user or device key is an error
+                // as the run: a wrong --user or device key is an error
+                Enable.checkSigners(account, account.identity());
                 return new MigrationPlan(Action.NOTHING_TO_DO, oldVersion, null, null, oldTrust, read.total(),
                         read.rejected(), read.markedAuthenticated(), read.unsignedInSignedBackup(), KeyChoice.CURRENT,
                         oldTrust.signingPublicKey(), List.of(), false, a.why());

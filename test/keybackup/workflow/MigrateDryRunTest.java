@@ -191,7 +191,8 @@ class MigrateDryRunTest {
                 Files.readAllBytes(dir.resolve("checkpoint.json"))));
         int from = f.server.requestCount();
         Migrate.Options resume = new Migrate.Options(null, dir.resolve("checkpoint.json"), Migrate.Start.RESUME,
-                Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE, SMALL_BATCHES);
+                Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE,
+                SMALL_BATCHES);
 
         MigrationPlan p = Migrate.plan(f.account(), resume, (what, total) -> null);
 
