@@ -17,7 +17,7 @@ import keybackup.trust.AuthDataTrust;
 
 /**
  * Moves every key of an old (unsigned or differently signed) backup version into a new signed version
- * (digest 07 §7.4). Lossless above all:
+ * (protocol.md §11.4). Lossless above all:
  * <ol>
  *   <li>read and decrypt the whole old version first (a wrong key stops here, before anything is written),
  *       and keep a digest of every entry read ({@link OldEntries}): the migration is bound to this read;</li>

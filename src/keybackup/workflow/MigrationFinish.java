@@ -94,7 +94,7 @@ final class MigrationFinish {
         try {
             account.store().deleteVersion(oldVersion);
         } catch (MatrixException e) {
-            // 404 after a retried DELETE means the first attempt did it (digest 03 §5)
+            // 404 after a retried DELETE means the first attempt did it (protocol.md §5.7)
             if (!e.isNotFound()) throw e;
         }
     }
