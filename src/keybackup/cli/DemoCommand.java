@@ -235,11 +235,9 @@ final class DemoCommand implements Command {
                     + " keys, no signing key) is migrated"));
             Account account = new Account(store, secrets, new Account.Device("ALICEPHONE", phone), null, Map.of());
             Path checkpoint = dir.resolve("migration-checkpoint.json");
-            Migrate.Result r = Migrate.run(account, new Migrate.Options(null, checkpoint, false, false, 2,
-                    FieldNames.UNSTABLE,
-                    Uploader.Limits.DEFAULT), line -> io.println("   " + line));
-            io.println(String.format("   before: version %s, %d keys   after: version %s, %d keys, every one "
-                    + "decrypted and verified: %s",
+            Migrate.Result r = Migrate.run(account, new Migrate.Options(null, checkpoint, Migrate.Start.NEW, Migrate.OldVersion.KEEP,
+                    Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE, Uploader.Limits.DEFAULT), line -> io.println("   " + line));
+            io.println(String.format("   before: version %s, %d keys   after: version %s, %d keys, every one decrypted and verified: %s",
                     r.oldVersion(), r.oldSessions(), r.newVersion(), r.newSessions(), r.verified() ? "yes" : "NO"));
             io.println("   The new entries are signed but not authenticated: an unsigned backup cannot vouch for "
                     + "where a key came");

@@ -2,6 +2,7 @@ package keybackup.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
@@ -11,6 +12,7 @@ import keybackup.trust.KeySource;
 import keybackup.workflow.Account;
 import keybackup.workflow.Enable;
 import keybackup.workflow.Migrate;
+import keybackup.workflow.MigrationPlan;
 import keybackup.workflow.Upload;
 import keybackup.workflow.WorkflowException;
 
@@ -101,18 +103,53 @@ final class JsonOutput {
                 "summary", report.get("summary"));
     }
 
-    /** {@code migrate}: the fields of {@link Migrate.Result}. */
+    /**
+     * {@code migrate}: the fields of {@link Migrate.Result}. When there was nothing to do, {@code nothing_to_do}
+     * is true, {@code note} says why, and the counts, {@code new_version} and {@code verified} are null.
+     */
     static Json.Obj migrate(Migrate.Result r) {
+        boolean ran = !r.nothingToDo();
         return Json.obj("old_version", str(r.oldVersion()),
                 "new_version", str(r.newVersion()),
-                "old_sessions", Json.of(r.oldSessions()),
-                "old_rejected", Json.of(r.oldRejected()),
-                "migrated", Json.of(r.migrated()),
-                "new_sessions", Json.of(r.newSessions()),
-                "new_authenticated", Json.of(r.newAuthenticated()),
-                "verified", Json.of(r.verified()),
+                "old_sessions", count(ran, r.oldSessions()),
+                "old_rejected", count(ran, r.oldRejected()),
+                "migrated", count(ran, r.migrated()),
+                "new_sessions", count(ran, r.newSessions()),
+                "new_authenticated", count(ran, r.newAuthenticated()),
+                "verified", ran ? Json.of(r.verified()) : Json.Null.INSTANCE,
                 "old_deleted", Json.of(r.oldDeleted()),
-                "note", str(r.note()));
+                "note", str(r.note()),
+                "nothing_to_do", Json.of(r.nothingToDo()));
+    }
+
+    /** {@code migrate --dry-run}: what the run would do ({@link MigrationPlan}); nothing was written. */
+    static Json.Obj migratePlan(String userId, MigrationPlan p) {
+        List<Json> by = new ArrayList<>();
+        for (AuthDataTrust.Via v : p.signers()) by.add(Json.of(v.wire()));
+        boolean creates = p.action() != MigrationPlan.Action.NOTHING_TO_DO && p.newVersion() == null;
+        long readable = p.oldSessions() - p.oldRejected();
+        boolean nothing = p.action() == MigrationPlan.Action.NOTHING_TO_DO;
+        return Json.obj("dry_run", Json.of(true),
+                "action", Json.of(p.action().name().toLowerCase(Locale.ROOT)),
+                "why", str(p.why()),
+                "old_version", str(p.oldVersion()),
+                "old_backup", p.oldTrust() == null ? Json.Null.INSTANCE : backup(userId, p.oldTrust()),
+                "old_sessions", Json.of(p.oldSessions()),
+                "old_rejected", Json.of(p.oldRejected()),
+                "unsigned_in_signed_backup", Json.of(p.unsignedInSignedBackup()),
+                "new_version", str(p.newVersion()),
+                "phase", str(p.phase()),
+                "creates_version", Json.of(creates),
+                "signed_by", creates ? Json.arr(by) : Json.Null.INSTANCE,
+                "signing_key", nothing ? Json.Null.INSTANCE : Json.of(p.signingKey().name().toLowerCase(Locale.ROOT)),
+                "signing_public_key", nothing ? Json.Null.INSTANCE : str(p.signingPublicKey()),
+                "upload_authenticated", nothing ? Json.Null.INSTANCE : Json.of(p.authenticated()),
+                "upload_not_authenticated", nothing ? Json.Null.INSTANCE : Json.of(readable - p.authenticated()),
+                "old_deleted", Json.of(p.deletesOld()));
+    }
+
+    private static Json count(boolean known, long n) {
+        return known ? Json.of(n) : Json.Null.INSTANCE;
     }
 
     /** The audit's {@code backup} object for {@code trust} (an audit of no session). */

@@ -90,9 +90,8 @@ public final class Enable {
                             + "known, so Secret Storage keeps its new keys: run status once the server answers; if there is no backup, "
                             + "run enable --replace-backup-secrets", e);
                 }
-                Json.Obj ad = current == null ? null : current.object("auth_data");
-                if (ad == null || !(keybackup.backup.AuthData.of(ad).signingKey() instanceof keybackup.backup.AuthData.SigningKeyField.Present p)
-                        || !p.key().equals(signingKey.publicKey())) {
+                String ours = CreatedVersion.ours(current, signingKey.publicKey(), java.util.List.of());
+                if (ours == null) {
                     // Only a POST that was never sent, or refused outright (4xx, not retried), surely created
                     // nothing. After any other failure the version may exist although the server does not
                     // show it (a lost answer, a lagging or lying read): putting the old secrets back would
@@ -106,7 +105,7 @@ public final class Enable {
                     throw new WorkflowException("could not create the backup version (" + e.getMessage() + "); "
                             + putBack(account, oldBackupKey, oldSigningKey), e);
                 }
-                c = new Created(current.string("version"), false, account.device() != null);
+                c = new Created(ours, false, account.device() != null);
             }
             return new Result(c.version(), backupKey.publicKey(), signingKey.publicKey(), c.byMaster(), c.byDevice());
         }

@@ -15,8 +15,8 @@ import keybackup.keys.KeyFormatException;
  * the version that was current when it started (the new version is never one of these two), the phase,
  * what the first complete read of the old version held (a count and a SHA-256 over its entry
  * digests, and how many entries did not decrypt or verify: the old version is then never deleted, even
- * if a later read no longer shows them), and timestamps. The same record is the local checkpoint file ({@link
- * Checkpoint}) and the
+ * if a later read no longer shows them), whether a new signing key was asked for ({@code rotate}, written
+ * only when set), and timestamps. The same record is the local checkpoint file ({@link Checkpoint}) and the
  * account data entry {@value #TYPE}, so that an unfinished migration is visible from any client and
  * resumable from any machine.
  *
@@ -30,10 +30,9 @@ import keybackup.keys.KeyFormatException;
  * and the new version's trusted AuthData, the old version's content against {@link #oldDigest}), and
  * nothing is deleted on its word.
  */
-record MigrationRecord(String fromVersion, String currentAtStart, String toVersion, String signingPublicKey,
-        String phase,
-                       long oldSessions, String oldDigest, long migrated, long startedTs, long finishedTs,
-                               long oldRejected) {
+record MigrationRecord(String fromVersion, String currentAtStart, String toVersion, String signingPublicKey, String phase,
+                       long oldSessions, String oldDigest, long migrated, long startedTs, long finishedTs, long oldRejected,
+                       boolean rotate) {
     /** The account data type. */
     static final String TYPE = "org.keybackup.migration";
 
@@ -69,25 +68,32 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
     }
 
     MigrationRecord withTarget(String v) {
-        return new MigrationRecord(fromVersion, currentAtStart, v, signingPublicKey, CREATED, oldSessions, oldDigest,
-                migrated, startedTs, finishedTs, oldRejected);
+        return new MigrationRecord(fromVersion, currentAtStart, v, signingPublicKey, CREATED, oldSessions, oldDigest, migrated, startedTs, finishedTs, oldRejected, rotate);
     }
 
-    MigrationRecord withSigningKey(String key) {
-        return new MigrationRecord(fromVersion, currentAtStart, toVersion, key, phase, oldSessions, oldDigest,
-                migrated, startedTs, finishedTs, oldRejected);
+    MigrationRecord withSigningKey(String key, boolean rotateKey) {
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, key, phase, oldSessions, oldDigest, migrated, startedTs, finishedTs,
+                oldRejected, rotateKey);
     }
 
     /** With what the reads bound so far held: readable entries, their digest, and the most undecryptable entries any read showed. */
     MigrationRecord withOld(long sessions, String digest, long rejected) {
         return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, phase, sessions, digest, migrated, startedTs, finishedTs,
-                Math.max(oldRejected, rejected));
+                Math.max(oldRejected, rejected), rotate);
     }
 
     MigrationRecord withPhase(String p, long migratedCount) {
-        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, p, oldSessions, oldDigest,
-                migratedCount, startedTs,
-                FINISHED.equals(p) ? System.currentTimeMillis() : finishedTs, oldRejected);
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, p, oldSessions, oldDigest, migratedCount, startedTs,
+                FINISHED.equals(p) ? System.currentTimeMillis() : finishedTs, oldRejected, rotate);
+    }
+
+    /** The new signing key's public half (validated when the record was parsed or made from a key). */
+    Ed25519PublicKey signingKey() {
+        try {
+            return Ed25519PublicKey.parse("signing_public_key", signingPublicKey);
+        } catch (KeyFormatException e) {
+            throw new IllegalStateException("a migration record holds a malformed signing key", e);
+        }
     }
 
     /** "from 1 to 2" or "from 1 (new version not created yet)". */
@@ -105,6 +111,7 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
         if (oldDigest != null) o = o.with("old_digest", Json.of(oldDigest));
         if (finishedTs > 0) o = o.with("finished_ts", Json.of(finishedTs));
         if (oldRejected > 0) o = o.with("old_rejected", Json.of(oldRejected));
+        if (rotate) o = o.with("rotate", Json.of(true));
         return o;
     }
 
@@ -140,7 +147,7 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
         }
         return new MigrationRecord(from, currentAtStart, to, key, phase, count(o, "old_sessions", where), digest, count(o, "migrated", where),
                 count(o, "started_ts", where), o.has("finished_ts") ? count(o, "finished_ts", where) : 0,
-                o.has("old_rejected") ? count(o, "old_rejected", where) : 0);
+                o.has("old_rejected") ? count(o, "old_rejected", where) : 0, rotate(o, where));
     }
 
     private static String version(Json.Obj o, String field, String where, boolean required) throws WorkflowException {
@@ -150,6 +157,14 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
             throw new WorkflowException(where + ": " + field + ": expected a backup version id");
         }
         return v;
+    }
+
+    private static boolean rotate(Json.Obj o, String where) throws WorkflowException {
+        if (!o.has("rotate")) return false;
+        if (!(o.get("rotate") instanceof Json.Bool b)) {
+            throw new WorkflowException(where + ": rotate: expected true or false");
+        }
+        return b.value();
     }
 
     private static long count(Json.Obj o, String field, String where) throws WorkflowException {

@@ -176,7 +176,7 @@ class InterruptTest {
         start();
         Path checkpoint = dir.resolve("checkpoint.json");
         CountDownLatch reached = holdAnswer(KEYS_PUT);
-        startChild(args("migrate", "--checkpoint", checkpoint.toString()));
+        startChild(args("migrate", "--checkpoint", checkpoint.toString(), "--rotate"));
         awaitRequest(reached);
 
         Exit e = signal("INT");
@@ -185,7 +185,7 @@ class InterruptTest {
         List<String> lines = e.err().lines().toList();
         String report = lines.get(lines.size() - 2);
         assertTrue(report.startsWith("keybackup: interrupted: the migration stopped (last step: ") && !report.contains("none yet"), e.err());
-        assertEquals("keybackup: to go on, run the same command with --resume: " + commandLine("migrate", "--checkpoint", checkpoint.toString())
+        assertEquals("keybackup: to go on, run the same command with --resume: " + commandLine("migrate", "--checkpoint", checkpoint.toString(), "--rotate")
                 + " --resume", lines.get(lines.size() - 1));
     }
 
@@ -194,7 +194,7 @@ class InterruptTest {
         start();
         Path checkpoint = dir.resolve("checkpoint.json");
         CountDownLatch reached = holdAnswer(KEYS_GET);
-        startChild(args("migrate", "--checkpoint", checkpoint.toString()));
+        startChild(args("migrate", "--checkpoint", checkpoint.toString(), "--rotate"));
         awaitRequest(reached);
 
         Exit e = signal("INT");
@@ -202,8 +202,8 @@ class InterruptTest {
         assertEquals(130, e.code(), e.err());
         List<String> lines = e.err().lines().toList();
         assertEquals("keybackup: nothing was recorded or changed yet; to go on, run the same command again: "
-                + commandLine("migrate", "--checkpoint", checkpoint.toString()), lines.get(lines.size() - 1));
-        assertEquals(0, CliRun.run("", args("migrate", "--checkpoint", checkpoint.toString())).code(), "the command given goes on");
+                + commandLine("migrate", "--checkpoint", checkpoint.toString(), "--rotate"), lines.get(lines.size() - 1));
+        assertEquals(0, CliRun.run("", args("migrate", "--checkpoint", checkpoint.toString(), "--rotate")).code(), "the command given goes on");
     }
 
     @Test

@@ -138,13 +138,10 @@ class ScriptOutputTest {
         assertEquals(2, toStdout.code(), "stdout carries the export");
         assertTrue(toStdout.err().startsWith("keybackup: error: --json needs --out FILE"), toStdout.err());
 
-        Json.Obj migrate = json(ok(cmd("migrate", "--checkpoint", dir.resolve("cp.json").toString(), "--delete-old",
-                "--json")));
-        assertEquals(Json.obj("old_version", Json.of("1"), "new_version", Json.of("2"), "old_sessions", Json.of(8),
-                "old_rejected", Json.of(0),
-                "migrated", Json.of(8), "new_sessions", Json.of(8), "new_authenticated", Json.of(8), "verified",
-                        Json.of(true),
-                "old_deleted", Json.of(true), "note", Json.Null.INSTANCE), migrate);
+        Json.Obj migrate = json(ok(cmd("migrate", "--checkpoint", dir.resolve("cp.json").toString(), "--delete-old", "--rotate", "--json")));
+        assertEquals(Json.obj("old_version", Json.of("1"), "new_version", Json.of("2"), "old_sessions", Json.of(8), "old_rejected", Json.of(0),
+                "migrated", Json.of(8), "new_sessions", Json.of(8), "new_authenticated", Json.of(8), "verified", Json.of(true),
+                "old_deleted", Json.of(true), "note", Json.Null.INSTANCE, "nothing_to_do", Json.of(false)), migrate);
         Json.Obj after = json(ok(cmd("status", "--json")));
         assertEquals("2", after.string("version"));
         Json.Obj migration = after.object("migration");
@@ -153,6 +150,44 @@ class ScriptOutputTest {
         assertEquals("2", migration.string("to_version"));
         assertEquals(Json.of(8), migration.get("migrated"));
         assertTrue(migration.get("finished_ts") instanceof Json.Int, migration.toString());
+    }
+
+    @Test
+    void migrate_signedTrustedBackup_nothingToDo_dryRunSaysWhatRotationWouldDo_nothingWritten() throws Exception {
+        ok(cmd("enable"));
+        ok(cmd("upload", "--keys", keysFile("keys.json", 1, 3, 4), "--source", "olm", "--quiet"));
+        String cp = dir.resolve("cp.json").toString();
+
+        CliRun.Result nothing = ok(cmd("migrate", "--checkpoint", cp, "--delete-old"));
+        assertTrue(nothing.outText().startsWith("nothing to do: version 1 is signed and trusted (via "), nothing.outText());
+        assertTrue(nothing.outText().contains("migrate --rotate moves it to a new version with a new signing key"), nothing.outText());
+        Json.Obj nothingJson = json(ok(cmd("migrate", "--checkpoint", cp, "--json")));
+        assertEquals(Json.of(true), nothingJson.get("nothing_to_do"));
+        assertEquals(Json.Null.INSTANCE, nothingJson.get("new_version"));
+        assertEquals(Json.Null.INSTANCE, nothingJson.get("verified"));
+
+        Json.Obj plan = json(ok(cmd("migrate", "--checkpoint", cp, "--dry-run", "--rotate", "--delete-old", "--json", "--quiet")));
+        assertEquals(Json.of(true), plan.get("dry_run"));
+        assertEquals("migrate", plan.string("action"));
+        assertEquals("1", plan.string("old_version"));
+        assertEquals(Json.of(3), plan.get("old_sessions"));
+        assertEquals(Json.of(3), plan.get("upload_authenticated"));
+        assertEquals(Json.of(0), plan.get("upload_not_authenticated"));
+        assertEquals("new", plan.string("signing_key"));
+        assertEquals(Json.of(true), plan.get("creates_version"));
+        assertEquals(Json.arr(List.of(Json.of("master_key"), Json.of("this_device"))), plan.get("signed_by"));
+        assertEquals(Json.of(true), plan.get("old_deleted"));
+        assertEquals("usable", plan.object("old_backup").string("outcome"));
+
+        CliRun.Result text = ok(cmd("migrate", "--checkpoint", cp, "--dry-run", "--quiet"));
+        assertEquals("", text.err());
+        assertTrue(text.outText().startsWith("dry run: nothing was written\nold version 1: 3 keys (0 undecryptable); "), text.outText());
+        assertTrue(text.outText().contains("\nnothing to do: version 1 is signed and trusted"), text.outText());
+
+        Json.Obj status = json(ok(cmd("status", "--json")));
+        assertEquals("1", status.string("version"));
+        assertEquals(Json.Null.INSTANCE, status.get("migration"), "nothing recorded");
+        assertFalse(Files.exists(dir.resolve("cp.json")));
     }
 
     @Test
@@ -187,7 +222,7 @@ class ScriptOutputTest {
         CliRun.Result quietUpload = ok(cmd("upload", "--keys", keys, "--source", "olm", "--quiet"));
         CliRun.Result quietRestore = ok(cmd("restore", "--out", dir.resolve("r2.json").toString(), "--quiet"));
         CliRun.Result quietAudit = ok(cmd("audit", "--quiet"));
-        CliRun.Result quietMigrate = ok(cmd("migrate", "--checkpoint", dir.resolve("cp.json").toString(), "--quiet"));
+        CliRun.Result quietMigrate = ok(cmd("migrate", "--checkpoint", dir.resolve("cp.json").toString(), "--rotate", "--quiet"));
         for (CliRun.Result r : List.of(quietUpload, quietRestore, quietAudit, quietMigrate)) assertEquals("", r.err());
         assertTrue(quietMigrate.outText().contains("verification: passed"), quietMigrate.outText());
         assertTrue(quietRestore.outText().contains("restored 8 of 8 keys"), quietRestore.outText());
@@ -197,7 +232,7 @@ class ScriptOutputTest {
     void progress_migrate_eachReadOfAVersionReported() throws Exception {
         ok(cmd("enable"));
         ok(cmd("upload", "--keys", keysFile("keys.json", 2, 3, 9), "--source", "olm", "--quiet"));
-        CliRun.Result migrate = ok(cmd("migrate", "--checkpoint", dir.resolve("cp.json").toString()));
+        CliRun.Result migrate = ok(cmd("migrate", "--checkpoint", dir.resolve("cp.json").toString(), "--rotate"));
         for (String pass : List.of("reading version 1", "copying version 1 to 2", "checking version 2")) {
             List<String> expected = new ArrayList<>();
             for (int i = 1; i <= 6; i++) {

@@ -201,7 +201,7 @@ class ServerTextOutputTest {
     void migrate_newVersionEchoesToken_logAndErrorEscapedAndRedacted() throws Exception {
         startWithBackup();
         String printed = hostile(versionIsToken("POST /_matrix/client/v3/room_keys/version", a -> a), "migrate",
-                "--checkpoint", dir.resolve("cp.json").toString());
+                "--checkpoint", dir.resolve("cp.json").toString(), "--rotate");
         assertTrue(printed.contains("[redacted]"), printed);
     }
 
@@ -209,7 +209,7 @@ class ServerTextOutputTest {
     void migrate_newVersionWithControls_refusedAndTheRealOneFound() throws Exception {
         startWithBackup();
         String printed = hostile(fields("POST /_matrix/client/v3/room_keys/version", "version"), "migrate",
-                "--checkpoint", dir.resolve("cp.json").toString());
+                "--checkpoint", dir.resolve("cp.json").toString(), "--rotate");
         assertTrue(printed.contains("new version 2"), printed);
     }
 

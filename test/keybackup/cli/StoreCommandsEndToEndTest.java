@@ -172,9 +172,8 @@ class StoreCommandsEndToEndTest {
         assertEquals(1, refused.exit());
         assertTrue(refused.err().startsWith("keybackup: error: a migration checkpoint exists"), refused.err());
         Files.delete(checkpoint);
-        Result migrate = ok(cmd("migrate", where, "--checkpoint", checkpoint.toString(), "--delete-old"));
-        assertTrue(migrate.out().contains("old version 1: 12 keys (0 undecryptable) -> new version 2: 12 keys "
-                + "migrated, 12 keys read back, "
+        Result migrate = ok(cmd("migrate", where, "--checkpoint", checkpoint.toString(), "--delete-old", "--rotate"));
+        assertTrue(migrate.out().contains("old version 1: 12 keys (0 undecryptable) -> new version 2: 12 keys migrated, 12 keys read back, "
                 + "12 authenticated"), migrate.out());
         assertTrue(migrate.out().contains("verification: passed; old version deleted"), migrate.out());
         Result after = ok(cmd("status", where));

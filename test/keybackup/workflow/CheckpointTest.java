@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CheckpointTest {
     private static final MigrationRecord RECORD = new MigrationRecord("1", "1", "2", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", MigrationRecord.CREATED,
-            3, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", 0, 1_700_000_000_000L, 0, 0);
+            3, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", 0, 1_700_000_000_000L, 0, 0, false);
 
     @Test
     void save_symlinkPlantedAtTheOldTempName_isNotFollowed(@TempDir Path dir) throws Exception {

@@ -52,7 +52,14 @@ class MigrateTest {
     }
 
     private Migrate.Options options(boolean resume, boolean deleteOld) {
-        return new Migrate.Options(null, dir.resolve("checkpoint.json"), resume, deleteOld, 2, FieldNames.UNSTABLE, SMALL_BATCHES);
+        return new Migrate.Options(null, dir.resolve("checkpoint.json"), resume ? Migrate.Start.RESUME : Migrate.Start.NEW,
+                deleteOld ? Migrate.OldVersion.DELETE_AFTER_CHECK : Migrate.OldVersion.KEEP, Migrate.SigningKey.KEEP_WHEN_HELD, 2,
+                FieldNames.UNSTABLE, SMALL_BATCHES);
+    }
+
+    private Migrate.Options rotating() {
+        return new Migrate.Options(null, dir.resolve("checkpoint.json"), Migrate.Start.NEW, Migrate.OldVersion.KEEP, Migrate.SigningKey.NEW,
+                2, FieldNames.UNSTABLE, SMALL_BATCHES);
     }
 
     private Migrate.Result migrate(boolean resume, boolean deleteOld) throws Exception {
@@ -259,9 +266,10 @@ class MigrateTest {
         assertEquals(20, countOf(before, "authenticated"));
         assertEquals(5, countOf(before, "signed_not_authenticated flag_false"));
 
-        Migrate.Result r = migrate(false, false);
+        Migrate.Result r = Migrate.run(f.account(), rotating(), log::add); // signed and trusted: only a rotation moves it
 
         assertNotEquals(enabled.version(), r.newVersion());
+        assertNotEquals(enabled.signingKey(), f.secrets.backupSigningKey().orElseThrow().publicKey(), "a new signing key");
         assertEquals(before, f.verdicts(r.newVersion()), "every verdict carried over");
         assertEquals(20, r.newAuthenticated());
         Map<String, String> all = new TreeMap<>(expectedKeys(olm));
@@ -363,7 +371,8 @@ class MigrateTest {
     }
 
     private Migrate.Options elsewhere(boolean resume) {
-        return new Migrate.Options(null, dir.resolve("elsewhere").resolve("checkpoint.json"), resume, true, 2, FieldNames.UNSTABLE, SMALL_BATCHES);
+        return new Migrate.Options(null, dir.resolve("elsewhere").resolve("checkpoint.json"), resume ? Migrate.Start.RESUME : Migrate.Start.NEW,
+                Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE, SMALL_BATCHES);
     }
 
     /** 40 keys in batches of 5: a crash after every one of the 8 batches. */
@@ -500,7 +509,8 @@ class MigrateTest {
         Migrate.Result first = migrate(false, false); // version 2: signed, its key in Secret Storage
         Json.Obj signingSecret = f.store.getAccountData(keybackup.secrets.SecretStorage.BACKUP_SIGNING_KEY).orElseThrow();
 
-        Migrate.Result r = Migrate.run(f.account(), new Migrate.Options(old[0], dir.resolve("checkpoint.json"), false, false, 2,
+        Migrate.Result r = Migrate.run(f.account(), new Migrate.Options(old[0], dir.resolve("checkpoint.json"), Migrate.Start.NEW,
+                Migrate.OldVersion.KEEP, Migrate.SigningKey.KEEP_WHEN_HELD, 2,
                 FieldNames.UNSTABLE, SMALL_BATCHES), log::add);
 
         // Version 2 stayed current until version 3 existed: its signing key was never replaced in Secret Storage.

@@ -202,7 +202,8 @@ class SecretStorageWriteRuleTest {
         Path checkpoint = dir.resolve("checkpoint.json");
 
         WorkflowException e = assertThrows(WorkflowException.class, () -> Migrate.run(account(s),
-                new Migrate.Options(null, checkpoint, false, true, 1, FieldNames.UNSTABLE, WorkflowFixture.SMALL_BATCHES), line -> { }));
+                new Migrate.Options(null, checkpoint, Migrate.Start.NEW, Migrate.OldVersion.DELETE_AFTER_CHECK,
+                        Migrate.SigningKey.KEEP_WHEN_HELD, 1, FieldNames.UNSTABLE, WorkflowFixture.SMALL_BATCHES), line -> { }));
 
         assertTrue(e.getMessage().contains("refusing to write secrets under secret storage key fixture"), e.getMessage());
         assertEquals(List.of(), writesSince(from));

@@ -69,7 +69,8 @@ class WeakTrustWritesTest {
                     assertInstanceOf(AuthDataTrust.Usable.class, oldTrust).trustedVia().stream().map(v -> v.kind()).toList());
 
             List<String> log = new ArrayList<>();
-            Migrate.Result r = Migrate.run(naming, new Migrate.Options(null, dir.resolve("cp.json"), false, false, 2, FieldNames.UNSTABLE,
+            Migrate.Result r = Migrate.run(naming, new Migrate.Options(null, dir.resolve("cp.json"), Migrate.Start.NEW, Migrate.OldVersion.KEEP,
+                    Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE,
                     Uploader.Limits.DEFAULT), log::add);
             assertTrue(r.verified(), String.valueOf(r.note()));
             Map<String, String> verdicts = f.verdicts(r.newVersion()); // read with the strong anchors only

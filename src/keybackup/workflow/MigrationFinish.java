@@ -1,0 +1,102 @@
+package keybackup.workflow;
+
+import java.util.function.Consumer;
+import keybackup.homeserver.MatrixException;
+import keybackup.homeserver.StoreException;
+import keybackup.json.Json;
+import keybackup.keys.BackupDecryptionKey;
+import keybackup.keys.Ed25519PrivateKey;
+import keybackup.trust.AuthDataTrust;
+import keybackup.trust.SessionSigner;
+import keybackup.trust.TrustedBackupKey;
+
+/**
+ * The steps of a {@link Migrate migration} once the new version exists (steps 4 to 6): copy into it, read
+ * it back, and only then delete the old version; and the end of a run that crashed after that deletion.
+ * A resumed run whose new version exists starts here.
+ */
+final class MigrationFinish {
+    private MigrationFinish() {}
+
+    /** Crashed after deleting the old version: only the record is left to finish. */
+    static Migrate.Result afterDeletion(Account account, Migrate.Options o, MigrationRecord rec,
+            MatrixException notFound) throws StoreException, WorkflowException {
+        MigrationStart.requireVerified(rec, notFound);
+        MigrationStart.save(account, o, rec.withPhase(MigrationRecord.FINISHED, rec.migrated()));
+        MigrationStart.removeCheckpoint(o);
+        return new Migrate.Result(rec.fromVersion(), rec.toVersion(), rec.oldSessions(), 0, rec.migrated(),
+                rec.migrated(), 0, true, true, "the old version had already been deleted after verification; the "
+                + "migration is now recorded as finished", false);
+    }
+
+    /**
+     * Steps 4–6: uploads into the new version (again while the old one changes), reads the new version back,
+     * and only then deletes the old version, if asked and allowed. {@code bound} is the first read, or null
+     * on a resumed run.
+     */
+    static Migrate.Result copyCheckAndDelete(Account account, Migrate.Options o, MigrationRecord rec,
+            Json.Obj oldInfo, AuthDataTrust oldTrust, OldEntries bound, BackupDecryptionKey key,
+            Ed25519PrivateKey signingKey, Consumer<String> log, Migrate.Progress progress)
+            throws StoreException, WorkflowException {
+        Json.Obj newInfo = account.store().version(rec.toVersion());
+        AuthDataTrust newTrust = account.trust(newInfo);
+        TrustedBackupKey trusted = newTrust.usableSigningKey().orElseThrow(() -> new WorkflowException(
+                "the new version's AuthData is not trusted by this account's anchors (" + newTrust.detail()
+                        + "); nothing was deleted"));
+        if (!trusted.publicKey().equals(signingKey.publicKey())) {
+            throw new WorkflowException("version " + rec.toVersion()
+                    + " names another signing key than this migration's; nothing was deleted: "
+                    + "check the current version, then run migrate --abandon");
+        }
+        SessionSigner signer = SessionSigner.forTrustedBackup(trusted, signingKey, o.names());
+
+        // 4. Upload, and again if the old version changed meanwhile.
+        MigrationPasses.Copy copy = MigrationPasses.copy(account, oldInfo, oldTrust, key, rec, signer, o, bound,
+                progress, log);
+        if (copy.problem() == null) {
+            rec = rec.withOld(copy.bound().size(), copy.bound().digest(), copy.rejected())
+                    .withPhase(MigrationRecord.UPLOADED, copy.migrated());
+            MigrationStart.save(account, o, rec);
+        }
+
+        // 5. Read the new version back.
+        MigrationPasses.Check check = MigrationPasses.check(account, newInfo, newTrust, key, copy.bound(), o.threads(),
+                progress.pass("checking version " + rec.toVersion(), copy.bound().size()));
+        String problem = copy.problem() != null ? copy.problem() : check.problem();
+        if (problem != null) {
+            return new Migrate.Result(rec.fromVersion(), rec.toVersion(), copy.total(), copy.rejected(),
+                    copy.migrated(), check.newSessions(), check.authenticated(), false, false,
+                    "verification failed, old version kept: " + problem
+                    + "; nothing was deleted: run migrate --resume to try again", false);
+        }
+        rec = rec.withPhase(MigrationRecord.VERIFIED, copy.migrated());
+        MigrationStart.save(account, o, rec);
+
+        // 6. Delete the old version only now.
+        String note = null;
+        boolean deleted = false;
+        if (o.oldVersion() == Migrate.OldVersion.DELETE_AFTER_CHECK) {
+            if (copy.rejected() > 0) {
+                note = "old version kept: it has " + copy.rejected()
+                        + " undecryptable entries that could not be migrated";
+            } else {
+                deleteOld(account, rec.fromVersion());
+                deleted = true;
+            }
+        }
+        MigrationStart.save(account, o, rec.withPhase(MigrationRecord.FINISHED, copy.migrated()));
+        MigrationStart.removeCheckpoint(o);
+        return new Migrate.Result(rec.fromVersion(), rec.toVersion(), copy.total(), copy.rejected(), copy.migrated(),
+                check.newSessions(), check.authenticated(), true, deleted, note, false);
+    }
+
+    private static void deleteOld(Account account, String oldVersion) throws StoreException {
+        try {
+            account.store().deleteVersion(oldVersion);
+        } catch (MatrixException e) {
+            // 404 after a retried DELETE means the first attempt did it (protocol.md §5.7)
+            if (!e.isNotFound()) throw e;
+        }
+    }
+
+}

@@ -1,0 +1,228 @@
+package keybackup.workflow;
+
+import java.util.BitSet;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import keybackup.homeserver.MatrixException;
+import keybackup.homeserver.StoreException;
+import keybackup.json.Json;
+import keybackup.keys.BackupDecryptionKey;
+import keybackup.trust.AuthDataTrust;
+import keybackup.trust.BackupAudit;
+import keybackup.trust.KeySource;
+import keybackup.trust.SessionSigner;
+import keybackup.trust.SessionVerdict;
+import keybackup.trust.SessionVerifier;
+
+/**
+ * The three kinds of pass a migration makes over a version ({@link Migrate}, steps 1, 4 and 5): the first
+ * read of the old version, the upload passes from the old version into the new one, and the read-back of
+ * the new version. Each pass only reads the old version; none deletes anything.
+ */
+final class MigrationPasses {
+    private MigrationPasses() {}
+
+    /** At most this many upload passes while the old version keeps changing. */
+    static final int MAX_UPLOAD_PASSES = 3;
+
+    /**
+     * A complete read of the old version: its readable entries, and what the audit of the read counted
+     * ({@code markedAuthenticated}: readable entries that would be uploaded as {@code authenticated}).
+     */
+    record Read(OldEntries entries, long total, long rejected, long markedAuthenticated, long unsignedInSignedBackup) {}
+
+    /** Reads and decrypts every entry of {@code info}'s version; writes nothing. */
+    static Read readAll(Account account, Json.Obj info, AuthDataTrust trust, BackupDecryptionKey key, int threads,
+                        LongConsumer progress) throws StoreException, WorkflowException {
+        OldEntries.Builder b = new OldEntries.Builder();
+        long[] marked = {0};
+        BackupAudit audit = narrow(() -> Restore.run(account, info, trust, key, threads, false, r -> {
+            if (r.sessionData() == null) return;
+            if (add(b, r)) marked[0]++;
+        }, progress));
+        return new Read(b.build(), audit.total(), audit.rejected(), marked[0], audit.unsignedInSignedBackup());
+    }
+
+    /**
+     * Adds a read entry; its mark is whether it is uploaded as authenticated (only on a compared key:
+     * {@link KeySource#fromRestore}).
+     */
+    private static boolean add(OldEntries.Builder b, SessionVerifier.Result r) {
+        boolean authenticated = KeySource.fromRestore(r.verdict()).authenticated();
+        b.add(r.roomId(), r.sessionId(), r.sessionData().sessionKey(), authenticated);
+        return authenticated;
+    }
+
+    /**
+     * What the upload passes did: the last pass's sessions read and uploaded, the entries bound so far (the
+     * first read plus what later passes added), the most undecryptable entries any read showed, how many
+     * passes ran, and the problem that keeps the old version (null: none).
+     */
+    record Copy(long total, long migrated, OldEntries bound, long rejected, int rounds, String problem) {}
+
+    /**
+     * Uploads every readable entry of the old version to {@code rec.toVersion()}, and again while the old
+     * version's etag moves (at most {@link #MAX_UPLOAD_PASSES} passes). {@code bound} is the first read, or
+     * null on a resumed run: then the first pass's read binds the migration only if it has the digest the
+     * record holds.
+     */
+    static Copy copy(Account account, Json.Obj oldInfo, AuthDataTrust oldTrust, BackupDecryptionKey key,
+            MigrationRecord rec, SessionSigner signer, Migrate.Options o, OldEntries bound, Migrate.Progress progress,
+            Consumer<String> log) throws StoreException, WorkflowException {
+        String oldVersion = rec.fromVersion();
+        Pass pass;
+        String problem = null;
+        String etagBefore;
+        String etagAfter = account.store().version(oldVersion).string("etag");
+        int round = 0;
+        // An entry that some read could not migrate keeps the old version, even if a later read no longer lists it.
+        long rejected = rec.oldRejected();
+        do {
+            etagBefore = etagAfter;
+            pass = upload(account, oldInfo, oldTrust, key, rec.toVersion(), signer, o, bound,
+                    progress.pass("copying version " + oldVersion + " to " + rec.toVersion(), Migrate.count(oldInfo)));
+            round++;
+            rejected = Math.max(rejected, pass.rejected);
+            log.accept("uploaded " + pass.migrated + " sessions to version " + rec.toVersion() + " (pass " + round
+                    + ")");
+            if (bound == null) {
+                // A resumed run: this read binds the migration only if it is the one the first read recorded.
+                bound = pass.added;
+                if (!bound.digest().equals(rec.oldDigest())) {
+                    problem = "the old version now holds " + bound.size() + " readable entries that differ from the "
+                            + rec.oldSessions()
+                                    + " of this migration's first read (the server lost, hid or changed keys, "
+                                    + "or another client wrote to it before the new version existed)";
+                }
+            } else {
+                if (pass.missing > 0 && problem == null) {
+                    problem = "the read of the old version in pass " + round + " returned only "
+                            + (bound.size() - pass.missing) + " of the " + bound.size()
+                            + " entries of its first read (the server lost or hid keys)";
+                }
+                bound = bound.plus(pass.added);
+            }
+            etagAfter = account.store().version(oldVersion).string("etag");
+        } while (round < MAX_UPLOAD_PASSES && !Objects.equals(etagBefore, etagAfter));
+        if (problem == null && !Objects.equals(etagBefore, etagAfter)) {
+            problem = "the old version still changed during the last of " + round
+                    + " upload passes, so its newest keys may not be copied";
+        }
+        return new Copy(pass.total, pass.migrated, bound, rejected, round, problem);
+    }
+
+    /**
+     * What one upload pass did: sessions read and rejected, sessions uploaded, how many entries of the
+     * bound read it did not see, and the entries it saw that the bound read lacks (all of them when there
+     * was no bound read).
+     */
+    private static final class Pass {
+        long total;
+        long rejected;
+        long migrated;
+        long missing;
+        OldEntries added = OldEntries.EMPTY;
+    }
+
+    private static Pass upload(Account account, Json.Obj oldInfo, AuthDataTrust oldTrust, BackupDecryptionKey key,
+            String newVersion, SessionSigner signer, Migrate.Options o, OldEntries bound,
+            LongConsumer progress) throws StoreException, WorkflowException {
+        Pass pass = new Pass();
+        BitSet seen = new BitSet(bound == null ? 0 : bound.size());
+        OldEntries.Builder added = new OldEntries.Builder();
+        try {
+            narrow(() -> {
+                try (Uploader up = new Uploader(account.store(), newVersion, key.publicKey(), signer, o.names(),
+                        o.threads(), o.limits())) {
+                    BackupAudit audit = Restore.run(account, oldInfo, oldTrust, key, o.threads(), false, r -> {
+                        if (r.sessionData() == null) return; // rejected: counted by the audit, cannot be migrated
+                        pass.migrated++;
+                        int at = bound == null ? -1 : bound.find(OldEntries.location(r.roomId(), r.sessionId()));
+                        if (at >= 0) seen.set(at);
+                        else add(added, r);
+                        up.add(r.roomId(), r.sessionData(), KeySource.fromRestore(r.verdict()));
+                    }, progress);
+                    up.finish();
+                    pass.total = audit.total();
+                    pass.rejected = audit.rejected();
+                }
+                return null;
+            });
+        } catch (MatrixException e) {
+            if (!MatrixException.WRONG_ROOM_KEYS_VERSION.equals(e.errcode())) throw e;
+            String oldVersion = oldInfo.string("version");
+            throw new WorkflowException("another client made version " + e.currentVersion().orElse("?")
+                    + " current while this migration was uploading to version " + newVersion + ": the old version "
+                    + oldVersion + " is untouched and nothing was deleted; resuming cannot help (version " + newVersion
+                    + " is no longer writable): check the new current version, then run migrate --abandon and migrate "
+                    + "again if needed", e);
+        }
+        pass.missing = bound == null ? 0 : bound.size() - seen.cardinality();
+        pass.added = added.build();
+        return pass;
+    }
+
+    /**
+     * The read-back of the new version: its sessions, how many are authenticated, and what is wrong (null: nothing).
+     */
+    record Check(long newSessions, long authenticated, String problem) {}
+
+    /**
+     * Reads the new version back: every entry of {@code bound} must be there with the same key material,
+     * decrypt, verify, and keep its {@code authenticated} verdict.
+     */
+    static Check check(Account account, Json.Obj newInfo, AuthDataTrust newTrust, BackupDecryptionKey key,
+            OldEntries bound, int threads, LongConsumer progress) throws StoreException, WorkflowException {
+        BitSet found = new BitSet(bound.size());
+        long[] lost = {0};
+        BackupAudit audit = narrow(() -> Restore.run(account, newInfo, newTrust, key, threads, false, r -> {
+            if (r.sessionData() == null) return;
+            int at = bound.find(OldEntries.location(r.roomId(), r.sessionId()));
+            if (at < 0) return; // written by another client meanwhile: fine
+            // Only the key material read counts. A copy the replacement rule ranks better (an earlier index) is
+            // not taken on its word: anyone holding the public backup key, the server included, can write one
+            // with a garbage ratchet, so accepting it would need the ratchet advanced and compared.
+            if (OldEntries.content(r.sessionData().sessionKey()) != bound.content(at)) return;
+            found.set(at);
+            if (bound.authenticated(at) && !(r.verdict() instanceof SessionVerdict.Authenticated)) lost[0]++;
+        }, progress));
+        String problem = null;
+        if (audit.rejected() > 0) {
+            problem = audit.rejected() + " sessions of the new version do not decrypt or verify";
+        } else if (found.cardinality() != bound.size()) {
+            problem = (bound.size() - found.cardinality())
+                    + " sessions read from the old version are missing from the new version";
+        } else if (lost[0] > 0) {
+            problem = lost[0] + " sessions lost their authenticated verdict";
+        }
+        return new Check(audit.total(), audit.authenticated(), problem);
+    }
+
+    /** A pass over a version; {@link Restore#run} and {@link Uploader} may throw any exception. */
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws Exception;
+    }
+
+    /**
+     * Runs a pass, letting through what its callers handle: a store failure (the server's fault), a
+     * {@link WorkflowException} (a refusal that says what to do) and unchecked exceptions (a bug). An
+     * interrupt becomes a {@link WorkflowException} with the thread's interrupt flag set again; any other
+     * checked exception, which no pass is known to throw, one whose message names it.
+     */
+    private static <T> T narrow(Work<T> work) throws StoreException, WorkflowException {
+        try {
+            return work.run();
+        } catch (StoreException | WorkflowException | RuntimeException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WorkflowException("interrupted while reading or copying keys: run migrate --resume if status "
+                    + "shows an unfinished migration, else migrate again", e);
+        } catch (Exception e) {
+            throw new WorkflowException("a pass over the keys failed (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + ")", e);
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package keybackup.workflow;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import keybackup.backup.AuthData;
+import keybackup.homeserver.MatrixException;
+import keybackup.homeserver.StoreException;
+import keybackup.json.Json;
+import keybackup.keys.BackupDecryptionKey;
+import keybackup.keys.Ed25519PrivateKey;
+import keybackup.secrets.SecretStorageException;
+
+/**
+ * The steps of a {@link Migrate migration} that decide what to resume and create the new version (steps 2
+ * and 3): the record to resume or the refusal to start a second migration, the choice of the signing key,
+ * the record saved before Secret Storage changes, and the new version, created or adopted.
+ */
+final class MigrationStart {
+    private MigrationStart() {}
+
+    /**
+     * The migration to resume, or null to start one. Refuses to start while a checkpoint or an unfinished
+     * record exists: a second migration would copy the half-filled new version and could delete it. Reads
+     * only.
+     */
+    static MigrationRecord toResume(Account account, Migrate.Options o, Consumer<String> log) throws StoreException,
+            WorkflowException {
+        Optional<MigrationRecord> onServer = MigrationRecord.load(account).filter(r -> !r.finished());
+        boolean local = Files.exists(o.checkpoint());
+        if (o.start() == Migrate.Start.NEW) {
+            if (local) {
+                throw new WorkflowException("a migration checkpoint exists at " + o.checkpoint()
+                        + ": run migrate --resume, or migrate --abandon if that migration is abandoned");
+            }
+            if (onServer.isPresent()) {
+                MigrationRecord r = onServer.get();
+                // created, but not yet recorded
+                String made = r.toVersion() == null ? adoptCreatedVersion(account, r) : null;
+                MigrationRecord shown = made == null ? r : r.withTarget(made);
+                throw new WorkflowException("unfinished migration " + shown.describe() + "; run with --resume (or --abandon to "
+                        + "forget it)");
+            }
+            return null;
+        }
+        if (local) {
+            MigrationRecord rec = loadCheckpoint(o);
+            // The server's copy may know the new version, created by a run elsewhere.
+            if (rec.toVersion() == null && onServer.isPresent() && onServer.get().toVersion() != null
+                    && onServer.get().fromVersion().equals(rec.fromVersion())
+                    && onServer.get().signingPublicKey().equals(rec.signingPublicKey())) {
+                rec = rec.withTarget(onServer.get().toVersion());
+            }
+            return rec;
+        }
+        if (onServer.isPresent()) {
+            log.accept("no checkpoint at " + o.checkpoint() + ": resuming the migration recorded on the server, "
+                    + onServer.get().describe());
+            return onServer.get();
+        }
+        throw new WorkflowException("nothing to resume: no checkpoint at " + o.checkpoint()
+                + " and no unfinished migration recorded on the server");
+    }
+
+    private static MigrationRecord loadCheckpoint(Migrate.Options o) throws WorkflowException {
+        try {
+            return Checkpoint.load(o.checkpoint());
+        } catch (IOException e) {
+            throw new WorkflowException("checkpoint " + o.checkpoint() + ": cannot read it ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + "): make it readable and run again with --resume", e);
+        }
+    }
+
+    /**
+     * The old version of an unfinished migration is gone: that is expected only once the new version was
+     * verified (a crash after the deletion); otherwise the migration cannot be completed.
+     */
+    static void requireVerified(MigrationRecord rec, MatrixException notFound) throws WorkflowException {
+        if (!rec.atLeast(MigrationRecord.VERIFIED)) {
+            throw new WorkflowException("the old version " + rec.fromVersion()
+                    + " of the unfinished migration no longer exists, so it "
+                    + "cannot be completed: check the current version, then run migrate --abandon", notFound);
+        }
+    }
+
+    /** Writes the record to the checkpoint file, then to account data. */
+    static void save(Account account, Migrate.Options o, MigrationRecord rec) throws StoreException, WorkflowException {
+        try {
+            Checkpoint.save(rec, o.checkpoint());
+        } catch (IOException e) {
+            throw new WorkflowException("checkpoint " + o.checkpoint() + ": cannot write it ("
+                    + e.getClass().getSimpleName()
+                    + "): give a writable --checkpoint path and run again (with --resume if a migration was "
+                    + "recorded)", e);
+        }
+        rec.publish(account);
+    }
+
+    /** Removes the checkpoint of a finished migration. */
+    static void removeCheckpoint(Migrate.Options o) throws WorkflowException {
+        try {
+            Files.deleteIfExists(o.checkpoint());
+        } catch (IOException e) {
+            throw new WorkflowException("checkpoint " + o.checkpoint()
+                    + ": the migration is finished but the file cannot be removed (" + e.getClass().getSimpleName()
+                    + "): delete it by hand", e);
+        }
+    }
+
+    /**
+     * The signing key Secret Storage holds, when the new version may reuse it: it is this migration's own
+     * (a resumed run), or the key the current version names (the old one, or a newer one with
+     * {@code --from}) and no new key was asked for ({@code rotate}). Else empty. Reads only.
+     */
+    static Optional<Ed25519PrivateKey> reusableKey(Account account, MigrationRecord rec, boolean rotate)
+            throws StoreException, WorkflowException, SecretStorageException {
+        Optional<Ed25519PrivateKey> held = account.secrets().backupSigningKey();
+        if (held.isEmpty()) return held;
+        String pub = held.get().publicKey().toBase64();
+        Json.Obj current = account.store().currentVersion().orElse(null);
+        Json.Obj ad = current == null ? null : current.object("auth_data");
+        boolean namedByCurrent = ad != null
+                && AuthData.of(ad).signingKey() instanceof AuthData.SigningKeyField.Present p
+                && p.key().equals(held.get().publicKey());
+        if ((rec != null && pub.equals(rec.signingPublicKey())) || (namedByCurrent && !rotate)) return held;
+        held.get().close();
+        return Optional.empty();
+    }
+
+    /**
+     * The signing key for the new version. {@code mustStore[0]} is set when it is not in Secret Storage yet.
+     * Secret Storage must hold the signing key of whichever version is current, at every step, so: the
+     * {@link #reusableKey reusable key}, if any: nothing in Secret Storage changes; else a new key, which
+     * overwrites nothing the current version needs, unless {@code rotate} replaces the current version's
+     * own key on purpose (then, until the new version exists, the record names the key Secret Storage holds).
+     */
+    static Ed25519PrivateKey chooseSigningKey(Account account, MigrationRecord rec, boolean rotate, boolean[] mustStore)
+            throws StoreException, WorkflowException, SecretStorageException {
+        Optional<Ed25519PrivateKey> reused = reusableKey(account, rec, rotate);
+        if (reused.isPresent()) return reused.get();
+        // a new secret: refused under a weak Secret Storage key, before anything is recorded
+        account.secrets().requireWritable();
+        mustStore[0] = true;
+        return Ed25519PrivateKey.generate();
+    }
+
+    /**
+     * Records the migration, stores the signing key if new, and creates the new version (or adopts one that
+     * a failed request created after all). Every failure leaves Secret Storage holding the keys of the
+     * current version, whichever it is (with {@code rotate}: or the key the record names), and the record
+     * saying what to resume.
+     */
+    static MigrationRecord createNewVersion(Account account, Migrate.Options o, MigrationRecord rec,
+            Ed25519PrivateKey signingKey, boolean mustStore, BackupDecryptionKey key,
+            Consumer<String> log) throws StoreException, WorkflowException, SecretStorageException {
+        String v;
+        try {
+            save(account, o, rec); // before Secret Storage changes: from here on the migration is visible and resumable
+            String adopted = adoptCreatedVersion(account, rec);
+            if (adopted != null) {
+                v = adopted;
+            } else {
+                Enable.requireSigner(account);
+                if (mustStore) account.secrets().storeBackupSigningKey(signingKey);
+                v = Enable.createSignedVersion(account, key.publicKey(), signingKey, o.names()).version();
+            }
+        } catch (StoreException | WorkflowException e) {
+            // A failed POST may still have created the version (a timeout after the server acted): look.
+            String late = null;
+            try {
+                late = adoptCreatedVersion(account, rec);
+            } catch (StoreException unreachable) {
+                e.addSuppressed(unreachable);
+            }
+            if (late == null) {
+                throw new WorkflowException("could not create the new version (" + e.getMessage()
+                        + "); the old version " + rec.fromVersion()
+                        + " is still current and nothing was deleted: run migrate --resume once the server answers "
+                        + "again", e);
+            }
+            v = late;
+        }
+        MigrationRecord created = rec.withTarget(v);
+        save(account, o, created);
+        log.accept("new signed version " + v + " created");
+        return created;
+    }
+
+    /**
+     * The current version, if a request of this migration created it ({@link CreatedVersion}): it is neither
+     * the old version nor the one current at the start (the signing key may be theirs too) and its AuthData
+     * names this migration's signing key.
+     */
+    static String adoptCreatedVersion(Account account, MigrationRecord rec) throws StoreException {
+        Json.Obj current = account.store().currentVersion().orElse(null);
+        return CreatedVersion.ours(current, rec.signingKey(), List.of(rec.fromVersion(), rec.currentAtStart()));
+    }
+}

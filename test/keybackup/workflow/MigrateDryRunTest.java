@@ -1,0 +1,230 @@
+package keybackup.workflow;
+
+import static keybackup.workflow.WorkflowFixture.Backend.HOMESERVER;
+import static keybackup.workflow.WorkflowFixture.Backend.LOCAL;
+import static keybackup.workflow.WorkflowFixture.SMALL_BATCHES;
+import static keybackup.workflow.WorkflowFixture.sessions;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import keybackup.backup.FieldNames;
+import keybackup.json.Json;
+import keybackup.trust.AuthDataTrust;
+import keybackup.trust.KeySource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code migrate --dry-run} ({@link Migrate#plan}) writes nothing and says what a run would do; a run on a
+ * signed, trusted backup whose signing key Secret Storage holds does nothing, unless a new signing key is
+ * asked for. "Writes nothing" is checked twice: on the test homeserver, no request but reads; on the local
+ * store, every file byte for byte the same.
+ */
+@Timeout(60)
+class MigrateDryRunTest {
+    @TempDir
+    Path dir;
+    private WorkflowFixture f;
+
+    @AfterEach
+    void close() {
+        if (f != null) f.close();
+    }
+
+    private Migrate.Options options(Migrate.OldVersion old, Migrate.SigningKey key) {
+        return new Migrate.Options(null, dir.resolve("checkpoint.json"), Migrate.Start.NEW, old, key, 2,
+                FieldNames.UNSTABLE, SMALL_BATCHES);
+    }
+
+    /** Requests since {@code from} that change something on the server (all but GET and the keys query). */
+    private List<String> writesSince(int from) {
+        return f.server.requests().subList(from, f.server.requestCount()).stream()
+                .filter(r -> !r.startsWith("GET ") && !r.startsWith("POST /_matrix/client/v3/keys/query")).toList();
+    }
+
+    /** Every file under the local store: path → content. */
+    private Map<String, String> storeFiles() throws IOException {
+        Map<String, String> m = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(dir.resolve("store"))) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                m.put(dir.relativize(p).toString(), java.util.HexFormat.of().formatHex(Files.readAllBytes(p)));
+            }
+        }
+        return m;
+    }
+
+    private String signedTrusted() throws Exception {
+        String v = Enable.run(f.account(), FieldNames.UNSTABLE).version();
+        Upload.run(f.account(), sessions(2, 3, 1), KeySource.OLM, FieldNames.UNSTABLE, 2, SMALL_BATCHES);
+        Upload.run(f.account(), sessions(1, 2, 2), KeySource.EXPORT, FieldNames.UNSTABLE, 2, SMALL_BATCHES);
+        return v;
+    }
+
+    @Test
+    void run_signedTrustedBackup_nothingToDoAndNothingWritten() throws Exception {
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String v = signedTrusted();
+        int from = f.server.requestCount();
+
+        Migrate.Result r = Migrate.run(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK,
+                Migrate.SigningKey.KEEP_WHEN_HELD), l -> { });
+
+        assertTrue(r.nothingToDo());
+        assertEquals(v, r.oldVersion());
+        assertNull(r.newVersion());
+        assertFalse(r.oldDeleted());
+        assertTrue(r.note().contains("signed and trusted (via ") && r.note().contains("master_key")
+                && r.note().contains("this_device"), r.note()); // the order follows the signatures found
+        assertEquals(List.of(), writesSince(from));
+        assertEquals(List.of(v), f.server.liveVersions());
+        assertFalse(Files.exists(dir.resolve("checkpoint.json")));
+        assertTrue(Migrate.recorded(f.account()).isEmpty());
+    }
+
+    @Test
+    void run_signedTrustedBackup_rotate_newVersionWithNewSigningKey() throws Exception {
+        f = WorkflowFixture.open(LOCAL, dir);
+        String v = signedTrusted();
+        String oldKey = f.store.version(v).object("auth_data").string(FieldNames.UNSTABLE.signingPublicKey());
+        Map<String, String> verdicts = f.verdicts(v);
+
+        Migrate.Result r = Migrate.run(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK,
+                Migrate.SigningKey.NEW), l -> { });
+
+        assertFalse(r.nothingToDo());
+        assertTrue(r.verified(), r.note());
+        assertTrue(r.oldDeleted());
+        String newKey = f.secrets.backupSigningKey().orElseThrow().publicKey().toBase64();
+        assertNotEquals(oldKey, newKey);
+        Json.Obj info = f.store.currentVersion().orElseThrow();
+        assertEquals(r.newVersion(), info.string("version"));
+        assertEquals(verdicts, f.verdicts(r.newVersion()), "every verdict carried over");
+        assertEquals(null, FailurePointTest.secretsProblem(f));
+    }
+
+    @Test
+    void plan_unsignedBackup_saysWhatWouldHappen_writesNothing_runAgrees() throws Exception {
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.unsignedVersion(sessions(2, 3, 5));
+        int from = f.server.requestCount();
+
+        MigrationPlan p = Migrate.plan(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK,
+                Migrate.SigningKey.KEEP_WHEN_HELD), (what, total) -> null);
+
+        assertEquals(List.of(), writesSince(from));
+        assertEquals(List.of(old), f.server.liveVersions());
+        assertFalse(Files.exists(dir.resolve("checkpoint.json")));
+        assertTrue(f.secrets.backupSigningKey().isEmpty(), "no signing key stored");
+        assertEquals(MigrationPlan.Action.MIGRATE, p.action());
+        assertEquals(old, p.oldVersion());
+        assertEquals(6, p.oldSessions());
+        assertEquals(0, p.oldRejected());
+        assertEquals(0, p.authenticated(), "an unsigned backup vouches for nothing");
+        assertEquals(MigrationPlan.KeyChoice.NEW, p.signingKey());
+        assertEquals(List.of(AuthDataTrust.Via.MASTER_KEY, AuthDataTrust.Via.THIS_DEVICE), p.signers());
+        assertTrue(p.deletesOld());
+        assertTrue(p.why().contains("not signed and trusted"), p.why());
+
+        Migrate.Result r = Migrate.run(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK,
+                Migrate.SigningKey.KEEP_WHEN_HELD), l -> { });
+        assertEquals(p.oldSessions(), r.oldSessions());
+        assertEquals(p.deletesOld(), r.oldDeleted());
+    }
+
+    @Test
+    void plan_signedTrustedBackup_nothingToDo_countsAndStoreUnchanged() throws Exception {
+        f = WorkflowFixture.open(LOCAL, dir);
+        signedTrusted();
+        Map<String, String> before = storeFiles();
+
+        MigrationPlan p = Migrate.plan(f.account(), options(Migrate.OldVersion.KEEP,
+                Migrate.SigningKey.KEEP_WHEN_HELD), (what, total) -> null);
+
+        assertEquals(before, storeFiles());
+        assertEquals(MigrationPlan.Action.NOTHING_TO_DO, p.action());
+        assertEquals(8, p.oldSessions());
+        assertEquals(6, p.authenticated());
+        assertFalse(p.deletesOld());
+
+        MigrationPlan rotate = Migrate.plan(f.account(), options(Migrate.OldVersion.KEEP, Migrate.SigningKey.NEW),
+                (what, total) -> null);
+        assertEquals(before, storeFiles());
+        assertEquals(MigrationPlan.Action.MIGRATE, rotate.action());
+        assertEquals(MigrationPlan.KeyChoice.NEW, rotate.signingKey());
+        assertTrue(rotate.why().startsWith("a new signing key was asked for"), rotate.why());
+    }
+
+    @Test
+    void plan_checkpointExists_refusedAsTheRunWouldBe() throws Exception {
+        f = WorkflowFixture.open(LOCAL, dir);
+        f.unsignedVersion(sessions(1, 2, 1));
+        Files.writeString(dir.resolve("checkpoint.json"), "{}");
+
+        WorkflowException e = assertThrows(WorkflowException.class, () -> Migrate.plan(f.account(),
+                options(Migrate.OldVersion.KEEP, Migrate.SigningKey.KEEP_WHEN_HELD), (what, total) -> null));
+
+        assertTrue(e.getMessage().startsWith("a migration checkpoint exists"), e.getMessage());
+    }
+
+    @Test
+    void plan_resume_describesTheRecordedMigration_writesNothing() throws Exception {
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.unsignedVersion(sessions(2, 10, 3));
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 2);
+        Migrate.Options start = options(Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD);
+        assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), start, l -> { }));
+        f.server.crashAfterKeyPuts(-1);
+        String newVersion = f.server.liveVersions().get(1);
+        Map<String, Json.Obj> checkpoint = Map.of("cp", (Json.Obj) keybackup.json.JsonReader.parse(
+                Files.readAllBytes(dir.resolve("checkpoint.json"))));
+        int from = f.server.requestCount();
+        Migrate.Options resume = new Migrate.Options(null, dir.resolve("checkpoint.json"), Migrate.Start.RESUME,
+                Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE,
+                SMALL_BATCHES);
+
+        MigrationPlan p = Migrate.plan(f.account(), resume, (what, total) -> null);
+
+        assertEquals(List.of(), writesSince(from));
+        assertEquals(checkpoint, Map.of("cp", (Json.Obj) keybackup.json.JsonReader.parse(
+                Files.readAllBytes(dir.resolve("checkpoint.json")))), "checkpoint unchanged");
+        assertEquals(MigrationPlan.Action.RESUME, p.action());
+        assertEquals(old, p.oldVersion());
+        assertEquals(newVersion, p.newVersion());
+        assertEquals(MigrationRecord.CREATED, p.phase());
+        assertEquals(20, p.oldSessions());
+        assertEquals(MigrationPlan.KeyChoice.RECORDED, p.signingKey());
+        assertEquals(List.of(), p.signers(), "the version exists: nothing new is signed");
+        assertTrue(p.deletesOld());
+
+        Migrate.Result r = Migrate.run(f.account(), resume, l -> { });
+        assertEquals(newVersion, r.newVersion());
+        assertTrue(r.oldDeleted());
+    }
+
+    @Test
+    void record_rotate_writtenOnlyWhenSet_andReadBack() throws Exception {
+        String key = keybackup.keys.Ed25519PrivateKey.generate().publicKey().toBase64();
+        MigrationRecord plain = new MigrationRecord("1", "1", null, key, MigrationRecord.STARTED, 3, null, 0, 5, 0, 0,
+                false);
+        assertFalse(plain.toJson().has("rotate"), "records without rotation are written as before");
+        MigrationRecord rotating = plain.withSigningKey(key, true);
+        assertEquals(Json.of(true), rotating.toJson().get("rotate"));
+        assertTrue(MigrationRecord.parse(rotating.toJson(), "test").rotate());
+        assertFalse(MigrationRecord.parse(plain.toJson(), "test").rotate());
+        assertThrows(WorkflowException.class, () -> MigrationRecord.parse(plain.toJson().with("rotate",
+                Json.of("yes")), "test"));
+    }
+}
