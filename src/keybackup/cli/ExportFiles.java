@@ -77,7 +77,7 @@ final class ExportFiles {
         }
 
         /** The walk over the entries; each bad input is a {@link FailedException} naming the option. */
-        Upload.Sessions sessions() {
+        Upload.Sessions<FailedException> sessions() {
             return visitor -> {
                 try (InputStream in = source.open()) {
                     ExportReader.read(in, visitor);
@@ -92,6 +92,8 @@ final class ExportFiles {
                     throw new FailedException(option + ": " + reason(e));
                 } catch (NoSuchFileException e) {
                     throw new FailedException(option + ": the file was removed while it was read");
+                } catch (IOException e) {
+                    throw new FailedException(Errors.describe(e)); // the words Main gives any i/o error
                 }
             };
         }
