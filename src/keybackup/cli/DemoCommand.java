@@ -155,7 +155,8 @@ final class DemoCommand implements Command {
             List<SessionVerifier.Result> results = new ArrayList<>();
             BackupAudit audit;
             try (BackupDecryptionKey key = Restore.keyFromSecretStorage(laptopAccount)) {
-                audit = Restore.run(laptopAccount, laptopTrust, key, Restore.Options.DEFAULT.with(Restore.AuditEntries.KEEP), results::add);
+                Restore.Options keepAll = Restore.Options.DEFAULT.with(Restore.AuditEntries.KEEP);
+                audit = Restore.run(laptopAccount, laptopTrust, key, keepAll, results::add);
             }
             io.println(java.util.List.of("", "5. ALICELAPTOP restores. Its master key comes from Secret Storage and matches the published one, so the"));
             io.println("   AuthData is trusted via " + laptopTrust.trustedVia().stream().map(v -> v.kind().wire()).distinct().toList()

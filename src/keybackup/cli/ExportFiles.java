@@ -85,9 +85,9 @@ final class ExportFiles {
                     throw new FailedException(option + ": " + e.getMessage());
                 } catch (KeyExportException e) {
                     if (spool != null && spool.wasPlain()) {
-                        // the copy was encrypted here, under a key only this process has: only a change on disk fails its MAC
-                        throw new FailedException(option + ": the temporary encrypted copy of standard input was changed while"
-                                + " it was read (" + e.getMessage() + "); run the upload again");
+                        // encrypted here, under a key only this process has: only a change on disk fails its MAC
+                        throw new FailedException(option + ": the temporary encrypted copy of standard input was"
+                                + " changed while it was read (" + e.getMessage() + "); run the upload again");
                     }
                     throw new FailedException(option + ": " + reason(e));
                 } catch (NoSuchFileException e) {

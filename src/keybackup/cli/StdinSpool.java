@@ -29,7 +29,7 @@ import keybackup.backup.EncryptedKeyExport;
  * about the size of the input (4/3 of it for a plain one, base64).
  */
 final class StdinSpool implements AutoCloseable {
-    /** PBKDF2 rounds of the one-time passphrase: the fewest the writer takes; a random 256-bit passphrase needs no stretching. */
+    /** PBKDF2 rounds of the one-time passphrase: the writer's fewest; a random 256-bit one needs no stretching. */
     private static final int ROUNDS = EncryptedKeyExport.MIN_ROUNDS;
 
     private static final String PREFIX = "keybackup-stdin-";
@@ -94,13 +94,14 @@ final class StdinSpool implements AutoCloseable {
     private static Path createOwnerOnly(Path dir) throws IOException {
         FileAttribute<?> ownerOnly = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
         try {
-            return dir == null ? Files.createTempFile(PREFIX, ".tmp", ownerOnly) : Files.createTempFile(dir, PREFIX, ".tmp", ownerOnly);
+            return dir == null ? Files.createTempFile(PREFIX, ".tmp", ownerOnly)
+                    : Files.createTempFile(dir, PREFIX, ".tmp", ownerOnly);
         } catch (UnsupportedOperationException e) { // not POSIX: the platform's own default for temporary files
             return dir == null ? Files.createTempFile(PREFIX, ".tmp") : Files.createTempFile(dir, PREFIX, ".tmp");
         }
     }
 
-    /** 32 random bytes as base64 characters (ASCII, so PBKDF2's UTF-8 encoding of them is exact); the bytes are wiped. */
+    /** 32 random bytes as base64 characters (ASCII: PBKDF2's UTF-8 of them is exact); the bytes are wiped. */
     private static char[] oneTimePassphrase() {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);

@@ -176,13 +176,16 @@ final class StoreCommands {
             Upload.Result r;
             long entries;
             try (ExportFiles.KeyFile keys = ExportFiles.keys("--keys", keysFile, a, io)) {
-                Upload.Selection<FailedException> sessions = Upload.select(keys.sessions()); // pass one: every entry checked before anything is sent
+                // pass one: every entry checked before anything is sent
+                Upload.Selection<FailedException> sessions = Upload.select(keys.sessions());
                 entries = sessions.entries();
                 Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, false);
-                // NOT_VERIFIED (the default): the command line cannot know whether this device verified the sending devices.
-                // Unsigned uploads are allowed and reported (a warning below).
-                Upload.Options options = Upload.Options.of(source).with(a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE)
-                        .withThreads(StoreOptions.threads(a)).withProgress(Progress.of(io, a.flag("quiet"), name(), entries));
+                // NOT_VERIFIED (the default): the command line cannot know whether this device verified the
+                // sending devices. Unsigned uploads are allowed and reported (a warning below).
+                Upload.Options options = Upload.Options.of(source)
+                        .with(a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE)
+                        .withThreads(StoreOptions.threads(a))
+                        .withProgress(Progress.of(io, a.flag("quiet"), name(), entries));
                 r = Interrupts.during(io, () -> List.of("interrupted: the upload of " + entries + " sessions from " + keysFile
                         + " stopped before it finished; the keys the server accepted stay in the backup, and sending them again is safe"
                         + " (the server keeps the better copy of each key)", "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
@@ -266,15 +269,17 @@ final class StoreCommands {
                     BackupAudit audit;
                     long written;
                     try (ExportWriter writer = new ExportWriter(new BufferedOutputStream(sink))) {
-                        Restore.Options options = Restore.Options.DEFAULT.withThreads(StoreOptions.threads(a)).withProgress(
-                                Progress.of(io, a.flag("quiet") || toStdout && io.stdoutIsTerminal(), // not between the keys on the screen
-                                name(), info.get("count") instanceof Json.Int n ? n.value() : -1));
+                        long count = info.get("count") instanceof Json.Int n ? n.value() : -1;
+                        // no report between the keys on the screen
+                        boolean quiet = a.flag("quiet") || toStdout && io.stdoutIsTerminal();
+                        Restore.Options options = Restore.Options.DEFAULT.withThreads(StoreOptions.threads(a))
+                                .withProgress(Progress.of(io, quiet, name(), count));
                         try {
                             audit = Restore.run(account, trust, key, options, r -> {
                                 writer.write(r);
                                 verified.incrementAndGet(); // the sink is called under Restore's lock
                             });
-                        } catch (IOException e) { // writing the export failed: said as before the sink's error was its own
+                        } catch (IOException e) { // writing the export failed: the words it always had
                             throw new FailedException("restore stopped: " + e.getMessage());
                         }
                         written = writer.written();

@@ -127,7 +127,8 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
         private final List<TrustedVia> via;
         private final String detail;
 
-        TrustedWithoutKey(Json.Obj versionInfo, AuthData authData, List<Signature> signatures, List<TrustedVia> via, String detail) {
+        TrustedWithoutKey(Json.Obj versionInfo, AuthData authData, List<Signature> signatures, List<TrustedVia> via,
+                          String detail) {
             if (via.isEmpty()) throw new IllegalArgumentException("trusted without a trusted signer");
             this.versionInfo = Objects.requireNonNull(versionInfo, "versionInfo");
             this.authData = Objects.requireNonNull(authData, "authData");
@@ -156,7 +157,8 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
         private final Reason reason;
         private final String detail;
 
-        NotTrusted(Json.Obj versionInfo, AuthData authData, List<Signature> signatures, String signingPublicKey, Reason reason, String detail) {
+        NotTrusted(Json.Obj versionInfo, AuthData authData, List<Signature> signatures, String signingPublicKey,
+                   Reason reason, String detail) {
             if (reason != Reason.BACKUP_NOT_TRUSTED && reason != Reason.NO_SIGNING_KEY) throw new IllegalArgumentException("reason " + reason);
             this.versionInfo = Objects.requireNonNull(versionInfo, "versionInfo");
             this.authData = Objects.requireNonNull(authData, "authData");

@@ -98,9 +98,11 @@ public final class TrustResolver {
         if (!trusted) {
             String why = knownAlgorithm ? "auth_data is not signed by the trusted master key, this device or a verified own device"
                     : "unsupported backup algorithm: " + algorithm;
-            return new AuthDataTrust.NotTrusted(versionInfo, authData, signatures, p.asWritten(), Reason.BACKUP_NOT_TRUSTED, why);
+            return new AuthDataTrust.NotTrusted(versionInfo, authData, signatures, p.asWritten(),
+                    Reason.BACKUP_NOT_TRUSTED, why);
         }
-        return new AuthDataTrust.Usable(versionInfo, authData, signatures, new TrustedBackupKey(anchors.userId(), p.asWritten(), p.key(), via));
+        TrustedBackupKey key = new TrustedBackupKey(anchors.userId(), p.asWritten(), p.key(), via);
+        return new AuthDataTrust.Usable(versionInfo, authData, signatures, key);
     }
 
     /**

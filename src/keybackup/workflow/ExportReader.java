@@ -24,7 +24,7 @@ public final class ExportReader {
     /** A non-array input is parsed whole up to this size, only to report its JSON error first. */
     private static final long MAX_OTHER_BYTES = JsonReader.DEFAULT_MAX_BYTES;
 
-    /** Receives each valid entry, in file order; an unchecked exception it throws stops the read and comes out as itself. */
+    /** Receives each valid entry, in file order; an unchecked exception it throws stops the read, unwrapped. */
     @FunctionalInterface
     public interface Visitor {
         void visit(ExportedSession session);

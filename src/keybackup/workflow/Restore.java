@@ -112,8 +112,9 @@ public final class Restore {
      * @throws WorkflowException {@code key} is not this version's backup key, or its algorithm is not supported
      * @throws X the sink's own failure, as it threw it (an unchecked one too), never labelled a store error
      */
-    public static <X extends Exception> BackupAudit run(Account account, AuthDataTrust trust, BackupDecryptionKey key, Options options,
-                                                        Sink<X> sink) throws StoreException, WorkflowException, X {
+    public static <X extends Exception> BackupAudit run(Account account, AuthDataTrust trust, BackupDecryptionKey key,
+                                                        Options options, Sink<X> sink)
+            throws StoreException, WorkflowException, X {
         Json.Obj versionInfo = trust.versionInfo();
         checkKeyMatches(key, versionInfo);
         String version = versionInfo.string("version");
@@ -134,7 +135,7 @@ public final class Restore {
                 account.store().streamKeys(version, (room, session, data) -> {
                     try {
                         workers.submit(new Stored(room, session, data));
-                    } catch (Exception e) { // the sink's or the progress callback's: carried past the store, unwrapped below
+                    } catch (Exception e) { // the sink's or the progress callback's: past the store, unwrapped below
                         throw new CallerFailed(e);
                     }
                 });
@@ -154,13 +155,16 @@ public final class Restore {
      * info beside the trust, for the migration; refuses a {@code versionInfo} that is not the one {@code trust}
      * was resolved from.
      */
-    static <X extends Exception> BackupAudit run(Account account, Json.Obj versionInfo, AuthDataTrust trust, BackupDecryptionKey key,
-                                                 int threads, boolean keepEntries, Sink<X> sink, LongConsumer progress)
+    static <X extends Exception> BackupAudit run(Account account, Json.Obj versionInfo, AuthDataTrust trust,
+                                                 BackupDecryptionKey key, int threads, boolean keepEntries,
+                                                 Sink<X> sink, LongConsumer progress)
             throws StoreException, WorkflowException, X {
         if (!versionInfo.equals(trust.versionInfo())) {
-            throw new IllegalArgumentException("trust was resolved from another version info than " + versionInfo.string("version"));
+            throw new IllegalArgumentException("trust was resolved from another version info than "
+                    + versionInfo.string("version"));
         }
-        return run(account, trust, key, new Options(threads, keepEntries ? AuditEntries.KEEP : AuditEntries.COUNTS_ONLY, progress), sink);
+        AuditEntries entries = keepEntries ? AuditEntries.KEEP : AuditEntries.COUNTS_ONLY;
+        return run(account, trust, key, new Options(threads, entries, progress), sink);
     }
 
     /** A caller's exception on its way out of the store's stream, which lets only store exceptions through. */

@@ -90,7 +90,8 @@ public final class Upload {
      * @param lowered entries uploaded with a lower flag than the source gives, because of their recorded verdict
      * @param unsigned null when the entries were signed; else why not
      */
-    public record Result(String version, long sessions, long batches, long serverCount, long lowered, Unsigned unsigned) {
+    public record Result(String version, long sessions, long batches, long serverCount, long lowered,
+                         Unsigned unsigned) {
         public boolean signed() {
             return unsigned == null;
         }
@@ -105,15 +106,16 @@ public final class Upload {
      * How an upload runs, by name: {@code Options.of(KeySource.OLM).withThreads(4).with(UnsignedUploads.REFUSE)}.
      *
      * @param source where the keys came from, as the caller knows it; an entry's recorded verdict can only lower it
-     * @param sendingDevice whether this device verified the devices the keys came from (all of them), for {@code is_verified}
+     * @param sendingDevice whether this device verified the devices the keys came from (all of them), for
+     *                      {@code is_verified}
      * @param names the spelling of the {@code authenticated} flag written
      * @param threads worker threads that sign and encrypt, at least 1
      * @param limits the size of each request
      * @param unsigned what to do when the entries cannot be signed
      * @param progress gets the number of sessions the server accepted so far, after each request; null for none
      */
-    public record Options(KeySource source, Uploader.SendingDevice sendingDevice, FieldNames names, int threads, Uploader.Limits limits,
-                          UnsignedUploads unsigned, LongConsumer progress) {
+    public record Options(KeySource source, Uploader.SendingDevice sendingDevice, FieldNames names, int threads,
+                          Uploader.Limits limits, UnsignedUploads unsigned, LongConsumer progress) {
         public Options {
             Objects.requireNonNull(source, "source");
             Objects.requireNonNull(sendingDevice, "sendingDevice");
@@ -128,8 +130,8 @@ public final class Upload {
          * unstable field names, two threads, the default limits, unsigned uploads allowed, no progress.
          */
         public static Options of(KeySource source) {
-            return new Options(source, Uploader.SendingDevice.NOT_VERIFIED, FieldNames.UNSTABLE, 2, Uploader.Limits.DEFAULT,
-                    UnsignedUploads.ALLOW, null);
+            return new Options(source, Uploader.SendingDevice.NOT_VERIFIED, FieldNames.UNSTABLE, 2,
+                    Uploader.Limits.DEFAULT, UnsignedUploads.ALLOW, null);
         }
 
         public Options with(Uploader.SendingDevice sendingDevice) {
@@ -210,7 +212,8 @@ public final class Upload {
     }
 
     /** {@link #run(Account, Selection, Options)} of a list. */
-    public static Result run(Account account, List<ExportedSession> sessions, Options options) throws StoreException, WorkflowException {
+    public static Result run(Account account, List<ExportedSession> sessions, Options options)
+            throws StoreException, WorkflowException {
         List<ExportedSession> copy = List.copyOf(sessions);
         Sessions<RuntimeException> walk = v -> {
             for (ExportedSession s : copy) v.visit(s);
@@ -263,21 +266,28 @@ public final class Upload {
         Ed25519PrivateKey signingKey = null;
         try {
             if (trust.usableSigningKey().isEmpty()) {
-                unsigned = new Unsigned(UnsignedReason.NO_USABLE_SIGNING_KEY, trust.detail() == null ? "no usable signing key" : trust.detail());
+                unsigned = new Unsigned(UnsignedReason.NO_USABLE_SIGNING_KEY,
+                        trust.detail() == null ? "no usable signing key" : trust.detail());
             } else {
                 Optional<Ed25519PrivateKey> k = account.hasSecrets() ? account.secrets().backupSigningKey() : Optional.empty();
                 if (k.isEmpty()) {
-                    unsigned = new Unsigned(UnsignedReason.NO_KEY_IN_SECRET_STORAGE, "Secret Storage holds no backup signing key");
+                    unsigned = new Unsigned(UnsignedReason.NO_KEY_IN_SECRET_STORAGE,
+                            "Secret Storage holds no backup signing key");
                 } else if (!k.get().publicKey().equals(trust.usableSigningKey().get().publicKey())) {
                     k.get().close();
-                    unsigned = new Unsigned(UnsignedReason.NOT_THIS_VERSIONS_KEY, "the signing key in Secret Storage is not this version's");
+                    unsigned = new Unsigned(UnsignedReason.NOT_THIS_VERSIONS_KEY,
+                            "the signing key in Secret Storage is not this version's");
                 } else {
                     signingKey = k.get();
-                    signer = SessionSigner.forTrustedBackup(trust.usableSigningKey().get(), signingKey, options.names());
+                    signer = SessionSigner.forTrustedBackup(trust.usableSigningKey().get(), signingKey,
+                            options.names());
                 }
             }
-            if (unsigned != null && options.unsigned() == UnsignedUploads.REFUSE) throw new UnsignedRefusedException(version, unsigned);
-            try (Uploader up = new Uploader(account.store(), version, backupKey, signer, options.names(), options.threads(), options.limits())) {
+            if (unsigned != null && options.unsigned() == UnsignedUploads.REFUSE) {
+                throw new UnsignedRefusedException(version, unsigned); // before anything is sent
+            }
+            try (Uploader up = new Uploader(account.store(), version, backupKey, signer, options.names(),
+                    options.threads(), options.limits())) {
                 up.onProgress(options.progress());
                 long[] lowered = {0};
                 BestCopies best = sessions.best;

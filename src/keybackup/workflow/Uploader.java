@@ -111,7 +111,8 @@ public final class Uploader implements AutoCloseable {
     }
 
     /** Queues one session; {@code sendingDevice} decides {@code is_verified}. Blocks when the workers are busy. */
-    public void add(String roomId, SessionData data, KeySource source, SendingDevice sendingDevice) throws StoreException {
+    public void add(String roomId, SessionData data, KeySource source, SendingDevice sendingDevice)
+            throws StoreException {
         java.util.Objects.requireNonNull(source, "source");
         java.util.Objects.requireNonNull(sendingDevice, "sendingDevice");
         workers.submit(new Item(roomId, data, source, sendingDevice));
@@ -191,7 +192,7 @@ public final class Uploader implements AutoCloseable {
         if (failed instanceof StoreException e) throw e;
         if (failed instanceof RuntimeException e) throw e;
         if (failed instanceof Error e) throw e;
-        throw new IllegalStateException("unexpected failure of a request", failed); // putKeys throws only StoreException
+        throw new IllegalStateException("unexpected failure of a request", failed); // putKeys: only StoreException
     }
 
     @Override

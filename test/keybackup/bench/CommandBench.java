@@ -108,7 +108,8 @@ public final class CommandBench {
         System.out.println();
         System.out.printf("== whole commands, %d keys (floor per key: restore %.3f ms = verify + X25519, upload %.3f ms = sign + X25519 key pair + agreement; mean of before and after) ==%n",
                 n, floor.restore() / 1e6, floor.upload() / 1e6);
-        System.out.println("| command | keys | wall | CPU (user+sys) | CPU per key / floor | wall / CPU | peak RSS | heap | process CPU / worker CPU |");
+        System.out.println("| command | keys | wall | CPU (user+sys) | CPU per key / floor | wall / CPU | peak RSS"
+                + " | heap | process CPU / worker CPU |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         for (String[] r : ROWS) {
             Run run = RUNS.get(Integer.parseInt(r[1]));
@@ -122,8 +123,10 @@ public final class CommandBench {
             String perKey = keys == 0 || floorNs == 0 ? "–" : String.format("%.2f × (%.3f ms vs %.3f ms %s)",
                     run.cpuNs / (double) keys / floorNs, run.cpuNs / (double) keys / 1e6, floorNs / 1e6, r[2]);
             String overWorkers = run.workerCpuNs > 0 ? String.format("%.2f", run.cpuNs / (double) run.workerCpuNs) : "–";
-            System.out.printf("| %s | %s | %.2f s | %.2f s | %s | %.2f | %d MB | %s | %s |%n", r[0], keys == 0 ? "–" : Long.toString(keys), run.wallNs / 1e9,
-                    run.cpuNs / 1e9, perKey, run.wallNs / (double) run.cpuNs, run.peakRssKb / 1000, run.heap == null ? "?" : run.heap, overWorkers);
+            System.out.printf("| %s | %s | %.2f s | %.2f s | %s | %.2f | %d MB | %s | %s |%n", r[0],
+                    keys == 0 ? "–" : Long.toString(keys), run.wallNs / 1e9, run.cpuNs / 1e9, perKey,
+                    run.wallNs / (double) run.cpuNs, run.peakRssKb / 1000, run.heap == null ? "?" : run.heap,
+                    overWorkers);
         }
         if (!boundedMemory(n) && large) System.exit(1);
     }
@@ -147,7 +150,8 @@ public final class CommandBench {
             boolean heapOk = HEAP.equals(run.heap);
             boolean rssOk = run.peakRssKb / 1000 <= MAX_RSS_MB;
             all &= heapOk && rssOk;
-            System.out.printf("%-4s %-34s peak RSS %4d MB, heap %s%n", heapOk && rssOk ? "PASS" : "FAIL", r[0], run.peakRssKb / 1000,
+            System.out.printf("%-4s %-34s peak RSS %4d MB, heap %s%n", heapOk && rssOk ? "PASS" : "FAIL", r[0],
+                    run.peakRssKb / 1000,
                     run.heap == null ? "unknown (the JVM was not seen)" : run.heap);
         }
         System.out.println(all ? "bounded memory: PASS" : "bounded memory: FAIL");
@@ -199,13 +203,15 @@ public final class CommandBench {
         // The fewest rounds the writer takes: PBKDF2 is a fixed cost, not what this measures.
         Path pass = Files.writeString(dir.resolve("pass.txt"), "bench passphrase\n");
         Path encrypted = dir.resolve("restored.txt");
-        row(label + ": restore --out - --encrypt", Run.of(dir, cmd("restore", common, "--out", "-", "--encrypt", "--export-passphrase-file",
-                pass.toString(), "--export-rounds", "100000"), false, null, encrypted), "restore", n);
+        row(label + ": restore --out - --encrypt", Run.of(dir, cmd("restore", common, "--out", "-", "--encrypt",
+                "--export-passphrase-file", pass.toString(), "--export-rounds", "100000"), false, null, encrypted),
+                "restore", n);
         row(label + ": upload --keys - (encrypted)", Run.of(dir, cmd("upload", common, "--keys", "-", "--source", "olm",
                 "--export-passphrase-file", pass.toString()), false, encrypted, null), "upload", n);
         Files.delete(encrypted);
         if (!large) {
-            row(label + ": upload --keys - (plain)", Run.of(dir, cmd("upload", common, "--keys", "-", "--source", "olm"), false, export, null),
+            row(label + ": upload --keys - (plain)",
+                    Run.of(dir, cmd("upload", common, "--keys", "-", "--source", "olm"), false, export, null),
                     "upload", n);
         }
         if (!large) {
@@ -279,7 +285,10 @@ public final class CommandBench {
             return of(dir, args, quietOk, null, null);
         }
 
-        /** As above, with stdin from {@code stdin} and stdout to {@code stdout} (each null: none, and a file of the bench). */
+        /**
+         * As above, with stdin from {@code stdin} and stdout to {@code stdout} (each null: none, and a file of the
+         * bench).
+         */
         static Run of(Path dir, List<String> args, boolean quietOk, Path stdin, Path stdout) throws Exception {
             boolean gnu = Files.isExecutable(GNU_TIME);
             Path times = dir.resolve("time.txt");
@@ -289,7 +298,8 @@ public final class CommandBench {
             command.addAll(args);
             Path out = dir.resolve("child.out");
             Path err = dir.resolve("child.err");
-            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput((stdout == null ? out : stdout).toFile()).redirectError(err.toFile());
+            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput((stdout == null ? out : stdout).toFile())
+                    .redirectError(err.toFile());
             if (stdin != null) pb.redirectInput(stdin.toFile());
             String jfr = System.getenv("BENCH_JFR"); // a directory: one flight recording per command, for docs/performance.md section 2
             if (jfr != null && !jfr.isBlank()) {
@@ -339,7 +349,8 @@ public final class CommandBench {
             p.toHandle().descendants().forEach(all::add);
             for (ProcessHandle h : all) {
                 try {
-                    String[] argv = Files.readString(Path.of("/proc/" + h.pid() + "/cmdline"), StandardCharsets.ISO_8859_1).split("\0");
+                    String[] argv = Files.readString(Path.of("/proc/" + h.pid() + "/cmdline"),
+                            StandardCharsets.ISO_8859_1).split("\0");
                     if (!Arrays.asList(argv).contains("keybackup") || !argv[0].endsWith("java")) continue;
                     String xmx = "default";
                     for (String arg : argv) {

@@ -74,14 +74,16 @@ class StdinUploadTest {
             Path input = dir.resolve(encrypt ? "export.txt" : "export.json");
             long written;
             try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(input));
-                 OutputStream out = encrypt ? EncryptedKeyExport.encryptingStream(file, "stdin passphrase".toCharArray(),
+                 OutputStream out = encrypt ? EncryptedKeyExport.encryptingStream(file,
+                         "stdin passphrase".toCharArray(),
                          EncryptedKeyExport.MIN_ROUNDS) : file) {
                 written = writePaddedCopies(out, sessions);
             }
             assertTrue(Files.size(input) > INPUT_BYTES && written > INPUT_BYTES, "the input is over the old cap");
             Path tmp = Files.createDirectory(dir.resolve("tmp"));
 
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> cmd = new ArrayList<>(List.of(java,
                     HEAP, "-Djava.io.tmpdir=" + tmp, "-p", JAR.toString(), "-m", "keybackup", "upload", "--user", USER,
                     "--store", dir.resolve("store").toString(), "--recovery-key-file", rk.toString(), "--keys", "-",
                     "--source", "olm", "--threads", "1", "--quiet"));
@@ -92,7 +94,8 @@ class StdinUploadTest {
             pb.environment().remove("JAVA_TOOL_OPTIONS");
             Process p = pb.start();
             assertEquals(0, p.waitFor(), Files.readString(log));
-            assertTrue(Files.readString(log).startsWith("uploaded 3 sessions to version " + version), Files.readString(log));
+            assertTrue(Files.readString(log).startsWith("uploaded 3 sessions to version " + version),
+                    Files.readString(log));
 
             Set<String> expected = new TreeSet<>();
             for (ExportedSession s : sessions) expected.add(s.roomId() + "|" + s.sessionId());
@@ -139,14 +142,17 @@ class StdinUploadTest {
         String text = new String(plain, StandardCharsets.UTF_8);
         assertTrue(text.contains("session_key"));
         Path file;
-        try (StdinSpool spool = StdinSpool.copy(dir, java.util.Arrays.copyOf(plain, 10), new ByteArrayInputStream(plain, 10,
-                plain.length - 10), false)) {
+        try (StdinSpool spool = StdinSpool.copy(dir, java.util.Arrays.copyOf(plain, 10),
+                new ByteArrayInputStream(plain, 10, plain.length - 10), false)) {
             file = onlyFile();
             String onDisk = Files.readString(file, StandardCharsets.ISO_8859_1);
             assertTrue(onDisk.startsWith(EncryptedKeyExport.HEADER), "written as an encrypted export");
-            String sessionKey = ((Json.Obj) ((Json.Arr) JsonReader.parse(plain)).elements().get(0)).string("session_key");
-            assertFalse(onDisk.contains("session_key") || onDisk.contains(sessionKey.substring(0, 20)), "no plaintext on disk");
-            assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file), "owner-only");
+            String sessionKey = ((Json.Obj) ((Json.Arr) JsonReader.parse(plain)).elements().get(0))
+                    .string("session_key");
+            assertFalse(onDisk.contains("session_key") || onDisk.contains(sessionKey.substring(0, 20)),
+                    "no plaintext on disk");
+            assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file),
+                    "owner-only");
             for (int pass = 0; pass < 2; pass++) {
                 try (InputStream in = spool.open(null)) {
                     assertArrayEquals(plain, in.readAllBytes(), "each read gives the input back");

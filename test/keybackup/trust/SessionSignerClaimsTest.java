@@ -22,7 +22,8 @@ class SessionSignerClaimsTest {
         Json.Obj o = WorkflowFixture.sessions(1, 1, 11).get(0).data().json()
                 .with("signatures", Json.obj("@mallory:example.org", Json.obj("ed25519:X", Json.of("sig"))))
                 .with("unsigned", Json.obj("note", Json.of("trust me")))
-                .with(ExportedSession.VERDICT_MEMBER, Json.obj("verdict", Json.of("authenticated"), "reason", Json.Null.INSTANCE));
+                .with(ExportedSession.VERDICT_MEMBER, Json.obj("verdict", Json.of("authenticated"), "reason",
+                        Json.Null.INSTANCE));
         for (String spelling : FieldNames.spellings(FieldNames.AUTHENTICATED)) o = o.with(spelling, Json.of(true));
         return o;
     }
@@ -31,7 +32,8 @@ class SessionSignerClaimsTest {
     void withoutClaims_removesSignaturesUnsignedVerdictAndEverySpelling_keepsTheRest() throws Exception {
         Json.Obj o = claiming();
         Json.Obj stripped = SessionSigner.withoutClaims(o);
-        List<String> gone = new java.util.ArrayList<>(List.of("signatures", "unsigned", ExportedSession.VERDICT_MEMBER));
+        List<String> gone = new java.util.ArrayList<>(List.of("signatures", "unsigned",
+                ExportedSession.VERDICT_MEMBER));
         gone.addAll(FieldNames.spellings(FieldNames.AUTHENTICATED));
         assertEquals(List.of("authenticated", "org.matrix.mscxxxx.authenticated", "org.matrix.msc4048.authenticated"),
                 FieldNames.spellings(FieldNames.AUTHENTICATED), "the spellings read");
@@ -53,9 +55,11 @@ class SessionSignerClaimsTest {
     @Test
     void sign_signsExactlyTheObjectWithoutClaims_withTheSourcesFlag_loweredByTheVerdict() throws Exception {
         try (Ed25519PrivateKey key = Ed25519PrivateKey.generate()) {
-            Json.Obj signed = SessionSigner.unchecked(WorkflowFixture.USER, key, FieldNames.STABLE).sign(claiming(), KeySource.OLM);
+            Json.Obj signed = SessionSigner.unchecked(WorkflowFixture.USER, key, FieldNames.STABLE).sign(claiming(),
+                    KeySource.OLM);
             // the recorded verdict says authenticated, and OLM gives true: true, the one spelling written
-            Json.Obj expected = SessionSigner.withoutClaims(claiming()).with(FieldNames.STABLE.authenticated(), Json.of(true));
+            Json.Obj expected = SessionSigner.withoutClaims(claiming()).with(FieldNames.STABLE.authenticated(),
+                    Json.of(true));
             assertEquals(expected, signed.without("signatures"));
             assertEquals(List.of(WorkflowFixture.USER), List.copyOf(signed.object("signatures").members().keySet()));
         }

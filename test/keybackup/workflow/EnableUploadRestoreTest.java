@@ -98,7 +98,8 @@ class EnableUploadRestoreTest {
             String v = f.store.createVersion(MegolmBackupV1.ALGORITHM, Json.obj("public_key", Json.of(attackers.publicKey().toBase64())));
 
             WorkflowException e = assertThrows(WorkflowException.class,
-                    () -> Upload.run(f.account(), sessions(1, 3, 1), Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES)));
+                    () -> Upload.run(f.account(), sessions(1, 3, 1),
+                            Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES)));
 
             assertTrue(e.getMessage().startsWith("refusing to upload"), e.getMessage());
             assertEquals(0, f.count(v));
@@ -131,7 +132,8 @@ class EnableUploadRestoreTest {
             f.secrets.storeBackupSigningKey(other);
         }
 
-        Upload.Result r = Upload.run(f.account(), sessions(1, 4, 1), Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES));
+        Upload.Result r = Upload.run(f.account(), sessions(1, 4, 1),
+                Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES));
 
         assertFalse(r.signed());
         assertTrue(r.note().contains("not this version's"), r.note());
@@ -152,7 +154,8 @@ class EnableUploadRestoreTest {
             String v = f.store.createVersion(MegolmBackupV1.ALGORITHM,
                     keybackup.backup.AuthData.create(key.publicKey().toBase64(), signing.publicKey(), FieldNames.UNSTABLE).json());
 
-            Upload.Result r = Upload.run(f.account(), sessions(1, 3, 1), Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES));
+            Upload.Result r = Upload.run(f.account(), sessions(1, 3, 1),
+                    Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES));
 
             assertFalse(r.signed());
             assertEquals(3, f.count(v));
@@ -217,7 +220,9 @@ class EnableUploadRestoreTest {
         Enable.Result enabled = Enable.run(f.account(), FieldNames.UNSTABLE);
         // A signed, authenticated session exported at index 5, whose sender this device verified (is_verified true) ...
         SessionData atFive = atIndex(sessions(1, 1, 1).get(0).data(), 5);
-        Upload.run(f.account(), List.of(new ExportedSession("!room0:example.org", atFive.sessionId(), atFive)), Upload.Options.of(KeySource.OLM).with(Uploader.SendingDevice.VERIFIED_BY_THIS_DEVICE).withThreads(1).with(SMALL_BATCHES));
+        Upload.run(f.account(), List.of(new ExportedSession("!room0:example.org", atFive.sessionId(), atFive)),
+                Upload.Options.of(KeySource.OLM).with(Uploader.SendingDevice.VERIFIED_BY_THIS_DEVICE).withThreads(1)
+                        .with(SMALL_BATCHES));
         String key = "!room0:example.org|" + atFive.sessionId();
         assertEquals("authenticated", f.verdicts(enabled.version()).get(key));
         // ... and an attacker's unverified copy at index 0 with the same public session key (made from public data).
@@ -245,14 +250,16 @@ class EnableUploadRestoreTest {
         String v = f.store.createVersion(MegolmBackupV1.ALGORITHM, authData);
 
         WorkflowException up = assertThrows(WorkflowException.class,
-                () -> Upload.run(f.account(), sessions(1, 2, 1), Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES)));
+                () -> Upload.run(f.account(), sessions(1, 2, 1),
+                        Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES)));
         assertTrue(up.getMessage().startsWith("auth_data.public_key"), up.getMessage());
         assertEquals(0, f.count(v));
 
         try (BackupDecryptionKey key = BackupDecryptionKey.generate()) {
             Json.Obj info = f.store.version(v);
             WorkflowException restore = assertThrows(WorkflowException.class,
-                    () -> Restore.run(f.account(), f.account().trust(info), key, Restore.Options.DEFAULT.withThreads(1), null));
+                    () -> Restore.run(f.account(), f.account().trust(info), key,
+                            Restore.Options.DEFAULT.withThreads(1), null));
             assertTrue(restore.getMessage().contains("auth_data.public_key"), restore.getMessage());
         }
     }

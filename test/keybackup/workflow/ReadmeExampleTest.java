@@ -66,7 +66,8 @@ class ReadmeExampleTest {
         AuthDataTrust trust = account.trust(info);
         List<SessionVerdict> verdicts = new ArrayList<>();
         try (var key = Restore.keyFromSecretStorage(account)) {
-            BackupAudit audit = Restore.run(account, trust, key, Restore.Options.DEFAULT, result -> verdicts.add(result.verdict()));
+            BackupAudit audit = Restore.run(account, trust, key, Restore.Options.DEFAULT,
+                    result -> verdicts.add(result.verdict()));
             assertEquals(3, audit.total());
             assertEquals(3, audit.authenticated());
         }

@@ -40,11 +40,13 @@ class TypedWorkflowApiTest {
 
     @Test
     void restore_sinkThrowsUnchecked_comesOutAsItself_oneAndTwoThreads() throws Exception {
-        try (WorkflowFixture f = backupWith(WorkflowFixture.Backend.LOCAL, 12); BackupDecryptionKey key = f.backupKey()) {
+        try (WorkflowFixture f = backupWith(WorkflowFixture.Backend.LOCAL, 12);
+             BackupDecryptionKey key = f.backupKey()) {
             AuthDataTrust trust = f.account().trust(f.account().currentVersion());
             for (int threads : new int[] {1, 2}) {
                 IllegalStateException bug = new IllegalStateException("a bug in the caller's sink");
-                IllegalStateException e = assertThrows(IllegalStateException.class, () -> Restore.run(f.account(), trust, key,
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> Restore.run(f.account(),
+                        trust, key,
                         Restore.Options.DEFAULT.withThreads(threads), r -> {
                             throw bug;
                         }));
@@ -55,7 +57,8 @@ class TypedWorkflowApiTest {
 
     @Test
     void restore_sinkThrowsChecked_comesOutTypedAsItself() throws Exception {
-        try (WorkflowFixture f = backupWith(WorkflowFixture.Backend.LOCAL, 12); BackupDecryptionKey key = f.backupKey()) {
+        try (WorkflowFixture f = backupWith(WorkflowFixture.Backend.LOCAL, 12);
+             BackupDecryptionKey key = f.backupKey()) {
             AuthDataTrust trust = f.account().trust(f.account().currentVersion());
             IOException full = new IOException("no space left on device");
             int[] calls = {0};
@@ -74,7 +77,8 @@ class TypedWorkflowApiTest {
 
     @Test
     void restore_overHttp_sinkThrowsUncheckedIo_isNotTakenForANetworkFailure() throws Exception {
-        try (WorkflowFixture f = backupWith(WorkflowFixture.Backend.HOMESERVER, 12); BackupDecryptionKey key = f.backupKey()) {
+        try (WorkflowFixture f = backupWith(WorkflowFixture.Backend.HOMESERVER, 12);
+             BackupDecryptionKey key = f.backupKey()) {
             AuthDataTrust trust = f.account().trust(f.account().currentVersion());
             int before = f.server.requestCount();
             UncheckedIOException bug = new UncheckedIOException(new IOException("the caller's file"));
@@ -128,7 +132,8 @@ class TypedWorkflowApiTest {
                 }
             });
             assertSame(bug, assertThrows(IllegalStateException.class,
-                    () -> Upload.run(f.account(), sel, Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES))));
+                    () -> Upload.run(f.account(), sel,
+                            Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES))));
         }
     }
 
@@ -174,7 +179,8 @@ class TypedWorkflowApiTest {
                 };
                 Upload.Selection<IOException> sel = Upload.select(walk);
                 assertThrows(StoreException.class,
-                        () -> Upload.run(f.account(), sel, Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES)),
+                        () -> Upload.run(f.account(), sel,
+                                Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES)),
                         swallow ? "swallowed" : "converted");
             }
         }
@@ -196,7 +202,8 @@ class TypedWorkflowApiTest {
                     }
                 }
             });
-            WorkflowException e = assertThrows(WorkflowException.class, () -> Upload.run(f.account(), sel, Upload.Options.of(KeySource.OLM)));
+            WorkflowException e = assertThrows(WorkflowException.class, () -> Upload.run(f.account(), sel,
+                    Upload.Options.of(KeySource.OLM)));
             assertTrue(e.getMessage().contains("changed while it was read"), e.getMessage());
         }
     }
@@ -207,15 +214,19 @@ class TypedWorkflowApiTest {
     void upload_noSigningKeyInSecretStorage_refuse_throwsTypedAndSendsNothing() throws Exception {
         try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir)) {
             String version = Enable.run(f.account(), FieldNames.UNSTABLE).version();
-            Account locked = new Account(f.store, null, new Account.Device(WorkflowFixture.DEVICE, f.deviceKey), null, Map.of());
-            Upload.UnsignedRefusedException e = assertThrows(Upload.UnsignedRefusedException.class, () -> Upload.run(locked,
+            Account locked = new Account(f.store, null, new Account.Device(WorkflowFixture.DEVICE, f.deviceKey), null,
+                    Map.of());
+            Upload.UnsignedRefusedException e = assertThrows(Upload.UnsignedRefusedException.class,
+                    () -> Upload.run(locked,
                     sessions(1, 3, 1), Upload.Options.of(KeySource.OLM).with(Upload.UnsignedUploads.REFUSE)));
             assertEquals(Upload.UnsignedReason.NO_KEY_IN_SECRET_STORAGE, e.unsigned().reason());
-            assertEquals("refusing to upload unsigned entries to version " + version + ": Secret Storage holds no backup signing key",
+            assertEquals("refusing to upload unsigned entries to version " + version
+                    + ": Secret Storage holds no backup signing key",
                     e.getMessage());
             assertEquals(0, f.count(version), "nothing sent");
 
-            Upload.Result r = Upload.run(locked, sessions(1, 3, 1), Upload.Options.of(KeySource.OLM)); // ALLOW, the default
+            // ALLOW, the default
+            Upload.Result r = Upload.run(locked, sessions(1, 3, 1), Upload.Options.of(KeySource.OLM));
             assertEquals(Upload.UnsignedReason.NO_KEY_IN_SECRET_STORAGE, r.unsigned().reason());
             assertEquals("entries uploaded unsigned: Secret Storage holds no backup signing key", r.note());
             assertTrue(!r.signed());
@@ -236,13 +247,15 @@ class TypedWorkflowApiTest {
             }
             Upload.Result stale = Upload.run(f.account(), sessions(1, 2, 1), Upload.Options.of(KeySource.OLM));
             assertEquals(Upload.UnsignedReason.NOT_THIS_VERSIONS_KEY, stale.unsigned().reason());
-            assertEquals("entries uploaded unsigned: the signing key in Secret Storage is not this version's", stale.note());
+            assertEquals("entries uploaded unsigned: the signing key in Secret Storage is not this version's",
+                    stale.note());
 
             f.unsignedVersion(List.of()); // the current version now names no signing key in its AuthData
             Upload.Result none = Upload.run(f.account(), sessions(1, 2, 1), Upload.Options.of(KeySource.OLM));
             assertEquals(Upload.UnsignedReason.NO_USABLE_SIGNING_KEY, none.unsigned().reason());
-            assertEquals(Upload.UnsignedRefusedException.class, assertThrows(WorkflowException.class, () -> Upload.run(f.account(),
-                    sessions(1, 2, 1), Upload.Options.of(KeySource.OLM).with(Upload.UnsignedUploads.REFUSE))).getClass());
+            WorkflowException refused = assertThrows(WorkflowException.class, () -> Upload.run(f.account(),
+                    sessions(1, 2, 1), Upload.Options.of(KeySource.OLM).with(Upload.UnsignedUploads.REFUSE)));
+            assertEquals(Upload.UnsignedRefusedException.class, refused.getClass());
         }
     }
 

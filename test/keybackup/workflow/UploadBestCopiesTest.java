@@ -56,7 +56,10 @@ class UploadBestCopiesTest {
             });
             assertEquals(3, sel.distinct());
 
-            WorkflowException e = org.junit.jupiter.api.Assertions.assertThrows(WorkflowException.class, () -> Upload.run(f.account(), sel, Upload.Options.of(keybackup.trust.KeySource.OLM).with(keybackup.backup.FieldNames.UNSTABLE).withThreads(1).with(WorkflowFixture.SMALL_BATCHES)));
+            WorkflowException e = org.junit.jupiter.api.Assertions.assertThrows(WorkflowException.class,
+                    () -> Upload.run(f.account(), sel,
+                            Upload.Options.of(keybackup.trust.KeySource.OLM).with(keybackup.backup.FieldNames.UNSTABLE)
+                                    .withThreads(1).with(WorkflowFixture.SMALL_BATCHES)));
             assertTrue(e.getMessage().contains("changed while it was read"), e.getMessage());
             assertEquals(0, f.count(version));
         }
@@ -71,7 +74,10 @@ class UploadBestCopiesTest {
             Upload.Selection<RuntimeException> sel = Upload.select(v -> {
                 for (ExportedSession s : walks[0]++ == 0 ? first : first.subList(0, 2)) v.visit(s);
             });
-            WorkflowException e = org.junit.jupiter.api.Assertions.assertThrows(WorkflowException.class, () -> Upload.run(f.account(), sel, Upload.Options.of(keybackup.trust.KeySource.OLM).with(keybackup.backup.FieldNames.UNSTABLE).withThreads(1).with(WorkflowFixture.SMALL_BATCHES)));
+            WorkflowException e = org.junit.jupiter.api.Assertions.assertThrows(WorkflowException.class,
+                    () -> Upload.run(f.account(), sel,
+                            Upload.Options.of(keybackup.trust.KeySource.OLM).with(keybackup.backup.FieldNames.UNSTABLE)
+                                    .withThreads(1).with(WorkflowFixture.SMALL_BATCHES)));
             assertTrue(e.getMessage().contains("changed while it was read"), e.getMessage());
         }
     }
