@@ -16,6 +16,10 @@ import keybackup.keys.Ed25519PrivateKey;
  * every spelling of the {@code authenticated} flag, the {@code unsigned} member (outside any signature)
  * and a restore's recorded verdict ({@code keybackup.verdict}) are removed; the {@link KeySource} decides
  * the flag, lowered by such a recorded verdict if the object still carries one (never raised).
+ *
+ * <p>This class owns every write of a SessionData, signed or not: {@link #withoutClaims} is the one rule
+ * for what is removed, used by {@link #sign}, by {@link #unsignedEntry} (an uploader without the signing
+ * key) and by a restore's output, which adds its own verdict.
  */
 public final class SessionSigner {
     private final String userId;

@@ -29,7 +29,11 @@ import keybackup.trust.SessionSigner;
  *
  * <p>With a signer, each SessionData is signed with the {@code authenticated} flag its {@link KeySource}
  * gives. Without one (a writer that cannot get the trusted signing key) entries are uploaded unsigned,
- * with the flag {@code false}, since an unsigned flag means nothing.
+ * with the flag {@code false}, since an unsigned flag means nothing ({@link SessionSigner#unsignedEntry}).
+ *
+ * <p>Failures: a request the store refused or could not carry out is a {@link StoreException}, thrown by
+ * the next {@link #add} or by {@link #finish}; an unchecked exception of a worker or of the progress
+ * callback comes out as itself.
  *
  * <p>{@code is_verified} is the spec's "the uploading device verified the device the key came from"
  * (spec "Server-side key backups", {@code KeyBackupData}). Servers rank it first when two copies of a
