@@ -22,22 +22,45 @@ public final class AuthData {
     /**
      * Wraps an {@code auth_data} object as read; nothing is dropped or re-encoded. Never fails on content:
      * its readers report a malformed field as a value ({@link SigningKeyField.Malformed}, a null public key).
+     *
+     * @param authData the {@code auth_data} object of a backup version, as served
+     * @return the AuthData, untrusted until {@code keybackup.trust} says otherwise
+     * @throws NullPointerException if {@code authData} is null
      */
     public static AuthData of(Json.Obj authData) {
         return new AuthData(Objects.requireNonNull(authData, "authData"));
     }
 
-    /** A new, unsigned AuthData with the backup public key and the backup signing key. */
+    /**
+     * Makes a new, unsigned AuthData with the backup public key and the backup signing key, and nothing else.
+     * The public key string is written as given, not checked.
+     *
+     * @param backupPublicKeyB64 the backup's Curve25519 public key in unpadded base64, for {@code public_key}
+     * @param signingKey the backup signing key's public half
+     * @param names which spelling of {@code signing_public_key} to write
+     * @return the AuthData, to be signed before it is published
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code backupPublicKeyB64} holds a lone surrogate
+     */
     public static AuthData create(String backupPublicKeyB64, Ed25519PublicKey signingKey, FieldNames names) {
         return new AuthData(Json.obj("public_key", Json.of(backupPublicKeyB64),
                 names.signingPublicKey(), Json.of(signingKey.toBase64())));
     }
 
+    /**
+     * Gives the object this AuthData wraps, for signing, verifying and uploading.
+     *
+     * @return the {@code auth_data} object, unchanged, unknown members included
+     */
     public Json.Obj json() {
         return json;
     }
 
-    /** {@code public_key} as written, or null when absent or not a string. */
+    /**
+     * Reads the backup public key without checking it.
+     *
+     * @return {@code public_key} as written, or null when absent or not a string
+     */
     public String publicKey() {
         return json.string("public_key");
     }
@@ -60,7 +83,10 @@ public final class AuthData {
     /**
      * Reads {@code signing_public_key} in all accepted spellings (digest 07 §3): several spellings with
      * the same string are fine; different strings are a conflict; a value that is not a string of
-     * 32 base64-encoded bytes is malformed.
+     * 32 base64-encoded bytes is malformed. Never throws on content.
+     *
+     * @return {@link SigningKeyField.Absent}, {@link SigningKeyField.Malformed},
+     *     {@link SigningKeyField.Conflict} or {@link SigningKeyField.Present}; a present key is not yet trusted
      */
     public SigningKeyField signingKey() {
         List<String> present = new ArrayList<>();

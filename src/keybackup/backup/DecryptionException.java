@@ -9,6 +9,11 @@ package keybackup.backup;
 public final class DecryptionException extends Exception {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Makes the exception.
+     *
+     * @param message one line naming the field and what is wrong, without key material or plaintext
+     */
     public DecryptionException(String message) {
         super(message);
     }

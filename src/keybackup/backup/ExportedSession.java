@@ -16,6 +16,8 @@ import keybackup.keys.KeyFormatException;
  * change it, so it may only ever lower an entry's status ({@code keybackup.trust.KeySource#forEntry}),
  * never raise it.
  *
+ * @param roomId the room the session belongs to, as the file says
+ * @param sessionId the session ID, equal to the one computed from {@code session_key}
  * @param data the SessionData without {@code room_id}, {@code session_id} and {@value #VERDICT_MEMBER}
  * @param recordedVerdict the verdict word recorded in the file ({@code "authenticated"},
  *        {@code "unauthenticated"}, …, any string), or null when the entry carries no verdict
@@ -28,6 +30,16 @@ public record ExportedSession(String roomId, String sessionId, SessionData data,
     static final String ROOM_ID = "room_id";
     static final String SESSION_ID = "session_id";
 
+    /**
+     * Checks that {@code sessionId} is the session's real ID.
+     *
+     * @param roomId the room ID
+     * @param sessionId the session ID, which must equal {@code data.sessionId()} exactly
+     * @param data the session, without {@code room_id}, {@code session_id} and {@value #VERDICT_MEMBER}
+     * @param recordedVerdict the recorded verdict word, or null for none
+     * @throws NullPointerException if {@code roomId}, {@code sessionId} or {@code data} is null
+     * @throws IllegalArgumentException if {@code sessionId} is not the one computed from {@code session_key}
+     */
     public ExportedSession {
         Objects.requireNonNull(roomId, "roomId");
         Objects.requireNonNull(sessionId, "sessionId");
@@ -35,7 +47,15 @@ public record ExportedSession(String roomId, String sessionId, SessionData data,
         if (!data.matchesSessionId(sessionId)) throw new IllegalArgumentException("session_id: does not match the session_key");
     }
 
-    /** An entry without a recorded verdict (a plain key export). */
+    /**
+     * Makes an entry without a recorded verdict (a plain key export).
+     *
+     * @param roomId the room ID
+     * @param sessionId the session ID, which must equal {@code data.sessionId()} exactly
+     * @param data the session
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code sessionId} is not the one computed from {@code session_key}
+     */
     public ExportedSession(String roomId, String sessionId, SessionData data) {
         this(roomId, sessionId, data, null);
     }
@@ -46,6 +66,12 @@ public record ExportedSession(String roomId, String sessionId, SessionData data,
      * {@code verdict} (and a string or null {@code reason}, if any) is an error: a file that was damaged
      * or edited by hand is reported rather than guessed at. An unknown verdict word is accepted; it
      * counts as not authenticated.
+     *
+     * @param entry one element of a key export's array, as read
+     * @return the checked entry
+     * @throws KeyFormatException if {@code room_id} or {@code session_id} is missing or not a string, the rest
+     *     is not a valid {@link SessionData}, {@code session_id} is not the session's own, or the verdict
+     *     member is malformed (the only exception for any object)
      */
     public static ExportedSession from(Json.Obj entry) throws KeyFormatException {
         String roomId = SessionData.requireString(entry, ROOM_ID);
@@ -76,6 +102,10 @@ public record ExportedSession(String roomId, String sessionId, SessionData data,
      * the word {@code "authenticated (key not compared)"}, which, like every word but
      * {@code authenticated}, keeps nothing authenticated on upload. The one reading of this member:
      * the signer uses it too.
+     *
+     * @param member the value of {@value #VERDICT_MEMBER}, or null when there is none
+     * @return the verdict word, with " (key not compared)" appended when {@value #KEY_COMPARED} is present and
+     *     not {@code true}; null when {@code member} is not an object with a string {@code verdict}
      */
     public static String recordedWord(Json member) {
         if (!(member instanceof Json.Obj o) || !(o.get("verdict") instanceof Json.Str word)) return null;
@@ -87,6 +117,8 @@ public record ExportedSession(String roomId, String sessionId, SessionData data,
     /**
      * The export entry: the SessionData with {@code room_id} and {@code session_id} added, and the
      * recorded verdict word (without its reason) if there is one.
+     *
+     * @return the object to write as one element of a key export
      */
     public Json.Obj toExportJson() {
         Json.Obj o = data.json().with(ROOM_ID, Json.of(roomId)).with(SESSION_ID, Json.of(sessionId));

@@ -14,7 +14,9 @@ public enum FieldNames {
     /** {@code signing_public_key} and {@code authenticated}. */
     STABLE("");
 
+    /** The stable name of the AuthData member holding the backup signing key's public key. */
     public static final String SIGNING_PUBLIC_KEY = "signing_public_key";
+    /** The stable name of the SessionData member saying whether the session is authenticated. */
     public static final String AUTHENTICATED = "authenticated";
 
     /** Prefixes read, in the order they are reported. */
@@ -26,10 +28,20 @@ public enum FieldNames {
         this.prefix = prefix;
     }
 
+    /**
+     * Names the AuthData member a writer uses for the signing key.
+     *
+     * @return {@code signing_public_key} with this constant's prefix
+     */
     public String signingPublicKey() {
         return prefix + SIGNING_PUBLIC_KEY;
     }
 
+    /**
+     * Names the SessionData member a writer uses for the authenticated flag.
+     *
+     * @return {@code authenticated} with this constant's prefix
+     */
     public String authenticated() {
         return prefix + AUTHENTICATED;
     }
@@ -37,7 +49,12 @@ public enum FieldNames {
     private static final List<String> SIGNING_PUBLIC_KEY_SPELLINGS = READ_PREFIXES.stream().map(p -> p + SIGNING_PUBLIC_KEY).toList();
     private static final List<String> AUTHENTICATED_SPELLINGS = READ_PREFIXES.stream().map(p -> p + AUTHENTICATED).toList();
 
-    /** Every spelling of {@code name} a reader accepts. */
+    /**
+     * Lists every spelling of a member name that a reader accepts.
+     *
+     * @param name the stable name, such as {@link #SIGNING_PUBLIC_KEY} or {@link #AUTHENTICATED}
+     * @return the name with each of {@link #READ_PREFIXES}, in that order; an unmodifiable list
+     */
     public static List<String> spellings(String name) {
         if (name.equals(AUTHENTICATED)) return AUTHENTICATED_SPELLINGS; // read for every session: made once
         if (name.equals(SIGNING_PUBLIC_KEY)) return SIGNING_PUBLIC_KEY_SPELLINGS;

@@ -9,18 +9,35 @@ import keybackup.keys.KeyFormatException;
  * Every field is cleartext metadata written by whoever uploaded it, so none of it is authoritative:
  * the first index and the session ID come from the decrypted {@code session_key} (digest 04 §3).
  *
+ * @param firstMessageIndex {@code first_message_index}: the uploader's claim of the first index the key decrypts
+ * @param forwardedCount {@code forwarded_count}: the uploader's claim of how often the key was forwarded
+ * @param isVerified {@code is_verified}: the uploader's claim that it had verified the device the key came from
  * @param sessionData the encrypted {@code {ephemeral, ciphertext, mac}} object, kept as received
  */
 public record KeyBackupData(long firstMessageIndex, long forwardedCount, boolean isVerified, Json.Obj sessionData) {
+    /**
+     * Checks the fields of a value built in code; {@link #from} checks those read from JSON.
+     *
+     * @param firstMessageIndex the first message index, at least 0
+     * @param forwardedCount the forwarded count, at least 0
+     * @param isVerified whether the uploader says it had verified the device the key came from
+     * @param sessionData the encrypted session object
+     * @throws NullPointerException if {@code sessionData} is null
+     * @throws IllegalArgumentException if {@code firstMessageIndex} or {@code forwardedCount} is negative
+     */
     public KeyBackupData {
         Objects.requireNonNull(sessionData, "sessionData");
         if (firstMessageIndex < 0 || forwardedCount < 0) throw new IllegalArgumentException("negative index or count");
     }
 
     /**
-     * Parses with strict types: all four fields required, integers non-negative, no coercion.
+     * Parses with strict types: all four fields required, integers non-negative, no coercion. The
+     * {@code session_data} object is kept as it is, not decrypted or checked.
      *
-     * @throws KeyFormatException a field is missing or of the wrong type (the only exception for any object)
+     * @param o one session's object from a {@code /room_keys/keys} response or a local store, as read
+     * @return the parsed value
+     * @throws KeyFormatException if a field is missing, of the wrong type, or a negative integer (the only
+     *     exception for any object)
      */
     public static KeyBackupData from(Json.Obj o) throws KeyFormatException {
         long first = nonNegative(o, "first_message_index");
@@ -31,7 +48,12 @@ public record KeyBackupData(long firstMessageIndex, long forwardedCount, boolean
         return new KeyBackupData(first, forwarded, verified.value(), data);
     }
 
-    /** The JSON form, field names as in the spec. */
+    /**
+     * Writes the value as the spec's JSON object, for upload.
+     *
+     * @return the object, with the four fields under their spec names
+     * @throws IllegalArgumentException if an integer field is above {@link Json#MAX_INTEGER}
+     */
     public Json.Obj toJson() {
         return Json.obj(
                 "first_message_index", Json.of(firstMessageIndex),

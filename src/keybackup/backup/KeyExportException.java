@@ -30,13 +30,26 @@ public final class KeyExportException extends IOException {
         WRONG_PASSPHRASE_OR_MODIFIED
     }
 
+    /** Why the file was refused; never null. */
     private final Kind kind;
 
+    /**
+     * Makes the exception.
+     *
+     * @param kind why the file was refused
+     * @param message one line saying what is wrong, without passphrase, key or plaintext bytes
+     * @throws NullPointerException if {@code kind} is null
+     */
     public KeyExportException(Kind kind, String message) {
         super(message);
         this.kind = Objects.requireNonNull(kind, "kind");
     }
 
+    /**
+     * Says why the file was refused, for callers that react differently to each reason.
+     *
+     * @return the kind; never null
+     */
     public Kind kind() {
         return kind;
     }

@@ -75,6 +75,13 @@ public final class MegolmBackupV1 {
      * @param mac whether {@code mac} matched; anything but MATCH means "reject unless a trusted signature forgives it"
      */
     public record Decrypted(Json.Obj plaintext, MacCheck mac) {
+        /**
+         * Holds a decryption's result.
+         *
+         * @param plaintext the parsed plaintext object
+         * @param mac the outcome of the {@code mac} check
+         * @throws NullPointerException if {@code plaintext} or {@code mac} is null
+         */
         public Decrypted {
             Objects.requireNonNull(plaintext, "plaintext");
             Objects.requireNonNull(mac, "mac");
@@ -84,7 +91,18 @@ public final class MegolmBackupV1 {
     /** The raw plaintext bytes and MAC outcome, for byte-exact tests and non-JSON reference vectors. */
     record RawDecrypted(byte[] plaintext, MacCheck mac) {}
 
-    /** Encrypts {@code plaintextUtf8} (the JSON of a SessionData) to {@code backupKey} with a fresh ephemeral key. */
+    /**
+     * Encrypts {@code plaintextUtf8} (the JSON of a SessionData) to {@code backupKey} with a fresh ephemeral key,
+     * used once and dropped. The shared secret and derived keys are zeroed.
+     *
+     * @param plaintextUtf8 the plaintext; not changed or kept, so the caller still zeroes it (it holds the
+     *     session key)
+     * @param backupKey the backup's public key, from a trusted {@code auth_data.public_key}
+     * @return the {@code session_data} object {@code {ephemeral, ciphertext, mac}}
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code backupKey} is a small-order point
+     * @throws IllegalStateException if the JCA provider lacks X25519, AES-256-CBC or HMAC-SHA-256
+     */
     public static Json.Obj encrypt(byte[] plaintextUtf8, Curve25519PublicKey backupKey) {
         EphemeralKey ephemeral = EphemeralKey.generate();
         return encrypt(plaintextUtf8, backupKey, ephemeral.publicKey(), ephemeral::agree);
@@ -137,8 +155,16 @@ public final class MegolmBackupV1 {
      * exception; every other failure is a {@link DecryptionException} naming the field. The returned
      * plaintext is parsed strictly but not validated as a SessionData ({@link SessionData#from}).
      *
-     * @throws DecryptionException the object cannot be decrypted with {@code key} (the only exception for
+     * <p>The decrypted bytes and derived keys are zeroed; the returned object holds the session key as a
+     * {@code String}, which cannot be.
+     *
+     * @param sessionData one session's {@code session_data} object, as served
+     * @param key the backup decryption key; it stays the caller's
+     * @return the plaintext object and the MAC outcome, which the caller must act on
+     * @throws DecryptionException if the object cannot be decrypted with {@code key} (the only exception for
      *     any object; the ciphertext is capped at {@link #MAX_CIPHERTEXT_BYTES} before it is decoded)
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if {@code key} has been closed
      */
     public static Decrypted decrypt(Json.Obj sessionData, BackupDecryptionKey key) throws DecryptionException {
         RawDecrypted raw = decryptRaw(sessionData, key);

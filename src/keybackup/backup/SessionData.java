@@ -43,8 +43,12 @@ public final class SessionData {
     }
 
     /**
-     * Validates a decrypted plaintext object.
+     * Validates a decrypted plaintext object. The object is kept as it is; the session key's decoded bytes
+     * are zeroed once its public facts are read.
      *
+     * @param o the plaintext object, as decrypted or read from an export
+     * @return the validated session, not yet authenticated
+     * @throws NullPointerException if {@code o} is null
      * @throws KeyFormatException a field named above is missing, of the wrong type or malformed (the only
      *     exception for any object)
      */
@@ -89,6 +93,10 @@ public final class SessionData {
      * and stripped; use {@link ExportedSession#from} to keep them. A recorded verdict
      * ({@value ExportedSession#VERDICT_MEMBER}, checked as there) stays on the data, so that a signer lowers
      * the entry's flag by it; it never raises one.
+     *
+     * @param keyExportEntry one element of a key export's array, as read
+     * @return the session, without {@code room_id} and {@code session_id}
+     * @throws KeyFormatException in the cases {@link ExportedSession#from} throws it
      */
     public static SessionData fromExportEntry(Json.Obj keyExportEntry) throws KeyFormatException {
         ExportedSession e = ExportedSession.from(keyExportEntry);
@@ -96,26 +104,48 @@ public final class SessionData {
         return from(e.data().json().with(ExportedSession.VERDICT_MEMBER, keyExportEntry.get(ExportedSession.VERDICT_MEMBER)));
     }
 
-    /** The plaintext object exactly as decrypted (all fields, unknown ones included). */
+    /**
+     * Gives the plaintext object, which holds the session key: never log it.
+     *
+     * @return the object exactly as decrypted (all fields, unknown ones included)
+     */
     public Json.Obj json() {
         return json;
     }
 
-    /** {@code sender_key} as written (validated to decode to 32 bytes). */
+    /**
+     * Reads the Curve25519 key of the device that created the session, as claimed by the plaintext.
+     *
+     * @return {@code sender_key} as written (validated to decode to 32 bytes)
+     */
     public String senderKey() {
         return json.string(SENDER_KEY);
     }
 
-    /** {@code session_key} as written: the base64 session export. Secret: never log it. */
+    /**
+     * Reads the session key. Secret: never log it; as a {@code String} it cannot be wiped.
+     *
+     * @return {@code session_key} as written: the base64 session export
+     */
     public String sessionKey() {
         return json.string(SESSION_KEY);
     }
 
+    /**
+     * Gives the public facts of the session export in {@code session_key}.
+     *
+     * @return the parsed export (first index and session ID; no secret bytes)
+     */
     public SessionExport export() {
         return export;
     }
 
-    /** The session ID computed from {@code session_key}: b64(Kpub). */
+    /**
+     * Gives the session ID as computed from the session key itself, never taken from the cleartext around
+     * the session.
+     *
+     * @return the session ID computed from {@code session_key}: unpadded b64(Kpub)
+     */
     public String sessionId() {
         return export.sessionId();
     }
@@ -124,17 +154,28 @@ public final class SessionData {
      * Whether this session may be stored under {@code storedUnder} (a {@code sessions} map key or URL
      * segment): exact string equality with the canonical unpadded b64(Kpub), never decoded and
      * re-encoded (digest 01 §2.3). False means {@code session_id_mismatch}: import it under no ID.
+     *
+     * @param storedUnder the session ID the session was found under
+     * @return true when it equals {@link #sessionId()} exactly
      */
     public boolean matchesSessionId(String storedUnder) {
         return export.sessionId().equals(storedUnder);
     }
 
-    /** {@code forwarding_curve25519_key_chain}, empty when absent. */
+    /**
+     * Reads the forwarding chain, claimed by the plaintext and not verified.
+     *
+     * @return {@code forwarding_curve25519_key_chain}, unmodifiable, empty when absent
+     */
     public List<String> forwardingChain() {
         return forwardingChain;
     }
 
-    /** {@code sender_claimed_keys}, empty when absent. Claimed by the sender, not verified. */
+    /**
+     * Reads the keys the sender claims to own. Claimed by the sender, not verified.
+     *
+     * @return {@code sender_claimed_keys} (algorithm to key), unmodifiable, empty when absent
+     */
     public Map<String, String> senderClaimedKeys() {
         return senderClaimedKeys;
     }
@@ -145,6 +186,7 @@ public final class SessionData {
         return s;
     }
 
+    /** Sessions are equal when their plaintext objects are equal member by member (order aside). */
     @Override
     public boolean equals(Object o) {
         return o instanceof SessionData other && json.equals(other.json);

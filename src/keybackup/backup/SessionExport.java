@@ -15,7 +15,9 @@ import keybackup.keys.KeyFormatException;
  * after parsing (best effort: the base64 string they came from stays in the caller's JSON).
  */
 public final class SessionExport {
+    /** Length in bytes of a version 0x01 session export. */
     public static final int LENGTH = 165;
+    /** The only export version read: the first byte of the export. */
     public static final int VERSION = 0x01;
     private static final int KPUB_OFFSET = 133;
 
@@ -27,7 +29,15 @@ public final class SessionExport {
         this.sessionId = sessionId;
     }
 
-    /** Parses the base64 {@code session_key}; only version 0x01 exports of exactly 165 bytes. */
+    /**
+     * Parses the base64 {@code session_key}; only version 0x01 exports of exactly 165 bytes. The decoded
+     * bytes, ratchet included, are zeroed before returning.
+     *
+     * @param b64 the {@code session_key} string, unpadded or padded base64
+     * @return the export's public facts
+     * @throws KeyFormatException if {@code b64} is null, not base64, empty, of another version than 0x01 or
+     *     not {@value #LENGTH} bytes long
+     */
     public static SessionExport parse(String b64) throws KeyFormatException {
         byte[] raw = Base64Unpadded.decode("session_key", b64);
         try {
@@ -45,12 +55,20 @@ public final class SessionExport {
         }
     }
 
-    /** The ratchet index of the export (bytes 1–4, unsigned): the first message index it can decrypt. */
+    /**
+     * Reads the ratchet index of the export.
+     *
+     * @return bytes 1–4, big-endian and unsigned: the first message index the export can decrypt
+     */
     public long firstIndex() {
         return firstIndex;
     }
 
-    /** The Megolm session ID: canonical unpadded base64 of Kpub (bytes 133..165). */
+    /**
+     * Gives the Megolm session ID.
+     *
+     * @return the canonical unpadded base64 of Kpub (bytes 133..165)
+     */
     public String sessionId() {
         return sessionId;
     }

@@ -32,14 +32,25 @@ public final class CanonicalJson {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
-    /** The canonical UTF-8 bytes of {@code value}. */
+    /**
+     * Encodes a value as canonical JSON. Never fails on a valid {@link Json}: the model holds no value that
+     * canonical JSON cannot represent.
+     *
+     * @param value the value to encode
+     * @return the canonical UTF-8 bytes, a new array owned by the caller
+     */
     public static byte[] encode(Json value) {
         Sink out = new Sink();
         write(value, out);
         return java.util.Arrays.copyOf(out.bytes, out.size);
     }
 
-    /** The canonical form as a Java string (for display; sign and compare the bytes). */
+    /**
+     * Encodes a value as canonical JSON text, for display; sign, hash and compare {@link #encode(Json)}'s bytes.
+     *
+     * @param value the value to encode
+     * @return the canonical form decoded back to a string
+     */
     public static String encodeToString(Json value) {
         return new String(encode(value), StandardCharsets.UTF_8);
     }

@@ -47,11 +47,25 @@ public final class JsonReader implements AutoCloseable {
     /** Elements begun so far in each array opened with beginArray(). */
     private final List<long[]> streamedArrays = new ArrayList<>();
 
+    /**
+     * Makes a reader over a stream, for walking a large document with {@link #beginObject()} and
+     * {@link #nextKey()}. Nothing is read until the first call.
+     *
+     * @param in the UTF-8 input; the reader owns it from here and closes it in {@link #close()}
+     * @param maxBytes the most bytes the whole document may take: reading past this is a {@link JsonException}
+     */
     public JsonReader(InputStream in, long maxBytes) {
         this.input = new JsonInput(in, maxBytes);
     }
 
-    /** Parses one complete JSON document of at most {@link #DEFAULT_MAX_BYTES} bytes. */
+    /**
+     * Parses one complete JSON document of at most {@link #DEFAULT_MAX_BYTES} bytes.
+     *
+     * @param utf8 the document's bytes; not changed or kept
+     * @return the value
+     * @throws JsonException if the bytes are not exactly one strict JSON value (see the class comment for what
+     *     is rejected), or are longer than the limit
+     */
     public static Json parse(byte[] utf8) throws JsonException {
         return parse(utf8, DEFAULT_MAX_BYTES);
     }
@@ -59,6 +73,9 @@ public final class JsonReader implements AutoCloseable {
     /**
      * Parses one complete JSON document of at most {@code maxBytes} bytes.
      *
+     * @param utf8 the document's bytes; not changed or kept
+     * @param maxBytes the longest document accepted, in bytes
+     * @return the value
      * @throws JsonException the bytes are not one strict JSON document within the limit (the only exception
      *     for any input; the saved fuzz corpus under test/fuzz-corpus/json replays this)
      */
@@ -71,12 +88,26 @@ public final class JsonReader implements AutoCloseable {
         }
     }
 
-    /** Parses a document given as text; a lone surrogate in the text is rejected. */
+    /**
+     * Parses a document given as text, with the limit of {@link #parse(byte[])} applied to its UTF-8 form.
+     *
+     * @param text the document
+     * @return the value
+     * @throws JsonException if the text holds a lone surrogate, or its UTF-8 bytes are rejected by
+     *     {@link #parse(byte[])}
+     */
     public static Json parse(String text) throws JsonException {
         return parse(Utf8.encode(text));
     }
 
-    /** Parses a document that must be a JSON object. */
+    /**
+     * Parses a document that must be a JSON object, with the limit of {@link #parse(byte[])}.
+     *
+     * @param utf8 the document's bytes; not changed or kept
+     * @return the object
+     * @throws JsonException if {@link #parse(byte[])} rejects the bytes, or the value is not an object
+     *     (reported at offset 0)
+     */
     public static Json.Obj parseObject(byte[] utf8) throws JsonException {
         if (parse(utf8) instanceof Json.Obj o) return o;
         throw new JsonException("expected a JSON object", 0);
@@ -84,7 +115,10 @@ public final class JsonReader implements AutoCloseable {
 
     /**
      * Streaming: caps every value read with {@link #readValue()} (and every key read with {@link #nextKey()})
-     * at {@code maxBytes}, so one hostile member of a huge response cannot exhaust memory.
+     * at {@code maxBytes}, so one hostile member of a huge response cannot exhaust memory. The check runs
+     * as the reader's 8 KiB buffer refills, so a value is refused at most one buffer past the limit.
+     *
+     * @param maxBytes the most bytes one value (with everything nested in it) may take
      */
     public void limitValues(long maxBytes) {
         input.limitValues(maxBytes);
@@ -95,7 +129,14 @@ public final class JsonReader implements AutoCloseable {
         this.maxMembers = max;
     }
 
-    /** Reads the next complete value. */
+    /**
+     * Reads the next complete value, with everything nested in it.
+     *
+     * @return the value
+     * @throws JsonException if the input there is not a strict JSON value, or it runs past the document or
+     *     value limit
+     * @throws java.io.UncheckedIOException if the underlying stream fails
+     */
     public Json readValue() throws JsonException {
         input.beginValue();
         try {
@@ -170,7 +211,12 @@ public final class JsonReader implements AutoCloseable {
         }
     }
 
-    /** Streaming: consumes the '{' of an object. Follow with {@link #nextKey()} until it returns null. */
+    /**
+     * Streaming: consumes the '{' of an object. Follow with {@link #nextKey()} until it returns null.
+     *
+     * @throws JsonException if the next value is not an object, or opening it nests deeper than
+     *     {@link #MAX_DEPTH}
+     */
     public void beginObject() throws JsonException {
         long at = offset();
         if (input.skipWhitespace() != '{') throw error("expected a JSON object", offset());
@@ -183,6 +229,11 @@ public final class JsonReader implements AutoCloseable {
      * Streaming: the next member's key of the object opened by {@link #beginObject()}, with the reader
      * positioned at its value (read it with {@link #readValue()}, {@link #beginObject()} or
      * {@link #skipValue()}); null after the closing '}'.
+     *
+     * @return the key, or null when the object has ended (the reader is then past its '}')
+     * @throws JsonException if the input is not a well-formed member or end of object, the key repeats one
+     *     already seen in this object, the object has more than {@link #MAX_STREAMED_MEMBERS} members, or
+     *     the key runs past the value limit
      */
     public String nextKey() throws JsonException {
         Set<String> seen = streamedKeys.get(streamedKeys.size() - 1);
@@ -213,6 +264,9 @@ public final class JsonReader implements AutoCloseable {
     /**
      * Streaming: consumes the '[' of an array. Follow with {@link #nextElement()} until it returns false;
      * read each element with {@link #readValue()} (or {@link #beginObject()}, {@link #skipValue()}).
+     *
+     * @throws JsonException if the next value is not an array, or opening it nests deeper than
+     *     {@link #MAX_DEPTH}
      */
     public void beginArray() throws JsonException {
         long at = offset();
@@ -225,6 +279,9 @@ public final class JsonReader implements AutoCloseable {
     /**
      * Streaming: whether the array opened by {@link #beginArray()} has another element, with the reader
      * positioned at it; false after the closing ']'.
+     *
+     * @return true when an element follows, false when the array has ended (the reader is then past its ']')
+     * @throws JsonException if neither ',' nor ']' follows the previous element
      */
     public boolean nextElement() throws JsonException {
         long[] count = streamedArrays.get(streamedArrays.size() - 1);
@@ -241,21 +298,34 @@ public final class JsonReader implements AutoCloseable {
         return true;
     }
 
-    /** Streaming: reads and discards the next value (still fully validated). */
+    /**
+     * Streaming: reads and discards the next value (still fully validated).
+     *
+     * @throws JsonException in the cases {@link #readValue()} throws it
+     */
     public void skipValue() throws JsonException {
         readValue();
     }
 
-    /** Requires that only whitespace remains. */
+    /**
+     * Requires that only whitespace remains.
+     *
+     * @throws JsonException if anything else follows, at the offset of the first such byte
+     */
     public void expectEnd() throws JsonException {
         if (input.skipWhitespace() != -1) throw error("trailing data after the JSON value", offset());
     }
 
-    /** Bytes consumed so far. */
+    /**
+     * Where the reader is.
+     *
+     * @return the number of bytes consumed so far
+     */
     public long offset() {
         return input.offset();
     }
 
+    /** Closes the underlying stream; a failure to close is ignored, as the input is no longer needed. */
     @Override
     public void close() {
         input.close();

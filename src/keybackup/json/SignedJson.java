@@ -29,12 +29,24 @@ public final class SignedJson {
 
     /** The outcome of a signature check, with a reason a person can read. */
     public record Check(Status status, String detail) {
+        /**
+         * Tells whether the check passed. That says only that the signature verifies with the key it was
+         * checked against; whether that key is trusted is the caller's decision.
+         *
+         * @return true exactly when the status is {@link Status#VALID}
+         */
         public boolean valid() {
             return status == Status.VALID;
         }
     }
 
-    /** The bytes a signature on {@code object} covers. */
+    /**
+     * Computes the bytes a signature on {@code object} covers: the canonical JSON of the object without its
+     * top-level {@code signatures} and {@code unsigned} members (nested members of those names stay).
+     *
+     * @param object the signed or unsigned object
+     * @return the canonical UTF-8 bytes, a new array
+     */
     public static byte[] signedBytes(Json.Obj object) {
         return CanonicalJson.encode(object.without("signatures").without("unsigned"));
     }
@@ -44,6 +56,16 @@ public final class SignedJson {
      * {@code ed25519:<public key>}), keeping every existing signature and the {@code unsigned} member.
      * A {@code signatures} member, or its entry for {@code entity}, that is not an object is a caller
      * error ({@link IllegalArgumentException}): it is never overwritten.
+     *
+     * @param object the object to sign; it is not changed
+     * @param entity the signer's name in the {@code signatures} map: a user ID, or a server name
+     * @param keyId the key's name under {@code entity}; a signature already there under this name is replaced
+     * @param key the signing key; it stays the caller's to close
+     * @return a copy of {@code object} with the signature added
+     * @throws NullPointerException if {@code entity} or {@code keyId} is null
+     * @throws IllegalArgumentException if {@code signatures}, or {@code signatures[entity]}, is present but
+     *     not an object
+     * @throws IllegalStateException if {@code key} has been closed
      */
     public static Json.Obj sign(Json.Obj object, String entity, String keyId, Ed25519PrivateKey key) {
         Objects.requireNonNull(entity, "entity");
@@ -61,7 +83,17 @@ public final class SignedJson {
         return object.with("signatures", signatures.with(entity, forEntity.with(keyId, Json.of(signature))));
     }
 
-    /** Checks the signature at {@code signatures[entity][keyId]} with {@code key}. Never throws on bad input. */
+    /**
+     * Checks the signature at {@code signatures[entity][keyId]} with {@code key}. Never throws on bad input:
+     * every problem with the object is a {@link Check} with its reason.
+     *
+     * @param object the signed object, as received
+     * @param entity the signer's name to look up in {@code signatures}
+     * @param keyId the key's name to look up under {@code entity}; nothing checks that it names {@code key}
+     * @param key the public key the signature must verify with; the caller decides whether it is trusted
+     * @return {@link Status#MISSING} when there is no such signature, {@link Status#MALFORMED} when a map on
+     *     the way or the value is of the wrong shape, else the outcome of {@link #verifyValue}
+     */
     public static Check verify(Json.Obj object, String entity, String keyId, Ed25519PublicKey key) {
         Json sigs = object.get("signatures");
         if (sigs == null) return new Check(Status.MISSING, "no signatures");
@@ -74,7 +106,16 @@ public final class SignedJson {
         return verifyValue(object, value, key);
     }
 
-    /** Checks one signature value (as found in a signatures map) over {@code object}. */
+    /**
+     * Checks one signature value (as found in a signatures map) over {@code object}. Never throws on bad
+     * input.
+     *
+     * @param object the signed object; its signed bytes are computed as {@link #signedBytes} does
+     * @param value the signature value, which must be a string of base64 (unpadded, or padded) decoding to 64 bytes
+     * @param key the public key the signature must verify with
+     * @return {@link Status#VALID}, {@link Status#INVALID} for a well-formed signature that does not verify,
+     *     or {@link Status#MALFORMED} when {@code value} is not a string or not 64 bytes of base64
+     */
     public static Check verifyValue(Json.Obj object, Json value, Ed25519PublicKey key) {
         if (!(value instanceof Json.Str s)) return new Check(Status.MALFORMED, "signature is not a string");
         byte[] sig;

@@ -10,7 +10,13 @@ import java.nio.charset.StandardCharsets;
 public final class Utf8 {
     private Utf8() {}
 
-    /** Encodes text; a lone surrogate is an error (String.getBytes would write '?'). */
+    /**
+     * Encodes text as UTF-8; a lone surrogate is an error ({@code String.getBytes} would write '?').
+     *
+     * @param text the text to encode
+     * @return the UTF-8 bytes, a new array
+     * @throws JsonException if {@code text} holds a surrogate that is not part of a pair (no offset given)
+     */
     public static byte[] encode(String text) throws JsonException {
         try {
             ByteBuffer bb = StandardCharsets.UTF_8.newEncoder()
@@ -25,7 +31,13 @@ public final class Utf8 {
         }
     }
 
-    /** Decodes bytes; invalid UTF-8 is an error. */
+    /**
+     * Decodes UTF-8 bytes; malformed input is an error, never replaced with U+FFFD.
+     *
+     * @param bytes the bytes to decode; not changed
+     * @return the text
+     * @throws JsonException if {@code bytes} is not valid UTF-8 (no offset given)
+     */
     public static String decode(byte[] bytes) throws JsonException {
         try {
             return StandardCharsets.UTF_8.newDecoder()

@@ -24,6 +24,7 @@ import keybackup.internal.Reused;
  * is re-keyed with a public filler key after every use ({@link keybackup.internal.Reused}).
  */
 public final class BackupDecryptionKey implements AutoCloseable {
+    /** Length in bytes of the key (an X25519 private key). */
     public static final int LENGTH = 32;
     /** Longest key-file text {@link #fromKeyFileText} reads: a key is under 100 characters, the rest is slack for whitespace. */
     public static final int MAX_KEY_FILE_LENGTH = 4096;
@@ -50,7 +51,13 @@ public final class BackupDecryptionKey implements AutoCloseable {
         }
     }
 
-    /** A fresh key: 32 bytes from the JDK's default SecureRandom. */
+    /**
+     * Generates a fresh key: 32 bytes from the JDK's default {@link SecureRandom}. The temporary array is
+     * zeroed.
+     *
+     * @return the new key, owned by the caller, who closes it when done
+     * @throws IllegalStateException if the JCA provider has no X25519
+     */
     public static BackupDecryptionKey generate() {
         byte[] k = new byte[LENGTH];
         new SecureRandom().nextBytes(k);
@@ -61,13 +68,30 @@ public final class BackupDecryptionKey implements AutoCloseable {
         }
     }
 
-    /** From the 32 raw bytes (copied; the caller may zero its array). */
+    /**
+     * Makes the key of 32 raw bytes, used as given (X25519 clamps them when agreeing).
+     *
+     * @param key32 the secret bytes; copied, so the caller keeps its array and should zero it when done
+     * @return the key, owned by the caller, who closes it when done
+     * @throws KeyFormatException if {@code key32} is not exactly {@value #LENGTH} bytes long
+     * @throws IllegalStateException if the JCA provider has no X25519
+     */
     public static BackupDecryptionKey fromBytes(byte[] key32) throws KeyFormatException {
         if (key32.length != LENGTH) throw new KeyFormatException("backup decryption key: expected 32 bytes, got " + key32.length);
         return new BackupDecryptionKey(key32);
     }
 
-    /** From base64 (unpadded; padded accepted, as legacy js-sdk wrote it); {@code field} names the value in errors. */
+    /**
+     * Makes the key of its base64 form (unpadded; padded accepted, as legacy js-sdk wrote it), as stored in
+     * Secret Storage under {@code m.megolm_backup.v1}. The decoded array is zeroed before returning; the
+     * caller's string cannot be.
+     *
+     * @param field the value's name, used in error messages (the value itself never is)
+     * @param base64 the key in base64
+     * @return the key, owned by the caller, who closes it when done
+     * @throws KeyFormatException if {@code base64} is null, not base64, or not {@value #LENGTH} bytes
+     * @throws IllegalStateException if the JCA provider has no X25519
+     */
     public static BackupDecryptionKey parse(String field, String base64) throws KeyFormatException {
         byte[] k = Base64Unpadded.decode(field, base64, LENGTH);
         try {
@@ -77,7 +101,15 @@ public final class BackupDecryptionKey implements AutoCloseable {
         }
     }
 
-    /** From recovery-key text (base58, digest 04 §8); whitespace anywhere is ignored. */
+    /**
+     * Makes the key of its recovery-key text (base58, digest 04 §8); whitespace anywhere is ignored. The
+     * decoded array is zeroed before returning.
+     *
+     * @param text the recovery key as the user typed or pasted it
+     * @return the key, owned by the caller, who closes it when done
+     * @throws KeyFormatException if the text is not a valid recovery key, as {@link RecoveryKey#decode} checks
+     * @throws IllegalStateException if the JCA provider has no X25519
+     */
     public static BackupDecryptionKey fromRecoveryKey(String text) throws KeyFormatException {
         byte[] k = RecoveryKey.decode(text);
         try {
@@ -92,7 +124,9 @@ public final class BackupDecryptionKey implements AutoCloseable {
      * line) or a recovery key (48 base58 characters, any whitespace). The two shapes cannot be confused:
      * a 32-byte key is 43 base64 characters, a recovery key 48 base58 characters.
      *
-     * @throws KeyFormatException the text is over {@value #MAX_KEY_FILE_LENGTH} characters, its key is over
+     * @param text the whole content of the key file; surrounding whitespace is ignored
+     * @return the key, owned by the caller, who closes it when done
+     * @throws KeyFormatException if the text is over {@value #MAX_KEY_FILE_LENGTH} characters, its key is over
      *     {@value RecoveryKey#MAX_TEXT_LENGTH}, or it holds neither shape
      */
     public static BackupDecryptionKey fromKeyFileText(String text) throws KeyFormatException {
@@ -106,7 +140,12 @@ public final class BackupDecryptionKey implements AutoCloseable {
         return fromRecoveryKey(t);
     }
 
-    /** X25519(k, 9). */
+    /**
+     * Derives the public key, X25519(k, 9), on first use and keeps it.
+     *
+     * @return the public key, which a backup's {@code auth_data.public_key} names
+     * @throws IllegalStateException if this key has been closed
+     */
     public Curve25519PublicKey publicKey() {
         requireOpen();
         Curve25519PublicKey p = publicKey;
@@ -125,12 +164,25 @@ public final class BackupDecryptionKey implements AutoCloseable {
         return p;
     }
 
-    /** Does this key belong to a backup whose {@code auth_data.public_key} is {@code other}? Compares public keys. */
+    /**
+     * Tells whether this key belongs to a backup whose {@code auth_data.public_key} is {@code other}, by
+     * comparing public keys byte for byte.
+     *
+     * @param other the backup's public key
+     * @return true when {@link #publicKey()} equals {@code other}
+     * @throws IllegalStateException if this key has been closed
+     */
     public boolean matches(Curve25519PublicKey other) {
         return publicKey().equals(other);
     }
 
-    /** The recovery-key text of this key. The caller shows it to the user and never logs it. */
+    /**
+     * Writes this key as a recovery key. The caller shows it to the user and never logs it; being a
+     * {@code String}, it cannot be zeroed.
+     *
+     * @return the recovery-key text, 48 base58 characters in groups of four
+     * @throws IllegalStateException if this key has been closed
+     */
     public String toRecoveryKey() {
         requireOpen();
         return RecoveryKey.encode(key);
@@ -139,6 +191,9 @@ public final class BackupDecryptionKey implements AutoCloseable {
     /**
      * INSECURE EXPORT: a copy of the 32 secret bytes, for Secret Storage ({@code m.megolm_backup.v1})
      * and key files only. The caller must zero the returned array when done.
+     *
+     * @return a new array with the {@value #LENGTH} secret bytes, owned by the caller
+     * @throws IllegalStateException if this key has been closed
      */
     public byte[] exportBytes() {
         requireOpen();
@@ -150,6 +205,11 @@ public final class BackupDecryptionKey implements AutoCloseable {
      * key gives an all-zero secret, which carries no secret at all (anyone can compute it): that is
      * rejected, never returned (vodozemac's {@code NonContributoryKey}; the JDK throws
      * "Point has small order", mapped here to a typed error).
+     *
+     * @param peer the other side's public key (a session's ephemeral key when decrypting)
+     * @return the 32-byte shared secret, a new array the caller owns and zeroes when done
+     * @throws KeyFormatException if {@code peer} is a small-order point or the provider refuses it
+     * @throws IllegalStateException if this key has been closed, or the JCA provider has no X25519
      */
     public byte[] agree(Curve25519PublicKey peer) throws KeyFormatException {
         requireOpen();

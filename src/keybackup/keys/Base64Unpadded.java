@@ -14,6 +14,13 @@ public final class Base64Unpadded {
 
     private static final Base64.Encoder ENCODER = Base64.getEncoder().withoutPadding();
 
+    /**
+     * Encodes bytes in the standard alphabet without padding; the unused low bits of the last character are
+     * zero, so the text is the one canonical form of the bytes.
+     *
+     * @param bytes the bytes to encode; not changed
+     * @return the unpadded base64 text
+     */
     public static String encode(byte[] bytes) {
         return ENCODER.encodeToString(bytes);
     }
@@ -28,9 +35,13 @@ public final class Base64Unpadded {
     }
 
     /**
-     * Decodes {@code value} of the JSON field {@code field}.
+     * Decodes {@code value} of the JSON field {@code field}, of any length.
      *
-     * @throws KeyFormatException {@code value} is null or not base64 as described above (the only exception for any input)
+     * @param field the value's name, used in error messages (the value itself never is)
+     * @param value the base64 text, unpadded or with up to two '='
+     * @return the decoded bytes, a new array owned by the caller (who zeroes it when it is secret)
+     * @throws KeyFormatException if {@code value} is null or not base64 as described above (the only exception
+     *     for any input)
      */
     public static byte[] decode(String field, String value) throws KeyFormatException {
         if (value == null) throw new KeyFormatException(field + ": missing");
@@ -68,7 +79,11 @@ public final class Base64Unpadded {
     /**
      * Decodes and requires exactly {@code length} bytes.
      *
-     * @throws KeyFormatException not base64, or another length
+     * @param field the value's name, used in error messages (the value itself never is)
+     * @param value the base64 text, unpadded or with up to two '='
+     * @param length the number of bytes the value must decode to
+     * @return the decoded bytes, a new array owned by the caller (who zeroes it when it is secret)
+     * @throws KeyFormatException if {@code value} is null, not base64, or decodes to another length
      */
     public static byte[] decode(String field, String value, int length) throws KeyFormatException {
         byte[] b = decode(field, value);

@@ -16,6 +16,7 @@ import keybackup.internal.Jca;
  * is on the bytes as given (the top bit, which X25519 ignores, is not masked).
  */
 public final class Curve25519PublicKey {
+    /** Length in bytes of an X25519 public key. */
     public static final int LENGTH = 32;
 
     /** DER prefix of an X.509 SubjectPublicKeyInfo for X25519 (OID 1.3.101.110), followed by the 32 raw bytes (digest 04 §7). */
@@ -30,7 +31,13 @@ public final class Curve25519PublicKey {
         this.base64 = Base64Unpadded.encode(this.bytes);
     }
 
-    /** From 32 raw bytes (copied). */
+    /**
+     * Makes a key of 32 raw bytes; any 32 bytes are accepted (see the class comment).
+     *
+     * @param raw the key's bytes; copied
+     * @return the key
+     * @throws KeyFormatException if {@code raw} is not exactly {@value #LENGTH} bytes long
+     */
     public static Curve25519PublicKey fromBytes(byte[] raw) throws KeyFormatException {
         if (raw.length != LENGTH) throw new KeyFormatException("curve25519 public key: expected 32 bytes, got " + raw.length);
         return new Curve25519PublicKey(raw);
@@ -39,18 +46,29 @@ public final class Curve25519PublicKey {
     /**
      * From unpadded (or padded) base64; {@code field} names the value in error messages.
      *
-     * @throws KeyFormatException {@code base64} is null, not base64, or not 32 bytes
+     * @param field the value's name, used in error messages
+     * @param base64 the key in base64 as {@link Base64Unpadded#decode(String, String)} accepts it
+     * @return the key
+     * @throws KeyFormatException if {@code base64} is null, not base64, or not 32 bytes
      */
     public static Curve25519PublicKey parse(String field, String base64) throws KeyFormatException {
         return new Curve25519PublicKey(Base64Unpadded.decode(field, base64, LENGTH));
     }
 
-    /** A copy of the 32 bytes. */
+    /**
+     * Gives the raw key, as given when it was made (the top bit is not masked).
+     *
+     * @return a new array with the {@value #LENGTH} bytes
+     */
     public byte[] bytes() {
         return bytes.clone();
     }
 
-    /** Canonical unpadded base64. */
+    /**
+     * Writes the key as Matrix does, for example in {@code auth_data.public_key}.
+     *
+     * @return the key in unpadded base64 (canonical: no padding, zero trailing bits)
+     */
     public String toBase64() {
         return base64;
     }

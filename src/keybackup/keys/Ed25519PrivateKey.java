@@ -19,6 +19,7 @@ import keybackup.internal.Jca;
  * key bytes), so zeroing is best effort.
  */
 public final class Ed25519PrivateKey implements AutoCloseable {
+    /** Length in bytes of an Ed25519 seed, the whole secret of the key. */
     public static final int SEED_LENGTH = 32;
 
     private final byte[] seed;
@@ -48,7 +49,12 @@ public final class Ed25519PrivateKey implements AutoCloseable {
         }
     }
 
-    /** A fresh key from the JDK's default SecureRandom. */
+    /**
+     * Generates a fresh key from the JDK's default {@link SecureRandom}. The temporary seed array is zeroed.
+     *
+     * @return the new key, owned by the caller, who closes it when done
+     * @throws IllegalStateException if the JCA provider has no Ed25519
+     */
     public static Ed25519PrivateKey generate() {
         byte[] s = new byte[SEED_LENGTH];
         new SecureRandom().nextBytes(s);
@@ -61,13 +67,29 @@ public final class Ed25519PrivateKey implements AutoCloseable {
         }
     }
 
-    /** From a 32-byte seed (copied; the caller may zero its array). */
+    /**
+     * Makes the key of a 32-byte seed. Every 32-byte seed is a valid key.
+     *
+     * @param seed the seed; copied, so the caller keeps its array and should zero it when done
+     * @return the key, owned by the caller, who closes it when done
+     * @throws KeyFormatException if {@code seed} is not exactly {@value #SEED_LENGTH} bytes long
+     * @throws IllegalStateException if the JCA provider has no Ed25519
+     */
     public static Ed25519PrivateKey fromSeed(byte[] seed) throws KeyFormatException {
         if (seed.length != SEED_LENGTH) throw new KeyFormatException("ed25519 seed: expected 32 bytes, got " + seed.length);
         return new Ed25519PrivateKey(seed);
     }
 
-    /** From the unpadded base64 of the seed (as stored in Secret Storage and key files). */
+    /**
+     * Makes the key of a seed written in base64, as stored in Secret Storage and key files. The decoded seed
+     * array is zeroed before returning; the caller's string cannot be.
+     *
+     * @param field the value's name, used in error messages
+     * @param base64 the seed in unpadded (or padded) base64
+     * @return the key, owned by the caller, who closes it when done
+     * @throws KeyFormatException if {@code base64} is null, not base64 or not {@value #SEED_LENGTH} bytes
+     * @throws IllegalStateException if the JCA provider has no Ed25519
+     */
     public static Ed25519PrivateKey parseSeed(String field, String base64) throws KeyFormatException {
         byte[] s = Base64Unpadded.decode(field, base64, SEED_LENGTH);
         try {
@@ -77,11 +99,22 @@ public final class Ed25519PrivateKey implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives the matching public key; it stays available after {@link #close()}.
+     *
+     * @return the public key, derived from the seed when this key was made
+     */
     public Ed25519PublicKey publicKey() {
         return publicKey;
     }
 
-    /** The 64-byte Ed25519 signature of {@code message}. */
+    /**
+     * Signs a message with plain RFC 8032 Ed25519 (no context, no prehash).
+     *
+     * @param message the bytes to sign, whole; for signed JSON, {@link keybackup.json.SignedJson#signedBytes}
+     * @return the 64-byte signature, a new array
+     * @throws IllegalStateException if this key has been closed, or the JCA provider fails to sign
+     */
     public byte[] sign(byte[] message) {
         if (closed) throw new IllegalStateException("Ed25519 private key used after close()");
         try {
@@ -98,13 +131,19 @@ public final class Ed25519PrivateKey implements AutoCloseable {
      * INSECURE EXPORT: a copy of the secret 32-byte seed, for Secret Storage
      * ({@code m.key_backup.signing}, {@code m.cross_signing.*}) and key files only. The caller must zero
      * the returned array when done.
+     *
+     * @return a new array with the {@value #SEED_LENGTH}-byte seed, owned by the caller
+     * @throws IllegalStateException if this key has been closed
      */
     public byte[] exportSeed() {
         if (closed) throw new IllegalStateException("Ed25519 private key used after close()");
         return seed.clone();
     }
 
-    /** Zeroes the seed copy held here. */
+    /**
+     * Zeroes the seed copy held here; afterwards {@link #sign} and {@link #exportSeed} refuse to work. The JCA
+     * key object's own copy is not reachable and is not zeroed. Closing twice is harmless.
+     */
     @Override
     public void close() {
         closed = true;

@@ -9,7 +9,9 @@ import keybackup.internal.Jca;
 
 /** An Ed25519 public key (RFC 8032): 32 bytes, written as unpadded base64. Immutable. */
 public final class Ed25519PublicKey {
+    /** Length in bytes of an Ed25519 public key. */
     public static final int LENGTH = 32;
+    /** Length in bytes of an Ed25519 signature. */
     public static final int SIGNATURE_LENGTH = 64;
 
     /** DER prefix of an X.509 SubjectPublicKeyInfo for Ed25519 (OID 1.3.101.112), followed by the 32 raw bytes. */
@@ -35,26 +37,46 @@ public final class Ed25519PublicKey {
         this.base64 = Base64Unpadded.encode(bytes);
     }
 
-    /** From 32 raw bytes. */
+    /**
+     * Makes a key of 32 raw bytes. The bytes are not checked to be a point on the curve: a key that is not
+     * one makes every {@link #verify} return false.
+     *
+     * @param raw the key's bytes; copied
+     * @return the key
+     * @throws KeyFormatException if {@code raw} is not exactly {@value #LENGTH} bytes long
+     */
     public static Ed25519PublicKey fromBytes(byte[] raw) throws KeyFormatException {
         if (raw.length != LENGTH) throw new KeyFormatException("ed25519 public key: expected 32 bytes, got " + raw.length);
         return new Ed25519PublicKey(raw);
     }
 
     /**
-     * From unpadded (or padded) base64; {@code field} names the value in error messages.
+     * From unpadded (or padded) base64; {@code field} names the value in error messages. As with
+     * {@link #fromBytes}, the bytes are not checked to be a curve point.
      *
-     * @throws KeyFormatException {@code base64} is null, not base64, or not 32 bytes
+     * @param field the value's name, used in error messages
+     * @param base64 the key in base64 as {@link Base64Unpadded#decode(String, String)} accepts it
+     * @return the key
+     * @throws KeyFormatException if {@code base64} is null, not base64, or not 32 bytes
      */
     public static Ed25519PublicKey parse(String field, String base64) throws KeyFormatException {
         return new Ed25519PublicKey(Base64Unpadded.decode(field, base64, LENGTH));
     }
 
+    /**
+     * Gives the raw key.
+     *
+     * @return a new array with the {@value #LENGTH} bytes
+     */
     public byte[] bytes() {
         return bytes.clone();
     }
 
-    /** Canonical unpadded base64. */
+    /**
+     * Writes the key as Matrix does, for example in a key ID {@code ed25519:<this>}.
+     *
+     * @return the key in unpadded base64 (canonical: no padding, zero trailing bits)
+     */
     public String toBase64() {
         return base64;
     }
@@ -63,6 +85,10 @@ public final class Ed25519PublicKey {
      * True only if {@code signature} is a valid Ed25519 signature of {@code message}. Every failure —
      * wrong length, {@code s ≥ L}, an undecodable point, any provider exception — is "not valid", never
      * an exception and never true.
+     *
+     * @param message the signed bytes, whole
+     * @param signature the signature to check; may be null or of any length
+     * @return true when the signature verifies with this key, false in every other case
      */
     public boolean verify(byte[] message, byte[] signature) {
         if (signature == null || signature.length != SIGNATURE_LENGTH) return false;
@@ -92,6 +118,7 @@ public final class Ed25519PublicKey {
         return k;
     }
 
+    /** Keys are equal when their 32 bytes are. */
     @Override
     public boolean equals(Object o) {
         return o instanceof Ed25519PublicKey other && Arrays.equals(bytes, other.bytes);
@@ -102,6 +129,7 @@ public final class Ed25519PublicKey {
         return Arrays.hashCode(bytes);
     }
 
+    /** Gives {@code ed25519:} and the key's base64, for messages; a public key is not secret. */
     @Override
     public String toString() {
         return "ed25519:" + base64;

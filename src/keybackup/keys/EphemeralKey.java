@@ -19,7 +19,12 @@ public final class EphemeralKey {
         this.publicKey = publicKey;
     }
 
-    /** A fresh key pair from the provider's default randomness. */
+    /**
+     * Generates a fresh key pair from the provider's default randomness.
+     *
+     * @return the key pair, for one encryption only
+     * @throws IllegalStateException if the JCA provider has no X25519
+     */
     public static EphemeralKey generate() {
         try {
             KeyPair kp = Jca.keyPairGenerator("X25519").generateKeyPair();
@@ -30,11 +35,24 @@ public final class EphemeralKey {
         }
     }
 
+    /**
+     * Gives the public half, which is sent with the encrypted session.
+     *
+     * @return the public key
+     */
     public Curve25519PublicKey publicKey() {
         return publicKey;
     }
 
-    /** The X25519 shared secret with {@code peer} (the caller zeroes it); a small-order peer is refused. */
+    /**
+     * Computes the X25519 shared secret with {@code peer}; a small-order peer is refused.
+     *
+     * @param peer the backup's public key
+     * @return the 32-byte shared secret, a new array the caller owns and zeroes when done
+     * @throws KeyFormatException if {@code peer} is a small-order point (the shared secret would be all
+     *     zeros, known to anyone) or the provider refuses it
+     * @throws IllegalStateException if the JCA provider has no X25519
+     */
     public byte[] agree(Curve25519PublicKey peer) throws KeyFormatException {
         return BackupDecryptionKey.agree(pair.getPrivate(), peer);
     }

@@ -7,6 +7,11 @@ package keybackup.keys;
 public final class KeyFormatException extends Exception {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Makes the exception.
+     *
+     * @param message one line naming the field and what is wrong with it, never the value itself
+     */
     public KeyFormatException(String message) {
         super(message);
     }

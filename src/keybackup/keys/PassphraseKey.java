@@ -36,7 +36,11 @@ public final class PassphraseKey {
 
     /**
      * The PBKDF2 work of these parameters: iterations × output blocks. Both must already be positive and
-     * {@code bits} at most 4096, so the product fits a long.
+     * {@code bits} at most 4096, so the product fits a long; nothing is checked here.
+     *
+     * @param iterations the PBKDF2 iteration count
+     * @param bits the output length in bits; a partial 512-bit block counts as a whole one
+     * @return the work, to compare with {@link #MAX_ITERATIONS}
      */
     public static long work(long iterations, long bits) {
         return iterations * ((bits + BLOCK_BITS - 1) / BLOCK_BITS);
@@ -46,8 +50,15 @@ public final class PassphraseKey {
      * Derives {@code bits}/8 bytes; the caller zeroes the result. The passphrase is a {@code char[]} so
      * that the caller can wipe it when done (the JDK's PBKDF2 encodes it as UTF-8, as the spec asks).
      *
+     * @param passphrase the passphrase; not changed or kept (the copy made for the JDK is cleared), so the
+     *     caller still owns it and should wipe it when done
+     * @param salt the salt string from the key description, used as its UTF-8 bytes
+     * @param iterations the iteration count from the key description
+     * @param bits the output length in bits from the key description (usually 256)
+     * @return the derived key, a new array of {@code bits}/8 bytes owned by the caller
      * @throws KeyFormatException for an empty or over-long salt, iterations below 1, {@code bits} not a
      *     multiple of 8 up to 4096, or work over {@value #MAX_ITERATIONS}; nothing is hashed then
+     * @throws IllegalStateException if the JCA provider has no PBKDF2WithHmacSHA512
      */
     public static byte[] derive(char[] passphrase, String salt, int iterations, int bits) throws KeyFormatException {
         if (salt.isEmpty()) throw new KeyFormatException("passphrase.salt: empty");

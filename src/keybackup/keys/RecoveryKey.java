@@ -32,7 +32,14 @@ public final class RecoveryKey {
     /** More base58 characters than 35 bytes can need (48); a longer string is refused without decoding it. */
     static final int MAX_BASE58_LENGTH = 64;
 
-    /** The recovery key for a 32-byte key. */
+    /**
+     * Writes a 32-byte key as a recovery key. The intermediate byte array is zeroed; the result is a
+     * {@code String} and cannot be.
+     *
+     * @param key the secret key; not changed or kept
+     * @return the recovery-key text: 48 base58 characters in groups of four separated by single spaces
+     * @throws IllegalArgumentException if {@code key} is not 32 bytes long
+     */
     public static String encode(byte[] key) {
         if (key.length != KEY_LENGTH) throw new IllegalArgumentException("recovery key: expected 32 bytes, got " + key.length);
         byte[] buf = new byte[DECODED_LENGTH];
@@ -53,8 +60,10 @@ public final class RecoveryKey {
     }
 
     /**
-     * The 32-byte key in a recovery key; whitespace anywhere is ignored.
+     * The 32-byte key in a recovery key; whitespace anywhere is ignored. Intermediate arrays are zeroed.
      *
+     * @param text the recovery key as the user typed or pasted it
+     * @return the 32-byte key, a new array the caller owns and zeroes when done
      * @throws KeyFormatException the text is over {@value #MAX_TEXT_LENGTH} characters or is not a valid
      *     recovery key (the message says which check failed)
      */

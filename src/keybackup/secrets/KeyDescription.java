@@ -38,6 +38,15 @@ import keybackup.keys.PassphraseKey;
 public final class KeyDescription {
     /** The {@code m.pbkdf2} parameters of a passphrase-derived key (digest 04 §9.1). The salt is used as UTF-8 text. */
     public record Pbkdf2(String salt, int iterations, int bits) {
+        /**
+         * Holds the parameters. Only the salt's presence is checked here: {@link KeyDescription#parse} applies
+         * the bounds to what the server serves, and {@link PassphraseKey#derive} applies them again.
+         *
+         * @param salt the salt string, used as its UTF-8 bytes
+         * @param iterations the PBKDF2 iteration count
+         * @param bits the length of the derived key in bits
+         * @throws NullPointerException if {@code salt} is null
+         */
         public Pbkdf2 {
             Objects.requireNonNull(salt, "salt");
         }
@@ -79,7 +88,19 @@ public final class KeyDescription {
         this.mac = mac;
     }
 
-    /** Parses and validates the content of {@code m.secret_storage.key.<key ID>}. */
+    /**
+     * Parses and validates the content of {@code m.secret_storage.key.<key ID>}, as the class comment
+     * describes. Members this class does not know are kept in {@link #json()} and otherwise ignored.
+     *
+     * @param content the account data content, as served
+     * @return the description
+     * @throws SecretStorageException {@code UNSUPPORTED} when {@code algorithm} is not
+     *     {@value SecretStorage#ALGORITHM}; {@code MALFORMED} when {@code algorithm} is missing or not a
+     *     string, {@code name} is not a string, {@code iv} or {@code mac} is not base64 of 16 or 32 bytes,
+     *     {@code passphrase} is not an object or has no string {@code algorithm}, or an {@code m.pbkdf2}
+     *     passphrase breaks the bounds above
+     * @throws NullPointerException if {@code content} is null
+     */
     public static KeyDescription parse(Json.Obj content) throws SecretStorageException {
         Objects.requireNonNull(content, "content");
         String algorithm = requireString(content, "algorithm", "algorithm");
@@ -120,7 +141,12 @@ public final class KeyDescription {
     /**
      * Whether {@code key} is the key this description was made for: recomputes the key-check MAC with
      * the stored IV and compares it with the stored MAC in constant time. True when {@code iv} or
-     * {@code mac} is absent (spec: assume valid).
+     * {@code mac} is absent (spec: assume valid). For the write rule use {@link #check}, which tells
+     * the two apart.
+     *
+     * @param key the key to test; it stays the caller's
+     * @return false only when the description has a key check and {@code key} fails it
+     * @throws IllegalStateException if the description has a key check and {@code key} has been closed
      */
     public boolean checkKey(SecretStorageKey key) {
         return check(key) != Check.MISMATCH;
@@ -128,7 +154,12 @@ public final class KeyDescription {
 
     /**
      * Runs the key check (05 §2.3): recomputes the MAC of 32 zero bytes encrypted under the name "" with
-     * the stored IV and compares it with the stored MAC in constant time.
+     * the stored IV and compares it with the stored MAC in constant time. The computed MAC is zeroed.
+     *
+     * @param key the key to test; it stays the caller's
+     * @return {@link Check#ABSENT} without a key check, else {@link Check#MATCHES} or {@link Check#MISMATCH}
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalStateException if the description has a key check and {@code key} has been closed
      */
     public Check check(SecretStorageKey key) {
         Objects.requireNonNull(key, "key");
@@ -141,7 +172,11 @@ public final class KeyDescription {
         }
     }
 
-    /** Whether the description has both {@code iv} and {@code mac}. */
+    /**
+     * Tells whether a key can be checked against this description.
+     *
+     * @return true when the description has both {@code iv} and {@code mac}
+     */
     public boolean hasKeyCheck() {
         return iv != null && mac != null;
     }
@@ -149,6 +184,10 @@ public final class KeyDescription {
     /**
      * Why secrets must not be written under this key, given what this device's key check said, as one
      * lowercase clause; empty when the write rule (class doc) allows writing.
+     *
+     * @param check what {@link #check} said about the key on this device
+     * @return the reason writing is refused, or empty when it is allowed
+     * @throws NullPointerException if {@code check} is null
      */
     public Optional<String> writeWeakness(Check check) {
         Objects.requireNonNull(check, "check");
@@ -164,6 +203,8 @@ public final class KeyDescription {
     /**
      * Enforces the write rule (class doc) before a secret is written under key {@code keyId}.
      *
+     * @param keyId the key's ID, named in the error message
+     * @param check what {@link #check} said about the key on this device
      * @throws SecretStorageException {@code WEAK_KEY}, with the reason and what to do, when
      *     {@link #writeWeakness} names one
      */
@@ -180,6 +221,15 @@ public final class KeyDescription {
      * A new key description for {@code key}: algorithm, a fresh random IV with bit 63 cleared, its
      * key-check MAC, both unpadded base64, plus {@code name} and {@code passphrase} when not null.
      * A malformed {@code passphraseOrNull} is a caller bug ({@link IllegalArgumentException}).
+     *
+     * @param key the key the description is for; it stays the caller's
+     * @param name the key's display name, or null for none
+     * @param passphraseOrNull the {@code passphrase} object of a passphrase-derived key, or null for none
+     * @return the content to store as {@code m.secret_storage.key.<key ID>}
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalArgumentException if {@code passphraseOrNull} is one {@link #parse} would refuse, or
+     *     {@code name} holds a lone surrogate
+     * @throws IllegalStateException if {@code key} has been closed
      */
     public static Json.Obj create(SecretStorageKey key, String name, Json.Obj passphraseOrNull) {
         Objects.requireNonNull(key, "key");
@@ -199,17 +249,30 @@ public final class KeyDescription {
         return out;
     }
 
-    /** Always {@value SecretStorage#ALGORITHM}: parse rejects anything else. */
+    /**
+     * Names the encryption algorithm.
+     *
+     * @return always {@value SecretStorage#ALGORITHM}: parse rejects anything else
+     */
     public String algorithm() {
         return SecretStorage.ALGORITHM;
     }
 
-    /** The {@code m.pbkdf2} parameters, or null when the key is not passphrase-derived (or uses another derivation). */
+    /**
+     * Gives the passphrase parameters, already checked against the bounds in the class comment.
+     *
+     * @return the {@code m.pbkdf2} parameters, or null when the key is not passphrase-derived or uses another
+     *     derivation
+     */
     public Pbkdf2 passphrase() {
         return passphrase;
     }
 
-    /** The content this description was parsed from, unchanged. */
+    /**
+     * Gives the content this description was parsed from, unknown members included.
+     *
+     * @return the content, unchanged
+     */
     public Json.Obj json() {
         return json;
     }

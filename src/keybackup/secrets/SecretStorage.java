@@ -58,7 +58,20 @@ public final class SecretStorage {
     /** Byte length of every key secret above. */
     private static final int KEY_SECRET_LENGTH = 32;
 
-    /** Encrypts {@code secret} as secret {@code name} under {@code key}, filed under {@code keyId}, with a fresh random IV. */
+    /**
+     * Encrypts {@code secret} as secret {@code name} under {@code key}, filed under {@code keyId}, with a fresh
+     * random IV. The write rule ({@link KeyDescription#requireWritable}) is not applied here. The plaintext
+     * bytes are zeroed after use.
+     *
+     * @param name the secret's name, which is its account-data type; bound into the encryption keys
+     * @param secret the secret text
+     * @param key the Secret Storage key; it stays the caller's
+     * @param keyId the key's ID, under which the entry is filed
+     * @return the account-data content {@code {"encrypted": {keyId: {"iv", "ciphertext", "mac"}}}}
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code secret} holds a lone surrogate
+     * @throws IllegalStateException if {@code key} has been closed
+     */
     public static Json.Obj encrypt(String name, String secret, SecretStorageKey key, String keyId) {
         return encryptWithFixedIv(name, secret, key, keyId, randomIv(new SecureRandom()));
     }
@@ -87,6 +100,16 @@ public final class SecretStorage {
      * key IDs, and other top-level members, are kept. Meant for storing the <em>same</em> secret under
      * one more key; when the secret's value changes, start from an empty object instead, or the other
      * entries go stale. An {@code encrypted} member that is not an object is replaced.
+     *
+     * @param existingContent the secret's current account-data content; not changed
+     * @param name the secret's name, which is its account-data type
+     * @param secret the secret text
+     * @param key the Secret Storage key; it stays the caller's
+     * @param keyId the key's ID; an entry already under it is replaced
+     * @return the new content
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code secret} holds a lone surrogate
+     * @throws IllegalStateException if {@code key} has been closed
      */
     public static Json.Obj addTo(Json.Obj existingContent, String name, String secret, SecretStorageKey key, String keyId) {
         Objects.requireNonNull(existingContent, "existingContent");
@@ -98,8 +121,16 @@ public final class SecretStorage {
     }
 
     /**
-     * Decrypts secret {@code name} from its account-data content, using the entry under {@code keyId}.
+     * Decrypts secret {@code name} from its account-data content, using the entry under {@code keyId}. The
+     * MAC is checked before anything is decrypted; the plaintext bytes are zeroed after decoding.
      *
+     * @param name the secret's name, which must be the one it was encrypted under
+     * @param accountDataContent the secret's account-data content, as served
+     * @param key the Secret Storage key; it stays the caller's
+     * @param keyId the ID of {@code key}, whose entry is used
+     * @return the secret text, which cannot be wiped
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if {@code key} has been closed
      * @throws SecretStorageException {@code NOT_STORED} for {@code {}} or no entry under {@code keyId};
      *     {@code MALFORMED} for a bad entry; {@code BAD_MAC} for a wrong key, wrong name or tampered data;
      *     {@code BAD_PLAINTEXT} when the plaintext is not UTF-8
@@ -133,7 +164,16 @@ public final class SecretStorage {
 
     /**
      * Stores the backup signing key's seed as secret {@value #BACKUP_SIGNING_KEY}: the unpadded base64 of
-     * its 32-byte seed (05 §4), merged into {@code existingOrNull} as {@link #addTo} does.
+     * its 32-byte seed (05 §4), merged into {@code existingOrNull} as {@link #addTo} does. The exported seed
+     * is zeroed after use.
+     *
+     * @param key the backup signing key; it stays the caller's
+     * @param ssKey the Secret Storage key; it stays the caller's
+     * @param keyId the ID of {@code ssKey}
+     * @param existingOrNull the secret's current content, whose entries under other key IDs are kept, or null
+     * @return the new content of {@value #BACKUP_SIGNING_KEY}
+     * @throws NullPointerException if {@code key}, {@code ssKey} or {@code keyId} is null
+     * @throws IllegalStateException if {@code key} or {@code ssKey} has been closed
      */
     public static Json.Obj storeBackupSigningKey(Ed25519PrivateKey key, SecretStorageKey ssKey, String keyId, Json.Obj existingOrNull) {
         byte[] seed = Objects.requireNonNull(key, "key").exportSeed();
@@ -147,7 +187,16 @@ public final class SecretStorage {
     /**
      * Loads the backup signing key from the content of {@value #BACKUP_SIGNING_KEY} (padded or unpadded
      * base64 of a 32-byte seed). The caller must then check its public key against the trusted
-     * {@code signing_public_key} before signing anything with it.
+     * {@code signing_public_key} before signing anything with it. The decrypted seed is zeroed.
+     *
+     * @param content the account-data content of {@value #BACKUP_SIGNING_KEY}, as served
+     * @param ssKey the Secret Storage key; it stays the caller's
+     * @param keyId the ID of {@code ssKey}
+     * @return the signing key, owned by the caller, who closes it when done
+     * @throws SecretStorageException as {@link #decrypt} does, or {@code BAD_PLAINTEXT} when the secret is not
+     *     base64 of 32 bytes
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if {@code ssKey} has been closed
      */
     public static Ed25519PrivateKey loadBackupSigningKey(Json.Obj content, SecretStorageKey ssKey, String keyId) throws SecretStorageException {
         byte[] seed = loadKeyBytes(BACKUP_SIGNING_KEY, content, ssKey, keyId);
@@ -164,6 +213,16 @@ public final class SecretStorage {
      * Stores a 32-byte key (a seed or an X25519 private key) as secret {@code name}: unpadded base64,
      * merged into {@code existingOrNull} as {@link #addTo} does. The base64 text is a {@code String} and
      * cannot be wiped.
+     *
+     * @param name the secret's name, which is its account-data type
+     * @param key the 32 secret bytes; not changed or kept, so the caller still zeroes them
+     * @param ssKey the Secret Storage key; it stays the caller's
+     * @param keyId the ID of {@code ssKey}
+     * @param existingOrNull the secret's current content, whose entries under other key IDs are kept, or null
+     * @return the new content of {@code name}
+     * @throws NullPointerException if {@code name}, {@code key}, {@code ssKey} or {@code keyId} is null
+     * @throws IllegalArgumentException if {@code key} is not 32 bytes long
+     * @throws IllegalStateException if {@code ssKey} has been closed
      */
     public static Json.Obj storeKeyBytes(String name, byte[] key, SecretStorageKey ssKey, String keyId, Json.Obj existingOrNull) {
         Objects.requireNonNull(key, "key");
@@ -177,6 +236,16 @@ public final class SecretStorage {
      * padded or unpadded base64 of exactly 32 bytes. The caller zeroes the result and must check the key
      * against its published public key before use. The legacy comma-separated form of
      * {@code m.megolm_backup.v1} (digest 04 §1) is rejected as {@code BAD_PLAINTEXT}.
+     *
+     * @param name the secret's name, which is its account-data type
+     * @param content the secret's account-data content, as served
+     * @param ssKey the Secret Storage key; it stays the caller's
+     * @param keyId the ID of {@code ssKey}
+     * @return the 32 key bytes, a new array owned by the caller
+     * @throws SecretStorageException as {@link #decrypt} does, or {@code BAD_PLAINTEXT} when the secret is not
+     *     base64 of 32 bytes
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if {@code ssKey} has been closed
      */
     public static byte[] loadKeyBytes(String name, Json.Obj content, SecretStorageKey ssKey, String keyId) throws SecretStorageException {
         String encoded = decrypt(name, content, ssKey, keyId);

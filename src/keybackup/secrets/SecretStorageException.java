@@ -34,6 +34,7 @@ public final class SecretStorageException extends Exception {
         WEAK_KEY
     }
 
+    /** The kind of failure; never null. */
     private final Reason reason;
 
     SecretStorageException(Reason reason, String message) {
@@ -41,6 +42,11 @@ public final class SecretStorageException extends Exception {
         this.reason = Objects.requireNonNull(reason, "reason");
     }
 
+    /**
+     * Says which kind of failure this is, for callers that react differently to each.
+     *
+     * @return the reason; never null
+     */
     public Reason reason() {
         return reason;
     }

@@ -36,7 +36,11 @@ public final class SecretStorageKey implements AutoCloseable {
         this.key = key.clone();
     }
 
-    /** A fresh 32-byte key from the JDK's default {@link SecureRandom}. */
+    /**
+     * Generates a fresh 32-byte key from the JDK's default {@link SecureRandom}. The temporary array is zeroed.
+     *
+     * @return the new key, owned by the caller, who closes it when done
+     */
     public static SecretStorageKey generate() {
         byte[] k = new byte[LENGTH];
         new SecureRandom().nextBytes(k);
@@ -47,14 +51,30 @@ public final class SecretStorageKey implements AutoCloseable {
         }
     }
 
-    /** From 32 raw bytes (copied; the caller may zero its array). A wrong length is a caller bug. */
+    /**
+     * Makes the key of 32 raw bytes. A wrong length is a caller bug, not bad input.
+     *
+     * @param key32 the secret bytes; copied, so the caller keeps its array and should zero it when done
+     * @return the key, owned by the caller, who closes it when done
+     * @throws NullPointerException if {@code key32} is null
+     * @throws IllegalArgumentException if {@code key32} is not exactly {@value #LENGTH} bytes long
+     */
     public static SecretStorageKey fromBytes(byte[] key32) {
         Objects.requireNonNull(key32, "key32");
         if (key32.length != LENGTH) throw new IllegalArgumentException("secret storage key: expected 32 bytes, got " + key32.length);
         return new SecretStorageKey(key32);
     }
 
-    /** From a recovery key (base58, whitespace ignored; digest 04 §8). */
+    /**
+     * Makes the key of its recovery-key text (base58, whitespace ignored; digest 04 §8). The decoded array is
+     * zeroed before returning. Whether it is the right key is for {@link KeyDescription#check} to say.
+     *
+     * @param text the recovery key as the user typed or pasted it
+     * @return the key, owned by the caller, who closes it when done
+     * @throws SecretStorageException {@code MALFORMED} when the text is not a valid recovery key (too long,
+     *     not base58, wrong length, wrong prefix or wrong parity; the message says which)
+     * @throws NullPointerException if {@code text} is null
+     */
     public static SecretStorageKey fromRecoveryKey(String text) throws SecretStorageException {
         Objects.requireNonNull(text, "text");
         byte[] k = null;
@@ -73,7 +93,13 @@ public final class SecretStorageKey implements AutoCloseable {
      * of the 32 bytes. The shape decides, without trying one and then the other: if the first line,
      * trimmed, is 43 characters, or 44 ending in '=', and has no inner whitespace, it is base64 (a
      * recovery key is 48 characters without its spaces and 59 with them); anything else is read as a
-     * recovery key, whitespace and line breaks anywhere ignored.
+     * recovery key, whitespace and line breaks anywhere ignored. Decoded arrays are zeroed before returning.
+     *
+     * @param text the whole content of the key file
+     * @return the key, owned by the caller, who closes it when done
+     * @throws SecretStorageException {@code MALFORMED} when the text is blank, has the base64 shape but is not
+     *     base64 of 32 bytes, or is read as a recovery key and is not a valid one
+     * @throws NullPointerException if {@code text} is null
      */
     public static SecretStorageKey fromKeyFileText(String text) throws SecretStorageException {
         Objects.requireNonNull(text, "text");
@@ -99,6 +125,14 @@ public final class SecretStorageKey implements AutoCloseable {
      * (PBKDF2-HMAC-SHA-512, salt = UTF-8 of the salt string, {@code bits}/8 bytes). Whether the
      * passphrase was right is then for {@link KeyDescription#checkKey} to say. The caller wipes
      * {@code passphrase} when done.
+     *
+     * @param passphrase the passphrase; not changed or kept
+     * @param description the key description holding the salt, iteration count and output length
+     * @return the derived key of {@code bits}/8 bytes, owned by the caller, who closes it when done
+     * @throws SecretStorageException {@code UNSUPPORTED} when the description's passphrase uses an algorithm
+     *     other than {@value KeyDescription#PBKDF2}; {@code NO_PASSPHRASE} when it has no passphrase at all;
+     *     {@code MALFORMED} when {@link PassphraseKey#derive} refuses the parameters (no hashing is done then)
+     * @throws NullPointerException if {@code passphrase} or {@code description} is null
      */
     public static SecretStorageKey fromPassphrase(char[] passphrase, KeyDescription description) throws SecretStorageException {
         Objects.requireNonNull(passphrase, "passphrase");
@@ -120,7 +154,13 @@ public final class SecretStorageKey implements AutoCloseable {
         }
     }
 
-    /** The recovery-key text of this key (only for 32-byte keys), to show to the user. */
+    /**
+     * Writes this key as a recovery key, to show to the user (never to log); as a {@code String} it cannot
+     * be wiped.
+     *
+     * @return the recovery-key text, 48 base58 characters in groups of four
+     * @throws IllegalStateException if this key has been closed, or is a passphrase key of other than 32 bytes
+     */
     public String toRecoveryKey() {
         byte[] k = material();
         if (k.length != LENGTH) throw new IllegalStateException("secret storage key: a " + k.length + "-byte passphrase key has no recovery-key form");
@@ -130,6 +170,9 @@ public final class SecretStorageKey implements AutoCloseable {
     /**
      * INSECURE EXPORT: a copy of the raw key bytes, for writing a key file or handing to another
      * library. The caller must zero the returned array when done.
+     *
+     * @return a new array with the key bytes (32, or {@code bits}/8 for a passphrase key), owned by the caller
+     * @throws IllegalStateException if this key has been closed
      */
     public byte[] exportBytes() {
         return material().clone();
