@@ -64,7 +64,7 @@ class ModuleJarTest {
         Result r = runModule(input.getBytes(StandardCharsets.UTF_8), "canonical-json");
         assertEquals(0, r.code(), r.err());
         assertEquals("", r.err());
-        // Expected bytes written out by hand from digest 01 §1.2:
+        // Expected bytes written out by hand from protocol.md §2.2:
         // {"s":"café 日本 <U+2028> 😀 😀 \u000b","｡":1,"😀":2}\n
         String expected = "7b2273223a22" + "636166c3a920" + "e697a5e69cac20" + "e280a820" + "f09f988020" + "f09f988020"
                 + "5c7530303062" + "222c22" + "efbda1" + "223a312c22" + "f09f9880" + "223a327d0a";

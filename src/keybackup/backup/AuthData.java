@@ -81,7 +81,7 @@ public final class AuthData {
     }
 
     /**
-     * Reads {@code signing_public_key} in all accepted spellings (digest 07 §3): several spellings with
+     * Reads {@code signing_public_key} in all accepted spellings (protocol.md §10.3): several spellings with
      * the same string are fine; different strings are a conflict; a value that is not a string of
      * 32 base64-encoded bytes is malformed. Never throws on content.
      *

@@ -21,7 +21,7 @@ import keybackup.internal.Jca;
 
 /**
  * The passphrase-encrypted key export that Element's "Export E2E room keys", matrix-js-sdk and
- * matrix-rust-sdk read and write (Matrix spec, "Key exports"): the armoured file
+ * matrix-rust-sdk read and write (Matrix spec, "Key exports"; protocol.md §12): the armoured file
  * {@code -----BEGIN MEGOLM SESSION DATA-----} around the base64 of
  * <pre>
  *   0x01 ‖ salt (16) ‖ IV (16) ‖ rounds (4, big-endian) ‖ AES-256-CTR(K, IV, plaintext) ‖ HMAC-SHA-256(K', all before)

@@ -8,9 +8,9 @@ import java.util.Base64;
 import keybackup.backup.KeyExportException.Kind;
 
 /**
- * The text layer of the encrypted key export (spec "Key exports", steps 5–6): the header line, the
- * standard base64 of the payload broken into lines, the footer line. Both directions stream, so the
- * memory used does not depend on the file's size.
+ * The text layer of the encrypted key export (spec "Key exports", steps 5–6; protocol.md §12.3): the
+ * header line, the standard base64 of the payload broken into lines, the footer line. Both directions
+ * stream, so the memory used does not depend on the file's size.
  *
  * <p>What is read: optional blank space and a UTF-8 byte-order mark, the header line (spaces after it
  * allowed), base64 characters with any line breaks, spaces or tabs between them (Element writes lines of

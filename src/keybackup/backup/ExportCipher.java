@@ -10,7 +10,7 @@ import keybackup.internal.Jca;
  * AES-256-CTR as Element runs it for key exports: WebCrypto with {@code length: 64}, so only the low 64
  * bits of the counter block count up and wrap to zero without carrying into the high 64 bits. The JDK's
  * {@code AES/CTR/NoPadding} (like matrix-rust-sdk's {@code Ctr128BE}) carries, so the two differ once
- * the low half overflows. Writers clear IV bit 63 (spec "Key exports", step 3), which keeps the low
+ * the low half overflows. Writers clear IV bit 63 (spec "Key exports", step 3; protocol.md §12.2), which keeps the low
  * half from overflowing for any real file; for a file whose IV has it set, this class follows Element
  * by restarting the JDK cipher at the wrap with the high half unchanged and the low half zero.
  * React-sdk's test vector with an all-ones IV checks exactly this.

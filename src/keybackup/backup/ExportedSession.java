@@ -6,7 +6,7 @@ import keybackup.keys.KeyFormatException;
 
 /**
  * One element of the JSON key-export format (spec "Key export format", {@code ExportedSessionData};
- * digest 04 §3): a SessionData plus the {@code room_id} and {@code session_id} it belongs to. The
+ * protocol.md §6.3): a SessionData plus the {@code room_id} and {@code session_id} it belongs to. The
  * session ID is not trusted: it must equal the one computed from {@code session_key}, checked both
  * when parsing and in the constructor.
  *

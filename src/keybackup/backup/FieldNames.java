@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The JSON member names the signed-backup proposal adds, stable and unstable side by side
- * (digest 07 §1). Writers use the seed's literal unstable prefix {@code org.matrix.mscxxxx.} unless
+ * (protocol.md §10.1). Writers use the seed's literal unstable prefix {@code org.matrix.mscxxxx.} unless
  * asked for the stable names; readers accept the stable name, {@code org.matrix.mscxxxx.*} and
  * {@code org.matrix.msc4048.*} (the prefix of the proposal's next revisions, same meaning).
  */

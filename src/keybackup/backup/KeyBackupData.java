@@ -7,7 +7,7 @@ import keybackup.keys.KeyFormatException;
 /**
  * {@code KeyBackupData} (spec {@code key_backup_data.yaml}): one session as stored on the homeserver.
  * Every field is cleartext metadata written by whoever uploaded it, so none of it is authoritative:
- * the first index and the session ID come from the decrypted {@code session_key} (digest 04 §3).
+ * the first index and the session ID come from the decrypted {@code session_key} (protocol.md §6.3).
  *
  * @param firstMessageIndex {@code first_message_index}: the uploader's claim of the first index the key decrypts
  * @param forwardedCount {@code forwarded_count}: the uploader's claim of how often the key was forwarded

@@ -22,16 +22,16 @@ import keybackup.keys.KeyFormatException;
 
 /**
  * Encryption of one session for {@code m.megolm_backup.v1.curve25519-aes-sha2} (spec "Backup
- * algorithm"; digest 04 §4–§6): X25519 with a fresh ephemeral key, HKDF-SHA-256 (salt 32 zero bytes,
+ * algorithm"; protocol.md §6.4–§6.6): X25519 with a fresh ephemeral key, HKDF-SHA-256 (salt 32 zero bytes,
  * empty info, 80 bytes = AES key ‖ HMAC key ‖ IV), AES-256-CBC with PKCS#7, and {@code mac} = the first
  * 8 bytes of HMAC-SHA-256(HMAC key, <em>empty string</em>).
  *
  * <p>Security property, and its limit: only the holder of the backup decryption key can read a
  * session. Nothing here authenticates the sender: the {@code mac} covers no data (libolm's bug, kept by
- * every implementation; digest 04 §5), so it only proves that the writer agreed on the same X25519
+ * every implementation; protocol.md §6.5), so it only proves that the writer agreed on the same X25519
  * secret, which anyone with the public key can do. That is why {@link #decrypt} reports the MAC
  * outcome as a value ({@link MacCheck}) instead of deciding: the signed-backup layer may forgive a
- * non-matching MAC when a trusted signature covers the plaintext (digest 07 §6), and must reject
+ * non-matching MAC when a trusted signature covers the plaintext (protocol.md §10.6), and must reject
  * otherwise. All methods are stateless and thread-safe (each thread uses its own JCA objects, re-keyed with a public
  * filler after every use: {@link keybackup.internal.Reused}).
  */
@@ -56,7 +56,7 @@ public final class MegolmBackupV1 {
     private static final int OKM_LENGTH = 80; // AES key [0,32) ‖ HMAC key [32,64) ‖ IV [64,80)
     private static final byte[] EMPTY = new byte[0];
 
-    /** The outcome of the {@code mac} check, reported rather than enforced (digest 07 §6). */
+    /** The outcome of the {@code mac} check, reported rather than enforced (protocol.md §10.6). */
     public enum MacCheck {
         /** Exactly 8 bytes equal to HMAC(mac key, "")[:8], compared in constant time. */
         MATCH,
@@ -230,7 +230,7 @@ public final class MegolmBackupV1 {
         return Hkdf.sha256(sharedSecret, Hkdf.ZERO_SALT, EMPTY, OKM_LENGTH);
     }
 
-    /** HMAC-SHA-256(okm[32,64), "")[:8] — the libolm quirk: the MAC covers nothing (digest 04 §5). */
+    /** HMAC-SHA-256(okm[32,64), "")[:8] — the libolm quirk: the MAC covers nothing (protocol.md §6.5). */
     static byte[] quirkMac(byte[] okm) throws GeneralSecurityException {
         byte[] full;
         try (Reused.Lease<Mac> hmac = Reused.hmacSha256()) {

@@ -12,7 +12,7 @@ import keybackup.keys.Curve25519PublicKey;
 import keybackup.keys.KeyFormatException;
 
 /**
- * The decrypted plaintext of one backed-up session, {@code BackedUpSessionData} (digest 04 §3), kept
+ * The decrypted plaintext of one backed-up session, {@code BackedUpSessionData} (protocol.md §6.3), kept
  * as the original JSON object so that unknown fields ({@code m.shared_history}, {@code signatures},
  * {@code org.matrix.mscxxxx.authenticated}, a stray {@code room_id}, …) survive and a signature over
  * it can still be checked. Immutable.
@@ -153,7 +153,7 @@ public final class SessionData {
     /**
      * Whether this session may be stored under {@code storedUnder} (a {@code sessions} map key or URL
      * segment): exact string equality with the canonical unpadded b64(Kpub), never decoded and
-     * re-encoded (digest 01 §2.3). False means {@code session_id_mismatch}: import it under no ID.
+     * re-encoded (protocol.md §3.2). False means {@code session_id_mismatch}: import it under no ID.
      *
      * @param storedUnder the session ID the session was found under
      * @return true when it equals {@link #sessionId()} exactly

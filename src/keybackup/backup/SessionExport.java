@@ -6,7 +6,7 @@ import keybackup.keys.Base64Unpadded;
 import keybackup.keys.KeyFormatException;
 
 /**
- * The Megolm session export in {@code session_key} (libolm {@code docs/megolm.md}; digest 04 §3):
+ * The Megolm session export in {@code session_key} (libolm {@code docs/megolm.md}; protocol.md §6.3):
  * 165 bytes = version {@code 0x01} ‖ ratchet index (4 bytes, big-endian) ‖ ratchet R(i,0..3) (128
  * bytes) ‖ the session's Ed25519 public key Kpub (32 bytes). The session ID is the unpadded base64 of
  * Kpub, so it is computed here rather than trusted from the cleartext around the session.

@@ -33,12 +33,18 @@ final class AuditTable {
         return "NOT trusted";
     }
 
+    /**
+     * Widest a column is padded to: a longer cell (a server may send any room id) is printed whole and pushes its
+     * own line's later cells right, so the padding of the other lines never grows with one odd id.
+     */
+    static final int MAX_WIDTH = 96;
+
     /** One table line: every cell but the last padded to its column's width (in code points) and a space. */
     private static String row(int[] width, String... cells) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < cells.length; i++) {
             sb.append(cells[i]);
-            if (i < width.length) sb.append(" ".repeat(width[i] - cells[i].codePointCount(0, cells[i].length()) + 1));
+            if (i < width.length) sb.append(" ".repeat(Math.max(1, width[i] - cells[i].codePointCount(0, cells[i].length()) + 1)));
         }
         return sb.append('\n').toString();
     }
@@ -58,7 +64,7 @@ final class AuditTable {
         for (String p : identity.problems()) sb.append("  identity: ").append(printable(p)).append('\n');
         sb.append('\n');
         // Rows sorted by room, then session, so two audits of one backup compare line by line; each column as
-        // wide as its widest cell (escaped, as printed), so real room ids of any length stay aligned.
+        // wide as its widest cell (escaped, as printed) up to MAX_WIDTH, so real room ids stay aligned.
         java.util.List<String[]> rows = new java.util.ArrayList<>();
         for (BackupAudit.Entry e : audit.sessions()) {
             rows.add(new String[] {printable(e.roomId()), printable(e.sessionId()), e.verdict(), e.reason() == null ? "-" : e.reason().wire()});
@@ -66,7 +72,9 @@ final class AuditTable {
         rows.sort(java.util.Comparator.<String[], String>comparing(r -> r[0]).thenComparing(r -> r[1]));
         int[] width = {"ROOM".length(), "SESSION".length(), "VERDICT".length()};
         for (String[] r : rows) {
-            for (int i = 0; i < width.length; i++) width[i] = Math.max(width[i], r[i].codePointCount(0, r[i].length()));
+            for (int i = 0; i < width.length; i++) {
+                width[i] = Math.min(MAX_WIDTH, Math.max(width[i], r[i].codePointCount(0, r[i].length())));
+            }
         }
         sb.append(row(width, "ROOM", "SESSION", "VERDICT", "REASON"));
         for (String[] r : rows) sb.append(row(width, r));

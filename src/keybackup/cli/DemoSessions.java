@@ -11,7 +11,7 @@ import keybackup.keys.KeyFormatException;
 
 /**
  * Megolm sessions for the demo, made the way a sending device makes one: a random 128-byte ratchet and
- * a fresh Ed25519 key pair, exported at index 0 in the 165-byte session-export format (digest 04 §3),
+ * a fresh Ed25519 key pair, exported at index 0 in the 165-byte session-export format (protocol.md §6.3),
  * with the sender's Curve25519 identity key and claimed Ed25519 key.
  */
 final class DemoSessions {

@@ -231,10 +231,17 @@ final class Io {
     /** Erase to the end of the line (ANSI/ECMA-48 EL). */
     private static final String CLEAR_TO_END = "\u001b[K";
 
-    /** Writes the canonical bytes of {@code value} (its strings cleared of the token) and a newline to stdout. */
+    /**
+     * Writes the canonical bytes of {@code value} (its strings cleared of the token) and a newline to stdout.
+     * When stdout is a terminal, the characters {@link TerminalText} escapes (C1 controls, bidi and other format
+     * characters, separators; canonical JSON already escapes C0) are written as JSON {@code \}{@code uXXXX}
+     * escapes: still valid JSON with the same values, but a server-chosen U+202E or 8-bit CSI cannot reorder
+     * or drive the terminal. Into a pipe or a file the bytes stay exactly canonical.
+     */
     void printCanonical(Json value) {
         AccessToken t = token;
         byte[] b = CanonicalJson.encode(t == null ? value : Redaction.json(value, t));
+        if (stdoutTerminal) b = TerminalText.escape(new String(b, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
         synchronized (this) {
             write(out, b);
             write(out, new byte[] {'\n'});

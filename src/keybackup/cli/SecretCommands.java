@@ -14,7 +14,7 @@ import keybackup.secrets.SecretStorageKey;
 
 /**
  * {@code secret encrypt} and {@code secret decrypt}: one Secret Storage secret on stdin/stdout
- * (digest 05 §3). The key comes from a file, never from the command line (which other users can see).
+ * (protocol.md §8.5). The key comes from a file, never from the command line (which other users can see).
  */
 final class SecretCommands {
     private SecretCommands() {}

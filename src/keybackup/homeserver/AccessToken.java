@@ -28,6 +28,10 @@ public final class AccessToken {
      * Shortest piece of the token that {@link #redact(String)} removes wherever it appears: 8 characters
      * (a shorter piece could match ordinary text by chance; an 8-character piece of a random token carries
      * about 48 bits of it). A token shorter than this is removed only whole.
+     * What this guards against is an echo: a server or proxy that repeats the request in an error text. A
+     * server that means to show the token can always re-encode it (shorter pieces, reversed, base64), and no
+     * filter of printed text can stop that; the server holds the token anyway, and it never reaches a log
+     * or output through this project's own code.
      */
     public static final int FRAGMENT = 8;
 

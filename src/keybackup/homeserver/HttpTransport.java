@@ -99,6 +99,10 @@ final class HttpTransport {
         byte[] bytes = body == null ? null : CanonicalJson.encode(body);
         Exception lastCause = null;
         String lastFailure = null;
+        // Set once an attempt of a POST or DELETE failed in a way that may have reached the server (no answer, a
+        // 5xx): a refusal of a later attempt then says nothing about whether the request was carried out.
+        boolean maybeCarriedOut = false;
+        boolean repeatable = method.equals("GET") || method.equals("PUT");
         for (int attempt = 1; ; attempt++) {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
                     .timeout(options.requestTimeout())
@@ -132,12 +136,14 @@ final class HttpTransport {
                 MatrixException error = readError(response);
                 if (status == 429) {
                     long hint = error.retryAfterMs().orElse(retryAfterHeader(response));
-                    if (hint > options.maxBackoff().toMillis()) throw error; // waiting that long is the caller's decision
+                    // waiting that long is the caller's decision
+                    if (hint > options.maxBackoff().toMillis()) throw refusal(where, error, maybeCarriedOut, lastFailure);
                     delay = Math.max(hint, backoff(attempt));
                 } else if (status >= 500) {
                     delay = backoff(attempt);
+                    maybeCarriedOut = !repeatable;
                 } else {
-                    throw error;
+                    throw refusal(where, error, maybeCarriedOut, lastFailure);
                 }
                 lastCause = error;
                 lastFailure = error.getMessage();
@@ -153,6 +159,7 @@ final class HttpTransport {
                 }
                 // dropped connection, reset, timeout, before the headers or in the body
                 delay = backoff(attempt);
+                maybeCarriedOut = !repeatable;
                 lastCause = e;
                 lastFailure = failure(e);
             } catch (InterruptedException e) {
@@ -171,6 +178,18 @@ final class HttpTransport {
                 throw new StoreException(where + ": interrupted while waiting to retry");
             }
         }
+    }
+
+    /**
+     * The 4xx answer to an attempt, as the caller gets it: the server's own error when no earlier attempt may have
+     * been carried out; otherwise a plain {@link StoreException}, because "refused" would then be wrong (a POST that
+     * timed out may have created a version, and its retry is refused for that very reason) and a caller that undoes
+     * its own work on a refusal must not do so here.
+     */
+    private static StoreException refusal(String where, MatrixException error, boolean maybeCarriedOut, String earlier) {
+        if (!maybeCarriedOut) return error;
+        return new StoreException(where + ": an earlier attempt may have been carried out (" + earlier + "), and the retry was refused: "
+                + error.getMessage() + "; check what the server now holds (status) before trying again", error);
     }
 
     /** Exponential backoff with jitter: a random delay in [d/2, d], d = min(max, initial·2^(attempt−1)). */

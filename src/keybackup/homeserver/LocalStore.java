@@ -12,7 +12,7 @@ import keybackup.json.Json;
 import keybackup.json.JsonReader;
 
 /**
- * A {@link BackupStore} in a local directory that behaves like a homeserver (digest 03), so every command
+ * A {@link BackupStore} in a local directory that behaves like a homeserver (protocol.md §5), so every command
  * works offline. Layout ({@code <name>} is {@code b} + unpadded base64url of the UTF-8 identifier, or {@code h} + hex SHA-256 when that
  * would exceed 200 characters):
  * <pre>

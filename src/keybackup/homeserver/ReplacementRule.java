@@ -15,7 +15,7 @@ import keybackup.json.Json;
  *       the stored is not; else if the new index is lower; else if the new forwarded count is lower; else keep.</li>
  * </ul>
  *
- * <p>They differ (digest 03 §4.2):
+ * <p>They differ (protocol.md §5.6):
  * <pre>
  * stored                        new                           SPEC          SYNAPSE
  * verified,   index 5           unverified, index 0           keep stored   replace (index rule fires)

@@ -1,8 +1,8 @@
 /**
  * Where backups are stored: the thin {@link keybackup.homeserver.BackupStore} abstraction, its HTTPS
  * implementation {@link keybackup.homeserver.HomeserverClient} (the Matrix client-server API's
- * {@code /room_keys}, {@code /user/{userId}/account_data} and {@code /keys/query} endpoints; digest 03,
- * digest 05 §1, digest 06 §3) and the offline {@link keybackup.homeserver.LocalStore}, which keeps the same
+ * {@code /room_keys}, {@code /user/{userId}/account_data} and {@code /keys/query} endpoints;
+ * protocol.md §5, §8.1, §9.3) and the offline {@link keybackup.homeserver.LocalStore}, which keeps the same
  * JSON shapes in a directory and applies the server rules (versions, current version, count/etag, and the
  * key {@link keybackup.homeserver.ReplacementRule}).
  *

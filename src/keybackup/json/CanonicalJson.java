@@ -5,7 +5,7 @@ import java.util.Comparator;
 import java.util.Map;
 
 /**
- * Matrix canonical JSON (spec appendix "Canonical JSON"; digest 01 §1.2), byte for byte what python
+ * Matrix canonical JSON (spec appendix "Canonical JSON"; protocol.md §2.2), byte for byte what python
  * canonicaljson writes: no whitespace, object keys ordered by Unicode code point, UTF-8, the short
  * escapes {@code \" \\ \b \t \n \f \r}, other C0 controls as lowercase {@code \}{@code u00xx}, and
  * every other character raw (including U+007F, U+2028 and supplementary characters).

@@ -8,7 +8,7 @@ import keybackup.keys.Ed25519PublicKey;
 import keybackup.keys.KeyFormatException;
 
 /**
- * Matrix signed JSON (spec appendix "Signing JSON"; digest 02 §2–§3). The signed bytes are the
+ * Matrix signed JSON (spec appendix "Signing JSON"; protocol.md §4.2–§4.3). The signed bytes are the
  * canonical JSON of the object without its top-level {@code signatures} and {@code unsigned} members,
  * so every signature on an object covers the same bytes and unknown fields are covered too.
  */

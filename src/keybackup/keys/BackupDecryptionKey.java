@@ -12,7 +12,7 @@ import keybackup.internal.Reused;
 
 /**
  * The backup decryption key of {@code m.megolm_backup.v1.curve25519-aes-sha2}: a 32-byte X25519
- * private key (the RFC 7748 scalar string, stored unclamped as given; X25519 clamps it; digest 04 §1).
+ * private key (the RFC 7748 scalar string, stored unclamped as given; X25519 clamps it; protocol.md §6.1).
  * Also used for the ephemeral key of one encryption.
  *
  * <p>Security: not a record and no {@code equals} (compare keys through {@link #publicKey()} or
@@ -29,9 +29,12 @@ public final class BackupDecryptionKey implements AutoCloseable {
     /** Longest key-file text {@link #fromKeyFileText} reads: a key is under 100 characters, the rest is slack for whitespace. */
     public static final int MAX_KEY_FILE_LENGTH = 4096;
 
-    /** DER prefix of a PKCS#8 PrivateKeyInfo for X25519 (OID 1.3.101.110), followed by the 32 raw bytes (digest 04 §7). */
+    /**
+     * DER prefix of a PKCS#8 PrivateKeyInfo for X25519 (OID 1.3.101.110), followed by the 32 raw bytes
+     * (protocol.md §6.7).
+     */
     private static final byte[] PKCS8_PREFIX = Bytes.fromHex("302e020100300506032b656e04220420");
-    /** The X25519 base point u = 9: agreeing with it yields the public key (digest 04 §7). */
+    /** The X25519 base point u = 9: agreeing with it yields the public key (protocol.md §6.7). */
     private static final Curve25519PublicKey BASE_POINT = basePoint();
 
     private final byte[] key;
@@ -102,7 +105,7 @@ public final class BackupDecryptionKey implements AutoCloseable {
     }
 
     /**
-     * Makes the key of its recovery-key text (base58, digest 04 §8); whitespace anywhere is ignored. The
+     * Makes the key of its recovery-key text (base58, protocol.md §7.1); whitespace anywhere is ignored. The
      * decoded array is zeroed before returning.
      *
      * @param text the recovery key as the user typed or pasted it

@@ -3,7 +3,7 @@ package keybackup.keys;
 import java.util.Base64;
 
 /**
- * Matrix "unpadded base64" (spec appendix; digest 01 §2.3). Encoding: standard alphabet, no padding.
+ * Matrix "unpadded base64" (spec appendix; protocol.md §3.2). Encoding: standard alphabet, no padding.
  * Decoding is lenient only where every reference reader is: up to two trailing '=' are accepted (the
  * spec says decoders SHOULD) and non-zero trailing bits are accepted (the spec's own test seed has
  * them). Rejected: the URL-safe characters '-' and '_', whitespace, any other character, and a length

@@ -19,7 +19,10 @@ public final class Curve25519PublicKey {
     /** Length in bytes of an X25519 public key. */
     public static final int LENGTH = 32;
 
-    /** DER prefix of an X.509 SubjectPublicKeyInfo for X25519 (OID 1.3.101.110), followed by the 32 raw bytes (digest 04 §7). */
+    /**
+     * DER prefix of an X.509 SubjectPublicKeyInfo for X25519 (OID 1.3.101.110), followed by the 32 raw bytes
+     * (protocol.md §6.7).
+     */
     private static final byte[] X509_PREFIX = Bytes.fromHex("302a300506032b656e032100");
 
     private final byte[] bytes;

@@ -31,7 +31,7 @@ public final class Ed25519PrivateKey implements AutoCloseable {
         this.seed = seed.clone();
         try {
             // The JDK has no "public key from seed" call: a KeyPairGenerator fed the seed as its
-            // randomness derives the same key pair (digest 02 §1); pinned by the RFC 8032 test vectors.
+            // randomness derives the same key pair (protocol.md §4.1); pinned by the RFC 8032 test vectors.
             KeyPairGenerator g = Jca.keyPairGenerator("Ed25519");
             g.initialize(NamedParameterSpec.ED25519, new FixedSeed(this.seed));
             KeyPair kp = g.generateKeyPair();

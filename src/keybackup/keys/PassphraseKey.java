@@ -7,7 +7,7 @@ import javax.crypto.spec.PBEKeySpec;
 import keybackup.internal.Jca;
 
 /**
- * Passphrase-derived keys ({@code m.pbkdf2}; digest 04 §9): PBKDF2-HMAC-SHA-512 over the UTF-8
+ * Passphrase-derived keys ({@code m.pbkdf2}; protocol.md §7.2): PBKDF2-HMAC-SHA-512 over the UTF-8
  * passphrase with the UTF-8 bytes of the salt string as written (it is not base64-decoded).
  *
  * <p>Bounded time: the parameters come from account data the server serves, so {@link #derive} refuses,

@@ -5,7 +5,7 @@ import keybackup.internal.Bytes;
 
 /**
  * The recovery-key text form of a 32-byte key (spec appendix "Cryptographic key representation";
- * digest 04 §8): base58 (Bitcoin alphabet) of {@code 0x8B 0x01 ‖ key ‖ parity}, where parity is the XOR
+ * protocol.md §7.1): base58 (Bitcoin alphabet) of {@code 0x8B 0x01 ‖ key ‖ parity}, where parity is the XOR
  * of the 34 bytes before it, written in groups of four characters separated by spaces. Used for the
  * backup decryption key and for Secret Storage keys.
  *

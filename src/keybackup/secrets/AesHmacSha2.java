@@ -12,8 +12,8 @@ import keybackup.internal.Hkdf;
 import keybackup.internal.Jca;
 
 /**
- * The primitive of {@code m.secret_storage.v1.aes-hmac-sha2} (digest 05 §3.1), used both to encrypt
- * secrets and to compute the key check (05 §2.3, which is this primitive with the name "" over 32 zero
+ * The primitive of {@code m.secret_storage.v1.aes-hmac-sha2} (protocol.md §8.5), used both to encrypt
+ * secrets and to compute the key check (protocol.md §8.4, which is this primitive with the name "" over 32 zero
  * bytes):
  * <ol>
  *   <li>HKDF-SHA-256(IKM = key, salt = 32 zero bytes, info = UTF-8(name), L = 64): bytes [0,32) are the
@@ -24,7 +24,7 @@ import keybackup.internal.Jca;
  * </ol>
  * {@link #open} checks the MAC in constant time before it decrypts anything (encrypt-then-MAC). This
  * class neither chooses nor alters IVs: callers pick a random one with bit 63 cleared when writing and
- * pass the stored one unchanged when reading (05 §3.2). Derived keys are zeroed after use; the JCA key
+ * pass the stored one unchanged when reading (protocol.md §8.6). Derived keys are zeroed after use; the JCA key
  * objects keep their own copies, so zeroing is best effort.
  */
 final class AesHmacSha2 {
@@ -72,7 +72,7 @@ final class AesHmacSha2 {
         }
     }
 
-    /** The key-check MAC for {@code iv} (05 §2.3): the MAC of 32 zero bytes sealed under the name "". */
+    /** The key-check MAC for {@code iv} (protocol.md §8.4): the MAC of 32 zero bytes sealed under the name "". */
     static byte[] keyCheckMac(byte[] key, byte[] iv) {
         Sealed s = seal(key, "", new byte[KEY_LENGTH], iv);
         // The ciphertext here is the keystream itself (zeros XOR keystream): wipe it.

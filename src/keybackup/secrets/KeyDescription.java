@@ -11,7 +11,7 @@ import keybackup.keys.PassphraseKey;
 
 /**
  * A Secret Storage key description: the content of account data {@code m.secret_storage.key.<key ID>}
- * (digest 05 §2.2). Immutable; keeps the JSON it was parsed from.
+ * (protocol.md §8.3). Immutable; keeps the JSON it was parsed from.
  *
  * <p>{@link #parse} accepts only the algorithm {@value SecretStorage#ALGORITHM}. Its {@code iv} and
  * {@code mac} must decode (padded or unpadded base64) to 16 and 32 bytes, as matrix-rust-sdk requires;
@@ -23,7 +23,7 @@ import keybackup.keys.PassphraseKey;
  * offers no parameters: the key is still usable with its recovery key.
  *
  * <p>Security property of {@link #check}: it says whether a key matches the description's key-check MAC
- * (05 §2.3: the MAC of 32 zero bytes encrypted under the name ""), compared in constant time, or that
+ * (protocol.md §8.4: the MAC of 32 zero bytes encrypted under the name ""), compared in constant time, or that
  * there is no key check. {@link #checkKey} keeps the spec's reading rule (no check: assume the key is
  * right; the MAC on each stored secret still stops a wrong key from decrypting anything).
  *
@@ -36,7 +36,7 @@ import keybackup.keys.PassphraseKey;
  * reason is then reported by {@link #writeWeakness} so that it can be shown as a warning.
  */
 public final class KeyDescription {
-    /** The {@code m.pbkdf2} parameters of a passphrase-derived key (digest 04 §9.1). The salt is used as UTF-8 text. */
+    /** The {@code m.pbkdf2} parameters of a passphrase-derived key (protocol.md §7.2). The salt is UTF-8 text. */
     public record Pbkdf2(String salt, int iterations, int bits) {
         /**
          * Holds the parameters. Only the salt's presence is checked here: {@link KeyDescription#parse} applies
@@ -153,7 +153,7 @@ public final class KeyDescription {
     }
 
     /**
-     * Runs the key check (05 §2.3): recomputes the MAC of 32 zero bytes encrypted under the name "" with
+     * Runs the key check (protocol.md §8.4): recomputes the MAC of 32 zero bytes encrypted under the name "" with
      * the stored IV and compares it with the stored MAC in constant time. The computed MAC is zeroed.
      *
      * @param key the key to test; it stays the caller's

@@ -17,11 +17,11 @@ import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.KeyFormatException;
 
 /**
- * Secrets in user account data, encrypted with {@code m.secret_storage.v1.aes-hmac-sha2} (digest 05 §3).
+ * Secrets in user account data, encrypted with {@code m.secret_storage.v1.aes-hmac-sha2} (protocol.md §8.5).
  * The account-data type of a secret is its name; its content is
  * {@code {"encrypted": {"<key ID>": {"iv", "ciphertext", "mac"}}}}.
  *
- * <p>Security properties: writers use a fresh random IV with bit 63 cleared (05 §3.2) and write
+ * <p>Security properties: writers use a fresh random IV with bit 63 cleared (protocol.md §8.6) and write
  * unpadded base64. Readers accept padded or unpadded base64, require a 16-byte IV and a 32-byte MAC,
  * verify the MAC in constant time <em>before</em> decrypting, use the stored IV as-is, and decode the
  * plaintext as strict UTF-8. The secret name is bound into the keys (HKDF info), so a ciphertext copied to
@@ -29,7 +29,7 @@ import keybackup.keys.KeyFormatException;
  *
  * <p>Not guaranteed here: that a decrypted key secret is current. After loading any key secret
  * ({@link #loadKeyBytes}, {@link #loadBackupSigningKey}) the caller must check it against the published
- * public key (05 §4): the master seed against the {@code /keys/query} master key, the backup key against
+ * public key (protocol.md §8.8): the master seed against the {@code /keys/query} master key, the backup key against
  * {@code auth_data.public_key}, the backup signing seed against the trusted {@code signing_public_key}.
  * A mismatch means a stale secret (for example after a reset); the trust layer does that check.
  * Secrets given as {@code String} cannot be wiped; byte-array temporaries are zeroed (best effort).
@@ -37,16 +37,16 @@ import keybackup.keys.KeyFormatException;
 public final class SecretStorage {
     private SecretStorage() {}
 
-    /** Account-data type naming the default key: content {@code {"key": "<key ID>"}} (05 §2.1). */
+    /** Account-data type naming the default key: content {@code {"key": "<key ID>"}} (protocol.md §8.2). */
     public static final String DEFAULT_KEY_TYPE = "m.secret_storage.default_key";
-    /** Prefix of the account-data type of a key description; the key ID follows (05 §2.2). */
+    /** Prefix of the account-data type of a key description; the key ID follows (protocol.md §8.3). */
     public static final String KEY_TYPE_PREFIX = "m.secret_storage.key.";
     /** The only algorithm the spec defines, and the only one implemented. */
     public static final String ALGORITHM = "m.secret_storage.v1.aes-hmac-sha2";
 
     /** Backup decryption key: base64 of the 32-byte X25519 private key (spec "Decryption key"). */
     public static final String BACKUP_DECRYPTION_KEY = "m.megolm_backup.v1";
-    /** Backup signing key (seed proposal): unpadded base64 of the 32-byte Ed25519 seed (05 §4). */
+    /** Backup signing key (seed proposal): unpadded base64 of the 32-byte Ed25519 seed (protocol.md §8.8). */
     public static final String BACKUP_SIGNING_KEY = "m.key_backup.signing";
     /** Cross-signing master key seed, base64. */
     public static final String CROSS_SIGNING_MASTER = "m.cross_signing.master";
@@ -164,8 +164,8 @@ public final class SecretStorage {
 
     /**
      * Stores the backup signing key's seed as secret {@value #BACKUP_SIGNING_KEY}: the unpadded base64 of
-     * its 32-byte seed (05 §4), merged into {@code existingOrNull} as {@link #addTo} does. The exported seed
-     * is zeroed after use.
+     * its 32-byte seed (protocol.md §8.8), merged into {@code existingOrNull} as {@link #addTo} does. The
+     * exported seed is zeroed after use.
      *
      * @param key the backup signing key; it stays the caller's
      * @param ssKey the Secret Storage key; it stays the caller's
@@ -235,7 +235,7 @@ public final class SecretStorage {
      * Loads a 32-byte key secret ({@value #BACKUP_DECRYPTION_KEY}, {@value #CROSS_SIGNING_MASTER}, …):
      * padded or unpadded base64 of exactly 32 bytes. The caller zeroes the result and must check the key
      * against its published public key before use. The legacy comma-separated form of
-     * {@code m.megolm_backup.v1} (digest 04 §1) is rejected as {@code BAD_PLAINTEXT}.
+     * {@code m.megolm_backup.v1} (protocol.md §6.1) is rejected as {@code BAD_PLAINTEXT}.
      *
      * @param name the secret's name, which is its account-data type
      * @param content the secret's account-data content, as served
@@ -256,7 +256,7 @@ public final class SecretStorage {
         }
     }
 
-    /** The entry under {@code keyId}; {@code {}} and a missing entry are "not stored" (05 §1). */
+    /** The entry under {@code keyId}; {@code {}} and a missing entry are "not stored" (protocol.md §8.1). */
     private static Json.Obj entry(String name, Json.Obj content, String keyId) throws SecretStorageException {
         if (!content.has("encrypted")) throw notStored(name, keyId);
         Json.Obj encrypted = content.object("encrypted");
@@ -279,7 +279,7 @@ public final class SecretStorage {
         }
     }
 
-    /** 16 random bytes with bit 63 (the top bit of byte 8) cleared, so no counter style can wrap (05 §3.2). */
+    /** 16 random bytes with bit 63 (the top bit of byte 8) cleared, so no counter style wraps (protocol.md §8.6). */
     static byte[] randomIv(SecureRandom random) {
         byte[] iv = new byte[AesHmacSha2.IV_LENGTH];
         random.nextBytes(iv);

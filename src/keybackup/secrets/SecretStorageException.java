@@ -13,7 +13,7 @@ public final class SecretStorageException extends Exception {
 
     /** The kind of failure. */
     public enum Reason {
-        /** The content is {@code {}}, has no {@code encrypted} map, or has no entry for the key ID (05 §1). */
+        /** The content is {@code {}}, has no {@code encrypted} map, or no entry for the key ID (protocol.md §8.1). */
         NOT_STORED,
         /** A field is missing, has the wrong JSON type, is not base64, or has the wrong byte length. */
         MALFORMED,

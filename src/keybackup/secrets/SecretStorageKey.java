@@ -9,8 +9,8 @@ import keybackup.keys.PassphraseKey;
 import keybackup.keys.RecoveryKey;
 
 /**
- * A Secret Storage key (digest 05 §2.2): 32 random bytes, shown to users in the recovery-key format
- * (digest 04 §8), or derived from a passphrase with {@code m.pbkdf2} (04 §9.1).
+ * A Secret Storage key (protocol.md §8.3): 32 random bytes, shown to users in the recovery-key format
+ * (protocol.md §7.1), or derived from a passphrase with {@code m.pbkdf2} (protocol.md §7.2).
  *
  * <p>Security properties: not a record and no {@code equals} (nothing compares or prints the bytes);
  * {@code toString} is redacted; {@link #close()} zeroes the bytes and makes every later use fail. The only
@@ -19,7 +19,7 @@ import keybackup.keys.RecoveryKey;
  * description is decided by {@link KeyDescription#checkKey}, never here.
  *
  * <p>A passphrase key whose description asks for {@code bits} other than 256 has {@code bits}/8 bytes, as
- * in matrix-js-sdk (04 §9.1); such a key works for encryption (HKDF accepts any input length) but has no
+ * in matrix-js-sdk (protocol.md §7.2); such a key works for encryption (HKDF accepts any input length) but has no
  * recovery-key form.
  */
 public final class SecretStorageKey implements AutoCloseable {
@@ -66,7 +66,7 @@ public final class SecretStorageKey implements AutoCloseable {
     }
 
     /**
-     * Makes the key of its recovery-key text (base58, whitespace ignored; digest 04 §8). The decoded array is
+     * Makes the key of its recovery-key text (base58, whitespace ignored; protocol.md §7.1). The decoded array is
      * zeroed before returning. Whether it is the right key is for {@link KeyDescription#check} to say.
      *
      * @param text the recovery key as the user typed or pasted it

@@ -1,7 +1,7 @@
 /**
  * Secret Storage ("4S", {@code m.secret_storage.v1.aes-hmac-sha2}): secrets kept encrypted in user
  * account data under a key the user holds as a recovery key or passphrase (Matrix client-server spec,
- * "Secrets" module; digest 05 §2–§4, digest 04 §8–§9).
+ * "Secrets" module; protocol.md §8.2–§8.8, §7.1–§7.2).
  *
  * <ul>
  *   <li>{@link keybackup.secrets.SecretStorageKey}: the 32-byte key, from random bytes, a recovery key,
@@ -27,6 +27,6 @@
  * byte arrays are zeroed best effort, and JCA key objects keep their own copies); freshness or rollback
  * protection of account data (the homeserver can serve old content encrypted under the same key);
  * choosing a key ID or reading the default key (callers pass the key ID); secret sharing between devices
- * ({@code m.secret.request}/{@code m.secret.send}, 05 §5), which is not implemented.
+ * ({@code m.secret.request}/{@code m.secret.send}, protocol.md §8.9), which is not implemented.
  */
 package keybackup.secrets;

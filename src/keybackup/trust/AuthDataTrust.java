@@ -22,7 +22,7 @@ import keybackup.json.Json;
  */
 public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrust.TrustedWithoutKey, AuthDataTrust.NotTrusted {
 
-    /** Status of one AuthData signature (digest 06 §6.5). */
+    /** Status of one AuthData signature (protocol.md §9.7). */
     enum SignatureStatus {
         /** Valid, by a trusted signer (see {@link Via}). */
         VALID_TRUSTED,

@@ -6,7 +6,7 @@ import keybackup.backup.FieldNames;
 import keybackup.json.Json;
 
 /**
- * Reads the SessionData {@code authenticated} flag in all its spellings (digest 07 §5). The flag is
+ * Reads the SessionData {@code authenticated} flag in all its spellings (protocol.md §10.5). The flag is
  * TRUE only if every spelling present is the JSON boolean {@code true}; spellings that are not all the
  * same JSON value are a CONFLICT; anything else (absent, {@code false}, the string {@code "true"},
  * {@code 1}) is FALSE. This is only what the plaintext claims: it counts for nothing without a valid

@@ -5,7 +5,7 @@ import keybackup.backup.ExportedSession;
 
 /**
  * Where a Megolm session key came from; this alone decides the {@code authenticated} flag a writer puts
- * in a signed SessionData (digest 07 §5). There is no way to pass a bare boolean.
+ * in a signed SessionData (protocol.md §10.5). There is no way to pass a bare boolean.
  *
  * <p>{@code true} for: an Olm-encrypted {@code m.room_key} from the device owning {@code sender_key};
  * a trusted forward (MSC3879: {@code trusted: true} from a verified own device); a session this device

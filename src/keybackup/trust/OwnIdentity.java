@@ -12,7 +12,7 @@ import keybackup.keys.KeyFormatException;
 
 /**
  * The own user's published identity, read from a {@code POST /keys/query} response and validated as
- * digest 06 §3 describes. Nothing here is trusted: this only drops what is malformed or inconsistent,
+ * protocol.md §9.3 describes. Nothing here is trusted: this only drops what is malformed or inconsistent,
  * and says why in {@link #problems()}. Which keys are trusted, including the cross-signing chain, is
  * decided by {@link TrustResolver} from {@link TrustAnchors}.
  *

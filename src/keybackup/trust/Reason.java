@@ -2,7 +2,7 @@ package keybackup.trust;
 
 import java.util.Locale;
 
-/** The reasons of the per-session verdicts (the audit contract, digest 07 §6.1); wire form in lower case. */
+/** The reasons of the per-session verdicts (the audit contract, protocol.md §10.7); wire form in lower case. */
 public enum Reason {
     /** Rejected: the entry could not be decrypted into a usable SessionData (or its mac failed unforgiven). */
     DECRYPTION_FAILED,

@@ -8,7 +8,7 @@ import keybackup.json.SignedJson;
 import keybackup.keys.Ed25519PrivateKey;
 
 /**
- * Writer side of a signed SessionData (digest 07 §4): sets the {@code authenticated} flag from the
+ * Writer side of a signed SessionData (protocol.md §10.4): sets the {@code authenticated} flag from the
  * {@link KeySource}, removes any other spelling of the flag (so a reader never sees a conflict we made),
  * and signs the object as the own user with key id {@code ed25519:<signing public key>}.
  *

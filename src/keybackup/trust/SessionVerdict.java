@@ -3,10 +3,10 @@ package keybackup.trust;
 import java.util.Objects;
 
 /**
- * What a restored session may be used as: one of exactly four verdicts, each with the reason of digest 07
- * §6.1. Produced only by {@link SessionVerifier}: the four kinds are final classes whose constructors are
- * package-private (a public record could be built by anyone), so holding an {@link Authenticated} proves
- * the verification ran. Callers match on the type ({@code v instanceof SessionVerdict.Authenticated a}).
+ * What a restored session may be used as: one of exactly four verdicts, each with the reason of
+ * protocol.md §10.7. Produced only by {@link SessionVerifier}: the four kinds are final classes whose
+ * constructors are package-private (a public record could be built by anyone), so holding an
+ * {@link Authenticated} proves the verification ran. Callers match on the type ({@code instanceof}).
  */
 public sealed interface SessionVerdict
         permits SessionVerdict.Authenticated, SessionVerdict.SignedNotAuthenticated, SessionVerdict.Unauthenticated, SessionVerdict.Rejected {

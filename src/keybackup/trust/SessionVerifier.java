@@ -10,7 +10,7 @@ import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.KeyFormatException;
 
 /**
- * Reader side: turns one backed-up session into a {@link SessionVerdict} (digest 07 §6.1). The checks
+ * Reader side: turns one backed-up session into a {@link SessionVerdict} (protocol.md §10.7). The checks
  * run in the contract's order; the first that applies decides:
  * <ol>
  *   <li>decrypt; a {@code mac} that is missing or wrong is forgiven only when step 4 finds a valid

@@ -20,7 +20,7 @@ import keybackup.keys.Ed25519PublicKey;
  *   <li>{@link PinnedMasterKey}: the own master key the user verified; it counts unless the server
  *       publishes another one;</li>
  *   <li>{@link SecretStorageMasterKey}: the public half of the master key held in Secret Storage; it
- *       counts only while it equals the published master key (digest 06 §4: a stale secret after an
+ *       counts only while it equals the published master key (protocol.md §9.4: a stale secret after an
  *       identity reset is not trust).</li>
  * </ul>
  */

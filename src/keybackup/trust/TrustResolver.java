@@ -10,14 +10,14 @@ import keybackup.keys.Ed25519PublicKey;
 
 /**
  * Decides whether a backup version's AuthData is trusted, and so whether its backup signing key may be
- * used (digest 06 §4–§6.5 and 07 §3). The whole decision is {@link #resolve}, with the two rules it
+ * used (protocol.md §9.4–§9.7 and §10.3). The whole decision is {@link #resolve}, with the two rules it
  * rests on next to it: {@link #trustedMasterKey} and {@link #verifiedDevice}. Read it top to bottom.
  *
  * <p>Rules: only signatures under the own user id count. Names are compared with keys as decoded bytes:
  * a key id that spells the master key in another way than its canonical unpadded base64 counts for
  * nothing (it is {@code invalid}), and a device whose id spells a cross-signing key is dropped by
  * {@link OwnIdentity}. The signing key is usable only when the AuthData is trusted and names exactly one
- * well-formed key; holding the backup decryption key is not enough (digest 07 §3).
+ * well-formed key; holding the backup decryption key is not enough (protocol.md §10.3).
  */
 public final class TrustResolver {
     private TrustResolver() {}
@@ -108,7 +108,7 @@ public final class TrustResolver {
     /**
      * The trusted own master key, or null: a {@link TrustAnchors.PinnedMasterKey} unless the server
      * publishes a different master key; a {@link TrustAnchors.SecretStorageMasterKey} only while it equals
-     * the published one (digest 06 §4). Compared as keys (bytes). Writers use it too: a master key is
+     * the published one (protocol.md §9.4). Compared as keys (bytes). Writers use it too: a master key is
      * worth signing an AuthData with only if readers would trust it.
      */
     public static Ed25519PublicKey trustedMasterKey(OwnIdentity identity, TrustAnchors anchors) {
@@ -128,7 +128,7 @@ public final class TrustResolver {
      *   <li>{@code VERIFIED_DEVICE} if the user pinned it with the key they compared and the server
      *       publishes that same key; or</li>
      *   <li>{@code VERIFIED_DEVICE} if the trusted master key signed the self-signing key, and that
-     *       self-signing key signed the device (digest 06 §5); or</li>
+     *       self-signing key signed the device (protocol.md §9.5); or</li>
      *   <li>{@code DEVICE_AS_PUBLISHED} (weaker) if the user named it by id only, taking the server's key;</li>
      * </ol>
      * and not verified (null) otherwise. (This device is not asked here: it is checked with its own key.)

@@ -1,6 +1,6 @@
 /**
- * The trust decision of signed key backup (the initial revision of MSC4048; digest 06 §4–§6.5 and 07
- * §3–§6), and the only package that can state trust: everything that says "trusted" or "authenticated"
+ * The trust decision of signed key backup (the initial revision of MSC4048; protocol.md §9.4–§9.7 and
+ * §10.3–§10.7), and the only package that can state trust: everything that says "trusted" or "authenticated"
  * ({@link keybackup.trust.TrustedBackupKey}, the trusted {@link keybackup.trust.AuthDataTrust} outcomes,
  * the {@link keybackup.trust.SessionVerdict} kinds, {@link keybackup.trust.SessionVerifier.Result}) is a
  * final class with a package-private constructor, made only by the resolver or the verifier. Read in order:

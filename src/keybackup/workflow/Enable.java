@@ -16,7 +16,7 @@ import keybackup.secrets.SecretStorageException;
 import keybackup.trust.OwnIdentity;
 
 /**
- * Creates a signed backup (digest 07 §7.1): a backup key pair and a backup signing key, an AuthData naming
+ * Creates a signed backup (protocol.md §11.1): a backup key pair and a backup signing key, an AuthData naming
  * both, signed by the master key (from Secret Storage, checked against the published one) and/or this
  * device, a new backup version, and both private keys in Secret Storage under the default key.
  *

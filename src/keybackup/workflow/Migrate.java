@@ -23,7 +23,7 @@ import keybackup.trust.TrustedBackupKey;
 
 /**
  * Moves every key of an old (unsigned or differently signed) backup version into a new signed version
- * (digest 07 §7.4). Lossless above all:
+ * (protocol.md §11.4). Lossless above all:
  * <ol>
  *   <li>read and decrypt the whole old version first (a wrong key stops here, before anything is written),
  *       and keep a digest of every entry read ({@link OldEntries}): the migration is bound to this read;</li>
@@ -248,7 +248,7 @@ public final class Migrate {
                         try {
                             account.store().deleteVersion(oldVersion);
                         } catch (MatrixException e) {
-                            // 404 after a retried DELETE means the first attempt did it (digest 03 §5)
+                            // 404 after a retried DELETE means the first attempt did it (protocol.md §5.7)
                             if (!e.isNotFound()) throw e;
                         }
                         deleted = true;

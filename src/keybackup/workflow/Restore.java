@@ -17,7 +17,7 @@ import keybackup.trust.BackupAudit;
 import keybackup.trust.SessionVerifier;
 
 /**
- * Downloads one backup version and gives every session its verdict (digest 07 §7.3): trust of the
+ * Downloads one backup version and gives every session its verdict (protocol.md §11.3): trust of the
  * AuthData first, then the backup key (from the caller or Secret Storage, checked against
  * {@code auth_data.public_key}), then the sessions, streamed and verified on worker threads.
  */

@@ -178,7 +178,7 @@ public final class UnlockedSecretStorage implements AutoCloseable {
     /**
      * Whether account data {@code name} holds a secret under any key: its {@code encrypted} member is an
      * object with at least one entry. Absent account data, {@code {}} and an empty or unusable
-     * {@code encrypted} member hold nothing (05 §1). Decrypts nothing.
+     * {@code encrypted} member hold nothing (protocol.md §8.1). Decrypts nothing.
      */
     public boolean holds(String name) throws StoreException {
         requireOpen();

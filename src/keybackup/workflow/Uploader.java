@@ -22,7 +22,7 @@ import keybackup.trust.KeySource;
 import keybackup.trust.SessionSigner;
 
 /**
- * Signs, encrypts and uploads sessions to one backup version (digest 07 §7.2). Crypto runs on worker
+ * Signs, encrypts and uploads sessions to one backup version (protocol.md §11.2). Crypto runs on worker
  * threads; full batches go to one sender thread with at most two batches in flight, so the network
  * overlaps the crypto of the next batch. Batches are cut by bytes and by count, to stay under the
  * server's request limit.

@@ -1,5 +1,5 @@
 /**
- * The workflows a person runs against an account (digest 07 §7): {@link keybackup.workflow.Enable},
+ * The workflows a person runs against an account (protocol.md §11): {@link keybackup.workflow.Enable},
  * {@link keybackup.workflow.Upload} (with {@link keybackup.workflow.Uploader}),
  * {@link keybackup.workflow.Restore}, {@link keybackup.workflow.Migrate}, over any
  * {@link keybackup.homeserver.BackupStore}. {@link keybackup.workflow.Account} gathers the store, Secret

@@ -21,20 +21,22 @@ import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Curve25519PublicKey;
 import org.junit.jupiter.api.Test;
 
-/** Published vectors from the digest (08 §5.1–§5.3, RFC 7748 §6.1) and one test per rejection rule (digest 04 §6). */
+/**
+ * Published vectors (protocol.md §13.5, RFC 7748 §6.1) and one test per rejection rule (protocol.md §6.6).
+ */
 class MegolmBackupV1Test {
     // RFC 7748 §6.1: Alice's private key (the backup key of the libolm test) and Bob's (the ephemeral key).
     static final String ALICE = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a";
     static final String BOB = "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb";
 
-    // Digest 08 §5.2 (matrix-rust-sdk decryption.rs test_decrypt_key).
+    // protocol.md §13.5 (matrix-rust-sdk decryption.rs test_decrypt_key).
     static final String RUST_KEY = "Ha9cklU/9NqFo9WKdVfGzmqUL/9wlkdxfEitbSIPVXw";
     static final String RUST_SESSION_DATA = "{\"ephemeral\":\"HlLi76oV6wxHz3PCqE/bxJi6yF1HnYz5Dq3T+d/KpRw\","
             + "\"ciphertext\":\"MuM8E3Yc6TSAvhVGb77rQ++jE6p9dRepx63/3YPD2wACKAppkZHeFrnTH6wJ/HSyrmzo7HfwqVl6tKNpfooSTHqUf6x1LHz+h4B/Id5ITO1WYt16AaI40LOnZqTkJZCfSPuE2oxalwEHnCS3biWybutcnrBFPR3LMtaeHvvkb+k3ny9l5ZpsU9G7vCm3XoeYkWfLekWXvDhbqWrylXD0+CNUuaQJ/S527TzLd4XKctqVjjO/cCH7q+9utt9WJAfK8LGaWT/mZ3AeWjf5kiqOpKKf5Cn4n5SSil5p/pvGYmjnURvZSEeQIzHgvunIBEPtzK/MYEPOXe/P5achNGlCx+5N19Ftyp9TFaTFlTWCTi0mpD7ePfCNISrwpozAz9HZc0OhA8+1aSc7rhYFIeAYXFU326NuFIFHI5pvpSxjzPQlOA+mavIKmiRAtjlLw11IVKTxgrdT4N8lXeMr4ndCSmvIkAzFMo1uZA4fzjiAdQJE4/2WeXFNNpvdfoYmX8Zl9CAYjpSO5HvpwkAbk4/iLEH3hDfCVUwDfMh05PdGLnxeRpiEFWSMSsJNp+OWAA+5JsF41BoRGrxoXXT+VKqlUDONd+O296Psu8Q+d8/S618\","
             + "\"mac\":\"GtMrurhDTwo\"}";
     static final String RUST_PLAINTEXT = "{\"algorithm\":\"m.megolm.v1.aes-sha2\",\"sender_key\":\"wREG/hBdSspoqM9xPCEXd/4YwjpBFXlsobRkyDTo/Q8\",\"session_key\":\"AQAAAABwCEYsl5BrvPW0N8HTYP11phC7LOzItQLS3Zen6j1j9qMydUHVDeuMLxwo5i3GYfLWGjJEjsCj0Q99TZMABnJBCFg9MheV8cNSBfj7mHSZr6NP8aUAAAOhsY+cJwPDHxcnU181nAEs0fovHnonZGXs6iB/K6sKfuRWUNvX50ORohgDT3TGl0gQFed1FQEtn2Q1qT35iTRfe81SGOnFJrOM\",\"sender_claimed_keys\":{\"ed25519\":\"MnNLGwn4j9ArCvtgU6o1jG8TgJaEXQpDTxz7QU0h7GM\"},\"forwarding_curve25519_key_chain\":[]}";
 
-    // Digest 08 §5.3 (matrix-js-sdk crypto-test-data), key published padded.
+    // protocol.md §13.5 (matrix-js-sdk crypto-test-data), key published padded.
     static final String JS_KEY = "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=";
     static final String JS_SESSION_DATA = "{\"ciphertext\":\"r6HRk2/Im2yJe5cLP8R81aVjFWjYWPHpw7TVxphiSK1cdIDZTTK57r6MfU+0i/mTPn+/PosT74OvYwCnehy2dyqqks+Ev+uBKw3TAo0HCv7W3Rmq9XtqxikG9ts7XtcjFEkx37+qRaXtikcu0+CmUf+I5X6KStwNXb+CPnN2CGgwpn8g5+xEgSjE904QFrte4s9ygfqymgszgF7kzNICYF5g2GTlss8pdu/GLnh52AKvtT6FcqE5LC74N07BDWUycMHMMMw43F7z5GhzEnoWOXlbz+M4eTGrCYuhvcmQGNbdgzYqEXPm1z4xFhVgs84kFCtNeUc+AHZWfC2zynZ++4tpmfCYYpYEfYwQNo9Ks7o+Mh2PtAo9/GIU4xAK/uG0vizEiNYt/1QAxwgrmDxjdRe5TH4pPUtLMktRDyZKeUHJmYZA7pcLtpVatXhXmVEQLFLDc/uusxaBxFXYkx7BQnNRoa1BE1yXRxud94s6vMsI/auhn95TG58Z0Rz9psRT4HzgDKeHf/uVbdfKR9O3gqxlB4mzZAyTCqHhUQERmGiISC2FeuKkAwVk/ZxXiFqSTUCizwXcczGbzEbC+pBJTi6jX5Pa2yI9cT5C8xaGGUzEaKdNWukcs73uvXoFl/5y0Y29PkfE8UlPWpN4kZn7hrcOllcqqV9ZMH+rBbGViIw0yZ6yQUciEJzO8Gk3yz36lIT30VhCgKXMu+kELEPTRSVXqEQkCXBcfNOhgl3LIso\","
             + "\"ephemeral\":\"q+P1WdRtEiPIEtNuuGrRcueZxUbLnSKdsuTAkxewXgU\",\"mac\":\"OibmACbORhI\"}";
@@ -69,7 +71,7 @@ class MegolmBackupV1Test {
             assertEquals("ea1d8a20f476d1e1ec952ca42708b8f7161ce7c81eadf97e520e2b40333decd5", Bytes.hex(Arrays.copyOfRange(okm, 0, 32)));
             assertEquals("6698bc97a8ce7506849be320175a4832c5ce2462e9c30cd4300b04a28d75bfa5", Bytes.hex(Arrays.copyOfRange(okm, 32, 64)));
             assertEquals("96e7e4193e6ff9d6de89ec84226e7264", Bytes.hex(Arrays.copyOfRange(okm, 64, 80)));
-            assertEquals("ce9cd4e8191970d2", Bytes.hex(MegolmBackupV1.quirkMac(okm))); // first 8 bytes of the full HMAC in the digest
+            assertEquals("ce9cd4e8191970d2", Bytes.hex(MegolmBackupV1.quirkMac(okm))); // first 8 bytes of the full HMAC
 
             Json.Obj expected = Json.obj("ephemeral", Json.of("3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08"),
                     "ciphertext", Json.of("ntk49j/KozVFtSqJXhCejg"), "mac", Json.of("zpzU6BkZcNI"));
@@ -232,7 +234,7 @@ class MegolmBackupV1Test {
                 assertEquals(obj(RUST_PLAINTEXT), d.plaintext());
             }
             // In 11 characters the last one carries 4 data bits and 2 trailing bits: 'o' = 101000, 'p' = 101001
-            // differ only in a trailing bit (same 8 bytes, accepted; digest 08 §8), 's' = 101100 in a data bit.
+            // differ only in a trailing bit (same 8 bytes, accepted; protocol.md §13.8), 's' = 101100 in a data bit.
             assertEquals(MegolmBackupV1.MacCheck.MATCH, MegolmBackupV1.decrypt(good.with("mac", Json.of("GtMrurhDTwp")), k).mac());
             assertEquals(MegolmBackupV1.MacCheck.MISMATCH, MegolmBackupV1.decrypt(good.with("mac", Json.of("GtMrurhDTws")), k).mac());
             assertEquals(MegolmBackupV1.MacCheck.MISMATCH, MegolmBackupV1.decrypt(good.with("mac", Json.of("HtMrurhDTwo")), k).mac());

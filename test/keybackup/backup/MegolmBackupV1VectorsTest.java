@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every case of test/vectors/backup/backup-encryption.json. Expected values come from the file; where
- * the file leaves the outcome to the project ("accept or reject"), digest 04 §5 decides. Failures are
+ * the file leaves the outcome to the project ("accept or reject"), protocol.md §6.5 decides. Failures are
  * collected so one run shows all of them.
  */
 class MegolmBackupV1VectorsTest {

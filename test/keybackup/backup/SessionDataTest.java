@@ -15,7 +15,7 @@ import keybackup.keys.Base64Unpadded;
 import keybackup.keys.KeyFormatException;
 import org.junit.jupiter.api.Test;
 
-/** SessionData, SessionExport, ExportedSession and KeyBackupData validation (digest 04 §3, 07 §6.1 step 2). */
+/** SessionData, SessionExport, ExportedSession and KeyBackupData validation (protocol.md §6.3, §10.7 step 2). */
 class SessionDataTest {
     private final List<Json.Obj> cases = Vectors.list(Vectors.backup(), "cases");
 
@@ -105,7 +105,7 @@ class SessionDataTest {
         SessionExport e = SessionExport.parse(Base64Unpadded.encode(raw));
         assertEquals(0xfffe0001L, e.firstIndex());
         assertEquals(Base64Unpadded.encode(Arrays.copyOfRange(raw, 133, 165)), e.sessionId());
-        // Digest 08 §5.3 plaintext: session_key at index 0, session_id given beside it.
+        // protocol.md §13.5 plaintext: session_key at index 0, session_id given beside it.
         Json.Obj js = (Json.Obj) JsonReader.parse(MegolmBackupV1Test.JS_PLAINTEXT);
         SessionExport jsExport = SessionExport.parse(js.string("session_key"));
         assertEquals(0, jsExport.firstIndex());

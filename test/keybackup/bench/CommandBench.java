@@ -231,7 +231,7 @@ public final class CommandBench {
     // ---- the export ----
 
     /**
-     * A plain key export of {@code n} real-format Megolm sessions (digest 04 §3: version 1, index 0, a
+     * A plain key export of {@code n} real-format Megolm sessions (protocol.md §6.3: version 1, index 0, a
      * random 128-byte ratchet, a real Ed25519 public key, which is the session id), {@link #ROOM_SIZE} per
      * room. At most 2000 signing keys are generated and reused across rooms (a session id is unique only
      * within its room), so a million keys do not cost a million key generations.

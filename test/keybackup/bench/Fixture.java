@@ -101,7 +101,7 @@ final class Fixture implements AutoCloseable {
     }
 
     /**
-     * Real-format sessions (digest 04 §3): a random 128-byte ratchet and a 32-byte session key id in a
+     * Real-format sessions (protocol.md §6.3): a random 128-byte ratchet and a 32-byte session key id in a
      * 165-byte export at index 0. The id bytes are random rather than a generated Ed25519 key: the backup
      * never uses them as a point, and a million key generations would only slow the fixture down.
      */

@@ -71,7 +71,7 @@ class CryptoCommandsTest {
 
     @Test
     void recoveryKey_decodeAndEncode_digestVector() {
-        // Digest 08 §4: key 77076d0a… (RFC 7748 Alice), js-sdk BACKUP_DECRYPTION_KEY_BASE58.
+        // protocol.md §13.4: key 77076d0a… (RFC 7748 Alice), js-sdk BACKUP_DECRYPTION_KEY_BASE58.
         String rk = "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d";
         String b64 = "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo";
         Result d = run(rk + "\n", "recovery-key", "decode");

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The foundation commands through {@link Main#run} with byte streams: output bytes and exit codes. */
 class JsonCommandsTest {
-    // digest 02 §5 (spec known-key vectors)
+    // protocol.md §4.5 (spec known-key vectors)
     static final String SPEC_SEED = "YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1";
     static final String SPEC_PUBLIC = "XGX0JRS2Af3be3knz2fBiRbApjm2Dh61gXDJA8kcJNI";
     static final String SPEC_SIG_ONE_TWO = "KqmLSbO39/Bzb0QIYE82zqLwsA+PDzYIpIRA2sRQ4sL53+sN6/fpNSoqE7BP7vBZhG6kYdD13EIMJpvhJI+6Bw";

@@ -259,6 +259,26 @@ class ServerTextOutputTest {
         assertEquals(Json.of(4), report.object("summary").get("total"));
     }
 
+    @Test
+    void audit_oneHugeRoomId_otherLinesNotPaddedToIt() throws Exception {
+        startWithBackup();
+        String huge = "!" + "r".repeat(100_000) + ":example.org";
+        String printed = hostile(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/keys") ? new Answer(a.request(), a.status(),
+                renameFirstRoom(a.body(), huge)) : a, "audit");
+        assertTrue(printed.contains(huge), "the long id is printed whole");
+        for (String line : printed.split("\n")) {
+            if (!line.contains(huge)) assertTrue(line.length() < 400, "a line padded to the longest id: " + line.length() + " columns");
+        }
+    }
+
+    private static Json.Obj renameFirstRoom(Json.Obj body, String roomId) {
+        Json.Obj rooms = body.object("rooms");
+        if (rooms == null) return body;
+        Map<String, Json> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Json> room : rooms.members().entrySet()) out.put(out.isEmpty() ? roomId : room.getKey(), room.getValue());
+        return Json.obj("rooms", new Json.Obj(out));
+    }
+
     /** Rooms and sessions of a {@code GET /room_keys/keys} answer renamed: the hostile text plus a number. */
     private static Json.Obj renameMembers(Json.Obj body) {
         Json.Obj rooms = body.object("rooms");

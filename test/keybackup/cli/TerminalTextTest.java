@@ -1,14 +1,18 @@
 package keybackup.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import keybackup.homeserver.AccessToken;
+import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
+import keybackup.json.JsonReader;
 import org.junit.jupiter.api.Test;
 
 /** The one escaping rule, and {@link Io} applying it, with the token's redaction, to every line it writes. */
@@ -46,5 +50,19 @@ class TerminalTextTest {
                 "list", Json.arr(List.of(Json.of("keep"), Json.of("secretT")))));
         assertEquals("{\"list\":[\"keep\",\"secretT\"],\"room \u202e [redacted]\":\"a\\u001b[redacted]\",\"room \u202e [redacted] (2)\":1}\n",
                 out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void io_printCanonical_onTerminal_formatAndC1CharactersEscapedValuesKept() throws Exception {
+        Json value = Json.obj("room \u202e", Json.of("a\u009b2Jb\\\u2028"), "plain", Json.of("\u00e9"));
+        ByteArrayOutputStream term = new ByteArrayOutputStream();
+        new Io(new ByteArrayInputStream(new byte[0]), term, new ByteArrayOutputStream(), true).printCanonical(value);
+        String shown = term.toString(StandardCharsets.UTF_8);
+        assertEquals("{\"plain\":\"\u00e9\",\"room \\u202e\":\"a\\u009b2Jb\\\\\\u2028\"}\n", shown);
+        assertEquals(value, JsonReader.parse(shown.strip().getBytes(StandardCharsets.UTF_8)));
+
+        ByteArrayOutputStream pipe = new ByteArrayOutputStream();
+        new Io(new ByteArrayInputStream(new byte[0]), pipe, new ByteArrayOutputStream(), false).printCanonical(value);
+        assertArrayEquals(CanonicalJson.encode(value), Arrays.copyOf(pipe.toByteArray(), pipe.size() - 1));
     }
 }

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.OptionalLong;
 import keybackup.json.Json;
 import org.junit.jupiter.api.AfterEach;
@@ -98,6 +99,29 @@ class HomeserverClientRetryTest {
         server.dropNext(100);
         StoreException e = assertThrows(StoreException.class, client::currentVersion);
         assertTrue(e.getMessage().contains("connection failed"), e.getMessage());
+    }
+
+    @Test
+    void post_lostReplyThenRefused_notReportedAsARefusal() {
+        server.failRequests(1, 2, 400, true); // the first POST creates the version but gets no answer; the retry gets 400
+        StoreException e = assertThrows(StoreException.class, () -> client.createVersion(ALGORITHM, authData("k")));
+        assertFalse(e instanceof MatrixException, "a caller would take it for 'nothing was created'");
+        assertTrue(e.getMessage().contains("may have been carried out"), e.getMessage());
+        assertEquals(List.of("1"), server.liveVersions());
+    }
+
+    @Test
+    void post_refusedAtOnce_isTheServersError() {
+        server.failRequests(1, 1, 400, false);
+        MatrixException e = assertThrows(MatrixException.class, () -> client.createVersion(ALGORITHM, authData("k")));
+        assertEquals(400, e.status());
+        assertEquals(List.of(), server.liveVersions());
+    }
+
+    @Test
+    void get_lostReplyThenRefused_isTheServersError() {
+        server.failRequests(1, 2, 403, true);
+        assertThrows(MatrixException.class, client::currentVersion);
     }
 
     @Test

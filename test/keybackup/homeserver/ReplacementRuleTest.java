@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import keybackup.json.Json;
 import org.junit.jupiter.api.Test;
 
-/** Digest 03 §4: the spec's lexicographic rule and Synapse's, including the two cases where they differ. */
+/** protocol.md §5.5: the spec's lexicographic rule and Synapse's, including the two cases where they differ. */
 class ReplacementRuleTest {
     @Test
     void shouldReplace_verifiedIndex5VsUnverifiedIndex0_specKeepsSynapseReplaces() {

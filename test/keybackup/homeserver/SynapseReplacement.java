@@ -7,7 +7,7 @@ import keybackup.json.Json;
  * Synapse's replacement decision for an uploaded room key, written for the tests independently of
  * {@link ReplacementRule} (which the local store uses), so that a test run against both is two separate
  * checks. The facts (Synapse, {@code synapse/handlers/e2e_room_keys.py}, {@code _should_replace_room_key};
- * digest 03 §4.2): with a key already stored, the new one replaces it when, tried in this order,
+ * protocol.md §5.6): with a key already stored, the new one replaces it when, tried in this order,
  * <ol>
  *   <li>the new key has {@code is_verified} true and the stored one false; or</li>
  *   <li>the new {@code first_message_index} is lower than the stored one; or</li>

@@ -10,7 +10,7 @@ import java.util.List;
 import keybackup.json.Json;
 import org.junit.jupiter.api.Test;
 
-/** The tests' own copy of Synapse's rule against digest 03 §4.2, and against the main code's SYNAPSE rule. */
+/** The tests' own copy of Synapse's rule against protocol.md §5.6, and against the main code's SYNAPSE rule. */
 class SynapseReplacementTest {
     @Test
     void test_digestDifferenceCases_replaceWhereTheSpecKeeps() {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Canonical JSON against the shared vectors (test/vectors/json/canonical-json.json, made with python
- * canonicaljson), the extra vectors of digest 08 §1 and the spec examples of digest 01 §1.6.
+ * canonicaljson), the extra vectors of protocol.md §13.1 and the spec examples of protocol.md §2.6.
  */
 class CanonicalJsonTest {
     static final String VECTORS = "test/vectors/json/canonical-json.json";
@@ -62,7 +62,7 @@ class CanonicalJsonTest {
 
     @Test
     void parse_everyOutOfSpecInput_rejected() throws Exception {
-        // Project decision (digest 01 §1.5, issue 01): every entry is rejected. The python_canonicaljson /
+        // Project decision (protocol.md §2.5, issue 01): every entry is rejected. The python_canonicaljson /
         // another_json results in the file describe the peers; they are not expectations.
         List<String> failures = new ArrayList<>();
         int n = 0;
@@ -157,7 +157,7 @@ class CanonicalJsonTest {
 
     @Test
     void codePointOrder_bmpHighVersusSupplementary_bmpFirst() {
-        // digest 01 §1.3: U+FF61 < U+1F600 by code point, although String.compareTo says the opposite.
+        // protocol.md §2.3: U+FF61 < U+1F600 by code point, although String.compareTo says the opposite.
         assertTrue("\uD83D\uDE00".compareTo("\uff61") < 0, "premise: UTF-16 order is the wrong one");
         assertTrue(CanonicalJson.CODE_POINT_ORDER.compare("\uff61", "\uD83D\uDE00") < 0);
         assertTrue(CanonicalJson.CODE_POINT_ORDER.compare("\ue000", "\uD800\uDC00") < 0);

@@ -16,7 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every rejection of the strict parser (digest 01 §1.5, issue 01), each with the byte offset where
+ * Every rejection of the strict parser (protocol.md §2.5, issue 01), each with the byte offset where
  * the problem starts: the offending token, the first byte of a bad UTF-8 sequence, the backslash of a
  * bad escape, the opening quote of a duplicate key.
  */
@@ -220,7 +220,7 @@ class JsonReaderTest {
         assertEquals(new Json.Int(9007199254740991L), JsonReader.parse("9007199254740991"));
         assertEquals(new Json.Int(-9007199254740991L), JsonReader.parse("-9007199254740991"));
         assertEquals(new Json.Int(0), JsonReader.parse("0"));
-        assertEquals(new Json.Int(0), JsonReader.parse("-0")); // the integer literal -0 reads as 0 (digest 01 §1.5)
+        assertEquals(new Json.Int(0), JsonReader.parse("-0")); // the integer literal -0 reads as 0 (protocol.md §2.5)
         assertEquals(new Json.Int(-1), JsonReader.parse(" -1 "));
     }
 

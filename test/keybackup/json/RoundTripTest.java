@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * DEL, U+2028/U+2029, BMP characters above the surrogates (U+E000–U+FFFF) and supplementary characters,
  * as values and as keys. Properties: parse(encode(x)) == x; the canonical bytes do not depend on key
  * order, whitespace or escaping in the input; and they equal the output of a small oracle written here
- * straight from digest 01 §1.2 (keys compared as unsigned UTF-8 bytes, the escape table).
+ * straight from protocol.md §2.2 (keys compared as unsigned UTF-8 bytes, the escape table).
  */
 class RoundTripTest {
     static final long SEED = 0x6B657962L; // fixed: failures are reproducible
@@ -182,7 +182,7 @@ class RoundTripTest {
         out.append('"');
     }
 
-    // ---- oracle: digest 01 §1.2, written independently of CanonicalJson ----
+    // ---- oracle: protocol.md §2.2, written independently of CanonicalJson ----
 
     static byte[] oracle(Json v) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

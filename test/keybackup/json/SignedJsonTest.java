@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Signed JSON against the shared vectors (test/vectors/json/signed-json.json, made with python
  * signedjson and cross-checked with libolm and JS verifiers) and the spec's known-key vectors
- * (digest 02 §5 = digest 08 §3.1).
+ * (protocol.md §4.5).
  */
 class SignedJsonTest {
     static final String VECTORS = "test/vectors/json/signed-json.json";
 
-    // digest 02 §5: the spec appendix's seed (printed with non-zero trailing bits), its public key,
+    // protocol.md §4.5: the spec appendix's seed (printed with non-zero trailing bits), its public key,
     // entity and key id, and the two expected signatures.
     static final String SPEC_SEED = "YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1";
     static final String SPEC_PUBLIC = "XGX0JRS2Af3be3knz2fBiRbApjm2Dh61gXDJA8kcJNI";
@@ -84,8 +84,8 @@ class SignedJsonTest {
      * The status each verification case must give. expected_valid in the file decides valid or not;
      * this table adds which kind of failure. "lenient/padded" is VALID (the spec says decoders SHOULD
      * accept padding) and "lenient/urlsafe-alphabet" is MALFORMED — not valid — because this project
-     * rejects the URL-safe alphabet (digest 01 §2.3) although python signedjson accepts it; the file's
-     * expected_valid already says false, so the file and the digest agree here.
+     * rejects the URL-safe alphabet (protocol.md §3.2) although python signedjson accepts it; the file's
+     * expected_valid already says false, so the file and protocol.md agree here.
      */
     static final Map<String, Status> EXPECTED_STATUS = Map.ofEntries(
         Map.entry("valid/simple", Status.VALID),
@@ -200,7 +200,7 @@ class SignedJsonTest {
 
     @Test
     void sign_nestedSignaturesMember_isSigned() throws Exception {
-        // Only the top-level 'signatures' and 'unsigned' are removed (digest 02 §2 step 1).
+        // Only the top-level 'signatures' and 'unsigned' are removed (protocol.md §4.2 step 1).
         Json.Obj o = Json.obj("inner", Json.obj("signatures", Json.of("x"), "unsigned", Json.of("y")));
         assertArrayEquals("{\"inner\":{\"signatures\":\"x\",\"unsigned\":\"y\"}}".getBytes(StandardCharsets.US_ASCII), SignedJson.signedBytes(o));
         try (Ed25519PrivateKey key = Ed25519PrivateKey.parseSeed("seed", SPEC_SEED)) {

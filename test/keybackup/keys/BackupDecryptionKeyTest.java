@@ -15,7 +15,7 @@ import keybackup.internal.Bytes;
 import keybackup.json.Json;
 import org.junit.jupiter.api.Test;
 
-/** X25519 keys (RFC 7748 §6.1), recovery keys (recovery-key.json, digest 08 §4), key-file text. */
+/** X25519 keys (RFC 7748 §6.1), recovery keys (recovery-key.json, protocol.md §13.4), key-file text. */
 class BackupDecryptionKeyTest {
     static final String ALICE = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a";
     static final String ALICE_PUB = "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a";
@@ -93,7 +93,7 @@ class BackupDecryptionKeyTest {
         assertEquals(List.of(), failures);
     }
 
-    /** Category of each reject case under the documented order characters → length → prefix → parity (digest 04 §8). */
+    /** Category of each reject case under the order characters → length → prefix → parity (protocol.md §7.1). */
     private static final Map<String, String> CATEGORY = Map.ofEntries(
             Map.entry("invalid/bad-parity", "bad parity"),
             Map.entry("invalid/bad-prefix", "bad prefix"),
@@ -117,7 +117,8 @@ class BackupDecryptionKeyTest {
         for (Json.Obj c : Vectors.list(Vectors.recovery(), "decode_cases")) {
             String id = c.string("id");
             String expected = c.string("expected");
-            // implementation-defined: this project removes all whitespace and accepts (digest 04 §8), key of random-1.
+            // implementation-defined: this project removes all whitespace and accepts (protocol.md §7.1),
+            // key of random-1.
             String key = id.equals("decode/tabs-newline") ? "ThLQzHOcH/ylKqxmgNJgJ0xXp48MPSgqq66yYILaRyY" : c.string("key");
             if (expected.equals("accept") || id.equals("decode/tabs-newline")) {
                 try {
@@ -142,7 +143,7 @@ class BackupDecryptionKeyTest {
 
     @Test
     void recoveryKey_digestVectors() throws Exception {
-        // Digest 08 §4 (matrix-rust-sdk decryption.rs / secret_storage.rs, js-sdk test data, and the derived one).
+        // protocol.md §13.4 (matrix-rust-sdk decryption.rs / secret_storage.rs, js-sdk test data, a derived one).
         assertEquals("EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d", RecoveryKey.encode(Bytes.fromHex(ALICE)));
         assertEquals(ALICE, Bytes.hex(RecoveryKey.decode("EsTcLW2KPGiFwKEA3As5g5c4BXwkqeeJZJV8Q9fugUMNUE4d")));
         assertEquals("9fbd46bb345171c6f6022c9a25d5681ba54eec6a6c4953f3adc0b96e9d91ada3",
@@ -164,7 +165,7 @@ class BackupDecryptionKeyTest {
 
     @Test
     void fromKeyFileText_recoveryKeyOrBase64ByShape() throws Exception {
-        String b64 = "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo"; // digest 08 §5.3, = key 77076d0a…
+        String b64 = "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo"; // protocol.md §13.5, = key 77076d0a…
         for (String text : new String[] {b64, b64 + "=\n", "  " + b64 + "\r\n",
                 "EsTc LW2K PGiF wKEA 3As5 g5c4 BXwk qeeJ ZJV8 Q9fu gUMN UE4d\n", "EsTc LW2K PGiF wKEA\n3As5 g5c4 BXwk qeeJ\nZJV8 Q9fu gUMN UE4d"}) {
             try (BackupDecryptionKey k = BackupDecryptionKey.fromKeyFileText(text)) {

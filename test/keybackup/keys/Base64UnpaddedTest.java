@@ -11,7 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Unpadded base64 per digest 01 §2 and the table of digest 08 §2. */
+/** Unpadded base64 per protocol.md §3 and the table of protocol.md §13.2. */
 class Base64UnpaddedTest {
 
     @Test
@@ -45,13 +45,13 @@ class Base64UnpaddedTest {
     void decode_specSeedWithNonZeroTrailingBits_decodesAndReencodesCanonically() throws KeyFormatException {
         byte[] seed = Base64Unpadded.decode("seed", "YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1", 32);
         assertEquals("6090c103d5e7af6b15a970fd563ed75549e6159719ae5c3c31dee4316fb75c0d", HexFormat.of().formatHex(seed));
-        assertEquals("YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA0", Base64Unpadded.encode(seed)); // digest 02 §5
+        assertEquals("YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA0", Base64Unpadded.encode(seed)); // protocol.md §4.5
     }
 
     @Test
     void decode_invalidInputs_rejectedNamingTheField() {
-        // digest 08 §2: "Z" (length 1 mod 4), "Zm 8" (whitespace), "Zg==Zg" (padding inside),
-        // "-_8" (URL-safe alphabet, rejected by this project: digest 01 §2.3); and a few more.
+        // protocol.md §13.2: "Z" (length 1 mod 4), "Zm 8" (whitespace), "Zg==Zg" (padding inside),
+        // "-_8" (URL-safe alphabet, rejected by this project: protocol.md §3.2); and a few more.
         List<String> failures = new ArrayList<>();
         for (String s : List.of("Z", "Zm 8", "Zg==Zg", "-_8", "Zm9v-A", "Zm9v_A", "Zg===", "Zm9v\n", " Zg", "Zg\u00e9", "Zm9vY", "=Zg", "Z=g")) {
             try {
@@ -82,7 +82,7 @@ class Base64UnpaddedTest {
 
     @Test
     void decode_paddedFixedSizeValues_accepted() throws KeyFormatException {
-        // digest 01 §2.3 table: 32 bytes = 43 chars (44 padded), 64 = 86 (88), 16 = 22 (24), 8 = 11 (12)
+        // protocol.md §3.3 table: 32 bytes = 43 chars (44 padded), 64 = 86 (88), 16 = 22 (24), 8 = 11 (12)
         for (int n : new int[] {32, 64, 16, 8}) {
             byte[] v = new byte[n];
             for (int i = 0; i < n; i++) v[i] = (byte) (i * 37 + 5);

@@ -20,21 +20,21 @@ import keybackup.keys.PassphraseKey;
 import org.junit.jupiter.api.Test;
 
 /**
- * Digest 08 §6: matrix-rust-sdk's key-check vectors (§6.1, published in {@code secret_storage.rs}),
- * the derived encryption vectors with a fixed IV (§6.2) and the non-ASCII PBKDF2 vector (§6.3).
+ * protocol.md §13.6: matrix-rust-sdk's key-check vectors (published in {@code secret_storage.rs}), the
+ * derived encryption vectors with a fixed IV and the non-ASCII PBKDF2 vector.
  */
 class DigestVectorsTest {
-    // §6.1, first row.
+    // Key-check vectors, first row.
     static final String RUST_RECOVERY_KEY = "EsTj 3yST y93F SLpB jJsz eAXc 2XzA ygD3 w69H fGaN TKBj jXEd";
     static final String RUST_KEY_HEX = "8da2453dc22b51355ad77ab75b3e9863af7f4a7bc4af0ce8865b57e2d02196d1";
     static final String RUST_DESCRIPTION = "{\"algorithm\":\"m.secret_storage.v1.aes-hmac-sha2\","
             + "\"iv\":\"xv5b6/p3ExEw++wTyfSHEg==\",\"mac\":\"ujBBbXahnTAMkmPUX2/0+VTfUh63pGyVRuBcDMgmJC8=\"}";
-    // §6.1, second and third rows.
+    // Key-check vectors, second and third rows.
     static final String PASSPHRASE_DESCRIPTION = "{\"algorithm\":\"m.secret_storage.v1.aes-hmac-sha2\","
             + "\"iv\":\"gH2iNpiETFhApvW6/FFEJQ\",\"mac\":\"9Lw12m5SKDipNghdQXKjgpfdj1/K7HFI2brO+UWAGoM\","
             + "\"passphrase\":{\"algorithm\":\"m.pbkdf2\",\"salt\":\"IuLnH7S85YtZmkkBJKwNUKxWF42g9O1H\",\"iterations\":10}}";
     static final String PASSPHRASE_KEY_HEX = "397aff44a04238741cff9b76b38126073c34bf25599fa9969287f01ccf77559f";
-    // §6.2.
+    // Derived encryption vectors.
     static final String FIXED_IV = "AAECAwQFBgcICQoLDA0ODw";
     static final String SIGNING_PLAINTEXT = "YmFja3Vwc2lnbmluZ2tleWJhY2t1cHNpZ25pbmdrZXk";
     static final String SIGNING_CIPHERTEXT = "fra3EzRVWrrQdf8k4EzKcoU7ODaZ6WOy3RdG8G2uPbeWTYD+Xxl3GDvHDw";
@@ -154,7 +154,7 @@ class DigestVectorsTest {
             Json.Obj out = SecretStorage.encryptWithFixedIv(SecretStorage.BACKUP_DECRYPTION_KEY, MEGOLM_PLAINTEXT, k, "KEYID", b64(FIXED_IV));
             assertEquals(content("KEYID", FIXED_IV, MEGOLM_CIPHERTEXT, MEGOLM_MAC), out);
             byte[] keyA = SecretStorage.loadKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY, out, k, "KEYID");
-            // Key A is the RFC 7748 test private key (digest 04 §1).
+            // Key A is the RFC 7748 test private key (protocol.md §6.1).
             assertEquals("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", Bytes.hex(keyA));
         }
     }

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import keybackup.json.Json;
 import org.junit.jupiter.api.Test;
 
-/** Parsing rules of {@link KeyDescription} (digest 05 §2.2–§2.3, 04 §9.1) and {@link KeyDescription#create}. */
+/** Parsing rules of {@link KeyDescription} (protocol.md §8.3–§8.4, §7.2) and {@link KeyDescription#create}. */
 class KeyDescriptionTest {
 
     static SecretStorageException.Reason reject(Json.Obj content) {

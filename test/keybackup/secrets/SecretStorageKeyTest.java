@@ -13,7 +13,7 @@ import keybackup.internal.Bytes;
 import keybackup.json.Json;
 import org.junit.jupiter.api.Test;
 
-/** Ways to obtain a {@link SecretStorageKey}, and its hygiene. Key: digest 08 §6.1 (rust-sdk). */
+/** Ways to obtain a {@link SecretStorageKey}, and its hygiene. Key: protocol.md §13.6 (rust-sdk). */
 class SecretStorageKeyTest {
     static final String RUST_KEY_B64 = Base64.getEncoder().withoutPadding().encodeToString(Bytes.fromHex(RUST_KEY_HEX));
 

@@ -21,7 +21,10 @@ import keybackup.json.Json;
 import keybackup.keys.Ed25519PrivateKey;
 import org.junit.jupiter.api.Test;
 
-/** Rejections and writer properties of {@link SecretStorage}, on the digest 08 §6.2 content for m.key_backup.signing. */
+/**
+ * Rejections and writer properties of {@link SecretStorage}, on the m.key_backup.signing content of
+ * protocol.md §13.6.
+ */
 class SecretStorageTest {
     static final String NAME = SecretStorage.BACKUP_SIGNING_KEY;
     static final Json.Obj GOOD = content("KEYID", FIXED_IV, SIGNING_CIPHERTEXT, SIGNING_MAC);

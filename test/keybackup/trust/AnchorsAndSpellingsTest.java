@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The named anchor kinds and what each is worth (decided in this package only), the AuthData outcome
- * that cannot contradict itself, and keys compared as bytes rather than spellings. Over the digest's
- * @alice:localhost identity (test/vectors/trust).
+ * that cannot contradict itself, and keys compared as bytes rather than spellings. Over the
+ * @alice:localhost identity of protocol.md §13.3 (test/vectors/trust).
  */
 class AnchorsAndSpellingsTest {
     static final String MASTER_ID = "ed25519:" + MASTER;

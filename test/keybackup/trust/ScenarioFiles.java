@@ -20,7 +20,7 @@ import keybackup.keys.Ed25519PrivateKey;
 
 /**
  * Generates test/vectors/trust-scenarios/*.txt, the verdict contract as data (see PROVENANCE.md there).
- * Each scenario below states its expected verdicts by hand, from the contract (digest 06 §6.5, 07 §6.1,
+ * Each scenario below states its expected verdicts by hand, from the contract (protocol.md §9.7, §10.7,
  * issue 10); nothing here runs the verifier. Regenerate with
  * {@code java -cp build/classes:build/test-classes keybackup.trust.ScenarioFiles test/vectors/trust-scenarios};
  * the output is deterministic, and {@link TrustScenariosTest} checks that the committed files are exactly it.
@@ -28,7 +28,7 @@ import keybackup.keys.Ed25519PrivateKey;
 final class ScenarioFiles {
     private ScenarioFiles() {}
 
-    // The digest's world (08-test-vectors.md): @alice:localhost, her published identity, the AuthData of §7.1.
+    // The vectors' world (protocol.md §13.3, §13.7): @alice:localhost, her published identity, her AuthData.
     static final String USER = "@alice:localhost";
     static final String ROOM = "!room:localhost";
     static final String OTHER_ROOM = "!other:localhost";
@@ -36,7 +36,7 @@ final class ScenarioFiles {
     static final Ed25519PrivateKey SSK = seed("selfselfselfselfselfselfselfself");
     static final Ed25519PrivateKey DEVICE = seed("deadbeefdeadbeefdeadbeefdeadbeef");
     static final Ed25519PrivateKey SIGNING = seed("backupsigningkeybackupsigningkey");
-    /** RFC 7748 Alice's X25519 key, the digest's backup decryption key "A". */
+    /** RFC 7748 Alice's X25519 key, the backup decryption key "A" of the vectors. */
     static final byte[] BACKUP_KEY_A = hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
     // Keys made for these scenarios only (seed = the word repeated to 32 bytes).
     static final Ed25519PrivateKey OTHER = seed("other");
@@ -47,7 +47,7 @@ final class ScenarioFiles {
     static final Ed25519PrivateKey MALLORY = seed("mallory");
     static final Ed25519PrivateKey GHOST = seed("ghost");
 
-    /** The digest's §7.3 KeyBackupData (python cryptography; signed SessionData of §7.2, authenticated=true). */
+    /** The encrypted entry of protocol.md §13.7 (python cryptography; signed SessionData, authenticated=true). */
     static final String DIGEST_SESSION = "ipdI6Zs/7DzFTEhiA2iGaMDfHkIYCleqXT6L+5e1/co";
     static final Json.Obj DIGEST_ENTRY = Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0),
             "is_verified", Json.of(false), "session_data", Json.obj("ciphertext", Json.of(
@@ -114,7 +114,7 @@ final class ScenarioFiles {
 
     // ---- building blocks --------------------------------------------------------------------------------
 
-    /** A scenario in the digest's world: its identity, the §7.1 AuthData (master key + test_device), backup key A. */
+    /** A scenario in the vectors' world: its identity, the AuthData (master key + test_device), backup key A. */
     static Scenario local(String name, String description, String source) {
         Scenario s = new Scenario(name, description);
         s.source = source;
@@ -162,7 +162,7 @@ final class ScenarioFiles {
     }
 
     /**
-     * The honest entries of one backup: the digest's signed authenticated=true entry, a signed
+     * The honest entries of one backup: the signed authenticated=true entry of protocol.md §13.7, a signed
      * authenticated=false entry, and a legacy entry (no signature, no flag), with their expected verdicts.
      */
     static Scenario honest(Scenario s, String authenticatedOne, String falseOne, String legacyOne) {
@@ -215,11 +215,11 @@ final class ScenarioFiles {
         return t;
     }
 
-    /** AuthData trust (digest 06 §6.5), kept from TrustResolverTest and SignedBackupScenarioTest. */
+    /** AuthData trust (protocol.md §9.7), kept from TrustResolverTest and SignedBackupScenarioTest. */
     static void authDataTrust(List<Scenario> t) {
         t.add(trustedHonest(master(local("authdata-master-anchor",
                 "AuthData signed by the master key the user verified: trusted; honest entries keep their own flags",
-                "TrustResolverTest.resolve_trustedMasterKey; digest 08 section 7"))));
+                "TrustResolverTest.resolve_trustedMasterKey; protocol.md §13.7"))));
 
         Scenario stable = master(local("authdata-stable-names",
                 "stable field names: signing_public_key in the AuthData, authenticated in the entries",
@@ -347,7 +347,7 @@ final class ScenarioFiles {
         t.add(swapUnsigned);
     }
 
-    /** What the published identity must satisfy before any of it can count (digest 06 §3). */
+    /** What the published identity must satisfy before any of it can count (protocol.md §9.3). */
     static void identityChecks(List<Scenario> t) {
         Json.Obj dev = IDENTITY.object("device_keys").object(USER).object("test_device");
         Scenario badSelf = local("identity-device-bad-self-signature",
@@ -446,14 +446,14 @@ final class ScenarioFiles {
         t.add(untrustedHonest(authData(wrongKey, SignedJson.sign(plainAuthData(pub(SIGNING)), USER, "ed25519:test_device", OTHER))));
 
         Scenario algorithm = master(local("bypass-unknown-algorithm",
-                "the digest's trusted AuthData under a backup algorithm this client does not know: the audit refuses",
+                "the trusted AuthData of protocol.md §13.7 under an unknown backup algorithm: the audit refuses",
                 "issue 10; TrustResolver (unsupported backup algorithm)"));
         algorithm.version = version("org.example.backup.v2", AUTH_DATA);
         algorithm.expectBackup = "refused";
         t.add(algorithm);
     }
 
-    /** Per-session verdicts (digest 07 §6.1) in a backup whose AuthData is trusted, unless said otherwise. */
+    /** Per-session verdicts (protocol.md §10.7) in a backup whose AuthData is trusted, unless said otherwise. */
     static void sessions(List<Scenario> t) {
         Scenario claim = master(local("session-unsigned-claim-in-signed-backup",
                 "someone who knows only the backup public key adds an unsigned entry claiming authenticated",
@@ -494,7 +494,7 @@ final class ScenarioFiles {
 
         Scenario macSigned = master(local("session-mac-removed-signed",
                 "mac removed or wrong on validly signed entries: the signature stands in for it",
-                "SignedBackupScenarioTest.signedEntryWithMacRemoved_forgivenByTheSignature; digest 08 section 8"));
+                "SignedBackupScenarioTest.signedEntryWithMacRemoved_forgivenByTheSignature; protocol.md §13.8"));
         macSigned.expectBackup = B_TRUSTED;
         macSigned.entry(ROOM, DIGEST_SESSION, withoutMac(DIGEST_ENTRY), AUTHENTICATED);
         Json.Obj wrongMac = macSigned.encrypt(signed(claims(V.get(0), true)));
@@ -584,7 +584,7 @@ final class ScenarioFiles {
     /**
      * The six backup-key-1 entries of test/vectors/backup/backup-encryption.json exactly as python3-olm,
      * matrix-sdk-crypto-wasm and @matrix-org/olm encrypted them (SessionData signed by python signedjson as
-     * @alice:example.org), under an AuthData signed by a master key made from the digest's seed.
+     * @alice:example.org), under an AuthData signed by a master key made from the vectors' seed (protocol.md §13.3).
      */
     static void vectorEntries(List<Scenario> t) {
         String user = "@alice:example.org";

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The verdict contract (digest 07 §6.1) over backups built from the vector keys of
+ * The verdict contract (protocol.md §10.7) over backups built from the vector keys of
  * test/vectors/backup/backup-encryption.json: backup key "backup-key-1", the backup signing key
  * (seed m0W0IF1x…) and SessionData signed by python signedjson for @alice:example.org. The AuthData is
  * signed by a master key made here; the expected verdicts are the contract's, never this code's output.

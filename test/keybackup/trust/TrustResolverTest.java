@@ -13,7 +13,7 @@ import keybackup.json.SignedJson;
 import keybackup.keys.Ed25519PrivateKey;
 import org.junit.jupiter.api.Test;
 
-/** AuthData trust (digest 06 §6.5) over the digest's signed auth_data and the @alice:localhost identity. */
+/** AuthData trust (protocol.md §9.7) over the signed auth_data and @alice:localhost identity of protocol.md §13.7. */
 class TrustResolverTest {
     static final String MASTER_ID = "ed25519:" + MASTER;
 

@@ -8,7 +8,7 @@ import keybackup.json.JsonReader;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.Ed25519PublicKey;
 
-/** The digest's @alice:localhost identity (test/vectors/trust) and the seeds behind it. */
+/** The @alice:localhost identity of protocol.md §13.3 (test/vectors/trust) and the seeds behind it. */
 final class TrustVectors {
     private TrustVectors() {}
 

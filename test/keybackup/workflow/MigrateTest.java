@@ -33,7 +33,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Migration (digest 07 §7.4) under faults. Every test counts the keys before and after and compares their
+ * Migration (protocol.md §11.4) under faults. Every test counts the keys before and after and compares their
  * contents: both versions are decrypted with the backup key and the session_key of every (room, session)
  * must be equal — nothing lost, nothing duplicated.
  */
