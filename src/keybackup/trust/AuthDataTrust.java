@@ -33,6 +33,11 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
         /** The key id names no key known to be the user's (not the master key, this device, or a known device). */
         UNKNOWN_KEY;
 
+        /**
+         * Gives the word the audit report uses for this status.
+         *
+         * @return the constant's name in lower case, e.g. {@code valid_untrusted}
+         */
         public String wire() {
             return name().toLowerCase(Locale.ROOT);
         }
@@ -49,11 +54,21 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
         /** An own device whose key was taken as the server publishes it (not compared): weaker, said in every output. */
         DEVICE_AS_PUBLISHED;
 
+        /**
+         * Gives the word the audit report uses for this kind of signer.
+         *
+         * @return the constant's name in lower case, e.g. {@code device_as_published}
+         */
         public String wire() {
             return name().toLowerCase(Locale.ROOT);
         }
 
-        /** True when this trust rests on the server's word for the key. */
+        /**
+         * Tells whether this trust rests on the server's word for the signer's key rather than on a key the
+         * user compared (the report's {@code key_compared} is its negation).
+         *
+         * @return true for {@link #DEVICE_AS_PUBLISHED} only
+         */
         public boolean weak() {
             return this == DEVICE_AS_PUBLISHED;
         }
@@ -65,30 +80,76 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
     /** One trusted signer: its kind and the key id it signed under. Describes; grants nothing by itself. */
     record TrustedVia(Via kind, String keyId) {}
 
-    /** The backup version, or null when not known. */
+    /**
+     * Names the backup version this decision is about, as the server served it.
+     *
+     * @return the {@code version} string of the version info, or null when it was absent or not a string
+     */
     String version();
 
-    /** The version info this outcome was resolved from ({@code GET /room_keys/version}): what a restore of it reads. */
+    /**
+     * Gives the version info this outcome was resolved from ({@code GET /room_keys/version}): what a restore
+     * of it reads, so that the trust decision and the version read cannot be two different ones.
+     *
+     * @return the version info as served
+     */
     Json.Obj versionInfo();
 
+    /**
+     * Gives the AuthData the decision was made on, whatever the outcome. For {@link Usable} and
+     * {@link TrustedWithoutKey} a trusted signer signed all of it but its {@code signatures} and
+     * {@code unsigned} members; for {@link NotTrusted} its contents are only the server's claim.
+     *
+     * @return the AuthData as served (an empty one when {@code auth_data} was absent or not an object)
+     */
     AuthData authData();
 
-    /** Every signature under the own user id, in the order found. */
+    /**
+     * Lists what was found under the own user ID in the AuthData's {@code signatures}, each classified.
+     * Signatures under other users are not looked at and not listed.
+     *
+     * @return every signature under the own user ID, in the order found; unmodifiable
+     */
     List<Signature> signatures();
 
-    /** The trusted signers: non-empty for {@link Usable} and {@link TrustedWithoutKey}, empty for {@link NotTrusted}. */
+    /**
+     * Lists the trusted signers whose signatures verified. Non-empty does not mean the signing key is usable:
+     * decide on the type.
+     *
+     * @return the trusted signers: non-empty for {@link Usable} and {@link TrustedWithoutKey}, empty for
+     *     {@link NotTrusted}; unmodifiable
+     */
     List<TrustedVia> trustedVia();
 
-    /** The well-formed signing key as written (trusted or not), or null when absent, malformed or conflicting. */
+    /**
+     * Gives the signing key the AuthData names, for display. It is trusted only in {@link Usable}: use
+     * {@link #usableSigningKey()} to verify anything.
+     *
+     * @return the well-formed signing key as written (trusted or not), or null when absent, malformed or
+     *     conflicting
+     */
     String signingPublicKey();
 
-    /** Null for {@link Usable}; else why the signing key is not usable. */
+    /**
+     * Tells why no signing key may be used, in the words of the session verdicts.
+     *
+     * @return null for {@link Usable}; {@link Reason#NO_SIGNING_KEY} for {@link TrustedWithoutKey}; for
+     *     {@link NotTrusted}, {@link Reason#NO_SIGNING_KEY} or {@link Reason#BACKUP_NOT_TRUSTED}
+     */
     Reason reason();
 
-    /** A one-line explanation (never key material). */
+    /**
+     * Explains the outcome for people.
+     *
+     * @return a one-line explanation (never key material)
+     */
     String detail();
 
-    /** The backup signing key: present exactly for {@link Usable}. */
+    /**
+     * Gives the backup signing key when, and only when, a trusted signer vouched for it.
+     *
+     * @return the backup signing key: present exactly for {@link Usable}
+     */
     default Optional<TrustedBackupKey> usableSigningKey() {
         return this instanceof Usable u ? Optional.of(u.key()) : Optional.empty();
     }
@@ -107,6 +168,11 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
             this.key = Objects.requireNonNull(key, "key");
         }
 
+        /**
+         * Gives the backup signing key that the trusted AuthData names.
+         *
+         * @return the trusted key, the same one {@link #usableSigningKey()} holds
+         */
         public TrustedBackupKey key() { return key; }
         public String version() { return versionInfo.string("version"); }
         public Json.Obj versionInfo() { return versionInfo; }

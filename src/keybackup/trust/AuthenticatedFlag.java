@@ -13,8 +13,20 @@ import keybackup.json.Json;
  * signature by a trusted backup signing key.
  */
 public enum AuthenticatedFlag {
-    TRUE, FALSE, CONFLICT;
+    /** Every spelling present is the JSON boolean {@code true}. */
+    TRUE,
+    /** No spelling is present, or they all hold the same value, which is not the JSON boolean {@code true}. */
+    FALSE,
+    /** Two spellings present hold different JSON values. */
+    CONFLICT;
 
+    /**
+     * Reads the flag a SessionData claims, as the class comment describes. Nothing is verified here.
+     *
+     * @param sessionData the decrypted SessionData object
+     * @return what the plaintext claims: {@link #TRUE}, {@link #FALSE} or {@link #CONFLICT}
+     * @throws NullPointerException if {@code sessionData} is null
+     */
     public static AuthenticatedFlag read(Json.Obj sessionData) {
         List<Json> values = new ArrayList<>();
         for (String name : FieldNames.spellings(FieldNames.AUTHENTICATED)) {

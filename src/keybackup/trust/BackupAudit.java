@@ -24,19 +24,39 @@ public final class BackupAudit {
 
     private long total;
 
-    /** An audit that keeps every entry (for reports). */
+    /**
+     * An audit that keeps every entry (for reports).
+     *
+     * @param userId the own user ID, written as the report's {@code user_id}; not checked against {@code trust}
+     * @param trust the resolved AuthData of the audited version; decides the report's {@code backup} part and
+     *     whether a missing signature counts as {@code unsigned_in_signed_backup}
+     */
     public BackupAudit(String userId, AuthDataTrust trust) {
         this(userId, trust, true);
     }
 
-    /** @param keepEntries false to keep only the counts (a restore of a million keys) */
+    /**
+     * An audit that keeps every entry, or only the counts.
+     *
+     * @param userId the own user ID, written as the report's {@code user_id}; not checked against {@code trust}
+     * @param trust the resolved AuthData of the audited version; decides the report's {@code backup} part and
+     *     whether a missing signature counts as {@code unsigned_in_signed_backup}
+     * @param keepEntries false to keep only the counts (a restore of a million keys)
+     */
     public BackupAudit(String userId, AuthDataTrust trust, boolean keepEntries) {
         this.userId = userId;
         this.trust = trust;
         this.sessions = keepEntries ? new ArrayList<>() : null;
     }
 
-    /** Adds one verified session to the report. */
+    /**
+     * Adds one verified session to the report: counts its verdict and, if this audit keeps entries, keeps
+     * its entry. Safe to call from several threads. The result is taken as it is: it should come from a
+     * {@link SessionVerifier} made with this audit's {@code trust}.
+     *
+     * @param r the result of {@link SessionVerifier#verify}
+     * @throws NullPointerException if {@code r} is null
+     */
     public synchronized void add(SessionVerifier.Result r) {
         SessionVerdict v = r.verdict();
         total++;
@@ -48,35 +68,77 @@ public final class BackupAudit {
         if (v.reason() == Reason.SIGNATURE_MISSING && trust instanceof AuthDataTrust.Usable) unsignedInSignedBackup++;
     }
 
+    /**
+     * Gives the AuthData decision the audit reports on.
+     *
+     * @return the {@code trust} given to the constructor
+     */
     public AuthDataTrust trust() {
         return trust;
     }
 
-    /** The entries, if this audit keeps them (else an empty list). */
+    /**
+     * Lists the audited sessions. An entry holds no key material.
+     *
+     * @return a copy of the entries in the order added, if this audit keeps them (else an empty list)
+     */
     public synchronized List<Entry> sessions() {
         return sessions == null ? List.of() : List.copyOf(sessions);
     }
 
+    /**
+     * Counts every session added, whatever its verdict.
+     *
+     * @return the number of calls to {@link #add} so far
+     */
     public synchronized long total() {
         return total;
     }
 
+    /**
+     * Counts the sessions whose verdict is {@code authenticated}. Read it after the last {@link #add}.
+     *
+     * @return the number of sessions added so far with that verdict
+     */
     public long authenticated() {
         return authenticated;
     }
 
+    /**
+     * Counts the sessions whose verdict is {@code signed_not_authenticated}. Read it after the last {@link #add}.
+     *
+     * @return the number of sessions added so far with that verdict
+     */
     public long signedNotAuthenticated() {
         return signedNotAuthenticated;
     }
 
+    /**
+     * Counts the sessions whose verdict is {@code unauthenticated}. Read it after the last {@link #add}.
+     *
+     * @return the number of sessions added so far with that verdict
+     */
     public long unauthenticated() {
         return unauthenticated;
     }
 
+    /**
+     * Counts the sessions whose verdict is {@code rejected}. Read it after the last {@link #add}.
+     *
+     * @return the number of sessions added so far with that verdict
+     */
     public long rejected() {
         return rejected;
     }
 
+    /**
+     * Counts the sessions that carry no signature by the signing key although the AuthData made that key
+     * usable, which is how an entry injected by anyone with the backup's public key shows (as does one from a
+     * client that does not sign). Read it after the last {@link #add}.
+     *
+     * @return the number of {@code unauthenticated / signature_missing} sessions when {@code trust} is
+     *     {@link AuthDataTrust.Usable}, else 0
+     */
     public long unsignedInSignedBackup() {
         return unsignedInSignedBackup;
     }
@@ -85,7 +147,11 @@ public final class BackupAudit {
      * The audit report in the documented JSON shape. Every field of {@code backup} is derived from the
      * outcome's type, so they cannot contradict each other: {@code trusted} is true exactly when
      * {@code trusted_via} is non-empty, {@code signing_key_usable} exactly for a usable key (and then
-     * {@code reason} is null); {@code outcome} names the type.
+     * {@code reason} is null); {@code outcome} names the type. Call it after the last {@link #add}.
+     *
+     * @return {@code user_id}, {@code version}, {@code backup} (the AuthData decision and its signatures),
+     *     {@code sessions} (empty when entries are not kept) and {@code summary} (the counts); public keys
+     *     and key IDs, never a secret
      */
     public Json.Obj toJson() {
         List<Json> via = new ArrayList<>();

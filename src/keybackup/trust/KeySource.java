@@ -55,7 +55,13 @@ public final class KeySource {
         this.authenticated = authenticated;
     }
 
-    /** The nameable source called {@code name}, or null. {@code backup-authenticated} is not nameable. */
+    /**
+     * Looks up a source a caller may name, such as a {@code --source} word. {@code backup-authenticated} is
+     * not nameable: only {@link #fromRestore} gives it.
+     *
+     * @param name the source's name, e.g. {@code olm} or {@code export}; compared exactly
+     * @return the source in {@link #NAMEABLE} called {@code name}, or null when there is none (null for null)
+     */
     public static KeySource byName(String name) {
         for (KeySource s : NAMEABLE) {
             if (s.name.equals(name)) return s;
@@ -68,6 +74,13 @@ public final class KeySource {
      * verdict rests on a key the user compared. A backup trusted only through a device taken as the server
      * publishes it ({@link AuthDataTrust.Via#DEVICE_AS_PUBLISHED}) is trusted on the server's word; re-signing
      * its entries as authenticated (a migration) would turn that weaker trust into a full one, without its label.
+     * This is the only way to an authenticated backup source, and it takes a verdict only
+     * {@link SessionVerifier} can make.
+     *
+     * @param verdict the verdict the restored session received
+     * @return an authenticated source for an {@link SessionVerdict.Authenticated} verdict whose signing key
+     *     was vouched for by at least one signer that is not {@link AuthDataTrust.Via#weak()}; else
+     *     {@link #BACKUP_UNAUTHENTICATED} (also for null)
      */
     public static KeySource fromRestore(SessionVerdict verdict) {
         return verdict instanceof SessionVerdict.Authenticated a && a.signer().via().stream().anyMatch(v -> !v.kind().weak())
@@ -79,6 +92,10 @@ public final class KeySource {
      * {@code this} if the entry carries no recorded verdict (a plain export: the caller decides, as
      * before) or if its recorded verdict is {@code authenticated}; otherwise a source whose flag is
      * {@code false}. The result is never more authenticated than {@code this}.
+     *
+     * @param entry an entry read from a key file; its recorded verdict is only what the file says
+     * @return this source, or one whose flag is {@code false}
+     * @throws NullPointerException if {@code entry} is null
      */
     public KeySource forEntry(ExportedSession entry) {
         return limitedBy(entry.recordedVerdict());
@@ -87,6 +104,10 @@ public final class KeySource {
     /**
      * This source, lowered to what a recorded verdict word allows (null: no recorded verdict, no limit).
      * Only the exact word {@code authenticated} keeps an authenticated source; anything else lowers it.
+     *
+     * @param recordedVerdict the verdict word a file recorded for an entry, or null when it records none
+     * @return this source when it is not authenticated, when {@code recordedVerdict} is null or exactly
+     *     {@code authenticated}; else a source whose flag is {@code false}
      */
     public KeySource limitedBy(String recordedVerdict) {
         if (recordedVerdict == null || !authenticated) return this;   // nothing to lower
@@ -94,11 +115,20 @@ public final class KeySource {
         return RECORDED_NOT_AUTHENTICATED;
     }
 
+    /**
+     * Names the source as the command line and messages do.
+     *
+     * @return the source's name, e.g. {@code trusted-forward}
+     */
     public String name() {
         return name;
     }
 
-    /** The value of the {@code authenticated} flag for keys from this source. */
+    /**
+     * Gives the flag a writer puts in a signed SessionData for a key from this source.
+     *
+     * @return the value of the {@code authenticated} flag for keys from this source
+     */
     public boolean authenticated() {
         return authenticated;
     }

@@ -27,7 +27,11 @@ import keybackup.keys.KeyFormatException;
  * </ul>
  */
 public final class OwnIdentity {
-    /** A validated own device: its id, its Ed25519 key and its published device-keys object (signatures included). */
+    /**
+     * A validated own device: its id, its Ed25519 key and its published device-keys object (signatures included).
+     * The devices in {@link #devices()} passed the checks of {@link #fromKeysQuery}; building one by hand checks
+     * nothing. Either way its key is the server's word until {@link TrustResolver} finds it verified.
+     */
     public record Device(String deviceId, Ed25519PublicKey ed25519, Json.Obj published) {}
 
     private final String userId;
@@ -47,7 +51,18 @@ public final class OwnIdentity {
         this.problems = List.copyOf(problems);
     }
 
-    /** Reads the own user's part of a {@code /keys/query} response. Never throws on bad content. */
+    /**
+     * Reads the own user's part of a {@code /keys/query} response, as the class comment describes; the only
+     * way to make an {@code OwnIdentity}. Never throws on bad content: whatever fails a check is left out
+     * and named in {@link #problems()}. A self-signing key without a valid signature by the published master
+     * key is kept (the resolver checks it against the trusted master key) but noted. The checks are of form
+     * and self-consistency, a device's self-signature included; nothing is trusted.
+     *
+     * @param userId the own Matrix user ID; only its entries are read, and they must name it
+     * @param response the {@code POST /keys/query} response body, as served
+     * @return the validated identity, possibly with no master key, no self-signing key or no devices
+     * @throws NullPointerException if {@code response} is null
+     */
     public static OwnIdentity fromKeysQuery(String userId, Json.Obj response) {
         List<String> problems = new ArrayList<>();
         Ed25519PublicKey master = crossSigningKey(userId, response, "master_keys", "master", problems);
@@ -147,16 +162,30 @@ public final class OwnIdentity {
         }
     }
 
+    /**
+     * Names the user this identity was read for.
+     *
+     * @return the user ID given to {@link #fromKeysQuery}
+     */
     public String userId() {
         return userId;
     }
 
-    /** The published master key, or null. */
+    /**
+     * Gives the master key the server publishes: well-formed, not trusted.
+     *
+     * @return the published master key, or null when it is absent or failed a check
+     */
     public Ed25519PublicKey masterKey() {
         return master;
     }
 
-    /** The published self-signing key (well-formed; whether a trusted master key signed it is the resolver's question), or null. */
+    /**
+     * Gives the self-signing key the server publishes. It is well-formed; whether a trusted master key
+     * signed it is the resolver's question.
+     *
+     * @return the published self-signing key, or null when it is absent or failed a check
+     */
     public Ed25519PublicKey selfSigningKey() {
         return selfSigning;
     }
@@ -166,12 +195,20 @@ public final class OwnIdentity {
         return selfSigningObject;
     }
 
-    /** Validated own devices by id. */
+    /**
+     * Lists the own devices that passed validation; none of them is verified by that.
+     *
+     * @return validated own devices by device ID, in the response's order; unmodifiable
+     */
     public Map<String, Device> devices() {
         return devices;
     }
 
-    /** Why parts of the response were ignored. */
+    /**
+     * Says what in the response was dropped or distrusted, and why.
+     *
+     * @return one line per problem, in the order found; empty when nothing was wrong; unmodifiable
+     */
     public List<String> problems() {
         return problems;
     }

@@ -21,7 +21,11 @@ public enum Reason {
     /** Signed but not authenticated: the flag's spellings disagree. */
     FLAG_CONFLICT;
 
-    /** The word used in reports, e.g. {@code signature_missing}. */
+    /**
+     * Gives the word reports and the audit JSON use for this reason.
+     *
+     * @return the constant's name in lower case, e.g. {@code signature_missing}
+     */
     public String wire() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -11,13 +11,26 @@ import java.util.Objects;
 public sealed interface SessionVerdict
         permits SessionVerdict.Authenticated, SessionVerdict.SignedNotAuthenticated, SessionVerdict.Unauthenticated, SessionVerdict.Rejected {
 
-    /** The verdict word used in reports. */
+    /**
+     * Names the verdict as reports and the audit JSON do.
+     *
+     * @return {@code authenticated}, {@code signed_not_authenticated}, {@code unauthenticated} or
+     *     {@code rejected}
+     */
     String word();
 
-    /** The reason, or null for {@link Authenticated}. */
+    /**
+     * Tells why the session is not authenticated.
+     *
+     * @return the reason, or null for {@link Authenticated}
+     */
     Reason reason();
 
-    /** A human-readable detail (never key material). */
+    /**
+     * Explains the verdict for people.
+     *
+     * @return a human-readable detail (never key material)
+     */
     String detail();
 
     /** Signed by the trusted backup signing key, and the signed flag says the key is authenticated. */
@@ -28,6 +41,11 @@ public sealed interface SessionVerdict
             this.signer = Objects.requireNonNull(signer, "signer");
         }
 
+        /**
+         * Gives the trusted backup signing key whose valid signature covers the SessionData.
+         *
+         * @return the key that signed; its {@link TrustedBackupKey#via()} says how far it is trusted
+         */
         public TrustedBackupKey signer() { return signer; }
         public String word() { return "authenticated"; }
         public Reason reason() { return null; }
@@ -46,6 +64,12 @@ public sealed interface SessionVerdict
             this.reason = reason;
         }
 
+        /**
+         * Gives the trusted backup signing key whose valid signature covers the SessionData; the signed
+         * flag itself does not say the key is authenticated.
+         *
+         * @return the key that signed
+         */
         public TrustedBackupKey signer() { return signer; }
         public String word() { return "signed_not_authenticated"; }
         public Reason reason() { return reason; }

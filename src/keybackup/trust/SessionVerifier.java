@@ -48,23 +48,73 @@ public final class SessionVerifier {
             this.claimedAuthenticated = claimedAuthenticated;
         }
 
+        /**
+         * Names the room the entry was stored under. The signature does not cover it: check the
+         * {@code room_id} of events decrypted with the key.
+         *
+         * @return the room ID given to {@link #verify}, as given
+         */
         public String roomId() { return roomId; }
+
+        /**
+         * Names the session ID the entry was stored under; unless the verdict is
+         * {@code rejected / session_id_mismatch}, the Megolm key belongs to it.
+         *
+         * @return the session ID given to {@link #verify}, as given
+         */
         public String sessionId() { return sessionId; }
+
+        /**
+         * Gives what the session may be used as.
+         *
+         * @return the verdict, never null
+         */
         public SessionVerdict verdict() { return verdict; }
-        /** The decrypted SessionData, or null when rejected. */
+
+        /**
+         * Gives the decrypted SessionData. Unless the verdict is {@link SessionVerdict.Authenticated}, what it
+         * says (sender keys, forwarding chain) is only claimed by whoever wrote the entry.
+         *
+         * @return the decrypted SessionData, or null when rejected
+         */
         public SessionData sessionData() { return sessionData; }
-        /** What the plaintext's flag claimed (counts for nothing by itself). */
+
+        /**
+         * Tells what the plaintext's {@code authenticated} flag claimed; counts for nothing by itself.
+         *
+         * @return true when the flag read as {@link AuthenticatedFlag#TRUE}; false when it did not, or when
+         *     the entry could not be decrypted
+         */
         public boolean claimedAuthenticated() { return claimedAuthenticated; }
         @Override public String toString() { return "Result[" + roomId + ", " + sessionId + ", " + verdict + "]"; }
     }
 
-    /** @param trust the resolved AuthData; entries are authenticated only when it is {@link AuthDataTrust.Usable} */
+    /**
+     * A verifier for the entries of one backup version. Neither argument is checked here.
+     *
+     * @param trust the resolved AuthData of the same version; entries are authenticated only when it is
+     *     {@link AuthDataTrust.Usable}; must not be null
+     * @param key the backup decryption key; it stays the caller's, who must keep it open while verifying (a
+     *     closed key makes every entry {@code rejected / decryption_failed})
+     */
     public SessionVerifier(AuthDataTrust trust, BackupDecryptionKey key) {
         this.trust = trust;
         this.key = key;
     }
 
-    /** Verifies one {@code KeyBackupData} stored under {@code roomId}/{@code sessionId}. Never throws on bad input. */
+    /**
+     * Verifies one {@code KeyBackupData} stored under {@code roomId}/{@code sessionId}, running the checks in
+     * the order of the class comment. Never throws on bad input: every failure to decrypt or parse is
+     * {@code rejected / decryption_failed}. Keeps no state between calls, so one verifier may serve several
+     * threads at once.
+     *
+     * @param roomId the room ID the entry is stored under; kept in the result, not checked
+     * @param sessionId the session ID the entry is stored under; compared as an exact string with the
+     *     session ID of the Megolm key inside
+     * @param keyBackupData the entry as served, holding {@code session_data}
+     * @return the result, with the verdict and, unless rejected, the decrypted SessionData
+     * @throws NullPointerException if {@code keyBackupData} is null
+     */
     public Result verify(String roomId, String sessionId, Json.Obj keyBackupData) {
         // 1. Decrypt (the mac is only recorded here; it is judged below).
         Json.Obj sessionDataJson = keyBackupData.object("session_data");

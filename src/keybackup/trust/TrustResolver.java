@@ -23,7 +23,29 @@ public final class TrustResolver {
     private TrustResolver() {}
 
     /**
-     * @param versionInfo a {@code GET /room_keys/version} body: {@code algorithm}, {@code auth_data}, {@code version}
+     * Decides whether one backup version's AuthData is trusted and whether its signing key may be used; this
+     * is the only producer of {@link TrustedBackupKey} and of the three {@link AuthDataTrust} outcomes.
+     *
+     * <p>Each signature under the own user ID is checked with the key its ID names: the master key (trusted
+     * only as {@link #trustedMasterKey} says, and counted only under its canonical spelling), this device
+     * (with the key in the anchors, never the server's), or a validated own device (trusted only as
+     * {@link #verifiedDevice} says); other key IDs, the self-signing key's included, are
+     * {@code unknown_key}. The AuthData is trusted when the algorithm is
+     * {@code m.megolm_backup.v1.curve25519-aes-sha2} and at least one trusted signer's signature verifies.
+     * Only then, and only when {@code signing_public_key} is one well-formed key, is the outcome
+     * {@link AuthDataTrust.Usable}. The signatures cover {@code auth_data} only (but its {@code signatures}
+     * and {@code unsigned}): {@code version} and the other members of the version info stay the server's
+     * claims, and whether {@code public_key} matches the caller's decryption key is not checked here.
+     *
+     * @param versionInfo a {@code GET /room_keys/version} body: {@code algorithm}, {@code auth_data},
+     *     {@code version}; an absent or non-object {@code auth_data} counts as empty
+     * @param identity the own user's published identity, validated but not trusted
+     * @param anchors what the user established; decides which signers are trusted
+     * @return {@link AuthDataTrust.Usable} with the {@link TrustedBackupKey}, {@link AuthDataTrust.TrustedWithoutKey}
+     *     when trusted but the signing key is absent, malformed or conflicting, else {@link AuthDataTrust.NotTrusted}
+     *     (also for an unsupported algorithm); never null, and bad server content never throws
+     * @throws IllegalArgumentException if {@code identity} and {@code anchors} are of different users
+     * @throws NullPointerException if an argument is null
      */
     public static AuthDataTrust resolve(Json.Obj versionInfo, OwnIdentity identity, TrustAnchors anchors) {
         sameUser(identity, anchors);
@@ -110,6 +132,16 @@ public final class TrustResolver {
      * publishes a different master key; a {@link TrustAnchors.SecretStorageMasterKey} only while it equals
      * the published one (protocol.md §9.4). Compared as keys (bytes). Writers use it too: a master key is
      * worth signing an AuthData with only if readers would trust it.
+     *
+     * <p>The first anchor in order that qualifies wins. Trust here rests on what the user gave: a pinned key
+     * is the user's claim, and the published key only ever takes trust away (or, for a Secret Storage key,
+     * confirms it); a server that publishes no master key does not disarm a pinned one.
+     *
+     * @param identity the own user's published identity
+     * @param anchors what the user established
+     * @return the trusted master key, or null when no anchor makes one trusted
+     * @throws IllegalArgumentException if {@code identity} and {@code anchors} are of different users
+     * @throws NullPointerException if an argument is null
      */
     public static Ed25519PublicKey trustedMasterKey(OwnIdentity identity, TrustAnchors anchors) {
         sameUser(identity, anchors);

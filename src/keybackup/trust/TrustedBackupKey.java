@@ -22,12 +22,23 @@ public final class TrustedBackupKey {
         this.via = List.copyOf(via);
     }
 
-    /** The own user id: the entity SessionData signatures are looked up under first. */
+    /**
+     * Names the user whose AuthData this key came from.
+     *
+     * @return the own user ID the trust decision was made for: the entity SessionData signatures are looked
+     *     up under first, and the one a writer signs as
+     */
     public String userId() {
         return userId;
     }
 
-    /** {@code ed25519:} followed by the key exactly as written in the AuthData. */
+    /**
+     * Gives the key ID that SessionData signatures by this key are made and looked up under. It is built from
+     * the AuthData's spelling, not re-encoded, so a padded {@code signing_public_key} gives a padded key ID;
+     * readers compare it as an exact string.
+     *
+     * @return {@code ed25519:} followed by the key exactly as written in the AuthData
+     */
     public String keyId() {
         return "ed25519:" + asWritten;
     }
@@ -37,11 +48,23 @@ public final class TrustedBackupKey {
         return asWritten;
     }
 
+    /**
+     * Gives the backup signing key that SessionData signatures must verify with.
+     *
+     * @return the key the trusted AuthData names, decoded
+     */
     public Ed25519PublicKey publicKey() {
         return key;
     }
 
-    /** The trusted signatures that made this key usable. */
+    /**
+     * Tells which trusted signers vouched for the AuthData. A signer of kind
+     * {@link AuthDataTrust.Via#DEVICE_AS_PUBLISHED} rests on the server's word for a device key: check
+     * {@link AuthDataTrust.Via#weak()} before treating the key as fully trusted (as
+     * {@link KeySource#fromRestore} does).
+     *
+     * @return the trusted signatures that made this key usable, never empty, in the order found; unmodifiable
+     */
     public List<AuthDataTrust.TrustedVia> via() {
         return via;
     }
