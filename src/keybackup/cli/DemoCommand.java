@@ -175,8 +175,8 @@ final class DemoCommand implements Command {
             List<SessionVerifier.Result> results = new ArrayList<>();
             BackupAudit audit;
             try (BackupDecryptionKey key = Restore.keyFromSecretStorage(laptopAccount)) {
-                audit = Restore.run(laptopAccount, laptopAccount.currentVersion(), laptopTrust, key, 2, true,
-                        results::add, null);
+                Restore.Options keepAll = Restore.Options.DEFAULT.with(Restore.AuditEntries.KEEP);
+                audit = Restore.run(laptopAccount, laptopTrust, key, keepAll, results::add);
             }
             io.println(List.of("",
                     "5. ALICELAPTOP restores. Its master key comes from Secret Storage and matches the published one, "

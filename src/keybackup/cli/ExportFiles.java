@@ -33,7 +33,8 @@ final class ExportFiles {
      * ({@link Upload#select}, then {@link Upload#run}): each walk reads the file again, entry by entry, so
      * memory does not grow with its size. An encrypted file is decrypted on each walk (its MAC checked
      * before any plaintext is used, each time); its passphrase is kept until {@link KeyFile#close()}.
-     * {@code -} is standard input, read once into memory (a stream cannot be read twice).
+     * {@code -} is standard input, copied once to an encrypted temporary file ({@link StdinSpool}) and
+     * walked from there: bounded memory at any size, and no plaintext key on disk.
      */
     static KeyFile keys(String option, String path, Args a, Io io) throws FailedException, IOException, UsageException {
         if (path.equals("-")) return keysFromStdin(option, a, io);
@@ -44,91 +45,89 @@ final class ExportFiles {
         } catch (NoSuchFileException e) {
             throw new FailedException(option + ": no such file: " + path);
         }
-        // '-': a damaged header gets the armour's error
-        if (EncryptedKeyExport.looksEncrypted(start, start.length) || firstNonBlank(start) == '-') {
+        if (encrypted(start)) {
             char[] pass = passphrase(a, false);
             return new KeyFile(option, () -> EncryptedKeyExport.decrypt(file, pass), pass, null);
         }
         return new KeyFile(option, () -> Files.newInputStream(file), null, null);
     }
 
+    /** Whether the first bytes of an export are the encrypted one's; '-': a damaged header gets the armour's error. */
+    private static boolean encrypted(byte[] start) {
+        return EncryptedKeyExport.looksEncrypted(start, start.length) || firstNonBlank(start) == '-';
+    }
+
     /**
-     * An export read once per pass; closing it wipes the passphrase of an encrypted file, or the bytes read from stdin.
+     * An export read once per pass; closing it wipes the passphrase of an encrypted file, and removes the
+     * copy of standard input.
      */
     static final class KeyFile implements AutoCloseable {
         private final String option;
         private final ExportReader.Source source;
         private final char[] pass;
-        private final byte[] held;
+        private final StdinSpool spool;
 
-        private KeyFile(String option, ExportReader.Source source, char[] pass, byte[] held) {
+        private KeyFile(String option, ExportReader.Source source, char[] pass, StdinSpool spool) {
             this.option = option;
             this.source = source;
             this.pass = pass;
-            this.held = held;
+            this.spool = spool;
         }
 
         /** The walk over the entries; each bad input is a {@link FailedException} naming the option. */
-        Upload.Sessions sessions() {
+        Upload.Sessions<FailedException> sessions() {
             return visitor -> {
                 try (InputStream in = source.open()) {
                     ExportReader.read(in, visitor);
                 } catch (ExportReader.FormatException e) {
                     throw new FailedException(option + ": " + e.getMessage());
                 } catch (KeyExportException e) {
+                    if (spool != null && spool.wasPlain()) {
+                        // encrypted here, under a key only this process has: only a change on disk fails its MAC
+                        throw new FailedException(option + ": the temporary encrypted copy of standard input was"
+                                + " changed while it was read (" + e.getMessage() + "); run the upload again");
+                    }
                     throw new FailedException(option + ": " + reason(e));
                 } catch (NoSuchFileException e) {
                     throw new FailedException(option + ": the file was removed while it was read");
+                } catch (IOException e) {
+                    throw new FailedException(Errors.describe(e)); // the words Main gives any i/o error
                 }
             };
         }
 
         @Override
-        public void close() {
+        public void close() throws IOException {
             if (pass != null) Arrays.fill(pass, '\0');
-            if (held != null) Arrays.fill(held, (byte) 0);
+            if (spool != null) spool.close();
         }
     }
 
     /**
-     * {@code --keys -}: the export on standard input, plain or encrypted (then decrypted in memory: a stream
-     * cannot be read twice, and the MAC must be checked before any key is used). The upload's two walks
-     * read the bytes held here; closing the KeyFile wipes them.
+     * {@code --keys -}: the export on standard input, plain or encrypted, copied once to a temporary file
+     * that the upload's two walks read ({@link StdinSpool}: an encrypted input as it came, a plain one
+     * encrypted under a one-time key). Why not one walk over the stream: an encrypted export's MAC covers
+     * the whole file and must match before any key is used; every entry is checked before anything is
+     * sent; and the best copy of each session is known only once all were seen.
      */
-    private static KeyFile keysFromStdin(String option, Args a, Io io) throws FailedException, IOException,
-            UsageException {
+    private static KeyFile keysFromStdin(String option, Args a, Io io) throws FailedException, IOException, UsageException {
         if ("-".equals(a.optional(PASSPHRASE_OPTION))) {
             throw new UsageException("--keys - and --" + PASSPHRASE_OPTION + " - cannot both read stdin");
         }
-        // stdin is held in memory, so it keeps the whole-document cap (a file has none): the plaintext at most
-        // JsonReader.DEFAULT_MAX_BYTES, its armoured form at most twice that
-        long cap = JsonReader.DEFAULT_MAX_BYTES;
-        byte[] content = io.stdinStream(option).readNBytes((int) (2 * cap) + 1);
-        if (content.length > 2 * cap) {
-            Arrays.fill(content, (byte) 0);
-            throw new FailedException(option + ": standard input is over " + 2 * cap
-                    + " bytes; give the export as a file (read in bounded memory)");
+        InputStream in = io.stdinStream(option);
+        byte[] start = in.readNBytes(64);
+        boolean encrypted = encrypted(start);
+        char[] pass = encrypted ? passphrase(a, false) : null; // asked before the copy, which may take a while
+        StdinSpool spool;
+        try {
+            spool = StdinSpool.copy(start, in, encrypted);
+        } catch (IOException e) {
+            if (pass != null) Arrays.fill(pass, '\0');
+            throw new FailedException(option + ": cannot keep a temporary copy of standard input in "
+                    + System.getProperty("java.io.tmpdir") + " (" + Errors.describe(e) + "); free space there,"
+                    + " set another with -Djava.io.tmpdir=DIR in KEYBACKUP_JAVA_OPTS, or give the export as a file");
         }
-        int n = Math.min(content.length, 64);
-        if (EncryptedKeyExport.looksEncrypted(Arrays.copyOf(content, n), n)
-                || firstNonBlank(Arrays.copyOf(content, n)) == '-') {
-            char[] pass = passphrase(a, false);
-            byte[] armoured = content;
-            try {
-                content = EncryptedKeyExport.decrypt(armoured, pass);
-            } catch (KeyExportException e) {
-                throw new FailedException(option + ": " + reason(e));
-            } finally {
-                Arrays.fill(pass, '\0');
-            }
-        }
-        if (content.length > cap) {
-            Arrays.fill(content, (byte) 0);
-            throw new FailedException(option + ": input is over the limit of " + cap
-                    + " bytes on standard input; give the export as a file (read in bounded memory)");
-        }
-        byte[] plain = content;
-        return new KeyFile(option, () -> new ByteArrayInputStream(plain), null, plain);
+        return new KeyFile(option, () -> spool.open(pass), pass, spool);
     }
 
     private static int firstNonBlank(byte[] b) {

@@ -173,9 +173,11 @@ final class SignedBackupCommands {
                 try (BackupDecryptionKey key = a.optional("key-file") != null
                         ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--key-file", a.optional("key-file")))
                         : Restore.keyFromSecretStorage(account)) {
-                    audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), true, null,
-                            Progress.of(io, a.flag("quiet"), name(), info.get("count") instanceof Json.Int n
-                                    ? n.value() : -1));
+                    long count = info.get("count") instanceof Json.Int n ? n.value() : -1;
+                    Restore.Options options = Restore.Options.DEFAULT.withThreads(StoreOptions.threads(a))
+                            .with(Restore.AuditEntries.KEEP)
+                            .withProgress(Progress.of(io, a.flag("quiet"), name(), count));
+                    audit = Restore.run(account, trust, key, options, null);
                 }
             }
             if (a.flag("json")) io.printCanonical(audit.toJson());

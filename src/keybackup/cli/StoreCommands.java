@@ -1,6 +1,7 @@
 package keybackup.cli;
 
 import java.io.BufferedOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -202,20 +203,19 @@ final class StoreCommands {
             long entries;
             try (ExportFiles.KeyFile keys = ExportFiles.keys("--keys", keysFile, a, io)) {
                 // pass one: every entry checked before anything is sent
-                Upload.Selection sessions = Upload.select(keys.sessions());
+                Upload.Selection<FailedException> sessions = Upload.select(keys.sessions());
                 entries = sessions.entries();
                 Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, false);
-                // NOT_VERIFIED: the command line cannot know whether this device verified the sending devices.
-                r = Interrupts.during(io, () -> List.of("interrupted: the upload of " + entries + " sessions from "
-                        + keysFile
-                        + " stopped before it finished; the keys the server accepted stay in the backup, and sending "
-                        + "them again is safe"
-                        + " (the server keeps the better copy of each key)",
-                        "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
-                        () -> Upload.run(account, sessions, source, Uploader.SendingDevice.NOT_VERIFIED,
-                        a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
-                        StoreOptions.threads(a), Uploader.Limits.DEFAULT,
-                                Progress.of(io, a.flag("quiet"), name(), entries)));
+                // NOT_VERIFIED (the default): the command line cannot know whether this device verified the
+                // sending devices. Unsigned uploads are allowed and reported (a warning below).
+                Upload.Options options = Upload.Options.of(source)
+                        .with(a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE)
+                        .withThreads(StoreOptions.threads(a))
+                        .withProgress(Progress.of(io, a.flag("quiet"), name(), entries));
+                r = Interrupts.during(io, () -> List.of("interrupted: the upload of " + entries + " sessions from " + keysFile
+                        + " stopped before it finished; the keys the server accepted stay in the backup, and sending them again is safe"
+                        + " (the server keeps the better copy of each key)", "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
+                        () -> Upload.run(account, sessions, options));
             }
             if (a.flag("json")) {
                 if (r.note() != null) io.errln("keybackup: warning: " + r.note());
@@ -310,12 +310,19 @@ final class StoreCommands {
                     BackupAudit audit;
                     long written;
                     try (ExportWriter writer = new ExportWriter(new BufferedOutputStream(sink))) {
-                        audit = Restore.run(account, info, trust, key, StoreOptions.threads(a), false, r -> {
-                            writer.write(r);
-                            verified.incrementAndGet(); // the sink is called under Restore's lock
-                        // not between the keys on the screen
-                        }, Progress.of(io, a.flag("quiet") || toStdout && io.stdoutIsTerminal(),
-                                name(), info.get("count") instanceof Json.Int n ? n.value() : -1));
+                        long count = info.get("count") instanceof Json.Int n ? n.value() : -1;
+                        // no report between the keys on the screen
+                        boolean quiet = a.flag("quiet") || toStdout && io.stdoutIsTerminal();
+                        Restore.Options options = Restore.Options.DEFAULT.withThreads(StoreOptions.threads(a))
+                                .withProgress(Progress.of(io, quiet, name(), count));
+                        try {
+                            audit = Restore.run(account, trust, key, options, r -> {
+                                writer.write(r);
+                                verified.incrementAndGet(); // the sink is called under Restore's lock
+                            });
+                        } catch (IOException e) { // writing the export failed: the words it always had
+                            throw new FailedException("restore stopped: " + e.getMessage());
+                        }
                         written = writer.written();
                     }
                     if (partial != null) partial.commit("--out");

@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import keybackup.backup.AuthData;
+import keybackup.json.Json;
 
 /**
  * The outcome of {@link TrustResolver#resolve} for one backup version's AuthData: exactly one of
@@ -90,6 +91,14 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
     String version();
 
     /**
+     * Gives the version info this outcome was resolved from ({@code GET /room_keys/version}): what a restore
+     * of it reads, so that the trust decision and the version read cannot be two different ones.
+     *
+     * @return the version info as served
+     */
+    Json.Obj versionInfo();
+
+    /**
      * Gives the AuthData the decision was made on, whatever the outcome. For {@link Usable} and
      * {@link TrustedWithoutKey} a trusted signer signed all of it but its {@code signatures} and
      * {@code unsigned} members; for {@link NotTrusted} its contents are only the server's claim.
@@ -150,13 +159,13 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
 
     /** Trusted, with a usable backup signing key. */
     final class Usable implements AuthDataTrust {
-        private final String version;
+        private final Json.Obj versionInfo;
         private final AuthData authData;
         private final List<Signature> signatures;
         private final TrustedBackupKey key;
 
-        Usable(String version, AuthData authData, List<Signature> signatures, TrustedBackupKey key) {
-            this.version = version;
+        Usable(Json.Obj versionInfo, AuthData authData, List<Signature> signatures, TrustedBackupKey key) {
+            this.versionInfo = Objects.requireNonNull(versionInfo, "versionInfo");
             this.authData = Objects.requireNonNull(authData, "authData");
             this.signatures = List.copyOf(signatures);
             this.key = Objects.requireNonNull(key, "key");
@@ -168,7 +177,8 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
          * @return the trusted key, the same one {@link #usableSigningKey()} holds
          */
         public TrustedBackupKey key() { return key; }
-        public String version() { return version; }
+        public String version() { return versionInfo.string("version"); }
+        public Json.Obj versionInfo() { return versionInfo; }
         public AuthData authData() { return authData; }
         public List<Signature> signatures() { return signatures; }
         public List<TrustedVia> trustedVia() { return key.via(); }
@@ -180,23 +190,24 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
 
     /** Trusted, but the AuthData names no well-formed signing key: nothing can be authenticated with it. */
     final class TrustedWithoutKey implements AuthDataTrust {
-        private final String version;
+        private final Json.Obj versionInfo;
         private final AuthData authData;
         private final List<Signature> signatures;
         private final List<TrustedVia> via;
         private final String detail;
 
-        TrustedWithoutKey(String version, AuthData authData, List<Signature> signatures, List<TrustedVia> via,
-                String detail) {
+        TrustedWithoutKey(Json.Obj versionInfo, AuthData authData, List<Signature> signatures, List<TrustedVia> via,
+                          String detail) {
             if (via.isEmpty()) throw new IllegalArgumentException("trusted without a trusted signer");
-            this.version = version;
+            this.versionInfo = Objects.requireNonNull(versionInfo, "versionInfo");
             this.authData = Objects.requireNonNull(authData, "authData");
             this.signatures = List.copyOf(signatures);
             this.via = List.copyOf(via);
             this.detail = Objects.requireNonNull(detail, "detail");
         }
 
-        public String version() { return version; }
+        public String version() { return versionInfo.string("version"); }
+        public Json.Obj versionInfo() { return versionInfo; }
         public AuthData authData() { return authData; }
         public List<Signature> signatures() { return signatures; }
         public List<TrustedVia> trustedVia() { return via; }
@@ -208,19 +219,17 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
 
     /** Not signed by any trusted signer (or not a supported algorithm): its signing key counts for nothing. */
     final class NotTrusted implements AuthDataTrust {
-        private final String version;
+        private final Json.Obj versionInfo;
         private final AuthData authData;
         private final List<Signature> signatures;
         private final String signingPublicKey;
         private final Reason reason;
         private final String detail;
 
-        NotTrusted(String version, AuthData authData, List<Signature> signatures, String signingPublicKey,
-                Reason reason, String detail) {
-            if (reason != Reason.BACKUP_NOT_TRUSTED && reason != Reason.NO_SIGNING_KEY) {
-                throw new IllegalArgumentException("reason " + reason);
-            }
-            this.version = version;
+        NotTrusted(Json.Obj versionInfo, AuthData authData, List<Signature> signatures, String signingPublicKey,
+                   Reason reason, String detail) {
+            if (reason != Reason.BACKUP_NOT_TRUSTED && reason != Reason.NO_SIGNING_KEY) throw new IllegalArgumentException("reason " + reason);
+            this.versionInfo = Objects.requireNonNull(versionInfo, "versionInfo");
             this.authData = Objects.requireNonNull(authData, "authData");
             this.signatures = List.copyOf(signatures);
             this.signingPublicKey = signingPublicKey;
@@ -228,7 +237,8 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
             this.detail = Objects.requireNonNull(detail, "detail");
         }
 
-        public String version() { return version; }
+        public String version() { return versionInfo.string("version"); }
+        public Json.Obj versionInfo() { return versionInfo; }
         public AuthData authData() { return authData; }
         public List<Signature> signatures() { return signatures; }
         public List<TrustedVia> trustedVia() { return List.of(); }

@@ -16,6 +16,10 @@ import keybackup.keys.Ed25519PrivateKey;
  * every spelling of the {@code authenticated} flag, the {@code unsigned} member (outside any signature)
  * and a restore's recorded verdict ({@code keybackup.verdict}) are removed; the {@link KeySource} decides
  * the flag, lowered by such a recorded verdict if the object still carries one (never raised).
+ *
+ * <p>This class owns every write of a SessionData, signed or not: {@link #withoutClaims} is the one rule
+ * for what is removed, used by {@link #sign}, by {@link #unsignedEntry} (an uploader without the signing
+ * key) and by a restore's output, which adds its own verdict.
  */
 public final class SessionSigner {
     private final String userId;
@@ -61,10 +65,29 @@ public final class SessionSigner {
      */
     public Json.Obj sign(Json.Obj sessionData, KeySource source) {
         if (sessionData.has(ExportedSession.VERDICT_MEMBER)) source = source.limitedBy(recordedWord(sessionData.get(ExportedSession.VERDICT_MEMBER)));
+        Json.Obj o = withoutClaims(sessionData).with(names.authenticated(), Json.of(source.authenticated()));
+        return SignedJson.sign(o, userId, keyId, signingKey);
+    }
+
+    /**
+     * The SessionData a writer without the trusted signing key uploads: no signature, and the flag
+     * {@code false} (under {@code names}' spelling), whatever the object or its source claimed, since an
+     * unsigned flag means nothing to a reader.
+     */
+    public static Json.Obj unsignedEntry(Json.Obj sessionData, FieldNames names) {
+        return withoutClaims(sessionData).with(names.authenticated(), Json.of(false));
+    }
+
+    /**
+     * {@code sessionData} without anything that speaks of trust: its {@code signatures}, the {@code unsigned}
+     * member (which no signature covers), a restore's recorded verdict ({@code keybackup.verdict}) and every
+     * spelling of the {@code authenticated} flag. The one rule for every write: signed ({@link #sign}),
+     * unsigned ({@link #unsignedEntry}), and a restore's output, whose verdict is then added anew.
+     */
+    public static Json.Obj withoutClaims(Json.Obj sessionData) {
         Json.Obj o = sessionData.without("signatures").without("unsigned").without(ExportedSession.VERDICT_MEMBER);
         for (String spelling : FieldNames.spellings(FieldNames.AUTHENTICATED)) o = o.without(spelling);
-        o = o.with(names.authenticated(), Json.of(source.authenticated()));
-        return SignedJson.sign(o, userId, keyId, signingKey);
+        return o;
     }
 
     /** The word a recorded verdict member stands for ({@link ExportedSession#recordedWord}); for any other shape a word that allows nothing. */

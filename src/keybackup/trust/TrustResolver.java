@@ -49,7 +49,6 @@ public final class TrustResolver {
      */
     public static AuthDataTrust resolve(Json.Obj versionInfo, OwnIdentity identity, TrustAnchors anchors) {
         sameUser(identity, anchors);
-        String version = versionInfo.string("version");
         Json.Obj authJson = versionInfo.object("auth_data");
         AuthData authData = AuthData.of(authJson == null ? Json.obj() : authJson);
         String algorithm = versionInfo.string("algorithm");
@@ -122,18 +121,18 @@ public final class TrustResolver {
                     : field instanceof AuthData.SigningKeyField.Conflict c ? "signing_public_key spellings disagree: "
                     + c.spellings()
                     : "auth_data has no signing_public_key";
-            return trusted ? new AuthDataTrust.TrustedWithoutKey(version, authData, signatures, via, why)
-                    : new AuthDataTrust.NotTrusted(version, authData, signatures, null, Reason.NO_SIGNING_KEY, why);
+            return trusted ? new AuthDataTrust.TrustedWithoutKey(versionInfo, authData, signatures, via, why)
+                    : new AuthDataTrust.NotTrusted(versionInfo, authData, signatures, null, Reason.NO_SIGNING_KEY, why);
         }
         if (!trusted) {
             String why = knownAlgorithm
                     ? "auth_data is not signed by the trusted master key, this device or a verified own device"
                     : "unsupported backup algorithm: " + algorithm;
-            return new AuthDataTrust.NotTrusted(version, authData, signatures, p.asWritten(),
+            return new AuthDataTrust.NotTrusted(versionInfo, authData, signatures, p.asWritten(),
                     Reason.BACKUP_NOT_TRUSTED, why);
         }
-        return new AuthDataTrust.Usable(version, authData, signatures,
-                new TrustedBackupKey(anchors.userId(), p.asWritten(), p.key(), via));
+        TrustedBackupKey key = new TrustedBackupKey(anchors.userId(), p.asWritten(), p.key(), via);
+        return new AuthDataTrust.Usable(versionInfo, authData, signatures, key);
     }
 
     /**

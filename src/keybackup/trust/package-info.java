@@ -19,7 +19,8 @@
  *       per-session {@link keybackup.trust.SessionVerdict} with its {@link keybackup.trust.Reason}.</li>
  * </ol>
  * The writer side is {@link keybackup.trust.KeySource} and {@link keybackup.trust.SessionSigner} (the
- * {@code authenticated} flag comes from where a key came from, never from a bare boolean);
+ * {@code authenticated} flag comes from where a key came from, never from a bare boolean; the signer also
+ * says what every written SessionData, signed or unsigned, loses of the claims it carried);
  * {@link keybackup.trust.BackupAudit} collects verdicts into the audit report, derived from the types.
  *
  * <p>Not guaranteed: that a key marked authenticated is used only for its room (the signature does not

@@ -24,10 +24,10 @@ public final class ExportReader {
     /** A non-array input is parsed whole up to this size, only to report its JSON error first. */
     private static final long MAX_OTHER_BYTES = JsonReader.DEFAULT_MAX_BYTES;
 
-    /** Receives each valid entry, in file order. */
+    /** Receives each valid entry, in file order; an unchecked exception it throws stops the read, unwrapped. */
     @FunctionalInterface
     public interface Visitor {
-        void visit(ExportedSession session) throws Exception;
+        void visit(ExportedSession session);
     }
 
     /** The input is not a key export; the message is one line, without the option name. */
@@ -44,7 +44,7 @@ public final class ExportReader {
      * entry; returns the number of entries. On an invalid input the visitor may already have seen the
      * valid entries before the error: act on them only after this returns.
      */
-    public static long read(InputStream in, Visitor visitor) throws Exception {
+    public static long read(InputStream in, Visitor visitor) throws IOException, FormatException {
         JsonReader reader = new JsonReader(in, Long.MAX_VALUE);
         FormatException firstEntryError = null;
         long i = 0;

@@ -3,10 +3,10 @@ package keybackup.workflow;
 import java.io.IOException;
 import java.io.OutputStream;
 import keybackup.backup.ExportedSession;
-import keybackup.backup.FieldNames;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.trust.KeySource;
+import keybackup.trust.SessionSigner;
 import keybackup.trust.SessionVerdict;
 import keybackup.trust.SessionVerifier;
 
@@ -44,9 +44,8 @@ public final class ExportWriter implements AutoCloseable {
     /** Writes the entry unless its verdict is {@code rejected}; returns whether it was written. */
     public boolean write(SessionVerifier.Result r) throws IOException {
         if (r.sessionData() == null) return false;
-        // Only what the signature covers: not "signatures", not "unsigned".
-        Json.Obj entry = r.sessionData().json().without("signatures").without("unsigned");
-        for (String s : FieldNames.spellings(FieldNames.AUTHENTICATED)) entry = entry.without(s);
+        // Only what the signature covers: not "signatures", not "unsigned"; no flag; the verdict is added below.
+        Json.Obj entry = SessionSigner.withoutClaims(r.sessionData().json());
         Json.Obj verdict = Json.obj("verdict", Json.of(r.verdict().word()),
                 "reason", r.verdict().reason() == null ? Json.Null.INSTANCE : Json.of(r.verdict().reason().wire()));
         if (r.verdict() instanceof SessionVerdict.Authenticated && !KeySource.fromRestore(r.verdict()).authenticated()) {

@@ -1,5 +1,6 @@
 package keybackup.workflow;
 
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.LongConsumer;
 import keybackup.backup.MegolmBackupV1;
@@ -25,10 +26,51 @@ public final class Restore {
 
     private record Stored(String roomId, String sessionId, Json.Obj data) {}
 
-    /** Receives each verified session; called by one thread at a time. */
+    /**
+     * Receives each verified session; called by one thread at a time. Its checked exception {@code X} (or an
+     * unchecked one) stops the restore and comes out of {@link #run} as itself.
+     */
     @FunctionalInterface
-    public interface Sink {
-        void accept(SessionVerifier.Result result) throws Exception;
+    public interface Sink<X extends Exception> {
+        void accept(SessionVerifier.Result result) throws X;
+    }
+
+    /** What the returned audit keeps: the counts only, or every entry too. */
+    public enum AuditEntries {
+        /** Only the counts: memory does not grow with the backup (a restore of a million keys). */
+        COUNTS_ONLY,
+        /** Every entry, for a report of each key (an audit). */
+        KEEP
+    }
+
+    /**
+     * How a restore runs, by name: {@code Options.DEFAULT.withThreads(4).with(AuditEntries.KEEP)}.
+     *
+     * @param threads worker threads that decrypt and verify, at least 1
+     * @param entries what the returned audit keeps
+     * @param progress called with the number of sessions done after each session, one call at a time (keep it
+     *                 cheap: it runs under the lock of the results); null for none
+     */
+    public record Options(int threads, AuditEntries entries, LongConsumer progress) {
+        /** Two threads, counts only, no progress. */
+        public static final Options DEFAULT = new Options(2, AuditEntries.COUNTS_ONLY, null);
+
+        public Options {
+            if (threads < 1) throw new IllegalArgumentException("threads must be at least 1");
+            Objects.requireNonNull(entries, "entries");
+        }
+
+        public Options withThreads(int threads) {
+            return new Options(threads, entries, progress);
+        }
+
+        public Options with(AuditEntries entries) {
+            return new Options(threads, entries, progress);
+        }
+
+        public Options withProgress(LongConsumer progress) {
+            return new Options(threads, entries, progress);
+        }
     }
 
     /** The backup key from Secret Storage ({@code m.megolm_backup.v1}). */
@@ -62,20 +104,25 @@ public final class Restore {
     }
 
     /**
-     * Verifies every session of {@code versionInfo}'s version and hands each result to {@code sink}.
+     * Verifies every session of the version {@code trust} was resolved from ({@link AuthDataTrust#versionInfo}:
+     * the trust decision and the version read cannot be two different ones) and hands each result to
+     * {@code sink} (may be null).
      *
-     * @param keepEntries keep every entry in the returned audit (false for very large backups)
-     * @param progress called with the number of sessions done after each session, one call at a time (keep it
-     *                 cheap: it runs under the lock of the results); may be null
+     * @throws StoreException the store failed (network, the server's answer, local files)
+     * @throws WorkflowException {@code key} is not this version's backup key, or its algorithm is not supported
+     * @throws X the sink's own failure, as it threw it (an unchecked one too), never labelled a store error
      */
-    public static BackupAudit run(Account account, Json.Obj versionInfo, AuthDataTrust trust, BackupDecryptionKey key, int threads,
-                                  boolean keepEntries, Sink sink, LongConsumer progress) throws Exception {
+    public static <X extends Exception> BackupAudit run(Account account, AuthDataTrust trust, BackupDecryptionKey key,
+                                                        Options options, Sink<X> sink)
+            throws StoreException, WorkflowException, X {
+        Json.Obj versionInfo = trust.versionInfo();
         checkKeyMatches(key, versionInfo);
         String version = versionInfo.string("version");
-        BackupAudit audit = new BackupAudit(account.userId(), trust, keepEntries);
+        BackupAudit audit = new BackupAudit(account.userId(), trust, options.entries() == AuditEntries.KEEP);
         SessionVerifier verifier = new SessionVerifier(trust, key);
+        LongConsumer progress = options.progress();
         Object lock = new Object();
-        try (Parallel<Stored> workers = new Parallel<>(threads, item -> {
+        try (Parallel<Stored, X> workers = new Parallel<>(options.threads(), item -> {
             SessionVerifier.Result r = verifier.verify(item.roomId(), item.sessionId(), item.data());
             synchronized (lock) {
                 audit.add(r);
@@ -83,20 +130,56 @@ public final class Restore {
                 if (progress != null) progress.accept(audit.total());
             }
         })) {
+            boolean streamed = false;
             try {
                 account.store().streamKeys(version, (room, session, data) -> {
                     try {
                         workers.submit(new Stored(room, session, data));
-                    } catch (StoreException e) {
-                        throw e;
-                    } catch (Exception e) {
-                        throw new StoreException("restore stopped: " + e.getMessage(), e);
+                    } catch (Exception e) { // the sink's or the progress callback's: past the store, unwrapped below
+                        throw new CallerFailed(e);
                     }
                 });
+                streamed = true;
+            } catch (CallerFailed e) {
+                throw Restore.<X>callerFailure(e.getCause());
             } finally {
-                workers.finish();
+                if (!streamed) workers.awaitIdle(); // the sink is never called once run has returned
             }
+            workers.finish();
         }
         return audit;
+    }
+
+    /**
+     * The form of {@link #run(Account, AuthDataTrust, BackupDecryptionKey, Options, Sink)} with the version
+     * info beside the trust, for the migration; refuses a {@code versionInfo} that is not the one {@code trust}
+     * was resolved from.
+     */
+    static <X extends Exception> BackupAudit run(Account account, Json.Obj versionInfo, AuthDataTrust trust,
+                                                 BackupDecryptionKey key, int threads, boolean keepEntries,
+                                                 Sink<X> sink, LongConsumer progress)
+            throws StoreException, WorkflowException, X {
+        if (!versionInfo.equals(trust.versionInfo())) {
+            throw new IllegalArgumentException("trust was resolved from another version info than "
+                    + versionInfo.string("version"));
+        }
+        AuditEntries entries = keepEntries ? AuditEntries.KEEP : AuditEntries.COUNTS_ONLY;
+        return run(account, trust, key, new Options(threads, entries, progress), sink);
+    }
+
+    /** A caller's exception on its way out of the store's stream, which lets only store exceptions through. */
+    private static final class CallerFailed extends StoreException {
+        private static final long serialVersionUID = 1L;
+
+        CallerFailed(Exception cause) {
+            super("stopped by the caller", cause);
+        }
+    }
+
+    @SuppressWarnings("unchecked") // the callbacks' only checked exception is X
+    private static <X extends Exception> X callerFailure(Throwable t) {
+        if (t instanceof RuntimeException r) throw r;
+        if (t instanceof Error e) throw e;
+        return (X) t;
     }
 }

@@ -1,7 +1,9 @@
 package keybackup.workflow;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.homeserver.StoreException;
@@ -29,28 +31,154 @@ import keybackup.trust.SessionSigner;
 public final class Upload {
     private Upload() {}
 
-    /** @param lowered entries uploaded with a lower flag than {@code source} gives, because of their recorded verdict */
-    public record Result(String version, long sessions, long batches, long serverCount, boolean signed, String note, long lowered) {}
+    /** Whether an upload that cannot sign its entries goes on unsigned or refuses. */
+    public enum UnsignedUploads {
+        /** Upload unsigned entries (flag {@code false}) and say why in {@link Result#unsigned()}. */
+        ALLOW,
+        /**
+         * Refuse before anything is sent ({@link UnsignedRefusedException}): in a signed backup an unsigned
+         * entry looks like an injected one to every reader ({@code unsigned_in_signed_backup}).
+         */
+        REFUSE
+    }
+
+    /** Why the entries of an upload could not be signed. */
+    public enum UnsignedReason {
+        /** The version's AuthData gives no usable signing key: not trusted, or it names no well-formed one. */
+        NO_USABLE_SIGNING_KEY,
+        /** Secret Storage holds no backup signing key ({@code m.key_backup.signing}), or is locked. */
+        NO_KEY_IN_SECRET_STORAGE,
+        /** The signing key in Secret Storage is not the one the version's AuthData names. */
+        NOT_THIS_VERSIONS_KEY
+    }
+
+    /** The entries go up unsigned: why, and in words ({@code detail}, never key material). */
+    public record Unsigned(UnsignedReason reason, String detail) {
+        public Unsigned {
+            Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(detail, "detail");
+        }
+
+        /** The one line that says so: {@code "entries uploaded unsigned: " + detail}. */
+        public String note() {
+            return "entries uploaded unsigned: " + detail;
+        }
+    }
+
+    /** {@link UnsignedUploads#REFUSE}, and the entries could not be signed: nothing was sent. */
+    public static final class UnsignedRefusedException extends WorkflowException {
+        private static final long serialVersionUID = 1L;
+        private final transient Unsigned unsigned;
+
+        UnsignedRefusedException(String version, Unsigned unsigned) {
+            super("refusing to upload unsigned entries to version " + version + ": " + unsigned.detail());
+            this.unsigned = unsigned;
+        }
+
+        /** Why the entries could not be signed. */
+        public Unsigned unsigned() {
+            return unsigned;
+        }
+    }
+
+    /**
+     * What an upload did.
+     *
+     * @param sessions the distinct sessions sent (the best copy of each)
+     * @param batches the requests the server accepted
+     * @param serverCount the backup's {@code count} after the last request, or -1 if the server gave none
+     * @param lowered entries uploaded with a lower flag than the source gives, because of their recorded verdict
+     * @param unsigned null when the entries were signed; else why not
+     */
+    public record Result(String version, long sessions, long batches, long serverCount, long lowered,
+                         Unsigned unsigned) {
+        public boolean signed() {
+            return unsigned == null;
+        }
+
+        /** {@link Unsigned#note()}, or null when the entries were signed. */
+        public String note() {
+            return unsigned == null ? null : unsigned.note();
+        }
+    }
+
+    /**
+     * How an upload runs, by name: {@code Options.of(KeySource.OLM).withThreads(4).with(UnsignedUploads.REFUSE)}.
+     *
+     * @param source where the keys came from, as the caller knows it; an entry's recorded verdict can only lower it
+     * @param sendingDevice whether this device verified the devices the keys came from (all of them), for
+     *                      {@code is_verified}
+     * @param names the spelling of the {@code authenticated} flag written
+     * @param threads worker threads that sign and encrypt, at least 1
+     * @param limits the size of each request
+     * @param unsigned what to do when the entries cannot be signed
+     * @param progress gets the number of sessions the server accepted so far, after each request; null for none
+     */
+    public record Options(KeySource source, Uploader.SendingDevice sendingDevice, FieldNames names, int threads,
+                          Uploader.Limits limits, UnsignedUploads unsigned, LongConsumer progress) {
+        public Options {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(sendingDevice, "sendingDevice");
+            Objects.requireNonNull(names, "names");
+            Objects.requireNonNull(limits, "limits");
+            Objects.requireNonNull(unsigned, "unsigned");
+            if (threads < 1) throw new IllegalArgumentException("threads must be at least 1");
+        }
+
+        /**
+         * Keys from {@code source}, {@code is_verified: false} ({@link Uploader.SendingDevice#NOT_VERIFIED}), the
+         * unstable field names, two threads, the default limits, unsigned uploads allowed, no progress.
+         */
+        public static Options of(KeySource source) {
+            return new Options(source, Uploader.SendingDevice.NOT_VERIFIED, FieldNames.UNSTABLE, 2,
+                    Uploader.Limits.DEFAULT, UnsignedUploads.ALLOW, null);
+        }
+
+        public Options with(Uploader.SendingDevice sendingDevice) {
+            return new Options(source, sendingDevice, names, threads, limits, unsigned, progress);
+        }
+
+        public Options with(FieldNames names) {
+            return new Options(source, sendingDevice, names, threads, limits, unsigned, progress);
+        }
+
+        public Options withThreads(int threads) {
+            return new Options(source, sendingDevice, names, threads, limits, unsigned, progress);
+        }
+
+        public Options with(Uploader.Limits limits) {
+            return new Options(source, sendingDevice, names, threads, limits, unsigned, progress);
+        }
+
+        public Options with(UnsignedUploads unsigned) {
+            return new Options(source, sendingDevice, names, threads, limits, unsigned, progress);
+        }
+
+        public Options withProgress(LongConsumer progress) {
+            return new Options(source, sendingDevice, names, threads, limits, unsigned, progress);
+        }
+    }
 
     /**
      * The sessions of an upload, walked once per pass: {@link #select} walks them to choose the copies,
-     * {@link #run(Account, Selection, KeySource, Uploader.SendingDevice, FieldNames, int, Uploader.Limits)}
-     * walks them again to send those copies. A list is walked again; a file is read again, so nothing
-     * grows with the number of sessions but a table of 24 bytes per distinct session.
+     * {@link #run(Account, Selection, Options)} walks them again to send those copies. A list is walked again; a
+     * file is read again, so nothing grows with the number of sessions but a table of 24 bytes per distinct
+     * session. The walk's own failure {@code X} (a bad entry, a file that cannot be read) comes out of
+     * {@link #select} or {@link #run} as itself.
      */
     @FunctionalInterface
-    public interface Sessions {
-        void forEach(ExportReader.Visitor visitor) throws Exception;
+    public interface Sessions<X extends Exception> {
+        void forEach(ExportReader.Visitor visitor) throws X;
     }
 
     /** What the first pass found: the best copy of each (room, session). Used by one run only. */
-    public static final class Selection {
-        private final Sessions sessions;
+    public static final class Selection<X extends Exception> {
+        private final Sessions<X> sessions;
         private final BestCopies best;
         private final long entries;
         private boolean used;
 
-        private Selection(Sessions sessions, BestCopies best, long entries) {
+        private Selection(Sessions<X> sessions, BestCopies best, long entries) {
             this.sessions = sessions;
             this.best = best;
             this.entries = entries;
@@ -73,56 +201,43 @@ public final class Upload {
      * would otherwise race, and the server could keep the worse one. Errors of the walk (a bad entry)
      * come out of here, before anything is sent.
      */
-    public static Selection select(Sessions sessions) throws Exception {
+    public static <X extends Exception> Selection<X> select(Sessions<X> sessions) throws X {
         BestCopies best = new BestCopies();
         long[] n = {0};
         sessions.forEach(s -> {
             best.offer(s);
             n[0]++;
         });
-        return new Selection(sessions, best, n[0]);
+        return new Selection<>(sessions, best, n[0]);
     }
 
-    /** Uploads with {@code is_verified: false} ({@link Uploader.SendingDevice#NOT_VERIFIED}). */
-    public static Result run(Account account, List<ExportedSession> sessions, KeySource source, FieldNames names, int threads,
-                             Uploader.Limits limits) throws Exception {
-        return run(account, sessions, source, Uploader.SendingDevice.NOT_VERIFIED, names, threads, limits);
-    }
-
-    /** {@link #run(Account, Selection, KeySource, Uploader.SendingDevice, FieldNames, int, Uploader.Limits)} of a list. */
-    public static Result run(Account account, List<ExportedSession> sessions, KeySource source, Uploader.SendingDevice sendingDevice,
-                             FieldNames names, int threads, Uploader.Limits limits) throws Exception {
-        return run(account, sessions, source, sendingDevice, names, threads, limits, null);
-    }
-
-    /** As above, of a list; {@code progress} (may be null) gets the number of sessions the server accepted so far, after each request. */
-    public static Result run(Account account, List<ExportedSession> sessions, KeySource source, Uploader.SendingDevice sendingDevice,
-                             FieldNames names, int threads, Uploader.Limits limits, java.util.function.LongConsumer progress) throws Exception {
+    /** {@link #run(Account, Selection, Options)} of a list. */
+    public static Result run(Account account, List<ExportedSession> sessions, Options options)
+            throws StoreException, WorkflowException {
         List<ExportedSession> copy = List.copyOf(sessions);
-        Sessions walk = v -> {
+        Sessions<RuntimeException> walk = v -> {
             for (ExportedSession s : copy) v.visit(s);
         };
-        return run(account, select(walk), source, sendingDevice, names, threads, limits, progress);
+        return run(account, select(walk), options);
     }
 
     /**
-     * @param source where the keys came from, as the caller knows it; an entry's recorded verdict can only lower it
-     * @param sendingDevice whether this device verified the devices the keys came from (all of them), for {@code is_verified}
+     * Pass two: sends the copies {@link #select} chose, signed when it can be ({@link Result#unsigned()} says
+     * why not; {@link UnsignedUploads#REFUSE} refuses instead).
+     *
+     * @throws StoreException the store failed (network, the server's answer, local files)
+     * @throws WorkflowException the version may not be written to, its AuthData is unusable, Secret Storage
+     *         could not be read, the walk gave other sessions than in pass one, or {@link UnsignedRefusedException}
+     * @throws X the walk's own failure, as it threw it
      */
-    public static Result run(Account account, Selection sessions, KeySource source, Uploader.SendingDevice sendingDevice,
-                             FieldNames names, int threads, Uploader.Limits limits) throws Exception {
-        return run(account, sessions, source, sendingDevice, names, threads, limits, null);
-    }
-
-    /** As above; {@code progress} (may be null) gets the number of sessions the server accepted so far, after each request. */
-    public static Result run(Account account, Selection sessions, KeySource source, Uploader.SendingDevice sendingDevice,
-                             FieldNames names, int threads, Uploader.Limits limits, java.util.function.LongConsumer progress) throws Exception {
-        java.util.Objects.requireNonNull(source, "source");
+    public static <X extends Exception> Result run(Account account, Selection<X> sessions, Options options)
+            throws StoreException, WorkflowException, X {
+        Objects.requireNonNull(options, "options");
         synchronized (sessions) {
             if (sessions.used) throw new IllegalStateException("a Selection serves one upload");
             sessions.used = true;
         }
-        java.util.Objects.requireNonNull(sendingDevice, "sendingDevice");
+        KeySource source = options.source();
         Json.Obj info = account.currentVersion();
         String version = info.string("version");
         AuthDataTrust trust = account.trust(info);
@@ -147,36 +262,58 @@ public final class Upload {
                     + " and Secret Storage holds no matching backup key");
         }
         SessionSigner signer = null;
-        String note = null;
+        Unsigned unsigned = null;
         Ed25519PrivateKey signingKey = null;
         try {
             if (trust.usableSigningKey().isEmpty()) {
-                note = "entries uploaded unsigned: " + (trust.detail() == null ? "no usable signing key" : trust.detail());
+                unsigned = new Unsigned(UnsignedReason.NO_USABLE_SIGNING_KEY,
+                        trust.detail() == null ? "no usable signing key" : trust.detail());
             } else {
                 Optional<Ed25519PrivateKey> k = account.hasSecrets() ? account.secrets().backupSigningKey() : Optional.empty();
                 if (k.isEmpty()) {
-                    note = "entries uploaded unsigned: Secret Storage holds no backup signing key";
+                    unsigned = new Unsigned(UnsignedReason.NO_KEY_IN_SECRET_STORAGE,
+                            "Secret Storage holds no backup signing key");
                 } else if (!k.get().publicKey().equals(trust.usableSigningKey().get().publicKey())) {
                     k.get().close();
-                    note = "entries uploaded unsigned: the signing key in Secret Storage is not this version's";
+                    unsigned = new Unsigned(UnsignedReason.NOT_THIS_VERSIONS_KEY,
+                            "the signing key in Secret Storage is not this version's");
                 } else {
                     signingKey = k.get();
-                    signer = SessionSigner.forTrustedBackup(trust.usableSigningKey().get(), signingKey, names);
+                    signer = SessionSigner.forTrustedBackup(trust.usableSigningKey().get(), signingKey,
+                            options.names());
                 }
             }
-            try (Uploader up = new Uploader(account.store(), version, backupKey, signer, names, threads, limits)) {
-                up.onProgress(progress);
+            if (unsigned != null && options.unsigned() == UnsignedUploads.REFUSE) {
+                throw new UnsignedRefusedException(version, unsigned); // before anything is sent
+            }
+            try (Uploader up = new Uploader(account.store(), version, backupKey, signer, options.names(),
+                    options.threads(), options.limits())) {
+                up.onProgress(options.progress());
                 long[] lowered = {0};
                 BestCopies best = sessions.best;
-                sessions.sessions.forEach(s -> { // pass two: the copies pass one chose, each once
-                    if (!best.take(s)) return;
-                    KeySource entrySource = source.forEntry(s); // never above source
-                    if (entrySource.authenticated() != source.authenticated()) lowered[0]++;
-                    up.add(s.roomId(), s.data(), entrySource, sendingDevice);
-                });
+                Exception[] failed = {null}; // the upload's own failure, carried out of the caller's walk
+                ExportReader.Visitor send = s -> { // pass two: the copies pass one chose, each once
+                    if (failed[0] != null) throw new Stopped(); // the walk went on after a failure: stop it again
+                    try {
+                        if (!best.take(s)) return;
+                        KeySource entrySource = source.forEntry(s); // never above source
+                        if (entrySource.authenticated() != source.authenticated()) lowered[0]++;
+                        up.add(s.roomId(), s.data(), entrySource, options.sendingDevice());
+                    } catch (StoreException | WorkflowException e) {
+                        failed[0] = e;
+                        throw new Stopped();
+                    }
+                };
+                try {
+                    sessions.sessions.forEach(send);
+                } catch (Exception e) {
+                    rethrowOwn(failed[0]); // ours came first: whatever the walk made of it is a consequence
+                    throw e;
+                }
+                rethrowOwn(failed[0]); // a walk that swallowed the stop
                 best.checkAllTaken();
                 Uploader.Result r = up.finish();
-                return new Result(version, r.sessions(), r.batches(), r.serverCount(), signer != null, note, lowered[0]);
+                return new Result(version, r.sessions(), r.batches(), r.serverCount(), lowered[0], unsigned);
             }
         } catch (SecretStorageException e) {
             throw new WorkflowException("secret storage: " + e.getMessage());
@@ -185,9 +322,23 @@ public final class Upload {
         }
     }
 
+    /** Unwinds the caller's walk after a failure of the upload itself; never escapes {@link #run}. */
+    private static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stopped() {
+            super("upload stopped", null, false, false);
+        }
+    }
+
+    private static void rethrowOwn(Exception own) throws StoreException, WorkflowException {
+        if (own instanceof StoreException e) throw e;
+        if (own instanceof WorkflowException e) throw e;
+    }
+
     /** The copies {@link #run} sends, in the order it sends them (for tests). */
-    static List<ExportedSession> bestCopies(List<ExportedSession> sessions) throws Exception {
-        Selection sel = select(v -> {
+    static List<ExportedSession> bestCopies(List<ExportedSession> sessions) throws WorkflowException {
+        Selection<RuntimeException> sel = select(v -> {
             for (ExportedSession s : sessions) v.visit(s);
         });
         List<ExportedSession> out = new java.util.ArrayList<>();

@@ -9,11 +9,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
-import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
 import keybackup.homeserver.BackupStore;
+import keybackup.homeserver.StoreException;
 import keybackup.internal.Parallel;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -29,7 +29,11 @@ import keybackup.trust.SessionSigner;
  *
  * <p>With a signer, each SessionData is signed with the {@code authenticated} flag its {@link KeySource}
  * gives. Without one (a writer that cannot get the trusted signing key) entries are uploaded unsigned,
- * with the flag {@code false}, since an unsigned flag means nothing.
+ * with the flag {@code false}, since an unsigned flag means nothing ({@link SessionSigner#unsignedEntry}).
+ *
+ * <p>Failures: a request the store refused or could not carry out is a {@link StoreException}, thrown by
+ * the next {@link #add} or by {@link #finish}; an unchecked exception of a worker or of the progress
+ * callback comes out as itself.
  *
  * <p>{@code is_verified} is the spec's "the uploading device verified the device the key came from"
  * (spec "Server-side key backups", {@code KeyBackupData}). Servers rank it first when two copies of a
@@ -63,14 +67,14 @@ public final class Uploader implements AutoCloseable {
     private final SessionSigner signer;
     private final FieldNames names;
     private final Limits limits;
-    private final Parallel<Item> workers;
+    private final Parallel<Item, StoreException> workers;
     private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "keybackup-upload");
         t.setDaemon(true);
         return t;
     });
     private final Semaphore inFlight = new Semaphore(2);
-    private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
+    private final AtomicReference<Throwable> sendFailure = new AtomicReference<>();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong serverCount = new AtomicLong(-1);
     private final AtomicLong accepted = new AtomicLong();
@@ -102,27 +106,25 @@ public final class Uploader implements AutoCloseable {
         this.progress = progress;
     }
 
-    /** Queues one session, with {@code is_verified: false}. Blocks when the workers are busy. */
-    public void add(String roomId, SessionData data, KeySource source) throws Exception {
+    /**
+     * Queues one session, with {@code is_verified: false}. Blocks when the workers are busy. Throws the
+     * failure of an earlier request ({@link StoreException}), or a worker's unchecked exception as itself.
+     */
+    public void add(String roomId, SessionData data, KeySource source) throws StoreException {
         add(roomId, data, source, SendingDevice.NOT_VERIFIED);
     }
 
     /** Queues one session; {@code sendingDevice} decides {@code is_verified}. Blocks when the workers are busy. */
-    public void add(String roomId, SessionData data, KeySource source, SendingDevice sendingDevice) throws Exception {
+    public void add(String roomId, SessionData data, KeySource source, SendingDevice sendingDevice)
+            throws StoreException {
         java.util.Objects.requireNonNull(source, "source");
         java.util.Objects.requireNonNull(sendingDevice, "sendingDevice");
         workers.submit(new Item(roomId, data, source, sendingDevice));
     }
 
-    private void encryptOne(Item item) throws Exception {
-        Json.Obj plain;
-        if (signer != null) {
-            plain = signer.sign(item.data().json(), item.source());
-        } else {
-            plain = item.data().json().without("signatures").without("unsigned").without(ExportedSession.VERDICT_MEMBER);
-            for (String s : FieldNames.spellings(FieldNames.AUTHENTICATED)) plain = plain.without(s);
-            plain = plain.with(names.authenticated(), Json.of(false));
-        }
+    private void encryptOne(Item item) throws StoreException {
+        Json.Obj plain = signer != null ? signer.sign(item.data().json(), item.source())
+                : SessionSigner.unsignedEntry(item.data().json(), names);
         byte[] bytes = CanonicalJson.encode(plain);
         Json.Obj sessionData = MegolmBackupV1.encrypt(bytes, backupKey);
         Json.Obj kbd = Json.obj(
@@ -134,7 +136,7 @@ public final class Uploader implements AutoCloseable {
         collect(item.roomId(), item.data().sessionId(), kbd, size);
     }
 
-    private synchronized void collect(String roomId, String sessionId, Json kbd, int size) throws Exception {
+    private synchronized void collect(String roomId, String sessionId, Json kbd, int size) throws StoreException {
         if (batchSessions > 0 && (batchBytes + size > limits.maxBatchBytes() || batchSessions >= limits.maxBatchSessions())) {
             flush();
         }
@@ -145,10 +147,9 @@ public final class Uploader implements AutoCloseable {
         batchBytes += size;
     }
 
-    private void flush() throws Exception {
+    private void flush() throws StoreException {
         if (batchSessions == 0) return;
-        Exception failed = sendFailure.get();
-        if (failed != null) throw failed;
+        rethrowSendFailure();
         Map<String, Json> rooms = new LinkedHashMap<>();
         for (Map.Entry<String, Map<String, Json>> r : batch.entrySet()) {
             rooms.put(r.getKey(), Json.obj("sessions", new Json.Obj(r.getValue())));
@@ -158,7 +159,7 @@ public final class Uploader implements AutoCloseable {
         batch = new LinkedHashMap<>();
         batchBytes = 0;
         batchSessions = 0;
-        inFlight.acquire();
+        inFlight.acquireUninterruptibly(); // at most as long as the request in flight, which has its timeouts
         sender.execute(() -> {
             try {
                 if (sendFailure.get() == null) {
@@ -169,7 +170,7 @@ public final class Uploader implements AutoCloseable {
                     LongConsumer p = progress;
                     if (p != null) p.accept(done);
                 }
-            } catch (Exception e) {
+            } catch (Throwable e) { // a StoreException, or unchecked: kept as it is
                 sendFailure.compareAndSet(null, e);
             } finally {
                 inFlight.release();
@@ -177,17 +178,25 @@ public final class Uploader implements AutoCloseable {
         });
     }
 
-    /** Waits for all crypto and uploads; rethrows the first failure. */
-    public Result finish() throws Exception {
+    /** Waits for all crypto and uploads; rethrows the first failure (as {@link #add} does). */
+    public Result finish() throws StoreException {
         workers.finish();
         synchronized (this) {
             flush();
         }
-        inFlight.acquire(2);
+        inFlight.acquireUninterruptibly(2);
         inFlight.release(2);
-        Exception failed = sendFailure.get();
-        if (failed != null) throw failed;
+        rethrowSendFailure();
         return new Result(sessions, batches.get(), serverCount.get());
+    }
+
+    private void rethrowSendFailure() throws StoreException {
+        Throwable failed = sendFailure.get();
+        if (failed == null) return;
+        if (failed instanceof StoreException e) throw e;
+        if (failed instanceof RuntimeException e) throw e;
+        if (failed instanceof Error e) throw e;
+        throw new IllegalStateException("unexpected failure of a request", failed); // putKeys: only StoreException
     }
 
     @Override

@@ -419,8 +419,8 @@ public final class Bench {
             boolean trusted) throws Exception {
         Account account = new Account(store, null, null, null, Map.of());
         long start = System.nanoTime();
-        BackupAudit audit = Restore.run(account, fx.info, trusted ? fx.trust : fx.untrusted, fx.key, threads, false,
-                null, null);
+        BackupAudit audit = Restore.run(account, trusted ? fx.trust : fx.untrusted, fx.key,
+                Restore.Options.DEFAULT.withThreads(threads), null);
         double per = (System.nanoTime() - start) / (double) keys;
         if (audit.total() != keys || audit.rejected() != 0) {
             throw new IllegalStateException("restore: " + audit.total() + " keys, " + audit.rejected() + " rejected");
@@ -572,9 +572,11 @@ public final class Bench {
             long sampled;
             Timing.HeapSampler heap = new Timing.HeapSampler();
             try {
-                audit = Restore.run(account, fx.info, fx.trust, fx.key, 2, false, null,
-                        done -> { if (done % 100_000 == 0) System.out.printf("  %d keys restored (%.0f s)%n", done,
-                                (System.nanoTime() - start) / 1e9); });
+                audit = Restore.run(account, fx.trust, fx.key,
+                        Restore.Options.DEFAULT.withProgress(done -> {
+                            if (done % 100_000 == 0) System.out.printf("  %d keys restored (%.0f s)%n", done,
+                                    (System.nanoTime() - start) / 1e9);
+                        }), null);
             } finally {
                 sampled = heap.stop();
             }
@@ -602,10 +604,9 @@ public final class Bench {
             long start2 = System.nanoTime();
             Uploader.Result up;
             heap = new Timing.HeapSampler();
-            try (Uploader uploader = new Uploader(store, fx.version, fx.key.publicKey(), fx.signer, Fixture.NAMES, 2,
-                    Uploader.Limits.DEFAULT)) {
-                Restore.run(account, fx.info, fx.trust, fx.key, 2, false,
-                        r -> uploader.add(r.roomId(), r.sessionData(), KeySource.fromRestore(r.verdict())), null);
+            try (Uploader uploader = new Uploader(store, fx.version, fx.key.publicKey(), fx.signer, Fixture.NAMES, 2, Uploader.Limits.DEFAULT)) {
+                Restore.run(account, fx.trust, fx.key, Restore.Options.DEFAULT, r -> uploader.add(r.roomId(),
+                        r.sessionData(), KeySource.fromRestore(r.verdict())));
                 up = uploader.finish();
             } finally {
                 sampled = heap.stop();

@@ -47,8 +47,11 @@ import keybackup.workflow.WorkflowFixture;
  * and the command.
  *
  * <p>Environment: {@code BENCH_HTTP=0} skips the loopback homeserver, {@code BENCH_LOCAL=0} the local
- * store; {@code BENCH_LARGE=1} runs only upload and restore on the local store (the 1,000,000-key
- * bounded-memory check); {@code KEYBACKUP_JAVA_OPTS} passes through to the children.
+ * store; {@code BENCH_LARGE=1} runs only the streaming commands on the local store (the 1,000,000-key
+ * bounded-memory check): upload from the file, restore to a file, restore to stdout as Element's encrypted
+ * export, and upload of that encrypted export from stdin; and exits 1 unless every command ran with
+ * {@code -Xmx256m} within 300 MB of peak RSS. Without it, a plain upload from stdin runs too.
+ * {@code KEYBACKUP_JAVA_OPTS} passes through to the children.
  */
 public final class CommandBench {
     private CommandBench() {}
@@ -113,9 +116,9 @@ public final class CommandBench {
         System.out.printf("== whole commands, %d keys (floor per key: restore %.3f ms = verify + X25519, upload %.3f "
                 + "ms = sign + X25519 key pair + agreement; mean of before and after) ==%n",
                 n, floor.restore() / 1e6, floor.upload() / 1e6);
-        System.out.println("| command | keys | wall | CPU (user+sys) | CPU per key / floor | wall / CPU | peak RSS | "
-                + "process CPU / worker CPU |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
+        System.out.println("| command | keys | wall | CPU (user+sys) | CPU per key / floor | wall / CPU | peak RSS"
+                + " | heap | process CPU / worker CPU |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
         for (String[] r : ROWS) {
             Run run = RUNS.get(Integer.parseInt(r[1]));
             double floorNs = switch (r[2]) {
@@ -127,15 +130,41 @@ public final class CommandBench {
             long keys = Long.parseLong(r[3]);
             String perKey = keys == 0 || floorNs == 0 ? "–" : String.format("%.2f × (%.3f ms vs %.3f ms %s)",
                     run.cpuNs / (double) keys / floorNs, run.cpuNs / (double) keys / 1e6, floorNs / 1e6, r[2]);
-            String overWorkers = run.workerCpuNs > 0 ? String.format("%.2f", run.cpuNs / (double) run.workerCpuNs)
-                    : "–";
-            System.out.printf("| %s | %s | %.2f s | %.2f s | %s | %.2f | %d MB | %s |%n", r[0],
-                    keys == 0 ? "–" : Long.toString(keys), run.wallNs / 1e9,
-                    run.cpuNs / 1e9, perKey, run.wallNs / (double) run.cpuNs, run.peakRssKb / 1000, overWorkers);
+            String overWorkers = run.workerCpuNs > 0 ? String.format("%.2f", run.cpuNs / (double) run.workerCpuNs) : "–";
+            System.out.printf("| %s | %s | %.2f s | %.2f s | %s | %.2f | %d MB | %s | %s |%n", r[0],
+                    keys == 0 ? "–" : Long.toString(keys), run.wallNs / 1e9, run.cpuNs / 1e9, perKey,
+                    run.wallNs / (double) run.cpuNs, run.peakRssKb / 1000, run.heap == null ? "?" : run.heap,
+                    overWorkers);
         }
+        if (!boundedMemory(n) && large) System.exit(1);
     }
 
     private static final List<Run> RUNS = new ArrayList<>();
+
+    /** Issue 13's memory target: every command within {@link #MAX_RSS_MB} of peak RSS, with a 256 MiB heap. */
+    static final long MAX_RSS_MB = 300;
+    static final String HEAP = "-Xmx256m";
+
+    /**
+     * Prints, per command, whether it ran with {@link #HEAP} and stayed within {@link #MAX_RSS_MB}; returns
+     * whether all did. With {@code BENCH_LARGE=1} a failure makes the bench exit 1.
+     */
+    private static boolean boundedMemory(int n) {
+        System.out.println();
+        System.out.printf("== bounded memory, %d keys: peak RSS <= %d MB with %s ==%n", n, MAX_RSS_MB, HEAP);
+        boolean all = true;
+        for (String[] r : ROWS) {
+            Run run = RUNS.get(Integer.parseInt(r[1]));
+            boolean heapOk = HEAP.equals(run.heap);
+            boolean rssOk = run.peakRssKb / 1000 <= MAX_RSS_MB;
+            all &= heapOk && rssOk;
+            System.out.printf("%-4s %-34s peak RSS %4d MB, heap %s%n", heapOk && rssOk ? "PASS" : "FAIL", r[0],
+                    run.peakRssKb / 1000,
+                    run.heap == null ? "unknown (the JVM was not seen)" : run.heap);
+        }
+        System.out.println(all ? "bounded memory: PASS" : "bounded memory: FAIL");
+        return all;
+    }
 
     private static void row(String name, Run run, String floorKind, long keys) {
         RUNS.add(run);
@@ -183,6 +212,21 @@ public final class CommandBench {
         row(label + ": restore --out", Run.of(dir, cmd("restore", common, "--out",
                 dir.resolve("restored.json").toString()), false), "restore", n);
         Files.delete(dir.resolve("restored.json"));
+        // Element's encrypted export, to stdout, and read back from stdin (through upload's encrypted temporary copy).
+        // The fewest rounds the writer takes: PBKDF2 is a fixed cost, not what this measures.
+        Path pass = Files.writeString(dir.resolve("pass.txt"), "bench passphrase\n");
+        Path encrypted = dir.resolve("restored.txt");
+        row(label + ": restore --out - --encrypt", Run.of(dir, cmd("restore", common, "--out", "-", "--encrypt",
+                "--export-passphrase-file", pass.toString(), "--export-rounds", "100000"), false, null, encrypted),
+                "restore", n);
+        row(label + ": upload --keys - (encrypted)", Run.of(dir, cmd("upload", common, "--keys", "-", "--source", "olm",
+                "--export-passphrase-file", pass.toString()), false, encrypted, null), "upload", n);
+        Files.delete(encrypted);
+        if (!large) {
+            row(label + ": upload --keys - (plain)",
+                    Run.of(dir, cmd("upload", common, "--keys", "-", "--source", "olm"), false, export, null),
+                    "upload", n);
+        }
         if (!large) {
             row(label + ": audit (online)", Run.of(dir, cmd("audit", common, "--json"), false), "restore", n);
             row(label + ": migrate", Run.of(dir, cmd("migrate", common, "--checkpoint",
@@ -247,8 +291,16 @@ public final class CommandBench {
     // ---- one child process ----
 
     /** One finished child: wall, CPU (user + sys) and peak RSS. */
-    record Run(long wallNs, long cpuNs, long peakRssKb, long workerCpuNs) {
+    record Run(long wallNs, long cpuNs, long peakRssKb, long workerCpuNs, String heap) {
         static Run of(Path dir, List<String> args, boolean quietOk) throws Exception {
+            return of(dir, args, quietOk, null, null);
+        }
+
+        /**
+         * As above, with stdin from {@code stdin} and stdout to {@code stdout} (each null: none, and a file of the
+         * bench).
+         */
+        static Run of(Path dir, List<String> args, boolean quietOk, Path stdin, Path stdout) throws Exception {
             boolean gnu = Files.isExecutable(GNU_TIME);
             Path times = dir.resolve("time.txt");
             List<String> command = new ArrayList<>();
@@ -257,9 +309,10 @@ public final class CommandBench {
             command.addAll(args);
             Path out = dir.resolve("child.out");
             Path err = dir.resolve("child.err");
-            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-            // a directory: one flight recording per command, for docs/performance.md section 2
-            String jfr = System.getenv("BENCH_JFR");
+            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput((stdout == null ? out : stdout).toFile())
+                    .redirectError(err.toFile());
+            if (stdin != null) pb.redirectInput(stdin.toFile());
+            String jfr = System.getenv("BENCH_JFR"); // a directory: one flight recording per command, for docs/performance.md section 2
             if (jfr != null && !jfr.isBlank()) {
                 String name = String.join("-", args.subList(0, 1)).replaceAll("[^a-z-]", "") + "-" + System.nanoTime()
                         + ".jfr";
@@ -270,14 +323,16 @@ public final class CommandBench {
             }
             long t0 = System.nanoTime();
             Process p = pb.start();
-            p.getOutputStream().close();
+            if (stdin == null) p.getOutputStream().close();
+            String heap = null;
             long polledCpu = 0;
             long polledRss = 0;
             long ticks = 100; // USER_HZ on Linux
             boolean perThread = "1".equals(System.getenv("BENCH_THREADS"));
             Map<String, Long> threadCpu = new TreeMap<>();
             int polls = 0;
-            while (!p.waitFor(10, TimeUnit.MILLISECONDS)) {
+            while (!p.waitFor(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (heap == null) heap = maxHeapOption(p);
                 if (perThread && ++polls % 10 == 0) sampleThreads(p, ticks, threadCpu);
                 if (gnu) continue;
                 long[] s = procSample(p.pid(), ticks);
@@ -293,10 +348,34 @@ public final class CommandBench {
                         + "\n" + Files.readString(err));
             }
             long workers = perThread ? printThreads(args.get(0), threadCpu) : 0;
-            if (!gnu) return new Run(wall, polledCpu, polledRss, workers);
+            if (!gnu) return new Run(wall, polledCpu, polledRss, workers, heap);
             String[] f = Files.readString(times).trim().split("\\s+");
             long cpu = Math.round((Double.parseDouble(f[1]) + Double.parseDouble(f[2])) * 1e9);
-            return new Run(wall, cpu, Long.parseLong(f[3]), workers);
+            return new Run(wall, cpu, Long.parseLong(f[3]), workers, heap);
+        }
+
+        /**
+         * The heap limit the child's JVM runs with: the last {@code -Xmx} on its command line (the launcher's,
+         * or one from {@code KEYBACKUP_JAVA_OPTS}), read from {@code /proc/PID/cmdline}; null until the JVM started.
+         */
+        private static String maxHeapOption(Process p) {
+            List<ProcessHandle> all = new ArrayList<>(List.of(p.toHandle()));
+            p.toHandle().descendants().forEach(all::add);
+            for (ProcessHandle h : all) {
+                try {
+                    String[] argv = Files.readString(Path.of("/proc/" + h.pid() + "/cmdline"),
+                            StandardCharsets.ISO_8859_1).split("\0");
+                    if (!Arrays.asList(argv).contains("keybackup") || !argv[0].endsWith("java")) continue;
+                    String xmx = "default";
+                    for (String arg : argv) {
+                        if (arg.startsWith("-Xmx")) xmx = arg;
+                    }
+                    return xmx;
+                } catch (IOException | RuntimeException e) {
+                    // gone, or not readable yet
+                }
+            }
+            return null;
         }
 
         /**

@@ -83,7 +83,8 @@ class EncryptedExportCommandTest {
     @Test
     void restoreEncrypt_thenUploadKeys_roundTripsThroughElementsFormat() throws Exception {
         List<ExportedSession> sessions = WorkflowFixture.sessions(2, 3, 11);
-        Upload.run(f.account(), sessions, KeySource.OLM, FieldNames.UNSTABLE, 1, WorkflowFixture.SMALL_BATCHES);
+        Upload.run(f.account(), sessions,
+                Upload.Options.of(KeySource.OLM).withThreads(1).with(WorkflowFixture.SMALL_BATCHES));
         Set<String> before = sessionIdsInBackup();
         assertEquals(6, before.size());
         Path out = dir.resolve("element-keys.txt");

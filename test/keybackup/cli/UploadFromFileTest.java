@@ -112,8 +112,10 @@ class UploadFromFileTest {
         List<ExportedSession> olm = WorkflowFixture.sessions(1, 3, 1);
         List<ExportedSession> exported = WorkflowFixture.sessions(1, 2, 2);
         List<ExportedSession> unsigned = WorkflowFixture.sessions(1, 2, 3);
-        Upload.run(f.account(), olm, KeySource.OLM, FieldNames.UNSTABLE, 1, WorkflowFixture.SMALL_BATCHES);
-        Upload.run(f.account(), exported, KeySource.EXPORT, FieldNames.UNSTABLE, 1, WorkflowFixture.SMALL_BATCHES);
+        Upload.run(f.account(), olm,
+                Upload.Options.of(KeySource.OLM).withThreads(1).with(WorkflowFixture.SMALL_BATCHES));
+        Upload.run(f.account(), exported,
+                Upload.Options.of(KeySource.EXPORT).withThreads(1).with(WorkflowFixture.SMALL_BATCHES));
         try (BackupDecryptionKey key = f.backupKey();
              Uploader up = new Uploader(f.store, version, key.publicKey(), null, FieldNames.UNSTABLE, 1, Uploader.Limits.DEFAULT)) {
             for (ExportedSession s : unsigned) up.add(s.roomId(), s.data(), KeySource.OLM); // written without the signing key
@@ -268,7 +270,7 @@ class UploadFromFileTest {
     @Test
     void restore_authenticatedEntryWithUnsignedMember_unsignedNotWritten() throws Exception {
         List<ExportedSession> s = WorkflowFixture.sessions(1, 1, 8);
-        Upload.run(f.account(), s, KeySource.OLM, FieldNames.UNSTABLE, 1, WorkflowFixture.SMALL_BATCHES);
+        Upload.run(f.account(), s, Upload.Options.of(KeySource.OLM).withThreads(1).with(WorkflowFixture.SMALL_BATCHES));
         ExportedSession e = s.get(0);
         // Someone who can write to the backup adds an "unsigned" member: the signature does not cover it.
         Json.Obj stored = f.getSessionKey(version, e.roomId(), e.sessionId()).orElseThrow();

@@ -108,13 +108,12 @@ class ForgeryCompileTest {
 
     @Test
     void usableAuthDataTrust_cannotBeConstructedOutside() throws Exception {
-        assertConstructorHidden("static Object forge(AuthData a, TrustedBackupKey k) { return new "
-                + "AuthDataTrust.Usable(\"1\", a, List.of(), k); }",
+        assertConstructorHidden("static Object forge(AuthData a, TrustedBackupKey k) {"
+                + " return new AuthDataTrust.Usable(Json.obj(), a, List.of(), k); }",
                 "Usable");
-        assertConstructorHidden("static Object forge(AuthData a) { return new AuthDataTrust.TrustedWithoutKey(\"1\", "
-                + "a, List.of(), "
-                + "List.of(new AuthDataTrust.TrustedVia(AuthDataTrust.Via.MASTER_KEY, \"ed25519:x\")), \"x\"); }",
-                "TrustedWithoutKey");
+        assertConstructorHidden("static Object forge(AuthData a) {"
+                + " return new AuthDataTrust.TrustedWithoutKey(Json.obj(), a, List.of(), "
+                + "List.of(new AuthDataTrust.TrustedVia(AuthDataTrust.Via.MASTER_KEY, \"ed25519:x\")), \"x\"); }", "TrustedWithoutKey");
     }
 
     @Test

@@ -101,7 +101,8 @@ class EnableUploadRestoreTest {
             String v = f.store.createVersion(MegolmBackupV1.ALGORITHM, Json.obj("public_key", Json.of(attackers.publicKey().toBase64())));
 
             WorkflowException e = assertThrows(WorkflowException.class,
-                    () -> Upload.run(f.account(), sessions(1, 3, 1), KeySource.OLM, FieldNames.UNSTABLE, 1, SMALL_BATCHES));
+                    () -> Upload.run(f.account(), sessions(1, 3, 1),
+                            Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES)));
 
             assertTrue(e.getMessage().startsWith("refusing to upload"), e.getMessage());
             assertEquals(0, f.count(v));
@@ -115,7 +116,7 @@ class EnableUploadRestoreTest {
         Enable.Result enabled = Enable.run(f.account(), FieldNames.UNSTABLE);
         List<ExportedSession> s = sessions(2, 6, 1);
 
-        Upload.Result r = Upload.run(f.account(), s, KeySource.OLM, FieldNames.UNSTABLE, 2, SMALL_BATCHES);
+        Upload.Result r = Upload.run(f.account(), s, Upload.Options.of(KeySource.OLM).with(SMALL_BATCHES));
 
         assertTrue(r.signed());
         assertEquals(12, r.sessions());
@@ -134,7 +135,8 @@ class EnableUploadRestoreTest {
             f.secrets.storeBackupSigningKey(other);
         }
 
-        Upload.Result r = Upload.run(f.account(), sessions(1, 4, 1), KeySource.OLM, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
+        Upload.Result r = Upload.run(f.account(), sessions(1, 4, 1),
+                Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES));
 
         assertFalse(r.signed());
         assertTrue(r.note().contains("not this version's"), r.note());
@@ -155,7 +157,8 @@ class EnableUploadRestoreTest {
             String v = f.store.createVersion(MegolmBackupV1.ALGORITHM,
                     AuthData.create(key.publicKey().toBase64(), signing.publicKey(), FieldNames.UNSTABLE).json());
 
-            Upload.Result r = Upload.run(f.account(), sessions(1, 3, 1), KeySource.OLM, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
+            Upload.Result r = Upload.run(f.account(), sessions(1, 3, 1),
+                    Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES));
 
             assertFalse(r.signed());
             assertEquals(3, f.count(v));
@@ -171,8 +174,8 @@ class EnableUploadRestoreTest {
         String v = enabled.version();
         List<ExportedSession> olm = sessions(1, 3, 1);
         List<ExportedSession> exported = sessions(1, 2, 2);
-        Upload.run(f.account(), olm, KeySource.OLM, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
-        Upload.run(f.account(), exported, KeySource.EXPORT, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
+        Upload.run(f.account(), olm, Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES));
+        Upload.run(f.account(), exported, Upload.Options.of(KeySource.EXPORT).withThreads(1).with(SMALL_BATCHES));
         List<ExportedSession> extra = sessions(1, 2, 3);
         f.putSessionKey(v, "!room0:example.org", extra.get(0).sessionId(), forged(extra.get(0).data(), enabled.backupKey(), true, 0));
         // a valid entry moved under another session id, and one that does not decrypt
@@ -186,7 +189,7 @@ class EnableUploadRestoreTest {
         Json.Obj info = account.currentVersion();
         BackupAudit audit;
         try (BackupDecryptionKey key = f.backupKey(); ExportWriter writer = new ExportWriter(out)) {
-            audit = Restore.run(account, info, account.trust(info), key, 2, false, writer::write, null);
+            audit = Restore.run(account, account.trust(info), key, Restore.Options.DEFAULT, writer::write);
         }
 
         assertEquals(8, audit.total());
@@ -220,8 +223,9 @@ class EnableUploadRestoreTest {
         Enable.Result enabled = Enable.run(f.account(), FieldNames.UNSTABLE);
         // A signed, authenticated session exported at index 5, whose sender this device verified (is_verified true) ...
         SessionData atFive = atIndex(sessions(1, 1, 1).get(0).data(), 5);
-        Upload.run(f.account(), List.of(new ExportedSession("!room0:example.org", atFive.sessionId(), atFive)), KeySource.OLM,
-                Uploader.SendingDevice.VERIFIED_BY_THIS_DEVICE, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
+        Upload.run(f.account(), List.of(new ExportedSession("!room0:example.org", atFive.sessionId(), atFive)),
+                Upload.Options.of(KeySource.OLM).with(Uploader.SendingDevice.VERIFIED_BY_THIS_DEVICE).withThreads(1)
+                        .with(SMALL_BATCHES));
         String key = "!room0:example.org|" + atFive.sessionId();
         assertEquals("authenticated", f.verdicts(enabled.version()).get(key));
         // ... and an attacker's unverified copy at index 0 with the same public session key (made from public data).
@@ -249,14 +253,16 @@ class EnableUploadRestoreTest {
         String v = f.store.createVersion(MegolmBackupV1.ALGORITHM, authData);
 
         WorkflowException up = assertThrows(WorkflowException.class,
-                () -> Upload.run(f.account(), sessions(1, 2, 1), KeySource.OLM, FieldNames.UNSTABLE, 1, SMALL_BATCHES));
+                () -> Upload.run(f.account(), sessions(1, 2, 1),
+                        Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES)));
         assertTrue(up.getMessage().startsWith("auth_data.public_key"), up.getMessage());
         assertEquals(0, f.count(v));
 
         try (BackupDecryptionKey key = BackupDecryptionKey.generate()) {
             Json.Obj info = f.store.version(v);
             WorkflowException restore = assertThrows(WorkflowException.class,
-                    () -> Restore.run(f.account(), info, f.account().trust(info), key, 1, false, null, null));
+                    () -> Restore.run(f.account(), f.account().trust(info), key,
+                            Restore.Options.DEFAULT.withThreads(1), null));
             assertTrue(restore.getMessage().contains("auth_data.public_key"), restore.getMessage());
         }
     }

@@ -137,7 +137,7 @@ class FailurePointTest {
     /** A signed, trusted version made by enable: it needs no migration, so only a rotation (a new signing key) moves it. */
     private static String signedTrustedOld(WorkflowFixture f) throws Exception {
         String v = Enable.run(f.account(), FieldNames.UNSTABLE).version();
-        Upload.run(f.account(), sessions(1, 2, 1), KeySource.OLM, FieldNames.UNSTABLE, 2, SMALL_BATCHES);
+        Upload.run(f.account(), sessions(1, 2, 1), Upload.Options.of(KeySource.OLM).with(SMALL_BATCHES));
         return v;
     }
 
@@ -268,7 +268,7 @@ class FailurePointTest {
                     if (p != null) problems.add(where + ": at the end: " + p);
                     // the backup works: a key uploaded now comes back
                     List<ExportedSession> one = sessions(1, 1, 7);
-                    Upload.run(f.account(), one, KeySource.OLM, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
+                    Upload.run(f.account(), one, Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES));
                     if (!expectedKeys(one).equals(f.storedKeys(f.store.currentVersion().orElseThrow().string("version")))) {
                         problems.add(where + ": the backup does not hold the uploaded key");
                     }

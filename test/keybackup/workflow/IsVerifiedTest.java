@@ -53,9 +53,10 @@ class IsVerifiedTest {
         f = WorkflowFixture.open(Backend.LOCAL, dir);
         String version = Enable.run(f.account(), FieldNames.UNSTABLE).version();
 
-        Upload.run(f.account(), WorkflowFixture.sessions(1, 2, 1), KeySource.OLM, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
-        Upload.run(f.account(), WorkflowFixture.sessions(1, 2, 2), KeySource.OWN, Uploader.SendingDevice.NOT_VERIFIED,
-                FieldNames.UNSTABLE, 1, SMALL_BATCHES);
+        Upload.run(f.account(), WorkflowFixture.sessions(1, 2, 1),
+                Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES));
+        Upload.run(f.account(), WorkflowFixture.sessions(1, 2, 2),
+                Upload.Options.of(KeySource.OWN).withThreads(1).with(SMALL_BATCHES));
 
         assertEquals(List.of(Json.of(false), Json.of(false), Json.of(false), Json.of(false)), storedFlags(version));
         assertEquals(4, WorkflowFixture.countOf(f.verdicts(version), "authenticated"), "the authenticated flag is unchanged");
@@ -66,8 +67,9 @@ class IsVerifiedTest {
         f = WorkflowFixture.open(Backend.LOCAL, dir);
         String version = Enable.run(f.account(), FieldNames.UNSTABLE).version();
 
-        Upload.run(f.account(), WorkflowFixture.sessions(1, 2, 1), KeySource.UNTRUSTED_FORWARD, Uploader.SendingDevice.VERIFIED_BY_THIS_DEVICE,
-                FieldNames.UNSTABLE, 1, SMALL_BATCHES);
+        Upload.run(f.account(), WorkflowFixture.sessions(1, 2, 1),
+                Upload.Options.of(KeySource.UNTRUSTED_FORWARD).with(Uploader.SendingDevice.VERIFIED_BY_THIS_DEVICE)
+                        .withThreads(1).with(SMALL_BATCHES));
 
         assertEquals(List.of(Json.of(true), Json.of(true)), storedFlags(version));
         assertEquals(2, WorkflowFixture.countOf(f.verdicts(version), "signed_not_authenticated flag_false"),
@@ -113,7 +115,7 @@ class IsVerifiedTest {
         List<ExportedSession> keybackupCopy = List.of(new ExportedSession(ROOM, fromFive.sessionId(), fromFive));
 
         if (elementFirst) f.putSessionKey(enabled.version(), ROOM, fromZero.sessionId(), elementCopy);
-        Upload.run(f.account(), keybackupCopy, KeySource.OLM, FieldNames.UNSTABLE, 1, SMALL_BATCHES);
+        Upload.run(f.account(), keybackupCopy, Upload.Options.of(KeySource.OLM).withThreads(1).with(SMALL_BATCHES));
         if (!elementFirst) f.putSessionKey(enabled.version(), ROOM, fromZero.sessionId(), elementCopy);
 
         Json.Obj kept = f.getSessionKey(enabled.version(), ROOM, fromZero.sessionId()).orElseThrow();

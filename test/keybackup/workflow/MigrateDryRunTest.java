@@ -68,8 +68,8 @@ class MigrateDryRunTest {
 
     private String signedTrusted() throws Exception {
         String v = Enable.run(f.account(), FieldNames.UNSTABLE).version();
-        Upload.run(f.account(), sessions(2, 3, 1), KeySource.OLM, FieldNames.UNSTABLE, 2, SMALL_BATCHES);
-        Upload.run(f.account(), sessions(1, 2, 2), KeySource.EXPORT, FieldNames.UNSTABLE, 2, SMALL_BATCHES);
+        Upload.run(f.account(), sessions(2, 3, 1), Upload.Options.of(KeySource.OLM).withThreads(2).with(SMALL_BATCHES));
+        Upload.run(f.account(), sessions(1, 2, 2), Upload.Options.of(KeySource.EXPORT).withThreads(2).with(SMALL_BATCHES));
         return v;
     }
 

@@ -260,8 +260,8 @@ class MigrateTest {
         Enable.Result enabled = Enable.run(f.account(), FieldNames.UNSTABLE);
         List<ExportedSession> olm = sessions(2, 10, 2);
         List<ExportedSession> exported = sessions(1, 5, 3);
-        Upload.run(f.account(), olm, KeySource.OLM, FieldNames.UNSTABLE, 2, SMALL_BATCHES);
-        Upload.run(f.account(), exported, KeySource.EXPORT, FieldNames.UNSTABLE, 2, SMALL_BATCHES);
+        Upload.run(f.account(), olm, Upload.Options.of(KeySource.OLM).with(SMALL_BATCHES));
+        Upload.run(f.account(), exported, Upload.Options.of(KeySource.EXPORT).with(SMALL_BATCHES));
         Map<String, String> before = f.verdicts(enabled.version());
         assertEquals(20, countOf(before, "authenticated"));
         assertEquals(5, countOf(before, "signed_not_authenticated flag_false"));

@@ -25,15 +25,16 @@ class ProgressCallbackTest {
         try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir)) {
             Enable.run(f.account(), FieldNames.UNSTABLE);
             List<Long> uploaded = new ArrayList<>();
-            Upload.Result r = Upload.run(f.account(), WorkflowFixture.sessions(3, 4, 3), KeySource.OLM, Uploader.SendingDevice.NOT_VERIFIED,
-                    FieldNames.UNSTABLE, 2, WorkflowFixture.SMALL_BATCHES, uploaded::add);
+            Upload.Result r = Upload.run(f.account(), WorkflowFixture.sessions(3, 4, 3),
+                    Upload.Options.of(KeySource.OLM).with(WorkflowFixture.SMALL_BATCHES).withProgress(uploaded::add));
             assertEquals(3, r.batches());
             assertEquals(List.of(5L, 10L, 12L), uploaded, "five sessions a request");
 
             List<Long> verified = new ArrayList<>();
             Account account = f.account();
             try (BackupDecryptionKey key = Restore.keyFromSecretStorage(account)) {
-                Restore.run(account, account.currentVersion(), account.trust(account.currentVersion()), key, 2, false, null, verified::add);
+                Restore.run(account, account.trust(account.currentVersion()), key,
+                        Restore.Options.DEFAULT.withProgress(verified::add), null);
             }
             assertEquals(LongStream.rangeClosed(1, 12).boxed().toList(), verified);
         }

@@ -60,13 +60,14 @@ class ReadmeExampleTest {
         var account = new Account(store, secrets, new Account.Device("PHONE", phoneKey), null, Map.of());
 
         Enable.Result enabled = Enable.run(account, FieldNames.UNSTABLE);
-        Upload.run(account, sessions, KeySource.OLM, FieldNames.UNSTABLE, 2, Uploader.Limits.DEFAULT);
+        Upload.run(account, sessions, Upload.Options.of(KeySource.OLM));
 
         Json.Obj info = account.currentVersion();
         AuthDataTrust trust = account.trust(info);
         List<SessionVerdict> verdicts = new ArrayList<>();
         try (var key = Restore.keyFromSecretStorage(account)) {
-            BackupAudit audit = Restore.run(account, info, trust, key, 2, false, result -> verdicts.add(result.verdict()), null);
+            BackupAudit audit = Restore.run(account, trust, key, Restore.Options.DEFAULT,
+                    result -> verdicts.add(result.verdict()));
             assertEquals(3, audit.total());
             assertEquals(3, audit.authenticated());
         }

@@ -48,13 +48,15 @@ class UploadBestCopiesTest {
             List<ExportedSession> first = WorkflowFixture.sessions(1, 3, 21);
             List<ExportedSession> second = WorkflowFixture.sessions(1, 3, 22); // other sessions on the second read
             int[] walks = {0};
-            Upload.Selection sel = Upload.select(v -> {
+            Upload.Selection<RuntimeException> sel = Upload.select(v -> {
                 for (ExportedSession s : walks[0]++ == 0 ? first : second) v.visit(s);
             });
             assertEquals(3, sel.distinct());
 
-            WorkflowException e = Assertions.assertThrows(WorkflowException.class, () -> Upload.run(f.account(), sel,
-                    KeySource.OLM, Uploader.SendingDevice.NOT_VERIFIED, FieldNames.UNSTABLE, 1, WorkflowFixture.SMALL_BATCHES));
+            WorkflowException e = org.junit.jupiter.api.Assertions.assertThrows(WorkflowException.class,
+                    () -> Upload.run(f.account(), sel,
+                            Upload.Options.of(keybackup.trust.KeySource.OLM).with(keybackup.backup.FieldNames.UNSTABLE)
+                                    .withThreads(1).with(WorkflowFixture.SMALL_BATCHES)));
             assertTrue(e.getMessage().contains("changed while it was read"), e.getMessage());
             assertEquals(0, f.count(version));
         }
@@ -66,11 +68,13 @@ class UploadBestCopiesTest {
             Enable.run(f.account(), FieldNames.UNSTABLE);
             List<ExportedSession> first = WorkflowFixture.sessions(1, 3, 23);
             int[] walks = {0};
-            Upload.Selection sel = Upload.select(v -> {
+            Upload.Selection<RuntimeException> sel = Upload.select(v -> {
                 for (ExportedSession s : walks[0]++ == 0 ? first : first.subList(0, 2)) v.visit(s);
             });
-            WorkflowException e = Assertions.assertThrows(WorkflowException.class, () -> Upload.run(f.account(), sel,
-                    KeySource.OLM, Uploader.SendingDevice.NOT_VERIFIED, FieldNames.UNSTABLE, 1, WorkflowFixture.SMALL_BATCHES));
+            WorkflowException e = org.junit.jupiter.api.Assertions.assertThrows(WorkflowException.class,
+                    () -> Upload.run(f.account(), sel,
+                            Upload.Options.of(keybackup.trust.KeySource.OLM).with(keybackup.backup.FieldNames.UNSTABLE)
+                                    .withThreads(1).with(WorkflowFixture.SMALL_BATCHES)));
             assertTrue(e.getMessage().contains("changed while it was read"), e.getMessage());
         }
     }

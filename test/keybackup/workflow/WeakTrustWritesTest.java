@@ -93,14 +93,14 @@ class WeakTrustWritesTest {
             List<ExportedSession> sessions = sessions(1, 2, 3);
             Account naming = new Account(f.store, f.secrets, new Account.Device(WorkflowFixture.DEVICE, f.deviceKey),
                     List.of(new TrustAnchors.DeviceAsPublished("OTHER")));
-            WorkflowException e = Assertions.assertThrows(WorkflowException.class,
-                    () -> Upload.run(naming, sessions, KeySource.OLM, FieldNames.UNSTABLE, 2, Uploader.Limits.DEFAULT));
+            WorkflowException e = org.junit.jupiter.api.Assertions.assertThrows(WorkflowException.class,
+                    () -> Upload.run(naming, sessions, Upload.Options.of(KeySource.OLM)));
             assertTrue(e.getMessage().contains("device_as_published"), e.getMessage());
             assertEquals(0, f.count(version));
             // Control: the same device pinned with the key the user compared is a writer's trust.
             Account pinned = new Account(f.store, f.secrets, new Account.Device(WorkflowFixture.DEVICE, f.deviceKey),
                     List.of(new TrustAnchors.PinnedDevice("OTHER", other.publicKey())));
-            assertEquals(2, Upload.run(pinned, sessions, KeySource.OLM, FieldNames.UNSTABLE, 2, Uploader.Limits.DEFAULT).sessions());
+            assertEquals(2, Upload.run(pinned, sessions, Upload.Options.of(KeySource.OLM)).sessions());
         }
     }
 }

@@ -281,8 +281,9 @@ public final class WorkflowFixture implements AutoCloseable {
         Account account = account();
         Json.Obj info = store.version(version);
         try (BackupDecryptionKey key = backupKey()) {
-            Restore.run(account, info, account.trust(info), key, 2, false, r -> m.put(r.roomId() + "|" + r.sessionId(),
-                    r.verdict().word() + (r.verdict().reason() == null ? "" : " " + r.verdict().reason().wire())), null);
+            Restore.run(account, account.trust(info), key, Restore.Options.DEFAULT,
+                    r -> m.put(r.roomId() + "|" + r.sessionId(),
+                    r.verdict().word() + (r.verdict().reason() == null ? "" : " " + r.verdict().reason().wire())));
         }
         return m;
     }
