@@ -121,6 +121,11 @@ final class PartialFile implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #commit} moved (or kept) the complete file: nothing is left to undo. */
+    synchronized boolean committed() {
+        return committed;
+    }
+
     /**
      * Removes the file unless it was committed; true when this call removed it. Safe from any thread: the
      * interrupt hook calls it while the restore may still be writing (on POSIX systems the writes then go

@@ -301,7 +301,10 @@ final class StoreCommands {
                 } finally {
                     if (pass != null) Arrays.fill(pass, '\0');
                 }
-                return Interrupts.during(io, () -> List.of(
+                return Interrupts.during(io, () -> partial != null && partial.committed()
+                        ? List.of("interrupted after " + out + " was written in full (" + verified.get() + " keys were "
+                                + "verified); nothing is left to do")
+                        : List.of(
                         "interrupted: the restore of version " + version + " stopped after " + verified.get()
                                 + " keys were verified; "
                                 + (partial != null && partial.discard() ? "its partial file " + partial.path()
@@ -309,7 +312,12 @@ final class StoreCommands {
                         "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)), () -> {
                     BackupAudit audit;
                     long written;
-                    try (ExportWriter writer = new ExportWriter(new BufferedOutputStream(sink))) {
+                    // Closed only after every key was written: close() adds the closing bracket and, when encrypted,
+                    // the MAC and the footer. A failed run leaves them out, so what already went to stdout is visibly
+                    // incomplete (not JSON, not an importable export) instead of a shorter export that looks whole;
+                    // a file is removed by PartialFile either way.
+                    ExportWriter writer = new ExportWriter(new BufferedOutputStream(sink));
+                    {
                         long count = info.get("count") instanceof Json.Int n ? n.value() : -1;
                         // no report between the keys on the screen
                         boolean quiet = a.flag("quiet") || toStdout && io.stdoutIsTerminal();
@@ -324,6 +332,7 @@ final class StoreCommands {
                             throw new FailedException("restore stopped: " + e.getMessage());
                         }
                         written = writer.written();
+                        writer.close();
                     }
                     if (partial != null) partial.commit("--out");
                     if (a.flag("json")) {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import keybackup.backup.EncryptedKeyExport;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
@@ -103,6 +104,29 @@ class EncryptedExportCommandTest {
         Result up = ok("upload", "--keys", out.toString(), "--export-passphrase-file", passFile.toString(), "--source", "olm");
         assertTrue(up.out().contains("uploaded 6 sessions"), up.out());
         assertEquals(before, sessionIdsInBackup());
+    }
+
+    @Test
+    void restoreToStdout_storeFailsMidway_outputIsVisiblyIncomplete() throws Exception {
+        Upload.run(f.account(), WorkflowFixture.sessions(2, 3, 11),
+                Upload.Options.of(KeySource.OLM).withThreads(1).with(WorkflowFixture.SMALL_BATCHES));
+        List<Path> keyFiles;
+        try (Stream<Path> walk = Files.walk(dir.resolve("store").resolve("versions").resolve(version))) {
+            keyFiles = walk.filter(p -> p.getFileName().toString().endsWith(".json") && p.getParent().getParent()
+                    .getFileName().toString().equals("keys")).sorted().toList();
+        }
+        assertEquals(6, keyFiles.size(), "one file per key");
+        Files.writeString(keyFiles.get(keyFiles.size() - 1), "{\"truncated\": ");
+
+        Result plain = run("restore", "--out", "-");
+        assertEquals(1, plain.exit(), plain.err());
+        assertFalse(plain.out().strip().endsWith("]"), "a failed restore must not close the JSON array: " + plain.out());
+
+        Result encrypted = run("restore", "--out", "-", "--encrypt", "--export-passphrase-file", passFile.toString(),
+                "--export-rounds", String.valueOf(EncryptedKeyExport.MIN_ROUNDS));
+        assertEquals(1, encrypted.exit(), encrypted.err());
+        assertTrue(encrypted.out().startsWith(EncryptedKeyExport.HEADER), encrypted.out());
+        assertFalse(encrypted.out().contains("-----END"), "no footer (and no MAC) after a failure: " + encrypted.out());
     }
 
     @Test
