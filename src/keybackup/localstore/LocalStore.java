@@ -589,14 +589,22 @@ public final class LocalStore implements BackupStore {
      * write (its journal), so every write starts from a complete one.
      */
     private StoreLock lock() throws StoreException {
-        ReentrantLock mine = WRITERS.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> new ReentrantLock());
+        // keyed by the real path: two spellings of one directory (a symlink, "..") must share one lock, or the
+        // second OS lock of this JVM on the same file would fail (OverlappingFileLockException) instead of waiting
+        Path key;
+        try {
+            key = dir.toRealPath();
+        } catch (IOException e) {
+            throw new StoreException("local store: cannot resolve " + dir + " (" + e.getMessage() + ")", e);
+        }
+        ReentrantLock mine = WRITERS.computeIfAbsent(key, d -> new ReentrantLock());
         mine.lock();
         if (mine.getHoldCount() > 1) return new StoreLock(mine, null); // a write inside a write of this thread
         FileChannel ch = null;
         try {
             ch = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             ch.lock();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             try {
                 if (ch != null) ch.close();
             } catch (IOException ignored) {

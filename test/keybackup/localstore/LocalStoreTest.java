@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -64,6 +65,37 @@ class LocalStoreTest {
         for (String v : new String[] {"1", "../1", "01", "abc"}) {
             MatrixException e = assertThrows(MatrixException.class, () -> store.version(v));
             assertEquals("M_NOT_FOUND", e.errcode(), v);
+        }
+    }
+
+    @Test
+    void twoSpellingsOfOneDirectory_concurrentWrites_shareOneLockAndLoseNothing() throws Exception {
+        String v = store.createVersion(ALGORITHM, authData("k1"));
+        Path link = Files.createSymbolicLink(dir.resolveSibling(dir.getFileName() + "-link"), dir);
+        try {
+            LocalStore viaLink = LocalStore.open(link, USER);
+            int each = 60;
+            List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+            List<Thread> threads = new ArrayList<>();
+            for (LocalStore s : List.of(store, viaLink)) {
+                String tag = s == store ? "a" : "b";
+                threads.add(new Thread(() -> {
+                    try {
+                        for (int i = 0; i < each; i++) {
+                            s.putKeys(v, Json.obj(ROOM, Json.obj("sessions",
+                                    Json.obj(tag + i, key(false, 0, 0, tag + i)))));
+                        }
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                }));
+            }
+            threads.forEach(Thread::start);
+            for (Thread t : threads) t.join(60_000);
+            assertEquals(List.of(), failures);
+            assertEquals(Json.of(2 * each), store.version(v).get("count"));
+        } finally {
+            Files.deleteIfExists(link);
         }
     }
 
