@@ -5,13 +5,16 @@ import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import keybackup.backup.ExportedSession;
+import keybackup.json.CanonicalJson;
 
 /**
  * Which copy of each (room, session) an upload sends, chosen in two passes over the sessions without
  * holding them: pass one {@link #offer}s every copy and keeps, per (room, session), only the rank of the
  * best one; pass two sends a copy when {@link #take} says it is that best one, the first copy of that rank.
  * That is the choice a map of every session would make (lower first index wins, then fewer forwards, then
- * the earlier copy), in 24 bytes per distinct session instead of the sessions themselves.
+ * the earlier copy), in 32 bytes per distinct session instead of the sessions themselves. Pass two also
+ * checks that the copy it sends has the content pass one saw (a 64-bit digest), so a file replaced or
+ * altered between the passes is refused instead of sent.
  *
  * <p>A (room, session) pair is known by the first 128 bits of SHA-256 over both ids (length-prefixed),
  * so two pairs are confused only if those collide: about 2^-88 for a million sessions.
@@ -26,6 +29,8 @@ final class BestCopies {
     private long[] h2 = new long[1024];
     /** rank + 1 of the best copy (0: empty slot), with {@link #TAKEN} set once pass two sent it. */
     private long[] rank = new long[1024];
+    /** 64 bits of SHA-256 over the best copy's whole entry, so pass two sends only the very copy pass one chose. */
+    private long[] content = new long[1024];
     private int size;
     private final MessageDigest sha256;
     private final byte[] digest = new byte[32];
@@ -49,9 +54,11 @@ final class BestCopies {
         long r = rankOf(s) + 1;
         if (rank[slot] == EMPTY) {
             rank[slot] = r;
+            content[slot] = contentOf(s);
             if (++size > rank.length / 4 * 3) grow();
         } else if (r < rank[slot]) {
             rank[slot] = r;
+            content[slot] = contentOf(s);
         }
     }
 
@@ -65,6 +72,9 @@ final class BestCopies {
         if (stored == EMPTY) throw changed();
         if ((stored & TAKEN) != 0) return false;
         if (rankOf(s) + 1 != stored) return false;
+        // same ids and rank but other bytes (the file was replaced between the passes, or an encrypted one
+        // was altered where its MAC is checked only at the end): nothing of it is sent
+        if (contentOf(s) != content[slot]) throw changed();
         rank[slot] = stored | TAKEN;
         return true;
     }
@@ -85,6 +95,19 @@ final class BestCopies {
     private static long rankOf(ExportedSession s) {
         long forwards = Math.min(s.data().forwardingChain().size(), MAX_FORWARDS);
         return (s.data().export().firstIndex() << 31) | forwards;
+    }
+
+    /** The first 64 bits of SHA-256 over the entry as exported (canonical JSON) and its recorded verdict. */
+    private long contentOf(ExportedSession s) {
+        sha256.reset();
+        sha256.update(CanonicalJson.encode(s.toExportJson()));
+        update(String.valueOf(s.recordedVerdict()));
+        try {
+            sha256.digest(digest, 0, 32);
+        } catch (DigestException e) {
+            throw new IllegalStateException(e);
+        }
+        return longAt(0);
     }
 
     /** The slot of {@code s}'s pair: where it is, or the empty slot where it goes. */
@@ -129,9 +152,11 @@ final class BestCopies {
         long[] o1 = h1;
         long[] o2 = h2;
         long[] or = rank;
+        long[] oc = content;
         h1 = new long[o1.length * 2];
         h2 = new long[o1.length * 2];
         rank = new long[o1.length * 2];
+        content = new long[o1.length * 2];
         int mask = rank.length - 1;
         for (int j = 0; j < or.length; j++) {
             if (or[j] == EMPTY) continue;
@@ -141,6 +166,7 @@ final class BestCopies {
             h1[i] = a;
             h2[i] = o2[j];
             rank[i] = or[j];
+            content[i] = oc[j];
         }
     }
 }

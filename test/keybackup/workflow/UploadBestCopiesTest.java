@@ -96,4 +96,14 @@ class UploadBestCopiesTest {
             assertSame(earlyDirect, best.get(1), "on a tie of index and forwards, the first copy");
         }
     }
+
+    @Test
+    void take_sameIdsAndRankButOtherContent_isRefusedNotSent() throws Exception {
+        ExportedSession s = WorkflowFixture.sessions(1, 1, 1).get(0);
+        BestCopies best = new BestCopies();
+        best.offer(s);
+        ExportedSession altered = new ExportedSession(s.roomId(), s.sessionId(), s.data(), "unauthenticated");
+        Assertions.assertThrows(WorkflowException.class, () -> best.take(altered));
+        assertTrue(best.take(s), "the copy pass one saw is still sent");
+    }
 }
