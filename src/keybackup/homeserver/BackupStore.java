@@ -21,7 +21,7 @@ public interface BackupStore {
     /**
      * The Matrix user whose backup, account data and identity this store holds.
      *
-     * @return the user id the store was opened for (checked against the user id grammar, not against the server)
+     * @return the user id the store was opened for, as the caller gave it (not the server's word)
      */
     String userId();
 
@@ -93,8 +93,8 @@ public interface BackupStore {
      * @param version the version to read
      * @param visitor called once per stored session with the KeyBackupData object as stored; only its being
      *     an object is checked here, the rest is the visitor's to validate
-     * @throws StoreException if the request failed, the body is not the expected JSON shape, or the visitor
-     *     threw; a {@link MatrixException} if the store refused the request
+     * @throws StoreException if the request failed, the answer (a response body or the store's files) is
+     *     malformed, or the visitor threw; a {@link MatrixException} if the store refused the request
      */
     void streamKeys(String version, KeyVisitor visitor) throws StoreException;
 
@@ -129,8 +129,8 @@ public interface BackupStore {
     @FunctionalInterface
     interface KeyVisitor {
         /**
-         * Receives one session. The ids and the object are the store's word: nothing about them is checked
-         * beyond their being JSON strings and an object.
+         * Receives one session. The ids and the object are the store's word: the client checks only that they
+         * are JSON strings and an object, the local store also that its files are consistent.
          *
          * @param roomId the room id the session is stored under
          * @param sessionId the session id it is stored under

@@ -59,6 +59,8 @@ public final class HomeserverClient implements BackupStore {
      * @param token the access token; the client keeps it for the {@code Authorization} header only
      * @return the client; no request is made
      * @throws StoreException the URL is not https (and not loopback http), has user info, a query or a fragment
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code userId} is not a valid user id (a caller bug: check it first)
      */
     public static HomeserverClient connect(URI homeserver, String userId, AccessToken token) throws StoreException {
         return connect(homeserver, userId, token, ClientOptions.defaults());

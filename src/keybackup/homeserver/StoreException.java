@@ -20,10 +20,10 @@ public class StoreException extends Exception {
     }
 
     /**
-     * A failure caused by another exception (kept for debugging; its text is not shown to users as is).
+     * A failure caused by another exception, kept as the cause.
      *
      * @param message one line saying what failed; must not contain the access token or other secrets
-     * @param cause the underlying failure, such as an {@link java.io.IOException}
+     * @param cause the underlying failure, such as an {@code IOException}
      */
     public StoreException(String message, Throwable cause) {
         super(message, cause);
