@@ -42,12 +42,17 @@ import keybackup.backup.KeyExportException.Kind;
 public final class EncryptedKeyExport {
     private EncryptedKeyExport() {}
 
+    /** The armour's first line, {@code -----BEGIN MEGOLM SESSION DATA-----}; blank space may precede it. */
     public static final String HEADER = ExportArmour.HEADER;
+    /** The armour's last line, {@code -----END MEGOLM SESSION DATA-----}; nothing but blank space may follow. */
     public static final String FOOTER = ExportArmour.FOOTER;
     /** The only export format version the spec defines. */
     public static final int VERSION = 0x01;
+    /** Bytes of PBKDF2 salt after the version byte. */
     public static final int SALT_LENGTH = 16;
+    /** Bytes of AES-CTR initial counter block after the salt. */
     public static final int IV_LENGTH = 16;
+    /** Bytes of HMAC-SHA-256 tag at the end of the decoded file. */
     public static final int MAC_LENGTH = 32;
     /** The rounds Element writes (matrix-react-sdk {@code encryptMegolmKeyFile}, {@code kdf_rounds} default). */
     public static final int DEFAULT_ROUNDS = 500_000;
@@ -65,7 +70,12 @@ public final class EncryptedKeyExport {
     /**
      * Whether {@code start}, the first bytes of a file (at least 64 of them if the file is that long),
      * begins with the export header after blank space. Use it to tell the encrypted file from the
-     * plain JSON array, which starts with {@code [}.
+     * plain JSON array, which starts with {@code [}. Nothing is decoded or checked beyond the header.
+     *
+     * @param start a buffer holding the file's first bytes
+     * @param length how many bytes of {@code start} are filled
+     * @return true when the filled bytes begin with {@link #HEADER} after blank space
+     * @throws IndexOutOfBoundsException if {@code length} is negative or beyond {@code start}'s end
      */
     public static boolean looksEncrypted(byte[] start, int length) {
         Objects.checkFromIndexSize(0, length, start.length);
@@ -81,7 +91,12 @@ public final class EncryptedKeyExport {
      * {@code read} throws {@link KeyExportException} if the file changed in between: act on the
      * plaintext only once the stream has reached its end.
      *
+     * @param file the armoured export; it is opened twice, so it must be a regular file, not a pipe
      * @param passphrase wiped by the caller when this returns and the stream is closed
+     * @return the plaintext (the JSON key-export array, not parsed here); the caller closes it
+     * @throws KeyExportException if the file is not a well-formed export ({@link KeyExportException#kind()}
+     *     says which rule failed) or the MAC does not match (wrong passphrase or a modified file)
+     * @throws IOException if the file cannot be opened or read
      */
     public static InputStream decrypt(Path file, char[] passphrase) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -89,7 +104,15 @@ public final class EncryptedKeyExport {
         return ExportDecryption.open(() -> Files.newInputStream(file), passphrase);
     }
 
-    /** Decrypts a whole export held in memory; the MAC is checked before anything is decrypted. */
+    /**
+     * Decrypts a whole export held in memory; the MAC is checked before anything is decrypted.
+     *
+     * @param file the armoured export's bytes; not changed
+     * @param passphrase the passphrase, wiped by the caller when this returns
+     * @return the plaintext (the JSON key-export array, not parsed here)
+     * @throws KeyExportException if the bytes are not a well-formed export ({@link KeyExportException#kind()}
+     *     says which rule failed) or the MAC does not match (wrong passphrase or modified bytes)
+     */
     public static byte[] decrypt(byte[] file, char[] passphrase) throws KeyExportException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(passphrase, "passphrase");
@@ -115,7 +138,11 @@ public final class EncryptedKeyExport {
      *
      * @param rounds PBKDF2 rounds, {@link #MIN_ROUNDS} to {@link #MAX_ROUNDS}; Element uses
      *               {@link #DEFAULT_ROUNDS}
+     * @param out where the armoured export goes; the returned stream owns it and closes it
      * @param passphrase not empty; wiped by the caller when this returns
+     * @return the encrypting stream; the caller must close it to complete the file
+     * @throws IOException if writing the header and prefix to {@code out} fails
+     * @throws IllegalArgumentException if {@code rounds} is out of range or the passphrase is empty
      */
     public static OutputStream encryptingStream(OutputStream out, char[] passphrase, int rounds) throws IOException {
         if (rounds < MIN_ROUNDS || rounds > MAX_ROUNDS) {
@@ -146,7 +173,16 @@ public final class EncryptedKeyExport {
         return new ExportEncryption(out, passphrase, ExportPrefix.of(salt, iv, rounds));
     }
 
-    /** Encrypts a whole plaintext held in memory into an armoured export (Element's layout). */
+    /**
+     * Encrypts a whole plaintext held in memory into an armoured export (Element's layout), with a fresh
+     * salt and IV as {@link #encryptingStream(OutputStream, char[], int)} makes them.
+     *
+     * @param plaintext the bytes to encrypt, normally the JSON key-export array; not checked or changed
+     * @param passphrase not empty; wiped by the caller when this returns
+     * @param rounds PBKDF2 rounds, {@link #MIN_ROUNDS} to {@link #MAX_ROUNDS}
+     * @return the whole armoured file
+     * @throws IllegalArgumentException if {@code rounds} is out of range or the passphrase is empty
+     */
     public static byte[] encrypt(byte[] plaintext, char[] passphrase, int rounds) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(plaintext.length * 4 / 3 + 256);
         try (OutputStream enc = encryptingStream(out, passphrase, rounds)) {

@@ -56,7 +56,16 @@ public final class AccessToken {
         this.windows = w;
     }
 
-    /** A token given directly; it must be 1–4096 visible ASCII characters. */
+    /**
+     * A token given directly; it must be 1–4096 visible ASCII characters. Unlike the other factories, no
+     * whitespace is stripped.
+     *
+     * @param value the token exactly as it is to be sent
+     * @return the token
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalArgumentException if {@code value} is empty, longer than {@link #MAX_LENGTH} or holds a
+     *     character that is not visible ASCII (the message does not repeat the value)
+     */
     public static AccessToken of(String value) {
         Objects.requireNonNull(value, "access token");
         String problem = problem(value);
@@ -64,7 +73,13 @@ public final class AccessToken {
         return new AccessToken(value);
     }
 
-    /** The token in {@code KEYBACKUP_ACCESS_TOKEN}. */
+    /**
+     * The token in {@code KEYBACKUP_ACCESS_TOKEN}, surrounding whitespace removed.
+     *
+     * @return the token
+     * @throws StoreException if the variable is unset or blank, or its value is too long or holds a character
+     *     that is not visible ASCII; the message names the variable, never its value
+     */
     public static AccessToken fromEnvironment() throws StoreException {
         return fromEnvironment(System.getenv());
     }
@@ -77,7 +92,14 @@ public final class AccessToken {
         return new AccessToken(v.strip());
     }
 
-    /** The first line of {@code file} (surrounding whitespace removed). */
+    /**
+     * The first line of {@code file} (surrounding whitespace removed); later lines are ignored.
+     *
+     * @param file a UTF-8 text file holding the token on its first line
+     * @return the token
+     * @throws StoreException if the file cannot be read, its first line is missing or blank, or the token is
+     *     too long or holds a character that is not visible ASCII; the message names the file, never its contents
+     */
     public static AccessToken fromFile(Path file) throws StoreException {
         String line;
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -111,6 +133,9 @@ public final class AccessToken {
      *
      * <p>This answers whether a string holds a piece of the token, which reveals nothing to code that holds
      * this object (it can use the token anyway).
+     *
+     * @param text any text, typically from a server or an exception; may be null
+     * @return {@code text} with the token's pieces replaced, {@code text} itself if none was found, or null
      */
     public String redact(String text) {
         if (text == null) return null;

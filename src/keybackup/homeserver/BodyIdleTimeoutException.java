@@ -23,7 +23,11 @@ public final class BodyIdleTimeoutException extends SocketTimeoutException {
         this.idleTimeout = idleTimeout;
     }
 
-    /** The idle timeout that passed, from {@link ClientOptions#bodyIdleTimeout()}. */
+    /**
+     * The idle timeout that passed.
+     *
+     * @return the client's {@link ClientOptions#bodyIdleTimeout()} when the read failed
+     */
     public Duration idleTimeout() {
         return idleTimeout;
     }

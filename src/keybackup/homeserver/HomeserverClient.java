@@ -51,7 +51,17 @@ public final class HomeserverClient implements BackupStore {
         this.transport = new HttpTransport(base, token, options);
     }
 
-    /** A client with {@link ClientOptions#defaults()}. */
+    /**
+     * A client with {@link ClientOptions#defaults()}; see {@link #connect(URI, String, AccessToken, ClientOptions)}.
+     *
+     * @param homeserver the homeserver's base URL
+     * @param userId the user whose backup the client works on; must pass {@link UserId#problem}
+     * @param token the access token; the client keeps it for the {@code Authorization} header only
+     * @return the client; no request is made
+     * @throws StoreException the URL is not https (and not loopback http), has user info, a query or a fragment
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code userId} is not a valid user id (a caller bug: check it first)
+     */
     public static HomeserverClient connect(URI homeserver, String userId, AccessToken token) throws StoreException {
         return connect(homeserver, userId, token, ClientOptions.defaults());
     }
@@ -60,7 +70,15 @@ public final class HomeserverClient implements BackupStore {
      * A client for {@code homeserver} (e.g. {@code https://matrix.example.org}, optionally with a path
      * prefix). No request is made here.
      *
+     * @param homeserver the homeserver's base URL; a trailing {@code /} is dropped and
+     *     {@code /_matrix/client/v3} appended
+     * @param userId the user whose backup the client works on; must pass {@link UserId#problem}
+     * @param token the access token; the client keeps it for the {@code Authorization} header only
+     * @param options timeouts, retries and the response size limit
+     * @return the client
      * @throws StoreException the URL is not https (and not loopback http), has user info, a query or a fragment
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code userId} is not a valid user id (a caller bug: check it first)
      */
     public static HomeserverClient connect(URI homeserver, String userId, AccessToken token, ClientOptions options)
             throws StoreException {
@@ -136,7 +154,15 @@ public final class HomeserverClient implements BackupStore {
         return VersionInfo.check("GET /room_keys/version/{version}", info, version);
     }
 
-    /** {@code PUT /room_keys/version/{v}}: replaces {@code auth_data} (the algorithm cannot change). */
+    /**
+     * {@code PUT /room_keys/version/{v}}: replaces {@code auth_data} (the algorithm cannot change).
+     *
+     * @param version the version to update; sent in the path and the body
+     * @param algorithm the version's algorithm, which must be the stored one (the server refuses a change)
+     * @param authData the new AuthData, sent as given
+     * @throws StoreException if the request failed after the retries, or a {@link MatrixException} if the server
+     *     refused it
+     */
     public void updateVersion(String version, String algorithm, Json.Obj authData) throws StoreException {
         Json.Obj body = Json.obj("algorithm", Json.of(algorithm), "auth_data", authData, "version", Json.of(version));
         transport.call("PUT", "/room_keys/version/" + seg("version", version), null, body);
@@ -157,12 +183,31 @@ public final class HomeserverClient implements BackupStore {
         return transport.call("PUT", "/room_keys/keys", required(version), Json.obj("rooms", rooms));
     }
 
-    /** {@code PUT /room_keys/keys/{roomId}?version=V} with {@code {"sessions": sessions}}. */
+    /**
+     * {@code PUT /room_keys/keys/{roomId}?version=V} with {@code {"sessions": sessions}}.
+     *
+     * @param version the backup version; required, never left out of the query
+     * @param roomId the room id, percent-encoded into the path
+     * @param sessions the {@code {session: KeyBackupData}} map to add or replace
+     * @return the server's answer {@code {"etag", "count"}}, as sent; nothing decides on it
+     * @throws StoreException if the request failed after the retries, or a {@link MatrixException} if the server
+     *     refused it (such as {@code M_WRONG_ROOM_KEYS_VERSION})
+     */
     public Json.Obj putRoomKeys(String version, String roomId, Json.Obj sessions) throws StoreException {
         return transport.call("PUT", roomPath(roomId), required(version), Json.obj("sessions", sessions));
     }
 
-    /** {@code PUT /room_keys/keys/{roomId}/{sessionId}?version=V} with one KeyBackupData. */
+    /**
+     * {@code PUT /room_keys/keys/{roomId}/{sessionId}?version=V} with one KeyBackupData.
+     *
+     * @param version the backup version; required, never left out of the query
+     * @param roomId the room id, percent-encoded into the path
+     * @param sessionId the session id, percent-encoded into the path
+     * @param keyBackupData the KeyBackupData object, sent as given
+     * @return the server's answer {@code {"etag", "count"}}, as sent; nothing decides on it
+     * @throws StoreException if the request failed after the retries, or a {@link MatrixException} if the server
+     *     refused it (such as {@code M_WRONG_ROOM_KEYS_VERSION})
+     */
     public Json.Obj putSessionKey(String version, String roomId, String sessionId,
             Json.Obj keyBackupData) throws StoreException {
         return transport.call("PUT", sessionPath(roomId, sessionId), required(version), keyBackupData);
@@ -192,27 +237,69 @@ public final class HomeserverClient implements BackupStore {
         });
     }
 
-    /** {@code GET /room_keys/keys/{roomId}?version=V}: {@code {"sessions": {...}}}, empty map if none. */
+    /**
+     * {@code GET /room_keys/keys/{roomId}?version=V}: one room's keys, read whole (bounded by
+     * {@link ClientOptions#maxResponseBytes()}).
+     *
+     * @param version the backup version; required, never left out of the query
+     * @param roomId the room id, percent-encoded into the path
+     * @return the server's {@code {"sessions": {...}}} object, not checked further; an empty map if none
+     * @throws StoreException if the request failed after the retries, or a {@link MatrixException} if the server
+     *     refused it
+     */
     public Json.Obj getRoomKeys(String version, String roomId) throws StoreException {
         return transport.call("GET", roomPath(roomId), required(version), null);
     }
 
-    /** {@code GET /room_keys/keys/{roomId}/{sessionId}?version=V}; empty when that key is not stored. */
+    /**
+     * {@code GET /room_keys/keys/{roomId}/{sessionId}?version=V}: one session's key.
+     *
+     * @param version the backup version; required, never left out of the query
+     * @param roomId the room id, percent-encoded into the path
+     * @param sessionId the session id, percent-encoded into the path
+     * @return the stored KeyBackupData object, untrusted; empty on 404 {@code M_NOT_FOUND}
+     * @throws StoreException if the request failed after the retries, or a {@link MatrixException} if the server
+     *     refused it
+     */
     public Optional<Json.Obj> getSessionKey(String version, String roomId, String sessionId) throws StoreException {
         return notFoundAsEmpty(() -> transport.call("GET", sessionPath(roomId, sessionId), required(version), null));
     }
 
-    /** {@code DELETE /room_keys/keys?version=V}: all keys of the version; returns {@code {"etag","count"}}. */
+    /**
+     * {@code DELETE /room_keys/keys?version=V}: deletes all keys of the version, keeping the version.
+     *
+     * @param version the backup version; required, never left out of the query
+     * @return the server's answer {@code {"etag", "count"}}, as sent; nothing decides on it
+     * @throws StoreException if the request failed after the retries, or a {@link MatrixException} if the server
+     *     refused it
+     */
     public Json.Obj deleteKeys(String version) throws StoreException {
         return transport.call("DELETE", "/room_keys/keys", required(version), null);
     }
 
-    /** {@code DELETE /room_keys/keys/{roomId}?version=V}. */
+    /**
+     * {@code DELETE /room_keys/keys/{roomId}?version=V}: deletes one room's keys.
+     *
+     * @param version the backup version; required, never left out of the query
+     * @param roomId the room id, percent-encoded into the path
+     * @return the server's answer {@code {"etag", "count"}}, as sent; nothing decides on it
+     * @throws StoreException if the request failed after the retries, or a {@link MatrixException} if the server
+     *     refused it
+     */
     public Json.Obj deleteRoomKeys(String version, String roomId) throws StoreException {
         return transport.call("DELETE", roomPath(roomId), required(version), null);
     }
 
-    /** {@code DELETE /room_keys/keys/{roomId}/{sessionId}?version=V}. */
+    /**
+     * {@code DELETE /room_keys/keys/{roomId}/{sessionId}?version=V}: deletes one session's key.
+     *
+     * @param version the backup version; required, never left out of the query
+     * @param roomId the room id, percent-encoded into the path
+     * @param sessionId the session id, percent-encoded into the path
+     * @return the server's answer {@code {"etag", "count"}}, as sent; nothing decides on it
+     * @throws StoreException if the request failed after the retries, or a {@link MatrixException} if the server
+     *     refused it
+     */
     public Json.Obj deleteSessionKey(String version, String roomId, String sessionId) throws StoreException {
         return transport.call("DELETE", sessionPath(roomId, sessionId), required(version), null);
     }

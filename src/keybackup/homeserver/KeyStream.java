@@ -23,6 +23,9 @@ public final class KeyStream {
      * Reads a whole bulk body ({@code GET /room_keys/keys}, or a file holding one), then requires the end of input.
      * Each KeyBackupData is handed on as read (an object, otherwise unchecked).
      *
+     * @param reader positioned at the start of the document; its value limit is set to {@link #MAX_VALUE_BYTES}
+     * @param visitor called once per session, in document order, with the room id, session id and the
+     *     KeyBackupData object; it must validate the object itself, since the server chose every part of it
      * @throws JsonException the bytes are not JSON of this shape
      * @throws StoreException thrown by {@code visitor}
      * @throws java.io.UncheckedIOException the reader's stream failed (never for an in-memory stream)

@@ -15,7 +15,13 @@ public final class UserId {
     /** The spec's limit on a whole user id, in bytes. */
     public static final int MAX_LENGTH = 255;
 
-    /** Null when {@code userId} is a valid user id, else a one-line reason (which does not repeat the input). */
+    /**
+     * Checks {@code userId} against the grammar above.
+     *
+     * @param userId the text to check; may be null
+     * @return null when {@code userId} is a valid user id, else a one-line reason (which does not repeat the
+     *     input)
+     */
     public static String problem(String userId) {
         if (userId == null || userId.isEmpty()) return "missing user id";
         if (userId.getBytes(StandardCharsets.UTF_8).length > MAX_LENGTH) {
@@ -33,7 +39,14 @@ public final class UserId {
         return serverNameProblem(userId.substring(colon + 1));
     }
 
-    /** Throws {@link IllegalArgumentException} with the reason when {@code userId} is not valid (for caller bugs). */
+    /**
+     * Checks {@code userId} where an invalid one is a caller bug (input from users goes through
+     * {@link #problem} to get a typed error instead).
+     *
+     * @param userId the user id to check
+     * @return {@code userId} itself
+     * @throws IllegalArgumentException with the reason from {@link #problem} when {@code userId} is not valid
+     */
     public static String require(String userId) {
         String why = problem(userId);
         if (why != null) throw new IllegalArgumentException(why);

@@ -31,6 +31,8 @@ public final class VersionInfo {
      * Returns {@code info} when it satisfies the rules above.
      *
      * @param where names the source in the message (for example {@code GET /room_keys/version})
+     * @param info the version info object as it arrived from the server or a file
+     * @return {@code info} itself, unchanged
      * @throws StoreException naming the first field that breaks a rule
      */
     public static Json.Obj check(String where, Json.Obj info) throws StoreException {
@@ -39,7 +41,16 @@ public final class VersionInfo {
         return info;
     }
 
-    /** As {@link #check(String, Json.Obj)}, and the version must be {@code expected} (the one asked for). */
+    /**
+     * As {@link #check(String, Json.Obj)}, and the version must be {@code expected} (the one asked for), so a
+     * server cannot answer a request for one version with another's info.
+     *
+     * @param where names the source in the message (for example {@code GET /room_keys/version/{v}})
+     * @param info the version info object as it arrived from the server or a file
+     * @param expected the version that was asked for
+     * @return {@code info} itself, unchanged
+     * @throws StoreException naming the first field that breaks a rule, or saying the version is another one
+     */
     public static Json.Obj check(String where, Json.Obj info, String expected) throws StoreException {
         check(where, info);
         if (!info.string("version").equals(expected)) {
@@ -48,7 +59,13 @@ public final class VersionInfo {
         return info;
     }
 
-    /** Whether {@code version} may be used as a version id: the rule for {@code version} above. */
+    /**
+     * Whether {@code version} may be used as a version id: the rule for {@code version} above.
+     *
+     * @param version the text to check; may be null
+     * @return true when it is 1 to {@value #MAX_VERSION_LENGTH} unreserved characters and not {@code .} or
+     *     {@code ..}
+     */
     public static boolean isValidVersion(String version) {
         if (version == null || version.isEmpty() || version.length() > MAX_VERSION_LENGTH) return false;
         if (version.equals(".") || version.equals("..")) return false;

@@ -102,7 +102,16 @@ public final class LocalStore implements BackupStore {
         this.rule = rule;
     }
 
-    /** A store in {@code dir} (created when missing) with the spec's replacement rule. */
+    /**
+     * A store in {@code dir} (created when missing) with the spec's replacement rule; see
+     * {@link #open(Path, String, ReplacementRule)}.
+     *
+     * @param dir the store's directory
+     * @param userId the user the store answers for (from {@link #whoami()}); not checked against the files
+     * @return the opened store
+     * @throws StoreException if the directory cannot be created, is a store of an unknown layout, or holds a
+     *     malformed file met while finishing an interrupted write or converting layout 1
+     */
     public static LocalStore open(Path dir, String userId) throws StoreException {
         return open(dir, userId, ReplacementRule.SPEC);
     }
@@ -110,6 +119,13 @@ public final class LocalStore implements BackupStore {
     /**
      * A store in {@code dir} (created when missing) with the given replacement rule. Completes a write
      * that a crash interrupted and converts a store of layout 1 (class doc), under the write lock.
+     *
+     * @param dir the store's directory; {@code versions/} and {@code account_data/} are created in it
+     * @param userId the user the store answers for (from {@link #whoami()}); not checked against the files
+     * @param rule which uploaded KeyBackupData replaces a stored one
+     * @return the opened store
+     * @throws StoreException if the directory cannot be created, is a store of an unknown layout, or holds a
+     *     malformed file met while finishing an interrupted write or converting layout 1
      */
     @SuppressWarnings("try") // held: the write lock, for the block
     public static LocalStore open(Path dir, String userId, ReplacementRule rule) throws StoreException {
@@ -144,7 +160,13 @@ public final class LocalStore implements BackupStore {
         return userId;
     }
 
-    /** Sets what {@link #queryOwnKeys()} returns (a {@code /keys/query} response), for setup and demos. */
+    /**
+     * Sets what {@link #queryOwnKeys()} returns (a {@code /keys/query} response), for setup and demos. The
+     * object is stored as given, unchecked: readers treat it as untrusted, as they treat a server's answer.
+     *
+     * @param keysQueryResponse the whole response, written atomically to {@code identity.json}
+     * @throws StoreException if the write lock cannot be taken or the file cannot be written
+     */
     @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized void publishIdentity(Json.Obj keysQueryResponse) throws StoreException {
         try (StoreLock held = lock()) {
@@ -210,7 +232,16 @@ public final class LocalStore implements BackupStore {
         return VersionInfo.check("local store: " + layout.versionDir(version), answer, version);
     }
 
-    /** {@code PUT /room_keys/version/{v}}: replaces {@code auth_data} (the algorithm cannot change). */
+    /**
+     * {@code PUT /room_keys/version/{v}}: replaces {@code auth_data} (the algorithm cannot change). Any
+     * existing version may be updated, not only the current one; {@code count} and {@code etag} stay.
+     *
+     * @param version the backup version, a decimal number
+     * @param algorithm must equal the stored algorithm
+     * @param authData the new AuthData, stored as given
+     * @throws StoreException a {@link MatrixException}: 404 {@code M_NOT_FOUND} for an unknown or deleted
+     *     version, 400 {@code M_INVALID_PARAM} when {@code algorithm} differs; otherwise a file failed
+     */
     @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized void updateVersion(String version, String algorithm, Json.Obj authData) throws StoreException {
         try (StoreLock held = lock()) {
@@ -271,7 +302,19 @@ public final class LocalStore implements BackupStore {
         }
     }
 
-    /** {@code PUT /room_keys/keys/{roomId}/{sessionId}?version=V} with one KeyBackupData. */
+    /**
+     * {@code PUT /room_keys/keys/{roomId}/{sessionId}?version=V} with one KeyBackupData: the same checks and
+     * replacement rule as {@link #putKeys} for a single session.
+     *
+     * @param version the backup version; must be the current one
+     * @param roomId the room id (any string: file names are derived from it by hashing)
+     * @param sessionId the session id (any string: file names are derived from it by hashing)
+     * @param keyBackupData the uploaded KeyBackupData; must have the four fields a server requires
+     * @return {@code {"etag", "count"}} after the write; the etag grows only when the key was stored
+     * @throws StoreException a {@link MatrixException}: 404 for an unknown version, 403
+     *     {@code M_WRONG_ROOM_KEYS_VERSION} when it is not current, 400 for a malformed KeyBackupData;
+     *     otherwise a file failed
+     */
     public synchronized Json.Obj putSessionKey(String version, String roomId, String sessionId,
             Json.Obj keyBackupData) throws StoreException {
         return putKeys(version, Json.obj(roomId, Json.obj("sessions", Json.obj(sessionId, keyBackupData))));
@@ -323,14 +366,30 @@ public final class LocalStore implements BackupStore {
         }
     }
 
-    /** {@code GET /room_keys/keys/{roomId}/{sessionId}?version=V}; empty when that key is not stored. */
+    /**
+     * {@code GET /room_keys/keys/{roomId}/{sessionId}?version=V}: one stored key.
+     *
+     * @param version the backup version, a decimal number
+     * @param roomId the room id (any string: file names are derived from it by hashing)
+     * @param sessionId the session id (any string: file names are derived from it by hashing)
+     * @return the stored KeyBackupData (its key file's IDs checked against the name); empty when the version
+     *     or that key is not stored, as the client reads a 404
+     * @throws StoreException if a file cannot be read or written, or one read is malformed (the message names it)
+     */
     public synchronized Optional<Json.Obj> getSessionKey(String version, String roomId,
             String sessionId) throws StoreException {
         if (info(version).isEmpty()) return Optional.empty(); // same as the client: any 404 M_NOT_FOUND reads as empty
         return storedKey(version, roomId, sessionId);
     }
 
-    /** {@code DELETE /room_keys/keys?version=V}: all keys of the version; returns {@code {"etag","count"}}. */
+    /**
+     * {@code DELETE /room_keys/keys?version=V}: deletes all keys of the version, which stays (current or not).
+     *
+     * @param version the backup version, a decimal number
+     * @return {@code {"etag", "count"}} after the deletion: count 0, the etag grown when keys were removed
+     * @throws StoreException a {@link MatrixException} 404 {@code M_NOT_FOUND} for an unknown or deleted
+     *     version; otherwise a file failed
+     */
     @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized Json.Obj deleteKeys(String version) throws StoreException {
         try (StoreLock held = lock()) {
@@ -340,7 +399,16 @@ public final class LocalStore implements BackupStore {
         }
     }
 
-    /** {@code DELETE /room_keys/keys/{roomId}/{sessionId}?version=V}; returns {@code {"etag","count"}}. */
+    /**
+     * {@code DELETE /room_keys/keys/{roomId}/{sessionId}?version=V}: deletes one key.
+     *
+     * @param version the backup version, a decimal number
+     * @param roomId the room id (any string: file names are derived from it by hashing)
+     * @param sessionId the session id (any string: file names are derived from it by hashing)
+     * @return {@code {"etag", "count"}} after the deletion; unchanged when that key was not stored
+     * @throws StoreException a {@link MatrixException} 404 {@code M_NOT_FOUND} for an unknown or deleted
+     *     version; otherwise a file failed
+     */
     @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized Json.Obj deleteSessionKey(String version, String roomId,
             String sessionId) throws StoreException {

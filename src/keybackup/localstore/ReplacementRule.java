@@ -27,6 +27,10 @@ import keybackup.json.Json;
  * survived.
  */
 public enum ReplacementRule {
+    /**
+     * The spec's order: the candidate wins only when strictly better on verified, then the lower first
+     * message index, then the lower forwarded count; ties keep the stored copy.
+     */
     SPEC {
         @Override
         public boolean shouldReplace(Json.Obj stored, Json.Obj candidate) {
@@ -39,6 +43,10 @@ public enum ReplacementRule {
             return number(candidate, FORWARDED_COUNT) < number(stored, FORWARDED_COUNT);
         }
     },
+    /**
+     * Synapse's checks in its order: a verified candidate over an unverified stored copy, else a lower
+     * index, else a lower forwarded count, each on its own (a worse earlier field does not stop a later one).
+     */
     SYNAPSE {
         @Override
         public boolean shouldReplace(Json.Obj stored, Json.Obj candidate) {
@@ -53,7 +61,14 @@ public enum ReplacementRule {
     static final String IS_VERIFIED = "is_verified";
     static final String SESSION_DATA = "session_data";
 
-    /** True when {@code candidate} should replace {@code stored}; both must pass {@link #problem}. */
+    /**
+     * Whether an upload replaces the stored copy under this rule. A missing or non-integer number counts as
+     * the worst (largest) value, but callers pass only objects that passed {@link #problem}.
+     *
+     * @param stored the KeyBackupData already stored for the (room, session)
+     * @param candidate the uploaded KeyBackupData for the same (room, session)
+     * @return true when {@code candidate} should replace {@code stored}
+     */
     public abstract boolean shouldReplace(Json.Obj stored, Json.Obj candidate);
 
     /**

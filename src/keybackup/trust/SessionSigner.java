@@ -38,6 +38,14 @@ public final class SessionSigner {
      * A signer for a backup whose AuthData was found trusted. The private key (for example loaded from
      * Secret Storage) must be the one that AuthData names; otherwise signing would produce entries no
      * reader can verify, or worse, entries signed by a stale key.
+     *
+     * @param trusted the backup key that trust evaluation accepted; its user id and key id (spelled as the
+     *     AuthData spells it) go into every signature
+     * @param signingKey the private half of {@code trusted}'s signing key; the signer keeps a reference and the
+     *     caller remains its owner (it is not copied or destroyed here)
+     * @param names the field spelling of the backup being written, which decides the key of the flag
+     * @return a signer that signs as {@code trusted}'s user under {@code trusted}'s key id
+     * @throws IllegalArgumentException if {@code signingKey}'s public key is not the one {@code trusted} names
      */
     public static SessionSigner forTrustedBackup(TrustedBackupKey trusted, Ed25519PrivateKey signingKey, FieldNames names) {
         if (!signingKey.publicKey().equals(trusted.publicKey())) {
@@ -47,12 +55,24 @@ public final class SessionSigner {
         return new SessionSigner(trusted.userId(), trusted.keyId(), signingKey, names);
     }
 
-    /** A signer without an AuthData at hand (the {@code sign-session} command); the caller checked the key. */
+    /**
+     * A signer without an AuthData at hand (the {@code sign-session} command); the caller checked the key.
+     *
+     * @param userId the user the signatures are made as; not checked against any AuthData here
+     * @param signingKey the private key to sign with; the key id is {@code ed25519:} and its unpadded base64
+     *     public key. The caller remains its owner
+     * @param names the field spelling of the backup being written, which decides the key of the flag
+     * @return a signer for {@code userId} under the key id derived from {@code signingKey}
+     */
     public static SessionSigner unchecked(String userId, Ed25519PrivateKey signingKey, FieldNames names) {
         return new SessionSigner(userId, "ed25519:" + signingKey.publicKey().toBase64(), signingKey, names);
     }
 
-    /** The key id the signatures are made under. */
+    /**
+     * The key id the signatures are made under.
+     *
+     * @return {@code ed25519:} followed by the signing public key, spelled as the trusted AuthData spells it
+     */
     public String keyId() {
         return keyId;
     }
@@ -62,6 +82,12 @@ public final class SessionSigner {
      * carries a recorded verdict (a restore's output entry passed on as it is) is signed with {@code source}
      * lowered by it ({@link KeySource#limitedBy}; a verdict member of another shape lowers it too): a file's
      * word never lets {@code source} raise an entry.
+     *
+     * @param sessionData a SessionData object; its existing signatures, {@code unsigned} member, verdict and
+     *     flag spellings are dropped ({@link #withoutClaims}), the rest is signed as it is
+     * @param source where the session key came from, which decides the {@code authenticated} flag
+     * @return a new object with the flag under this signer's spelling and a {@code signatures} member holding
+     *     one signature by this signer; {@code sessionData} is not changed
      */
     public Json.Obj sign(Json.Obj sessionData, KeySource source) {
         if (sessionData.has(ExportedSession.VERDICT_MEMBER)) source = source.limitedBy(recordedWord(sessionData.get(ExportedSession.VERDICT_MEMBER)));
@@ -73,6 +99,10 @@ public final class SessionSigner {
      * The SessionData a writer without the trusted signing key uploads: no signature, and the flag
      * {@code false} (under {@code names}' spelling), whatever the object or its source claimed, since an
      * unsigned flag means nothing to a reader.
+     *
+     * @param sessionData a SessionData object; whatever it says about trust is dropped ({@link #withoutClaims})
+     * @param names the field spelling of the backup being written, which decides the key of the flag
+     * @return a new object with the flag set to {@code false} and no signatures
      */
     public static Json.Obj unsignedEntry(Json.Obj sessionData, FieldNames names) {
         return withoutClaims(sessionData).with(names.authenticated(), Json.of(false));
@@ -83,6 +113,9 @@ public final class SessionSigner {
      * member (which no signature covers), a restore's recorded verdict ({@code keybackup.verdict}) and every
      * spelling of the {@code authenticated} flag. The one rule for every write: signed ({@link #sign}),
      * unsigned ({@link #unsignedEntry}), and a restore's output, whose verdict is then added anew.
+     *
+     * @param sessionData a SessionData object, which may come from a file or a server and is not trusted
+     * @return a new object with every other member kept as it was; {@code sessionData} is not changed
      */
     public static Json.Obj withoutClaims(Json.Obj sessionData) {
         Json.Obj o = sessionData.without("signatures").without("unsigned").without(ExportedSession.VERDICT_MEMBER);
