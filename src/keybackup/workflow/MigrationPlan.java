@@ -37,6 +37,7 @@ public record MigrationPlan(Action action, String oldVersion, String newVersion,
                             long oldSessions, long oldRejected, long authenticated, long unsignedInSignedBackup,
                             KeyChoice signingKey, String signingPublicKey, List<AuthDataTrust.Via> signers,
                             boolean deletesOld, String why) {
+    /** Copies {@code signers}, so that the plan cannot change after it was made. */
     public MigrationPlan {
         signers = List.copyOf(signers);
     }
