@@ -37,6 +37,8 @@ public final class Account {
         /**
          * Checks that both parts are present.
          *
+         * @param id the device ID
+         * @param key the device's private Ed25519 key
          * @throws NullPointerException {@code id} or {@code key} is null (a caller bug)
          */
         public Device {

@@ -101,6 +101,15 @@ public final class Migrate {
         /**
          * Checks that the options the run always needs are present.
          *
+         * @param fromVersion the version to migrate; null for the current version (a resumed run takes the recorded
+         *        one)
+         * @param checkpoint the local file that records the migration's progress; written by a run, never by a plan
+         * @param start whether to start a migration or resume the recorded one
+         * @param oldVersion whether the old version is kept or deleted once the new one was checked
+         * @param signingKey whether the new version keeps the held signing key or gets a new one
+         * @param threads worker threads that sign and encrypt the re-uploaded entries
+         * @param names the spelling of the {@code authenticated} flag written
+         * @param limits the size of each upload request
          * @throws NullPointerException {@code checkpoint}, {@code start}, {@code oldVersion}, {@code signingKey}
          *         or {@code names} is null (a caller bug)
          */

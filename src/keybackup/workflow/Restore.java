@@ -64,6 +64,10 @@ public final class Restore {
         /**
          * Checks the options; {@code progress} alone may be null.
          *
+         * @param threads worker threads that decrypt and verify, at least 1
+         * @param entries what the returned audit keeps
+         * @param progress called with the number of sessions done after each session, one call at a time (keep it
+         *        cheap: it runs under the lock of the results); null for none
          * @throws IllegalArgumentException {@code threads} is below 1 (a caller bug)
          * @throws NullPointerException {@code entries} is null (a caller bug)
          */

@@ -57,6 +57,8 @@ public final class Upload {
         /**
          * Checks that both parts are present.
          *
+         * @param reason why the entries could not be signed
+         * @param detail the same in words, for the user; never key material
          * @throws NullPointerException {@code reason} or {@code detail} is null (a caller bug)
          */
         public Unsigned {
@@ -142,6 +144,14 @@ public final class Upload {
         /**
          * Checks the options; {@code progress} alone may be null.
          *
+         * @param source where the keys came from, as the caller knows it; an entry's recorded verdict can only lower it
+         * @param sendingDevice whether this device verified the devices the keys came from (all of them), for
+         *        {@code is_verified}
+         * @param names the spelling of the {@code authenticated} flag written
+         * @param threads worker threads that sign and encrypt, at least 1
+         * @param limits the size of each request
+         * @param unsigned what to do when the entries cannot be signed
+         * @param progress gets the number of sessions the server accepted so far, after each request; null for none
          * @throws NullPointerException another component is null (a caller bug)
          * @throws IllegalArgumentException {@code threads} is below 1 (a caller bug)
          */
