@@ -92,7 +92,7 @@ public final class Migrate {
      * @param start whether to start a migration or resume the recorded one
      * @param oldVersion whether the old version is kept or deleted once the new one was checked
      * @param signingKey whether the new version keeps the held signing key or gets a new one
-     * @param threads worker threads that sign and encrypt the re-uploaded entries
+     * @param threads worker threads of every pass (decrypt and verify the reads, sign and encrypt the uploads)
      * @param names the spelling of the {@code authenticated} flag written
      * @param limits the size of each upload request
      */
@@ -107,7 +107,7 @@ public final class Migrate {
          * @param start whether to start a migration or resume the recorded one
          * @param oldVersion whether the old version is kept or deleted once the new one was checked
          * @param signingKey whether the new version keeps the held signing key or gets a new one
-         * @param threads worker threads that sign and encrypt the re-uploaded entries
+         * @param threads worker threads of every pass (decrypt and verify the reads, sign and encrypt the uploads)
          * @param names the spelling of the {@code authenticated} flag written
          * @param limits the size of each upload request
          * @throws NullPointerException {@code checkpoint}, {@code start}, {@code oldVersion}, {@code signingKey}
