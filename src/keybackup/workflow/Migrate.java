@@ -297,8 +297,7 @@ public final class Migrate {
             boolean[] recorded) throws StoreException, WorkflowException {
         MigrationRecord rec = MigrationStart.toResume(account, o, log);
         recorded[0] = rec != null;
-        String oldVersion = rec != null ? rec.fromVersion() : o.fromVersion() != null ? o.fromVersion()
-                : account.currentVersion().string("version");
+        String oldVersion = MigrationStart.oldVersion(account, o, rec);
         Json.Obj oldInfo;
         try {
             oldInfo = account.store().version(oldVersion);

@@ -146,8 +146,7 @@ public record MigrationPlan(Action action, String oldVersion, String newVersion,
     static MigrationPlan make(Account account, Migrate.Options o, Migrate.Progress progress)
             throws StoreException, WorkflowException, SecretStorageException {
         MigrationRecord rec = MigrationStart.toResume(account, o, line -> { });
-        String oldVersion = rec != null ? rec.fromVersion() : o.fromVersion() != null ? o.fromVersion()
-                : account.currentVersion().string("version");
+        String oldVersion = MigrationStart.oldVersion(account, o, rec);
         Json.Obj oldInfo;
         try {
             oldInfo = account.store().version(oldVersion);

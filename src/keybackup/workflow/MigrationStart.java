@@ -21,6 +21,13 @@ import keybackup.secrets.SecretStorageException;
 final class MigrationStart {
     private MigrationStart() {}
 
+    /** The version to migrate: the resumed record's, else {@code --from}, else the current one. */
+    static String oldVersion(Account account, Migrate.Options o, MigrationRecord rec) throws StoreException,
+            WorkflowException {
+        if (rec != null) return rec.fromVersion();
+        return o.fromVersion() != null ? o.fromVersion() : account.currentVersion().string("version");
+    }
+
     /**
      * The migration to resume, or null to start one. Refuses to start while a checkpoint or an unfinished
      * record exists: a second migration would copy the half-filled new version and could delete it. Reads

@@ -2,6 +2,7 @@ package keybackup.workflow;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -10,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 import keybackup.backup.FieldNames;
+import keybackup.backup.KeyBackupData;
 import keybackup.backup.MegolmBackupV1;
 import keybackup.backup.SessionData;
 import keybackup.homeserver.BackupStore;
@@ -158,8 +160,8 @@ public final class Uploader implements AutoCloseable {
      */
     public void add(String roomId, SessionData data, KeySource source, SendingDevice sendingDevice)
             throws StoreException {
-        java.util.Objects.requireNonNull(source, "source");
-        java.util.Objects.requireNonNull(sendingDevice, "sendingDevice");
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(sendingDevice, "sendingDevice");
         workers.submit(new Item(roomId, data, source, sendingDevice));
     }
 
@@ -168,11 +170,8 @@ public final class Uploader implements AutoCloseable {
                 : SessionSigner.unsignedEntry(item.data().json(), names);
         byte[] bytes = CanonicalJson.encode(plain);
         Json.Obj sessionData = MegolmBackupV1.encrypt(bytes, backupKey);
-        Json.Obj kbd = Json.obj(
-                "first_message_index", Json.of(item.data().export().firstIndex()),
-                "forwarded_count", Json.of(item.data().forwardingChain().size()),
-                "is_verified", Json.of(item.sendingDevice() == SendingDevice.VERIFIED_BY_THIS_DEVICE),
-                "session_data", sessionData);
+        Json.Obj kbd = new KeyBackupData(item.data().export().firstIndex(), item.data().forwardingChain().size(),
+                item.sendingDevice() == SendingDevice.VERIFIED_BY_THIS_DEVICE, sessionData).toJson();
         int size = bytes.length * 4 / 3 + 200 + item.roomId().length() + 64;
         collect(item.roomId(), item.data().sessionId(), kbd, size);
     }
