@@ -33,17 +33,49 @@ import keybackup.trust.OwnIdentity;
 public final class Enable {
     private Enable() {}
 
+    /**
+     * The backup that was created. Only public keys: the private ones are in Secret Storage, nowhere else.
+     *
+     * @param version the new backup version
+     * @param backupKey the public backup key, {@code auth_data.public_key}
+     * @param signingKey the public backup signing key the AuthData names
+     * @param signedByMaster whether the AuthData carries a signature of the master key
+     * @param signedByDevice whether the AuthData carries a signature of this device
+     */
     public record Result(String version, Curve25519PublicKey backupKey, Ed25519PublicKey signingKey, boolean signedByMaster,
                          boolean signedByDevice) {}
 
-    /** {@link #run(Account, FieldNames, boolean)} that never replaces backup secrets already in Secret Storage. */
+    /**
+     * {@link #run(Account, FieldNames, boolean)} that never replaces backup secrets already in Secret Storage.
+     *
+     * @param account the account, with Secret Storage unlocked
+     * @param names the spelling of the AuthData fields written (stable or unstable)
+     * @return the new version and its public keys
+     * @throws StoreException a read before anything was written failed (network or server failure); nothing
+     *         was written
+     * @throws WorkflowException a refusal before any write, as {@link #run(Account, FieldNames, boolean)} says,
+     *         or a failed write, whose message says what was put back and what to run next
+     */
     public static Result run(Account account, FieldNames names) throws StoreException, WorkflowException {
         return run(account, names, false);
     }
 
     /**
+     * Creates the signed backup, in the order the class comment gives. Never deletes a backup version; the
+     * previous backup secrets are overwritten only when {@code replaceBackupSecrets} asks for it.
+     *
+     * @param account the account, with Secret Storage unlocked; this device and the master key in Secret
+     *     Storage are the candidate signers
+     * @param names the spelling of the AuthData fields written (stable or unstable)
      * @param replaceBackupSecrets overwrite {@code m.megolm_backup.v1} and {@code m.key_backup.signing} even
      *     when Secret Storage already holds them: only on the user's explicit request to start over
+     * @return the new version and its public keys
+     * @throws StoreException a read before anything was written failed (network or server failure); nothing
+     *         was written
+     * @throws WorkflowException refused before any write: Secret Storage is locked or may not be written under,
+     *     a backup already exists, backup secrets are already stored, or nothing can sign (a
+     *     {@link SignerCheckException} when a signer does not match what the server publishes); or a write
+     *     failed, and the message says whether the previous secrets were put back and what to run next
      */
     public static Result run(Account account, FieldNames names, boolean replaceBackupSecrets) throws StoreException, WorkflowException {
         UnlockedSecretStorage secrets = account.secrets();

@@ -27,6 +27,11 @@ public final class ExportReader {
     /** Receives each valid entry, in file order; an unchecked exception it throws stops the read, unwrapped. */
     @FunctionalInterface
     public interface Visitor {
+        /**
+         * Takes one entry that parsed as an exported session. Later entries may still make the read fail.
+         *
+         * @param session the entry, with its session key: the visitor owns what it keeps of it
+         */
         void visit(ExportedSession session);
     }
 
@@ -43,6 +48,13 @@ public final class ExportReader {
      * Reads the whole export from {@code in} (not closed here), calling {@code visitor} for each valid
      * entry; returns the number of entries. On an invalid input the visitor may already have seen the
      * valid entries before the error: act on them only after this returns.
+     *
+     * @param in the export's bytes; read to the end, never closed here
+     * @param visitor gets each valid entry, in file order
+     * @return the number of entries read, all of them valid
+     * @throws IOException {@code in} could not be read
+     * @throws FormatException the input is not a key export: not JSON, not an array, an entry over
+     *         {@link #MAX_ENTRY_BYTES}, or an entry that is not a valid exported session (the user's file)
      */
     public static long read(InputStream in, Visitor visitor) throws IOException, FormatException {
         JsonReader reader = new JsonReader(in, Long.MAX_VALUE);
@@ -87,6 +99,12 @@ public final class ExportReader {
     /** Where an export's bytes come from: opened once per pass (a file is read twice by an upload). */
     @FunctionalInterface
     public interface Source {
+        /**
+         * Opens the export from its start, once per pass.
+         *
+         * @return a fresh stream over the same bytes as every earlier open; the caller closes it
+         * @throws IOException the export could not be opened
+         */
         InputStream open() throws IOException;
     }
 }

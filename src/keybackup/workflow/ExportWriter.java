@@ -30,18 +30,33 @@ import keybackup.trust.SessionVerifier;
  * ({@link keybackup.trust.KeySource#forEntry}), never raise it.
  */
 public final class ExportWriter implements AutoCloseable {
+    /** The member of each entry that records its verdict: {@value}. */
     public static final String VERDICT_MEMBER = ExportedSession.VERDICT_MEMBER;
 
     private final OutputStream out;
     private boolean first = true;
     private long written;
 
+    /**
+     * Starts the export by writing the array's opening bracket. The entries hold session keys in plaintext:
+     * where {@code out} goes is the caller's choice.
+     *
+     * @param out where the export goes; owned by the writer from now on, closed by {@link #close()}
+     * @throws IOException the first byte could not be written
+     */
     public ExportWriter(OutputStream out) throws IOException {
         this.out = out;
         out.write('[');
     }
 
-    /** Writes the entry unless its verdict is {@code rejected}; returns whether it was written. */
+    /**
+     * Writes the entry unless its verdict is {@code rejected}; returns whether it was written. The entry is
+     * the session as it decrypted, without its claims, plus its room, session ID and verdict.
+     *
+     * @param r the verdict of one session, from a restore
+     * @return true when the entry was written; false when there was no decrypted session data to write
+     * @throws IOException the output failed; the file is then incomplete
+     */
     public boolean write(SessionVerifier.Result r) throws IOException {
         if (r.sessionData() == null) return false;
         // Only what the signature covers: not "signatures", not "unsigned"; no flag; the verdict is added below.
@@ -61,6 +76,11 @@ public final class ExportWriter implements AutoCloseable {
         return true;
     }
 
+    /**
+     * How many entries were written so far.
+     *
+     * @return the count of {@link #write} calls that returned true
+     */
     public long written() {
         return written;
     }

@@ -53,7 +53,12 @@ public final class Migrate {
     private Migrate() {}
 
     /** Whether to start a migration or to continue the one recorded (checkpoint or account data). */
-    public enum Start { NEW, RESUME }
+    public enum Start {
+        /** Start a new migration; refused while the record of an unfinished one exists. */
+        NEW,
+        /** Continue the unfinished migration into the new version it already names. */
+        RESUME
+    }
 
     /** What becomes of the old version once the new one was read back and checked. */
     public enum OldVersion {
@@ -78,8 +83,36 @@ public final class Migrate {
         NEW
     }
 
+    /**
+     * How a migration runs, by name.
+     *
+     * @param fromVersion the version to migrate; null for the current version (a resumed run takes the
+     *                    recorded one)
+     * @param checkpoint the local file that records the migration's progress; written by a run, never by a plan
+     * @param start whether to start a migration or resume the recorded one
+     * @param oldVersion whether the old version is kept or deleted once the new one was checked
+     * @param signingKey whether the new version keeps the held signing key or gets a new one
+     * @param threads worker threads of every pass (decrypt and verify the reads, sign and encrypt the uploads)
+     * @param names the spelling of the {@code authenticated} flag written
+     * @param limits the size of each upload request
+     */
     public record Options(String fromVersion, Path checkpoint, Start start, OldVersion oldVersion,
             SigningKey signingKey, int threads, FieldNames names, Uploader.Limits limits) {
+        /**
+         * Checks that the options the run always needs are present.
+         *
+         * @param fromVersion the version to migrate; null for the current version (a resumed run takes the recorded
+         *        one)
+         * @param checkpoint the local file that records the migration's progress; written by a run, never by a plan
+         * @param start whether to start a migration or resume the recorded one
+         * @param oldVersion whether the old version is kept or deleted once the new one was checked
+         * @param signingKey whether the new version keeps the held signing key or gets a new one
+         * @param threads worker threads of every pass (decrypt and verify the reads, sign and encrypt the uploads)
+         * @param names the spelling of the {@code authenticated} flag written
+         * @param limits the size of each upload request
+         * @throws NullPointerException {@code checkpoint}, {@code start}, {@code oldVersion}, {@code signingKey}
+         *         or {@code names} is null (a caller bug)
+         */
         public Options {
             Objects.requireNonNull(checkpoint, "checkpoint");
             Objects.requireNonNull(start, "start");
@@ -92,6 +125,18 @@ public final class Migrate {
     /**
      * What a run did. {@code nothingToDo}: the backup needed no migration ({@code note} says why) and nothing
      * was written; then {@code newVersion} is null and the counts are 0.
+     *
+     * @param oldVersion the version migrated from
+     * @param newVersion the version migrated to, or null when there was nothing to do
+     * @param oldSessions the entries read from the old version
+     * @param oldRejected entries of the old version whose verdict was {@code rejected}: not re-uploaded
+     * @param migrated the entries uploaded to the new version
+     * @param newSessions the entries the read-back of the new version found
+     * @param newAuthenticated of those, the ones that verified as {@code authenticated}
+     * @param verified whether the read-back check of the new version passed
+     * @param oldDeleted whether the old version was deleted
+     * @param note a line for the user (why nothing was done, or what was left), or null
+     * @param nothingToDo whether the backup needed no migration
      */
     public record Result(String oldVersion, String newVersion, long oldSessions, long oldRejected, long migrated,
                          long newSessions, long newAuthenticated, boolean verified, boolean oldDeleted, String note,
@@ -101,15 +146,38 @@ public final class Migrate {
         }
     }
 
-    /** An unfinished migration as the account data records it (no secret in it), for {@code status}. */
+    /**
+     * An unfinished migration as the account data records it (no secret in it), for {@code status}. All of
+     * it is the server's word, to show and never to trust.
+     *
+     * @param fromVersion the version being migrated
+     * @param toVersion the new version, or null before it was created
+     * @param phase the step the record last reached
+     * @param oldSessions the entries the first read of the old version found
+     * @param migrated the entries uploaded to the new version so far
+     * @param startedTs when the migration started, in milliseconds since the epoch
+     * @param finishedTs when it finished, in milliseconds since the epoch; meaningful only when finished
+     */
     public record Pending(String fromVersion, String toVersion, String phase, long oldSessions, long migrated,
             long startedTs, long finishedTs) {
+        /**
+         * Whether the record says the migration reached its end.
+         *
+         * @return true when {@code phase} is the finished phase
+         */
         public boolean finished() {
             return MigrationRecord.FINISHED.equals(phase);
         }
     }
 
-    /** The migration recorded in account data, if any (finished or not). */
+    /**
+     * The migration recorded in account data, if any (finished or not). Reads only.
+     *
+     * @param account the account whose account data is read
+     * @return the record, or empty when there is none
+     * @throws StoreException the account data could not be fetched (network or server failure)
+     * @throws WorkflowException the record on the server is malformed
+     */
     public static Optional<Pending> recorded(Account account) throws StoreException, WorkflowException {
         return MigrationRecord.load(account).map(r -> new Pending(r.fromVersion(), r.toVersion(), r.phase(),
                 r.oldSessions(), r.migrated(), r.startedTs(), r.finishedTs()));
@@ -118,6 +186,14 @@ public final class Migrate {
     /**
      * Forgets an unfinished migration: removes the local checkpoint and the account data record. Deletes no
      * version and no secret; the new version, if created, stays current with its keys in Secret Storage.
+     * A malformed record on the server is removed too.
+     *
+     * @param account the account whose record is cleared
+     * @param checkpoint the local checkpoint file to delete, if it exists
+     * @throws StoreException the record could not be read or cleared (network or server failure); the
+     *         checkpoint is then kept
+     * @throws WorkflowException there is neither an unfinished record nor a checkpoint: nothing to abandon
+     * @throws java.io.IOException the checkpoint file could not be deleted; the record may already be gone
      */
     public static void abandon(Account account, Path checkpoint) throws StoreException, WorkflowException,
             java.io.IOException {
@@ -136,7 +212,13 @@ public final class Migrate {
     }
 
     /**
-     * Runs or resumes a migration; see {@link #run(Account, Options, Consumer, Progress)}.
+     * Runs or resumes a migration without progress reports; see {@link #run(Account, Options, Consumer, Progress)}.
+     *
+     * @param account the account, with Secret Storage unlocked
+     * @param o how the migration runs
+     * @param log gets one line per step, for the user; never key material
+     * @return what the run did
+     * @throws WorkflowException whatever stopped it, as {@link #run(Account, Options, Consumer, Progress)} says
      */
     public static Result run(Account account, Options o, Consumer<String> log) throws WorkflowException {
         return run(account, o, log, (what, total) -> null);
@@ -148,6 +230,13 @@ public final class Migrate {
      */
     @FunctionalInterface
     public interface Progress {
+        /**
+         * Called when a pass over a version begins.
+         *
+         * @param what what the pass does, in words
+         * @param total the keys it will go through, or -1 when unknown
+         * @return a callback given the keys done so far, or null for no reports of this pass
+         */
         LongConsumer pass(String what, long total);
     }
 
@@ -155,6 +244,11 @@ public final class Migrate {
      * Runs or resumes a migration, reporting each read of a version (keys done, after each key) to
      * {@code progress}.
      *
+     * @param account the account, with Secret Storage unlocked
+     * @param o how the migration runs
+     * @param log gets one line per step, for the user; never key material
+     * @param progress asked for a callback at the start of each pass
+     * @return what the run did; the old version is never deleted before the new one was read back and checked
      * @throws WorkflowException whatever stopped it, saying what was left as it was and what to run next.
      *     Its cause says whose fault it was: a {@link StoreException} when the store or the server failed
      *     (run again, or resume, once it answers); an {@link java.io.IOException} when the checkpoint file
@@ -180,6 +274,13 @@ public final class Migrate {
      * checkpoint, no account data, no secret, no version. It reads the whole old version (for the counts)
      * and refuses what the run would refuse before writing (an unfinished migration, a wrong backup key,
      * no usable signer, a weak Secret Storage key for a new signing key).
+     *
+     * @param account the account, with Secret Storage unlocked
+     * @param o how the run would go; the checkpoint is read, not written
+     * @param progress asked for a callback at the start of each read
+     * @return what a run would do
+     * @throws WorkflowException what the run would refuse, or a read that failed: the cause is the
+     *         {@link StoreException} when the server failed; a Secret Storage failure is reported in the message
      */
     public static MigrationPlan plan(Account account, Options o, Progress progress) throws WorkflowException {
         try {

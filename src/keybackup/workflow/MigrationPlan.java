@@ -37,6 +37,26 @@ public record MigrationPlan(Action action, String oldVersion, String newVersion,
                             long oldSessions, long oldRejected, long authenticated, long unsignedInSignedBackup,
                             KeyChoice signingKey, String signingPublicKey, List<AuthDataTrust.Via> signers,
                             boolean deletesOld, String why) {
+    /**
+     * Copies {@code signers}, so that the plan cannot change after it was made.
+     *
+     * @param action what the run would do
+     * @param oldVersion the version it would migrate (or that needs nothing)
+     * @param newVersion the new version, when a resumed migration already has one; else null
+     * @param phase the recorded phase of a resumed migration; else null
+     * @param oldTrust the old version's AuthData trust, for this account's anchors
+     * @param oldSessions the sessions the read of the old version listed
+     * @param oldRejected those that do not decrypt or verify: never migrated, and they keep the old version
+     * @param authenticated readable sessions that would be uploaded as {@code authenticated}; the others would be
+     *        uploaded signed, as not authenticated
+     * @param unsignedInSignedBackup sessions without a signature although the old version's signing key is usable
+     * @param signingKey which signing key the new version would get
+     * @param signingPublicKey that key when it already exists (current or recorded); null for a new one
+     * @param signers who would sign the new AuthData ({@link AuthDataTrust.Via#MASTER_KEY},
+     *        {@link AuthDataTrust.Via#THIS_DEVICE}); empty when no version would be created
+     * @param deletesOld whether the old version would be deleted after the read-back check passed
+     * @param why one line: why there is nothing to do, or why a migration is needed
+     */
     public MigrationPlan {
         signers = List.copyOf(signers);
     }

@@ -40,6 +40,13 @@ public final class OfflineAudit {
      */
     @FunctionalInterface
     public interface Body<E extends Exception> {
+        /**
+         * Opens the saved body, once per {@link #run}.
+         *
+         * @return a fresh stream from the start of the body; {@link #run} closes it
+         * @throws IOException the saved file could not be opened
+         * @throws E the caller's own refusal to open it
+         */
         InputStream open() throws IOException, E;
     }
 
@@ -50,8 +57,13 @@ public final class OfflineAudit {
     }
 
     /**
-     * Decides the AuthData's trust for {@code versionInfo}.
+     * Decides the AuthData's trust for {@code versionInfo}. Nothing is fetched: everything is the saved
+     * answers and the caller's anchors.
      *
+     * @param versionInfo the saved {@code GET /room_keys/version} answer
+     * @param identity the identity validated from the saved {@code POST /keys/query} answer
+     * @param anchors what the caller trusts; the only source of trust
+     * @return the audit, with its trust decided, ready to {@link #run}
      * @throws WorkflowException the version is not an {@link MegolmBackupV1#ALGORITHM} backup
      */
     public static OfflineAudit of(Json.Obj versionInfo, OwnIdentity identity, TrustAnchors anchors)
@@ -63,7 +75,11 @@ public final class OfflineAudit {
         return new OfflineAudit(anchors.userId(), versionInfo, trust);
     }
 
-    /** The AuthData's trust, as the report states it. */
+    /**
+     * The AuthData's trust, as the report states it.
+     *
+     * @return the verdict on the version's AuthData, with its reason
+     */
     public AuthDataTrust trust() {
         return trust;
     }
@@ -72,9 +88,15 @@ public final class OfflineAudit {
      * Checks that {@code key} belongs to the version, then opens {@code keysBody} and gives every session
      * its verdict (a wrong key is reported before the body is opened).
      *
+     * @param <E> what {@code keysBody} may throw besides {@link IOException}
+     * @param key the version's backup decryption key; still owned by the caller
+     * @param keysBody opens the saved {@code GET /room_keys/keys} body
+     * @return the audit of every entry, kept for the report
      * @throws WorkflowException the key does not match {@code auth_data.public_key}
      * @throws JsonException the body is not a {@code GET /room_keys/keys} answer
      * @throws IOException the body could not be opened
+     * @throws StoreException declared by the body reader for its visitor; not thrown here, since the visitor
+     *         makes no request
      * @throws E what {@code keysBody} throws
      * @throws java.io.UncheckedIOException the body could not be read
      */

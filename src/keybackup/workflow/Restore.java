@@ -32,6 +32,12 @@ public final class Restore {
      */
     @FunctionalInterface
     public interface Sink<X extends Exception> {
+        /**
+         * Takes the verdict of one session, in whatever order the workers finish.
+         *
+         * @param result the session's verdict, with its keys when it decrypted; the sink decides what leaves
+         * @throws X the sink could not take it (for example, its output failed): the restore stops
+         */
         void accept(SessionVerifier.Result result) throws X;
     }
 
@@ -55,25 +61,62 @@ public final class Restore {
         /** Two threads, counts only, no progress. */
         public static final Options DEFAULT = new Options(2, AuditEntries.COUNTS_ONLY, null);
 
+        /**
+         * Checks the options; {@code progress} alone may be null.
+         *
+         * @param threads worker threads that decrypt and verify, at least 1
+         * @param entries what the returned audit keeps
+         * @param progress called with the number of sessions done after each session, one call at a time (keep it
+         *        cheap: it runs under the lock of the results); null for none
+         * @throws IllegalArgumentException {@code threads} is below 1 (a caller bug)
+         * @throws NullPointerException {@code entries} is null (a caller bug)
+         */
         public Options {
             if (threads < 1) throw new IllegalArgumentException("threads must be at least 1");
             Objects.requireNonNull(entries, "entries");
         }
 
+        /**
+         * Returns these options with another number of worker threads; the others are kept.
+         *
+         * @param threads at least 1; checked by the constructor
+         * @return new options; these are unchanged
+         */
         public Options withThreads(int threads) {
             return new Options(threads, entries, progress);
         }
 
+        /**
+         * Returns these options keeping more or less in the returned audit; the others are kept.
+         *
+         * @param entries the counts only, or every entry too
+         * @return new options; these are unchanged
+         */
         public Options with(AuditEntries entries) {
             return new Options(threads, entries, progress);
         }
 
+        /**
+         * Returns these options reporting progress elsewhere; the others are kept.
+         *
+         * @param progress gets the number of sessions done; null for none
+         * @return new options; these are unchanged
+         */
         public Options withProgress(LongConsumer progress) {
             return new Options(threads, entries, progress);
         }
     }
 
-    /** The backup key from Secret Storage ({@code m.megolm_backup.v1}). */
+    /**
+     * The backup key from Secret Storage ({@code m.megolm_backup.v1}). Only a candidate: check it with
+     * {@link #checkKeyMatches} before use. The decrypted bytes are zeroed before returning.
+     *
+     * @param account the account, with Secret Storage unlocked
+     * @return the backup decryption key, owned (and closed) by the caller
+     * @throws StoreException the account data could not be fetched (network or server failure)
+     * @throws WorkflowException Secret Storage is locked or holds no backup key, or the stored key cannot be
+     *         decrypted or is malformed (wrong Secret Storage key, or data tampered with)
+     */
     public static BackupDecryptionKey keyFromSecretStorage(Account account) throws StoreException, WorkflowException {
         try {
             Optional<byte[]> raw = account.secrets().keyBytes(SecretStorage.BACKUP_DECRYPTION_KEY);
@@ -88,7 +131,14 @@ public final class Restore {
         }
     }
 
-    /** Refuses a key that does not belong to the version (a stale secret, a mistyped recovery key). */
+    /**
+     * Refuses a key that does not belong to the version (a stale secret, a mistyped recovery key).
+     *
+     * @param key the candidate backup decryption key; not closed here
+     * @param versionInfo the version info as the server returned it
+     * @throws WorkflowException the version's algorithm is not {@code m.megolm_backup.v1}, its
+     *         {@code auth_data.public_key} is missing or malformed, or {@code key} does not match it
+     */
     public static void checkKeyMatches(BackupDecryptionKey key, Json.Obj versionInfo) throws WorkflowException {
         if (!MegolmBackupV1.ALGORITHM.equals(versionInfo.string("algorithm"))) {
             throw new WorkflowException("backup version " + versionInfo.string("version") + " uses algorithm "
@@ -106,8 +156,15 @@ public final class Restore {
     /**
      * Verifies every session of the version {@code trust} was resolved from ({@link AuthDataTrust#versionInfo}:
      * the trust decision and the version read cannot be two different ones) and hands each result to
-     * {@code sink} (may be null).
+     * {@code sink} (may be null). Reads only: nothing is written to the server.
      *
+     * @param <X> the sink's own failure
+     * @param account the account whose store the version is read from
+     * @param trust the resolved trust of the version to read; it fixes which version that is
+     * @param key the version's backup decryption key; still owned by the caller
+     * @param options threads, what the audit keeps, progress
+     * @param sink gets each verdict, or null when only the audit is wanted
+     * @return the counts of every verdict, and each entry too with {@link AuditEntries#KEEP}
      * @throws StoreException the store failed (network, the server's answer, local files)
      * @throws WorkflowException {@code key} is not this version's backup key, or its algorithm is not supported
      * @throws X the sink's own failure, as it threw it (an unchecked one too), never labelled a store error

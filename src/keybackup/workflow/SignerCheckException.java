@@ -19,13 +19,25 @@ public final class SignerCheckException extends WorkflowException {
         DEVICE_KEY_MISMATCH
     }
 
+    /** Which check failed. */
     private final Problem problem;
 
+    /**
+     * A refused signer.
+     *
+     * @param problem which check failed
+     * @param message one line: what does not match, and which option to check
+     */
     public SignerCheckException(Problem problem, String message) {
         super(message);
         this.problem = problem;
     }
 
+    /**
+     * Which check failed, for callers and tests that must not parse the message.
+     *
+     * @return the failed check
+     */
     public Problem problem() {
         return problem;
     }

@@ -47,7 +47,15 @@ public final class UnlockedSecretStorage implements AutoCloseable {
 
     /**
      * Opens Secret Storage with {@code key}, which must not fail the default key's check. The result owns
-     * {@code key}: closing it closes the key.
+     * {@code key}: closing it closes the key. Nothing is written to the server.
+     *
+     * @param store where the account data of Secret Storage is read
+     * @param key the candidate Secret Storage key, for example from a recovery key; owned by the result
+     * @return Secret Storage opened for reading, and for writing unless {@link #writeWarning} says otherwise
+     * @throws StoreException the account data could not be fetched (network or server failure)
+     * @throws SecretStorageException the server's key description is malformed or uses an unsupported algorithm
+     * @throws WorkflowException Secret Storage is not set up on the account, the default key has no description,
+     *         or {@code key} fails its check (the user gave the wrong recovery key)
      */
     public static UnlockedSecretStorage unlock(BackupStore store, SecretStorageKey key) throws StoreException,
             SecretStorageException, WorkflowException {
@@ -63,7 +71,16 @@ public final class UnlockedSecretStorage implements AutoCloseable {
 
     /**
      * Opens Secret Storage with a passphrase (the caller wipes it), through the default key's {@code m.pbkdf2}
-     * parameters.
+     * parameters. Nothing is written to the server.
+     *
+     * @param store where the account data of Secret Storage is read
+     * @param passphrase the user's passphrase; not kept, and wiped by the caller, not here
+     * @return Secret Storage opened with the key derived from {@code passphrase}, which the result owns
+     * @throws StoreException the account data could not be fetched (network or server failure)
+     * @throws SecretStorageException the server's key description or its passphrase parameters are malformed
+     *         or unsupported
+     * @throws WorkflowException Secret Storage is not set up, the default key has no description or no
+     *         passphrase (the user must give the recovery key), or the passphrase fails the key check
      */
     public static UnlockedSecretStorage unlockWithPassphrase(BackupStore store,
             char[] passphrase) throws StoreException, SecretStorageException, WorkflowException {
@@ -84,7 +101,13 @@ public final class UnlockedSecretStorage implements AutoCloseable {
 
     /**
      * Whether the account's default Secret Storage key can be opened with a passphrase (asked before prompting for
-     * one).
+     * one). Reads account data only.
+     *
+     * @param store where the account data of Secret Storage is read
+     * @return true when the default key's description carries {@code m.pbkdf2} parameters
+     * @throws StoreException the account data could not be fetched (network or server failure)
+     * @throws SecretStorageException the server's key description is malformed or unsupported
+     * @throws WorkflowException Secret Storage is not set up, or the default key has no description
      */
     public static boolean defaultKeyHasPassphrase(BackupStore store) throws StoreException, SecretStorageException,
             WorkflowException {
@@ -93,7 +116,15 @@ public final class UnlockedSecretStorage implements AutoCloseable {
 
     /**
      * Sets up Secret Storage: a key description for {@code key} under {@code keyId}, made the default key.
-     * The result owns {@code key}: closing it closes the key.
+     * The result owns {@code key}: closing it closes the key. Writes the description first and the default
+     * key pointer second; an existing default key is replaced, and its description is left on the server.
+     *
+     * @param store where the two account data events are written
+     * @param key the new Secret Storage key; owned by the result
+     * @param keyId the ID to file the key description under
+     * @return Secret Storage opened with {@code key}, writable because the description this module writes
+     *         carries a key check
+     * @throws StoreException a write failed; the description may be stored without being made the default
      */
     public static UnlockedSecretStorage create(BackupStore store, SecretStorageKey key,
             String keyId) throws StoreException {
@@ -112,6 +143,8 @@ public final class UnlockedSecretStorage implements AutoCloseable {
     /**
      * Why no secret will be written under this key (no key check, or too few passphrase iterations), as
      * one line for a warning; empty when writing is allowed. Reading works either way.
+     *
+     * @return the reason writes are refused, naming the key ID, or empty
      */
     public Optional<String> writeWarning() {
         requireOpen();
@@ -150,6 +183,11 @@ public final class UnlockedSecretStorage implements AutoCloseable {
         return KeyDescription.parse(d);
     }
 
+    /**
+     * The ID of the key this storage was opened with: the account's default key at the time of opening.
+     *
+     * @return the Secret Storage key ID
+     */
     public String keyId() {
         requireOpen();
         return keyId;
@@ -158,6 +196,13 @@ public final class UnlockedSecretStorage implements AutoCloseable {
     /**
      * A 32-byte key secret ({@code m.megolm_backup.v1}, {@code m.cross_signing.master}); empty when not stored. Caller
      * zeroes.
+     *
+     * @param name the account data type of the secret
+     * @return the decrypted 32 bytes, owned by the caller, or empty when the account holds no such event
+     * @throws StoreException the account data could not be fetched (network or server failure)
+     * @throws SecretStorageException the secret has no copy under this key ({@code NOT_STORED}), is malformed,
+     *         fails its MAC (wrong key or tampered by the server) or does not decode to 32 bytes
+     * @throws WorkflowException declared for the workflows that call it; not thrown by this method today
      */
     public Optional<byte[]> keyBytes(String name) throws StoreException, SecretStorageException, WorkflowException {
         requireOpen();
@@ -166,7 +211,16 @@ public final class UnlockedSecretStorage implements AutoCloseable {
         return Optional.of(SecretStorage.loadKeyBytes(name, content.get(), key, keyId));
     }
 
-    /** The backup signing key ({@code m.key_backup.signing}); empty when not stored. */
+    /**
+     * The backup signing key ({@code m.key_backup.signing}); empty when not stored. It is only a candidate
+     * until compared with the public key the backup publishes.
+     *
+     * @return the private key, owned (and closed) by the caller, or empty when the account holds no such event
+     * @throws StoreException the account data could not be fetched (network or server failure)
+     * @throws SecretStorageException the secret has no copy under this key, is malformed, fails its MAC (wrong
+     *         key or tampered by the server) or is not a 32-byte seed
+     * @throws WorkflowException declared for the workflows that call it; not thrown by this method today
+     */
     public Optional<Ed25519PrivateKey> backupSigningKey() throws StoreException, SecretStorageException,
             WorkflowException {
         requireOpen();
@@ -178,6 +232,11 @@ public final class UnlockedSecretStorage implements AutoCloseable {
     /**
      * Stores a new value of a 32-byte key secret. Copies of the old value under other Secret Storage keys
      * are dropped, not kept: they would hand another client a stale key.
+     *
+     * @param name the account data type of the secret
+     * @param bytes the 32-byte secret; copied into the ciphertext, not kept, and zeroed by the caller
+     * @throws StoreException the write failed; the old value may or may not have been replaced
+     * @throws SecretStorageException {@code WEAK_KEY}: this key may not be written under; nothing was sent
      */
     public void storeKeyBytes(String name, byte[] bytes) throws StoreException, SecretStorageException {
         requireOpen();
@@ -185,7 +244,15 @@ public final class UnlockedSecretStorage implements AutoCloseable {
         store.putAccountData(name, SecretStorage.storeKeyBytes(name, bytes, key, keyId, null));
     }
 
-    /** Stores the 32-byte seed of an Ed25519 key (for example {@code m.cross_signing.master}) as a key secret. */
+    /**
+     * Stores the 32-byte seed of an Ed25519 key (for example {@code m.cross_signing.master}) as a key secret,
+     * as {@link #storeKeyBytes} does. The exported seed is zeroed before returning.
+     *
+     * @param name the account data type of the secret
+     * @param key the private key whose seed is stored; still owned by the caller
+     * @throws StoreException the write failed; the old value may or may not have been replaced
+     * @throws SecretStorageException {@code WEAK_KEY}: this key may not be written under; nothing was sent
+     */
     public void storeSeed(String name, Ed25519PrivateKey key) throws StoreException, SecretStorageException {
         requireOpen();
         byte[] seed = key.exportSeed();
@@ -196,7 +263,13 @@ public final class UnlockedSecretStorage implements AutoCloseable {
         }
     }
 
-    /** Stores a new backup signing key ({@code m.key_backup.signing}), dropping copies of the old one. */
+    /**
+     * Stores a new backup signing key ({@code m.key_backup.signing}), dropping copies of the old one.
+     *
+     * @param signingKey the new key; its seed is encrypted, the key stays owned by the caller
+     * @throws StoreException the write failed; the old value may or may not have been replaced
+     * @throws SecretStorageException {@code WEAK_KEY}: this key may not be written under; nothing was sent
+     */
     public void storeBackupSigningKey(Ed25519PrivateKey signingKey) throws StoreException, SecretStorageException {
         requireOpen();
         requireWritable();
@@ -208,6 +281,10 @@ public final class UnlockedSecretStorage implements AutoCloseable {
      * Whether account data {@code name} holds a secret under any key: its {@code encrypted} member is an
      * object with at least one entry. Absent account data, {@code {}} and an empty or unusable
      * {@code encrypted} member hold nothing (protocol.md §8.1). Decrypts nothing.
+     *
+     * @param name the account data type of the secret
+     * @return true when some key, not necessarily this one, holds a copy
+     * @throws StoreException the account data could not be fetched (network or server failure)
      */
     public boolean holds(String name) throws StoreException {
         requireOpen();
@@ -215,7 +292,13 @@ public final class UnlockedSecretStorage implements AutoCloseable {
         return content.isPresent() && content.get().get("encrypted") instanceof Json.Obj e && !e.members().isEmpty();
     }
 
-    /** The account data of a secret exactly as stored (encrypted), to put back if a workflow must undo a change. */
+    /**
+     * The account data of a secret exactly as stored (encrypted), to put back if a workflow must undo a change.
+     *
+     * @param name the account data type of the secret
+     * @return the stored content, or empty when the account has no such event
+     * @throws StoreException the account data could not be fetched (network or server failure)
+     */
     public Optional<Json.Obj> saved(String name) throws StoreException {
         requireOpen();
         return store.getAccountData(name);
@@ -225,6 +308,10 @@ public final class UnlockedSecretStorage implements AutoCloseable {
      * Puts back what {@link #saved} returned; an absent secret is written as {@code {}} ("deleted"). Not
      * subject to the write rule: it encrypts nothing, it only returns ciphertext the server already held,
      * and refusing it could only lose a secret on a failure path.
+     *
+     * @param name the account data type of the secret
+     * @param saved what {@link #saved} returned for {@code name}
+     * @throws StoreException the write failed; the secret may still hold the workflow's new value
      */
     public void restore(String name, Optional<Json.Obj> saved) throws StoreException {
         requireOpen();

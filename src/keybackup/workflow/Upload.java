@@ -54,12 +54,23 @@ public final class Upload {
 
     /** The entries go up unsigned: why, and in words ({@code detail}, never key material). */
     public record Unsigned(UnsignedReason reason, String detail) {
+        /**
+         * Checks that both parts are present.
+         *
+         * @param reason why the entries could not be signed
+         * @param detail the same in words, for the user; never key material
+         * @throws NullPointerException {@code reason} or {@code detail} is null (a caller bug)
+         */
         public Unsigned {
             Objects.requireNonNull(reason, "reason");
             Objects.requireNonNull(detail, "detail");
         }
 
-        /** The one line that says so: {@code "entries uploaded unsigned: " + detail}. */
+        /**
+         * The one line that says so: {@code "entries uploaded unsigned: " + detail}.
+         *
+         * @return the line for the CLI to print
+         */
         public String note() {
             return "entries uploaded unsigned: " + detail;
         }
@@ -75,7 +86,11 @@ public final class Upload {
             this.unsigned = unsigned;
         }
 
-        /** Why the entries could not be signed. */
+        /**
+         * Why the entries could not be signed.
+         *
+         * @return the reason and its words, as the upload would have reported them
+         */
         public Unsigned unsigned() {
             return unsigned;
         }
@@ -84,6 +99,7 @@ public final class Upload {
     /**
      * What an upload did.
      *
+     * @param version the backup version the entries were sent to
      * @param sessions the distinct sessions sent (the best copy of each)
      * @param batches the requests the server accepted
      * @param serverCount the backup's {@code count} after the last request, or -1 if the server gave none
@@ -92,11 +108,20 @@ public final class Upload {
      */
     public record Result(String version, long sessions, long batches, long serverCount, long lowered,
                          Unsigned unsigned) {
+        /**
+         * Whether the entries went up signed by the version's backup signing key.
+         *
+         * @return true when {@link #unsigned()} is null
+         */
         public boolean signed() {
             return unsigned == null;
         }
 
-        /** {@link Unsigned#note()}, or null when the entries were signed. */
+        /**
+         * {@link Unsigned#note()}, or null when the entries were signed.
+         *
+         * @return the line saying why the entries are unsigned, or null
+         */
         public String note() {
             return unsigned == null ? null : unsigned.note();
         }
@@ -116,6 +141,20 @@ public final class Upload {
      */
     public record Options(KeySource source, Uploader.SendingDevice sendingDevice, FieldNames names, int threads,
                           Uploader.Limits limits, UnsignedUploads unsigned, LongConsumer progress) {
+        /**
+         * Checks the options; {@code progress} alone may be null.
+         *
+         * @param source where the keys came from, as the caller knows it; an entry's recorded verdict can only lower it
+         * @param sendingDevice whether this device verified the devices the keys came from (all of them), for
+         *        {@code is_verified}
+         * @param names the spelling of the {@code authenticated} flag written
+         * @param threads worker threads that sign and encrypt, at least 1
+         * @param limits the size of each request
+         * @param unsigned what to do when the entries cannot be signed
+         * @param progress gets the number of sessions the server accepted so far, after each request; null for none
+         * @throws NullPointerException another component is null (a caller bug)
+         * @throws IllegalArgumentException {@code threads} is below 1 (a caller bug)
+         */
         public Options {
             Objects.requireNonNull(source, "source");
             Objects.requireNonNull(sendingDevice, "sendingDevice");
@@ -128,32 +167,71 @@ public final class Upload {
         /**
          * Keys from {@code source}, {@code is_verified: false} ({@link Uploader.SendingDevice#NOT_VERIFIED}), the
          * unstable field names, two threads, the default limits, unsigned uploads allowed, no progress.
+         *
+         * @param source where the keys came from; an entry's recorded verdict can only lower it
+         * @return the default options for keys from {@code source}
          */
         public static Options of(KeySource source) {
             return new Options(source, Uploader.SendingDevice.NOT_VERIFIED, FieldNames.UNSTABLE, 2,
                     Uploader.Limits.DEFAULT, UnsignedUploads.ALLOW, null);
         }
 
+        /**
+         * Returns these options with another statement about the sending devices; the others are kept.
+         *
+         * @param sendingDevice whether this device verified the devices the keys came from
+         * @return new options; these are unchanged
+         */
         public Options with(Uploader.SendingDevice sendingDevice) {
             return new Options(source, sendingDevice, names, threads, limits, unsigned, progress);
         }
 
+        /**
+         * Returns these options writing the {@code authenticated} flag under other field names; the others are kept.
+         *
+         * @param names the stable or the unstable spelling
+         * @return new options; these are unchanged
+         */
         public Options with(FieldNames names) {
             return new Options(source, sendingDevice, names, threads, limits, unsigned, progress);
         }
 
+        /**
+         * Returns these options with another number of worker threads that sign and encrypt; the others are kept.
+         *
+         * @param threads at least 1; checked by the constructor
+         * @return new options; these are unchanged
+         */
         public Options withThreads(int threads) {
             return new Options(source, sendingDevice, names, threads, limits, unsigned, progress);
         }
 
+        /**
+         * Returns these options with other request sizes; the others are kept.
+         *
+         * @param limits the size of each request
+         * @return new options; these are unchanged
+         */
         public Options with(Uploader.Limits limits) {
             return new Options(source, sendingDevice, names, threads, limits, unsigned, progress);
         }
 
+        /**
+         * Returns these options with another answer to entries that cannot be signed; the others are kept.
+         *
+         * @param unsigned go on unsigned, or refuse before anything is sent
+         * @return new options; these are unchanged
+         */
         public Options with(UnsignedUploads unsigned) {
             return new Options(source, sendingDevice, names, threads, limits, unsigned, progress);
         }
 
+        /**
+         * Returns these options reporting progress elsewhere; the others are kept.
+         *
+         * @param progress gets the number of sessions accepted so far after each request; null for none
+         * @return new options; these are unchanged
+         */
         public Options withProgress(LongConsumer progress) {
             return new Options(source, sendingDevice, names, threads, limits, unsigned, progress);
         }
@@ -168,10 +246,20 @@ public final class Upload {
      */
     @FunctionalInterface
     public interface Sessions<X extends Exception> {
+        /**
+         * Hands every session of the source to {@code visitor}, the same sessions on each walk.
+         *
+         * @param visitor gets each session; what it throws must come out of this walk unchanged
+         * @throws X the source could not be read, or held a bad entry
+         */
         void forEach(ExportReader.Visitor visitor) throws X;
     }
 
-    /** What the first pass found: the best copy of each (room, session). Used by one run only. */
+    /**
+     * What the first pass found: the best copy of each (room, session). Used by one run only.
+     *
+     * @param <X> the walk's own failure
+     */
     public static final class Selection<X extends Exception> {
         private final Sessions<X> sessions;
         private final BestCopies best;
@@ -184,12 +272,20 @@ public final class Upload {
             this.entries = entries;
         }
 
-        /** Entries read, copies included. */
+        /**
+         * Entries read, copies included.
+         *
+         * @return the number of entries pass one walked
+         */
         public long entries() {
             return entries;
         }
 
-        /** Distinct (room, session) pairs: what the upload sends. */
+        /**
+         * Distinct (room, session) pairs: what the upload sends.
+         *
+         * @return the number of sessions pass two will send
+         */
         public long distinct() {
             return best.size();
         }
@@ -199,7 +295,12 @@ public final class Upload {
      * Pass one: walks {@code sessions} and records, per (room, session), the copy that decrypts the most
      * messages (lowest first index; on a tie, fewer forwards; then the first). Two copies in one upload
      * would otherwise race, and the server could keep the worse one. Errors of the walk (a bad entry)
-     * come out of here, before anything is sent.
+     * come out of here, before anything is sent. Nothing is sent to the server by this pass.
+     *
+     * @param <X> the walk's own failure
+     * @param sessions the source, walked once now and once more by {@link #run(Account, Selection, Options)}
+     * @return the chosen copies, for one run
+     * @throws X the walk failed (unreadable source, bad entry)
      */
     public static <X extends Exception> Selection<X> select(Sessions<X> sessions) throws X {
         BestCopies best = new BestCopies();
@@ -211,7 +312,18 @@ public final class Upload {
         return new Selection<>(sessions, best, n[0]);
     }
 
-    /** {@link #run(Account, Selection, Options)} of a list. */
+    /**
+     * {@link #run(Account, Selection, Options)} of a list: both passes, over a copy of {@code sessions}.
+     *
+     * @param account the account and its current backup version, with Secret Storage if unlocked
+     * @param sessions the sessions to upload; copies of one session are sent once, the best one
+     * @param options how the upload runs
+     * @return what was sent, and whether it was signed
+     * @throws StoreException the store failed (network, the server's answer, local files); requests already
+     *         accepted stay on the server
+     * @throws WorkflowException the version may not be written to, its AuthData is unusable, Secret Storage
+     *         could not be read, or {@link UnsignedRefusedException}
+     */
     public static Result run(Account account, List<ExportedSession> sessions, Options options)
             throws StoreException, WorkflowException {
         List<ExportedSession> copy = List.copyOf(sessions);
@@ -223,8 +335,15 @@ public final class Upload {
 
     /**
      * Pass two: sends the copies {@link #select} chose, signed when it can be ({@link Result#unsigned()} says
-     * why not; {@link UnsignedUploads#REFUSE} refuses instead).
+     * why not; {@link UnsignedUploads#REFUSE} refuses instead). Every refusal of the version or of unsigned
+     * entries comes before the first request; a failure later leaves the accepted requests on the server.
      *
+     * @param <X> the walk's own failure
+     * @param account the account and its current backup version, with Secret Storage if unlocked
+     * @param sessions what {@link #select} chose; a second run of the same selection throws
+     *        {@link IllegalStateException}
+     * @param options how the upload runs
+     * @return what was sent, and whether it was signed
      * @throws StoreException the store failed (network, the server's answer, local files)
      * @throws WorkflowException the version may not be written to, its AuthData is unusable, Secret Storage
      *         could not be read, the walk gave other sessions than in pass one, or {@link UnsignedRefusedException}

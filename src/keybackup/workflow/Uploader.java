@@ -45,11 +45,25 @@ import keybackup.trust.SessionSigner;
  * signature, which say nothing about a device verification.
  */
 public final class Uploader implements AutoCloseable {
-    /** Batch limits: bytes of JSON per request and sessions per request. */
+    /**
+     * Batch limits: bytes of JSON per request and sessions per request. The byte size is an estimate made
+     * before encoding; a single session larger than {@code maxBatchBytes} still goes, alone.
+     *
+     * @param maxBatchBytes the estimated request body size at which a batch is cut
+     * @param maxBatchSessions the most sessions in one request
+     */
     public record Limits(int maxBatchBytes, int maxBatchSessions) {
+        /** One MiB and 500 sessions per request. */
         public static final Limits DEFAULT = new Limits(1 << 20, 500);
     }
 
+    /**
+     * What an upload sent.
+     *
+     * @param sessions the distinct (room, session) pairs queued and sent
+     * @param batches the requests the server accepted
+     * @param serverCount the backup's {@code count} from the last answer that gave one, or -1 if none did
+     */
     public record Result(long sessions, long batches, long serverCount) {}
 
     /** What the caller knows about the device that sent a session key; decides {@code is_verified}. */
@@ -88,7 +102,19 @@ public final class Uploader implements AutoCloseable {
 
     private record Item(String roomId, SessionData data, KeySource source, SendingDevice sendingDevice) {}
 
-    /** @param signer the signer for the version's trusted signing key, or null to upload unsigned entries */
+    /**
+     * An uploader to one version; it starts its worker and sender threads, which {@link #close()} stops.
+     * Nothing is checked here: the caller has already decided that {@code version} may be written to and
+     * that {@code backupKey} is one to encrypt to.
+     *
+     * @param store where the requests go
+     * @param version the backup version written to
+     * @param backupKey the version's {@code auth_data.public_key}, the key every session is encrypted to
+     * @param signer the signer for the version's trusted signing key, or null to upload unsigned entries
+     * @param names the spelling of the {@code authenticated} flag in unsigned entries (a signer has its own)
+     * @param threads worker threads that sign and encrypt
+     * @param limits where batches are cut
+     */
     public Uploader(BackupStore store, String version, Curve25519PublicKey backupKey, SessionSigner signer, FieldNames names,
                     int threads, Limits limits) {
         this.store = store;
@@ -103,6 +129,8 @@ public final class Uploader implements AutoCloseable {
     /**
      * After each request the server accepted, {@code progress} gets the number of sessions accepted so far
      * (called from the sender thread, one call at a time). Set it before the first {@link #add}.
+     *
+     * @param progress the callback, or null for none; what it throws fails the upload
      */
     public void onProgress(LongConsumer progress) {
         this.progress = progress;
@@ -111,12 +139,25 @@ public final class Uploader implements AutoCloseable {
     /**
      * Queues one session, with {@code is_verified: false}. Blocks when the workers are busy. Throws the
      * failure of an earlier request ({@link StoreException}), or a worker's unchecked exception as itself.
+     *
+     * @param roomId the room the session belongs to
+     * @param data the session, already checked by the caller; signed and encrypted as it is
+     * @param source where the key came from: the {@code authenticated} flag a signed entry carries
+     * @throws StoreException an earlier request failed; the requests accepted before it stay on the server
      */
     public void add(String roomId, SessionData data, KeySource source) throws StoreException {
         add(roomId, data, source, SendingDevice.NOT_VERIFIED);
     }
 
-    /** Queues one session; {@code sendingDevice} decides {@code is_verified}. Blocks when the workers are busy. */
+    /**
+     * Queues one session; {@code sendingDevice} decides {@code is_verified}. Blocks when the workers are busy.
+     *
+     * @param roomId the room the session belongs to
+     * @param data the session, already checked by the caller; signed and encrypted as it is
+     * @param source where the key came from: the {@code authenticated} flag a signed entry carries
+     * @param sendingDevice whether this device verified the device the key came from
+     * @throws StoreException an earlier request failed; the requests accepted before it stay on the server
+     */
     public void add(String roomId, SessionData data, KeySource source, SendingDevice sendingDevice)
             throws StoreException {
         Objects.requireNonNull(source, "source");
@@ -177,7 +218,12 @@ public final class Uploader implements AutoCloseable {
         });
     }
 
-    /** Waits for all crypto and uploads; rethrows the first failure (as {@link #add} does). */
+    /**
+     * Waits for all crypto and uploads; rethrows the first failure (as {@link #add} does).
+     *
+     * @return what was sent
+     * @throws StoreException a request failed; the requests accepted before it stay on the server
+     */
     public Result finish() throws StoreException {
         workers.finish();
         synchronized (this) {
