@@ -7,10 +7,10 @@ module keybackup {
 
     exports keybackup.json;               // immutable JSON values, strict parser, canonical encoder, signed JSON
     exports keybackup.keys;               // Ed25519 and Curve25519 keys, recovery keys, passphrase keys
-    exports keybackup.backup;             // AuthData, SessionData, KeyBackupData, field names, m.megolm_backup.v1 encryption
+    exports keybackup.backup;             // AuthData, SessionData, KeyBackupData, field names, backup encryption
     exports keybackup.homeserver;         // backup store API: BackupStore and the homeserver client
     exports keybackup.localstore;         // the offline local store, for library users as for the command line
-    exports keybackup.secrets;            // Secret Storage (m.secret_storage.v1.aes-hmac-sha2): keys, descriptions, secrets
+    exports keybackup.secrets;            // Secret Storage (aes-hmac-sha2): keys, key descriptions, secrets
     exports keybackup.trust;              // trust anchors, AuthData trust, per-session verdicts, key sources, audit
     exports keybackup.workflow;           // enable, upload, restore, migrate over a BackupStore
 }

@@ -67,7 +67,8 @@ final class AuditTable {
           : "TRUSTED").append('\n');
         for (AuthDataTrust.TrustedVia v : t.trustedVia()) sb.append("  trusted via ").append(via(v)).append('\n');
         for (AuthDataTrust.Signature s : t.signatures()) {
-            sb.append("  signature ").append(printable(s.keyId())).append(": ").append(s.status().wire()).append(" (").append(printable(s.detail())).append(")\n");
+            sb.append("  signature ").append(printable(s.keyId())).append(": ").append(s.status().wire()).append(" (")
+                    .append(printable(s.detail())).append(")\n");
         }
         sb.append("  signing key: ").append(t.signingPublicKey() == null ? "none" : printable(t.signingPublicKey()))
           .append(t instanceof AuthDataTrust.Usable ? " (usable)" : " (NOT usable: " + t.reason().wire() + " — "
@@ -96,8 +97,8 @@ final class AuditTable {
                 audit.total(), audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(),
                         audit.rejected()));
         if (audit.unsignedInSignedBackup() > 0) {
-            sb.append(String.format("WARNING: %d unsigned entr%s in a signed backup — keys written by someone holding "
-                    + "only the backup public key?%n",
+            sb.append(String.format("WARNING: %d unsigned entr%s in a signed backup — keys written by someone "
+                    + "holding only the backup public key?%n",
                     audit.unsignedInSignedBackup(), audit.unsignedInSignedBackup() == 1 ? "y" : "ies"));
         }
         return sb.toString().stripTrailing().lines().toList();

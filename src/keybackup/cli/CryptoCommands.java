@@ -29,7 +29,8 @@ final class CryptoCommands {
         public String summary() { return "new backup key: recovery key to FILE, public key to stdout"; }
         public String usage() {
             return "keybackup generate-backup-key --out FILE\n"
-                    + "Writes the recovery key of a new X25519 backup decryption key to FILE (mode 600; an existing file\n"
+                    + "Writes the recovery key of a new X25519 backup "
+                    + "decryption key to FILE (mode 600; an existing file\n"
                     + "is not overwritten) and prints the backup public key (unpadded base64, for "
                     + "auth_data.public_key).";
         }
@@ -120,9 +121,11 @@ final class CryptoCommands {
         public String summary() { return "stdin session_data -> SessionData (mac must match)"; }
         public String usage() {
             return "keybackup decrypt-session --key-file FILE\n"
-                    + "FILE holds the backup decryption key: a recovery key or unpadded base64. Decrypts the session_data\n"
+                    + "FILE holds the backup decryption key: a recovery "
+                    + "key or unpadded base64. Decrypts the session_data\n"
                     + "object {ephemeral, ciphertext, mac} on stdin and prints the SessionData as canonical JSON.\n"
-                    + "Fails (exit 1) on any decryption error, on a plaintext that is not a valid SessionData, and on a\n"
+                    + "Fails (exit 1) on any decryption error, on a "
+                    + "plaintext that is not a valid SessionData, and on a\n"
                     + "mac that is missing or does not match: without the backup signing key nothing can forgive it.";
         }
         public int run(List<String> argv, Io io) throws Exception {

@@ -47,8 +47,10 @@ final class DemoCommand implements Command {
     public String summary() { return "the signed-backup story on a fresh local store (what `make run` shows)"; }
     public String usage() {
         return "keybackup demo [--keep DIR]\n"
-                + "Runs the whole signed-backup story on a new local store in a temporary directory (removed afterwards),\n"
-                + "or in DIR (which must not exist yet, created owner-only) with --keep, to explore afterwards: the stores\n"
+                + "Runs the whole signed-backup story on a new local "
+                + "store in a temporary directory (removed afterwards),\n"
+                + "or in DIR (which must not exist yet, created owner-only) "
+                + "with --keep, to explore afterwards: the stores\n"
                 + "DIR/signed and DIR/legacy, their Secret Storage recovery keys (DIR/signed-recovery-key.txt,\n"
                 + "DIR/legacy-recovery-key.txt) and the phone's device key (DIR/phone.key), e.g.\n"
                 + "  keybackup audit --store DIR/signed --user " + USER
@@ -235,9 +237,11 @@ final class DemoCommand implements Command {
                     + " keys, no signing key) is migrated"));
             Account account = new Account(store, secrets, new Account.Device("ALICEPHONE", phone), null, Map.of());
             Path checkpoint = dir.resolve("migration-checkpoint.json");
-            Migrate.Result r = Migrate.run(account, new Migrate.Options(null, checkpoint, Migrate.Start.NEW, Migrate.OldVersion.KEEP,
-                    Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE, Uploader.Limits.DEFAULT), line -> io.println("   " + line));
-            io.println(String.format("   before: version %s, %d keys   after: version %s, %d keys, every one decrypted and verified: %s",
+            Migrate.Result r = Migrate.run(account, new Migrate.Options(null, checkpoint, Migrate.Start.NEW,
+                    Migrate.OldVersion.KEEP, Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE,
+                    Uploader.Limits.DEFAULT), line -> io.println("   " + line));
+            io.println(String.format(
+                    "   before: version %s, %d keys   after: version %s, %d keys, every one decrypted and verified: %s",
                     r.oldVersion(), r.oldSessions(), r.newVersion(), r.newSessions(), r.verified() ? "yes" : "NO"));
             io.println("   The new entries are signed but not authenticated: an unsigned backup cannot vouch for "
                     + "where a key came");

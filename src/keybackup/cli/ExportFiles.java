@@ -25,7 +25,8 @@ final class ExportFiles {
     private ExportFiles() {}
 
     static final String PASSPHRASE_OPTION = "export-passphrase-file";
-    static final String USAGE = "--keys FILE may be Element's encrypted export (\"-----BEGIN MEGOLM SESSION DATA-----\"); its passphrase comes\n"
+    static final String USAGE = "--keys FILE may be Element's encrypted export "
+            + "(\"-----BEGIN MEGOLM SESSION DATA-----\"); its passphrase comes\n"
             + "from --export-passphrase-file FILE (the first line) or is asked for at the terminal.\n";
 
     /**
@@ -110,7 +111,8 @@ final class ExportFiles {
      * the whole file and must match before any key is used; every entry is checked before anything is
      * sent; and the best copy of each session is known only once all were seen.
      */
-    private static KeyFile keysFromStdin(String option, Args a, Io io) throws FailedException, IOException, UsageException {
+    private static KeyFile keysFromStdin(String option, Args a, Io io) throws FailedException, IOException,
+            UsageException {
         if ("-".equals(a.optional(PASSPHRASE_OPTION))) {
             throw new UsageException("--keys - and --" + PASSPHRASE_OPTION + " - cannot both read stdin");
         }

@@ -11,7 +11,8 @@ import java.util.function.Supplier;
  * may clean up (a restore removes its partial file). The exit status stays the JVM's (130 after SIGINT).
  *
  * <pre>{@code
- * Upload.Result r = Interrupts.during(io, () -> List.of("interrupted after " + done.get() + " keys", "to go on, run: ..."),
+ * Upload.Result r = Interrupts.during(io, () -> List.of("interrupted after " + done.get() + " keys",
+ *                 "to go on, run: ..."),
  *         () -> Upload.run(...));
  * }</pre>
  *

@@ -24,7 +24,8 @@ final class JsonCommands {
         public String usage() {
             return "keybackup canonical-json\n"
                     + "Reads one JSON document on stdin and prints its Matrix canonical JSON and a newline.\n"
-                    + "Floats, exponents, integers outside ±(2^53−1), duplicate keys and lone surrogates are rejected.";
+                    + "Floats, exponents, integers outside ±(2^53−1), duplicate keys "
+                    + "and lone surrogates are rejected.";
         }
         public int run(List<String> argv, Io io) throws Exception {
             new Args(argv, Set.of(), Set.of());
@@ -38,7 +39,8 @@ final class JsonCommands {
         public String summary() { return "new Ed25519 key: seed to FILE, public key to stdout"; }
         public String usage() {
             return "keybackup generate-signing-key --out FILE\n"
-                    + "Writes the unpadded base64 seed of a new Ed25519 key to FILE (mode 600; an existing file is not\n"
+                    + "Writes the unpadded base64 seed of a new Ed25519 "
+                    + "key to FILE (mode 600; an existing file is not\n"
                     + "overwritten) and prints the public key.";
         }
         public int run(List<String> argv, Io io) throws Exception {

@@ -102,7 +102,8 @@ public final class Main {
     static String overview() {
         StringBuilder sb = new StringBuilder();
         sb.append("keybackup — Matrix signed key backup (MSC4048, initial revision)\n\n");
-        sb.append("usage: keybackup COMMAND [OPTIONS]   (keybackup COMMAND --help for details; keybackup --version)\n\ncommands:\n");
+        sb.append("usage: keybackup COMMAND [OPTIONS]   (keybackup COMMAND --help for details; keybackup --version)"
+                + "\n\ncommands:\n");
         for (Command c : commands()) sb.append(String.format("  %-22s %s%n", c.name(), c.summary()));
         sb.append("\nExit status: 0 success, 1 invalid input or failed verification, 2 usage error.");
         return sb.toString();

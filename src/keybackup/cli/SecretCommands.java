@@ -30,11 +30,14 @@ final class SecretCommands {
         public String summary() { return "stdin secret -> account-data content {\"encrypted\":…}"; }
         public String usage() {
             return "keybackup secret encrypt --name NAME --key-file FILE --key-id ID\n"
-                    + "Encrypts the UTF-8 secret on stdin (one trailing newline removed) as secret NAME (the account-data\n"
-                    + "type, e.g. m.key_backup.signing) with m.secret_storage.v1.aes-hmac-sha2 and a random IV, and prints\n"
+                    + "Encrypts the UTF-8 secret on stdin (one trailing "
+                    + "newline removed) as secret NAME (the account-data\n"
+                    + "type, e.g. m.key_backup.signing) with "
+                    + "m.secret_storage.v1.aes-hmac-sha2 and a random IV, and prints\n"
                     + "the account-data content {\"encrypted\":{ID:{iv,ciphertext,mac}}} as canonical JSON.\n"
                     + KEY_FILE_HELP
-                    + "--key-id is required, there is no default: it must be the ID of the key's m.secret_storage.key.ID\n"
+                    + "--key-id is required, there is no default: it must "
+                    + "be the ID of the key's m.secret_storage.key.ID\n"
                     + "account data, because other clients look the entry up by that ID.";
         }
         public int run(List<String> argv, Io io) throws Exception {
@@ -58,7 +61,8 @@ final class SecretCommands {
         public String summary() { return "stdin account-data content -> the secret"; }
         public String usage() {
             return "keybackup secret decrypt --name NAME --key-file FILE [--key-id ID]\n"
-                    + "Reads the account-data content of secret NAME on stdin, checks its MAC and prints the secret and a\n"
+                    + "Reads the account-data content of secret NAME on "
+                    + "stdin, checks its MAC and prints the secret and a\n"
                     + "newline. Exit 1 on a wrong key, tampered data, or no entry for the key.\n"
                     + KEY_FILE_HELP
                     + "Without --key-id the only entry under \"encrypted\" is used; with several, --key-id is "

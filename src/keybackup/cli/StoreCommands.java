@@ -51,10 +51,14 @@ final class StoreCommands {
         public String name() { return "setup"; }
         public String summary() { return "local store only: a new identity, device and Secret Storage"; }
         public String usage() {
-            return "keybackup setup --user USER_ID [--store DIR] --recovery-key-out FILE --device-id ID --device-key-out FILE\n"
-                    + "Creates, in a local store, what a homeserver account already has: a cross-signing identity (master and\n"
-                    + "self-signing keys, published as /keys/query would), this device (cross-signed), and Secret Storage with a\n"
-                    + "new key holding the cross-signing secrets. Writes the Secret Storage recovery key and the device's Ed25519\n"
+            return "keybackup setup --user USER_ID [--store DIR] "
+                    + "--recovery-key-out FILE --device-id ID --device-key-out FILE\n"
+                    + "Creates, in a local store, what a homeserver account "
+                    + "already has: a cross-signing identity (master and\n"
+                    + "self-signing keys, published as /keys/query would), "
+                    + "this device (cross-signed), and Secret Storage with a\n"
+                    + "new key holding the cross-signing secrets. Writes the "
+                    + "Secret Storage recovery key and the device's Ed25519\n"
                     + "seed to new files (mode 600) and prints the master key and the device id.";
         }
         public int run(List<String> argv, Io io) throws Exception {
@@ -95,8 +99,10 @@ final class StoreCommands {
         public String name() { return "status"; }
         public String summary() { return "the current backup version and whether it is trusted"; }
         public String usage() {
-            return "keybackup status STORE-OPTIONS [--json]\nShows the current backup version, its key count, whether its AuthData is trusted,\n"
-                    + "and whether its signing key is usable; with --json as one JSON object (README: Output for scripts).\n" + StoreOptions.USAGE;
+            return "keybackup status STORE-OPTIONS [--json]\nShows the current "
+                    + "backup version, its key count, whether its AuthData is trusted,\n"
+                    + "and whether its signing key is usable; with --json "
+                    + "as one JSON object (README: Output for scripts).\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("json"));
@@ -145,12 +151,17 @@ final class StoreCommands {
         public String summary() { return "create a signed backup (keys into Secret Storage)"; }
         public String usage() {
             return "keybackup enable STORE-OPTIONS [--stable-names] [--replace-backup-secrets] [--json]\n"
-                    + "Generates the backup key and the backup signing key, stores both in Secret Storage (m.megolm_backup.v1,\n"
-                    + "m.key_backup.signing), and creates a backup version whose AuthData is signed by the master key (from\n"
-                    + "Secret Storage, checked against the published one) and/or this device (--device-id/--device-key-file).\n"
-                    + "If Secret Storage already holds either secret, enable refuses (the old key may be the only way into an\n"
+                    + "Generates the backup key and the backup signing key, "
+                    + "stores both in Secret Storage (m.megolm_backup.v1,\n"
+                    + "m.key_backup.signing), and creates a backup version "
+                    + "whose AuthData is signed by the master key (from\n"
+                    + "Secret Storage, checked against the published one) "
+                    + "and/or this device (--device-id/--device-key-file).\n"
+                    + "If Secret Storage already holds either secret, enable "
+                    + "refuses (the old key may be the only way into an\n"
                     + "older backup: see migrate); --replace-backup-secrets overwrites them on purpose.\n"
-                    + "Before signing, --user must be a valid user id owning the access token, and this device must be published\n"
+                    + "Before signing, --user must be a valid user id owning "
+                    + "the access token, and this device must be published\n"
                     + "with exactly the key in --device-key-file; otherwise nothing is written (exit 1).\n"
                     + "--json prints the result as one JSON object (README: Output for scripts).\n"
                     + StoreOptions.USAGE;
@@ -180,14 +191,23 @@ final class StoreCommands {
         public String summary() { return "sign, encrypt and upload keys from a key-export file"; }
         public String usage() {
             return "keybackup upload STORE-OPTIONS --keys FILE --source SOURCE [--stable-names] [--json] [--quiet]\n"
-                    + "FILE is a JSON key export (an array of sessions with room_id and session_id). SOURCE says where the keys\n"
-                    + "came from and decides their authenticated flag: olm, trusted-forward, own (true); untrusted-forward,\n"
-                    + "export, backup-unauthenticated (false). An entry that carries a verdict (\"keybackup.verdict\", as restore\n"
-                    + "writes it) never goes up: it is authenticated only if its verdict is authenticated AND SOURCE gives true.\n"
-                    + "Entries are signed when the backup is trusted and Secret Storage holds its signing key; otherwise they are\n"
-                    + "uploaded unsigned (and said so). is_verified is always false: this command cannot know whether this device\n"
-                    + "verified the devices the keys came from.\n" + "--quiet: no progress report on stderr (by default about once a second: keys done, of how many, keys per second,\n"
-                    + "time left; one line rewritten in place on a terminal). --json: the result as one JSON object (README:\n"
+                    + "FILE is a JSON key export (an array of sessions with "
+                    + "room_id and session_id). SOURCE says where the keys\n"
+                    + "came from and decides their authenticated flag: olm, "
+                    + "trusted-forward, own (true); untrusted-forward,\n"
+                    + "export, backup-unauthenticated (false). An entry that "
+                    + "carries a verdict (\"keybackup.verdict\", as restore\n"
+                    + "writes it) never goes up: it is authenticated only if "
+                    + "its verdict is authenticated AND SOURCE gives true.\n"
+                    + "Entries are signed when the backup is trusted and Secret "
+                    + "Storage holds its signing key; otherwise they are\n"
+                    + "uploaded unsigned (and said so). is_verified is always "
+                    + "false: this command cannot know whether this device\n"
+                    + "verified the devices the keys came from.\n"
+                    + "--quiet: no progress report on stderr (by default about "
+                    + "once a second: keys done, of how many, keys per second,\n"
+                    + "time left; one line rewritten in place on a terminal). "
+                    + "--json: the result as one JSON object (README:\n"
                     + "Output for scripts).\n" + ExportFiles.USAGE + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
@@ -212,9 +232,12 @@ final class StoreCommands {
                         .with(a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE)
                         .withThreads(StoreOptions.threads(a))
                         .withProgress(Progress.of(io, a.flag("quiet"), name(), entries));
-                r = Interrupts.during(io, () -> List.of("interrupted: the upload of " + entries + " sessions from " + keysFile
-                        + " stopped before it finished; the keys the server accepted stay in the backup, and sending them again is safe"
-                        + " (the server keeps the better copy of each key)", "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
+                r = Interrupts.during(io, () -> List.of("interrupted: the upload of " + entries + " sessions from "
+                        + keysFile
+                        + " stopped before it finished; the keys the server accepted "
+                        + "stay in the backup, and sending them again is safe"
+                        + " (the server keeps the better copy of each key)", "to go on, run the same command again: "
+                        + Interrupts.commandLine(name(), argv)),
                         () -> Upload.run(account, sessions, options));
             }
             if (a.flag("json")) {
@@ -241,17 +264,25 @@ final class StoreCommands {
         public String summary() { return "download, decrypt and verify every key; write them with verdicts"; }
         public String usage() {
             return "keybackup restore STORE-OPTIONS --out FILE [--version V] [--backup-key-file FILE]\n"
-                    + "                 [--encrypt [--export-passphrase-file FILE] [--export-rounds N]] [--json] [--quiet]\n"
-                    + "Writes the keys of the backup (the current version, or V) to FILE in the key-export format, each with its\n"
-                    + "verdict under \"keybackup.verdict\" (rejected keys are not written), and prints a summary. The backup key\n"
+                    + "                 [--encrypt [--export-passphrase-file "
+                    + "FILE] [--export-rounds N]] [--json] [--quiet]\n"
+                    + "Writes the keys of the backup (the current version, or "
+                    + "V) to FILE in the key-export format, each with its\n"
+                    + "verdict under \"keybackup.verdict\" (rejected keys are "
+                    + "not written), and prints a summary. The backup key\n"
                     + "comes from Secret Storage, or from --backup-key-file (its recovery key or unpadded base64).\n"
-                    + "--encrypt writes Element's encrypted export (\"-----BEGIN MEGOLM SESSION DATA-----\", what its \"Import E2E room\n"
-                    + "keys\" reads) with a passphrase from --export-passphrase-file FILE or the terminal, and N PBKDF2 rounds\n"
+                    + "--encrypt writes Element's encrypted export "
+                    + "(\"-----BEGIN MEGOLM SESSION DATA-----\", what its \"Import E2E room\n"
+                    + "keys\" reads) with a passphrase from --export-passphrase-file "
+                    + "FILE or the terminal, and N PBKDF2 rounds\n"
                     + "(default 500000, as Element).\n"
-                    + "--out - writes the export to stdout (the summary then goes to stderr); plaintext keys are not written to a\n"
+                    + "--out - writes the export to stdout (the summary then "
+                    + "goes to stderr); plaintext keys are not written to a\n"
                     + "terminal unless --force-terminal asks for it.\n"
-                    + "--quiet: no progress report on stderr (by default about once a second: keys done, of how many, keys per second,\n"
-                    + "time left; one line rewritten in place on a terminal). --json: the result as one JSON object (README:\n"
+                    + "--quiet: no progress report on stderr (by default about "
+                    + "once a second: keys done, of how many, keys per second,\n"
+                    + "time left; one line rewritten in place on a terminal). "
+                    + "--json: the result as one JSON object (README:\n"
                     + "Output for scripts); not with --out -.\n" + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
@@ -363,29 +394,45 @@ final class StoreCommands {
         public String name() { return "migrate"; }
         public String summary() { return "move an old backup into a new signed version, losslessly"; }
         public String usage() {
-            return "keybackup migrate STORE-OPTIONS [--from VERSION] [--resume | --abandon] [--delete-old] [--rotate] [--dry-run]\n"
+            return "keybackup migrate STORE-OPTIONS [--from VERSION] [--resume "
+                    + "| --abandon] [--delete-old] [--rotate] [--dry-run]\n"
                     + "                 [--checkpoint FILE] [--stable-names] [--json] [--quiet]\n"
-                    + "Reads and decrypts every key of the old version (the current one, or VERSION), stores a new backup signing\n"
-                    + "key in Secret Storage, creates a new signed version (same backup key), re-uploads every key with the\n"
-                    + "authenticated flag its old verdict allows, uploads again if the old version changed meanwhile, and reads\n"
-                    + "the new version back to check that every key is there and verifies. The old version is deleted only with\n"
-                    + "--delete-old and only after that check passed, and only if every later read of the old version still\n"
+                    + "Reads and decrypts every key of the old version (the "
+                    + "current one, or VERSION), stores a new backup signing\n"
+                    + "key in Secret Storage, creates a new signed version "
+                    + "(same backup key), re-uploads every key with the\n"
+                    + "authenticated flag its old verdict allows, uploads "
+                    + "again if the old version changed meanwhile, and reads\n"
+                    + "the new version back to check that every key is there "
+                    + "and verifies. The old version is deleted only with\n"
+                    + "--delete-old and only after that check passed, and "
+                    + "only if every later read of the old version still\n"
                     + "held every key of the first read. Progress is kept in the checkpoint file (default\n"
-                    + "keybackup-migration.json) and in account data (org.keybackup.migration), so an unfinished migration is\n"
-                    + "refused a second start anywhere; after a crash, run again with --resume, here or on another machine.\n"
+                    + "keybackup-migration.json) and in account data "
+                    + "(org.keybackup.migration), so an unfinished migration is\n"
+                    + "refused a second start anywhere; after a crash, run "
+                    + "again with --resume, here or on another machine.\n"
                     + "--abandon forgets an unfinished migration (checkpoint and record) and deletes nothing.\n"
-                    + "A backup that is already signed and trusted (not only through a device taken as published), whose\n"
-                    + "signing key Secret Storage holds, needs nothing: migrate says so and exits 0. --rotate moves it (or\n"
-                    + "any backup) to a new version with a new signing key. --dry-run says what would happen (versions, counts,\n"
+                    + "A backup that is already signed and trusted (not "
+                    + "only through a device taken as published), whose\n"
+                    + "signing key Secret Storage holds, needs nothing: "
+                    + "migrate says so and exits 0. --rotate moves it (or\n"
+                    + "any backup) to a new version with a new signing key. "
+                    + "--dry-run says what would happen (versions, counts,\n"
                     + "what is signed, what is deleted) and writes nothing.\n"
-                    + "Each step, and the progress of each read of a version about once a second, go to stderr unless --quiet.\n"
-                    + "--json prints the result (or the dry run) as one JSON object (README: Output for scripts).\n" + StoreOptions.USAGE;
+                    + "Each step, and the progress of each read of a version "
+                    + "about once a second, go to stderr unless --quiet.\n"
+                    + "--json prints the result (or the dry run) as one JSON object (README: Output for scripts).\n"
+                    + StoreOptions.USAGE;
         }
         public int run(List<String> argv, Io io) throws Exception {
             Args a = new Args(argv, StoreOptions.valued("from", "checkpoint"),
-                    StoreOptions.flags("resume", "abandon", "delete-old", "rotate", "dry-run", "stable-names", "json", "quiet"));
-            if (a.flag("abandon") && (a.flag("resume") || a.flag("delete-old") || a.flag("rotate") || a.flag("dry-run"))) {
-                throw new UsageException("--abandon goes alone: not with --resume, --delete-old, --rotate or --dry-run");
+                    StoreOptions.flags("resume", "abandon", "delete-old", "rotate", "dry-run", "stable-names", "json",
+                            "quiet"));
+            if (a.flag("abandon") && (a.flag("resume") || a.flag("delete-old") || a.flag("rotate")
+                    || a.flag("dry-run"))) {
+                throw new UsageException(
+                        "--abandon goes alone: not with --resume, --delete-old, --rotate or --dry-run");
             }
             Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
             String cp = a.optional("checkpoint");
@@ -394,11 +441,13 @@ final class StoreCommands {
                 io.println("the unfinished migration is forgotten; no version and no secret was deleted");
                 return 0;
             }
-            Migrate.Options o = new Migrate.Options(a.optional("from"), Path.of(cp == null ? "keybackup-migration.json" : cp),
+            Migrate.Options o = new Migrate.Options(a.optional("from"),
+                    Path.of(cp == null ? "keybackup-migration.json" : cp),
                     a.flag("resume") ? Migrate.Start.RESUME : Migrate.Start.NEW,
                     a.flag("delete-old") ? Migrate.OldVersion.DELETE_AFTER_CHECK : Migrate.OldVersion.KEEP,
                     a.flag("rotate") ? Migrate.SigningKey.NEW : Migrate.SigningKey.KEEP_WHEN_HELD,
-                    StoreOptions.threads(a), a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE, Uploader.Limits.DEFAULT);
+                    StoreOptions.threads(a), a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
+                    Uploader.Limits.DEFAULT);
             Migrate.Progress progress = (what, total) -> Progress.of(io, a.flag("quiet"), name() + ": " + what, total);
             if (a.flag("dry-run")) {
                 MigrationPlan plan = Migrate.plan(account, o, progress);
@@ -407,18 +456,26 @@ final class StoreCommands {
                 return 0;
             }
             AtomicReference<String> last = new AtomicReference<>("none yet");
-            Migrate.Result r = Interrupts.during(io, () -> List.of("interrupted: the migration stopped (last step: " + last.get() + ")",
-                    o.start() == Migrate.Start.RESUME || Files.exists(o.checkpoint()) // recorded: else --resume finds nothing
-                            ? "to go on, run the same command with --resume: " + Interrupts.commandLine(name(), argv, "--resume")
-                            : "nothing was recorded or changed yet; to go on, run the same command again: " + Interrupts.commandLine(name(), argv)),
-                    () -> Migrate.run(account, o, line -> { last.set(line); if (!a.flag("quiet")) io.errln("keybackup: " + line); }, progress));
+            Migrate.Result r = Interrupts.during(io, () -> List.of("interrupted: the migration stopped (last step: "
+                    + last.get() + ")",
+                    // recorded: else --resume finds nothing
+                    o.start() == Migrate.Start.RESUME || Files.exists(o.checkpoint())
+                            ? "to go on, run the same command with --resume: "
+                            + Interrupts.commandLine(name(), argv, "--resume")
+                            : "nothing was recorded or changed yet; to go on, run the same command again: "
+                            + Interrupts.commandLine(name(), argv)),
+                    () -> Migrate.run(account, o, line -> {
+                        last.set(line);
+                        if (!a.flag("quiet")) io.errln("keybackup: " + line);
+                    }, progress));
             if (a.flag("json")) {
                 if (r.note() != null && !r.nothingToDo()) io.errln("keybackup: " + r.note());
                 io.printCanonical(JsonOutput.migrate(r));
                 return r.verified() || r.nothingToDo() ? 0 : 1;
             }
             if (r.nothingToDo()) {
-                io.println("nothing to do: " + AuditTable.printable(r.note()) + "; migrate --rotate moves it to a new version with a new "
+                io.println("nothing to do: " + AuditTable.printable(r.note())
+                        + "; migrate --rotate moves it to a new version with a new "
                         + "signing key");
                 return 0;
             }
@@ -438,31 +495,43 @@ final class StoreCommands {
             String old = AuditTable.printable(p.oldVersion());
             out.add("dry run: nothing was written");
             String trust = p.oldTrust() == null ? "already deleted" : "auth_data " + AuditTable.decision(p.oldTrust());
-            out.add("old version " + old + ": " + p.oldSessions() + " keys (" + p.oldRejected() + " undecryptable); " + trust);
+            out.add("old version " + old + ": " + p.oldSessions() + " keys (" + p.oldRejected() + " undecryptable); "
+                    + trust);
             if (p.unsignedInSignedBackup() > 0) {
                 out.add("WARNING: " + p.unsignedInSignedBackup() + " unsigned keys in a signed backup (see audit)");
             }
             if (p.action() == MigrationPlan.Action.NOTHING_TO_DO) {
-                out.add("nothing to do: " + AuditTable.printable(p.why()) + "; migrate --rotate would move it to a new version with a new "
+                out.add("nothing to do: " + AuditTable.printable(p.why())
+                        + "; migrate --rotate would move it to a new version with a new "
                         + "signing key");
                 return out;
             }
-            out.add((p.action() == MigrationPlan.Action.RESUME ? "would resume: " : "would migrate: ") + AuditTable.printable(p.why()));
+            out.add((p.action() == MigrationPlan.Action.RESUME ? "would resume: " : "would migrate: ")
+                    + AuditTable.printable(p.why()));
             if (p.newVersion() != null) {
-                out.add("new version " + AuditTable.printable(p.newVersion()) + " exists already, signing key " + AuditTable.printable(p.signingPublicKey()));
+                out.add("new version " + AuditTable.printable(p.newVersion()) + " exists already, signing key "
+                        + AuditTable.printable(p.signingPublicKey()));
             } else {
                 List<String> by = new ArrayList<>();
-                for (AuthDataTrust.Via v : p.signers()) by.add(v == AuthDataTrust.Via.MASTER_KEY ? "the master key" : "this device");
-                String key = p.signingKey() == MigrationPlan.KeyChoice.NEW ? "a new signing key (stored in Secret Storage first)"
-                        : (p.signingKey() == MigrationPlan.KeyChoice.CURRENT ? "the current version's signing key " : "the recorded signing key ")
+                for (AuthDataTrust.Via v : p.signers()) by.add(v == AuthDataTrust.Via.MASTER_KEY ? "the master key"
+                        : "this device");
+                String key = p.signingKey() == MigrationPlan.KeyChoice.NEW
+                        ? "a new signing key (stored in Secret Storage first)"
+                        : (p.signingKey() == MigrationPlan.KeyChoice.CURRENT ? "the current version's signing key "
+                        : "the recorded signing key ")
                         + AuditTable.printable(p.signingPublicKey()) + " (already in Secret Storage)";
-                out.add("would create a new version, its auth_data signed by " + String.join(" and ", by) + ", with " + key);
+                out.add("would create a new version, its auth_data signed by " + String.join(" and ", by) + ", with "
+                        + key);
             }
             long readable = p.oldSessions() - p.oldRejected();
-            out.add("would upload " + readable + " keys signed with that key: " + p.authenticated() + " as authenticated, "
-                    + (readable - p.authenticated()) + " as not authenticated; " + p.oldRejected() + " undecryptable keys are not migrated");
-            out.add("old version " + old + ": " + (p.deletesOld() ? "deleted after the new version is read back and checked"
-                    : p.oldRejected() > 0 ? "kept (its undecryptable keys cannot be migrated)" : "kept (--delete-old deletes it after the check)"));
+            out.add("would upload " + readable + " keys signed with that key: " + p.authenticated()
+                    + " as authenticated, "
+                    + (readable - p.authenticated()) + " as not authenticated; " + p.oldRejected()
+                    + " undecryptable keys are not migrated");
+            out.add("old version " + old + ": " + (p.deletesOld()
+                    ? "deleted after the new version is read back and checked"
+                    : p.oldRejected() > 0 ? "kept (its undecryptable keys cannot be migrated)"
+                    : "kept (--delete-old deletes it after the check)"));
             return out;
         }
     }

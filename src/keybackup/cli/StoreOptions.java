@@ -50,8 +50,10 @@ final class StoreOptions {
             "Store options: --user USER_ID and either --homeserver URL [--access-token-file FILE] (else the\n"
             + "  token comes from $KEYBACKUP_ACCESS_TOKEN) or --store DIR (the local store; default ./" + DEFAULT_STORE
             + ").\n"
-            + "Secret Storage: --recovery-key-file FILE, or a passphrase typed at the terminal, or --passphrase-stdin.\n"
-            + "Trust: --device-id ID --device-key-file FILE (this device), --trusted-master-key B64, --verified-device ID[:KEY]...\n"
+            + "Secret Storage: --recovery-key-file FILE, or a passphrase "
+            + "typed at the terminal, or --passphrase-stdin.\n"
+            + "Trust: --device-id ID --device-key-file FILE (this device), "
+            + "--trusted-master-key B64, --verified-device ID[:KEY]...\n"
             + "--threads N: worker threads (default: the number of processors).";
 
     static Set<String> valued(String... more) {

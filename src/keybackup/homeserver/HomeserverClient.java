@@ -89,7 +89,8 @@ public final class HomeserverClient implements BackupStore {
         UserId.require(userId);
         String scheme = homeserver.getScheme() == null ? "" : homeserver.getScheme().toLowerCase(Locale.ROOT);
         String host = homeserver.getHost();
-        if (!homeserver.isAbsolute() || host == null) throw new StoreException("homeserver: expected an absolute https url with a host");
+        if (!homeserver.isAbsolute() || host == null) throw new StoreException(
+                "homeserver: expected an absolute https url with a host");
         if (homeserver.getRawUserInfo() != null) {
             throw new StoreException("homeserver: user info in the url is not allowed");
         }
@@ -98,7 +99,8 @@ public final class HomeserverClient implements BackupStore {
         }
         if (scheme.equals("http")) {
             if (!isLoopback(host)) {
-                throw new StoreException("homeserver: plain http is only allowed for a loopback host (got " + host + "); use https");
+                throw new StoreException("homeserver: plain http is only allowed for a loopback host (got " + host
+                        + "); use https");
             }
         } else if (!scheme.equals("https")) {
             throw new StoreException("homeserver: scheme must be https (got " + scheme + ")");

@@ -127,7 +127,8 @@ final class HttpTransport {
             }
             long delay;
             try {
-                HttpResponse<InputStream> response = http.send(request.build(), info -> new BodyStream(options.bodyIdleTimeout()));
+                HttpResponse<InputStream> response = http.send(request.build(),
+                        info -> new BodyStream(options.bodyIdleTimeout()));
                 int status = response.statusCode();
                 if (status >= 200 && status < 300) {
                     try (InputStream in = response.body()) {
@@ -143,7 +144,8 @@ final class HttpTransport {
                 }
                 if (status >= 300 && status < 400) {
                     response.body().close();
-                    throw new StoreException(where + ": server answered a redirect (http " + status + "), which is not followed");
+                    throw new StoreException(where + ": server answered a redirect (http " + status
+                            + "), which is not followed");
                 }
                 MatrixException error = readError(response);
                 if (status == 429) {

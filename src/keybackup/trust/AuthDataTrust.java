@@ -228,7 +228,9 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
 
         NotTrusted(Json.Obj versionInfo, AuthData authData, List<Signature> signatures, String signingPublicKey,
                    Reason reason, String detail) {
-            if (reason != Reason.BACKUP_NOT_TRUSTED && reason != Reason.NO_SIGNING_KEY) throw new IllegalArgumentException("reason " + reason);
+            if (reason != Reason.BACKUP_NOT_TRUSTED && reason != Reason.NO_SIGNING_KEY) {
+                throw new IllegalArgumentException("reason " + reason);
+            }
             this.versionInfo = Objects.requireNonNull(versionInfo, "versionInfo");
             this.authData = Objects.requireNonNull(authData, "authData");
             this.signatures = List.copyOf(signatures);

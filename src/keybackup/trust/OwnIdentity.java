@@ -130,7 +130,8 @@ public final class OwnIdentity {
             problems.add(where + "user_id or device_id does not match");
             return null;
         }
-        // Compared as keys, not strings: "AAAB…" and a spelling with other trailing bits or padding name the same key.
+        // Compared as keys, not strings: "AAAB…" and a spelling with other trailing bits or padding name the
+        // same key.
         if (spells(deviceId, master) || spells(deviceId, ssk)) {
             problems.add(where + "device id is a spelling of a cross-signing key; ignored");
             return null;

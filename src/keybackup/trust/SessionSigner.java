@@ -47,9 +47,11 @@ public final class SessionSigner {
      * @return a signer that signs as {@code trusted}'s user under {@code trusted}'s key id
      * @throws IllegalArgumentException if {@code signingKey}'s public key is not the one {@code trusted} names
      */
-    public static SessionSigner forTrustedBackup(TrustedBackupKey trusted, Ed25519PrivateKey signingKey, FieldNames names) {
+    public static SessionSigner forTrustedBackup(TrustedBackupKey trusted, Ed25519PrivateKey signingKey,
+            FieldNames names) {
         if (!signingKey.publicKey().equals(trusted.publicKey())) {
-            throw new IllegalArgumentException("the backup signing key does not match the trusted AuthData's signing_public_key");
+            throw new IllegalArgumentException(
+                    "the backup signing key does not match the trusted AuthData's signing_public_key");
         }
         // The key id as the AuthData writes it (readers look it up exactly so, even if it is padded).
         return new SessionSigner(trusted.userId(), trusted.keyId(), signingKey, names);
@@ -90,7 +92,9 @@ public final class SessionSigner {
      *     one signature by this signer; {@code sessionData} is not changed
      */
     public Json.Obj sign(Json.Obj sessionData, KeySource source) {
-        if (sessionData.has(ExportedSession.VERDICT_MEMBER)) source = source.limitedBy(recordedWord(sessionData.get(ExportedSession.VERDICT_MEMBER)));
+        if (sessionData.has(ExportedSession.VERDICT_MEMBER)) {
+            source = source.limitedBy(recordedWord(sessionData.get(ExportedSession.VERDICT_MEMBER)));
+        }
         Json.Obj o = withoutClaims(sessionData).with(names.authenticated(), Json.of(source.authenticated()));
         return SignedJson.sign(o, userId, keyId, signingKey);
     }
@@ -123,7 +127,10 @@ public final class SessionSigner {
         return o;
     }
 
-    /** The word a recorded verdict member stands for ({@link ExportedSession#recordedWord}); for any other shape a word that allows nothing. */
+    /**
+     * The word a recorded verdict member stands for ({@link ExportedSession#recordedWord}); for any other shape a word
+     * that allows nothing.
+     */
     private static String recordedWord(Json member) {
         String word = ExportedSession.recordedWord(member);
         return word == null ? "malformed" : word;

@@ -42,8 +42,8 @@ public final class Enable {
      * @param signedByMaster whether the AuthData carries a signature of the master key
      * @param signedByDevice whether the AuthData carries a signature of this device
      */
-    public record Result(String version, Curve25519PublicKey backupKey, Ed25519PublicKey signingKey, boolean signedByMaster,
-                         boolean signedByDevice) {}
+    public record Result(String version, Curve25519PublicKey backupKey, Ed25519PublicKey signingKey,
+                         boolean signedByMaster, boolean signedByDevice) {}
 
     /**
      * {@link #run(Account, FieldNames, boolean)} that never replaces backup secrets already in Secret Storage.
@@ -77,7 +77,8 @@ public final class Enable {
      *     {@link SignerCheckException} when a signer does not match what the server publishes); or a write
      *     failed, and the message says whether the previous secrets were put back and what to run next
      */
-    public static Result run(Account account, FieldNames names, boolean replaceBackupSecrets) throws StoreException, WorkflowException {
+    public static Result run(Account account, FieldNames names, boolean replaceBackupSecrets) throws StoreException,
+            WorkflowException {
         UnlockedSecretStorage secrets = account.secrets();
         Optional<Json.Obj> existing = account.store().currentVersion();
         if (existing.isPresent()) {
@@ -103,7 +104,8 @@ public final class Enable {
                 }
                 secrets.storeBackupSigningKey(signingKey);
             } catch (StoreException | SecretStorageException | RuntimeException e) {
-                throw new WorkflowException("could not store the backup keys in Secret Storage (" + e.getMessage() + "); no backup was created; "
+                throw new WorkflowException("could not store the backup keys in Secret Storage (" + e.getMessage()
+                        + "); no backup was created; "
                         + putBack(account, oldBackupKey, oldSigningKey), e);
             }
             Created c;
@@ -118,8 +120,10 @@ public final class Enable {
                     current = account.store().currentVersion().orElse(null);
                 } catch (StoreException unreachable) {
                     e.addSuppressed(unreachable);
-                    throw new WorkflowException("could not create the backup version (" + e.getMessage() + "); whether it exists is not "
-                            + "known, so Secret Storage keeps its new keys: run status once the server answers; if there is no backup, "
+                    throw new WorkflowException("could not create the backup version (" + e.getMessage()
+                            + "); whether it exists is not "
+                            + "known, so Secret Storage keeps its new keys: run "
+                            + "status once the server answers; if there is no backup, "
                             + "run enable --replace-backup-secrets", e);
                 }
                 String ours = CreatedVersion.ours(current, signingKey.publicKey(), java.util.List.of());
@@ -128,10 +132,13 @@ public final class Enable {
                     // nothing. After any other failure the version may exist although the server does not
                     // show it (a lost answer, a lagging or lying read): putting the old secrets back would
                     // leave that version without its keys, so the new ones stay.
-                    boolean refused = e instanceof keybackup.homeserver.MatrixException m && m.status() >= 400 && m.status() < 500;
+                    boolean refused = e instanceof keybackup.homeserver.MatrixException m && m.status() >= 400
+                            && m.status() < 500;
                     if (posted[0] && !refused) {
-                        throw new WorkflowException("could not create the backup version (" + e.getMessage() + "); the server shows no "
-                                + "version with the new keys, but one may exist, so Secret Storage keeps them: run status later; "
+                        throw new WorkflowException("could not create the backup version (" + e.getMessage()
+                                + "); the server shows no "
+                                + "version with the new keys, but one may exist, "
+                                + "so Secret Storage keeps them: run status later; "
                                 + "if there is still no backup, run enable --replace-backup-secrets", e);
                     }
                     throw new WorkflowException("could not create the backup version (" + e.getMessage() + "); "
@@ -151,7 +158,8 @@ public final class Enable {
             secrets.restore(SecretStorage.BACKUP_SIGNING_KEY, oldSigningKey);
             return "the previous secrets were put back: run enable again";
         } catch (StoreException | WorkflowException e) {
-            return "the previous secrets could not be put back (" + e.getMessage() + "): the keys now in Secret Storage belong to no "
+            return "the previous secrets could not be put back (" + e.getMessage()
+                    + "): the keys now in Secret Storage belong to no "
                     + "backup; run enable --replace-backup-secrets once the server answers";
         }
     }
@@ -177,9 +185,12 @@ public final class Enable {
             if (secrets.holds(name)) found.add(name);
         }
         if (found.isEmpty()) return;
-        throw new WorkflowException("Secret Storage already holds " + String.join(" and ", found) + " but the server reports no backup "
-                + "version; the stored key may be the only way into an older backup, so nothing was written: if that backup still "
-                + "exists, run migrate --from VERSION; to discard these secrets and start a new backup on purpose, run enable "
+        throw new WorkflowException("Secret Storage already holds " + String.join(" and ", found)
+                + " but the server reports no backup "
+                + "version; the stored key may be the only way into an older "
+                + "backup, so nothing was written: if that backup still "
+                + "exists, run migrate --from VERSION; to discard these "
+                + "secrets and start a new backup on purpose, run enable "
                 + "--replace-backup-secrets");
     }
 
@@ -191,7 +202,8 @@ public final class Enable {
         OwnIdentity identity = account.identity();
         checkSigners(account, identity);
         if (account.device() != null) return;
-        Optional<Ed25519PrivateKey> master = account.hasSecrets() ? account.masterKeyFromSecretStorage(identity) : Optional.empty();
+        Optional<Ed25519PrivateKey> master = account.hasSecrets() ? account.masterKeyFromSecretStorage(identity)
+                : Optional.empty();
         if (master.isEmpty()) {
             throw new WorkflowException("nothing can sign the new AuthData: store the master key in Secret Storage "
                     + "(m.cross_signing.master, matching the published master key) or give this device's key");
@@ -212,7 +224,8 @@ public final class Enable {
         String owner = account.store().whoami();
         if (!user.equals(owner)) {
             throw new SignerCheckException(SignerCheckException.Problem.NOT_TOKEN_OWNER,
-                    "the access token belongs to " + (keybackup.homeserver.UserId.problem(owner) == null ? owner : "another user")
+                    "the access token belongs to " + (keybackup.homeserver.UserId.problem(owner) == null ? owner
+                            : "another user")
                     + ", not to " + user + " (check --user): refusing to sign for another user");
         }
         Account.Device device = account.device();
@@ -223,8 +236,10 @@ public final class Enable {
                     + " is not a valid published device of " + user + " (check --device-id); nothing was signed");
         }
         if (!published.ed25519().equals(device.key().publicKey())) {
-            throw new SignerCheckException(SignerCheckException.Problem.DEVICE_KEY_MISMATCH, "device key mismatch: the server publishes ed25519 key "
-                    + published.ed25519().toBase64() + " for device " + device.id() + ", but the device key given is the private key of "
+            throw new SignerCheckException(SignerCheckException.Problem.DEVICE_KEY_MISMATCH,
+                    "device key mismatch: the server publishes ed25519 key "
+                    + published.ed25519().toBase64() + " for device " + device.id()
+                    + ", but the device key given is the private key of "
                     + device.key().publicKey().toBase64() + " (check --device-key-file); nothing was signed");
         }
     }
@@ -241,13 +256,16 @@ public final class Enable {
         return createSignedVersion(account, backupKey, signingKey, names, new boolean[1]);
     }
 
-    /** As above; sets {@code posted[0]} just before the version is requested (after it, a failure may have created it). */
+    /**
+     * As above; sets {@code posted[0]} just before the version is requested (after it, a failure may have created it).
+     */
     static Created createSignedVersion(Account account, Curve25519PublicKey backupKey, Ed25519PrivateKey signingKey,
                                        FieldNames names, boolean[] posted) throws StoreException, WorkflowException {
         OwnIdentity identity = account.identity();
         checkSigners(account, identity);
         Json.Obj authData = AuthData.create(backupKey.toBase64(), signingKey.publicKey(), names).json();
-        Optional<Ed25519PrivateKey> master = account.hasSecrets() ? account.masterKeyFromSecretStorage(identity) : Optional.empty();
+        Optional<Ed25519PrivateKey> master = account.hasSecrets() ? account.masterKeyFromSecretStorage(identity)
+                : Optional.empty();
         Account.Device device = account.device();
         if (master.isEmpty() && device == null) {
             throw new WorkflowException("nothing can sign the new AuthData: store the master key in Secret Storage "
@@ -258,7 +276,8 @@ public final class Enable {
                 authData = SignedJson.sign(authData, account.userId(), "ed25519:" + m.publicKey().toBase64(), m);
             }
         }
-        if (device != null) authData = SignedJson.sign(authData, account.userId(), "ed25519:" + device.id(), device.key());
+        if (device != null) authData = SignedJson.sign(authData, account.userId(), "ed25519:" + device.id(),
+                device.key());
         posted[0] = true;
         String version = account.store().createVersion(MegolmBackupV1.ALGORITHM, authData);
         return new Created(version, master.isPresent(), device != null);

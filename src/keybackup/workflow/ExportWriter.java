@@ -63,11 +63,13 @@ public final class ExportWriter implements AutoCloseable {
         Json.Obj entry = SessionSigner.withoutClaims(r.sessionData().json());
         Json.Obj verdict = Json.obj("verdict", Json.of(r.verdict().word()),
                 "reason", r.verdict().reason() == null ? Json.Null.INSTANCE : Json.of(r.verdict().reason().wire()));
-        if (r.verdict() instanceof SessionVerdict.Authenticated && !KeySource.fromRestore(r.verdict()).authenticated()) {
+        if (r.verdict() instanceof SessionVerdict.Authenticated
+                && !KeySource.fromRestore(r.verdict()).authenticated()) {
             // Authenticated only on the server's word for a device key: recorded, so a re-upload cannot keep it.
             verdict = verdict.with(ExportedSession.KEY_COMPARED, Json.of(false));
         }
-        entry = entry.with("room_id", Json.of(r.roomId())).with("session_id", Json.of(r.sessionId())).with(VERDICT_MEMBER, verdict);
+        entry = entry.with("room_id", Json.of(r.roomId())).with("session_id", Json.of(r.sessionId()))
+                .with(VERDICT_MEMBER, verdict);
         if (!first) out.write(',');
         out.write('\n');
         out.write(CanonicalJson.encode(entry));
@@ -87,7 +89,8 @@ public final class ExportWriter implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        out.write(first ? "]\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII) : "\n]\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(first ? "]\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)
+                : "\n]\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         out.close();
     }
 }

@@ -30,9 +30,9 @@ import keybackup.keys.KeyFormatException;
  * and the new version's trusted AuthData, the old version's content against {@link #oldDigest}), and
  * nothing is deleted on its word.
  */
-record MigrationRecord(String fromVersion, String currentAtStart, String toVersion, String signingPublicKey, String phase,
-                       long oldSessions, String oldDigest, long migrated, long startedTs, long finishedTs, long oldRejected,
-                       boolean rotate) {
+record MigrationRecord(String fromVersion, String currentAtStart, String toVersion, String signingPublicKey,
+                       String phase, long oldSessions, String oldDigest, long migrated, long startedTs,
+                       long finishedTs, long oldRejected, boolean rotate) {
     /** The account data type. */
     static final String TYPE = "org.keybackup.migration";
 
@@ -68,23 +68,28 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
     }
 
     MigrationRecord withTarget(String v) {
-        return new MigrationRecord(fromVersion, currentAtStart, v, signingPublicKey, CREATED, oldSessions, oldDigest, migrated, startedTs, finishedTs, oldRejected, rotate);
+        return new MigrationRecord(fromVersion, currentAtStart, v, signingPublicKey, CREATED, oldSessions, oldDigest,
+                migrated, startedTs, finishedTs, oldRejected, rotate);
     }
 
     MigrationRecord withSigningKey(String key, boolean rotateKey) {
-        return new MigrationRecord(fromVersion, currentAtStart, toVersion, key, phase, oldSessions, oldDigest, migrated, startedTs, finishedTs,
-                oldRejected, rotateKey);
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, key, phase, oldSessions, oldDigest, migrated,
+                startedTs, finishedTs, oldRejected, rotateKey);
     }
 
-    /** With what the reads bound so far held: readable entries, their digest, and the most undecryptable entries any read showed. */
+    /**
+     * With what the reads bound so far held: readable entries, their digest, and the most undecryptable entries any
+     * read showed.
+     */
     MigrationRecord withOld(long sessions, String digest, long rejected) {
-        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, phase, sessions, digest, migrated, startedTs, finishedTs,
-                Math.max(oldRejected, rejected), rotate);
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, phase, sessions, digest,
+                migrated, startedTs, finishedTs, Math.max(oldRejected, rejected), rotate);
     }
 
     MigrationRecord withPhase(String p, long migratedCount) {
-        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, p, oldSessions, oldDigest, migratedCount, startedTs,
-                FINISHED.equals(p) ? System.currentTimeMillis() : finishedTs, oldRejected, rotate);
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, p, oldSessions, oldDigest,
+                migratedCount, startedTs, FINISHED.equals(p) ? System.currentTimeMillis() : finishedTs, oldRejected,
+                rotate);
     }
 
     /** The new signing key's public half (validated when the record was parsed or made from a key). */
@@ -145,8 +150,9 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
         if (to != null && (to.equals(from) || to.equals(currentAtStart))) {
             throw new WorkflowException(where + ": to_version: names an older version");
         }
-        return new MigrationRecord(from, currentAtStart, to, key, phase, count(o, "old_sessions", where), digest, count(o, "migrated", where),
-                count(o, "started_ts", where), o.has("finished_ts") ? count(o, "finished_ts", where) : 0,
+        return new MigrationRecord(from, currentAtStart, to, key, phase, count(o, "old_sessions", where), digest,
+                count(o, "migrated", where), count(o, "started_ts", where),
+                o.has("finished_ts") ? count(o, "finished_ts", where) : 0,
                 o.has("old_rejected") ? count(o, "old_rejected", where) : 0, rotate(o, where));
     }
 

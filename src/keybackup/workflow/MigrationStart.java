@@ -47,7 +47,8 @@ final class MigrationStart {
                 // created, but not yet recorded
                 String made = r.toVersion() == null ? adoptCreatedVersion(account, r) : null;
                 MigrationRecord shown = made == null ? r : r.withTarget(made);
-                throw new WorkflowException("unfinished migration " + shown.describe() + "; run with --resume (or --abandon to "
+                throw new WorkflowException("unfinished migration " + shown.describe()
+                        + "; run with --resume (or --abandon to "
                         + "forget it)");
             }
             return null;

@@ -49,7 +49,9 @@ final class OldEntries {
         return authenticated.get(i);
     }
 
-    /** These entries and those of {@code more} at other locations (for a location in both, this set's entry is kept). */
+    /**
+     * These entries and those of {@code more} at other locations (for a location in both, this set's entry is kept).
+     */
     OldEntries plus(OldEntries more) {
         if (more.size() == 0) return this;
         Builder b = new Builder();

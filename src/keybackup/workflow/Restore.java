@@ -120,7 +120,8 @@ public final class Restore {
     public static BackupDecryptionKey keyFromSecretStorage(Account account) throws StoreException, WorkflowException {
         try {
             Optional<byte[]> raw = account.secrets().keyBytes(SecretStorage.BACKUP_DECRYPTION_KEY);
-            if (raw.isEmpty()) throw new WorkflowException("Secret Storage holds no backup key (" + SecretStorage.BACKUP_DECRYPTION_KEY + ")");
+            if (raw.isEmpty()) throw new WorkflowException("Secret Storage holds no backup key ("
+                    + SecretStorage.BACKUP_DECRYPTION_KEY + ")");
             try {
                 return BackupDecryptionKey.fromBytes(raw.get());
             } finally {
@@ -146,8 +147,10 @@ public final class Restore {
         }
         Json.Obj ad = versionInfo.object("auth_data");
         try {
-            Curve25519PublicKey pub = Curve25519PublicKey.parse("auth_data.public_key", ad == null ? null : ad.string("public_key"));
-            if (!key.matches(pub)) throw new WorkflowException("the backup key does not match auth_data.public_key of version " + versionInfo.string("version"));
+            Curve25519PublicKey pub = Curve25519PublicKey.parse("auth_data.public_key", ad == null ? null
+                    : ad.string("public_key"));
+            if (!key.matches(pub)) throw new WorkflowException(
+                    "the backup key does not match auth_data.public_key of version " + versionInfo.string("version"));
         } catch (KeyFormatException e) {
             throw new WorkflowException(e.getMessage());
         }

@@ -370,14 +370,18 @@ public final class Upload {
                 java.util.Arrays.fill(probe.agree(backupKey), (byte) 0);
             }
         } catch (KeyFormatException e) {
-            throw new WorkflowException((e.getMessage().startsWith("auth_data.public_key") ? "" : "auth_data.public_key: ") + e.getMessage());
+            throw new WorkflowException((e.getMessage().startsWith("auth_data.public_key") ? ""
+                    : "auth_data.public_key: ") + e.getMessage());
         }
         // Trust that rests only on the server's word for a device key (device_as_published) does not make a
         // backup key one to encrypt the user's keys to: the server could have chosen both.
         boolean trustedOnCompared = trust.trustedVia().stream().anyMatch(v -> !v.kind().weak());
         if (!trustedOnCompared && !backupKeyInSecrets(account, info)) {
-            throw new WorkflowException("refusing to upload: version " + version + (trust instanceof AuthDataTrust.NotTrusted
-                    ? " is not trusted (" + trust.detail() + ")" : " is trusted only through a device taken as the server publishes it (device_as_published)")
+            throw new WorkflowException("refusing to upload: version " + version
+                    + (trust instanceof AuthDataTrust.NotTrusted
+                            ? " is not trusted (" + trust.detail() + ")"
+                            : " is trusted only through a device taken as the server publishes it "
+                                    + "(device_as_published)")
                     + " and Secret Storage holds no matching backup key");
         }
         SessionSigner signer = null;
@@ -388,7 +392,8 @@ public final class Upload {
                 unsigned = new Unsigned(UnsignedReason.NO_USABLE_SIGNING_KEY,
                         trust.detail() == null ? "no usable signing key" : trust.detail());
             } else {
-                Optional<Ed25519PrivateKey> k = account.hasSecrets() ? account.secrets().backupSigningKey() : Optional.empty();
+                Optional<Ed25519PrivateKey> k = account.hasSecrets() ? account.secrets().backupSigningKey()
+                        : Optional.empty();
                 if (k.isEmpty()) {
                     unsigned = new Unsigned(UnsignedReason.NO_KEY_IN_SECRET_STORAGE,
                             "Secret Storage holds no backup signing key");

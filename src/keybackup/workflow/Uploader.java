@@ -115,8 +115,8 @@ public final class Uploader implements AutoCloseable {
      * @param threads worker threads that sign and encrypt
      * @param limits where batches are cut
      */
-    public Uploader(BackupStore store, String version, Curve25519PublicKey backupKey, SessionSigner signer, FieldNames names,
-                    int threads, Limits limits) {
+    public Uploader(BackupStore store, String version, Curve25519PublicKey backupKey, SessionSigner signer,
+                    FieldNames names, int threads, Limits limits) {
         this.store = store;
         this.version = version;
         this.backupKey = backupKey;
@@ -177,7 +177,8 @@ public final class Uploader implements AutoCloseable {
     }
 
     private synchronized void collect(String roomId, String sessionId, Json kbd, int size) throws StoreException {
-        if (batchSessions > 0 && (batchBytes + size > limits.maxBatchBytes() || batchSessions >= limits.maxBatchSessions())) {
+        if (batchSessions > 0 && (batchBytes + size > limits.maxBatchBytes()
+                || batchSessions >= limits.maxBatchSessions())) {
             flush();
         }
         if (batch.computeIfAbsent(roomId, r -> new LinkedHashMap<>()).put(sessionId, kbd) == null) {
