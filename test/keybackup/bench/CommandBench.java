@@ -89,6 +89,7 @@ public final class CommandBench {
                     bytes / 1048576.0, (System.nanoTime() - t0) / 1e9);
 
             startup(dir);
+            processFloors(n);
             if (!"0".equals(System.getenv("BENCH_LOCAL"))) {
                 try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir.resolve("local"))) {
                     commands("local", f, dir.resolve("local"), List.of("--store",
@@ -116,9 +117,16 @@ public final class CommandBench {
         System.out.printf("== whole commands, %d keys (floor per key: restore %.3f ms = verify + X25519, upload %.3f "
                 + "ms = sign + X25519 key pair + agreement; mean of before and after) ==%n",
                 n, floor.restore() / 1e6, floor.upload() / 1e6);
-        System.out.println("| command | keys | wall | CPU (user+sys) | CPU per key / floor | wall / CPU | peak RSS"
-                + " | heap | process CPU / worker CPU |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        if (PROCESS_FLOOR.isEmpty()) {
+            System.out.println("(no process floor: it is measured only when the commands run)");
+        } else {
+            System.out.printf("process floor, %d keys on %d threads from JVM start to exit: restore %.2f s CPU, "
+                    + "upload %.2f s CPU (the JIT compiling the JDK's own crypto included)%n", n, THREADS,
+                    PROCESS_FLOOR.get("restore").cpuNs / 1e9, PROCESS_FLOOR.get("upload").cpuNs / 1e9);
+        }
+        System.out.println("| command | keys | wall | CPU (user+sys) | CPU per key / floor | CPU / process floor "
+                + "| wall / CPU | peak RSS | heap | process CPU / worker CPU |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (String[] r : ROWS) {
             Run run = RUNS.get(Integer.parseInt(r[1]));
             double floorNs = switch (r[2]) {
@@ -131,8 +139,10 @@ public final class CommandBench {
             String perKey = keys == 0 || floorNs == 0 ? "–" : String.format("%.2f × (%.3f ms vs %.3f ms %s)",
                     run.cpuNs / (double) keys / floorNs, run.cpuNs / (double) keys / 1e6, floorNs / 1e6, r[2]);
             String overWorkers = run.workerCpuNs > 0 ? String.format("%.2f", run.cpuNs / (double) run.workerCpuNs) : "–";
-            System.out.printf("| %s | %s | %.2f s | %.2f s | %s | %.2f | %d MB | %s | %s |%n", r[0],
-                    keys == 0 ? "–" : Long.toString(keys), run.wallNs / 1e9, run.cpuNs / 1e9, perKey,
+            double processFloorNs = processFloorNs(r[2], keys, n);
+            String overProcess = processFloorNs <= 0 ? "–" : String.format("%.2f ×", run.cpuNs / processFloorNs);
+            System.out.printf("| %s | %s | %.2f s | %.2f s | %s | %s | %.2f | %d MB | %s | %s |%n", r[0],
+                    keys == 0 ? "–" : Long.toString(keys), run.wallNs / 1e9, run.cpuNs / 1e9, perKey, overProcess,
                     run.wallNs / (double) run.cpuNs, run.peakRssKb / 1000, run.heap == null ? "?" : run.heap,
                     overWorkers);
         }
@@ -140,6 +150,49 @@ public final class CommandBench {
     }
 
     private static final List<Run> RUNS = new ArrayList<>();
+
+    /** Worker threads of the commands (their default: one per processor) and of the process floor. */
+    private static final int THREADS = Runtime.getRuntime().availableProcessors();
+
+    /** The process floor's runs of {@link FloorProcess}, by kind (restore, upload), for the bench's N keys. */
+    private static final Map<String, Run> PROCESS_FLOOR = new TreeMap<>();
+
+    /**
+     * Runs {@link FloorProcess} for restore and upload with the launcher's heap and collector: the whole-process
+     * cost of the JDK primitives alone for N keys, from JVM start to exit.
+     */
+    private static void processFloors(int n) throws Exception {
+        Path dir = Files.createTempDirectory("keybackup-floor-");
+        try {
+            for (String kind : List.of("restore", "upload")) {
+                List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), HEAP,
+                        "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                        FloorProcess.class.getName(), kind, Integer.toString(n), Integer.toString(THREADS));
+                Run run = Run.exec(dir, java, List.of(), null, null);
+                PROCESS_FLOOR.put(kind, run);
+                System.out.printf("process floor: %-7s wall %7.2f s  CPU %7.2f s  peak RSS %4d MB%n", kind,
+                        run.wallNs / 1e9, run.cpuNs / 1e9, run.peakRssKb / 1000);
+            }
+            System.out.println();
+        } finally {
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** The process floor for {@code keys} keys of one kind (migrate: 2 × restore + upload), or 0 if none. */
+    private static double processFloorNs(String kind, long keys, int n) {
+        if (PROCESS_FLOOR.isEmpty() || keys == 0 || n == 0) return 0;
+        double restore = PROCESS_FLOOR.get("restore").cpuNs * (double) keys / n;
+        double upload = PROCESS_FLOOR.get("upload").cpuNs * (double) keys / n;
+        return switch (kind) {
+            case "restore" -> restore;
+            case "upload" -> upload;
+            case "migrate" -> 2 * restore + upload;
+            default -> 0;
+        };
+    }
 
     /** Issue 13's memory target: every command within {@link #MAX_RSS_MB} of peak RSS, with a 256 MiB heap. */
     static final long MAX_RSS_MB = 300;
@@ -303,12 +356,18 @@ public final class CommandBench {
          * bench).
          */
         static Run of(Path dir, List<String> args, boolean quietOk, Path stdin, Path stdout) throws Exception {
+            return exec(dir, List.of(LAUNCHER.toString()), args, stdin, stdout);
+        }
+
+        /** Runs {@code program} followed by {@code args} (the first of which names the run), measured. */
+        static Run exec(Path dir, List<String> program, List<String> args, Path stdin, Path stdout) throws Exception {
             boolean gnu = Files.isExecutable(GNU_TIME);
             Path times = dir.resolve("time.txt");
             List<String> command = new ArrayList<>();
             if (gnu) command.addAll(List.of(GNU_TIME.toString(), "-o", times.toString(), "-f", "%e %U %S %M"));
-            command.add(LAUNCHER.toString());
+            command.addAll(program);
             command.addAll(args);
+            String name = args.isEmpty() ? program.get(program.size() - 3) : args.get(0);
             Path out = dir.resolve("child.out");
             Path err = dir.resolve("child.err");
             ProcessBuilder pb = new ProcessBuilder(command).redirectOutput((stdout == null ? out : stdout).toFile())
@@ -316,12 +375,11 @@ public final class CommandBench {
             if (stdin != null) pb.redirectInput(stdin.toFile());
             String jfr = System.getenv("BENCH_JFR"); // a directory: one flight recording per command, for docs/performance.md section 2
             if (jfr != null && !jfr.isBlank()) {
-                String name = String.join("-", args.subList(0, 1)).replaceAll("[^a-z-]", "") + "-" + System.nanoTime()
-                        + ".jfr";
+                String file = name.replaceAll("[^a-z-]", "") + "-" + System.nanoTime() + ".jfr";
                 String prev = System.getenv().getOrDefault("KEYBACKUP_JAVA_OPTS", "");
                 pb.environment().put("KEYBACKUP_JAVA_OPTS",
                         (prev + " -XX:StartFlightRecording=settings=profile,filename="
-                        + Path.of(jfr).toAbsolutePath().resolve(name)).trim());
+                        + Path.of(jfr).toAbsolutePath().resolve(file)).trim());
             }
             long t0 = System.nanoTime();
             Process p = pb.start();
@@ -346,10 +404,10 @@ public final class CommandBench {
             long wall = System.nanoTime() - t0;
             if (p.exitValue() != 0) {
                 throw new IllegalStateException("command failed (exit " + p.exitValue() + "): "
-                        + String.join(" ", args.subList(0, 1))
+                        + name
                         + "\n" + Files.readString(err));
             }
-            long workers = perThread ? printThreads(args.get(0), threadCpu) : 0;
+            long workers = perThread ? printThreads(name, threadCpu) : 0;
             if (!gnu) return new Run(wall, polledCpu, polledRss, workers, heap);
             String[] f = Files.readString(times).trim().split("\\s+");
             long cpu = Math.round((Double.parseDouble(f[1]) + Double.parseDouble(f[2])) * 1e9);
@@ -367,7 +425,11 @@ public final class CommandBench {
                 try {
                     String[] argv = Files.readString(Path.of("/proc/" + h.pid() + "/cmdline"),
                             StandardCharsets.ISO_8859_1).split("\0");
-                    if (!Arrays.asList(argv).contains("keybackup") || !argv[0].endsWith("java")) continue;
+                    List<String> words = Arrays.asList(argv);
+                    if (!(words.contains("keybackup") || words.contains(FloorProcess.class.getName()))
+                            || !argv[0].endsWith("java")) {
+                        continue;
+                    }
                     String xmx = "default";
                     for (String arg : argv) {
                         if (arg.startsWith("-Xmx")) xmx = arg;
