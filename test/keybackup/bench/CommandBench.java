@@ -46,7 +46,9 @@ import keybackup.workflow.WorkflowFixture;
  * (JIT, parsing, I/O), measured at the same moment, immune to the host's speed drifting between the floor
  * and the command.
  *
- * <p>Environment: {@code BENCH_HTTP=0} skips the loopback homeserver, {@code BENCH_LOCAL=0} the local
+ * <p>Environment: {@code BENCH_STDIN=0} skips the rows through stdin and stdout (Element's encrypted export
+ * written and read back, a plain export from stdin). {@code BENCH_HTTP=0} skips the loopback homeserver,
+ * {@code BENCH_LOCAL=0} the local
  * store; {@code BENCH_LARGE=1} runs only the streaming commands on the local store (the 1,000,000-key
  * bounded-memory check): upload from the file, restore to a file, restore to stdout as Element's encrypted
  * export, and upload of that encrypted export from stdin; and exits 1 unless every command ran with
@@ -265,20 +267,22 @@ public final class CommandBench {
         row(label + ": restore --out", Run.of(dir, cmd("restore", common, "--out",
                 dir.resolve("restored.json").toString()), false), "restore", n);
         Files.delete(dir.resolve("restored.json"));
-        // Element's encrypted export, to stdout, and read back from stdin (through upload's encrypted temporary copy).
-        // The fewest rounds the writer takes: PBKDF2 is a fixed cost, not what this measures.
-        Path pass = Files.writeString(dir.resolve("pass.txt"), "bench passphrase\n");
-        Path encrypted = dir.resolve("restored.txt");
-        row(label + ": restore --out - --encrypt", Run.of(dir, cmd("restore", common, "--out", "-", "--encrypt",
-                "--export-passphrase-file", pass.toString(), "--export-rounds", "100000"), false, null, encrypted),
-                "restore", n);
-        row(label + ": upload --keys - (encrypted)", Run.of(dir, cmd("upload", common, "--keys", "-", "--source", "olm",
-                "--export-passphrase-file", pass.toString()), false, encrypted, null), "upload", n);
-        Files.delete(encrypted);
-        if (!large) {
-            row(label + ": upload --keys - (plain)",
-                    Run.of(dir, cmd("upload", common, "--keys", "-", "--source", "olm"), false, export, null),
-                    "upload", n);
+        if (!"0".equals(System.getenv("BENCH_STDIN"))) {
+            // Element's encrypted export, to stdout, and read back from stdin (through upload's encrypted temporary copy).
+            // The fewest rounds the writer takes: PBKDF2 is a fixed cost, not what this measures.
+            Path pass = Files.writeString(dir.resolve("pass.txt"), "bench passphrase\n");
+            Path encrypted = dir.resolve("restored.txt");
+            row(label + ": restore --out - --encrypt", Run.of(dir, cmd("restore", common, "--out", "-", "--encrypt",
+                    "--export-passphrase-file", pass.toString(), "--export-rounds", "100000"), false, null, encrypted),
+                    "restore", n);
+            row(label + ": upload --keys - (encrypted)", Run.of(dir, cmd("upload", common, "--keys", "-", "--source", "olm",
+                    "--export-passphrase-file", pass.toString()), false, encrypted, null), "upload", n);
+            Files.delete(encrypted);
+            if (!large) {
+                row(label + ": upload --keys - (plain)",
+                        Run.of(dir, cmd("upload", common, "--keys", "-", "--source", "olm"), false, export, null),
+                        "upload", n);
+            }
         }
         if (!large) {
             row(label + ": audit (online)", Run.of(dir, cmd("audit", common, "--json"), false), "restore", n);
