@@ -42,6 +42,8 @@ final class LocalFiles {
     /** Suffix of every data file; temporary files start with a dot, end in {@link #TEMP_SUFFIX}; readers skip them. */
     static final String SUFFIX = ".json";
     static final String TEMP_SUFFIX = ".tmp";
+    /** Largest data file read back (all but the journal and layout 1's room files). */
+    static final long MAX_FILE_BYTES = JsonReader.DEFAULT_MAX_BYTES;
     /** Longest encoded name kept readable; longer identifiers are named by their SHA-256. */
     private static final int MAX_READABLE_NAME = 200;
     /** Threads that fsync one batch's files: a file system commits concurrent fsyncs together. */

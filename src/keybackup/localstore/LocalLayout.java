@@ -7,16 +7,21 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
 
 /**
- * Paths of {@link LocalStore}'s directory (layout in its class doc). Security property: versions must be
- * canonical decimal numbers and identifiers become names by {@link LocalFiles#fileName} or a SHA-256, so
- * no input can name a path outside the store.
+ * Paths of {@link LocalStore}'s directory (layout in its class doc), its layout marker {@code store.json} and
+ * the shard directories of a version's keys. Security property: versions must be canonical decimal numbers
+ * and identifiers become names by {@link LocalFiles#fileName} or a SHA-256, so no input can name a path
+ * outside the store.
  */
 final class LocalLayout {
+    /** The layout this code reads and writes (the first one kept keys in room files; see LocalStore's doc). */
+    static final long LAYOUT = 2;
+    static final String LAYOUT_FILE = "store.json";
     /**
      * Highest version number: 2^53−1, the largest integer of canonical JSON, so every number fits a JSON
      * integer and {@code highest + 1} cannot overflow. A directory with a larger number is corrupt.
@@ -43,6 +48,33 @@ final class LocalLayout {
         return dir;
     }
 
+    /** Creates the store's directory with {@code versions/} and {@code account_data/} in it, when missing. */
+    void createDirectories() throws StoreException {
+        try {
+            Files.createDirectories(dir.resolve("versions"));
+            Files.createDirectories(dir.resolve("account_data"));
+        } catch (IOException e) {
+            throw new StoreException("local store: cannot create " + dir + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** {@code store.json} when there is one, checked to name layout 2: any other is refused. */
+    Optional<Json.Obj> marker() throws StoreException {
+        Path file = dir.resolve(LAYOUT_FILE);
+        Optional<Json.Obj> marker = LocalFiles.read(file, LocalFiles.MAX_FILE_BYTES);
+        if (marker.isPresent()) {
+            if (!(marker.get().get("layout") instanceof Json.Int n) || n.value() < 1) {
+                throw new StoreException("local store: " + file + " is corrupt: layout: expected a positive integer");
+            }
+            if (n.value() != LAYOUT) {
+                throw new StoreException("local store: " + dir + " has layout " + n.value()
+                        + ", and this keybackup reads layout "
+                        + LAYOUT + " only: use the keybackup version that made the store");
+            }
+        }
+        return marker;
+    }
+
     /**
      * The directory of a version; versions are canonical decimal numbers up to {@link #MAX_VERSION}, anything
      * else is unknown (null).
@@ -65,6 +97,17 @@ final class LocalLayout {
 
     Path keysDir(String version) {
         return versionDir(version).resolve(KEYS);
+    }
+
+    /** The 256 shard directories, made with the version so that no write of keys has to make one. */
+    static void createShards(Path keys) throws StoreException {
+        try {
+            for (int i = 0; i < 256; i++) Files.createDirectories(keys.resolve(LocalFiles.hex(new byte[] {(byte) i})));
+        } catch (IOException e) {
+            throw new StoreException("local store: cannot create " + keys + " (" + e.getMessage() + ")", e);
+        }
+        LocalFiles.syncDirectory(keys);
+        LocalFiles.syncDirectory(keys.getParent());
     }
 
     /**

@@ -39,8 +39,21 @@ final class OldLayout {
     /** Keys written (and fsynced) together during the conversion. */
     private static final int BATCH = 1000;
 
+    /**
+     * Checks {@code store.json}, and converts room files of layout 1: all of a store without {@code store.json}
+     * (new, or of layout 1; marked once converted), or those an older keybackup added since.
+     */
+    static void convertAndMark(LocalLayout layout, ReplacementRule rule) throws StoreException {
+        Path dir = layout.root();
+        Optional<Json.Obj> marker = layout.marker();
+        convert(dir, layout, rule);
+        if (marker.isEmpty()) {
+            LocalFiles.write(dir.resolve(LocalLayout.LAYOUT_FILE), Json.obj("layout", Json.of(LocalLayout.LAYOUT)));
+        }
+    }
+
     /** Converts every version that still has {@code rooms/}; versions without one are left as they are. */
-    static void convert(Path dir, LocalLayout layout, ReplacementRule rule) throws StoreException {
+    private static void convert(Path dir, LocalLayout layout, ReplacementRule rule) throws StoreException {
         for (String version : versionsWithRoomFiles(dir)) convertVersion(layout, version, rule);
     }
 
@@ -82,10 +95,10 @@ final class OldLayout {
                         + problem);
                 // a key already in layout 2 (written by this version of keybackup after an older one added
                 // room files) is replaced only by a better copy, as an upload would replace it
-                Optional<Json.Obj> stored = LocalStore.readKey(layout.keyFile(version, room, session));
+                Optional<Json.Obj> stored = KeyFiles.read(layout.keyFile(version, room, session));
                 if (stored.isPresent() && !rule.shouldReplace(stored.get(), data)) return;
                 batch.add(new LocalFiles.Write(layout.keyFile(version, room, session),
-                        Json.obj("key", data, "room_id", Json.of(room), "session_id", Json.of(session))));
+                        KeyFiles.content(room, session, data)));
                 if (batch.size() >= BATCH) {
                     LocalFiles.writeAll(batch);
                     batch.clear();
@@ -94,7 +107,7 @@ final class OldLayout {
             LocalFiles.writeAll(batch);
             LocalFiles.deleteDurably(file);
         }
-        LocalStore.writeRecount(layout, version, countKeys(layout.keysDir(version)));
+        VersionFiles.writeRecount(layout, version, countKeys(layout.keysDir(version)));
         LocalFiles.deleteTree(rooms);
         LocalFiles.syncDirectory(v);
     }

@@ -11,5 +11,19 @@
  * <p>What this package does not do: no trust logic, no decryption; the files hold what was uploaded and
  * every value read back is checked for shape only. Costs do not grow with what is stored, writes are
  * atomic, journaled and locked across processes (the layout and its guarantees: {@code LocalStore}).
+ *
+ * <p>Files, one job each (all but the two public classes are package-private):
+ * <ul>
+ * <li>{@code LocalStore}: the public API, the {@code BackupStore} methods; takes the write lock for each write.
+ * <li>{@code ReplacementRule}: which uploaded key replaces a stored one, and the shape a key must have.
+ * <li>{@code StoreLock}: the write lock (one per directory in the JVM, plus an OS lock on {@code write.lock}).
+ * <li>{@code Journal}: the redo journal {@code journal.json}: written and fsynced before a change of keys,
+ *     replayed when the lock is taken after a crash.
+ * <li>{@code VersionFiles}: {@code info.json}, {@code state.json} and tombstones, and a server's version rules.
+ * <li>{@code KeyFiles}: the key files: content, checks on read, streaming, and the writes of keys.
+ * <li>{@code LocalLayout}: paths, version numbers, key shards and the layout marker {@code store.json}.
+ * <li>{@code OldLayout}: the conversion of layout 1 (a file per room) to layout 2 (a file per key).
+ * <li>{@code LocalFiles}: safe file names, atomic fsynced writes and deletes, strict JSON reads.
+ * </ul>
  */
 package keybackup.localstore;

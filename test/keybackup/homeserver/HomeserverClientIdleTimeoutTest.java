@@ -1,11 +1,11 @@
 package keybackup.homeserver;
 
-import static keybackup.homeserver.Fixtures.ALGORITHM;
+import static keybackup.BackupFixtures.ALGORITHM;
+import static keybackup.BackupFixtures.USER;
+import static keybackup.BackupFixtures.authData;
+import static keybackup.BackupFixtures.marker;
 import static keybackup.homeserver.Fixtures.TOKEN;
-import static keybackup.homeserver.Fixtures.USER;
-import static keybackup.homeserver.Fixtures.authData;
 import static keybackup.homeserver.Fixtures.keyRequests;
-import static keybackup.homeserver.Fixtures.marker;
 import static keybackup.homeserver.Fixtures.threeKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,11 +1,11 @@
 package keybackup.homeserver;
 
-import static keybackup.homeserver.Fixtures.ALGORITHM;
-import static keybackup.homeserver.Fixtures.ROOM;
+import static keybackup.BackupFixtures.ALGORITHM;
+import static keybackup.BackupFixtures.ROOM;
+import static keybackup.BackupFixtures.USER;
+import static keybackup.BackupFixtures.authData;
+import static keybackup.BackupFixtures.key;
 import static keybackup.homeserver.Fixtures.TOKEN;
-import static keybackup.homeserver.Fixtures.USER;
-import static keybackup.homeserver.Fixtures.authData;
-import static keybackup.homeserver.Fixtures.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

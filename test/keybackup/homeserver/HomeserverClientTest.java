@@ -1,13 +1,13 @@
 package keybackup.homeserver;
 
-import static keybackup.homeserver.Fixtures.ALGORITHM;
-import static keybackup.homeserver.Fixtures.ROOM;
-import static keybackup.homeserver.Fixtures.SESSION;
+import static keybackup.BackupFixtures.ALGORITHM;
+import static keybackup.BackupFixtures.ROOM;
+import static keybackup.BackupFixtures.SESSION;
+import static keybackup.BackupFixtures.USER;
+import static keybackup.BackupFixtures.authData;
+import static keybackup.BackupFixtures.key;
+import static keybackup.BackupFixtures.marker;
 import static keybackup.homeserver.Fixtures.TOKEN;
-import static keybackup.homeserver.Fixtures.USER;
-import static keybackup.homeserver.Fixtures.authData;
-import static keybackup.homeserver.Fixtures.key;
-import static keybackup.homeserver.Fixtures.marker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

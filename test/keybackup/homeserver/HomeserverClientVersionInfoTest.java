@@ -1,8 +1,8 @@
 package keybackup.homeserver;
 
-import static keybackup.homeserver.Fixtures.ALGORITHM;
+import static keybackup.BackupFixtures.ALGORITHM;
+import static keybackup.BackupFixtures.USER;
 import static keybackup.homeserver.Fixtures.TOKEN;
-import static keybackup.homeserver.Fixtures.USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,6 +1,6 @@
 package keybackup.homeserver;
 
-import static keybackup.homeserver.Fixtures.key;
+import static keybackup.BackupFixtures.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,11 +1,11 @@
 package keybackup.localstore;
 
-import static keybackup.localstore.Fixtures.ALGORITHM;
-import static keybackup.localstore.Fixtures.ROOM;
-import static keybackup.localstore.Fixtures.USER;
-import static keybackup.localstore.Fixtures.authData;
-import static keybackup.localstore.Fixtures.key;
-import static keybackup.localstore.Fixtures.marker;
+import static keybackup.BackupFixtures.ALGORITHM;
+import static keybackup.BackupFixtures.ROOM;
+import static keybackup.BackupFixtures.USER;
+import static keybackup.BackupFixtures.authData;
+import static keybackup.BackupFixtures.key;
+import static keybackup.BackupFixtures.marker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -128,11 +128,11 @@ class LocalStoreLayoutTest {
         LocalStore s = LocalStore.open(dir, USER);
         s.createVersion(ALGORITHM, authData("k"));
         s.putSessionKey("1", ROOM, "s", key(false, 0, 0, "a"));
-        Files.delete(dir.resolve(LocalStore.LOCK_FILE));
+        Files.delete(dir.resolve(StoreLock.LOCK_FILE));
         LocalStore reader = LocalStore.open(dir, USER); // so a store on read-only media still opens
         assertEquals(Json.of(1), reader.currentVersion().orElseThrow().get("count"));
         assertEquals(1, keys(reader, "1").size());
-        assertFalse(Files.exists(dir.resolve(LocalStore.LOCK_FILE)), "no write, no lock");
+        assertFalse(Files.exists(dir.resolve(StoreLock.LOCK_FILE)), "no write, no lock");
     }
 
     @Test
@@ -151,7 +151,7 @@ class LocalStoreLayoutTest {
     private void journal(long count, String etag, List<Json> keys, boolean clear) throws IOException {
         Json.Obj j = Json.obj("clear", Json.of(clear), "keys", Json.arr(keys), "state",
                 Json.obj("count", Json.of(count), "etag", Json.of(etag)), "version", Json.of("1"));
-        Files.write(dir.resolve(LocalStore.JOURNAL_FILE), CanonicalJson.encode(j));
+        Files.write(dir.resolve(Journal.JOURNAL_FILE), CanonicalJson.encode(j));
     }
 
     private static Json change(String session, Json.Obj data) {
@@ -171,7 +171,7 @@ class LocalStoreLayoutTest {
                 CanonicalJson.encode(Json.obj("key", key(false, 1, 0, "a2"), "room_id", Json.of(ROOM), "session_id",
                         Json.of("a"))));
         LocalStore reopened = LocalStore.open(dir, USER);
-        assertFalse(Files.exists(dir.resolve(LocalStore.JOURNAL_FILE)));
+        assertFalse(Files.exists(dir.resolve(Journal.JOURNAL_FILE)));
         assertEquals(Json.of(2), reopened.version("1").get("count"));
         assertEquals("2", reopened.version("1").string("etag"));
         TreeMap<String, String> expected = new TreeMap<>();
@@ -205,13 +205,13 @@ class LocalStoreLayoutTest {
             "{\"clear\":false,\"keys\":[[\"!r\",\"s\",{\"first_message_index\":0}]]" + state + ",\"version\":\"1\"}",
             "[]", "{\"keys\":"};
         for (String bad : bads) {
-            Files.write(dir.resolve(LocalStore.JOURNAL_FILE), bad.getBytes(StandardCharsets.UTF_8));
+            Files.write(dir.resolve(Journal.JOURNAL_FILE), bad.getBytes(StandardCharsets.UTF_8));
             StoreException e = assertThrows(StoreException.class, () -> LocalStore.open(dir, USER), bad);
-            assertTrue(e.getMessage().contains(LocalStore.JOURNAL_FILE), e.getMessage());
+            assertTrue(e.getMessage().contains(Journal.JOURNAL_FILE), e.getMessage());
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
             assertThrows(StoreException.class, () -> s.putSessionKey("1", ROOM, "s", key(false, 0, 0, "a")), bad);
         }
-        Files.delete(dir.resolve(LocalStore.JOURNAL_FILE));
+        Files.delete(dir.resolve(Journal.JOURNAL_FILE));
         assertEquals(Json.of(1), s.putSessionKey("1", ROOM, "s", key(false, 0, 0, "a")).get("count"));
     }
 
@@ -232,6 +232,6 @@ class LocalStoreLayoutTest {
             assertTrue(LocalLayout.KEY_FILE.matcher(f.getFileName().toString()).matches(), f.toString());
             assertTrue(f.getFileName().toString().startsWith(f.getParent().getFileName().toString()), f.toString());
         }
-        assertFalse(Files.exists(dir.resolve(LocalStore.JOURNAL_FILE)));
+        assertFalse(Files.exists(dir.resolve(Journal.JOURNAL_FILE)));
     }
 }

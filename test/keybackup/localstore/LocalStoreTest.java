@@ -1,12 +1,12 @@
 package keybackup.localstore;
 
-import static keybackup.localstore.Fixtures.ALGORITHM;
-import static keybackup.localstore.Fixtures.ROOM;
-import static keybackup.localstore.Fixtures.SESSION;
-import static keybackup.localstore.Fixtures.USER;
-import static keybackup.localstore.Fixtures.authData;
-import static keybackup.localstore.Fixtures.key;
-import static keybackup.localstore.Fixtures.marker;
+import static keybackup.BackupFixtures.ALGORITHM;
+import static keybackup.BackupFixtures.ROOM;
+import static keybackup.BackupFixtures.SESSION;
+import static keybackup.BackupFixtures.USER;
+import static keybackup.BackupFixtures.authData;
+import static keybackup.BackupFixtures.key;
+import static keybackup.BackupFixtures.marker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
