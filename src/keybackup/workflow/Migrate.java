@@ -318,7 +318,7 @@ public final class Migrate {
             // 1. Read everything once before changing anything; the migration is bound to this read.
             MigrationPasses.Read first = null;
             if (rec == null) {
-                first = MigrationPasses.readAll(account, oldInfo, oldTrust, key, o.threads(),
+                first = MigrationPasses.readAll(account, oldTrust, key, o.threads(),
                         progress.pass("reading version " + oldVersion, count(oldInfo)));
                 log.accept("old version " + oldVersion + ": " + first.total() + " sessions read, " + first.rejected()
                         + " undecryptable");
@@ -330,7 +330,7 @@ public final class Migrate {
             }
             try (Ed25519PrivateKey signingKey = recordedSigningKey(account, rec)) {
                 OldEntries bound = first == null ? null : first.entries();
-                return MigrationFinish.copyCheckAndDelete(account, o, rec, oldInfo, oldTrust, bound, key, signingKey,
+                return MigrationFinish.copyCheckAndDelete(account, o, rec, oldTrust, bound, key, signingKey,
                         log, progress);
             }
         } catch (SecretStorageException e) {

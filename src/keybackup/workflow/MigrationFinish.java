@@ -35,7 +35,7 @@ final class MigrationFinish {
      * on a resumed run.
      */
     static Migrate.Result copyCheckAndDelete(Account account, Migrate.Options o, MigrationRecord rec,
-            Json.Obj oldInfo, AuthDataTrust oldTrust, OldEntries bound, BackupDecryptionKey key,
+            AuthDataTrust oldTrust, OldEntries bound, BackupDecryptionKey key,
             Ed25519PrivateKey signingKey, Consumer<String> log, Migrate.Progress progress)
             throws StoreException, WorkflowException {
         Json.Obj newInfo = account.store().version(rec.toVersion());
@@ -51,7 +51,7 @@ final class MigrationFinish {
         SessionSigner signer = SessionSigner.forTrustedBackup(trusted, signingKey, o.names());
 
         // 4. Upload, and again if the old version changed meanwhile.
-        MigrationPasses.Copy copy = MigrationPasses.copy(account, oldInfo, oldTrust, key, rec, signer, o, bound,
+        MigrationPasses.Copy copy = MigrationPasses.copy(account, oldTrust, key, rec, signer, o, bound,
                 progress, log);
         if (copy.problem() == null) {
             rec = rec.withOld(copy.bound().size(), copy.bound().digest(), copy.rejected())
@@ -60,7 +60,7 @@ final class MigrationFinish {
         }
 
         // 5. Read the new version back.
-        MigrationPasses.Check check = MigrationPasses.check(account, newInfo, newTrust, key, copy.bound(), o.threads(),
+        MigrationPasses.Check check = MigrationPasses.check(account, newTrust, key, copy.bound(), o.threads(),
                 progress.pass("checking version " + rec.toVersion(), copy.bound().size()));
         String problem = copy.problem() != null ? copy.problem() : check.problem();
         if (problem != null) {

@@ -6,7 +6,6 @@ import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import keybackup.homeserver.MatrixException;
 import keybackup.homeserver.StoreException;
-import keybackup.json.Json;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.trust.AuthDataTrust;
 import keybackup.trust.BackupAudit;
@@ -32,15 +31,15 @@ final class MigrationPasses {
      */
     record Read(OldEntries entries, long total, long rejected, long markedAuthenticated, long unsignedInSignedBackup) {}
 
-    /** Reads and decrypts every entry of {@code info}'s version; writes nothing. */
-    static Read readAll(Account account, Json.Obj info, AuthDataTrust trust, BackupDecryptionKey key, int threads,
+    /** Reads and decrypts every entry of the version {@code trust} was resolved from; writes nothing. */
+    static Read readAll(Account account, AuthDataTrust trust, BackupDecryptionKey key, int threads,
                         LongConsumer progress) throws StoreException, WorkflowException {
         OldEntries.Builder b = new OldEntries.Builder();
         long[] marked = {0};
-        BackupAudit audit = narrow(() -> Restore.run(account, info, trust, key, threads, false, r -> {
+        BackupAudit audit = narrow(() -> Restore.run(account, trust, key, countsOnly(threads, progress), r -> {
             if (r.sessionData() == null) return;
             if (add(b, r)) marked[0]++;
-        }, progress));
+        }));
         return new Read(b.build(), audit.total(), audit.rejected(), marked[0], audit.unsignedInSignedBackup());
     }
 
@@ -67,8 +66,8 @@ final class MigrationPasses {
      * null on a resumed run: then the first pass's read binds the migration only if it has the digest the
      * record holds.
      */
-    static Copy copy(Account account, Json.Obj oldInfo, AuthDataTrust oldTrust, BackupDecryptionKey key,
-            MigrationRecord rec, SessionSigner signer, Migrate.Options o, OldEntries bound, Migrate.Progress progress,
+    static Copy copy(Account account, AuthDataTrust oldTrust, BackupDecryptionKey key, MigrationRecord rec,
+            SessionSigner signer, Migrate.Options o, OldEntries bound, Migrate.Progress progress,
             Consumer<String> log) throws StoreException, WorkflowException {
         String oldVersion = rec.fromVersion();
         Pass pass;
@@ -80,8 +79,8 @@ final class MigrationPasses {
         long rejected = rec.oldRejected();
         do {
             etagBefore = etagAfter;
-            pass = upload(account, oldInfo, oldTrust, key, rec.toVersion(), signer, o, bound,
-                    progress.pass("copying version " + oldVersion + " to " + rec.toVersion(), Migrate.count(oldInfo)));
+            pass = upload(account, oldTrust, key, rec.toVersion(), signer, o, bound, progress.pass(
+                    "copying version " + oldVersion + " to " + rec.toVersion(), Migrate.count(oldTrust.versionInfo())));
             round++;
             rejected = Math.max(rejected, pass.rejected);
             log.accept("uploaded " + pass.migrated + " sessions to version " + rec.toVersion() + " (pass " + round
@@ -125,7 +124,7 @@ final class MigrationPasses {
         OldEntries added = OldEntries.EMPTY;
     }
 
-    private static Pass upload(Account account, Json.Obj oldInfo, AuthDataTrust oldTrust, BackupDecryptionKey key,
+    private static Pass upload(Account account, AuthDataTrust oldTrust, BackupDecryptionKey key,
             String newVersion, SessionSigner signer, Migrate.Options o, OldEntries bound,
             LongConsumer progress) throws StoreException, WorkflowException {
         Pass pass = new Pass();
@@ -135,14 +134,14 @@ final class MigrationPasses {
             narrow(() -> {
                 try (Uploader up = new Uploader(account.store(), newVersion, key.publicKey(), signer, o.names(),
                         o.threads(), o.limits())) {
-                    BackupAudit audit = Restore.run(account, oldInfo, oldTrust, key, o.threads(), false, r -> {
+                    BackupAudit audit = Restore.run(account, oldTrust, key, countsOnly(o.threads(), progress), r -> {
                         if (r.sessionData() == null) return; // rejected: counted by the audit, cannot be migrated
                         pass.migrated++;
                         int at = bound == null ? -1 : bound.find(OldEntries.location(r.roomId(), r.sessionId()));
                         if (at >= 0) seen.set(at);
                         else add(added, r);
                         up.add(r.roomId(), r.sessionData(), KeySource.fromRestore(r.verdict()));
-                    }, progress);
+                    });
                     up.finish();
                     pass.total = audit.total();
                     pass.rejected = audit.rejected();
@@ -151,7 +150,7 @@ final class MigrationPasses {
             });
         } catch (MatrixException e) {
             if (!MatrixException.WRONG_ROOM_KEYS_VERSION.equals(e.errcode())) throw e;
-            String oldVersion = oldInfo.string("version");
+            String oldVersion = oldTrust.versionInfo().string("version");
             throw new WorkflowException("another client made version " + e.currentVersion().orElse("?")
                     + " current while this migration was uploading to version " + newVersion + ": the old version "
                     + oldVersion + " is untouched and nothing was deleted; resuming cannot help (version " + newVersion
@@ -172,11 +171,11 @@ final class MigrationPasses {
      * Reads the new version back: every entry of {@code bound} must be there with the same key material,
      * decrypt, verify, and keep its {@code authenticated} verdict.
      */
-    static Check check(Account account, Json.Obj newInfo, AuthDataTrust newTrust, BackupDecryptionKey key,
-            OldEntries bound, int threads, LongConsumer progress) throws StoreException, WorkflowException {
+    static Check check(Account account, AuthDataTrust newTrust, BackupDecryptionKey key, OldEntries bound,
+            int threads, LongConsumer progress) throws StoreException, WorkflowException {
         BitSet found = new BitSet(bound.size());
         long[] lost = {0};
-        BackupAudit audit = narrow(() -> Restore.run(account, newInfo, newTrust, key, threads, false, r -> {
+        BackupAudit audit = narrow(() -> Restore.run(account, newTrust, key, countsOnly(threads, progress), r -> {
             if (r.sessionData() == null) return;
             int at = bound.find(OldEntries.location(r.roomId(), r.sessionId()));
             if (at < 0) return; // written by another client meanwhile: fine
@@ -186,7 +185,7 @@ final class MigrationPasses {
             if (OldEntries.content(r.sessionData().sessionKey()) != bound.content(at)) return;
             found.set(at);
             if (bound.authenticated(at) && !(r.verdict() instanceof SessionVerdict.Authenticated)) lost[0]++;
-        }, progress));
+        }));
         String problem = null;
         if (audit.rejected() > 0) {
             problem = audit.rejected() + " sessions of the new version do not decrypt or verify";
@@ -197,6 +196,15 @@ final class MigrationPasses {
             problem = lost[0] + " sessions lost their authenticated verdict";
         }
         return new Check(audit.total(), audit.authenticated(), problem);
+    }
+
+    /**
+     * How every pass reads a version: the audit keeps the counts only, since each pass keeps what it needs of
+     * the entries itself ({@link OldEntries}).
+     */
+    private static Restore.Options countsOnly(int threads, LongConsumer progress) {
+        return Restore.Options.DEFAULT.withThreads(threads).with(Restore.AuditEntries.COUNTS_ONLY)
+                .withProgress(progress);
     }
 
     /** A pass over a version; {@link Restore#run} and {@link Uploader} may throw any exception. */

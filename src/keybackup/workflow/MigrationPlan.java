@@ -164,7 +164,7 @@ public record MigrationPlan(Action action, String oldVersion, String newVersion,
             boolean rotate = o.signingKey() == Migrate.SigningKey.NEW || (rec != null && rec.rotate());
             Assessment a = rec != null ? null : MigrationPlan.assess(account, oldInfo, o.fromVersion() != null,
                     oldTrust);
-            MigrationPasses.Read read = MigrationPasses.readAll(account, oldInfo, oldTrust, key, o.threads(),
+            MigrationPasses.Read read = MigrationPasses.readAll(account, oldTrust, key, o.threads(),
                     progress.pass("reading version " + oldVersion, Migrate.count(oldInfo)));
             long rejected = Math.max(read.rejected(), rec == null ? 0 : rec.oldRejected());
             if (a != null && a.upToDate() && !rotate) {

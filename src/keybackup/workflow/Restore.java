@@ -210,23 +210,6 @@ public final class Restore {
         return audit;
     }
 
-    /**
-     * The form of {@link #run(Account, AuthDataTrust, BackupDecryptionKey, Options, Sink)} with the version
-     * info beside the trust, for the migration; refuses a {@code versionInfo} that is not the one {@code trust}
-     * was resolved from.
-     */
-    static <X extends Exception> BackupAudit run(Account account, Json.Obj versionInfo, AuthDataTrust trust,
-                                                 BackupDecryptionKey key, int threads, boolean keepEntries,
-                                                 Sink<X> sink, LongConsumer progress)
-            throws StoreException, WorkflowException, X {
-        if (!versionInfo.equals(trust.versionInfo())) {
-            throw new IllegalArgumentException("trust was resolved from another version info than "
-                    + versionInfo.string("version"));
-        }
-        AuditEntries entries = keepEntries ? AuditEntries.KEEP : AuditEntries.COUNTS_ONLY;
-        return run(account, trust, key, new Options(threads, entries, progress), sink);
-    }
-
     /** A caller's exception on its way out of the store's stream, which lets only store exceptions through. */
     private static final class CallerFailed extends StoreException {
         private static final long serialVersionUID = 1L;

@@ -2,20 +2,11 @@ package keybackup.workflow;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.function.LongConsumer;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.homeserver.StoreException;
-import keybackup.json.Json;
-import keybackup.keys.BackupDecryptionKey;
-import keybackup.keys.Curve25519PublicKey;
-import keybackup.keys.Ed25519PrivateKey;
-import keybackup.keys.KeyFormatException;
-import keybackup.secrets.SecretStorageException;
-import keybackup.trust.AuthDataTrust;
 import keybackup.trust.KeySource;
-import keybackup.trust.SessionSigner;
 
 /**
  * Uploads sessions from the key-export format to the current backup version. Keys are stored only in
@@ -356,130 +347,8 @@ public final class Upload {
             if (sessions.used) throw new IllegalStateException("a Selection serves one upload");
             sessions.used = true;
         }
-        KeySource source = options.source();
-        Json.Obj info = account.currentVersion();
-        String version = info.string("version");
-        AuthDataTrust trust = account.trust(info);
-        Curve25519PublicKey backupKey;
-        try {
-            Json.Obj ad = info.object("auth_data");
-            backupKey = Curve25519PublicKey.parse("auth_data.public_key", ad == null ? null : ad.string("public_key"));
-            // A small-order point parses (any 32 bytes do) but cannot be encrypted to; reject it here, as
-            // attacker-controlled input, instead of letting the encryption throw IllegalArgumentException.
-            try (BackupDecryptionKey probe = BackupDecryptionKey.generate()) {
-                java.util.Arrays.fill(probe.agree(backupKey), (byte) 0);
-            }
-        } catch (KeyFormatException e) {
-            throw new WorkflowException((e.getMessage().startsWith("auth_data.public_key") ? ""
-                    : "auth_data.public_key: ") + e.getMessage());
-        }
-        // Trust that rests only on the server's word for a device key (device_as_published) does not make a
-        // backup key one to encrypt the user's keys to: the server could have chosen both.
-        boolean trustedOnCompared = trust.trustedVia().stream().anyMatch(v -> !v.kind().weak());
-        if (!trustedOnCompared && !backupKeyInSecrets(account, info)) {
-            throw new WorkflowException("refusing to upload: version " + version
-                    + (trust instanceof AuthDataTrust.NotTrusted
-                            ? " is not trusted (" + trust.detail() + ")"
-                            : " is trusted only through a device taken as the server publishes it "
-                                    + "(device_as_published)")
-                    + " and Secret Storage holds no matching backup key");
-        }
-        SessionSigner signer = null;
-        Unsigned unsigned = null;
-        Ed25519PrivateKey signingKey = null;
-        try {
-            if (trust.usableSigningKey().isEmpty()) {
-                unsigned = new Unsigned(UnsignedReason.NO_USABLE_SIGNING_KEY,
-                        trust.detail() == null ? "no usable signing key" : trust.detail());
-            } else {
-                Optional<Ed25519PrivateKey> k = account.hasSecrets() ? account.secrets().backupSigningKey()
-                        : Optional.empty();
-                if (k.isEmpty()) {
-                    unsigned = new Unsigned(UnsignedReason.NO_KEY_IN_SECRET_STORAGE,
-                            "Secret Storage holds no backup signing key");
-                } else if (!k.get().publicKey().equals(trust.usableSigningKey().get().publicKey())) {
-                    k.get().close();
-                    unsigned = new Unsigned(UnsignedReason.NOT_THIS_VERSIONS_KEY,
-                            "the signing key in Secret Storage is not this version's");
-                } else {
-                    signingKey = k.get();
-                    signer = SessionSigner.forTrustedBackup(trust.usableSigningKey().get(), signingKey,
-                            options.names());
-                }
-            }
-            if (unsigned != null && options.unsigned() == UnsignedUploads.REFUSE) {
-                throw new UnsignedRefusedException(version, unsigned); // before anything is sent
-            }
-            try (Uploader up = new Uploader(account.store(), version, backupKey, signer, options.names(),
-                    options.threads(), options.limits())) {
-                up.onProgress(options.progress());
-                long[] lowered = {0};
-                BestCopies best = sessions.best;
-                Exception[] failed = {null}; // the upload's own failure, carried out of the caller's walk
-                ExportReader.Visitor send = s -> { // pass two: the copies pass one chose, each once
-                    if (failed[0] != null) throw new Stopped(); // the walk went on after a failure: stop it again
-                    try {
-                        if (!best.take(s)) return;
-                        KeySource entrySource = source.forEntry(s); // never above source
-                        if (entrySource.authenticated() != source.authenticated()) lowered[0]++;
-                        up.add(s.roomId(), s.data(), entrySource, options.sendingDevice());
-                    } catch (StoreException | WorkflowException e) {
-                        failed[0] = e;
-                        throw new Stopped();
-                    }
-                };
-                try {
-                    sessions.sessions.forEach(send);
-                } catch (Exception e) {
-                    rethrowOwn(failed[0]); // ours came first: whatever the walk made of it is a consequence
-                    throw e;
-                }
-                rethrowOwn(failed[0]); // a walk that swallowed the stop
-                best.checkAllTaken();
-                Uploader.Result r = up.finish();
-                return new Result(version, r.sessions(), r.batches(), r.serverCount(), lowered[0], unsigned);
-            }
-        } catch (SecretStorageException e) {
-            throw new WorkflowException("secret storage: " + e.getMessage());
-        } finally {
-            if (signingKey != null) signingKey.close();
-        }
-    }
-
-    /** Unwinds the caller's walk after a failure of the upload itself; never escapes {@link #run}. */
-    private static final class Stopped extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        Stopped() {
-            super("upload stopped", null, false, false);
-        }
-    }
-
-    private static void rethrowOwn(Exception own) throws StoreException, WorkflowException {
-        if (own instanceof StoreException e) throw e;
-        if (own instanceof WorkflowException e) throw e;
-    }
-
-    /** The copies {@link #run} sends, in the order it sends them (for tests). */
-    static List<ExportedSession> bestCopies(List<ExportedSession> sessions) throws WorkflowException {
-        Selection<RuntimeException> sel = select(v -> {
-            for (ExportedSession s : sessions) v.visit(s);
-        });
-        List<ExportedSession> out = new java.util.ArrayList<>();
-        for (ExportedSession s : sessions) {
-            if (sel.best.take(s)) out.add(s);
-        }
-        sel.best.checkAllTaken();
-        return out;
-    }
-
-    private static boolean backupKeyInSecrets(Account account, Json.Obj info) throws StoreException, WorkflowException {
-        if (!account.hasSecrets()) return false;
-        try (BackupDecryptionKey k = Restore.keyFromSecretStorage(account)) {
-            Restore.checkKeyMatches(k, info);
-            return true;
-        } catch (WorkflowException e) {
-            return false;
+        try (UploadTarget target = UploadTarget.open(account, options)) { // every refusal: nothing sent yet
+            return UploadPassTwo.send(account, target, sessions.sessions, sessions.best, options);
         }
     }
 }

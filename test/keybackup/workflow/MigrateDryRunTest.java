@@ -14,14 +14,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import keybackup.backup.ExportedSession;
 import keybackup.backup.FieldNames;
 import keybackup.json.Json;
+import keybackup.json.JsonReader;
+import keybackup.keys.Ed25519PrivateKey;
 import keybackup.trust.AuthDataTrust;
-import keybackup.trust.KeySource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -44,9 +47,41 @@ class MigrateDryRunTest {
         if (f != null) f.close();
     }
 
+    /** Opens the fixture with a signed, trusted backup of 8 sessions, 6 of them authenticated; returns its version. */
+    private String openSignedTrusted(WorkflowFixture.Backend backend) throws Exception {
+        f = WorkflowFixture.open(backend, dir);
+        return f.signedVersion(sessions(2, 3, 1), sessions(1, 2, 2));
+    }
+
+    /** Opens the fixture with an unsigned backup of {@code sessions}; returns its version. */
+    private String openUnsigned(WorkflowFixture.Backend backend, List<ExportedSession> sessions) throws Exception {
+        f = WorkflowFixture.open(backend, dir);
+        return f.unsignedVersion(sessions);
+    }
+
+    private Path checkpointFile() {
+        return dir.resolve("checkpoint.json");
+    }
+
+    private Migrate.Options options(Migrate.Start start, Migrate.OldVersion old, Migrate.SigningKey key) {
+        return new Migrate.Options(null, checkpointFile(), start, old, key, 2, FieldNames.UNSTABLE, SMALL_BATCHES);
+    }
+
     private Migrate.Options options(Migrate.OldVersion old, Migrate.SigningKey key) {
-        return new Migrate.Options(null, dir.resolve("checkpoint.json"), Migrate.Start.NEW, old, key, 2,
-                FieldNames.UNSTABLE, SMALL_BATCHES);
+        return options(Migrate.Start.NEW, old, key);
+    }
+
+    private Migrate.Result run(Migrate.Options o) throws WorkflowException {
+        return Migrate.run(f.account(), o, l -> { });
+    }
+
+    private MigrationPlan plan(Migrate.Options o) throws WorkflowException {
+        return Migrate.plan(f.account(), o, (what, total) -> null);
+    }
+
+    /** The checkpoint file as read, which must be a JSON object. */
+    private Json.Obj checkpoint() throws Exception {
+        return (Json.Obj) JsonReader.parse(Files.readAllBytes(checkpointFile()));
     }
 
     /** Requests since {@code from} that change something on the server (all but GET and the keys query). */
@@ -60,27 +95,18 @@ class MigrateDryRunTest {
         Map<String, String> m = new TreeMap<>();
         try (Stream<Path> files = Files.walk(dir.resolve("store"))) {
             for (Path p : files.filter(Files::isRegularFile).toList()) {
-                m.put(dir.relativize(p).toString(), java.util.HexFormat.of().formatHex(Files.readAllBytes(p)));
+                m.put(dir.relativize(p).toString(), HexFormat.of().formatHex(Files.readAllBytes(p)));
             }
         }
         return m;
     }
 
-    private String signedTrusted() throws Exception {
-        String v = Enable.run(f.account(), FieldNames.UNSTABLE).version();
-        Upload.run(f.account(), sessions(2, 3, 1), Upload.Options.of(KeySource.OLM).withThreads(2).with(SMALL_BATCHES));
-        Upload.run(f.account(), sessions(1, 2, 2), Upload.Options.of(KeySource.EXPORT).withThreads(2).with(SMALL_BATCHES));
-        return v;
-    }
-
     @Test
     void run_signedTrustedBackup_nothingToDoAndNothingWritten() throws Exception {
-        f = WorkflowFixture.open(HOMESERVER, dir);
-        String v = signedTrusted();
+        String v = openSignedTrusted(HOMESERVER);
         int from = f.server.requestCount();
 
-        Migrate.Result r = Migrate.run(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK,
-                Migrate.SigningKey.KEEP_WHEN_HELD), l -> { });
+        Migrate.Result r = run(options(Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD));
 
         assertTrue(r.nothingToDo());
         assertEquals(v, r.oldVersion());
@@ -90,19 +116,17 @@ class MigrateDryRunTest {
                 && r.note().contains("this_device"), r.note()); // the order follows the signatures found
         assertEquals(List.of(), writesSince(from));
         assertEquals(List.of(v), f.server.liveVersions());
-        assertFalse(Files.exists(dir.resolve("checkpoint.json")));
+        assertFalse(Files.exists(checkpointFile()));
         assertTrue(Migrate.recorded(f.account()).isEmpty());
     }
 
     @Test
     void run_signedTrustedBackup_rotate_newVersionWithNewSigningKey() throws Exception {
-        f = WorkflowFixture.open(LOCAL, dir);
-        String v = signedTrusted();
+        String v = openSignedTrusted(LOCAL);
         String oldKey = f.store.version(v).object("auth_data").string(FieldNames.UNSTABLE.signingPublicKey());
         Map<String, String> verdicts = f.verdicts(v);
 
-        Migrate.Result r = Migrate.run(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK,
-                Migrate.SigningKey.NEW), l -> { });
+        Migrate.Result r = run(options(Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.NEW));
 
         assertFalse(r.nothingToDo());
         assertTrue(r.verified(), r.note());
@@ -117,16 +141,14 @@ class MigrateDryRunTest {
 
     @Test
     void plan_unsignedBackup_saysWhatWouldHappen_writesNothing_runAgrees() throws Exception {
-        f = WorkflowFixture.open(HOMESERVER, dir);
-        String old = f.unsignedVersion(sessions(2, 3, 5));
+        String old = openUnsigned(HOMESERVER, sessions(2, 3, 5));
         int from = f.server.requestCount();
 
-        MigrationPlan p = Migrate.plan(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK,
-                Migrate.SigningKey.KEEP_WHEN_HELD), (what, total) -> null);
+        MigrationPlan p = plan(options(Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD));
 
         assertEquals(List.of(), writesSince(from));
         assertEquals(List.of(old), f.server.liveVersions());
-        assertFalse(Files.exists(dir.resolve("checkpoint.json")));
+        assertFalse(Files.exists(checkpointFile()));
         assertTrue(f.secrets.backupSigningKey().isEmpty(), "no signing key stored");
         assertEquals(MigrationPlan.Action.MIGRATE, p.action());
         assertEquals(old, p.oldVersion());
@@ -138,20 +160,17 @@ class MigrateDryRunTest {
         assertTrue(p.deletesOld());
         assertTrue(p.why().contains("not signed and trusted"), p.why());
 
-        Migrate.Result r = Migrate.run(f.account(), options(Migrate.OldVersion.DELETE_AFTER_CHECK,
-                Migrate.SigningKey.KEEP_WHEN_HELD), l -> { });
+        Migrate.Result r = run(options(Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD));
         assertEquals(p.oldSessions(), r.oldSessions());
         assertEquals(p.deletesOld(), r.oldDeleted());
     }
 
     @Test
     void plan_signedTrustedBackup_nothingToDo_countsAndStoreUnchanged() throws Exception {
-        f = WorkflowFixture.open(LOCAL, dir);
-        signedTrusted();
+        openSignedTrusted(LOCAL);
         Map<String, String> before = storeFiles();
 
-        MigrationPlan p = Migrate.plan(f.account(), options(Migrate.OldVersion.KEEP,
-                Migrate.SigningKey.KEEP_WHEN_HELD), (what, total) -> null);
+        MigrationPlan p = plan(options(Migrate.OldVersion.KEEP, Migrate.SigningKey.KEEP_WHEN_HELD));
 
         assertEquals(before, storeFiles());
         assertEquals(MigrationPlan.Action.NOTHING_TO_DO, p.action());
@@ -159,8 +178,7 @@ class MigrateDryRunTest {
         assertEquals(6, p.authenticated());
         assertFalse(p.deletesOld());
 
-        MigrationPlan rotate = Migrate.plan(f.account(), options(Migrate.OldVersion.KEEP, Migrate.SigningKey.NEW),
-                (what, total) -> null);
+        MigrationPlan rotate = plan(options(Migrate.OldVersion.KEEP, Migrate.SigningKey.NEW));
         assertEquals(before, storeFiles());
         assertEquals(MigrationPlan.Action.MIGRATE, rotate.action());
         assertEquals(MigrationPlan.KeyChoice.NEW, rotate.signingKey());
@@ -169,37 +187,32 @@ class MigrateDryRunTest {
 
     @Test
     void plan_checkpointExists_refusedAsTheRunWouldBe() throws Exception {
-        f = WorkflowFixture.open(LOCAL, dir);
-        f.unsignedVersion(sessions(1, 2, 1));
-        Files.writeString(dir.resolve("checkpoint.json"), "{}");
+        openUnsigned(LOCAL, sessions(1, 2, 1));
+        Files.writeString(checkpointFile(), "{}");
 
-        WorkflowException e = assertThrows(WorkflowException.class, () -> Migrate.plan(f.account(),
-                options(Migrate.OldVersion.KEEP, Migrate.SigningKey.KEEP_WHEN_HELD), (what, total) -> null));
+        WorkflowException e = assertThrows(WorkflowException.class,
+                () -> plan(options(Migrate.OldVersion.KEEP, Migrate.SigningKey.KEEP_WHEN_HELD)));
 
         assertTrue(e.getMessage().startsWith("a migration checkpoint exists"), e.getMessage());
     }
 
     @Test
     void plan_resume_describesTheRecordedMigration_writesNothing() throws Exception {
-        f = WorkflowFixture.open(HOMESERVER, dir);
-        String old = f.unsignedVersion(sessions(2, 10, 3));
+        String old = openUnsigned(HOMESERVER, sessions(2, 10, 3));
         f.server.crashAfterKeyPuts(f.server.keyPuts() + 2);
         Migrate.Options start = options(Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD);
-        assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), start, l -> { }));
+        assertThrows(WorkflowException.class, () -> run(start));
         f.server.crashAfterKeyPuts(-1);
         String newVersion = f.server.liveVersions().get(1);
-        Map<String, Json.Obj> checkpoint = Map.of("cp", (Json.Obj) keybackup.json.JsonReader.parse(
-                Files.readAllBytes(dir.resolve("checkpoint.json"))));
+        Json.Obj checkpoint = checkpoint();
         int from = f.server.requestCount();
-        Migrate.Options resume = new Migrate.Options(null, dir.resolve("checkpoint.json"), Migrate.Start.RESUME,
-                Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE,
-                SMALL_BATCHES);
+        Migrate.Options resume = options(Migrate.Start.RESUME, Migrate.OldVersion.DELETE_AFTER_CHECK,
+                Migrate.SigningKey.KEEP_WHEN_HELD);
 
-        MigrationPlan p = Migrate.plan(f.account(), resume, (what, total) -> null);
+        MigrationPlan p = plan(resume);
 
         assertEquals(List.of(), writesSince(from));
-        assertEquals(checkpoint, Map.of("cp", (Json.Obj) keybackup.json.JsonReader.parse(
-                Files.readAllBytes(dir.resolve("checkpoint.json")))), "checkpoint unchanged");
+        assertEquals(checkpoint, checkpoint(), "checkpoint unchanged");
         assertEquals(MigrationPlan.Action.RESUME, p.action());
         assertEquals(old, p.oldVersion());
         assertEquals(newVersion, p.newVersion());
@@ -209,14 +222,14 @@ class MigrateDryRunTest {
         assertEquals(List.of(), p.signers(), "the version exists: nothing new is signed");
         assertTrue(p.deletesOld());
 
-        Migrate.Result r = Migrate.run(f.account(), resume, l -> { });
+        Migrate.Result r = run(resume);
         assertEquals(newVersion, r.newVersion());
         assertTrue(r.oldDeleted());
     }
 
     @Test
     void record_rotate_writtenOnlyWhenSet_andReadBack() throws Exception {
-        String key = keybackup.keys.Ed25519PrivateKey.generate().publicKey().toBase64();
+        String key = Ed25519PrivateKey.generate().publicKey().toBase64();
         MigrationRecord plain = new MigrationRecord("1", "1", null, key, MigrationRecord.STARTED, 3, null, 0, 5, 0, 0,
                 false);
         assertFalse(plain.toJson().has("rotate"), "records without rotation are written as before");

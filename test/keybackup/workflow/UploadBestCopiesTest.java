@@ -35,7 +35,7 @@ class UploadBestCopiesTest {
         try (Ed25519PrivateKey k = Ed25519PrivateKey.generate()) {
             ExportedSession a = copy(k.publicKey().bytes(), 3, 1);
             ExportedSession b = copy(k.publicKey().bytes(), 3, 1);
-            List<ExportedSession> best = Upload.bestCopies(List.of(a, b, a));
+            List<ExportedSession> best = BestCopies.chosen(List.of(a, b, a));
             assertEquals(1, best.size());
             assertSame(a, best.get(0));
         }
@@ -87,7 +87,8 @@ class UploadBestCopiesTest {
             ExportedSession early = copy(kpub, 0, 2);
             ExportedSession earlyDirect = copy(kpub, 0, 0);
             ExportedSession unrelated = copy(other.publicKey().bytes(), 7, 0);
-            List<ExportedSession> best = new ArrayList<>(Upload.bestCopies(List.of(late, unrelated, early, earlyDirect)));
+            List<ExportedSession> best = new ArrayList<>(
+                    BestCopies.chosen(List.of(late, unrelated, early, earlyDirect)));
             assertEquals(2, best.size());
             // sent where the chosen copy stands in the input (one pass cannot know an earlier copy is the best)
             assertEquals(unrelated.sessionId(), best.get(0).sessionId());

@@ -250,6 +250,17 @@ public final class WorkflowFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * A backup made by {@link Enable} (signed, trusted, its keys in Secret Storage), then {@code olm} uploaded as
+     * keys from Olm and {@code exported} as keys from an export: signed, two threads, small batches.
+     */
+    public String signedVersion(List<ExportedSession> olm, List<ExportedSession> exported) throws Exception {
+        String version = Enable.run(account(), FieldNames.UNSTABLE).version();
+        Upload.run(account(), olm, Upload.Options.of(KeySource.OLM).withThreads(2).with(SMALL_BATCHES));
+        Upload.run(account(), exported, Upload.Options.of(KeySource.EXPORT).withThreads(2).with(SMALL_BATCHES));
+        return version;
+    }
+
     /** The backup key from Secret Storage. */
     public BackupDecryptionKey backupKey() throws Exception {
         return Restore.keyFromSecretStorage(account());
