@@ -20,14 +20,20 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** The command-line habits of issue 12 item 5: one test per convention, each failing before it was kept. */
+/**
+ * The command-line habits of issue 12 item 5: one test (or one case of the refusals table) per convention, each
+ * failing before it was kept.
+ */
 @Timeout(120)
 class ConventionsTest {
     private static final String USER = "@alice:example.org";
@@ -51,13 +57,90 @@ class ConventionsTest {
         return kept;
     }
 
-    @Test
-    void store_missing_isAnErrorAndNothingIsCreated() {
-        Path typo = dir.resolve("keybackup-stroe");
-        CliRun.Result r = run("status", "--user", USER, "--store", typo.toString());
-        assertEquals(1, r.code(), r.outText());
-        assertTrue(r.err().contains("no local store at") && r.err().contains("setup"), r.err());
-        assertFalse(Files.exists(typo), "a mistyped --store must not create a store");
+    /** {@code command}, then the options of the demo's signed store and its recovery key, then {@code more}. */
+    private static String[] onSigned(Path kept, String command, String... more) {
+        return cat(List.of(command, "--user", USER, "--store", kept.resolve("signed").toString(), "--recovery-key-file",
+                kept.resolve("signed-recovery-key.txt").toString()), List.of(more));
+    }
+
+    /** A new local store DIR/{@code name} made by setup, with its recovery key and device key beside it. */
+    private Path setup(String name) {
+        Path store = dir.resolve(name);
+        CliRun.Result r = run("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out",
+                recoveryKey(store).toString(), "--device-id", "PHONE", "--device-key-out", deviceKey(store).toString());
+        assertEquals(0, r.code(), r.err());
+        return store;
+    }
+
+    private static Path recoveryKey(Path store) {
+        return store.resolveSibling(store.getFileName() + "-recovery-key.txt");
+    }
+
+    private static Path deviceKey(Path store) {
+        return store.resolveSibling(store.getFileName() + "-device.key");
+    }
+
+    /** A file DIR/token holding an access token. */
+    private Path token() throws Exception {
+        return Files.writeString(dir.resolve("token"), "syt_conventions_test_token_0123\n");
+    }
+
+    /** The names in the test's directory, sorted. */
+    private List<Path> entries() throws Exception {
+        try (Stream<Path> all = Files.list(dir)) {
+            return all.map(Path::getFileName).sorted().toList();
+        }
+    }
+
+    /** The command line of a refusal, made in the test's directory (a store or a token file made first). */
+    private interface CommandLine { List<String> of(ConventionsTest t) throws Exception; }
+
+    /** A command line a convention refuses, and how: the exit code, words it must say, words it must not. */
+    private record Refusal(String convention, CommandLine line, int code, List<String> said, List<String> notSaid) {
+        @Override public String toString() { return convention; }
+    }
+
+    static List<Refusal> refusals() {
+        return List.of(
+                new Refusal("a missing (mistyped) --store is an error",
+                        t -> List.of("status", "--user", USER, "--store", t.dir.resolve("keybackup-stroe").toString()),
+                        1, List.of("no local store at", "setup"), List.of()),
+                new Refusal("a --homeserver that is no URL is a usage error, without the parser's words",
+                        t -> List.of("status", "--user", USER, "--homeserver", "ht tp://matrix.example.org"),
+                        2, List.of("--homeserver: not a URL"), List.of("Illegal character", "Exception")),
+                new Refusal("a --homeserver that is not http or https is a usage error",
+                        t -> List.of("status", "--user", USER, "--homeserver", "ftp://127.0.0.1:1",
+                                "--access-token-file", t.token().toString()),
+                        2, List.of(), List.of()),
+                new Refusal("a --homeserver without an access token is a usage error", t -> {
+                    assumeTrue(System.getenv("KEYBACKUP_ACCESS_TOKEN") == null,
+                            "the test needs KEYBACKUP_ACCESS_TOKEN unset");
+                    return List.of("status", "--user", USER, "--homeserver", "https://matrix.example.org");
+                }, 2, List.of("--access-token-file"), List.of()),
+                new Refusal("a wrong Secret Storage key is named as a key, not as the tool",
+                        t -> List.of("status", "--user", USER, "--store", t.setup("s").toString(),
+                                "--recovery-key-file", recoveryKey(t.setup("other")).toString()),
+                        1, List.of("Secret Storage key 'keybackup'"), List.of("key check of keybackup")),
+                new Refusal("a key without a passphrase asks for the recovery key, not a passphrase",
+                        t -> List.of("restore", "--user", USER, "--store", t.setup("s").toString(), "--out",
+                                t.dir.resolve("o.json").toString()),
+                        2, List.of("no passphrase", "--recovery-key-file"), List.of("--passphrase-stdin")),
+                new Refusal("audit's --version option is renamed, with a hint",
+                        t -> List.of("audit", "--user", USER, "--version", "version.json", "--keys", "keys.json",
+                                "--identity", "q.json", "--key-file", "k"),
+                        2, List.of("--version-file"), List.of()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusals")
+    void command_refusedByAConvention_exitCodeAndWordsAndNothingCreated(Refusal refusal) throws Exception {
+        List<String> line = refusal.line().of(this);
+        List<Path> before = entries();
+        CliRun.Result r = run(line.toArray(new String[0]));
+        assertEquals(refusal.code(), r.code(), r.err());
+        for (String s : refusal.said()) assertTrue(r.err().contains(s), "'" + s + "' not said in: " + r.err());
+        for (String s : refusal.notSaid()) assertFalse(r.err().contains(s), "'" + s + "' said in: " + r.err());
+        assertEquals(before, entries(), "a refused command creates nothing (a mistyped --store no store)");
     }
 
     @Test
@@ -78,32 +161,13 @@ class ConventionsTest {
     }
 
     @Test
-    void homeserver_badUrl_isAUsageErrorWithoutTheParsersWords() throws Exception {
-        CliRun.Result r = run("status", "--user", USER, "--homeserver", "ht tp://matrix.example.org");
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("--homeserver: not a URL"), r.err());
-        assertFalse(r.err().contains("Illegal character") || r.err().contains("Exception"), r.err());
-        CliRun.Result ftp = run("status", "--user", USER, "--homeserver", "ftp://127.0.0.1:1", "--access-token-file",
-                Files.writeString(dir.resolve("t"), "syt_conventions_test_token_0123\n").toString());
-        assertEquals(2, ftp.code(), ftp.err());
-    }
-
-    @Test
-    void homeserver_noToken_isAUsageError() {
-        assumeTrue(System.getenv("KEYBACKUP_ACCESS_TOKEN") == null, "the test needs KEYBACKUP_ACCESS_TOKEN unset");
-        CliRun.Result r = run("status", "--user", USER, "--homeserver", "https://matrix.example.org");
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("--access-token-file"), r.err());
-    }
-
-    @Test
     void homeserver_unreachable_namesTheUrlAndWhatToTry_withoutRetryingOrClassNames() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort(); // closed again: nothing listens there
         }
-        Path token = Files.writeString(dir.resolve("token"), "syt_conventions_test_token_0123\n");
-        CliRun.Result r = run("status", "--user", USER, "--homeserver", "http://127.0.0.1:" + port, "--access-token-file", token.toString());
+        CliRun.Result r = run("status", "--user", USER, "--homeserver", "http://127.0.0.1:" + port,
+                "--access-token-file", token().toString());
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("http://127.0.0.1:" + port), r.err());
         assertTrue(r.err().contains("check the homeserver URL"), r.err());
@@ -114,7 +178,8 @@ class ConventionsTest {
     void homeserver_401_saysToGetANewToken() throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", ex -> {
-            byte[] body = "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid access token passed.\"}".getBytes(StandardCharsets.UTF_8);
+            byte[] body = "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid access token passed.\"}"
+                    .getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().add("Content-Type", "application/json");
             ex.sendResponseHeaders(401, body.length);
             ex.getResponseBody().write(body);
@@ -122,9 +187,8 @@ class ConventionsTest {
         });
         server.start();
         try {
-            Path token = Files.writeString(dir.resolve("token"), "syt_conventions_test_token_0123\n");
-            CliRun.Result r = run("status", "--user", USER, "--homeserver", "http://127.0.0.1:" + server.getAddress().getPort(),
-                    "--access-token-file", token.toString());
+            CliRun.Result r = run("status", "--user", USER, "--homeserver",
+                    "http://127.0.0.1:" + server.getAddress().getPort(), "--access-token-file", token().toString());
             assertEquals(1, r.code(), r.err());
             assertTrue(r.err().contains("M_UNKNOWN_TOKEN") && r.err().contains("get a new one"), r.err());
         } finally {
@@ -133,42 +197,10 @@ class ConventionsTest {
     }
 
     @Test
-    void secretStorage_wrongKey_namesTheKeyIdAsAKeyNotAsTheTool() throws Exception {
-        Path store = dir.resolve("s");
-        assertEquals(0, run("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out",
-                dir.resolve("rk").toString(),
-                "--device-id", "PHONE", "--device-key-out", dir.resolve("pk").toString()).code());
-        Path other = dir.resolve("other");
-        assertEquals(0, run("setup", "--user", USER, "--store", other.toString(), "--recovery-key-out",
-                dir.resolve("rk2").toString(),
-                "--device-id", "PHONE", "--device-key-out", dir.resolve("pk2").toString()).code());
-        CliRun.Result r = run("status", "--user", USER, "--store", store.toString(), "--recovery-key-file",
-                dir.resolve("rk2").toString());
-        assertEquals(1, r.code(), r.err());
-        assertTrue(r.err().contains("Secret Storage key 'keybackup'"), r.err());
-        assertFalse(r.err().contains("key check of keybackup"), r.err());
-    }
-
-    @Test
-    void secretStorage_keyWithoutPassphrase_asksForTheRecoveryKeyNotAPassphrase() throws Exception {
-        Path store = dir.resolve("s");
-        assertEquals(0, run("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out",
-                dir.resolve("rk").toString(),
-                "--device-id", "PHONE", "--device-key-out", dir.resolve("pk").toString()).code());
-        CliRun.Result r = run("restore", "--user", USER, "--store", store.toString(), "--out",
-                dir.resolve("o.json").toString());
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("no passphrase") && r.err().contains("--recovery-key-file"), r.err());
-        assertFalse(r.err().contains("--passphrase-stdin"), r.err());
-    }
-
-    @Test
     void upload_emptyArray_neverReportsMinusOneKeys() throws Exception {
         Path kept = demo();
-        CliRun.Result r = runIn("[]".getBytes(StandardCharsets.UTF_8), "upload", "--user", USER, "--store",
-                kept.resolve("signed").toString(),
-                "--recovery-key-file", kept.resolve("signed-recovery-key.txt").toString(), "--keys", "-", "--source",
-                        "olm");
+        CliRun.Result r = runIn("[]".getBytes(StandardCharsets.UTF_8),
+                onSigned(kept, "upload", "--keys", "-", "--source", "olm"));
         assertEquals(0, r.code(), r.err());
         assertFalse(r.outText().contains("-1"), r.outText());
     }
@@ -176,8 +208,7 @@ class ConventionsTest {
     @Test
     void restore_outDash_writesTheExportToStdout_andTheSummaryToStderr() throws Exception {
         Path kept = demo();
-        CliRun.Result r = run("restore", "--user", USER, "--store", kept.resolve("signed").toString(),
-                "--recovery-key-file", kept.resolve("signed-recovery-key.txt").toString(), "--out", "-");
+        CliRun.Result r = run(onSigned(kept, "restore", "--out", "-"));
         assertEquals(0, r.code(), r.err());
         Json export = JsonReader.parse(r.out());
         assertTrue(export instanceof Json.Arr a && a.elements().size() == 5, r.outText());
@@ -188,8 +219,7 @@ class ConventionsTest {
     @Test
     void restore_outDashToATerminal_refusesPlaintextUnlessAsked() throws Exception {
         Path kept = demo();
-        String[] args = {"restore", "--user", USER, "--store", kept.resolve("signed").toString(),
-                "--recovery-key-file", kept.resolve("signed-recovery-key.txt").toString(), "--out", "-"};
+        String[] args = onSigned(kept, "restore", "--out", "-");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertEquals(2, Main.run(args, new ByteArrayInputStream(new byte[0]), out, err, true),
@@ -205,13 +235,8 @@ class ConventionsTest {
     @Test
     void uploadKeysDash_readsTheExportFromStdin() throws Exception {
         Path kept = demo();
-        Path signed = kept.resolve("signed");
-        String rk = kept.resolve("signed-recovery-key.txt").toString();
-        CliRun.Result restored = run("restore", "--user", USER, "--store", signed.toString(), "--recovery-key-file",
-                rk, "--out", "-");
-        CliRun.Result r = runIn(restored.out(), "upload", "--user", USER, "--store", signed.toString(),
-                "--recovery-key-file", rk,
-                "--keys", "-", "--source", "export");
+        CliRun.Result restored = run(onSigned(kept, "restore", "--out", "-"));
+        CliRun.Result r = runIn(restored.out(), onSigned(kept, "upload", "--keys", "-", "--source", "export"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.outText().startsWith("uploaded 5 sessions"), r.outText());
     }
@@ -241,19 +266,9 @@ class ConventionsTest {
     }
 
     @Test
-    void audit_versionOption_isRenamedWithAHint() {
-        CliRun.Result r = run("audit", "--user", USER, "--version", "version.json", "--keys", "keys.json",
-                "--identity", "q.json", "--key-file", "k");
-        assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("--version-file"), r.err());
-    }
-
-    @Test
     void auditTable_realRoomIds_staySortedAndAligned() throws Exception {
         Path kept = demo();
-        String rk = kept.resolve("signed-recovery-key.txt").toString();
-        CliRun.Result restored = run("restore", "--user", USER, "--store", kept.resolve("signed").toString(),
-                "--recovery-key-file", rk, "--out", "-");
+        CliRun.Result restored = run(onSigned(kept, "restore", "--out", "-"));
         // Real room ids are longer than the demo's; give the five keys rooms whose order differs from any upload order.
         String[] rooms = {"!zzOGEhHVWSdvArJzumhm:matrix.example.org", "!a:b.c",
                 "!mOGEhHVWSdvArJzumhmXYZ:server.example.org", "!a:b.c", "!zz:x.y"};
@@ -262,14 +277,10 @@ class ConventionsTest {
         for (Json e : ((Json.Arr) JsonReader.parse(restored.out())).elements()) {
             entries.add(((Json.Obj) e).with("room_id", Json.of(rooms[i++])));
         }
-        Path store = dir.resolve("s");
-        Path srk = dir.resolve("rk");
-        Path pk = dir.resolve("pk");
-        assertEquals(0, run("setup", "--user", USER, "--store", store.toString(), "--recovery-key-out", srk.toString(),
-                "--device-id", "PHONE", "--device-key-out", pk.toString()).code());
-        List<String> opts = List.of("--user", USER, "--store", store.toString(), "--recovery-key-file", srk.toString(),
-                "--device-id", "PHONE",
-                "--device-key-file", pk.toString());
+        Path store = setup("s");
+        List<String> opts = List.of("--user", USER, "--store", store.toString(), "--recovery-key-file",
+                recoveryKey(store).toString(), "--device-id", "PHONE", "--device-key-file",
+                deviceKey(store).toString());
         assertEquals(0, run(cat(List.of("enable"), opts)).code());
         CliRun.Result up = runIn(CanonicalJson.encode(Json.arr(entries)),
                 cat(List.of("upload"), opts, List.of("--keys", "-", "--source", "export")));
@@ -298,8 +309,7 @@ class ConventionsTest {
     void demoKeep_keepsWhatIsNeededToExploreTheStores() throws Exception {
         Path kept = demo();
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(kept)));
-        CliRun.Result audit = run("audit", "--user", USER, "--store", kept.resolve("signed").toString(),
-                "--recovery-key-file", kept.resolve("signed-recovery-key.txt").toString());
+        CliRun.Result audit = run(onSigned(kept, "audit"));
         assertEquals(0, audit.code(), audit.err());
         assertTrue(audit.outText().contains("total 5:"), audit.outText());
         CliRun.Result legacy = run("status", "--user", USER, "--store", kept.resolve("legacy").toString(),

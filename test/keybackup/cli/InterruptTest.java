@@ -54,7 +54,8 @@ class InterruptTest {
     }
 
     private String keysFile(long seed) throws Exception {
-        return WorkflowFixture.writeExport(dir.resolve("keys-" + seed + ".json"), WorkflowFixture.sessions(2, 2, seed)).toString();
+        return WorkflowFixture.writeExport(dir.resolve("keys-" + seed + ".json"), WorkflowFixture.sessions(2, 2, seed))
+                .toString();
     }
 
     private String[] args(String command, String... more) {
@@ -69,30 +70,12 @@ class InterruptTest {
         return "keybackup " + String.join(" ", args(command, more));
     }
 
-    /** The server holds its answer to the first request starting with {@code prefix}; the latch opens when it has it. */
-    private CountDownLatch holdAnswer(String prefix) {
-        CountDownLatch reached = new CountDownLatch(1);
-        f.server.afterRequest(prefix, 1, () -> {
-            f.server.stallNextBodies(1, 0); // this very answer: headers, then nothing until the server closes
-            reached.countDown();
-        });
-        return reached;
-    }
-
     private record Exit(int code, String err) {}
-
-    /** Starts the CLI in a child JVM. */
-    private void startChild(String... args) throws Exception {
-        Path classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        List<String> cmd = new ArrayList<>(List.of("-cp", classes.toString(), Main.class.getName()));
-        cmd.addAll(List.of(args));
-        child = ChildProcess.java(cmd).start();
-        child.getOutputStream().close(); // empty stdin
-    }
 
     /** Sends {@code signal} (INT: Ctrl-C; KILL) to the child and waits for its end. */
     private Exit signal(String signal) throws Exception {
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> ChildProcess.readAll(child.getErrorStream()));
+        CompletableFuture<byte[]> err =
+                CompletableFuture.supplyAsync(() -> ChildProcess.readAll(child.getErrorStream()));
         CompletableFuture.runAsync(() -> ChildProcess.readAll(child.getInputStream()));
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).inheritIO().start();
         assertEquals(0, kill.waitFor(), "kill -" + signal);
@@ -100,8 +83,30 @@ class InterruptTest {
         return new Exit(child.exitValue(), new String(err.get(), StandardCharsets.UTF_8));
     }
 
-    private void awaitRequest(CountDownLatch reached) throws Exception {
+    /**
+     * Starts the CLI in a child JVM with an empty stdin, and waits until it sent the first request starting with
+     * {@code held}: the server holds that very answer (headers, then nothing until the server closes).
+     */
+    private void startChildHeldAt(String held, String... args) throws Exception {
+        CountDownLatch reached = new CountDownLatch(1);
+        f.server.afterRequest(held, 1, () -> {
+            f.server.stallNextBodies(1, 0);
+            reached.countDown();
+        });
+        Path classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        List<String> cmd = new ArrayList<>(List.of("-cp", classes.toString(), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        child = ChildProcess.java(cmd).start();
+        child.getOutputStream().close();
         assertTrue(reached.await(60, TimeUnit.SECONDS), "the child never sent its request");
+    }
+
+    /** Ctrl-C while the server holds the child's answer to {@code held}: exit 130; returns what it said. */
+    private String ctrlC(String held, String... args) throws Exception {
+        startChildHeldAt(held, args);
+        Exit e = signal("INT");
+        assertEquals(130, e.code(), e.err());
+        return e.err();
     }
 
     @Test
@@ -109,23 +114,22 @@ class InterruptTest {
         start();
         Path out = dir.resolve("restored.json");
         Path partial = dir.resolve("restored.json.partial");
-        CountDownLatch reached = holdAnswer(KEYS_GET);
-        startChild(args("restore", "--out", out.toString()));
-        awaitRequest(reached);
+        startChildHeldAt(KEYS_GET, args("restore", "--out", out.toString()));
         assertTrue(Files.exists(partial), "the restore writes its partial file while it downloads");
 
         // Meanwhile, a second restore to the same file is told that one is running, and touches nothing.
         CliRun.Result second = CliRun.run("", args("restore", "--out", out.toString()));
         assertEquals(1, second.code());
-        assertEquals("keybackup: error: --out: another restore is writing " + partial + " now; wait for it to finish, or choose another --out\n",
-                second.err());
+        assertEquals("keybackup: error: --out: another restore is writing " + partial
+                + " now; wait for it to finish, or choose another --out\n", second.err());
 
         Exit e = signal("INT");
 
         assertEquals(130, e.code(), e.err());
-        assertEquals("keybackup: interrupted: the restore of version 1 stopped after 0 keys were verified; its partial file " + partial
-                + " (plaintext keys) was removed; " + out + " was not written\n"
-                + "keybackup: to go on, run the same command again: " + commandLine("restore", "--out", out.toString()) + "\n", e.err());
+        assertEquals("keybackup: interrupted: the restore of version 1 stopped after 0 keys were verified; its partial "
+                + "file " + partial + " (plaintext keys) was removed; " + out + " was not written\n"
+                + "keybackup: to go on, run the same command again: " + commandLine("restore", "--out", out.toString())
+                + "\n", e.err());
         assertFalse(Files.exists(partial), "the partial file holds plaintext keys: it must be removed");
         assertFalse(Files.exists(out));
     }
@@ -135,9 +139,7 @@ class InterruptTest {
         start();
         Path out = dir.resolve("restored.json");
         Path partial = dir.resolve("restored.json.partial");
-        CountDownLatch reached = holdAnswer(KEYS_GET);
-        startChild(args("restore", "--out", out.toString()));
-        awaitRequest(reached);
+        startChildHeldAt(KEYS_GET, args("restore", "--out", out.toString()));
 
         Exit e = signal("KILL"); // no hook runs: the partial file stays
         assertEquals(137, e.code());
@@ -145,13 +147,14 @@ class InterruptTest {
 
         CliRun.Result again = CliRun.run("", args("restore", "--out", out.toString()));
         assertEquals(1, again.code());
-        assertEquals("keybackup: error: --out: " + partial + " is left over from an interrupted restore; it holds plaintext keys: "
-                + "delete it (or move it away) and run again\n", again.err());
+        assertEquals("keybackup: error: --out: " + partial + " is left over from an interrupted restore; it holds "
+                + "plaintext keys: delete it (or move it away) and run again\n", again.err());
         assertTrue(Files.exists(partial), "what was found is not ours to remove");
         assertFalse(Files.exists(out));
 
         Files.delete(partial);
-        assertEquals(0, CliRun.run("", args("restore", "--out", out.toString())).code(), "after deleting it, the restore runs");
+        assertEquals(0, CliRun.run("", args("restore", "--out", out.toString())).code(),
+                "after deleting it, the restore runs");
         assertTrue(Files.exists(out));
     }
 
@@ -159,57 +162,48 @@ class InterruptTest {
     void upload_ctrlC_saysWhatWasDoneAndTheCommandToGoOn() throws Exception {
         start();
         String keys = keysFile(3);
-        CountDownLatch reached = holdAnswer(KEYS_PUT);
-        startChild(args("upload", "--keys", keys, "--source", "own"));
-        awaitRequest(reached);
+        String err = ctrlC(KEYS_PUT, args("upload", "--keys", keys, "--source", "own"));
 
-        Exit e = signal("INT");
-
-        assertEquals(130, e.code(), e.err());
-        assertEquals("keybackup: interrupted: the upload of 4 sessions from " + keys + " stopped before it finished; the keys the server "
-                + "accepted stay in the backup, and sending them again is safe (the server keeps the better copy of each key)\n"
-                + "keybackup: to go on, run the same command again: " + commandLine("upload", "--keys", keys, "--source", "own") + "\n", e.err());
+        assertEquals("keybackup: interrupted: the upload of 4 sessions from " + keys + " stopped before it finished; "
+                + "the keys the server accepted stay in the backup, and sending them again is safe (the server keeps "
+                + "the better copy of each key)\n"
+                + "keybackup: to go on, run the same command again: "
+                + commandLine("upload", "--keys", keys, "--source", "own") + "\n", err);
     }
 
     @Test
     void migrate_ctrlC_saysTheLastStepAndToResume() throws Exception {
         start();
-        Path checkpoint = dir.resolve("checkpoint.json");
-        CountDownLatch reached = holdAnswer(KEYS_PUT);
-        startChild(args("migrate", "--checkpoint", checkpoint.toString(), "--rotate"));
-        awaitRequest(reached);
+        String checkpoint = dir.resolve("checkpoint.json").toString();
+        String err = ctrlC(KEYS_PUT, args("migrate", "--checkpoint", checkpoint, "--rotate"));
 
-        Exit e = signal("INT");
-
-        assertEquals(130, e.code(), e.err());
-        List<String> lines = e.err().lines().toList();
+        List<String> lines = err.lines().toList();
         String report = lines.get(lines.size() - 2);
-        assertTrue(report.startsWith("keybackup: interrupted: the migration stopped (last step: ") && !report.contains("none yet"), e.err());
-        assertEquals("keybackup: to go on, run the same command with --resume: " + commandLine("migrate", "--checkpoint", checkpoint.toString(), "--rotate")
-                + " --resume", lines.get(lines.size() - 1));
+        assertTrue(report.startsWith("keybackup: interrupted: the migration stopped (last step: ")
+                && !report.contains("none yet"), err);
+        assertEquals("keybackup: to go on, run the same command with --resume: "
+                + commandLine("migrate", "--checkpoint", checkpoint, "--rotate") + " --resume",
+                lines.get(lines.size() - 1));
     }
 
     @Test
     void migrate_ctrlCDuringTheFirstRead_saysToRunItAgainNotToResume() throws Exception {
         start();
-        Path checkpoint = dir.resolve("checkpoint.json");
-        CountDownLatch reached = holdAnswer(KEYS_GET);
-        startChild(args("migrate", "--checkpoint", checkpoint.toString(), "--rotate"));
-        awaitRequest(reached);
+        String checkpoint = dir.resolve("checkpoint.json").toString();
+        String err = ctrlC(KEYS_GET, args("migrate", "--checkpoint", checkpoint, "--rotate"));
 
-        Exit e = signal("INT");
-
-        assertEquals(130, e.code(), e.err());
-        List<String> lines = e.err().lines().toList();
+        List<String> lines = err.lines().toList();
         assertEquals("keybackup: nothing was recorded or changed yet; to go on, run the same command again: "
-                + commandLine("migrate", "--checkpoint", checkpoint.toString(), "--rotate"), lines.get(lines.size() - 1));
-        assertEquals(0, CliRun.run("", args("migrate", "--checkpoint", checkpoint.toString(), "--rotate")).code(), "the command given goes on");
+                + commandLine("migrate", "--checkpoint", checkpoint, "--rotate"), lines.get(lines.size() - 1));
+        assertEquals(0, CliRun.run("", args("migrate", "--checkpoint", checkpoint, "--rotate")).code(),
+                "the command given goes on");
     }
 
     @Test
     void commandLine_argumentsThatAShellWouldSplit_singleQuoted() {
         assertEquals("keybackup restore --out 'my keys.json' --user @a:b.org 'it'\\''s' '' --resume",
-                Interrupts.commandLine("restore", List.of("--out", "my keys.json", "--user", "@a:b.org", "it's", ""), "--resume"));
+                Interrupts.commandLine("restore", List.of("--out", "my keys.json", "--user", "@a:b.org", "it's", ""),
+                        "--resume"));
         assertEquals("keybackup migrate --resume", Interrupts.commandLine("migrate", List.of("--resume"), "--resume"));
     }
 }

@@ -1,0 +1,153 @@
+package keybackup.cli;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import keybackup.json.Json;
+import keybackup.keys.BackupDecryptionKey;
+import keybackup.trust.AuthDataTrust;
+import keybackup.trust.BackupAudit;
+import keybackup.workflow.Account;
+import keybackup.workflow.ExportWriter;
+import keybackup.workflow.Restore;
+
+/**
+ * {@code keybackup restore}: downloads, decrypts and verifies every key of a version and writes them
+ * with their verdicts.
+ */
+final class RestoreCommand implements Command {
+    public String name() { return "restore"; }
+    public String summary() { return "download, decrypt and verify every key; write them with verdicts"; }
+    public String usage() {
+        return "keybackup restore STORE-OPTIONS --out FILE [--version V] [--backup-key-file FILE]\n"
+                + "                 [--encrypt [--export-passphrase-file "
+                + "FILE] [--export-rounds N]] [--json] [--quiet]\n"
+                + "Writes the keys of the backup (the current version, or "
+                + "V) to FILE in the key-export format, each with its\n"
+                + "verdict under \"keybackup.verdict\" (rejected keys are "
+                + "not written), and prints a summary. The backup key\n"
+                + "comes from Secret Storage, or from --backup-key-file (its recovery key or unpadded base64).\n"
+                + "--encrypt writes Element's encrypted export "
+                + "(\"-----BEGIN MEGOLM SESSION DATA-----\", what its \"Import E2E room\n"
+                + "keys\" reads) with a passphrase from --export-passphrase-file "
+                + "FILE or the terminal, and N PBKDF2 rounds\n"
+                + "(default 500000, as Element).\n"
+                + "--out - writes the export to stdout (the summary then "
+                + "goes to stderr); plaintext keys are not written to a\n"
+                + "terminal unless --force-terminal asks for it.\n"
+                + "--quiet: no progress report on stderr (by default about "
+                + "once a second: keys done, of how many, keys per second,\n"
+                + "time left; one line rewritten in place on a terminal). "
+                + "--json: the result as one JSON object (README:\n"
+                + "Output for scripts); not with --out -.\n" + StoreOptions.USAGE;
+    }
+    public int run(List<String> argv, Io io) throws Exception {
+        Args a = new Args(argv, StoreOptions.valued("out", "version", "backup-key-file",
+                ExportFiles.PASSPHRASE_OPTION, "export-rounds"),
+                StoreOptions.flags("encrypt", "force-terminal", "json", "quiet"));
+        String out = a.required("out");
+        boolean toStdout = out.equals("-");
+        if (toStdout && !a.flag("encrypt") && io.stdoutIsTerminal() && !a.flag("force-terminal")) {
+            throw new UsageException("--out -: stdout is a terminal, and the restored room keys are plaintext: "
+                    + "redirect stdout to a"
+                    + " file or a pipe, use --encrypt, or add --force-terminal to show them");
+        }
+        Consumer<String> say = toStdout ? io::errln : io::println; // stdout carries the export
+        if (toStdout && a.flag("json")) {
+            throw new UsageException("--json needs --out FILE: with --out - stdout carries the export");
+        }
+        String keyFile = a.optional("backup-key-file");
+        boolean encrypt = a.flag("encrypt");
+        if (!encrypt && (a.optional(ExportFiles.PASSPHRASE_OPTION) != null
+                || a.optional("export-rounds") != null)) {
+            throw new UsageException("--export-passphrase-file and --export-rounds need --encrypt");
+        }
+        int rounds = ExportFiles.rounds(a);
+        Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, keyFile == null);
+        Json.Obj info = a.optional("version") != null ? account.store().version(a.optional("version"))
+                : account.currentVersion();
+        AuthDataTrust trust = account.trust(info);
+        Path outPath = Path.of(out);
+        if (!toStdout && Files.exists(outPath)) {
+            throw new FailedException("--out: file exists, not overwriting it: " + out);
+        }
+        String version = info.string("version");
+        AtomicLong verified = new AtomicLong();
+        // Restored session keys are secrets: a new owner-only file of this process, written under a
+        // temporary name and renamed into place only when the restore finished, so a failed or interrupted
+        // run never leaves a file that looks like a complete export (and removes its plaintext keys).
+        try (BackupDecryptionKey key = keyFile != null
+                ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--backup-key-file", keyFile))
+                : Restore.keyFromSecretStorage(account);
+             PartialFile partial = toStdout ? null : PartialFile.create("--out", outPath)) {
+            char[] pass = encrypt ? ExportFiles.passphrase(a, true) : null; // asked before the long part
+            OutputStream sink;
+            try {
+                OutputStream file = toStdout ? io.fileStdout() : partial.stream();
+                sink = encrypt ? ExportFiles.encrypting(file, pass, rounds) : file;
+            } finally {
+                if (pass != null) Arrays.fill(pass, '\0');
+            }
+            return Interrupts.during(io, () -> partial != null && partial.committed()
+                    ? List.of("interrupted after " + out + " was written in full (" + verified.get() + " keys were "
+                            + "verified); nothing is left to do")
+                    : List.of(
+                    "interrupted: the restore of version " + version + " stopped after " + verified.get()
+                            + " keys were verified; "
+                            + (partial != null && partial.discard() ? "its partial file " + partial.path()
+                            + " (plaintext keys) was removed; " : "") + out + " was not written",
+                    "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)), () -> {
+                BackupAudit audit;
+                long written;
+                // Closed only after every key was written: close() adds the closing bracket and, when encrypted,
+                // the MAC and the footer. A failed run leaves them out, so what already went to stdout is visibly
+                // incomplete (not JSON, not an importable export) instead of a shorter export that looks whole;
+                // a file is removed by PartialFile either way.
+                ExportWriter writer = new ExportWriter(new BufferedOutputStream(sink));
+                {
+                    long count = info.get("count") instanceof Json.Int n ? n.value() : -1;
+                    // no report between the keys on the screen
+                    boolean quiet = a.flag("quiet") || toStdout && io.stdoutIsTerminal();
+                    Restore.Options options = Restore.Options.DEFAULT.withThreads(StoreOptions.threads(a))
+                            .withProgress(Progress.of(io, quiet, name(), count));
+                    try {
+                        audit = Restore.run(account, trust, key, options, r -> {
+                            writer.write(r);
+                            verified.incrementAndGet(); // the sink is called under Restore's lock
+                        });
+                    } catch (IOException e) { // writing the export failed: the words it always had
+                        throw new FailedException("restore stopped: " + e.getMessage());
+                    }
+                    written = writer.written();
+                    writer.close();
+                }
+                if (partial != null) partial.commit("--out");
+                if (a.flag("json")) {
+                    io.printCanonical(JsonOutput.restore(version, audit, out, encrypt, rounds, written));
+                    return 0;
+                }
+                say.accept("version " + AuditTable.printable(version) + ": auth_data " + AuditTable.decision(trust)
+                        + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable ("
+                        + trust.reason().wire() + ")"));
+                say.accept(String.format("restored %d of %d keys to %s"
+                        + (encrypt ? " (encrypted, " + rounds + " rounds)" : "")
+                        + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not "
+                        + "written)",
+                        written, audit.total(), toStdout ? "stdout" : out, audit.authenticated(),
+                                audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
+                if (audit.unsignedInSignedBackup() > 0) {
+                    say.accept("WARNING: " + audit.unsignedInSignedBackup()
+                            + " unsigned keys in a signed backup: written by someone holding only the backup "
+                            + "public key?");
+                }
+                return 0;
+            });
+        }
+    }
+}
