@@ -6,10 +6,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.PublicKey;
-import java.security.Signature;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -18,11 +14,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import javax.crypto.KeyAgreement;
 import keybackup.backup.ExportedSession;
 import keybackup.backup.SessionData;
 import keybackup.backup.SessionExport;
-import keybackup.internal.Jca;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.keys.Base64Unpadded;
@@ -533,38 +527,8 @@ public final class CommandBench {
         }
 
         static Floors measure() throws Exception {
-            KeyPairGenerator edGen = Jca.keyPairGenerator("Ed25519");
-            KeyPair ed = edGen.generateKeyPair();
-            byte[] message = new byte[449];
-            new Random(1).nextBytes(message);
-            Signature signer = Jca.signature("Ed25519");
-            signer.initSign(ed.getPrivate());
-            signer.update(message);
-            byte[] sig = signer.sign();
-            Signature verifier = Jca.signature("Ed25519");
-            PublicKey edPub = ed.getPublic();
-            KeyPairGenerator xGen = Jca.keyPairGenerator("X25519");
-            KeyPair x1 = xGen.generateKeyPair();
-            KeyPair x2 = xGen.generateKeyPair();
-            KeyAgreement ka = Jca.keyAgreement("X25519");
-            Timing.Op[] ops = {
-                () -> {
-                    verifier.initVerify(edPub);
-                    verifier.update(message);
-                    if (!verifier.verify(sig)) throw new IllegalStateException("floor: verify failed");
-                },
-                () -> {
-                    signer.initSign(ed.getPrivate());
-                    signer.update(message);
-                    signer.sign();
-                },
-                () -> {
-                    ka.init(x1.getPrivate());
-                    ka.doPhase(x2.getPublic(), true);
-                    ka.generateSecret();
-                },
-                () -> xGen.generateKeyPair(),
-            };
+            FloorOps f = new FloorOps();
+            Timing.Op[] ops = {f::verify, f::sign, f::agree, f::keyPair};
             for (Timing.Op op : ops) for (int i = 0; i < 2000; i++) op.run();
             int rounds = 300;
             long[][] t = new long[ops.length][rounds];

@@ -1,14 +1,7 @@
 package keybackup.bench;
 
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.PublicKey;
-import java.security.Signature;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import javax.crypto.KeyAgreement;
-import keybackup.internal.Jca;
 
 /**
  * The process floor: a JVM that does nothing but the JDK primitives of N keys, from its start to its exit, on
@@ -52,35 +45,15 @@ public final class FloorProcess {
     }
 
     private static void work(boolean upload, long count) throws Exception {
-        KeyPairGenerator edGen = Jca.keyPairGenerator("Ed25519");
-        KeyPair ed = edGen.generateKeyPair();
-        byte[] message = new byte[449];
-        new Random(1).nextBytes(message);
-        Signature signer = Jca.signature("Ed25519");
-        signer.initSign(ed.getPrivate());
-        signer.update(message);
-        byte[] sig = signer.sign();
-        Signature verifier = Jca.signature("Ed25519");
-        PublicKey edPub = ed.getPublic();
-        KeyPairGenerator xGen = Jca.keyPairGenerator("X25519");
-        KeyPair peer = xGen.generateKeyPair();
-        KeyAgreement ka = Jca.keyAgreement("X25519");
+        FloorOps f = new FloorOps();
         for (long i = 0; i < count; i++) {
-            KeyPair own;
             if (upload) {
-                signer.initSign(ed.getPrivate());
-                signer.update(message);
-                signer.sign();
-                own = xGen.generateKeyPair();
+                f.sign();
+                f.agree(f.keyPair());
             } else {
-                verifier.initVerify(edPub);
-                verifier.update(message);
-                if (!verifier.verify(sig)) throw new IllegalStateException("floor: verify failed");
-                own = peer;
+                f.verify();
+                f.agree();
             }
-            ka.init(own.getPrivate());
-            ka.doPhase(peer.getPublic(), true);
-            ka.generateSecret();
         }
     }
 }
