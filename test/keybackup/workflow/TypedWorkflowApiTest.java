@@ -20,6 +20,8 @@ import keybackup.json.Json;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.secrets.SecretStorage;
+import keybackup.secrets.SecretStorageException;
+import keybackup.secrets.SecretStorageKey;
 import keybackup.trust.AuthDataTrust;
 import keybackup.trust.BackupAudit;
 import keybackup.trust.KeySource;
@@ -153,6 +155,37 @@ class TypedWorkflowApiTest {
                 }
             });
             assertSame(unreadable, e);
+        }
+    }
+
+    @Test
+    void upload_walkThrowsSecretStorageExceptionInPassTwo_comesOutAsItselfNotAsTheUploads() throws Exception {
+        try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir)) {
+            Enable.run(f.account(), FieldNames.UNSTABLE);
+            List<ExportedSession> s = sessions(1, 3, 1);
+            int[] walks = {0};
+            SecretStorageException[] thrown = {null};
+            // a walk that needs Secret Storage itself (say, for the export's passphrase) and fails there
+            Upload.Sessions<SecretStorageException> walk = v -> {
+                if (++walks[0] == 2) {
+                    try {
+                        SecretStorageKey.fromRecoveryKey("not a recovery key");
+                    } catch (SecretStorageException e) {
+                        thrown[0] = e;
+                        throw e;
+                    }
+                }
+                for (ExportedSession x : s) v.visit(x);
+            };
+            Upload.Selection<SecretStorageException> sel = Upload.select(walk);
+            SecretStorageException e = assertThrows(SecretStorageException.class, () -> {
+                try {
+                    Upload.run(f.account(), sel, Upload.Options.of(KeySource.OLM));
+                } catch (StoreException | WorkflowException notOurs) {
+                    throw new AssertionError("labelled as the upload's", notOurs);
+                }
+            });
+            assertSame(thrown[0], e);
         }
     }
 
