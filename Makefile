@@ -103,8 +103,9 @@ bench-store: build/test-classes.stamp
 # Whole commands as processes (bin/keybackup), from start to exit, beside the floor measured in the same run;
 # docs/performance.md section 1. BENCH_KEYS given on the command line applies here too (default 20,000 keys).
 # BENCH_LARGE=1: the streaming commands only, local store (the 1,000,000-key bounded-memory run): upload and restore
-# by file, restore --encrypt to stdout, upload of that from stdin; exits 1 unless each ran with -Xmx256m
-# within 300 MB of peak RSS. The bench process itself gets 4 GiB: its loopback homeserver holds every key in memory.
+# by file, restore --encrypt to stdout, upload of that from stdin, audit --json and audit; exits 1 unless each ran
+# with -Xmx256m within 300 MB of peak RSS. The bench process itself gets 4 GiB: its loopback homeserver holds every
+# key in memory.
 BENCH_COMMAND_KEYS = $(if $(filter command line environment,$(origin BENCH_KEYS)),$(BENCH_KEYS),20000)
 bench-commands: build/test-classes.stamp
 	$(JAVA) -Xmx4g -cp build/classes:build/test-classes:$(JUNIT_JAR) keybackup.bench.CommandBench $(BENCH_COMMAND_KEYS)

@@ -46,8 +46,36 @@ final class AuditTable {
      */
     static final int MAX_WIDTH = 96;
 
+    /** The column headings. */
+    static final String[] HEADINGS = {"ROOM", "SESSION", "VERDICT", "REASON"};
+
+    /**
+     * Rows sorted by room, then session, so two audits of one backup compare line by line (the escaped cells, as
+     * printed; rows of one room and session keep the order they came in).
+     */
+    static final Comparator<String[]> ORDER = Comparator.<String[], String>comparing(r -> r[0])
+            .thenComparing(r -> r[1]);
+
+    /** One entry's row: room and session escaped ({@link #printable}), verdict, reason ("-" for none). */
+    static String[] cells(BackupAudit.Entry e) {
+        return new String[] {printable(e.roomId()), printable(e.sessionId()), e.verdict(),
+                e.reason() == null ? "-" : e.reason().wire()};
+    }
+
+    /** The widths of the padded columns (all but the last) before any row: their headings'. */
+    static int[] headingWidths() {
+        return new int[] {HEADINGS[0].length(), HEADINGS[1].length(), HEADINGS[2].length()};
+    }
+
+    /** Widens each padded column to the row's cell (in code points), up to {@link #MAX_WIDTH}. */
+    static void widen(int[] width, String[] row) {
+        for (int i = 0; i < width.length; i++) {
+            width[i] = Math.min(MAX_WIDTH, Math.max(width[i], row[i].codePointCount(0, row[i].length())));
+        }
+    }
+
     /** One table line: every cell but the last padded to its column's width (in code points) and a space. */
-    private static String row(int[] width, String... cells) {
+    static String line(int[] width, String... cells) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < cells.length; i++) {
             sb.append(cells[i]);
@@ -55,12 +83,28 @@ final class AuditTable {
                 sb.append(" ".repeat(Math.max(1, width[i] - cells[i].codePointCount(0, cells[i].length()) + 1)));
             }
         }
-        return sb.append('\n').toString();
+        return sb.toString();
     }
 
     /** The table's lines. */
     static List<String> render(BackupAudit audit, OwnIdentity identity) {
-        AuthDataTrust t = audit.trust();
+        List<String[]> rows = new ArrayList<>();
+        int[] width = headingWidths();
+        for (BackupAudit.Entry e : audit.sessions()) {
+            String[] r = cells(e);
+            widen(width, r);
+            rows.add(r);
+        }
+        rows.sort(ORDER);
+        List<String> lines = new ArrayList<>(header(audit.trust(), identity));
+        lines.add(line(width, HEADINGS));
+        for (String[] r : rows) lines.add(line(width, r));
+        lines.addAll(summary(audit));
+        return lines;
+    }
+
+    /** The lines before the rows: the trust decision, the identity's problems, a blank line. */
+    static List<String> header(AuthDataTrust t, OwnIdentity identity) {
         StringBuilder sb = new StringBuilder();
         sb.append("backup version ").append(t.version() == null ? "?" : printable(t.version()))
           .append(": auth_data ").append(t instanceof AuthDataTrust.NotTrusted ? "NOT trusted"
@@ -75,32 +119,21 @@ final class AuditTable {
           + printable(t.detail()) + ")").append('\n');
         for (String p : identity.problems()) sb.append("  identity: ").append(printable(p)).append('\n');
         sb.append('\n');
-        // Rows sorted by room, then session, so two audits of one backup compare line by line; each column as
-        // wide as its widest cell (escaped, as printed) up to MAX_WIDTH, so real room ids stay aligned.
-        List<String[]> rows = new ArrayList<>();
-        for (BackupAudit.Entry e : audit.sessions()) {
-            rows.add(new String[] {printable(e.roomId()), printable(e.sessionId()), e.verdict(),
-                    e.reason() == null ? "-" : e.reason().wire()});
-        }
-        rows.sort(Comparator.<String[], String>comparing(r -> r[0]).thenComparing(r -> r[1]));
-        int[] width = {"ROOM".length(), "SESSION".length(), "VERDICT".length()};
-        for (String[] r : rows) {
-            for (int i = 0; i < width.length; i++) {
-                width[i] = Math.min(MAX_WIDTH, Math.max(width[i], r[i].codePointCount(0, r[i].length())));
-            }
-        }
-        sb.append(row(width, "ROOM", "SESSION", "VERDICT", "REASON"));
-        for (String[] r : rows) sb.append(row(width, r));
-        sb.append('\n');
-        sb.append(String.format("total %d: %d authenticated, %d signed_not_authenticated, %d unauthenticated, %d "
-                + "rejected%n",
-                audit.total(), audit.authenticated(), audit.signedNotAuthenticated(), audit.unauthenticated(),
-                        audit.rejected()));
+        return sb.toString().lines().toList();
+    }
+
+    /** The lines after the rows: a blank line, the counts, and the warning about unsigned entries if any. */
+    static List<String> summary(BackupAudit audit) {
+        List<String> lines = new ArrayList<>();
+        lines.add("");
+        lines.add(String.format("total %d: %d authenticated, %d signed_not_authenticated, %d unauthenticated, %d "
+                + "rejected", audit.total(), audit.authenticated(), audit.signedNotAuthenticated(),
+                audit.unauthenticated(), audit.rejected()));
         if (audit.unsignedInSignedBackup() > 0) {
-            sb.append(String.format("WARNING: %d unsigned entr%s in a signed backup — keys written by someone "
-                    + "holding only the backup public key?%n",
+            lines.add(String.format("WARNING: %d unsigned entr%s in a signed backup — keys written by someone "
+                    + "holding only the backup public key?",
                     audit.unsignedInSignedBackup(), audit.unsignedInSignedBackup() == 1 ? "y" : "ies"));
         }
-        return sb.toString().stripTrailing().lines().toList();
+        return lines;
     }
 }

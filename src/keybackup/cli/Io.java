@@ -1,5 +1,6 @@
 package keybackup.cli;
 
+import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -254,14 +255,55 @@ final class Io {
      */
     void printCanonical(Json value) {
         AccessToken t = token;
-        byte[] b = CanonicalJson.encode(t == null ? value : Redaction.json(value, t));
-        if (stdoutTerminal) {
-            b = TerminalText.escape(new String(b, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
-        }
+        byte[] b = terminal(CanonicalJson.encode(t == null ? value : Redaction.json(value, t)));
         synchronized (this) {
             write(out, b);
             write(out, new byte[] {'\n'});
         }
+    }
+
+    /** The elements of an array written by {@link #printCanonical(Json.Obj, String, Elements)}, one at a time. */
+    interface Elements {
+        /** The next element; null after the last. */
+        Json next() throws IOException;
+    }
+
+    /**
+     * Writes what {@link #printCanonical(Json)} writes for {@code value} with the elements of {@code elements} in
+     * its array member {@code name}, one element at a time (an audit of a million keys): the same bytes, in
+     * memory bounded by one element and a 64 KiB buffer. Each piece is redacted and escaped as the whole would be
+     * (both work on each string and character alone), and pieces meet only at ASCII punctuation.
+     *
+     * @param value the object, any value in its member {@code name} (replaced)
+     */
+    void printCanonical(Json.Obj value, String name, Elements elements) throws IOException {
+        AccessToken t = token;
+        Json.Obj v = t == null ? value : (Json.Obj) Redaction.json(value, t);
+        // the member's name as redaction left it: redaction keeps the members' order
+        String key = List.copyOf(v.members().keySet()).get(List.copyOf(value.members().keySet()).indexOf(name));
+        byte[] empty = CanonicalJson.encode(v.with(key, Json.arr(List.of())));
+        byte[] one = CanonicalJson.encode(v.with(key, Json.arr(List.of(Json.of(0)))));
+        int at = Arrays.mismatch(empty, one); // just after the array's '[': where its elements go
+        ByteArrayOutputStream chunk = new ByteArrayOutputStream();
+        chunk.write(empty, 0, at);
+        boolean first = true;
+        for (Json e; (e = elements.next()) != null; first = false) {
+            if (!first) chunk.write(',');
+            chunk.write(CanonicalJson.encode(t == null ? e : Redaction.json(e, t)));
+            if (chunk.size() >= 1 << 16) {
+                write(out, terminal(chunk.toByteArray()));
+                chunk.reset();
+            }
+        }
+        chunk.write(empty, at, empty.length - at);
+        write(out, terminal(chunk.toByteArray()));
+        write(out, new byte[] {'\n'});
+    }
+
+    /** Canonical JSON bytes as they may go to stdout ({@link #printCanonical(Json)}). */
+    private byte[] terminal(byte[] b) {
+        if (!stdoutTerminal) return b;
+        return TerminalText.escape(new String(b, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
     }
 
     /** The line as it may be printed, with its newline. */

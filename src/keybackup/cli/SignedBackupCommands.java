@@ -183,6 +183,8 @@ final class SignedBackupCommands {
                 identity = OwnIdentity.fromKeysQuery(StoreOptions.user(a),
                         object("--identity", jsonFile(io, "--identity", a.required("identity"))));
                 audit = offline(a, identity, io);
+                if (a.flag("json")) io.printCanonical(audit.toJson());
+                else io.println(AuditTable.render(audit, identity));
             } else {
                 if (a.optional("keys") != null || a.optional("identity") != null) {
                     throw new UsageException("--keys and --identity go with --version-file (offline audit)");
@@ -191,18 +193,19 @@ final class SignedBackupCommands {
                 Json.Obj info = account.currentVersion();
                 identity = account.identity();
                 AuthDataTrust trust = TrustResolver.resolve(info, identity, account.anchors(identity));
-                try (BackupDecryptionKey key = a.optional("key-file") != null
-                        ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--key-file", a.optional("key-file")))
-                        : Restore.keyFromSecretStorage(account)) {
-                    long count = info.get("count") instanceof Json.Int n ? n.value() : -1;
-                    Restore.Options options = Restore.Options.DEFAULT.withThreads(StoreOptions.threads(a))
-                            .with(Restore.AuditEntries.KEEP)
-                            .withProgress(Progress.of(io, a.flag("quiet"), name(), count));
-                    audit = Restore.run(account, trust, key, options, null);
+                // every entry to disk as it comes, not kept in memory: a million keys fit the CLI's heap
+                try (StreamedAudit report = new StreamedAudit(a.flag("json"))) {
+                    try (BackupDecryptionKey key = a.optional("key-file") != null
+                            ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--key-file", a.optional("key-file")))
+                            : Restore.keyFromSecretStorage(account)) {
+                        long count = info.get("count") instanceof Json.Int n ? n.value() : -1;
+                        Restore.Options options = Restore.Options.DEFAULT.withThreads(StoreOptions.threads(a))
+                                .withProgress(Progress.of(io, a.flag("quiet"), name(), count));
+                        audit = Restore.run(account, trust, key, options, r -> report.add(BackupAudit.entry(r)));
+                    }
+                    report.print(io, audit, identity);
                 }
             }
-            if (a.flag("json")) io.printCanonical(audit.toJson());
-            else io.println(AuditTable.render(audit, identity));
             long failing = failOn == null ? 0 : failing(audit, failOn);
             if (failing > 0) {
                 List<String> words = FAIL_ON.subList(FAIL_ON.indexOf(failOn), FAIL_ON.size());

@@ -6,8 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
@@ -53,7 +51,7 @@ final class StdinSpool implements AutoCloseable {
 
     /** As {@link #copy(byte[], InputStream, boolean)}, in {@code dir} (null: {@code java.io.tmpdir}); for tests. */
     static StdinSpool copy(Path dir, byte[] start, InputStream in, boolean encrypted) throws IOException {
-        Path file = createOwnerOnly(dir);
+        Path file = TempFiles.createOwnerOnly(dir, PREFIX);
         file.toFile().deleteOnExit(); // Ctrl-C before close(): the JVM's exit removes it
         char[] oneTime = encrypted ? null : oneTimePassphrase();
         StdinSpool spool = new StdinSpool(file, oneTime);
@@ -89,16 +87,6 @@ final class StdinSpool implements AutoCloseable {
     public void close() throws IOException {
         if (oneTime != null) Arrays.fill(oneTime, '\0');
         Files.deleteIfExists(file);
-    }
-
-    private static Path createOwnerOnly(Path dir) throws IOException {
-        FileAttribute<?> ownerOnly = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
-        try {
-            return dir == null ? Files.createTempFile(PREFIX, ".tmp", ownerOnly)
-                    : Files.createTempFile(dir, PREFIX, ".tmp", ownerOnly);
-        } catch (UnsupportedOperationException e) { // not POSIX: the platform's own default for temporary files
-            return dir == null ? Files.createTempFile(PREFIX, ".tmp") : Files.createTempFile(dir, PREFIX, ".tmp");
-        }
     }
 
     /** 32 random bytes as base64 characters (ASCII: PBKDF2's UTF-8 of them is exact); the bytes are wiped. */

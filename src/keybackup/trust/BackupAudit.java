@@ -19,9 +19,45 @@ public final class BackupAudit {
     private long rejected;
     private long unsignedInSignedBackup;
 
-    /** One audited session (no key material is kept). */
+    /**
+     * One audited session (no key material is kept).
+     *
+     * @param roomId the room the server stored the session under
+     * @param sessionId the session ID the server stored it under
+     * @param verdict the verdict's word ({@code authenticated}, {@code signed_not_authenticated},
+     *     {@code unauthenticated}, {@code rejected})
+     * @param reason why it is not authenticated; null when it is
+     * @param detail the verdict's explanation for humans; not part of {@link #toJson()}
+     * @param claimedAuthenticated whether the session's plaintext claimed {@code authenticated: true}
+     */
     public record Entry(String roomId, String sessionId, String verdict, Reason reason, String detail,
-            boolean claimedAuthenticated) {}
+            boolean claimedAuthenticated) {
+        /**
+         * The entry as one element of the report's {@code sessions} array.
+         *
+         * @return {@code room_id}, {@code session_id}, {@code verdict}, {@code reason} (null when authenticated)
+         *     and {@code claimed_authenticated}
+         */
+        public Json.Obj toJson() {
+            return Json.obj("room_id", Json.of(roomId), "session_id", Json.of(sessionId),
+                    "verdict", Json.of(verdict),
+                    "reason", reason == null ? Json.Null.INSTANCE : Json.of(reason.wire()),
+                    "claimed_authenticated", Json.of(claimedAuthenticated));
+        }
+    }
+
+    /**
+     * The entry {@link #add} keeps for a verified session: for a caller that keeps the entries itself (an audit of
+     * a million keys written to disk as they come), with the verdict exactly as this report counts it.
+     *
+     * @param r the result of {@link SessionVerifier#verify}
+     * @return its room, session, verdict word, reason, detail and claim; no key material
+     * @throws NullPointerException if {@code r} is null
+     */
+    public static Entry entry(SessionVerifier.Result r) {
+        SessionVerdict v = r.verdict();
+        return new Entry(r.roomId(), r.sessionId(), v.word(), v.reason(), v.detail(), r.claimedAuthenticated());
+    }
 
     private long total;
 
@@ -61,10 +97,7 @@ public final class BackupAudit {
     public synchronized void add(SessionVerifier.Result r) {
         SessionVerdict v = r.verdict();
         total++;
-        if (sessions != null) {
-            sessions.add(new Entry(r.roomId(), r.sessionId(), v.word(), v.reason(), v.detail(),
-                    r.claimedAuthenticated()));
-        }
+        if (sessions != null) sessions.add(entry(r));
         if (v instanceof SessionVerdict.Authenticated) authenticated++;
         else if (v instanceof SessionVerdict.SignedNotAuthenticated) signedNotAuthenticated++;
         else if (v instanceof SessionVerdict.Unauthenticated) unauthenticated++;
@@ -178,12 +211,7 @@ public final class BackupAudit {
                 "reason", trust.reason() == null ? Json.Null.INSTANCE : Json.of(trust.reason().wire()),
                 "signatures", Json.arr(sigs));
         List<Json> list = new ArrayList<>();
-        for (Entry e : sessions()) {
-            list.add(Json.obj("room_id", Json.of(e.roomId()), "session_id", Json.of(e.sessionId()),
-                    "verdict", Json.of(e.verdict()),
-                    "reason", e.reason() == null ? Json.Null.INSTANCE : Json.of(e.reason().wire()),
-                    "claimed_authenticated", Json.of(e.claimedAuthenticated())));
-        }
+        for (Entry e : sessions()) list.add(e.toJson());
         Json.Obj summary = Json.obj("total", Json.of(total()), "authenticated", Json.of(authenticated),
                 "signed_not_authenticated", Json.of(signedNotAuthenticated), "unauthenticated",
                         Json.of(unauthenticated),

@@ -1,0 +1,216 @@
+package keybackup.cli;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/**
+ * Rows of strings put in order in bounded memory (the audit of a million keys within the CLI's heap). Rows are
+ * kept {@code runRows} at a time; each full batch is sorted and written to its own owner-only temporary file (a
+ * run), and {@link #sorted()} merges the runs. Rows that compare equal stay in the order they were added (the
+ * batch sort is stable, and the merge takes, of equal rows, the one from the earliest run), so the result is
+ * exactly {@link List#sort} over all the rows at once.
+ *
+ * <p>At most {@code fanIn} runs are read at once (one open file and buffer each); more are first merged in
+ * groups of consecutive runs, which keeps equal rows in order. A run's file is removed once it has been read
+ * through, every file on {@link #close()}, and, if the JVM is stopped first (Ctrl-C), by its exit.
+ */
+final class ExternalSort implements AutoCloseable {
+    /** Rows per run: an audit's rows take a few hundred bytes each in memory. */
+    static final int RUN_ROWS = 50_000;
+    /** Runs read at once. */
+    static final int FAN_IN = 64;
+
+    private static final String PREFIX = "keybackup-sort-";
+    private static final int BUFFER = 1 << 16;
+    /** Characters per {@link DataOutputStream#writeUTF} piece: at most 3 bytes each, within its 65535 bytes. */
+    private static final int PIECE = 16_384;
+
+    /** The rows in order, one at a time. */
+    interface Rows {
+        /** The next row; null after the last. */
+        String[] next() throws IOException;
+    }
+
+    private record Run(Path file, long rows) {}
+
+    private record Head(String[] row, int run, Rows rest) {}
+
+    private final Path dir;
+    private final Comparator<String[]> order;
+    private final int runRows;
+    private final int fanIn;
+    private final List<String[]> batch = new ArrayList<>();
+    private List<Run> runs = new ArrayList<>();
+    /** Every file made, for {@link #close()}. */
+    private final List<Path> files = new ArrayList<>();
+    /** Every run being read, for {@link #close()}. */
+    private final List<DataInputStream> reading = new ArrayList<>();
+    private boolean read;
+
+    /** Rows in {@code order}, in {@code java.io.tmpdir}. */
+    ExternalSort(Comparator<String[]> order) {
+        this(null, order, RUN_ROWS, FAN_IN);
+    }
+
+    /**
+     * @param dir where the runs go; null for {@code java.io.tmpdir}
+     * @param runRows rows per run, at least 1 (tests make many runs of few rows)
+     * @param fanIn runs read at once, at least 2
+     */
+    ExternalSort(Path dir, Comparator<String[]> order, int runRows, int fanIn) {
+        if (runRows < 1 || fanIn < 2) throw new IllegalArgumentException("runRows >= 1 and fanIn >= 2");
+        this.dir = dir;
+        this.order = order;
+        this.runRows = runRows;
+        this.fanIn = fanIn;
+    }
+
+    /** Takes one row (its cells may be null); written to a run once {@code runRows} are waiting. */
+    void add(String... row) throws IOException {
+        if (read) throw new IllegalStateException("a row added after the rows were read");
+        batch.add(row);
+        if (batch.size() == runRows) spill();
+    }
+
+    /** The rows added, in order; call it once, after the last {@link #add}. */
+    Rows sorted() throws IOException {
+        if (read) throw new IllegalStateException("the rows were read already");
+        read = true;
+        if (runs.isEmpty()) { // they all fit in one batch: no file
+            batch.sort(order);
+            return rows(batch.iterator());
+        }
+        if (!batch.isEmpty()) spill();
+        while (runs.size() > fanIn) {
+            List<Run> fewer = new ArrayList<>();
+            for (int i = 0; i < runs.size(); i += fanIn) {
+                List<Run> group = runs.subList(i, Math.min(runs.size(), i + fanIn));
+                fewer.add(group.size() == 1 ? group.get(0) : write(merge(group)));
+            }
+            runs = fewer;
+        }
+        return merge(runs);
+    }
+
+    /** Removes every file; the rows cannot be read afterwards. */
+    @Override
+    public void close() throws IOException {
+        IOException failed = null;
+        for (DataInputStream in : reading) {
+            try {
+                in.close();
+            } catch (IOException e) {
+                failed = e;
+            }
+        }
+        reading.clear();
+        for (Path f : files) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException e) {
+                failed = e;
+            }
+        }
+        files.clear();
+        batch.clear();
+        if (failed != null) throw failed;
+    }
+
+    /** The batch, sorted, as a new run. */
+    private void spill() throws IOException {
+        batch.sort(order);
+        runs.add(write(rows(batch.iterator())));
+        batch.clear();
+    }
+
+    private static Rows rows(Iterator<String[]> it) {
+        return () -> it.hasNext() ? it.next() : null;
+    }
+
+    /** One pass over {@code group}: the smallest head first, and of equal heads the one of the earliest run. */
+    private Rows merge(List<Run> group) throws IOException {
+        PriorityQueue<Head> heads = new PriorityQueue<>(group.size(), (a, b) -> {
+            int c = order.compare(a.row(), b.row());
+            return c != 0 ? c : Integer.compare(a.run(), b.run());
+        });
+        for (int i = 0; i < group.size(); i++) {
+            Rows rest = open(group.get(i));
+            String[] first = rest.next();
+            if (first != null) heads.add(new Head(first, i, rest));
+        }
+        return () -> {
+            Head h = heads.poll();
+            if (h == null) return null;
+            String[] next = h.rest().next();
+            if (next != null) heads.add(new Head(next, h.run(), h.rest()));
+            return h.row();
+        };
+    }
+
+    private Run write(Rows rows) throws IOException {
+        Path file = TempFiles.createOwnerOnly(dir, PREFIX);
+        files.add(file);
+        file.toFile().deleteOnExit(); // Ctrl-C before close(): the JVM's exit removes it
+        long n = 0;
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file),
+                BUFFER))) {
+            for (String[] row; (row = rows.next()) != null; n++) writeRow(out, row);
+        }
+        return new Run(file, n);
+    }
+
+    /** The run's rows; its file is closed and removed after the last. */
+    private Rows open(Run run) throws IOException {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(run.file()), BUFFER));
+        reading.add(in);
+        long[] left = {run.rows()};
+        return () -> {
+            if (left[0] == 0) return null;
+            String[] row = readRow(in);
+            if (--left[0] == 0) {
+                in.close();
+                reading.remove(in);
+                Files.deleteIfExists(run.file());
+            }
+            return row;
+        };
+    }
+
+    /** The number of cells, then each cell: -1 for null, else its length in chars and its text in pieces. */
+    private static void writeRow(DataOutputStream out, String[] row) throws IOException {
+        out.writeInt(row.length);
+        for (String cell : row) {
+            if (cell == null) {
+                out.writeInt(-1);
+                continue;
+            }
+            out.writeInt(cell.length());
+            // modified UTF-8 encodes every char on its own: any string, lone surrogates too, comes back exactly
+            for (int i = 0; i < cell.length(); i += PIECE) {
+                out.writeUTF(cell.substring(i, Math.min(cell.length(), i + PIECE)));
+            }
+        }
+    }
+
+    private static String[] readRow(DataInputStream in) throws IOException {
+        String[] row = new String[in.readInt()];
+        for (int i = 0; i < row.length; i++) {
+            int n = in.readInt();
+            if (n < 0) continue;
+            StringBuilder sb = new StringBuilder(n);
+            while (sb.length() < n) sb.append(in.readUTF());
+            row[i] = sb.toString();
+        }
+        return row;
+    }
+}

@@ -1,0 +1,136 @@
+package keybackup.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The external sort gives exactly List.sort's order (a stable sort), in bounded memory, and leaves no file. */
+class ExternalSortTest {
+    /** Sorts on the first two cells only: the third, the row's number, shows whether ties kept their order. */
+    private static final Comparator<String[]> FIRST_TWO = Comparator.<String[], String>comparing(r -> r[0])
+            .thenComparing(r -> r[1]);
+
+    @TempDir
+    Path dir;
+
+    /** Few distinct values, so that most rows tie with others; non-ASCII, escaped text and a lone surrogate. */
+    private static List<String[]> rows(int n, long seed) {
+        String[] values = {"!a:x", "!b:x", "!é:x", "!😀:x", "!\uffff:x", "a\\u001bb", "", "!a:x\ud800", "Z", "z"};
+        Random random = new Random(seed);
+        List<String[]> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            rows.add(new String[] {values[random.nextInt(values.length)], values[random.nextInt(4)],
+                    Integer.toString(i), i % 7 == 0 ? null : "verdict " + i});
+        }
+        return rows;
+    }
+
+    private List<String[]> sortedBy(ExternalSort sort, List<String[]> rows) throws Exception {
+        for (String[] r : rows) sort.add(r.clone());
+        List<String[]> out = new ArrayList<>();
+        ExternalSort.Rows sorted = sort.sorted();
+        for (String[] r; (r = sorted.next()) != null; ) out.add(r);
+        assertNull(sorted.next());
+        return out;
+    }
+
+    private static void assertSameRows(List<String[]> expected, List<String[]> actual) {
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) assertArrayEquals(expected.get(i), actual.get(i), "row " + i);
+    }
+
+    private long filesLeft() throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.count();
+        }
+    }
+
+    @Test
+    void sorted_manyRunsAndMergePasses_equalsStableInMemorySort() throws Exception {
+        List<String[]> rows = rows(1000, 1);
+        List<String[]> expected = new ArrayList<>(rows);
+        expected.sort(FIRST_TWO);
+        // 334 runs of 3 rows, merged 4 at a time: three passes before the last
+        try (ExternalSort sort = new ExternalSort(dir, FIRST_TWO, 3, 4)) {
+            assertSameRows(expected, sortedBy(sort, rows));
+        }
+        assertEquals(0, filesLeft());
+    }
+
+    @Test
+    void sorted_fewerRowsThanOneRun_equalsInMemorySortWithoutFiles() throws Exception {
+        List<String[]> rows = rows(50, 2);
+        List<String[]> expected = new ArrayList<>(rows);
+        expected.sort(FIRST_TWO);
+        try (ExternalSort sort = new ExternalSort(dir, FIRST_TWO, 100, 2)) {
+            assertSameRows(expected, sortedBy(sort, rows));
+            assertEquals(0, filesLeft());
+        }
+    }
+
+    @Test
+    void sorted_exactlyFullRuns_equalsInMemorySort() throws Exception {
+        List<String[]> rows = rows(40, 3);
+        List<String[]> expected = new ArrayList<>(rows);
+        expected.sort(FIRST_TWO);
+        try (ExternalSort sort = new ExternalSort(dir, FIRST_TWO, 10, 64)) {
+            assertSameRows(expected, sortedBy(sort, rows));
+        }
+        assertEquals(0, filesLeft());
+    }
+
+    @Test
+    void sorted_orderWhereEveryRowTies_keepsArrivalOrder() throws Exception {
+        List<String[]> rows = rows(100, 4);
+        try (ExternalSort sort = new ExternalSort(dir, (x, y) -> 0, 7, 3)) {
+            assertSameRows(rows, sortedBy(sort, rows));
+        }
+    }
+
+    @Test
+    void sorted_noRows_nothing() throws Exception {
+        try (ExternalSort sort = new ExternalSort(dir, FIRST_TWO, 1, 2)) {
+            assertNull(sort.sorted().next());
+        }
+        assertEquals(0, filesLeft());
+    }
+
+    @Test
+    void sorted_cellsLongerThanOneWritePiece_comeBackExactly() throws Exception {
+        String longCell = "é😀\ud800".repeat(20_000) + "x"; // 80,001 chars; pieces split pairs
+        List<String[]> rows = List.of(new String[] {"b", longCell}, new String[] {"a", ""}, new String[] {"c", null});
+        try (ExternalSort sort = new ExternalSort(dir, Comparator.<String[], String>comparing(r -> r[0]), 1, 2)) {
+            List<String[]> out = sortedBy(sort, rows);
+            assertArrayEquals(new String[] {"a", ""}, out.get(0));
+            assertArrayEquals(new String[] {"b", longCell}, out.get(1));
+            assertArrayEquals(new String[] {"c", null}, out.get(2));
+        }
+    }
+
+    @Test
+    void add_spilledRuns_ownerOnlyFilesRemovedOnCloseUnread() throws Exception {
+        try (ExternalSort sort = new ExternalSort(dir, FIRST_TWO, 2, 2)) {
+            for (String[] r : rows(10, 5)) sort.add(r);
+            assertEquals(5, filesLeft());
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path p : s.toList()) {
+                    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+                }
+            }
+            assertTrue(sort.sorted().next() != null); // read in part only
+        }
+        assertEquals(0, filesLeft());
+    }
+}
