@@ -6,13 +6,14 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import keybackup.homeserver.LoopbackHttpServer;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 
@@ -44,7 +45,7 @@ final class GeneratorServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        this.server = LoopbackHttpServer.create(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}));
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();

@@ -10,7 +10,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -21,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import keybackup.homeserver.LoopbackHttpServer;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonReader;
@@ -176,7 +176,7 @@ class ConventionsTest {
 
     @Test
     void homeserver_401_saysToGetANewToken() throws Exception {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        HttpServer server = LoopbackHttpServer.create();
         server.createContext("/", ex -> {
             byte[] body = "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Invalid access token passed.\"}"
                     .getBytes(StandardCharsets.UTF_8);

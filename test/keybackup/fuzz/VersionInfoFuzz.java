@@ -4,14 +4,13 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 import keybackup.homeserver.AccessToken;
 import keybackup.homeserver.ClientOptions;
 import keybackup.homeserver.HomeserverClient;
+import keybackup.homeserver.LoopbackHttpServer;
 import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
 import keybackup.keys.BackupDecryptionKey;
@@ -27,12 +26,6 @@ import keybackup.workflow.WorkflowException;
  */
 public final class VersionInfoFuzz {
     private VersionInfoFuzz() {}
-
-    static {
-        // TCP_NODELAY for the JDK server (read when the first server starts): without it every answer waits
-        // for a delayed ACK, about 40 ms
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
 
     private static volatile byte[] body = new byte[0];
     private static HttpServer server;
@@ -66,7 +59,7 @@ public final class VersionInfoFuzz {
     private static synchronized HomeserverClient client() {
         if (client != null) return client;
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server = LoopbackHttpServer.create();
             server.createContext("/", exchange -> {
                 byte[] b = body;
                 exchange.getRequestBody().readAllBytes();

@@ -6,7 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -37,12 +37,6 @@ import keybackup.json.JsonReader;
  */
 public final class TestHomeserver implements AutoCloseable {
     static final String PREFIX = "/_matrix/client/v3/";
-
-    static {
-        // TCP_NODELAY for the JDK server (read once, when the first server starts): without it every
-        // response waits ~40 ms for a delayed ACK (Nagle), which makes request-heavy tests slow.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
 
     private static final class Version {
         final String algorithm;
@@ -140,7 +134,7 @@ public final class TestHomeserver implements AutoCloseable {
     private TestHomeserver(String userId, String token) throws IOException {
         this.userId = userId;
         this.token = token;
-        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        this.server = LoopbackHttpServer.create(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}));
         server.createContext("/", this::handle);
         server.setExecutor(executor);
         server.start();
