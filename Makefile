@@ -78,7 +78,7 @@ build/test-classes.stamp: build/keybackup.jar $(JUNIT_JAR) $(TEST)
 test: build/test-classes.stamp build/keybackup.jsa
 	@set -o pipefail; $(JAVA) -jar $(JUNIT_JAR) execute --disable-banner --details=summary --fail-if-no-tests \
 	  -cp build/classes:build/test-classes --scan-class-path build/test-classes 2>&1 | tee build/test-output.txt; \
-	  rc=$$?; awk '/tests successful/{p=$$2} /tests failed/{f=$$2} END{print p+0 " passed, " f+0 " failed"}' build/test-output.txt; exit $$rc
+	  rc=$$?; awk '/tests successful/{p=$$2} /tests failed/{f=$$2} /tests aborted/{a=$$2} END{print p+0 " passed, " f+0 " failed" (a > 0 ? ", " a " not run (an assumption did not hold: see above)" : "")}' build/test-output.txt; exit $$rc
 
 run: build/keybackup.jar
 	$(JAVA) -p build/keybackup.jar -m keybackup $(ARGS)
