@@ -73,13 +73,14 @@ final class Journal {
                 LocalLayout.createShards(layout.keysDir(version));
             }
             List<LocalFiles.Write> writes = new ArrayList<>();
+            Path keys = layout.keysDir(version);
             for (Json change : ((Json.Arr) journal.get("keys")).elements()) {
                 List<Json> c = ((Json.Arr) change).elements();
                 String room = ((Json.Str) c.get(0)).value();
                 String session = ((Json.Str) c.get(1)).value();
                 Json.Obj data = c.get(2) instanceof Json.Obj o ? o : null;
                 Json content = data == null ? null : KeyFiles.content(room, session, data);
-                writes.add(new LocalFiles.Write(layout.keyFile(version, room, session), content));
+                writes.add(new LocalFiles.Write(LocalLayout.keyFile(keys, room, session), content));
             }
             LocalFiles.writeAll(writes);
             LocalFiles.write(layout.versionDir(version).resolve("state.json"), journal.object("state"));

@@ -48,10 +48,12 @@ final class KeyFiles {
         Json.Obj state = versions.state(version);
         long count = VersionFiles.count(state);
         List<Json> changes = new ArrayList<>();
+        Path keys = layout.keysDir(version);
         for (Map.Entry<String, Json> room : rooms.members().entrySet()) {
             for (Map.Entry<String, Json> s : ((Json.Obj) room.getValue()).object("sessions").members().entrySet()) {
                 Json.Obj candidate = (Json.Obj) s.getValue(); // passed validateSessions
-                Optional<Json.Obj> stored = stored(version, room.getKey(), s.getKey());
+                Path file = LocalLayout.keyFile(keys, room.getKey(), s.getKey());
+                Optional<Json.Obj> stored = read(file);
                 if (stored.isEmpty()) {
                     count++;
                 } else if (!rule.shouldReplace(stored.get(), candidate)) {

@@ -1,7 +1,6 @@
 package keybackup.localstore;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import keybackup.homeserver.StoreException;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
@@ -62,19 +63,29 @@ final class LocalFiles {
         return "h" + hex(sha256(utf8)) + SUFFIX;
     }
 
-    static byte[] sha256(byte[] data) {
+    /** One SHA-256 per thread: every read and write of a key hashes its name, and a lookup costs more than a hash. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required of every JDK", e);
         }
+    });
+
+    static byte[] sha256(byte[] data) {
+        return SHA256.get().digest(data); // digest() resets it for the next use
     }
 
     static String hex(byte[] bytes) {
-        StringBuilder sb = new StringBuilder(bytes.length * 2);
-        for (byte b : bytes) sb.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-        return sb.toString();
+        byte[] digits = new byte[bytes.length * 2];
+        for (int i = 0; i < bytes.length; i++) {
+            digits[2 * i] = HEX_DIGITS[(bytes[i] >> 4) & 0xf];
+            digits[2 * i + 1] = HEX_DIGITS[bytes[i] & 0xf];
+        }
+        return new String(digits, StandardCharsets.US_ASCII);
     }
+
+    private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     /**
      * Writes {@code value} as canonical JSON so that readers see either the old or the new file, never a
@@ -91,54 +102,50 @@ final class LocalFiles {
     /**
      * Writes (or deletes) every file of {@code writes}, each atomically as {@link #write} does, with the
      * work of a batch done together and several files at once (a file system commits concurrent creations
-     * and fsyncs together): all temporary files are written and fsynced, then renamed (or the files to
-     * delete deleted), then every directory touched is fsynced once. A crash leaves each file old or new;
-     * which of them are new is for the caller's journal to settle.
+     * and fsyncs together): each file is written to its temporary file, fsynced and renamed (or deleted),
+     * then every directory touched is fsynced once. A crash leaves each file old or new; which of them are
+     * new is for the caller's journal to settle.
      */
     static void writeAll(Collection<Write> writes) throws StoreException {
-        List<Path[]> moves = new ArrayList<>(); // {temp, target, null when moved}
-        List<Write> contents = new ArrayList<>();
+        List<Write> items = List.copyOf(writes);
         Set<Path> dirs = new LinkedHashSet<>();
-        for (Write w : writes) {
-            dirs.add(w.target().getParent());
-            if (w.value() == null) continue;
-            moves.add(new Path[] {w.target().resolveSibling("." + w.target().getFileName() + TEMP_SUFFIX), w.target(),
-                    null});
-            contents.add(w);
-        }
-        ExecutorService pool = writes.size() <= 1 ? null : Executors.newFixedThreadPool(Math.min(SYNC_THREADS,
-                writes.size()), r -> {
+        for (Write w : items) dirs.add(w.target().getParent());
+        boolean[] settled = new boolean[items.size()]; // no temporary file of the item is left
+        ExecutorService pool = items.size() <= 1 ? null : Executors.newFixedThreadPool(Math.min(SYNC_THREADS,
+                items.size()), r -> {
             Thread t = new Thread(r, "local-store-write");
             t.setDaemon(true);
             return t;
         });
         try {
-            inParallel(pool, moves.size(), i -> {
-                try (FileChannel ch = openTemp(moves.get(i)[0])) {
-                    ByteBuffer buf = ByteBuffer.wrap(CanonicalJson.encode(contents.get(i).value()));
+            inParallel(pool, items.size(), i -> {
+                Write w = items.get(i);
+                if (w.value() == null) {
+                    settled[i] = true;
+                    Files.deleteIfExists(w.target());
+                    return;
+                }
+                Path temp = temp(w.target());
+                try (FileChannel ch = openTemp(temp)) {
+                    ByteBuffer buf = ByteBuffer.wrap(CanonicalJson.encode(w.value()));
                     while (buf.hasRemaining()) ch.write(buf);
                     ch.force(true);
                 }
-            });
-            for (Write w : writes) {
-                if (w.value() == null) Files.deleteIfExists(w.target());
-            }
-            inParallel(pool, moves.size(), i -> {
-                move(moves.get(i)[0], moves.get(i)[1]);
-                moves.get(i)[2] = moves.get(i)[1];
+                move(temp, w.target());
+                settled[i] = true;
             });
             List<Path> dirList = new ArrayList<>(dirs);
             inParallel(pool, dirList.size(), i -> syncDirectory(dirList.get(i)));
         } catch (IOException e) {
-            throw new StoreException("local store: cannot write " + (writes.size() == 1
-                    ? writes.iterator().next().target()
-                    : writes.size() + " files in " + dirs.iterator().next()) + " (" + e.getMessage() + ")", e);
+            throw new StoreException("local store: cannot write " + (items.size() == 1
+                    ? items.get(0).target()
+                    : items.size() + " files in " + dirs.iterator().next()) + " (" + e.getMessage() + ")", e);
         } finally {
             if (pool != null) pool.shutdownNow();
-            for (Path[] m : moves) {
-                if (m[2] != null) continue;
+            for (int i = 0; i < items.size(); i++) {
+                if (settled[i]) continue;
                 try {
-                    Files.deleteIfExists(m[0]);
+                    Files.deleteIfExists(temp(items.get(i).target()));
                 } catch (IOException ignored) {
                     // a stray temporary file is ignored by every reader
                 }
@@ -146,22 +153,38 @@ final class LocalFiles {
         }
     }
 
+    /** The temporary file of {@code target}: {@code .<name>.tmp} beside it. */
+    private static Path temp(Path target) {
+        return target.resolveSibling("." + target.getFileName() + TEMP_SUFFIX);
+    }
+
     /** One step of {@link #writeAll} for item {@code i}. */
     private interface Step {
         void run(int i) throws IOException, StoreException;
     }
 
-    /** Runs {@code step} for 0 … n−1 on {@code pool} (in this thread when null), and waits for all. */
+    /**
+     * Runs {@code step} for 0 … n−1 on {@code pool} (in this thread when null), and waits for all: each of
+     * the pool's threads takes the next item until none is left, so a batch costs a task per thread, not per item.
+     */
     private static void inParallel(ExecutorService pool, int n, Step step) throws IOException, StoreException {
-        if (pool == null) {
+        if (pool == null || n <= 1) {
             for (int i = 0; i < n; i++) step.run(i);
             return;
         }
+        AtomicInteger next = new AtomicInteger();
         List<Future<Void>> done = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int item = i;
+        for (int t = 0; t < Math.min(SYNC_THREADS, n); t++) {
             done.add(pool.submit(() -> {
-                step.run(item);
+                Exception failed = null; // a failed item does not stop the others, as on one thread
+                for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                    try {
+                        step.run(i);
+                    } catch (IOException | StoreException | RuntimeException e) {
+                        if (failed == null) failed = e;
+                    }
+                }
+                if (failed != null) throw failed;
                 return null;
             }));
         }
@@ -228,9 +251,8 @@ final class LocalFiles {
     /** The JSON object in {@code file}, or empty when the file does not exist. */
     static Optional<Json.Obj> read(Path file, long maxBytes) throws StoreException {
         byte[] bytes;
-        try (InputStream in = Files.newInputStream(file)) {
-            // never more than the limit is read, whatever the file claims to be (a device, a growing file)
-            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            bytes = readCapped(in, (int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
             if (bytes.length > maxBytes) throw new StoreException("local store: " + file + " is over " + maxBytes
                     + " bytes");
         } catch (NoSuchFileException e) {
@@ -244,6 +266,28 @@ final class LocalFiles {
         } catch (JsonException e) {
             throw new StoreException("local store: " + file + " is corrupt: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The bytes of {@code in} up to its end or {@code cap} bytes, whichever comes first: never more than the
+     * cap is read, whatever the file claims to be (a device, a growing file). The buffer has the size the file
+     * claims, so a key file is read in one call and without copies; its end is where the file claims it is,
+     * or where a read finds it.
+     */
+    private static byte[] readCapped(FileChannel in, int cap) throws IOException {
+        long claimed = in.size();
+        byte[] buf = new byte[(int) Math.max(1, Math.min(cap, claimed))];
+        int n = 0;
+        while (n == 0 || n != claimed) {
+            if (n == buf.length) {
+                if (n == cap) break;
+                buf = Arrays.copyOf(buf, (int) Math.min(cap, Math.max(8192, 2L * n)));
+            }
+            int read = in.read(ByteBuffer.wrap(buf, n, buf.length - n));
+            if (read < 0) break;
+            n += read;
+        }
+        return n == buf.length ? buf : Arrays.copyOf(buf, n);
     }
 
     /** Deletes {@code path} and everything under it; absent is fine. */

@@ -117,8 +117,13 @@ final class LocalLayout {
      * IDs, and a reader checks that they hash to the file's name.
      */
     Path keyFile(String version, String roomId, String sessionId) {
+        return keyFile(keysDir(version), roomId, sessionId);
+    }
+
+    /** The file of one key in {@code keys}, a version's {@link #keysDir}, named as {@link #keyFile} says. */
+    static Path keyFile(Path keys, String roomId, String sessionId) {
         String name = keyName(roomId, sessionId);
-        return keysDir(version).resolve(name.substring(0, 2)).resolve(name + LocalFiles.SUFFIX);
+        return keys.resolve(name.substring(0, 2)).resolve(name + LocalFiles.SUFFIX);
     }
 
     /** The 64 hex digits naming the key (roomId, sessionId); see {@link #keyFile}. */
