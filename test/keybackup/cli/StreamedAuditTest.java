@@ -145,6 +145,24 @@ class StreamedAuditTest {
     }
 
     @Test
+    void print_hostileIds_sameBytesAsInMemoryReport() throws Exception {
+        String longId = "!!" + "\u00e9\ud83d\ude00x".repeat(20_000) + ":x"; // over 65,535 bytes; pieces cut pairs
+        String[] ids = {"", "\u0000", "a\u0000", "a", "a\n!forged verdict", "\r\n", "\u2028\u2029", "\u0085",
+            "\u007f\u009b2J", "\u001b]0;title\u0007", "\uffff", "\ud83d\ude00", "\ufeff", "\\u000a", longId,
+            longId + "\u0000", TOKEN, "-", "rejected", " ".repeat(200)};
+        List<SessionVerifier.Result> rs = new ArrayList<>();
+        try (BackupDecryptionKey key = BackupDecryptionKey.generate()) {
+            SessionVerifier verifier = new SessionVerifier(trust, key);
+            Random random = new Random(11);
+            for (int i = 0; i < 120; i++) {
+                rs.add(verifier.verify(ids[random.nextInt(ids.length)], ids[random.nextInt(ids.length)],
+                        i % 2 == 0 ? Json.obj() : Json.obj("session_data", Json.of(ids[i % ids.length]))));
+            }
+        }
+        assertSameAsInMemory(rs);
+    }
+
+    @Test
     void print_runsOfOneRow_tableSortedByRoomThenSessionTiesInArrivalOrder() throws Exception {
         try (BackupDecryptionKey key = BackupDecryptionKey.generate()) {
             SessionVerifier verifier = new SessionVerifier(trust, key);
