@@ -6,7 +6,9 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -158,20 +160,37 @@ final class ExternalSort implements AutoCloseable {
     }
 
     private Run write(Rows rows) throws IOException {
-        Path file = TempFiles.createOwnerOnly(dir, PREFIX);
+        Path file;
+        try {
+            file = TempFiles.createOwnerOnly(dir, PREFIX);
+        } catch (IOException e) {
+            throw whereRowsGo(e);
+        }
         files.add(file);
         file.toFile().deleteOnExit(); // Ctrl-C before close(): the JVM's exit removes it
         long n = 0;
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file),
-                BUFFER))) {
+        // Reopened by name: never through a link someone put in its place (a directory without the sticky bit).
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file,
+                LinkOption.NOFOLLOW_LINKS, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), BUFFER))) {
             for (String[] row; (row = rows.next()) != null; n++) writeRow(out, row);
+        } catch (IOException e) {
+            throw whereRowsGo(e);
         }
         return new Run(file, n);
     }
 
+    /** A failure to write the rows, said with where they go and how to move them (a full or small /tmp). */
+    private IOException whereRowsGo(IOException e) {
+        String where = dir != null ? dir.toString() : System.getProperty("java.io.tmpdir");
+        return new IOException("the audit's temporary row files in " + where + ": " + e.getMessage()
+                + " (about 100 bytes a key; free space there, or choose another folder with "
+                + "KEYBACKUP_JAVA_OPTS=-Djava.io.tmpdir=DIR)", e);
+    }
+
     /** The run's rows; its file is closed and removed after the last. */
     private Rows open(Run run) throws IOException {
-        DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(run.file()), BUFFER));
+        DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(run.file(),
+                LinkOption.NOFOLLOW_LINKS), BUFFER));
         reading.add(in);
         long[] left = {run.rows()};
         return () -> {
@@ -202,15 +221,27 @@ final class ExternalSort implements AutoCloseable {
         }
     }
 
+    /** A row as {@link #writeRow} wrote it; a damaged file is an error, never an allocation its bytes choose. */
     private static String[] readRow(DataInputStream in) throws IOException {
-        String[] row = new String[in.readInt()];
+        int cells = in.readInt();
+        if (cells < 0 || cells > MAX_CELLS) throw damaged();
+        String[] row = new String[cells];
         for (int i = 0; i < row.length; i++) {
             int n = in.readInt();
-            if (n < 0) continue;
-            StringBuilder sb = new StringBuilder(n);
+            if (n < -1) throw damaged();
+            if (n == -1) continue;
+            StringBuilder sb = new StringBuilder(Math.min(n, PIECE));
             while (sb.length() < n) sb.append(in.readUTF());
+            if (sb.length() != n) throw damaged();
             row[i] = sb.toString();
         }
         return row;
+    }
+
+    /** More cells than any row has (the audit's rows have five at most). */
+    private static final int MAX_CELLS = 64;
+
+    private static IOException damaged() {
+        return new IOException("a temporary row file of the audit is damaged (changed while the audit ran?)");
     }
 }

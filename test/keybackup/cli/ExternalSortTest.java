@@ -3,8 +3,10 @@ package keybackup.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -96,6 +98,47 @@ class ExternalSortTest {
         List<String[]> rows = rows(100, 4);
         try (ExternalSort sort = new ExternalSort(dir, (x, y) -> 0, 7, 3)) {
             assertSameRows(rows, sortedBy(sort, rows));
+        }
+    }
+
+    @Test
+    void add_folderForRowsMissing_errorSaysWhereAndHowToMoveThem() throws Exception {
+        Path missing = dir.resolve("gone");
+        IOException e;
+        try (ExternalSort sort = new ExternalSort(missing, FIRST_TWO, 2, 2)) {
+            sort.add("a", "b");
+            e = assertThrows(IOException.class, () -> sort.add("c", "d"));
+        }
+        assertTrue(e.getMessage().startsWith("the audit's temporary row files in " + missing + ": "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("KEYBACKUP_JAVA_OPTS=-Djava.io.tmpdir=DIR)"), e.getMessage());
+    }
+
+    @Test
+    void sorted_runFileSwappedForALink_refusedNotFollowed() throws Exception {
+        Path elsewhere = Files.writeString(dir.resolve("elsewhere.txt"), "not rows");
+        try (ExternalSort sort = new ExternalSort(dir, FIRST_TWO, 1, 2)) {
+            sort.add("b", "1");
+            sort.add("a", "2"); // the first run is written now
+            try (var runs = Files.list(dir)) {
+                Path run = runs.filter(p -> !p.equals(elsewhere)).findFirst().orElseThrow();
+                Files.delete(run);
+                Files.createSymbolicLink(run, elsewhere);
+            }
+            assertThrows(IOException.class, () -> sort.sorted().next());
+        }
+        assertEquals("not rows", Files.readString(elsewhere));
+    }
+
+    @Test
+    void sorted_runFileOverwrittenWithOtherBytes_damagedErrorNotAHugeAllocation() throws Exception {
+        try (ExternalSort sort = new ExternalSort(dir, FIRST_TWO, 1, 2)) {
+            sort.add("b", "1");
+            sort.add("a", "2");
+            try (var runs = Files.list(dir)) {
+                for (Path run : runs.toList()) Files.writeString(run, "not rows, but a length of 1.8 billion");
+            }
+            IOException e = assertThrows(IOException.class, () -> sort.sorted().next());
+            assertTrue(e.getMessage().contains("damaged"), e.getMessage());
         }
     }
 
