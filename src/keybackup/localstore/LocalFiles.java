@@ -189,16 +189,23 @@ final class LocalFiles {
             }));
         }
         Exception first = null;
+        boolean interrupted = false;
         for (Future<Void> f : done) { // every step ends before this returns: none runs on after a failure is reported
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                if (first == null) first = e.getCause() instanceof Exception x ? x : new IOException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (first == null) first = new IOException("interrupted while writing files", e);
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (ExecutionException e) {
+                    if (first == null) first = e.getCause() instanceof Exception x ? x : new IOException(e.getCause());
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    next.set(n); // no item starts after the interruption; those under way end before this returns
+                    if (first == null) first = new IOException("interrupted while writing files", e);
+                }
             }
         }
+        if (interrupted) Thread.currentThread().interrupt();
         if (first instanceof IOException io) throw io;
         if (first instanceof StoreException se) throw se;
         if (first instanceof RuntimeException re) throw re;

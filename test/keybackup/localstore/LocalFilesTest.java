@@ -1,5 +1,7 @@
 package keybackup.localstore;
 
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,6 +111,55 @@ class LocalFilesTest {
             }
         }
         assertEquals(List.of(), temporaryFiles());
+    }
+
+    /**
+     * An interrupted caller gets its error only once no file of the batch changes any more (its lock ends then):
+     * the first items' temporary files are pipes that hold every writing thread until a reader comes.
+     */
+    @Test
+    void writeAll_callerInterrupted_noFileChangesAfterItReturns() throws Exception {
+        Path held = Files.createDirectory(dir.resolve("held"));
+        Path gone = Files.createDirectory(dir.resolve("gone"));
+        List<LocalFiles.Write> writes = new ArrayList<>();
+        List<Path> pipes = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            Path target = held.resolve("f" + i + ".json");
+            Path pipe = dir.resolve("pipe" + i);
+            assumeTrue(mkfifo(pipe), "mkfifo is not available");
+            Files.createLink(held.resolve("." + target.getFileName() + LocalFiles.TEMP_SUFFIX), pipe);
+            pipes.add(pipe);
+            writes.add(new LocalFiles.Write(target, Json.obj("i", Json.of(i))));
+        }
+        for (int i = 0; i < 200; i++) {
+            writes.add(new LocalFiles.Write(Files.writeString(gone.resolve("f" + i + ".json"), "{}"), null));
+        }
+        CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
+            try {
+                Thread.sleep(300);
+                for (Path pipe : pipes) FileChannel.open(pipe, READ, WRITE).close(); // never waits for a writer
+            } catch (IOException | InterruptedException ignored) {
+                // the test's assertions tell
+            }
+        });
+        Thread.currentThread().interrupt();
+        StoreException e;
+        try {
+            e = assertThrows(StoreException.class, () -> LocalFiles.writeAll(writes));
+        } finally {
+            Thread.interrupted();
+        }
+        assertTrue(e.getMessage().endsWith("(interrupted while writing files)"), e.getMessage());
+        long left = filesIn(gone);
+        reader.get();
+        Thread.sleep(300);
+        assertEquals(left, filesIn(gone));
+    }
+
+    private static long filesIn(Path directory) throws IOException {
+        try (Stream<Path> list = Files.list(directory)) {
+            return list.count();
+        }
     }
 
     private List<Path> temporaryFiles() throws IOException {
