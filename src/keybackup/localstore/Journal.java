@@ -3,8 +3,10 @@ package keybackup.localstore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
 
@@ -98,11 +100,15 @@ final class Journal {
         else if (!(j.get("clear") instanceof Json.Bool)) problem = "clear: expected a boolean";
         else if (!(j.get("keys") instanceof Json.Arr keys)) problem = "keys: expected an array";
         else {
+            // One change per key: a batch never holds two (its writes run in parallel, so two would race).
+            Set<List<Json>> seen = new HashSet<>();
             for (Json change : keys.elements()) {
                 if (!(change instanceof Json.Arr c) || c.elements().size() != 3
                         || !(c.elements().get(0) instanceof Json.Str)
                         || !(c.elements().get(1) instanceof Json.Str)) {
                     problem = "keys: expected [room id, session id, key or null] for each key";
+                } else if (!seen.add(c.elements().subList(0, 2))) {
+                    problem = "keys: the same key twice";
                 } else if (c.elements().get(2) instanceof Json.Obj data) {
                     problem = ReplacementRule.problem(data);
                 } else if (!(c.elements().get(2) instanceof Json.Null)) {

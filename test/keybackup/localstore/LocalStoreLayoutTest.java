@@ -216,6 +216,17 @@ class LocalStoreLayoutTest {
     }
 
     @Test
+    void open_journalWithTheSameKeyTwice_corruptNotRacedIntoPlace() throws Exception {
+        LocalStore s = LocalStore.open(dir, USER);
+        s.createVersion(ALGORITHM, authData("k"));
+        // a batch's changes are applied in parallel: two for one key would race, so a journal never holds them
+        journal(1, "1", List.of(change("s", key(false, 0, 0, "a")), change("s", null)), false);
+        StoreException e = assertThrows(StoreException.class, () -> LocalStore.open(dir, USER));
+        assertTrue(e.getMessage().contains("is corrupt: keys: the same key twice"), e.getMessage());
+        assertFalse(Files.exists(new LocalLayout(dir).keyFile("1", ROOM, "s")), "nothing of it was applied");
+    }
+
+    @Test
     void putKeys_manyKeys_oneFilePerKeyInShardsAndNoJournalLeft() throws Exception {
         LocalStore s = LocalStore.open(dir, USER);
         s.createVersion(ALGORITHM, authData("k"));
