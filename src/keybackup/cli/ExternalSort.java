@@ -29,6 +29,11 @@ import java.util.PriorityQueue;
 final class ExternalSort implements AutoCloseable {
     /** Rows per run: an audit's rows take a few hundred bytes each in memory. */
     static final int RUN_ROWS = 50_000;
+    /**
+     * Characters per run, whatever the number of rows: ids come from the server, and a batch of very long ones
+     * must not fill the heap (8 Mi chars: at most 16 MiB of text waiting).
+     */
+    static final long RUN_CHARS = 8L << 20;
     /** Runs read at once. */
     static final int FAN_IN = 64;
 
@@ -52,6 +57,8 @@ final class ExternalSort implements AutoCloseable {
     private final int runRows;
     private final int fanIn;
     private final List<String[]> batch = new ArrayList<>();
+    /** Characters in {@link #batch}. */
+    private long batchChars;
     private List<Run> runs = new ArrayList<>();
     /** Every file made, for {@link #close()}. */
     private final List<Path> files = new ArrayList<>();
@@ -77,11 +84,15 @@ final class ExternalSort implements AutoCloseable {
         this.fanIn = fanIn;
     }
 
-    /** Takes one row (its cells may be null); written to a run once {@code runRows} are waiting. */
+    /**
+     * Takes one row (its cells may be null); written to a run once {@code runRows} rows or {@link #RUN_CHARS}
+     * characters are waiting.
+     */
     void add(String... row) throws IOException {
         if (read) throw new IllegalStateException("a row added after the rows were read");
         batch.add(row);
-        if (batch.size() == runRows) spill();
+        for (String cell : row) batchChars += cell == null ? 0 : cell.length();
+        if (batch.size() == runRows || batchChars >= RUN_CHARS) spill();
     }
 
     /** The rows added, in order; call it once, after the last {@link #add}. */
@@ -125,6 +136,7 @@ final class ExternalSort implements AutoCloseable {
         }
         files.clear();
         batch.clear();
+        batchChars = 0;
         if (failed != null) throw failed;
     }
 
@@ -133,6 +145,7 @@ final class ExternalSort implements AutoCloseable {
         batch.sort(order);
         runs.add(write(rows(batch.iterator())));
         batch.clear();
+        batchChars = 0;
     }
 
     private static Rows rows(Iterator<String[]> it) {

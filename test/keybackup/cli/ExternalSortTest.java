@@ -143,6 +143,23 @@ class ExternalSortTest {
     }
 
     @Test
+    void add_fewButLongRows_writtenToARunByTheirSizeNotTheirNumber() throws Exception {
+        String half = "x".repeat((int) (ExternalSort.RUN_CHARS / 2));
+        try (ExternalSort sort = new ExternalSort(dir, FIRST_TWO, 1000, 2)) {
+            sort.add("b", half);
+            assertEquals(0, filesLeft(), "half the characters of a run wait in memory");
+            sort.add("a", half);
+            assertEquals(1, filesLeft(), "a run's worth of characters is written out, though only 2 rows came");
+            sort.add("c", "short");
+            List<String[]> out = new ArrayList<>();
+            ExternalSort.Rows rows = sort.sorted();
+            for (String[] row; (row = rows.next()) != null; ) out.add(row);
+            assertEquals(List.of("a", "b", "c"), out.stream().map(r -> r[0]).toList());
+        }
+        assertEquals(0, filesLeft());
+    }
+
+    @Test
     void sorted_noRows_nothing() throws Exception {
         try (ExternalSort sort = new ExternalSort(dir, FIRST_TWO, 1, 2)) {
             assertNull(sort.sorted().next());
