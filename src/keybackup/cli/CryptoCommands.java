@@ -37,7 +37,7 @@ final class CryptoCommands {
         public int run(List<String> argv, Io io) throws Exception {
             String out = new Args(argv, Set.of("out"), Set.of()).required("out");
             try (BackupDecryptionKey key = BackupDecryptionKey.generate()) {
-                Io.writeSecretFile("--out", out, key.toRecoveryKey() + "\n");
+                UserFiles.writeSecretFile("--out", out, key.toRecoveryKey() + "\n");
                 io.println(key.publicKey().toBase64());
             }
             return 0;
@@ -132,7 +132,7 @@ final class CryptoCommands {
             String keyFile = new Args(argv, Set.of("key-file"), Set.of()).required("key-file");
             Json.Obj sessionData = io.readStdinObject("stdin");
             MegolmBackupV1.Decrypted d;
-            try (BackupDecryptionKey key = BackupDecryptionKey.fromKeyFileText(Io.readTextFile("--key-file",
+            try (BackupDecryptionKey key = BackupDecryptionKey.fromKeyFileText(UserFiles.readTextFile("--key-file",
                     keyFile))) {
                 d = MegolmBackupV1.decrypt(sessionData, key);
             } catch (DecryptionException e) {

@@ -96,11 +96,11 @@ final class DemoCommand implements Command {
             secrets.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, alice.master());
             secrets.storeSeed(SecretStorage.CROSS_SIGNING_SELF_SIGNING, alice.selfSigning());
             if (keep) {
-                Io.writeSecretFile("--keep", dir.resolve("signed-recovery-key.txt").toString(),
+                UserFiles.writeSecretFile("--keep", dir.resolve("signed-recovery-key.txt").toString(),
                         ssKey.toRecoveryKey() + "\n");
                 byte[] seed = phone.exportSeed();
                 try {
-                    Io.writeSecretFile("--keep", dir.resolve("phone.key").toString(),
+                    UserFiles.writeSecretFile("--keep", dir.resolve("phone.key").toString(),
                             Base64Unpadded.encode(seed) + "\n");
                 } finally {
                     Arrays.fill(seed, (byte) 0);
@@ -217,7 +217,7 @@ final class DemoCommand implements Command {
                 BackupDecryptionKey.generate()) {
             UnlockedSecretStorage secrets = UnlockedSecretStorage.create(store, ssKey, "demo");
             secrets.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, alice.master());
-            if (keepKey != null) Io.writeSecretFile("--keep", keepKey.toString(), ssKey.toRecoveryKey() + "\n");
+            if (keepKey != null) UserFiles.writeSecretFile("--keep", keepKey.toString(), ssKey.toRecoveryKey() + "\n");
             byte[] raw = backupKey.exportBytes();
             secrets.storeKeyBytes(SecretStorage.BACKUP_DECRYPTION_KEY, raw);
             Arrays.fill(raw, (byte) 0);

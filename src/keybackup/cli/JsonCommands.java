@@ -49,7 +49,7 @@ final class JsonCommands {
             try (Ed25519PrivateKey key = Ed25519PrivateKey.generate()) {
                 byte[] seed = key.exportSeed();
                 try {
-                    Io.writeSecretFile("--out", out, Base64Unpadded.encode(seed) + "\n");
+                    UserFiles.writeSecretFile("--out", out, Base64Unpadded.encode(seed) + "\n");
                 } finally {
                     Bytes.zero(seed);
                 }
@@ -60,7 +60,7 @@ final class JsonCommands {
     }
 
     static Ed25519PrivateKey readSeedFile(String option, String path) throws Exception {
-        String line = Io.firstLine(option, path);
+        String line = UserFiles.firstLine(option, path);
         return Ed25519PrivateKey.parseSeed(option + " (ed25519 seed)", line);
     }
 

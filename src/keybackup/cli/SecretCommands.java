@@ -100,7 +100,7 @@ final class SecretCommands {
 
     private static SecretStorageKey readKey(String path) throws Exception {
         try {
-            return SecretStorageKey.fromKeyFileText(Io.readTextFile("--key-file", path));
+            return SecretStorageKey.fromKeyFileText(UserFiles.readTextFile("--key-file", path));
         } catch (SecretStorageException e) {
             throw new FailedException("--key-file: " + e.getMessage());
         }

@@ -42,10 +42,10 @@ final class SetupCommand implements Command {
         }
         try (NewIdentity id = new NewIdentity(user); SecretStorageKey ssKey = SecretStorageKey.generate()) {
             Ed25519PrivateKey device = id.addDevice(deviceId, true);
-            Io.writeSecretFile("--recovery-key-out", recoveryOut, ssKey.toRecoveryKey() + "\n");
+            UserFiles.writeSecretFile("--recovery-key-out", recoveryOut, ssKey.toRecoveryKey() + "\n");
             byte[] seed = device.exportSeed();
             try {
-                Io.writeSecretFile("--device-key-out", deviceOut, Base64Unpadded.encode(seed) + "\n");
+                UserFiles.writeSecretFile("--device-key-out", deviceOut, Base64Unpadded.encode(seed) + "\n");
             } finally {
                 Arrays.fill(seed, (byte) 0);
             }

@@ -280,7 +280,7 @@ final class SignedBackupCommands {
 
         /** A saved server answer: the file, or stdin for {@code -}. */
         private static Json jsonFile(Io io, String option, String path) throws Exception {
-            if (!path.equals("-")) return Io.readJsonFile(option, path);
+            if (!path.equals("-")) return UserFiles.readJsonFile(option, path);
             io.claimStdin(option + " -");
             try {
                 return io.readStdinJson();

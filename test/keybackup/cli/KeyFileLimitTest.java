@@ -19,7 +19,7 @@ class KeyFileLimitTest {
         Path file = tmp.resolve("key");
         try (BackupDecryptionKey k = BackupDecryptionKey.generate()) {
             // a valid key, then whitespace past the cap: accepted before, refused by size now
-            Files.writeString(file, k.toRecoveryKey() + "\n" + " ".repeat(Io.MAX_KEY_FILE));
+            Files.writeString(file, k.toRecoveryKey() + "\n" + " ".repeat(UserFiles.MAX_KEY_FILE));
         }
         CliRun.Result r = CliRun.run("{}", "decrypt-session", "--key-file", file.toString());
         assertEquals(1, r.code(), r.err());
@@ -30,7 +30,7 @@ class KeyFileLimitTest {
     void decryptSession_keyFileUnder4KiB_readAndParsed() throws Exception {
         Path file = tmp.resolve("key");
         try (BackupDecryptionKey k = BackupDecryptionKey.generate()) {
-            Files.writeString(file, k.toRecoveryKey() + "\n" + " ".repeat(Io.MAX_KEY_FILE / 2));
+            Files.writeString(file, k.toRecoveryKey() + "\n" + " ".repeat(UserFiles.MAX_KEY_FILE / 2));
         }
         CliRun.Result r = CliRun.run("{}", "decrypt-session", "--key-file", file.toString());
         assertEquals(1, r.code(), r.err());

@@ -1,0 +1,97 @@
+package keybackup.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import keybackup.json.Json;
+import keybackup.json.JsonException;
+import keybackup.json.JsonReader;
+
+/**
+ * Files the user names on the command line: key files read with a size cap, JSON files, and new files only
+ * their owner can read (keys, restored session keys), never written over an existing file. Each failure is a
+ * {@link FailedException} that names the option.
+ */
+final class UserFiles {
+    private UserFiles() {}
+
+    /** Largest key file accepted (recovery key, base64 key, seed): a key is under 100 bytes. */
+    static final int MAX_KEY_FILE = 4096;
+
+    /**
+     * Reads a key file of at most {@link #MAX_KEY_FILE} bytes (never more is read), with a clear error if it is
+     * missing.
+     */
+    static String readTextFile(String option, String path) throws FailedException, IOException {
+        try (InputStream file = Files.newInputStream(Path.of(path))) {
+            byte[] b = file.readNBytes(MAX_KEY_FILE + 1);
+            if (b.length > MAX_KEY_FILE) {
+                throw new FailedException(option + ": file is over " + MAX_KEY_FILE
+                        + " bytes; a key file holds one key");
+            }
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new FailedException(option + ": no such file: " + path);
+        }
+    }
+
+    /** Reads a JSON file. */
+    static Json readJsonFile(String option, String path) throws FailedException, IOException {
+        try {
+            byte[] b = Files.readAllBytes(Path.of(path));
+            return JsonReader.parse(b);
+        } catch (NoSuchFileException e) {
+            throw new FailedException(option + ": no such file: " + path);
+        } catch (JsonException e) {
+            throw new FailedException(option + ": " + e.getMessage());
+        }
+    }
+
+    /** The first line of a key file, trimmed. */
+    static String firstLine(String option, String path) throws FailedException, IOException {
+        String text = readTextFile(option, path);
+        int nl = text.indexOf('\n');
+        String line = (nl >= 0 ? text.substring(0, nl) : text).trim();
+        if (line.isEmpty()) throw new FailedException(option + ": file is empty: " + path);
+        return line;
+    }
+
+    /** Creates a new file readable only by its owner; refuses to overwrite an existing file. */
+    static void writeSecretFile(String option, String path, String content) throws FailedException, IOException {
+        try (OutputStream out = createOwnerOnly(option, Path.of(path))) {
+            out.write(content.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * Opens a new file (CREATE_NEW: never an existing file, never through a symbolic link left in its
+     * place) that only its owner can read, for keys and for restored session keys.
+     */
+    static OutputStream createOwnerOnly(String option, Path p) throws FailedException, IOException {
+        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            try {
+                return Channels.newOutputStream(Files.newByteChannel(p, options,
+                        PosixFilePermissions.asFileAttribute(Set.of(
+                        PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE))));
+            } catch (UnsupportedOperationException e) {
+                return Channels.newOutputStream(Files.newByteChannel(p, options)); // not a POSIX file system
+            }
+        } catch (FileAlreadyExistsException e) {
+            throw new FailedException(option + ": file exists, not overwriting it: " + p);
+        } catch (NoSuchFileException e) {
+            throw new FailedException(option + ": cannot create " + p);
+        }
+    }
+}
