@@ -12,9 +12,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 
 /**
  * A restore's output while it is written: {@code OUT.partial}, a new owner-only file of this process,
@@ -49,14 +46,8 @@ final class PartialFile implements AutoCloseable {
         Path p = partialName(target);
         if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) throw new FailedException(option + ": " + existing(p, target));
         FileChannel ch;
-        Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
-            try {
-                ch = FileChannel.open(p, options, PosixFilePermissions.asFileAttribute(Set.of(
-                        PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE)));
-            } catch (UnsupportedOperationException e) {
-                ch = FileChannel.open(p, options); // not a POSIX file system
-            }
+            ch = UserFiles.newOwnerOnly(p);
         } catch (FileAlreadyExistsException e) { // appeared since the check
             throw new FailedException(option + ": " + existing(p, target));
         } catch (NoSuchFileException e) {
@@ -110,7 +101,11 @@ final class PartialFile implements AutoCloseable {
      */
     synchronized void commit(String option) throws FailedException, IOException {
         if (discarded) throw new FailedException("interrupted");
-        channel.close();
+        channel.close(); // usually closed already, with the stream that wrote it
+        // On disk before its final name says it is complete (any descriptor of the file syncs its data).
+        try (FileChannel sync = FileChannel.open(path, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            sync.force(true);
+        }
         try {
             Files.move(path, target); // without REPLACE_EXISTING: a file that appeared meanwhile is not overwritten
             committed = true;

@@ -3,7 +3,9 @@ package keybackup.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -67,10 +69,15 @@ final class UserFiles {
         return line;
     }
 
-    /** Creates a new file readable only by its owner; refuses to overwrite an existing file. */
+    /**
+     * Creates a new file readable only by its owner and writes {@code content}, on disk before it returns (a key
+     * file must not be lost in a crash that keeps what it unlocks); refuses to overwrite an existing file.
+     */
     static void writeSecretFile(String option, String path, String content) throws FailedException, IOException {
-        try (OutputStream out = createOwnerOnly(option, Path.of(path))) {
-            out.write(content.getBytes(StandardCharsets.UTF_8));
+        try (FileChannel ch = create(option, Path.of(path))) {
+            ByteBuffer b = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) ch.write(b);
+            ch.force(true);
         }
     }
 
@@ -79,19 +86,30 @@ final class UserFiles {
      * place) that only its owner can read, for keys and for restored session keys.
      */
     static OutputStream createOwnerOnly(String option, Path p) throws FailedException, IOException {
-        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        return Channels.newOutputStream(create(option, p));
+    }
+
+    private static FileChannel create(String option, Path p) throws FailedException, IOException {
         try {
-            try {
-                return Channels.newOutputStream(Files.newByteChannel(p, options,
-                        PosixFilePermissions.asFileAttribute(Set.of(
-                        PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE))));
-            } catch (UnsupportedOperationException e) {
-                return Channels.newOutputStream(Files.newByteChannel(p, options)); // not a POSIX file system
-            }
+            return newOwnerOnly(p);
         } catch (FileAlreadyExistsException e) {
             throw new FailedException(option + ": file exists, not overwriting it: " + p);
         } catch (NoSuchFileException e) {
             throw new FailedException(option + ": cannot create " + p);
+        }
+    }
+
+    /**
+     * A new file (CREATE_NEW, so never an existing file nor a link in its place), readable and writable by its
+     * owner only where the file system has POSIX permissions; the caller maps the exceptions to its messages.
+     */
+    static FileChannel newOwnerOnly(Path p) throws IOException {
+        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            return FileChannel.open(p, options, PosixFilePermissions.asFileAttribute(Set.of(
+                    PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE)));
+        } catch (UnsupportedOperationException e) {
+            return FileChannel.open(p, options); // not a POSIX file system
         }
     }
 }
