@@ -20,7 +20,7 @@ public final class AtomicFile {
     private AtomicFile() {}
 
     /** Suffix of the temporary files. */
-    public static final String TEMP_SUFFIX = ".tmp";
+    private static final String TEMP_SUFFIX = ".tmp";
 
     /**
      * Writes {@code content} to {@code target}, whose directory must exist.
@@ -53,7 +53,13 @@ public final class AtomicFile {
         }
     }
 
-    private static void syncDirectory(Path dir) {
+    /**
+     * Forces {@code dir} to disk, so that a rename or a deletion in it survives a power loss; best effort (not
+     * every platform can open a directory).
+     *
+     * @param dir the directory
+     */
+    public static void syncDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException | UnsupportedOperationException e) {

@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import keybackup.homeserver.StoreException;
+import keybackup.internal.AtomicFile;
 import keybackup.json.CanonicalJson;
 import keybackup.json.Json;
 import keybackup.json.JsonException;
@@ -247,12 +248,9 @@ final class LocalFiles {
         syncDirectory(file.getParent());
     }
 
+    /** Forces {@code dir} to disk: the one rule for that lives in {@link AtomicFile#syncDirectory}. */
     static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // best effort: the rename is atomic either way; only its durability after power loss is weaker
-        }
+        AtomicFile.syncDirectory(dir);
     }
 
     /** The JSON object in {@code file}, or empty when the file does not exist. */
