@@ -119,6 +119,21 @@ public final class SignedJson {
      *     or {@link Status#MALFORMED} when {@code value} is not a string or not 64 bytes of base64
      */
     public static Check verifyValue(Json.Obj object, Json value, Ed25519PublicKey key) {
+        if (!(value instanceof Json.Str)) return new Check(Status.MALFORMED, "signature is not a string");
+        return verifyValue(signedBytes(object), value, key);
+    }
+
+    /**
+     * Checks one signature value over signed bytes already computed with {@link #signedBytes}. Never throws on
+     * bad input.
+     *
+     * @param signedBytes the canonical bytes the signature covers, as {@link #signedBytes} gives them
+     * @param value the signature value, which must be a string of base64 (unpadded, or padded) decoding to 64 bytes
+     * @param key the public key the signature must verify with
+     * @return {@link Status#VALID}, {@link Status#INVALID} for a well-formed signature that does not verify,
+     *     or {@link Status#MALFORMED} when {@code value} is not a string or not 64 bytes of base64
+     */
+    public static Check verifyValue(byte[] signedBytes, Json value, Ed25519PublicKey key) {
         if (!(value instanceof Json.Str s)) return new Check(Status.MALFORMED, "signature is not a string");
         byte[] sig;
         try {
@@ -126,7 +141,7 @@ public final class SignedJson {
         } catch (KeyFormatException e) {
             return new Check(Status.MALFORMED, e.getMessage());
         }
-        return key.verify(signedBytes(object), sig)
+        return key.verify(signedBytes, sig)
                 ? new Check(Status.VALID, "valid")
                 : new Check(Status.INVALID, "signature does not verify");
     }

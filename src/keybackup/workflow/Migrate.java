@@ -14,6 +14,7 @@ import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.secrets.SecretStorageException;
 import keybackup.trust.AuthDataTrust;
+import keybackup.trust.VerifiedSignatures;
 
 /**
  * Moves every key of an old (unsigned or differently signed) backup version into a new signed version
@@ -330,8 +331,9 @@ public final class Migrate {
             }
             try (Ed25519PrivateKey signingKey = recordedSigningKey(account, rec)) {
                 OldEntries bound = first == null ? null : first.entries();
-                return MigrationFinish.copyCheckAndDelete(account, o, rec, oldTrust, bound, key, signingKey,
-                        log, progress);
+                VerifiedSignatures verified = first == null ? new VerifiedSignatures() : first.verified();
+                return MigrationFinish.copyCheckAndDelete(account, o, rec, oldTrust, bound, verified, key,
+                        signingKey, log, progress);
             }
         } catch (SecretStorageException e) {
             throw new WorkflowException("secret storage: " + e.getMessage());

@@ -9,6 +9,7 @@ import keybackup.keys.Ed25519PrivateKey;
 import keybackup.trust.AuthDataTrust;
 import keybackup.trust.SessionSigner;
 import keybackup.trust.TrustedBackupKey;
+import keybackup.trust.VerifiedSignatures;
 
 /**
  * The steps of a {@link Migrate migration} once the new version exists (steps 4 to 6): copy into it, read
@@ -32,10 +33,10 @@ final class MigrationFinish {
     /**
      * Steps 4–6: uploads into the new version (again while the old one changes), reads the new version back,
      * and only then deletes the old version, if asked and allowed. {@code bound} is the first read, or null
-     * on a resumed run.
+     * on a resumed run; {@code verified}, the first read's valid signatures (empty on a resumed run).
      */
     static Migrate.Result copyCheckAndDelete(Account account, Migrate.Options o, MigrationRecord rec,
-            AuthDataTrust oldTrust, OldEntries bound, BackupDecryptionKey key,
+            AuthDataTrust oldTrust, OldEntries bound, VerifiedSignatures verified, BackupDecryptionKey key,
             Ed25519PrivateKey signingKey, Consumer<String> log, Migrate.Progress progress)
             throws StoreException, WorkflowException {
         Json.Obj newInfo = account.store().version(rec.toVersion());
@@ -52,7 +53,7 @@ final class MigrationFinish {
 
         // 4. Upload, and again if the old version changed meanwhile.
         MigrationPasses.Copy copy = MigrationPasses.copy(account, oldTrust, key, rec, signer, o, bound,
-                progress, log);
+                verified, progress, log);
         if (copy.problem() == null) {
             rec = rec.withOld(copy.bound().size(), copy.bound().digest(), copy.rejected())
                     .withPhase(MigrationRecord.UPLOADED, copy.migrated());

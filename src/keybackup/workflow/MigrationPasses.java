@@ -13,6 +13,7 @@ import keybackup.trust.KeySource;
 import keybackup.trust.SessionSigner;
 import keybackup.trust.SessionVerdict;
 import keybackup.trust.SessionVerifier;
+import keybackup.trust.VerifiedSignatures;
 
 /**
  * The three kinds of pass a migration makes over a version ({@link Migrate}, steps 1, 4 and 5): the first
@@ -29,18 +30,25 @@ final class MigrationPasses {
      * A complete read of the old version: its readable entries, and what the audit of the read counted
      * ({@code markedAuthenticated}: readable entries that would be uploaded as {@code authenticated}).
      */
-    record Read(OldEntries entries, long total, long rejected, long markedAuthenticated, long unsignedInSignedBackup) {}
+    record Read(OldEntries entries, long total, long rejected, long markedAuthenticated, long unsignedInSignedBackup,
+            VerifiedSignatures verified) {}
 
-    /** Reads and decrypts every entry of the version {@code trust} was resolved from; writes nothing. */
+    /**
+     * Reads and decrypts every entry of the version {@code trust} was resolved from; writes nothing. The read's
+     * valid signatures are kept ({@link Read#verified}), so that the copy pass checks none of them twice.
+     */
     static Read readAll(Account account, AuthDataTrust trust, BackupDecryptionKey key, int threads,
                         LongConsumer progress) throws StoreException, WorkflowException {
         OldEntries.Builder b = new OldEntries.Builder();
         long[] marked = {0};
-        BackupAudit audit = narrow(() -> Restore.run(account, trust, key, countsOnly(threads, progress), r -> {
-            if (r.sessionData() == null) return;
-            if (add(b, r)) marked[0]++;
-        }));
-        return new Read(b.build(), audit.total(), audit.rejected(), marked[0], audit.unsignedInSignedBackup());
+        VerifiedSignatures verified = new VerifiedSignatures();
+        BackupAudit audit = narrow(() -> Restore.run(account, trust, key, countsOnly(threads, progress), verified,
+                r -> {
+                    if (r.sessionData() == null) return;
+                    if (add(b, r)) marked[0]++;
+                }));
+        return new Read(b.build(), audit.total(), audit.rejected(), marked[0], audit.unsignedInSignedBackup(),
+                verified);
     }
 
     /**
@@ -67,8 +75,8 @@ final class MigrationPasses {
      * record holds.
      */
     static Copy copy(Account account, AuthDataTrust oldTrust, BackupDecryptionKey key, MigrationRecord rec,
-            SessionSigner signer, Migrate.Options o, OldEntries bound, Migrate.Progress progress,
-            Consumer<String> log) throws StoreException, WorkflowException {
+            SessionSigner signer, Migrate.Options o, OldEntries bound, VerifiedSignatures verified,
+            Migrate.Progress progress, Consumer<String> log) throws StoreException, WorkflowException {
         String oldVersion = rec.fromVersion();
         Pass pass;
         String problem = null;
@@ -79,7 +87,7 @@ final class MigrationPasses {
         long rejected = rec.oldRejected();
         do {
             etagBefore = etagAfter;
-            pass = upload(account, oldTrust, key, rec.toVersion(), signer, o, bound, progress.pass(
+            pass = upload(account, oldTrust, key, rec.toVersion(), signer, o, bound, verified, progress.pass(
                     "copying version " + oldVersion + " to " + rec.toVersion(), Migrate.count(oldTrust.versionInfo())));
             round++;
             rejected = Math.max(rejected, pass.rejected);
@@ -125,7 +133,7 @@ final class MigrationPasses {
     }
 
     private static Pass upload(Account account, AuthDataTrust oldTrust, BackupDecryptionKey key,
-            String newVersion, SessionSigner signer, Migrate.Options o, OldEntries bound,
+            String newVersion, SessionSigner signer, Migrate.Options o, OldEntries bound, VerifiedSignatures verified,
             LongConsumer progress) throws StoreException, WorkflowException {
         Pass pass = new Pass();
         BitSet seen = new BitSet(bound == null ? 0 : bound.size());
@@ -134,7 +142,8 @@ final class MigrationPasses {
             narrow(() -> {
                 try (Uploader up = new Uploader(account.store(), newVersion, key.publicKey(), signer, o.names(),
                         o.threads(), o.limits())) {
-                    BackupAudit audit = Restore.run(account, oldTrust, key, countsOnly(o.threads(), progress), r -> {
+                    Restore.Options read = countsOnly(o.threads(), progress);
+                    BackupAudit audit = Restore.run(account, oldTrust, key, read, verified, r -> {
                         if (r.sessionData() == null) return; // rejected: counted by the audit, cannot be migrated
                         pass.migrated++;
                         int at = bound == null ? -1 : bound.find(OldEntries.location(r.roomId(), r.sessionId()));

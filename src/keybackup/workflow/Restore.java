@@ -15,6 +15,7 @@ import keybackup.secrets.SecretStorageException;
 import keybackup.trust.AuthDataTrust;
 import keybackup.trust.BackupAudit;
 import keybackup.trust.SessionVerifier;
+import keybackup.trust.VerifiedSignatures;
 
 /**
  * Downloads one backup version and gives every session its verdict (protocol.md §11.3): trust of the
@@ -175,11 +176,21 @@ public final class Restore {
     public static <X extends Exception> BackupAudit run(Account account, AuthDataTrust trust, BackupDecryptionKey key,
                                                         Options options, Sink<X> sink)
             throws StoreException, WorkflowException, X {
+        return run(account, trust, key, options, null, sink);
+    }
+
+    /**
+     * {@link #run(Account, AuthDataTrust, BackupDecryptionKey, Options, Sink)} with a set of signatures already
+     * found valid, filled as it goes ({@link VerifiedSignatures}: a second read of the same entries, in a
+     * migration, checks no signature twice); null for none.
+     */
+    static <X extends Exception> BackupAudit run(Account account, AuthDataTrust trust, BackupDecryptionKey key,
+            Options options, VerifiedSignatures verified, Sink<X> sink) throws StoreException, WorkflowException, X {
         Json.Obj versionInfo = trust.versionInfo();
         checkKeyMatches(key, versionInfo);
         String version = versionInfo.string("version");
         BackupAudit audit = new BackupAudit(account.userId(), trust, options.entries() == AuditEntries.KEEP);
-        SessionVerifier verifier = new SessionVerifier(trust, key);
+        SessionVerifier verifier = new SessionVerifier(trust, key, verified);
         LongConsumer progress = options.progress();
         Object lock = new Object();
         try (Parallel<Stored, X> workers = new Parallel<>(options.threads(), item -> {
