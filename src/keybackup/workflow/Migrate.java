@@ -34,7 +34,9 @@ import keybackup.trust.VerifiedSignatures;
  *       undo;</li>
  *   <li>create the new version and re-upload every session that is not {@code rejected}, with the
  *       {@code authenticated} flag its old verdict allows; if the old version changed meanwhile (its etag
- *       moved), upload again. A read that lacks an entry of the first read stops the deletion;</li>
+ *       moved), upload again. A read that lacks an entry of the first read stops the deletion. Each pass decrypts
+ *       and verifies again, but a signature the first read found valid, on the very same bytes, is not
+ *       checked a second time ({@link keybackup.trust.VerifiedSignatures}): a speed measure, no verdict changes;</li>
  *   <li>read the new version back: every entry of the first read (and every one added since) must be
  *       there with the same key material, decrypt, verify, and keep its {@code authenticated} verdict;</li>
  *   <li>only then, and only if asked and the old version had no undecryptable entry, delete the old version.</li>
