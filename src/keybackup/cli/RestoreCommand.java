@@ -40,7 +40,7 @@ final class RestoreCommand implements Command {
                 + "(default 500000, as Element).\n"
                 + "--out - writes the export to stdout (the summary then "
                 + "goes to stderr); plaintext keys are not written to a\n"
-                + "terminal unless --force-terminal asks for it.\n"
+                + "terminal unless --force-terminal asks for it (then shown escaped, as all terminal output).\n"
                 + "--quiet: no progress report on stderr (by default about "
                 + "once a second: keys done, of how many, keys per second,\n"
                 + "time left; one line rewritten in place on a terminal). "
