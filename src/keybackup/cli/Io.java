@@ -118,6 +118,11 @@ final class Io {
     /** The option that read stdin, once one did: stdin can be read only once. */
     private String stdinReader;
 
+    /** The option that read stdin ({@code "--keys -"}), or null: a command to run again needs that input again. */
+    synchronized String stdinReader() {
+        return stdinReader;
+    }
+
     /** Records that {@code option} reads stdin; a second reader is a usage error naming both. */
     synchronized void claimStdin(String option) throws UsageException {
         if (stdinReader != null) throw new UsageException(option + " and " + stdinReader + " cannot both read stdin");

@@ -100,7 +100,8 @@ final class RestoreCommand implements Command {
                                 + " keys were verified; "
                                 + (partial != null && partial.discard() ? "its partial file " + partial.path()
                                 + " (plaintext keys) was removed; " : "") + out + " was not written",
-                        "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)), () -> {
+                        "to go on, " + Interrupts.sameCommandAgain(io) + ": "
+                                + Interrupts.commandLine(name(), argv)), () -> {
                     OutputStream sink;
                     try {
                         OutputStream file = toStdout ? io.fileStdout() : partial.stream();
