@@ -45,4 +45,42 @@ class InterruptReportTest {
         assertEquals("run the same command again, with the same input piped to it (--passphrase-stdin read stdin)",
                 Interrupts.sameCommandAgain(io));
     }
+
+    private static final List<String> ENABLE = List.of("--user", "@a:b.org", "--store", "s", "--recovery-key-file",
+            "rk.txt", "--stable-names", "--json");
+
+    @Test
+    void enable_noBackupSecretsBefore_saysToCheckStatusThenReplaceThisRunsSecrets() {
+        assertEquals(List.of("interrupted: enable stopped before it finished; Secret Storage may already hold the new "
+                + "backup keys, and the new backup version may exist",
+                "to go on, run keybackup status --user @a:b.org --store s --recovery-key-file rk.txt: if it shows a "
+                + "backup version, enable created it and Secret Storage holds its keys, so nothing is left to do; if "
+                + "it shows no key backup, run the command again with --replace-backup-secrets (Secret Storage held "
+                + "no backup secrets before it: any it holds now are this run's, of no backup): keybackup enable "
+                + "--user @a:b.org --store s --recovery-key-file rk.txt --stable-names --json "
+                + "--replace-backup-secrets"),
+                EnableCommand.interrupted(io(""), ENABLE, false, false));
+    }
+
+    @Test
+    void enable_replaceAsked_sameCommandAgainAfterStatus() throws Exception {
+        List<String> argv = new java.util.ArrayList<>(ENABLE);
+        argv.add("--replace-backup-secrets");
+        Io io = io("");
+        io.claimStdin("--passphrase-stdin");
+        assertEquals("to go on, run keybackup status --user @a:b.org --store s --recovery-key-file rk.txt: if it "
+                + "shows a backup version, enable created it and Secret Storage holds its keys, so nothing is left to "
+                + "do; if it shows no key backup, run the same command again, with the same input piped to it "
+                + "(--passphrase-stdin read stdin): keybackup enable --user @a:b.org --store s --recovery-key-file "
+                + "rk.txt --stable-names --json --replace-backup-secrets",
+                EnableCommand.interrupted(io, argv, true, true).get(1));
+    }
+
+    @Test
+    void enable_backupSecretsAlreadyHeld_nothingWasWritten() {
+        assertEquals(List.of("interrupted: enable stopped before it wrote anything (Secret Storage already holds "
+                + "backup secrets, and enable keeps them)", "to go on, run the same command again: keybackup enable "
+                + "--user @a:b.org --store s --recovery-key-file rk.txt --stable-names --json"),
+                EnableCommand.interrupted(io(""), ENABLE, false, true));
+    }
 }
