@@ -75,8 +75,7 @@ final class EnableCommand implements Command {
         storeOptions.removeAll(List.of("--stable-names", "--replace-backup-secrets", "--json"));
         String again = replace ? Interrupts.sameCommandAgain(io)
                 : "run the command again with --replace-backup-secrets (Secret Storage held no backup secrets before "
-                + "it: any it holds now are this run's, of no backup)" + (io.stdinReader() == null ? ""
-                : ", with the same input piped to it (" + io.stdinReader() + " read stdin)");
+                + "it: any it holds now are this run's, of no backup)" + Interrupts.pipedAgain(io);
         return List.of("interrupted: enable stopped before it finished; Secret Storage may already hold the new "
                 + "backup keys, and the new backup version may exist",
                 "to go on, run " + Interrupts.commandLine("status", storeOptions) + ": if it shows a backup version, "

@@ -64,9 +64,13 @@ final class Interrupts {
      * it again: stdin was read once and is gone.
      */
     static String sameCommandAgain(Io io) {
+        return "run the same command again" + pipedAgain(io);
+    }
+
+    /** {@code ", with the same input piped to it (OPTION read stdin)"} when an option read stdin; else "". */
+    static String pipedAgain(Io io) {
         String reader = io.stdinReader();
-        return "run the same command again" + (reader == null ? ""
-                : ", with the same input piped to it (" + reader + " read stdin)");
+        return reader == null ? "" : ", with the same input piped to it (" + reader + " read stdin)";
     }
 
     /**
