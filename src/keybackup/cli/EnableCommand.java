@@ -1,7 +1,9 @@
 package keybackup.cli;
 
+import java.util.ArrayList;
 import java.util.List;
 import keybackup.backup.FieldNames;
+import keybackup.secrets.SecretStorage;
 import keybackup.workflow.Account;
 import keybackup.workflow.Enable;
 
@@ -33,8 +35,13 @@ final class EnableCommand implements Command {
         Args a = new Args(argv, StoreOptions.VALUED, StoreOptions.flags("stable-names", "replace-backup-secrets",
                 "json"));
         Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
-        Enable.Result r = Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE,
-                a.flag("replace-backup-secrets"));
+        boolean replace = a.flag("replace-backup-secrets");
+        // For the interrupt report: without --replace-backup-secrets, enable writes only into a Secret Storage
+        // that holds no backup secret, so after an interrupt any it holds are this run's.
+        boolean heldBefore = !replace && (account.secrets().holds(SecretStorage.BACKUP_DECRYPTION_KEY)
+                || account.secrets().holds(SecretStorage.BACKUP_SIGNING_KEY));
+        Enable.Result r = Interrupts.during(io, () -> interrupted(io, argv, replace, heldBefore),
+                () -> Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE, replace));
         if (a.flag("json")) {
             io.printCanonical(JsonOutput.enable(r));
             return 0;
@@ -46,5 +53,33 @@ final class EnableCommand implements Command {
                 + (r.signedByMaster() && r.signedByDevice() ? ", " : "")
                 + (r.signedByDevice() ? "this device" : ""));
         return 0;
+    }
+
+    /**
+     * What enable says when it is interrupted. Where it stopped is not known (Secret Storage is written first,
+     * then the version is created), so it says how to find out: status shows whether the version exists. If
+     * not, the run goes on with {@code --replace-backup-secrets} (when Secret Storage held no backup secret
+     * before, what it holds now is this run's); enable refuses it anyway while a backup exists.
+     *
+     * @param replace whether the command has {@code --replace-backup-secrets}
+     * @param heldBefore whether Secret Storage held a backup secret before (then, without {@code replace},
+     *     enable refuses before it writes anything)
+     */
+    static List<String> interrupted(Io io, List<String> argv, boolean replace, boolean heldBefore) {
+        if (heldBefore && !replace) {
+            return List.of("interrupted: enable stopped before it wrote anything (Secret Storage already holds "
+                    + "backup secrets, and enable keeps them)", "to go on, " + Interrupts.sameCommandAgain(io) + ": "
+                    + Interrupts.commandLine("enable", argv));
+        }
+        List<String> storeOptions = new ArrayList<>(argv);
+        storeOptions.removeAll(List.of("--stable-names", "--replace-backup-secrets", "--json"));
+        String again = replace ? Interrupts.sameCommandAgain(io)
+                : "run the command again with --replace-backup-secrets (Secret Storage held no backup secrets before "
+                + "it: any it holds now are this run's, of no backup)" + Interrupts.pipedAgain(io);
+        return List.of("interrupted: enable stopped before it finished; Secret Storage may already hold the new "
+                + "backup keys, and the new backup version may exist",
+                "to go on, run " + Interrupts.commandLine("status", storeOptions) + ": if it shows a backup version, "
+                + "enable created it and Secret Storage holds its keys, so nothing is left to do; if it shows no key "
+                + "backup, " + again + ": " + Interrupts.commandLine("enable", argv, "--replace-backup-secrets"));
     }
 }

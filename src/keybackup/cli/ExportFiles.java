@@ -155,12 +155,8 @@ final class ExportFiles {
     static char[] passphrase(Args a, boolean confirm) throws FailedException, IOException, UsageException {
         String file = a.optional(PASSPHRASE_OPTION);
         if (file != null) {
-            byte[] b;
-            try {
-                b = Files.readAllBytes(Path.of(file));
-            } catch (NoSuchFileException e) {
-                throw new FailedException("--" + PASSPHRASE_OPTION + ": no such file: " + file);
-            }
+            byte[] b = UserFiles.readCapped("--" + PASSPHRASE_OPTION, file, UserFiles.MAX_KEY_FILE,
+                    "a passphrase file");
             char[] pass = StoreOptions.firstLine(b, "--" + PASSPHRASE_OPTION);
             if (pass.length == 0) throw new FailedException("--" + PASSPHRASE_OPTION + ": the first line is empty");
             return pass;

@@ -60,6 +60,20 @@ final class Interrupts {
     }
 
     /**
+     * "run the same command again", and, when an option of it read stdin, that its input must be piped to
+     * it again: stdin was read once and is gone.
+     */
+    static String sameCommandAgain(Io io) {
+        return "run the same command again" + pipedAgain(io);
+    }
+
+    /** {@code ", with the same input piped to it (OPTION read stdin)"} when an option read stdin; else "". */
+    static String pipedAgain(Io io) {
+        String reader = io.stdinReader();
+        return reader == null ? "" : ", with the same input piped to it (" + reader + " read stdin)";
+    }
+
+    /**
      * {@code keybackup NAME ARGS… EXTRA…} as a POSIX shell reads it back: every argument that is not made
      * of plain characters is single-quoted. Secrets never are on the command line, so nothing secret is
      * repeated.

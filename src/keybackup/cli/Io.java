@@ -28,8 +28,9 @@ import keybackup.json.JsonReader;
  * access token ({@link #redact(AccessToken)}), through {@link AccessToken#redact}: no piece of the token of 8
  * or more characters is printed, whichever field of which answer echoed it. JSON output
  * ({@link #printCanonical}) keeps its exact canonical bytes (the format already escapes the C0 controls),
- * with the token removed from every string in it. Writes are serialized: a shutdown hook
- * ({@link Interrupts}) may print while the command still runs.
+ * with the token removed from every string in it. A file written to stdout ({@link #fileStdout}) keeps its
+ * exact bytes too, unless stdout is a terminal: then its lines are escaped and redacted. Writes are
+ * serialized: a shutdown hook ({@link Interrupts}) may print while the command still runs.
  *
  * <p>One exception to "one call, one line": {@link #status} rewrites a single progress line in place on a
  * terminal. It writes the same escaped, redacted text between a carriage return and "erase to the end of
@@ -117,6 +118,11 @@ final class Io {
     /** The option that read stdin, once one did: stdin can be read only once. */
     private String stdinReader;
 
+    /** The option that read stdin ({@code "--keys -"}), or null: a command to run again needs that input again. */
+    synchronized String stdinReader() {
+        return stdinReader;
+    }
+
     /** Records that {@code option} reads stdin; a second reader is a usage error naming both. */
     synchronized void claimStdin(String option) throws UsageException {
         if (stdinReader != null) throw new UsageException(option + " and " + stdinReader + " cannot both read stdin");
@@ -144,8 +150,12 @@ final class Io {
     /**
      * Standard output for the bytes of a file option given as {@code -} (restore's key export): written as
      * they come, like the file would be; closing it flushes and leaves stdout open. Nothing else may use it.
+     * When stdout is a terminal, the bytes are shown a line at a time instead, each line escaped and redacted
+     * as {@link #println(String)} does (the export's own newlines kept): a room or session id the server
+     * chose cannot drive or reorder the terminal. Into a pipe or a file the bytes stay exact.
      */
     OutputStream fileStdout() {
+        if (stdoutTerminal) return new TerminalLines();
         return new FilterOutputStream(out) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
@@ -159,6 +169,46 @@ final class Io {
                 flush();
             }
         };
+    }
+
+    /**
+     * {@link #fileStdout()} on a terminal: keeps the bytes of the line being written and shows each line once
+     * its newline came, so that escaping and redaction see whole lines (and whole UTF-8 sequences); closing it
+     * shows what is left of a last line without a newline. A line is one entry of the export.
+     */
+    private final class TerminalLines extends OutputStream {
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            int start = off;
+            for (int i = off; i < off + len; i++) {
+                if (b[i] != '\n') continue;
+                line.write(b, start, i - start);
+                show(true);
+                start = i + 1;
+            }
+            line.write(b, start, off + len - start);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (line.size() > 0) show(false);
+        }
+
+        private void show(boolean newline) throws IOException {
+            byte[] b = (clean(line.toString(StandardCharsets.UTF_8)) + (newline ? "\n" : ""))
+                    .getBytes(StandardCharsets.UTF_8);
+            line.reset();
+            synchronized (Io.this) {
+                writeOrThrow(out, b);
+            }
+        }
     }
 
     /** From now on, every line and every JSON string written is cleared of {@code t}'s pieces. */
@@ -315,15 +365,19 @@ final class Io {
 
     private synchronized void write(OutputStream s, byte[] b) {
         try {
-            if (statusShown) {
-                statusShown = false; // the progress line goes before any other line is written
-                err.write(("\r" + CLEAR_TO_END).getBytes(StandardCharsets.US_ASCII));
-                err.flush();
-            }
-            s.write(b);
-            s.flush();
+            writeOrThrow(s, b);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private synchronized void writeOrThrow(OutputStream s, byte[] b) throws IOException {
+        if (statusShown) {
+            statusShown = false; // the progress line goes before any other line is written
+            err.write(("\r" + CLEAR_TO_END).getBytes(StandardCharsets.US_ASCII));
+            err.flush();
+        }
+        s.write(b);
+        s.flush();
     }
 }

@@ -41,10 +41,19 @@ final class PartialFile implements AutoCloseable {
         return target.resolveSibling(target.getFileName() + ".partial");
     }
 
-    /** Creates and locks {@code OUT.partial}; refuses, with what to do, when one exists. */
-    static PartialFile create(String option, Path target) throws FailedException, IOException {
+    /**
+     * Refuses, with what to do, when {@code OUT.partial} exists: a command checks this before it asks for
+     * anything, then {@link #create} checks again.
+     */
+    static void requireNone(String option, Path target) throws FailedException {
         Path p = partialName(target);
         if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) throw new FailedException(option + ": " + existing(p, target));
+    }
+
+    /** Creates and locks {@code OUT.partial}; refuses, with what to do, when one exists. */
+    static PartialFile create(String option, Path target) throws FailedException, IOException {
+        requireNone(option, target);
+        Path p = partialName(target);
         FileChannel ch;
         try {
             ch = UserFiles.newOwnerOnly(p);

@@ -40,7 +40,7 @@ final class RestoreCommand implements Command {
                 + "(default 500000, as Element).\n"
                 + "--out - writes the export to stdout (the summary then "
                 + "goes to stderr); plaintext keys are not written to a\n"
-                + "terminal unless --force-terminal asks for it.\n"
+                + "terminal unless --force-terminal asks for it (then shown escaped, as all terminal output).\n"
                 + "--quiet: no progress report on stderr (by default about "
                 + "once a second: keys done, of how many, keys per second,\n"
                 + "time left; one line rewritten in place on a terminal). "
@@ -82,72 +82,81 @@ final class RestoreCommand implements Command {
         // Restored session keys are secrets: a new owner-only file of this process, written under a
         // temporary name and renamed into place only when the restore finished, so a failed or interrupted
         // run never leaves a file that looks like a complete export (and removes its plaintext keys).
+        // The export passphrase is asked for (after Secret Storage's, when both are typed) before OUT.partial
+        // exists: a Ctrl-C at the prompt runs no interrupt hook and would leave the partial file behind. The
+        // interrupt hook is registered right after the file exists, before the passphrase's key derivation.
+        // A leftover partial file is reported before the prompt: nothing is typed for a run that cannot start.
+        if (!toStdout) PartialFile.requireNone("--out", outPath);
         try (BackupDecryptionKey key = keyFile != null
                 ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--backup-key-file", keyFile))
-                : Restore.keyFromSecretStorage(account);
-             PartialFile partial = toStdout ? null : PartialFile.create("--out", outPath)) {
-            char[] pass = encrypt ? ExportFiles.passphrase(a, true) : null; // asked before the long part
-            OutputStream sink;
-            try {
-                OutputStream file = toStdout ? io.fileStdout() : partial.stream();
-                sink = encrypt ? ExportFiles.encrypting(file, pass, rounds) : file;
+                : Restore.keyFromSecretStorage(account)) {
+            char[] pass = encrypt ? ExportFiles.passphrase(a, true) : null;
+            try (PartialFile partial = toStdout ? null : PartialFile.create("--out", outPath)) {
+                return Interrupts.during(io, () -> partial != null && partial.committed()
+                        ? List.of("interrupted after " + out + " was written in full (" + verified.get() + " keys were "
+                                + "verified); nothing is left to do")
+                        : List.of(
+                        "interrupted: the restore of version " + version + " stopped after " + verified.get()
+                                + " keys were verified; "
+                                + (partial != null && partial.discard() ? "its partial file " + partial.path()
+                                + " (plaintext keys) was removed; " : "") + out + " was not written",
+                        "to go on, " + Interrupts.sameCommandAgain(io) + ": "
+                                + Interrupts.commandLine(name(), argv)), () -> {
+                    OutputStream sink;
+                    try {
+                        OutputStream file = toStdout ? io.fileStdout() : partial.stream();
+                        sink = encrypt ? ExportFiles.encrypting(file, pass, rounds) : file;
+                    } finally {
+                        if (pass != null) Arrays.fill(pass, '\0');
+                    }
+                    BackupAudit audit;
+                    long written;
+                    // Closed only after every key was written: close() adds the closing bracket and, when encrypted,
+                    // the MAC and the footer. A failed run leaves them out, so what already went to stdout is visibly
+                    // incomplete (not JSON, not an importable export) instead of a shorter export that looks whole;
+                    // a file is removed by PartialFile either way.
+                    ExportWriter writer = new ExportWriter(new BufferedOutputStream(sink));
+                    {
+                        long count = info.get("count") instanceof Json.Int n ? n.value() : -1;
+                        // no report between the keys on the screen
+                        boolean quiet = a.flag("quiet") || toStdout && io.stdoutIsTerminal();
+                        Restore.Options options = Restore.Options.DEFAULT.withThreads(StoreOptions.threads(a))
+                                .withProgress(Progress.of(io, quiet, name(), count));
+                        try {
+                            audit = Restore.run(account, trust, key, options, r -> {
+                                writer.write(r);
+                                verified.incrementAndGet(); // the sink is called under Restore's lock
+                            });
+                        } catch (IOException e) { // writing the export failed: the words it always had
+                            throw new FailedException("restore stopped: " + e.getMessage());
+                        }
+                        written = writer.written();
+                        writer.close();
+                    }
+                    if (partial != null) partial.commit("--out");
+                    if (a.flag("json")) {
+                        io.printCanonical(JsonOutput.restore(version, audit, out, encrypt, rounds, written));
+                        return 0;
+                    }
+                    say.accept("version " + AuditTable.printable(version) + ": auth_data " + AuditTable.decision(trust)
+                            + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable ("
+                            + trust.reason().wire() + ")"));
+                    say.accept(String.format("restored %d of %d keys to %s"
+                            + (encrypt ? " (encrypted, " + rounds + " rounds)" : "")
+                            + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not "
+                            + "written)",
+                            written, audit.total(), toStdout ? "stdout" : out, audit.authenticated(),
+                                    audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
+                    if (audit.unsignedInSignedBackup() > 0) {
+                        say.accept("WARNING: " + audit.unsignedInSignedBackup()
+                                + " unsigned keys in a signed backup: written by someone holding only the backup "
+                                + "public key?");
+                    }
+                    return 0;
+                });
             } finally {
                 if (pass != null) Arrays.fill(pass, '\0');
             }
-            return Interrupts.during(io, () -> partial != null && partial.committed()
-                    ? List.of("interrupted after " + out + " was written in full (" + verified.get() + " keys were "
-                            + "verified); nothing is left to do")
-                    : List.of(
-                    "interrupted: the restore of version " + version + " stopped after " + verified.get()
-                            + " keys were verified; "
-                            + (partial != null && partial.discard() ? "its partial file " + partial.path()
-                            + " (plaintext keys) was removed; " : "") + out + " was not written",
-                    "to go on, run the same command again: " + Interrupts.commandLine(name(), argv)), () -> {
-                BackupAudit audit;
-                long written;
-                // Closed only after every key was written: close() adds the closing bracket and, when encrypted,
-                // the MAC and the footer. A failed run leaves them out, so what already went to stdout is visibly
-                // incomplete (not JSON, not an importable export) instead of a shorter export that looks whole;
-                // a file is removed by PartialFile either way.
-                ExportWriter writer = new ExportWriter(new BufferedOutputStream(sink));
-                {
-                    long count = info.get("count") instanceof Json.Int n ? n.value() : -1;
-                    // no report between the keys on the screen
-                    boolean quiet = a.flag("quiet") || toStdout && io.stdoutIsTerminal();
-                    Restore.Options options = Restore.Options.DEFAULT.withThreads(StoreOptions.threads(a))
-                            .withProgress(Progress.of(io, quiet, name(), count));
-                    try {
-                        audit = Restore.run(account, trust, key, options, r -> {
-                            writer.write(r);
-                            verified.incrementAndGet(); // the sink is called under Restore's lock
-                        });
-                    } catch (IOException e) { // writing the export failed: the words it always had
-                        throw new FailedException("restore stopped: " + e.getMessage());
-                    }
-                    written = writer.written();
-                    writer.close();
-                }
-                if (partial != null) partial.commit("--out");
-                if (a.flag("json")) {
-                    io.printCanonical(JsonOutput.restore(version, audit, out, encrypt, rounds, written));
-                    return 0;
-                }
-                say.accept("version " + AuditTable.printable(version) + ": auth_data " + AuditTable.decision(trust)
-                        + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable ("
-                        + trust.reason().wire() + ")"));
-                say.accept(String.format("restored %d of %d keys to %s"
-                        + (encrypt ? " (encrypted, " + rounds + " rounds)" : "")
-                        + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not "
-                        + "written)",
-                        written, audit.total(), toStdout ? "stdout" : out, audit.authenticated(),
-                                audit.signedNotAuthenticated(), audit.unauthenticated(), audit.rejected()));
-                if (audit.unsignedInSignedBackup() > 0) {
-                    say.accept("WARNING: " + audit.unsignedInSignedBackup()
-                            + " unsigned keys in a signed backup: written by someone holding only the backup "
-                            + "public key?");
-                }
-                return 0;
-            });
         }
     }
 }

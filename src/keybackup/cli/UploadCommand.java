@@ -56,12 +56,7 @@ final class UploadCommand implements Command {
                     .with(a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE)
                     .withThreads(StoreOptions.threads(a))
                     .withProgress(Progress.of(io, a.flag("quiet"), name(), entries));
-            r = Interrupts.during(io, () -> List.of("interrupted: the upload of " + entries + " sessions from "
-                    + keysFile
-                    + " stopped before it finished; the keys the server accepted "
-                    + "stay in the backup, and sending them again is safe"
-                    + " (the server keeps the better copy of each key)", "to go on, run the same command again: "
-                    + Interrupts.commandLine(name(), argv)),
+            r = Interrupts.during(io, () -> interrupted(io, entries, keysFile, argv),
                     () -> Upload.run(account, sessions, options));
         }
         if (a.flag("json")) {
@@ -80,5 +75,15 @@ final class UploadCommand implements Command {
         }
         if (r.note() != null) io.errln("keybackup: warning: " + r.note());
         return 0;
+    }
+
+    /** What an upload of {@code entries} sessions from {@code keysFile} says when it is interrupted. */
+    static List<String> interrupted(Io io, long entries, String keysFile, List<String> argv) {
+        return List.of("interrupted: the upload of " + entries + " sessions from "
+                + (keysFile.equals("-") ? "stdin" : keysFile)
+                + " stopped before it finished; the keys the server accepted "
+                + "stay in the backup, and sending them again is safe"
+                + " (the server keeps the better copy of each key)", "to go on, " + Interrupts.sameCommandAgain(io)
+                + ": " + Interrupts.commandLine("upload", argv));
     }
 }

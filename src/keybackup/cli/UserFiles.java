@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.Set;
 import keybackup.json.Json;
 import keybackup.json.JsonException;
@@ -48,15 +49,30 @@ final class UserFiles {
         }
     }
 
-    /** Reads a JSON file. */
+    /** Reads a JSON file of at most {@link Io#MAX_INPUT} bytes, the cap on stdin (never more is read). */
     static Json readJsonFile(String option, String path) throws FailedException, IOException {
         try {
-            byte[] b = Files.readAllBytes(Path.of(path));
-            return JsonReader.parse(b);
-        } catch (NoSuchFileException e) {
-            throw new FailedException(option + ": no such file: " + path);
+            return JsonReader.parse(readCapped(option, path, Io.MAX_INPUT, "a JSON file"));
         } catch (JsonException e) {
             throw new FailedException(option + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The bytes of a file of at most {@code max} bytes (never more is read); a larger one is refused with an
+     * error naming the option, the file and the limit for {@code what}. The caller wipes the bytes of a secret.
+     */
+    static byte[] readCapped(String option, String path, int max, String what) throws FailedException, IOException {
+        try (InputStream file = Files.newInputStream(Path.of(path))) {
+            byte[] b = file.readNBytes(max + 1);
+            if (b.length > max) {
+                Arrays.fill(b, (byte) 0);
+                throw new FailedException(option + ": " + path + ": file is over the limit of " + max + " bytes for "
+                        + what);
+            }
+            return b;
+        } catch (NoSuchFileException e) {
+            throw new FailedException(option + ": no such file: " + path);
         }
     }
 

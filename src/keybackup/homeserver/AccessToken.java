@@ -1,7 +1,7 @@
 package keybackup.homeserver;
 
-import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -27,6 +27,11 @@ public final class AccessToken {
     public static final String ENVIRONMENT_VARIABLE = "KEYBACKUP_ACCESS_TOKEN";
     /** Longest token accepted (Synapse tokens are under 100 characters). */
     public static final int MAX_LENGTH = 4096;
+    /**
+     * Largest access token file {@link #fromFile} reads, in bytes: room for the longest token, a line end and
+     * some blank space; a larger file is refused unread.
+     */
+    public static final int MAX_FILE_SIZE = 16 * 1024;
 
     /**
      * Shortest piece of the token that {@link #redact(String)} removes wherever it appears: 8 characters
@@ -93,24 +98,34 @@ public final class AccessToken {
     }
 
     /**
-     * The first line of {@code file} (surrounding whitespace removed); later lines are ignored.
+     * The first line of {@code file} (surrounding whitespace removed); later lines are ignored. A file over
+     * {@link #MAX_FILE_SIZE} bytes is refused (no more than that is read).
      *
      * @param file a UTF-8 text file holding the token on its first line
      * @return the token
-     * @throws StoreException if the file cannot be read, its first line is missing or blank, or the token is
-     *     too long or holds a character that is not visible ASCII; the message names the file, never its contents
+     * @throws StoreException if the file cannot be read or is over {@link #MAX_FILE_SIZE} bytes, its first line
+     *     is missing or blank, or the token is too long or holds a character that is not visible ASCII; the
+     *     message names the file, never its contents
      */
     public static AccessToken fromFile(Path file) throws StoreException {
-        String line;
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            line = r.readLine();
+        byte[] b;
+        try (InputStream in = Files.newInputStream(file)) {
+            b = in.readNBytes(MAX_FILE_SIZE + 1);
         } catch (IOException e) {
             // the exception text names the file, never its contents
             throw new StoreException("access token file " + file + ": cannot read ("
                     + (e instanceof NoSuchFileException ? "no such file" : e instanceof AccessDeniedException
                     ? "permission denied" : "i/o error") + ")", e);
         }
-        if (line == null || line.isBlank()) {
+        if (b.length > MAX_FILE_SIZE) {
+            throw new StoreException("access token file " + file + ": over the limit of " + MAX_FILE_SIZE
+                    + " bytes (it holds one token)");
+        }
+        int end = 0;
+        while (end < b.length && b[end] != '\n' && b[end] != '\r') end++;
+        // a byte that is not ASCII decodes to U+FFFD (or more characters), which the check below refuses
+        String line = new String(b, 0, end, StandardCharsets.UTF_8);
+        if (line.isBlank()) {
             throw new StoreException("access token file " + file + ": first line is empty");
         }
         String problem = problem(line.strip());

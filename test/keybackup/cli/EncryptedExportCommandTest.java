@@ -3,9 +3,11 @@ package keybackup.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import keybackup.backup.EncryptedKeyExport;
 import keybackup.backup.ExportedSession;
@@ -127,6 +131,55 @@ class EncryptedExportCommandTest {
         assertEquals(1, encrypted.exit(), encrypted.err());
         assertTrue(encrypted.out().startsWith(EncryptedKeyExport.HEADER), encrypted.out());
         assertFalse(encrypted.out().contains("-----END"), "no footer (and no MAC) after a failure: " + encrypted.out());
+    }
+
+    /**
+     * The export passphrase is read before {@code OUT.partial} exists, so a Ctrl-C at the prompt leaves no
+     * partial file the next run would refuse: the passphrase file is a named pipe, which the test opens for
+     * writing, and that open returns only once the restore opened it to read the passphrase.
+     */
+    @Test
+    void restoreEncrypt_noPartialFileWhileThePassphraseIsRead_andAFailedOneLeavesNone() throws Exception {
+        Upload.run(f.account(), WorkflowFixture.sessions(1, 2, 7),
+                Upload.Options.of(KeySource.OLM).withThreads(1).with(WorkflowFixture.SMALL_BATCHES));
+        Path out = dir.resolve("element-keys.txt");
+        Path partial = PartialFile.partialName(out);
+        String rounds = String.valueOf(EncryptedKeyExport.MIN_ROUNDS);
+
+        Path empty = Files.writeString(dir.resolve("empty-pass.txt"), "\n");
+        Result failed = run("restore", "--out", out.toString(), "--encrypt", "--export-passphrase-file",
+                empty.toString(), "--export-rounds", rounds);
+        assertEquals(1, failed.exit(), failed.err());
+        assertTrue(failed.err().contains("--export-passphrase-file: the first line is empty"), failed.err());
+        assertFalse(Files.exists(partial), "a failed passphrase leaves no partial file");
+
+        Path fifo = dir.resolve("pass.fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assumeTrue(mkfifo.waitFor() == 0, "no mkfifo here");
+        CompletableFuture<Result> restore = CompletableFuture.supplyAsync(() -> run("restore", "--out",
+                out.toString(), "--encrypt", "--export-passphrase-file", fifo.toString(), "--export-rounds", rounds));
+        try (OutputStream pass = Files.newOutputStream(fifo)) { // returns once the restore reads the passphrase
+            assertFalse(Files.exists(partial), "the partial file exists while the passphrase is asked for");
+            pass.write("pässwörd ✓\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Result r = restore.get(60, TimeUnit.SECONDS);
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("restored 2 of 2 keys"), r.out());
+        assertFalse(Files.exists(partial));
+        assertEquals(2, ((Json.Arr) JsonReader.parse(EncryptedKeyExport.decrypt(Files.readAllBytes(out),
+                "pässwörd ✓".toCharArray()))).elements().size());
+    }
+
+    @Test
+    void restoreEncrypt_leftoverPartialFile_reportedBeforeThePassphraseIsAskedFor() throws Exception {
+        Path out = dir.resolve("element-keys.txt");
+        Path partial = Files.writeString(PartialFile.partialName(out), "[");
+        Result r = run("restore", "--out", out.toString(), "--encrypt", "--export-passphrase-file",
+                dir.resolve("no-such-passphrase-file").toString());
+        assertEquals(1, r.exit(), r.err());
+        assertEquals("keybackup: error: --out: " + partial + " is left over from an interrupted restore; it holds "
+                + "plaintext keys: delete it (or move it away) and run again\n", r.err());
+        assertEquals("[", Files.readString(partial), "what was found is not ours to touch");
     }
 
     @Test

@@ -217,6 +217,25 @@ class InterruptTest {
     }
 
     @Test
+    void enable_ctrlC_saysToLookWithStatus_whichShowsTheBackupItMade() throws Exception {
+        f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir);
+        where = new ArrayList<>(f.cliOptions(dir));
+        String err = ctrlC("POST /_matrix/client/v3/room_keys/version", args("enable"));
+
+        assertEquals("keybackup: interrupted: enable stopped before it finished; Secret Storage may already hold the "
+                + "new backup keys, and the new backup version may exist\n"
+                + "keybackup: to go on, run keybackup status " + String.join(" ", where) + ": if it shows a backup "
+                + "version, enable created it and Secret Storage holds its keys, so nothing is left to do; if it shows "
+                + "no key backup, run the command again with --replace-backup-secrets (Secret Storage held no backup "
+                + "secrets before it: any it holds now are this run's, of no backup): "
+                + commandLine("enable") + " --replace-backup-secrets\n", err);
+        // the server made the version before its answer was held: status shows it, as the report says
+        CliRun.Result status = CliRun.run("", args("status"));
+        assertEquals(0, status.code(), status.err());
+        assertTrue(status.outText().contains("version: 1\n"), status.outText());
+    }
+
+    @Test
     void commandLine_argumentsThatAShellWouldSplit_singleQuoted() {
         assertEquals("keybackup restore --out 'my keys.json' --user @a:b.org 'it'\\''s' '' --resume",
                 Interrupts.commandLine("restore", List.of("--out", "my keys.json", "--user", "@a:b.org", "it's", ""),

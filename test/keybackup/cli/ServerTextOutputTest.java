@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -258,6 +261,49 @@ class ServerTextOutputTest {
         Json.Obj report = (Json.Obj) JsonReader.parse(r.out());
         assertTrue(r.outText().contains("[redacted]"), r.outText());
         assertEquals(Json.of(4), report.object("summary").get("total"));
+    }
+
+    @Test
+    void restoreOutDash_forcedToATerminal_serverRoomIdsEscaped_intoAPipeExactBytes() throws Exception {
+        startWithBackup();
+        f.server.rewriteReplies(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/keys")
+                ? new Answer(a.request(), a.status(), renameRooms(a.body())) : a);
+        try {
+            List<String> args = new ArrayList<>(List.of("restore"));
+            args.addAll(where);
+            args.addAll(List.of("--out", "-", "--force-terminal"));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = Main.run(args.toArray(new String[0]), new ByteArrayInputStream(new byte[0]), out, err, true);
+            String shown = out.toString(StandardCharsets.UTF_8);
+            assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+            assertClean("restore --out - on a terminal", shown, true);
+            assertClean("restore --out - on a terminal, stderr", err.toString(StandardCharsets.UTF_8), true);
+            assertTrue(shown.contains("\\u202eevil\\u2066x\\u2069\\u0085"), shown);
+            assertTrue(shown.contains("[redacted]"), shown);
+
+            CliRun.Result piped = run("restore", "--out", "-"); // not a terminal: the export's exact bytes
+            assertEquals(0, piped.code(), piped.err());
+            Json.Arr export = (Json.Arr) JsonReader.parse(piped.out());
+            assertEquals(4, export.elements().size());
+            for (Json e : export.elements()) {
+                assertTrue(((Json.Obj) e).string("room_id").startsWith("!" + HOSTILE), piped.outText());
+            }
+            assertTrue(piped.outText().contains("\u202eevil\u2066x\u2069\u0085"), "raw in a pipe");
+        } finally {
+            f.server.rewriteReplies(null);
+        }
+    }
+
+    /** The rooms of a {@code GET /room_keys/keys} answer renamed to the hostile text plus a number. */
+    private static Json.Obj renameRooms(Json.Obj body) {
+        Json.Obj rooms = body.object("rooms");
+        if (rooms == null) return body;
+        Map<String, Json> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Json> room : rooms.members().entrySet()) {
+            out.put("!" + HOSTILE + out.size() + ":example.org", room.getValue());
+        }
+        return Json.obj("rooms", new Json.Obj(out));
     }
 
     @Test

@@ -29,6 +29,31 @@ class AccessTokenTest {
     }
 
     @Test
+    void fromFile_justOverTheCap_refusedNamingFileAndLimit() throws Exception {
+        Path f = tmp.resolve("token");
+        Files.writeString(f, "syt_fromfile\n" + " ".repeat(AccessToken.MAX_FILE_SIZE - 12), StandardCharsets.UTF_8);
+        assertEquals(AccessToken.MAX_FILE_SIZE + 1, Files.size(f));
+        StoreException e = assertThrows(StoreException.class, () -> AccessToken.fromFile(f));
+        assertEquals("access token file " + f + ": over the limit of " + AccessToken.MAX_FILE_SIZE
+                + " bytes (it holds one token)", e.getMessage());
+    }
+
+    @Test
+    void fromFile_atTheCap_firstLineUsed() throws Exception {
+        Path f = tmp.resolve("token");
+        Files.writeString(f, "syt_fromfile\r\n" + " ".repeat(AccessToken.MAX_FILE_SIZE - 14), StandardCharsets.UTF_8);
+        assertEquals(AccessToken.MAX_FILE_SIZE, Files.size(f));
+        assertEquals("Bearer syt_fromfile", AccessToken.fromFile(f).bearer());
+    }
+
+    @Test
+    void fromFile_longestTokenWithoutNewline_accepted() throws Exception {
+        Path f = tmp.resolve("token");
+        Files.writeString(f, "t".repeat(AccessToken.MAX_LENGTH), StandardCharsets.UTF_8);
+        assertEquals("Bearer " + "t".repeat(AccessToken.MAX_LENGTH), AccessToken.fromFile(f).bearer());
+    }
+
+    @Test
     void fromFile_missing_messageNamesFileNotToken() {
         StoreException e = assertThrows(StoreException.class, () -> AccessToken.fromFile(tmp.resolve("absent")));
         assertTrue(e.getMessage().startsWith("access token file "), e.getMessage());

@@ -1,0 +1,86 @@
+package keybackup.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The words of an interrupt report, without a child process ({@link InterruptTest} sends the real signal): the
+ * command to go on says when its input must be piped in again, because stdin was read once and is gone.
+ */
+class InterruptReportTest {
+    private static Io io(String stdin) {
+        return new Io(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), new ByteArrayOutputStream(),
+                new ByteArrayOutputStream());
+    }
+
+    @Test
+    void upload_keysFromStdin_saysToPipeThemInAgain() throws Exception {
+        Io io = io("[]");
+        io.stdinStream("--keys");
+        List<String> argv = List.of("--keys", "-", "--source", "olm");
+        assertEquals(List.of("interrupted: the upload of 3 sessions from stdin stopped before it finished; the keys "
+                + "the server accepted stay in the backup, and sending them again is safe (the server keeps the better "
+                + "copy of each key)",
+                "to go on, run the same command again, with the same input piped to it (--keys - read stdin): "
+                + "keybackup upload --keys - --source olm"), UploadCommand.interrupted(io, 3, "-", argv));
+    }
+
+    @Test
+    void upload_keysFromAFile_sameCommandAgain() {
+        List<String> argv = List.of("--keys", "k.json", "--source", "olm");
+        assertEquals("to go on, run the same command again: keybackup upload --keys k.json --source olm",
+                UploadCommand.interrupted(io(""), 3, "k.json", argv).get(1));
+    }
+
+    @Test
+    void sameCommandAgain_anyOptionThatReadStdin_named() throws Exception {
+        Io io = io("");
+        assertEquals("run the same command again", Interrupts.sameCommandAgain(io));
+        io.claimStdin("--passphrase-stdin"); // restore with --passphrase-stdin, --backup-key-file - ...
+        assertEquals("run the same command again, with the same input piped to it (--passphrase-stdin read stdin)",
+                Interrupts.sameCommandAgain(io));
+    }
+
+    private static final List<String> ENABLE = List.of("--user", "@a:b.org", "--store", "s", "--recovery-key-file",
+            "rk.txt", "--stable-names", "--json");
+
+    @Test
+    void enable_noBackupSecretsBefore_saysToCheckStatusThenReplaceThisRunsSecrets() {
+        assertEquals(List.of("interrupted: enable stopped before it finished; Secret Storage may already hold the new "
+                + "backup keys, and the new backup version may exist",
+                "to go on, run keybackup status --user @a:b.org --store s --recovery-key-file rk.txt: if it shows a "
+                + "backup version, enable created it and Secret Storage holds its keys, so nothing is left to do; if "
+                + "it shows no key backup, run the command again with --replace-backup-secrets (Secret Storage held "
+                + "no backup secrets before it: any it holds now are this run's, of no backup): keybackup enable "
+                + "--user @a:b.org --store s --recovery-key-file rk.txt --stable-names --json "
+                + "--replace-backup-secrets"),
+                EnableCommand.interrupted(io(""), ENABLE, false, false));
+    }
+
+    @Test
+    void enable_replaceAsked_sameCommandAgainAfterStatus() throws Exception {
+        List<String> argv = new java.util.ArrayList<>(ENABLE);
+        argv.add("--replace-backup-secrets");
+        Io io = io("");
+        io.claimStdin("--passphrase-stdin");
+        assertEquals("to go on, run keybackup status --user @a:b.org --store s --recovery-key-file rk.txt: if it "
+                + "shows a backup version, enable created it and Secret Storage holds its keys, so nothing is left to "
+                + "do; if it shows no key backup, run the same command again, with the same input piped to it "
+                + "(--passphrase-stdin read stdin): keybackup enable --user @a:b.org --store s --recovery-key-file "
+                + "rk.txt --stable-names --json --replace-backup-secrets",
+                EnableCommand.interrupted(io, argv, true, true).get(1));
+    }
+
+    @Test
+    void enable_backupSecretsAlreadyHeld_nothingWasWritten() {
+        assertEquals(List.of("interrupted: enable stopped before it wrote anything (Secret Storage already holds "
+                + "backup secrets, and enable keeps them)", "to go on, run the same command again: keybackup enable "
+                + "--user @a:b.org --store s --recovery-key-file rk.txt --stable-names --json"),
+                EnableCommand.interrupted(io(""), ENABLE, false, true));
+    }
+}
