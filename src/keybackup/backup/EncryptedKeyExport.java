@@ -30,7 +30,8 @@ import keybackup.backup.KeyExportException.Kind;
  * plaintext is returned: {@link #decrypt(Path, char[])} reads the file twice, first to check the MAC,
  * then to decrypt, and checks the MAC again at the end of the second pass; a file changed between the
  * passes makes the last {@code read} throw, so a caller must not act on the plaintext before the stream
- * reached its end. The round count read from a file is capped at {@link #MAX_ROUNDS} (a hostile file
+ * reached its end. A caller that reads a file more than once (an upload walks it twice) calls
+ * {@link #unlock} and derives the keys once; every read still makes both passes. The round count read from a file is capped at {@link #MAX_ROUNDS} (a hostile file
  * could ask for 2^32−1 rounds, hours of work) and is checked before any key derivation. The passphrase
  * is a {@code char[]} that the caller wipes; derived key bytes are zeroed after use (best effort: JCA
  * key objects keep their own copies). The format has no passphrase check of its own: a wrong passphrase
@@ -102,6 +103,78 @@ public final class EncryptedKeyExport {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(passphrase, "passphrase");
         return ExportDecryption.open(() -> Files.newInputStream(file), passphrase);
+    }
+
+    /**
+     * Derives the keys of an encrypted export file once, for reading it any number of times: an upload reads
+     * its file once per pass, and PBKDF2 (about half a second at Element's {@link #DEFAULT_ROUNDS}) then runs
+     * once, not once per read. This reads only the file's prefix (armour header, version, salt, IV, rounds);
+     * the passphrase is not needed after this returns and may be wiped at once. A wrong passphrase is found
+     * by the first {@link Unlocked#open()}, which checks the MAC.
+     *
+     * @param file the armoured export; it is opened again by every {@link Unlocked#open()}, so it must be a
+     *     regular file, not a pipe
+     * @param passphrase wiped by the caller (as soon as this returns, if it likes)
+     * @return the export with its keys derived; the caller closes it, which zeroes them
+     * @throws KeyExportException if the file does not start as a well-formed export (bad armour, another
+     *     version, too short, rounds out of range: {@link KeyExportException#kind()} says which)
+     * @throws IOException if the file cannot be opened or read
+     */
+    public static Unlocked unlock(Path file, char[] passphrase) throws IOException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(passphrase, "passphrase");
+        ExportDecryption.Reopen source = () -> Files.newInputStream(file);
+        ExportPrefix p = ExportDecryption.prefix(source);
+        return new Unlocked(source, p, new ExportKeys(passphrase, p));
+    }
+
+    /**
+     * An encrypted export file whose keys are derived ({@link #unlock}), read as often as needed. Each
+     * {@link #open()} is a full {@link #decrypt(Path, char[])} but for PBKDF2: it checks the MAC over the
+     * whole file before returning any plaintext, checks it again at the end of the stream, and refuses a file
+     * whose salt, IV or rounds are no longer those {@link #unlock} read. The keys live here only, until
+     * {@link #close()} zeroes them (best effort: JCA key objects keep their own copies); they never appear in
+     * {@link #toString()}.
+     */
+    public static final class Unlocked implements AutoCloseable {
+        private final ExportDecryption.Reopen source;
+        private final ExportPrefix prefix;
+        private ExportKeys keys;
+
+        private Unlocked(ExportDecryption.Reopen source, ExportPrefix prefix, ExportKeys keys) {
+            this.source = source;
+            this.prefix = prefix;
+            this.keys = keys;
+        }
+
+        /**
+         * Reads the file again: checks its MAC over the whole file, then returns a stream of the plaintext that
+         * reads it once more, as {@link #decrypt(Path, char[])} does. The stream's last {@code read} throws
+         * {@link KeyExportException} if the file changed in between: act on the plaintext only once the
+         * stream has reached its end. Closing the stream leaves the keys here.
+         *
+         * @return the plaintext (the JSON key-export array, not parsed here); the caller closes it
+         * @throws KeyExportException if the file is not a well-formed export, the MAC does not match (wrong
+         *     passphrase or a modified file), or its prefix changed since {@link #unlock}
+         * @throws IOException if the file cannot be opened or read
+         * @throws IllegalStateException if this was closed
+         */
+        public synchronized InputStream open() throws IOException {
+            if (keys == null) throw new IllegalStateException("encrypted key export: closed");
+            return ExportDecryption.open(source, prefix, keys);
+        }
+
+        /** Zeroes the keys; streams already open go on, later {@link #open()} calls throw. Idempotent. */
+        @Override
+        public synchronized void close() {
+            if (keys != null) keys.close();
+            keys = null;
+        }
+
+        @Override
+        public String toString() {
+            return "EncryptedKeyExport.Unlocked[" + prefix.rounds() + " rounds" + (keys == null ? ", closed]" : "]");
+        }
     }
 
     /**

@@ -15,6 +15,10 @@ import keybackup.backup.KeyExportException.Kind;
  * decrypted from a file whose MAC fails. Pass two ({@link Decrypting}) decrypts, recomputing the MAC, and
  * reports the end of the stream only if it matches again: a file changed between the passes makes the
  * last {@code read} throw.
+ *
+ * <p>The keys are derived once per export: {@link #open(Reopen, char[])} derives them for one read, and
+ * {@link EncryptedKeyExport.Unlocked} keeps them for every read of the same file, each read still making
+ * both passes.
  */
 final class ExportDecryption {
     private ExportDecryption() {}
@@ -25,41 +29,72 @@ final class ExportDecryption {
         InputStream open() throws IOException;
     }
 
-    /** The plaintext stream of {@code source}: pass one now, pass two as the stream is read. */
+    /**
+     * The plaintext stream of {@code source}: the keys derived, pass one now, pass two as the stream is
+     * read. The stream owns the keys: closing it, or a failure here, zeroes them.
+     */
     static InputStream open(Reopen source, char[] passphrase) throws IOException {
-        return new Decrypting(source, verify(source, passphrase));
+        ExportKeys keys = null;
+        try {
+            ExportPrefix p;
+            byte[] tag;
+            try (InputStream payload = new ExportArmour.Decoder(source.open())) {
+                p = ExportPrefix.read(payload);
+                keys = new ExportKeys(passphrase, p);
+                tag = verify(payload, p, keys);
+            }
+            InputStream plain = new Decrypting(source, p, tag, keys, true);
+            keys = null; // the stream owns them now
+            return plain;
+        } finally {
+            if (keys != null) keys.close();
+        }
     }
 
-    /** What pass one found: the prefix, the MAC and the derived keys, which pass two takes over. */
-    private record Verified(ExportPrefix prefix, byte[] tag, ExportKeys keys) {}
+    /** The prefix of {@code source}, checked (version, length, rounds); nothing after it is read. */
+    static ExportPrefix prefix(Reopen source) throws IOException {
+        try (InputStream payload = new ExportArmour.Decoder(source.open())) {
+            return ExportPrefix.read(payload);
+        }
+    }
 
     /**
-     * Pass one: checks the armour, the prefix and the MAC over the whole file, reading it in
-     * fixed-size pieces. The keys are derived once, here, and handed to pass two.
+     * A new read of {@code source} with keys derived earlier for {@code expected}: both passes, as
+     * {@link #open(Reopen, char[])} makes them. The stream borrows the keys: closing it leaves them to their
+     * owner. A file whose prefix is no longer {@code expected} was changed, and is refused.
      */
-    private static Verified verify(Reopen source, char[] passphrase) throws IOException {
+    static InputStream open(Reopen source, ExportPrefix expected, ExportKeys keys) throws IOException {
+        byte[] tag;
         try (InputStream payload = new ExportArmour.Decoder(source.open())) {
             ExportPrefix p = ExportPrefix.read(payload);
-            ExportKeys k = new ExportKeys(passphrase, p);
-            boolean ok = false;
-            try {
-                Mac mac = k.hmac();
-                mac.update(p.bytes());
-                ExportBody body = new ExportBody(payload);
-                byte[] buf = new byte[1 << 16];
-                for (int n; (n = body.read(buf, 0, buf.length)) >= 0; ) mac.update(buf, 0, n);
-                byte[] tag = body.tag();
-                if (!MessageDigest.isEqual(mac.doFinal(), tag)) {
-                    throw new KeyExportException(Kind.WRONG_PASSPHRASE_OR_MODIFIED,
-                            "wrong passphrase, or the file was changed (the MAC does not match)");
-                }
-                ok = true;
-                return new Verified(p, tag, k);
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("HmacSHA256 is not available", e);
-            } finally {
-                if (!ok) k.close();
+            if (!Arrays.equals(p.bytes(), expected.bytes())) {
+                throw new KeyExportException(Kind.WRONG_PASSPHRASE_OR_MODIFIED,
+                        "the file changed since it was first read (its salt, IV or rounds differ)");
             }
+            tag = verify(payload, p, keys);
+        }
+        return new Decrypting(source, expected, tag, keys, false);
+    }
+
+    /**
+     * Pass one, after the prefix {@code p}: checks the armour and the MAC over the rest of the file, reading
+     * it in fixed-size pieces, and returns the file's MAC.
+     */
+    private static byte[] verify(InputStream payload, ExportPrefix p, ExportKeys k) throws IOException {
+        try {
+            Mac mac = k.hmac();
+            mac.update(p.bytes());
+            ExportBody body = new ExportBody(payload);
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = body.read(buf, 0, buf.length)) >= 0; ) mac.update(buf, 0, n);
+            byte[] tag = body.tag();
+            if (!MessageDigest.isEqual(mac.doFinal(), tag)) {
+                throw new KeyExportException(Kind.WRONG_PASSPHRASE_OR_MODIFIED,
+                        "wrong passphrase, or the file was changed (the MAC does not match)");
+            }
+            return tag;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
         }
     }
 
@@ -68,20 +103,24 @@ final class ExportDecryption {
         private final InputStream payload;
         private final ExportBody body;
         private final byte[] expectedTag;
+        /** Whether closing this stream zeroes {@link #keys} (else they are borrowed). */
+        private final boolean ownsKeys;
         private ExportKeys keys;
         private ExportCipher cipher;
         private Mac mac;
         private boolean finished;
 
-        /** Takes over {@code first.keys()}: closing this stream zeroes them. */
-        Decrypting(Reopen source, Verified first) throws IOException {
-            this.expectedTag = first.tag();
-            keys = first.keys();
+        /** Reads {@code source} again; pass one found {@code first} and {@code tag} there. */
+        Decrypting(Reopen source, ExportPrefix first, byte[] tag, ExportKeys keys, boolean ownsKeys)
+                throws IOException {
+            this.expectedTag = tag;
+            this.keys = keys;
+            this.ownsKeys = ownsKeys;
             InputStream in = null;
             try {
                 in = new ExportArmour.Decoder(source.open());
                 ExportPrefix p = ExportPrefix.read(in);
-                if (!Arrays.equals(p.bytes(), first.prefix().bytes())) throw changed();
+                if (!Arrays.equals(p.bytes(), first.bytes())) throw changed();
                 mac = keys.hmac();
                 mac.update(p.bytes());
                 cipher = new ExportCipher(keys.aes, p.iv());
@@ -139,7 +178,7 @@ final class ExportDecryption {
 
         @Override
         public void close() throws IOException {
-            if (keys != null) keys.close();
+            if (keys != null && ownsKeys) keys.close();
             keys = null;
             if (payload != null) payload.close();
         }

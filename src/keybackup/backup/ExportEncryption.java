@@ -20,17 +20,28 @@ final class ExportEncryption extends OutputStream {
     private final byte[] buf = new byte[1 << 14];
 
     ExportEncryption(OutputStream out, char[] passphrase, ExportPrefix p) throws IOException {
-        keys = new ExportKeys(passphrase, p);
+        this(out, new ExportKeys(passphrase, p), p);
+    }
+
+    /**
+     * Takes over {@code keys}, derived for {@code p}: {@link #close()} zeroes them, and so does a failure here
+     * (writing the header and prefix to {@code out}, which is left to the caller to close).
+     */
+    ExportEncryption(OutputStream out, ExportKeys keys, ExportPrefix p) throws IOException {
+        this.keys = keys;
+        boolean ok = false;
         try {
             mac = keys.hmac();
             cipher = new ExportCipher(keys.aes, p.iv());
+            armour = new ExportArmour.Encoder(out);
+            armour.write(p.bytes());
+            mac.update(p.bytes());
+            ok = true;
         } catch (GeneralSecurityException e) {
-            keys.close();
             throw new IllegalStateException("AES/CTR or HmacSHA256 is not available", e);
+        } finally {
+            if (!ok) keys.close();
         }
-        armour = new ExportArmour.Encoder(out);
-        armour.write(p.bytes());
-        mac.update(p.bytes());
     }
 
     @Override

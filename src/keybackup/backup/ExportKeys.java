@@ -2,6 +2,7 @@ package keybackup.backup;
 
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Mac;
 import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -13,6 +14,9 @@ import keybackup.internal.Jca;
  * 64 bytes)}: K for AES-256-CTR, K' for HMAC-SHA-256. {@link #close()} zeroes them.
  */
 final class ExportKeys implements AutoCloseable {
+    /** PBKDF2 runs in this JVM, counted so that tests can check that one export's keys are derived once. */
+    private static final AtomicLong DERIVATIONS = new AtomicLong();
+
     final byte[] aes;
     private final byte[] mac;
 
@@ -31,6 +35,11 @@ final class ExportKeys implements AutoCloseable {
         return m;
     }
 
+    /** How many times PBKDF2 ran in this JVM (any export, any thread). */
+    static long derivations() {
+        return DERIVATIONS.get();
+    }
+
     @Override
     public void close() {
         Bytes.zero(aes, mac);
@@ -41,6 +50,7 @@ final class ExportKeys implements AutoCloseable {
      * ({@code TextEncoder}) and the Rust SDK ({@code as_bytes}) do; its key spec is cleared after use.
      */
     private static byte[] derive(char[] passphrase, byte[] salt, int rounds) {
+        DERIVATIONS.incrementAndGet();
         PBEKeySpec spec = new PBEKeySpec(passphrase, salt, rounds, 512); // copies the passphrase
         try {
             return Jca.secretKeyFactory("PBKDF2WithHmacSHA512").generateSecret(spec).getEncoded();

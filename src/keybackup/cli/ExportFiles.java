@@ -32,8 +32,9 @@ final class ExportFiles {
     /**
      * {@code --keys}: the plain JSON array, or an encrypted export, as sessions an upload walks twice
      * ({@link Upload#select}, then {@link Upload#run}): each walk reads the file again, entry by entry, so
-     * memory does not grow with its size. An encrypted file is decrypted on each walk (its MAC checked
-     * before any plaintext is used, each time); its passphrase is kept until {@link KeyFile#close()}.
+     * memory does not grow with its size. An encrypted file's keys are derived once, here, and its passphrase
+     * wiped; it is decrypted on each walk (its MAC checked before any plaintext is used, each time) until
+     * {@link KeyFile#close()} zeroes the keys.
      * {@code -} is standard input, copied once to an encrypted temporary file ({@link StdinSpool}) and
      * walked from there: bounded memory at any size, and no plaintext key on disk.
      */
@@ -48,9 +49,17 @@ final class ExportFiles {
         }
         if (encrypted(start)) {
             char[] pass = passphrase(a, false);
-            return new KeyFile(option, () -> EncryptedKeyExport.decrypt(file, pass), pass, null);
+            EncryptedKeyExport.Unlocked unlocked;
+            try {
+                unlocked = EncryptedKeyExport.unlock(file, pass); // PBKDF2 once, for both walks
+            } catch (KeyExportException e) {
+                throw new FailedException(option + ": " + reason(e));
+            } finally {
+                Arrays.fill(pass, '\0'); // the keys are derived: the passphrase is not needed again
+            }
+            return new KeyFile(option, unlocked::open, null, null, unlocked);
         }
-        return new KeyFile(option, () -> Files.newInputStream(file), null, null);
+        return new KeyFile(option, () -> Files.newInputStream(file), null, null, null);
     }
 
     /** Whether the first bytes of an export are the encrypted one's; '-': a damaged header gets the armour's error. */
@@ -59,20 +68,23 @@ final class ExportFiles {
     }
 
     /**
-     * An export read once per pass; closing it wipes the passphrase of an encrypted file, and removes the
-     * copy of standard input.
+     * An export read once per pass; closing it zeroes the keys of an encrypted file, wipes the passphrase
+     * of an encrypted standard input, and removes the copy of standard input.
      */
     static final class KeyFile implements AutoCloseable {
         private final String option;
         private final ExportReader.Source source;
         private final char[] pass;
         private final StdinSpool spool;
+        private final EncryptedKeyExport.Unlocked unlocked;
 
-        private KeyFile(String option, ExportReader.Source source, char[] pass, StdinSpool spool) {
+        private KeyFile(String option, ExportReader.Source source, char[] pass, StdinSpool spool,
+                        EncryptedKeyExport.Unlocked unlocked) {
             this.option = option;
             this.source = source;
             this.pass = pass;
             this.spool = spool;
+            this.unlocked = unlocked;
         }
 
         /** The walk over the entries; each bad input is a {@link FailedException} naming the option. */
@@ -100,6 +112,7 @@ final class ExportFiles {
         @Override
         public void close() throws IOException {
             if (pass != null) Arrays.fill(pass, '\0');
+            if (unlocked != null) unlocked.close();
             if (spool != null) spool.close();
         }
     }
@@ -129,7 +142,7 @@ final class ExportFiles {
                     + System.getProperty("java.io.tmpdir") + " (" + Errors.describe(e) + "); free space there,"
                     + " set another with -Djava.io.tmpdir=DIR in KEYBACKUP_JAVA_OPTS, or give the export as a file");
         }
-        return new KeyFile(option, () -> spool.open(pass), pass, spool);
+        return new KeyFile(option, () -> spool.open(pass), pass, spool, null);
     }
 
     private static int firstNonBlank(byte[] b) {

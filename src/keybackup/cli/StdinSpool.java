@@ -35,6 +35,8 @@ final class StdinSpool implements AutoCloseable {
     private final Path file;
     /** The one-time passphrase of a plain input; null when the input was an encrypted export already. */
     private final char[] oneTime;
+    /** The copy with its keys derived, by the first {@link #open}; null before. */
+    private EncryptedKeyExport.Unlocked unlocked;
 
     private StdinSpool(Path file, char[] oneTime) {
         this.file = file;
@@ -74,17 +76,20 @@ final class StdinSpool implements AutoCloseable {
 
     /**
      * The plaintext of the input, read from the copy in bounded memory: its MAC is checked over the whole
-     * copy first, and again at its end ({@link EncryptedKeyExport#decrypt(Path, char[])}).
+     * copy first, and again at its end ({@link EncryptedKeyExport.Unlocked#open()}). The keys are derived by
+     * the first call and kept for the next ones, until {@link #close()}.
      *
      * @param exportPassphrase the export's passphrase for an encrypted input; ignored for a plain one
      */
     InputStream open(char[] exportPassphrase) throws IOException {
-        return EncryptedKeyExport.decrypt(file, oneTime != null ? oneTime : exportPassphrase);
+        if (unlocked == null) unlocked = EncryptedKeyExport.unlock(file, oneTime != null ? oneTime : exportPassphrase);
+        return unlocked.open();
     }
 
-    /** Removes the copy and wipes the one-time passphrase. */
+    /** Removes the copy, zeroes its keys and wipes the one-time passphrase. */
     @Override
     public void close() throws IOException {
+        if (unlocked != null) unlocked.close();
         if (oneTime != null) Arrays.fill(oneTime, '\0');
         Files.deleteIfExists(file);
     }

@@ -84,6 +84,21 @@ public sealed interface AuthDataTrust permits AuthDataTrust.Usable, AuthDataTrus
     record TrustedVia(Via kind, String keyId) {}
 
     /**
+     * Decides which of {@code trustedVia} vouch on a key the user compared: the kinds of trusted signer that are
+     * not {@link Via#weak() weak}. Trust through none of them (empty result) rests only on the server's word for
+     * a device key ({@link Via#DEVICE_AS_PUBLISHED}): enough to label a backup trusted, not to encrypt the user's
+     * keys to it, to count it as a migrated backup, or to keep its entries authenticated. The one place that
+     * rule is written; the upload, the migration plan and {@link KeySource#fromRestore} ask here.
+     *
+     * @param trustedVia trusted signers, as {@link #trustedVia()} or {@link TrustedBackupKey#via()} list them
+     * @return each kind of compared signer once, in the order of {@code trustedVia}; empty when none (also for an
+     *     empty list); unmodifiable
+     */
+    static List<Via> comparedAnchors(List<TrustedVia> trustedVia) {
+        return trustedVia.stream().map(TrustedVia::kind).filter(v -> !v.weak()).distinct().toList();
+    }
+
+    /**
      * Names the backup version this decision is about, as the server served it.
      *
      * @return the {@code version} string of the version info, or null when it was absent or not a string

@@ -88,7 +88,7 @@ public final class KeySource {
      */
     public static KeySource fromRestore(SessionVerdict verdict) {
         return verdict instanceof SessionVerdict.Authenticated a
-                && a.signer().via().stream().anyMatch(v -> !v.kind().weak())
+                && !AuthDataTrust.comparedAnchors(a.signer().via()).isEmpty()
                 ? BACKUP_AUTHENTICATED : BACKUP_UNAUTHENTICATED;
     }
 

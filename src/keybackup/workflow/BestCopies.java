@@ -4,8 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.List;
 import keybackup.backup.ExportedSession;
 import keybackup.json.CanonicalJson;
 
@@ -91,18 +89,6 @@ final class BestCopies {
     private static WorkflowException changed() {
         return new WorkflowException("the key file changed while it was read: some sessions differ between the two "
                 + "passes; run the upload again");
-    }
-
-    /** The copies an upload of {@code sessions} sends, in the order it sends them (both passes; for tests). */
-    static List<ExportedSession> chosen(List<ExportedSession> sessions) throws WorkflowException {
-        BestCopies best = new BestCopies();
-        for (ExportedSession s : sessions) best.offer(s);
-        List<ExportedSession> out = new ArrayList<>();
-        for (ExportedSession s : sessions) {
-            if (best.take(s)) out.add(s);
-        }
-        best.checkAllTaken();
-        return out;
     }
 
     /** Lower is better: first index (32 bits), then the number of forwards. */

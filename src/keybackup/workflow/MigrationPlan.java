@@ -109,10 +109,8 @@ public record MigrationPlan(Action action, String oldVersion, String newVersion,
             return new Assessment(false, "its auth_data is not signed and trusted (" + trust.reason().wire() + ": "
                     + trust.detail() + ")");
         }
-        List<String> strong = new ArrayList<>();
-        for (AuthDataTrust.TrustedVia v : usable.trustedVia()) {
-            if (!v.kind().weak() && !strong.contains(v.kind().wire())) strong.add(v.kind().wire());
-        }
+        List<String> strong = AuthDataTrust.comparedAnchors(usable.trustedVia()).stream()
+                .map(AuthDataTrust.Via::wire).toList();
         if (strong.isEmpty()) {
             return new Assessment(false,
                     "its auth_data is trusted only through device_as_published (the server's word for a device key): "

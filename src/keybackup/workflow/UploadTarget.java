@@ -50,7 +50,7 @@ final class UploadTarget implements AutoCloseable {
         Curve25519PublicKey backupKey = backupKey(info);
         // Trust that rests only on the server's word for a device key (device_as_published) does not make a
         // backup key one to encrypt the user's keys to: the server could have chosen both.
-        boolean trustedOnCompared = trust.trustedVia().stream().anyMatch(v -> !v.kind().weak());
+        boolean trustedOnCompared = !AuthDataTrust.comparedAnchors(trust.trustedVia()).isEmpty();
         if (!trustedOnCompared && !backupKeyInSecrets(account, info)) {
             throw new WorkflowException("refusing to upload: version " + version
                     + (trust instanceof AuthDataTrust.NotTrusted

@@ -246,6 +246,21 @@ class EncryptedKeyExportTest {
         assertFalse(EncryptedKeyExport.looksEncrypted(armoured, 10));
     }
 
+    /** Writing the header fails (a full disk, a closed pipe): the derived keys are zeroed all the same. */
+    @Test
+    void encryption_headerWriteFails_zeroesTheKeys() {
+        ExportPrefix p = ExportPrefix.of(SALT, IV, 10);
+        ExportKeys keys = new ExportKeys(PASS, p);
+        OutputStream full = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("no space left on device");
+            }
+        };
+        assertThrows(IOException.class, () -> new ExportEncryption(full, keys, p));
+        assertArrayEquals(new byte[32], keys.aes, "the AES key is zeroed");
+    }
+
     // ---- helpers ----
 
     private static byte[] write(byte[] plain, int rounds) throws IOException {
