@@ -331,7 +331,7 @@ public final class LocalStore implements BackupStore {
 
     /** The store's write lock, taken by every write; see {@link StoreLock#take}. */
     private StoreLock lock() throws StoreException {
-        return StoreLock.take(dir, journal);
+        return StoreLock.take(layout, journal);
     }
 
     /** Completes a write that a crash interrupted, if any (its journal is there): under the write lock. */
