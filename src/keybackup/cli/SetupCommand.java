@@ -35,7 +35,9 @@ import keybackup.workflow.UnlockedSecretStorage;
  * last, the default key pointer, one write that makes the recovery key the one Secret Storage depends on.
  * Until (4), nothing depends on the key files: a failure removes the ones this run created (never a file
  * that was there before) and the same command can run again, overwriting what (3) left. Once (4) is
- * written, the key files are never removed.
+ * written, the key files are never removed. An interrupt (Ctrl-C, SIGTERM) stops the steps and says the same:
+ * before (4) can have begun, the key files of the run are removed and the same command runs again; after,
+ * they are kept and the report says how to tell whether setup is done.
  */
 final class SetupCommand implements Command {
     /** The ID of the Secret Storage key that setup creates. */
@@ -76,24 +78,97 @@ final class SetupCommand implements Command {
         if (store.getAccountData(SecretStorage.DEFAULT_KEY_TYPE).isPresent()) {
             throw new FailedException("the store already has Secret Storage; not overwriting it");
         }
+        Steps steps = new Steps();
+        String again = Interrupts.commandLine(name(), argv);
+        String check = statusCommand(user, storeDir, recoveryOut);
         try (NewIdentity id = new NewIdentity(user); SecretStorageKey ssKey = SecretStorageKey.generate()) {
             Ed25519PrivateKey device = id.addDevice(deviceId, true);
-            List<Path> created = new ArrayList<>();
-            writeKeyFiles(ssKey, device, recoveryOut, deviceOut, created);
-            try {
-                store.publishIdentity(id.keysQueryResponse());
-                try (UnlockedSecretStorage secrets = UnlockedSecretStorage.createKey(store, ssKey, KEY_ID)) {
-                    secrets.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, id.master());
-                    secrets.storeSeed(SecretStorage.CROSS_SIGNING_SELF_SIGNING, id.selfSigning());
-                    secrets.makeDefault(); // from here on, Secret Storage depends on the recovery key file
+            Interrupts.during(io, () -> interrupted(steps, again, check, recoveryOut, deviceOut), () -> {
+                steps.begin(Steps.KEY_FILES);
+                writeKeyFiles(ssKey, device, recoveryOut, deviceOut, steps);
+                try {
+                    steps.begin(Steps.STORE);
+                    store.publishIdentity(id.keysQueryResponse());
+                    try (UnlockedSecretStorage secrets = UnlockedSecretStorage.createKey(store, ssKey, KEY_ID)) {
+                        secrets.storeSeed(SecretStorage.CROSS_SIGNING_MASTER, id.master());
+                        secrets.storeSeed(SecretStorage.CROSS_SIGNING_SELF_SIGNING, id.selfSigning());
+                        steps.begin(Steps.DEFAULT_KEY);
+                        secrets.makeDefault(); // from here on, Secret Storage depends on the recovery key file
+                    }
+                } catch (StoreException | SecretStorageException | RuntimeException e) {
+                    afterStoreFailure(store, e, steps.created(), recoveryOut, deviceOut, io, check);
                 }
-            } catch (StoreException | SecretStorageException | RuntimeException e) {
-                afterStoreFailure(store, e, created, recoveryOut, deviceOut, io, user, storeDir);
-            }
+                return null;
+            });
             io.println("master key: " + id.master().publicKey().toBase64());
             io.println("device: " + deviceId + " (" + device.publicKey().toBase64() + ")");
         }
         return 0;
+    }
+
+    /**
+     * How far the writes got, shared with the interrupt report: a step begins only if no interrupt came first,
+     * and an interrupt stops every later step, so the report knows the last step that may have begun.
+     */
+    static final class Steps {
+        static final int NOTHING = 0;
+        static final int KEY_FILES = 1;
+        static final int STORE = 2;
+        static final int DEFAULT_KEY = 3;
+        private int step = NOTHING;
+        private boolean stopped;
+        /** The key files this run created (never a file that was there before). */
+        private final List<Path> created = new ArrayList<>();
+
+        /** Begins {@code next}, unless an interrupt came first. */
+        synchronized void begin(int next) throws FailedException {
+            if (stopped) throw new FailedException("setup: interrupted");
+            step = next;
+        }
+
+        /** Stops every later step; returns the last one that may have begun. */
+        synchronized int stop() {
+            stopped = true;
+            return step;
+        }
+
+        /** Creates {@code p} new and notes it, as one step for {@link #stop}: no file is made and left unnoted. */
+        synchronized FileChannel create(Path p) throws IOException, FailedException {
+            if (stopped) throw new FailedException("setup: interrupted");
+            FileChannel ch = UserFiles.newOwnerOnly(p);
+            created.add(p);
+            return ch;
+        }
+
+        synchronized List<Path> created() {
+            return List.copyOf(created);
+        }
+    }
+
+    /**
+     * The report of an interrupt (Ctrl-C, SIGTERM), which stops the writes first: before the default key
+     * pointer can have begun, nothing depends on the key files, so the ones this run made are removed and the
+     * same command runs again; once it may have begun, they are kept and the report says how to tell.
+     */
+    static List<String> interrupted(Steps steps, String again, String check, Path recoveryOut, Path deviceOut) {
+        int reached = steps.stop();
+        if (reached == Steps.NOTHING) {
+            return List.of("interrupted before anything was written", "to go on, run the same command again: " + again);
+        }
+        if (reached < Steps.DEFAULT_KEY) {
+            List<Path> left = remove(steps.created());
+            return List.of("interrupted before Secret Storage was set up; " + (left.isEmpty()
+                    ? "the key files it wrote were removed" : "remove " + names(left) + " (nothing depends on it)"),
+                    "to go on, run the same command again: " + again);
+        }
+        return List.of("interrupted while Secret Storage was being set up: keep " + recoveryOut + " and " + deviceOut,
+                "if " + check + " opens Secret Storage, setup is done; if it says Secret Storage is not set up, "
+                + "remove both files and run the same command again: " + again);
+    }
+
+    private static String statusCommand(String user, Path storeDir, Path recoveryOut) {
+        return Interrupts.commandLine("status", List.of("--user", user, "--store", storeDir.toString(),
+                "--recovery-key-file", recoveryOut.toString()));
     }
 
     /**
@@ -131,12 +206,13 @@ final class SetupCommand implements Command {
      * removed (nothing depends on them yet) and the error says so.
      */
     private static void writeKeyFiles(SecretStorageKey ssKey, Ed25519PrivateKey device, Path recoveryOut,
-            Path deviceOut, List<Path> created) throws FailedException, IOException {
+            Path deviceOut, Steps steps) throws FailedException, IOException {
         byte[] seed = device.exportSeed();
         try {
-            writeNew("--recovery-key-out", recoveryOut, ssKey.toRecoveryKey() + "\n", created);
-            writeNew("--device-key-out", deviceOut, Base64Unpadded.encode(seed) + "\n", created);
+            writeNew("--recovery-key-out", recoveryOut, ssKey.toRecoveryKey() + "\n", steps);
+            writeNew("--device-key-out", deviceOut, Base64Unpadded.encode(seed) + "\n", steps);
         } catch (FailedException | IOException e) {
+            List<Path> created = steps.created();
             List<Path> left = remove(created);
             String message = (e instanceof FailedException ? e.getMessage() : "cannot write a key file ("
                     + e.getMessage() + ")") + "; nothing was set up";
@@ -148,17 +224,16 @@ final class SetupCommand implements Command {
         }
     }
 
-    private static void writeNew(String option, Path p, String content, List<Path> created) throws FailedException,
+    private static void writeNew(String option, Path p, String content, Steps steps) throws FailedException,
             IOException {
         FileChannel ch;
         try {
-            ch = UserFiles.newOwnerOnly(p);
+            ch = steps.create(p);
         } catch (FileAlreadyExistsException e) {
             throw new FailedException(option + ": file exists, not overwriting it: " + p);
         } catch (IOException e) {
             throw new FailedException(option + ": cannot create " + p + " (" + e.getMessage() + ")");
         }
-        created.add(p);
         try (ch) {
             ByteBuffer b = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
             while (b.hasRemaining()) ch.write(b);
@@ -192,15 +267,14 @@ final class SetupCommand implements Command {
      * removed, and the same command runs again. Unreadable: the files are kept, and the error says how to tell.
      */
     private static void afterStoreFailure(LocalStore store, Exception cause, List<Path> created, Path recoveryOut,
-            Path deviceOut, Io io, String user, Path storeDir) throws FailedException {
-        String what = cause.getMessage();
+            Path deviceOut, Io io, String check) throws FailedException {
+        String what = String.valueOf(cause.getMessage());
         Optional<Json.Obj> pointer;
         try {
             pointer = store.getAccountData(SecretStorage.DEFAULT_KEY_TYPE);
         } catch (StoreException e) {
             throw new FailedException("setup: " + what + "; whether Secret Storage was set up cannot be read ("
-                    + e.getMessage() + "): keep " + recoveryOut + " and " + deviceOut + "; if keybackup status --user "
-                    + user + " --store " + storeDir + " --recovery-key-file " + recoveryOut
+                    + e.getMessage() + "): keep " + recoveryOut + " and " + deviceOut + "; if " + check
                     + " opens Secret Storage, setup is done; if it says Secret Storage is not set up, remove both "
                     + "files and run the same setup command again");
         }

@@ -2,6 +2,7 @@ package keybackup.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -140,6 +141,50 @@ class SetupCommandTest {
         assertTrue(again.err().contains("already has Secret Storage"), again.err());
         assertEquals(key, Files.readString(rk()));
         assertFalse(Files.exists(dir.resolve("rk2")));
+    }
+
+    @Test
+    void interruptBeforeTheDefaultKey_keyFilesOfTheRunRemoved_userFileNever_laterStepsStopped() throws Exception {
+        SetupCommand.Steps steps = new SetupCommand.Steps();
+        steps.begin(SetupCommand.Steps.KEY_FILES);
+        steps.create(rk()).close();
+        Files.writeString(dk(), "the user's own file");
+        assertThrows(java.nio.file.FileAlreadyExistsException.class, () -> steps.create(dk()));
+        steps.begin(SetupCommand.Steps.STORE);
+        List<String> report = SetupCommand.interrupted(steps, "keybackup setup ...", "keybackup status ...", rk(),
+                dk());
+        assertTrue(report.get(0).contains("before Secret Storage was set up"), report.toString());
+        assertTrue(report.get(1).contains("run the same command again: keybackup setup ..."), report.toString());
+        assertFalse(Files.exists(rk()), "nothing depends on it yet");
+        assertEquals("the user's own file", Files.readString(dk()));
+        assertThrows(FailedException.class, () -> steps.begin(SetupCommand.Steps.DEFAULT_KEY),
+                "the default key pointer is never written after the report");
+    }
+
+    @Test
+    void interruptOnceTheDefaultKeyMayBeWritten_keyFilesKept_reportSaysHowToTell() throws Exception {
+        SetupCommand.Steps steps = new SetupCommand.Steps();
+        steps.begin(SetupCommand.Steps.KEY_FILES);
+        steps.create(rk()).close();
+        steps.create(dk()).close();
+        steps.begin(SetupCommand.Steps.STORE);
+        steps.begin(SetupCommand.Steps.DEFAULT_KEY);
+        List<String> report = SetupCommand.interrupted(steps, "keybackup setup ...", "keybackup status ...", rk(),
+                dk());
+        assertTrue(Files.exists(rk()) && Files.exists(dk()), "Secret Storage may depend on them");
+        assertTrue(report.get(0).contains("keep " + rk() + " and " + dk()), report.toString());
+        assertTrue(report.get(1).contains("if keybackup status ... opens Secret Storage, setup is done"),
+                report.toString());
+    }
+
+    @Test
+    void interruptBeforeAnyWrite_nothingToRemove() throws Exception {
+        SetupCommand.Steps steps = new SetupCommand.Steps();
+        List<String> report = SetupCommand.interrupted(steps, "keybackup setup ...", "x", rk(), dk());
+        assertEquals(List.of("interrupted before anything was written",
+                "to go on, run the same command again: keybackup setup ..."), report);
+        assertThrows(FailedException.class, () -> steps.create(rk()));
+        assertFalse(Files.exists(rk()), "no file is created after the report");
     }
 
     private static void deleteTree(Path p) throws Exception {
