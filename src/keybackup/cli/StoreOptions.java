@@ -114,7 +114,8 @@ final class StoreOptions {
 
     /**
      * Creates the directory of a new local store, readable only by its owner whatever the umask (a mode given
-     * at creation is only ever narrowed by the umask, never widened); an existing directory is kept as it is.
+     * at creation is only ever narrowed by the umask, never widened); an existing directory is narrowed to its
+     * owner by {@link LocalStore#open}.
      */
     static Path createStore(String dir) throws IOException {
         Path p = Path.of(dir == null ? DEFAULT_STORE : dir);

@@ -6,12 +6,15 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -214,19 +217,31 @@ final class LocalFiles {
     }
 
     /**
-     * Opens {@code .<target name>.tmp} beside {@code target} for writing (truncating one a crash left),
-     * making the directory when it is missing. Every writer holds the store's write lock, so the name is
-     * its own.
+     * Creates {@code .<target name>.tmp} beside {@code target}, new (CREATE_NEW, never through a symbolic
+     * link) and owner-only, making its directory (owner-only) when it is missing. Every writer holds the
+     * store's write lock, so the name is its own: whatever is found there (a file a crash left, a link
+     * planted in its place) is removed, never followed, and the file made anew.
      */
     private static FileChannel openTemp(Path temp) throws IOException {
         try {
-            return FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING);
+            return createNew(temp);
+        } catch (FileAlreadyExistsException e) {
+            Files.delete(temp); // a link itself, not what it points to
+            return createNew(temp);
         } catch (NoSuchFileException e) {
-            Files.createDirectories(temp.getParent());
+            LocalLayout.createOwnerOnly(temp.getParent());
             syncDirectory(temp.getParent().getParent());
-            return FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING);
+            return createNew(temp);
+        }
+    }
+
+    private static FileChannel createNew(Path file) throws IOException {
+        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS);
+        try {
+            return FileChannel.open(file, options, PosixFilePermissions.asFileAttribute(LocalLayout.OWNER_ONLY_FILE));
+        } catch (UnsupportedOperationException e) {
+            return FileChannel.open(file, options); // not a POSIX file system
         }
     }
 

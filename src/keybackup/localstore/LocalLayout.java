@@ -6,8 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
@@ -48,13 +53,68 @@ final class LocalLayout {
         return dir;
     }
 
-    /** Creates the store's directory with {@code versions/} and {@code account_data/} in it, when missing. */
+    /**
+     * Creates the store's directory with {@code versions/} and {@code account_data/} in it, when missing, each
+     * owner-only; then makes an existing store directory owner-only where it can ({@link #makeOwnerOnly}): a
+     * store it cannot change (read-only media, another user's) still opens for reading.
+     */
     void createDirectories() throws StoreException {
         try {
-            Files.createDirectories(dir.resolve("versions"));
-            Files.createDirectories(dir.resolve("account_data"));
+            createOwnerOnly(dir.resolve("versions"));
+            createOwnerOnly(dir.resolve("account_data"));
         } catch (IOException e) {
             throw new StoreException("local store: cannot create " + dir + " (" + e.getMessage() + ")", e);
+        }
+        try {
+            makeOwnerOnly();
+        } catch (StoreException e) {
+            // refused at the first write instead (StoreLock.take): reading exposes nothing new
+        }
+    }
+
+    /** Read, write and search by the owner only: the mode of every directory the store creates. */
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+    /** Read and write by the owner only: the mode of every file the store creates. */
+    static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+
+    /**
+     * Creates {@code d} and its missing parents, each new one owner-only where the file system has POSIX
+     * permissions (the umask can only narrow a mode given at creation); existing ones are left as they are.
+     */
+    static void createOwnerOnly(Path d) throws IOException {
+        try {
+            Files.createDirectories(d, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectories(d); // not a POSIX file system
+        }
+    }
+
+    /**
+     * Makes the store's directory owner-only when the group or others have any permission on it (it holds
+     * key backups and account data: the files in it are then out of their reach whatever their own modes).
+     * Nothing to do on a file system without POSIX permissions.
+     *
+     * @throws StoreException the directory is open to others and its mode cannot be changed; says what to do
+     */
+    void makeOwnerOnly() throws StoreException {
+        PosixFileAttributeView view = Files.getFileAttributeView(dir, PosixFileAttributeView.class);
+        if (view == null) return;
+        Set<PosixFilePermission> mode;
+        try {
+            mode = view.readAttributes().permissions();
+        } catch (IOException e) {
+            throw new StoreException("local store: cannot read the permissions of " + dir + " (" + e.getMessage()
+                    + ")", e);
+        }
+        Set<PosixFilePermission> owner = EnumSet.noneOf(PosixFilePermission.class);
+        for (PosixFilePermission p : mode) if (OWNER_ONLY_DIR.contains(p)) owner.add(p);
+        if (owner.equals(mode)) return;
+        try {
+            view.setPermissions(owner);
+        } catch (IOException | SecurityException e) {
+            throw new StoreException("local store: " + dir + " is open to other users ("
+                    + PosixFilePermissions.toString(mode) + ") and cannot be made owner-only (" + e.getMessage()
+                    + "); as its owner run chmod go= on it, or copy the store to a directory of yours", e);
         }
     }
 
@@ -102,7 +162,7 @@ final class LocalLayout {
     /** The 256 shard directories, made with the version so that no write of keys has to make one. */
     static void createShards(Path keys) throws StoreException {
         try {
-            for (int i = 0; i < 256; i++) Files.createDirectories(keys.resolve(LocalFiles.hex(new byte[] {(byte) i})));
+            for (int i = 0; i < 256; i++) createOwnerOnly(keys.resolve(LocalFiles.hex(new byte[] {(byte) i})));
         } catch (IOException e) {
             throw new StoreException("local store: cannot create " + keys + " (" + e.getMessage() + ")", e);
         }

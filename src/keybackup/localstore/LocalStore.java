@@ -40,9 +40,10 @@ import keybackup.json.Json;
  * directory), so a crash leaves old or new content, never a partial file. A write that changes keys
  * first records its whole outcome (the new keys, the new {@code count} and {@code etag}) in
  * {@code journal.json} (fsynced), then writes the key files and {@code state.json}, then removes the
- * journal. A journal found later, by the next {@link #open}, write or read of the version's count, is
- * replayed under the write lock before anything else, so after a crash the keys, {@code count} and
- * {@code etag} are those of the interrupted write complete: exact, never stale.
+ * journal. A journal found later, by the next {@link #open}, write or read (of any kind: versions, keys,
+ * account data, the identity), is replayed under the write lock before anything else, so after a crash the
+ * keys, {@code count} and {@code etag} are those of the interrupted write complete: exact, never stale, and no
+ * reader sees half of a batch.
  *
  * <p>Older stores: a store of layout 1 (one file per room, {@code versions/<n>/rooms/}) is converted by
  * {@link #open} under the write lock, one room file at a time (each is removed only once its keys are
@@ -153,6 +154,7 @@ public final class LocalStore implements BackupStore {
 
     @Override
     public synchronized Json.Obj queryOwnKeys() throws StoreException {
+        completeInterruptedWrite();
         return LocalFiles.read(dir.resolve("identity.json"), LocalFiles.MAX_FILE_BYTES)
                 .orElse(Json.obj("device_keys", Json.obj(), "failures", Json.obj()));
     }
@@ -197,6 +199,11 @@ public final class LocalStore implements BackupStore {
         }
     }
 
+    /**
+     * {@inheritDoc} A version already deleted is 404 {@code M_NOT_FOUND}, as a {@code GET} of it is (the
+     * specification's "the backup specified does not exist"; a client takes a 404 answering a retried
+     * {@code DELETE} as done, protocol.md §5.7).
+     */
     @Override
     @SuppressWarnings("try") // held: the write lock, for the block
     public synchronized void deleteVersion(String version) throws StoreException {
@@ -259,6 +266,7 @@ public final class LocalStore implements BackupStore {
      */
     public synchronized Optional<Json.Obj> getSessionKey(String version, String roomId,
             String sessionId) throws StoreException {
+        completeInterruptedWrite();
         // same as the client: any 404 M_NOT_FOUND reads as empty
         if (versions.info(version).isEmpty()) return Optional.empty();
         return keys.stored(version, roomId, sessionId);
@@ -301,6 +309,7 @@ public final class LocalStore implements BackupStore {
 
     @Override
     public synchronized Optional<Json.Obj> getAccountData(String type) throws StoreException {
+        completeInterruptedWrite();
         return LocalFiles.read(layout.accountDataFile(type), LocalFiles.MAX_FILE_BYTES)
                 .filter(c -> !c.members().isEmpty());
     }
@@ -322,7 +331,7 @@ public final class LocalStore implements BackupStore {
 
     /** The store's write lock, taken by every write; see {@link StoreLock#take}. */
     private StoreLock lock() throws StoreException {
-        return StoreLock.take(dir, journal);
+        return StoreLock.take(layout, journal);
     }
 
     /** Completes a write that a crash interrupted, if any (its journal is there): under the write lock. */

@@ -2,8 +2,13 @@ package keybackup.localstore;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import keybackup.homeserver.StoreException;
@@ -30,9 +35,12 @@ final class StoreLock implements AutoCloseable {
     /**
      * Takes the write lock of the store in {@code dir}: first this JVM's lock for the directory, then an OS
      * lock on the file {@value #LOCK_FILE} in it, so writers in other processes wait too; then completes an
-     * interrupted write (its journal), so every write starts from a complete one.
+     * interrupted write (its journal), so every write starts from a complete one. Before the journal, makes the
+     * store's directory owner-only ({@link LocalLayout#makeOwnerOnly}), or fails: nothing is written into a
+     * directory others can read.
      */
-    static StoreLock take(Path dir, Journal journal) throws StoreException {
+    static StoreLock take(LocalLayout layout, Journal journal) throws StoreException {
+        Path dir = layout.root();
         // keyed by the real path: two spellings of one directory (a symlink, "..") must share one lock, or the
         // second OS lock of this JVM on the same file would fail (OverlappingFileLockException) instead of waiting
         Path key;
@@ -45,8 +53,9 @@ final class StoreLock implements AutoCloseable {
         mine.lock();
         if (mine.getHoldCount() > 1) return new StoreLock(mine, null); // a write inside a write of this thread
         FileChannel ch = null;
+        Path file = dir.resolve(LOCK_FILE);
         try {
-            ch = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            ch = open(file);
             ch.lock();
         } catch (IOException | RuntimeException e) {
             try {
@@ -55,11 +64,13 @@ final class StoreLock implements AutoCloseable {
                 // the lock was not taken
             }
             mine.unlock();
-            throw new StoreException("local store: cannot lock " + dir.resolve(LOCK_FILE) + " (" + e.getMessage() + ")",
-                    e);
+            String why = Files.isSymbolicLink(file)
+                    ? "it is a symbolic link, which the store never follows: remove the link" : e.getMessage();
+            throw new StoreException("local store: cannot lock " + file + " (" + why + ")", e);
         }
         StoreLock held = new StoreLock(mine, ch);
         try {
+            layout.makeOwnerOnly(); // before anything is written: the store's directory is its owner's only
             journal.replay();
         } catch (StoreException | RuntimeException e) {
             try {
@@ -70,6 +81,20 @@ final class StoreLock implements AutoCloseable {
             throw e;
         }
         return held;
+    }
+
+    /**
+     * Opens (creating it owner-only when missing) the lock file, never through a symbolic link: a link planted
+     * in its place would otherwise have every writer create or open the file it points to.
+     */
+    private static FileChannel open(Path file) throws IOException {
+        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS);
+        try {
+            return FileChannel.open(file, options, PosixFilePermissions.asFileAttribute(LocalLayout.OWNER_ONLY_FILE));
+        } catch (UnsupportedOperationException e) {
+            return FileChannel.open(file, options); // not a POSIX file system
+        }
     }
 
     @Override

@@ -58,12 +58,25 @@ final class VersionFiles {
         LocalFiles.write(layout.versionDir(version).resolve("info.json"), info2);
     }
 
-    /** Deletes a version: its number stays taken. */
+    /**
+     * Deletes a version: its number stays taken. A version that does not exist, never did or was deleted, is
+     * 404 {@code M_NOT_FOUND} (as {@code GET} answers for it); the files a deletion stopped by a crash left
+     * behind are removed first.
+     */
     void delete(String version) throws StoreException {
         Path v = layout.versionDirIfValid(version);
         if (v == null || !Files.isDirectory(v)) throw notFound("unknown backup version");
+        if (Files.exists(v.resolve("deleted")) || !Files.exists(v.resolve("info.json"))) {
+            if (Files.exists(v.resolve("deleted"))) removeContent(v);
+            throw notFound("unknown backup version"); // a version with a corrupt info.json can still be deleted
+        }
         // tombstone first: a crash after it still reads as deleted
         LocalFiles.write(v.resolve("deleted"), Json.obj());
+        removeContent(v);
+    }
+
+    /** Everything of a version but its tombstone. */
+    private static void removeContent(Path v) throws StoreException {
         LocalFiles.deleteTree(v.resolve("info.json"));
         LocalFiles.deleteTree(v.resolve("state.json"));
         LocalFiles.deleteTree(v.resolve(LocalLayout.KEYS));

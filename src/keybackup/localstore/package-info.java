@@ -12,6 +12,16 @@
  * every value read back is checked for shape only. Costs do not grow with what is stored, writes are
  * atomic, journaled and locked across processes (the layout and its guarantees: {@code LocalStore}).
  *
+ * <p>Permissions: the store holds key backups and account data, for its owner only. Every directory it
+ * creates is {@code rwx------} and every file {@code rw-------} on a POSIX file system (given at creation, so
+ * the umask cannot widen it). An existing store directory that the group or others have any permission on is
+ * narrowed to its owner's bits rather than refused: pointing {@code --store} at a directory made with the
+ * default umask is the common case, and the careful outcome is a private store, not an error to fix by hand
+ * (files of an older store inside it are then out of others' reach too). {@code open} does that where it can
+ * (a store on read-only media still opens for reading); every write does it first under the write lock and
+ * fails, saying to run {@code chmod go=}, when it cannot. The lock file and the temporary files are never
+ * opened through a symbolic link (a temporary file is created new; one found in its place is removed).
+ *
  * <p>Files, one job each (all but the two public classes are package-private):
  * <ul>
  * <li>{@code LocalStore}: the public API, the {@code BackupStore} methods; takes the write lock for each write.

@@ -128,6 +128,25 @@ public final class UnlockedSecretStorage implements AutoCloseable {
      */
     public static UnlockedSecretStorage create(BackupStore store, SecretStorageKey key,
             String keyId) throws StoreException {
+        UnlockedSecretStorage s = createKey(store, key, keyId);
+        s.makeDefault();
+        return s;
+    }
+
+    /**
+     * Files a key description for {@code key} under {@code keyId} without making it the default key, so that
+     * secrets can be stored under it before {@link #makeDefault} makes it the account's Secret Storage in one
+     * last write: until then nothing of the account depends on the key (a first set-up that fails midway can
+     * drop the key and start again). The result owns {@code key}: closing it closes the key.
+     *
+     * @param store where the key description is written
+     * @param key the new Secret Storage key; owned by the result
+     * @param keyId the ID to file the key description under
+     * @return Secret Storage opened with {@code key}, writable (the description carries a key check)
+     * @throws StoreException the write failed; the description may or may not be stored
+     */
+    public static UnlockedSecretStorage createKey(BackupStore store, SecretStorageKey key,
+            String keyId) throws StoreException {
         Json.Obj content = KeyDescription.create(key, "m.default", null);
         KeyDescription d;
         try {
@@ -136,8 +155,18 @@ public final class UnlockedSecretStorage implements AutoCloseable {
             throw new IllegalStateException("a description this module wrote does not parse: " + e.getMessage(), e);
         }
         store.putAccountData(SecretStorage.KEY_TYPE_PREFIX + keyId, content);
-        store.putAccountData(SecretStorage.DEFAULT_KEY_TYPE, Json.obj("key", Json.of(keyId)));
         return new UnlockedSecretStorage(store, key, keyId, d, d.check(key));
+    }
+
+    /**
+     * Makes this key the account's default Secret Storage key ({@code m.secret_storage.default_key}), replacing
+     * any other; one write.
+     *
+     * @throws StoreException the write failed; the default key may or may not have been replaced
+     */
+    public void makeDefault() throws StoreException {
+        requireOpen();
+        store.putAccountData(SecretStorage.DEFAULT_KEY_TYPE, Json.obj("key", Json.of(keyId)));
     }
 
     /**

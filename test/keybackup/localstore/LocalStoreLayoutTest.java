@@ -194,6 +194,33 @@ class LocalStoreLayoutTest {
     }
 
     @Test
+    void getSessionKey_journalLeftByAnotherProcess_readsTheCompleteWrite() throws Exception {
+        LocalStore s = LocalStore.open(dir, USER);
+        s.createVersion(ALGORITHM, authData("k"));
+        s.putSessionKey("1", ROOM, "a", key(false, 5, 0, "a"));
+        // another process crashed after its journal: "a" replaced, "b" new; neither key file written yet
+        journal(2, "2", List.of(change("a", key(false, 1, 0, "a2")), change("b", key(false, 0, 0, "b"))), false);
+        assertEquals("b", marker(s.getSessionKey("1", ROOM, "b").orElseThrow()), "the first read sees the batch");
+        assertEquals("a2", marker(s.getSessionKey("1", ROOM, "a").orElseThrow()));
+        assertFalse(Files.exists(dir.resolve(Journal.JOURNAL_FILE)));
+    }
+
+    @Test
+    void getAccountDataAndQueryOwnKeys_journalLeftByAnotherProcess_completedBeforeAnswering() throws Exception {
+        LocalStore s = LocalStore.open(dir, USER);
+        s.createVersion(ALGORITHM, authData("k"));
+        s.putAccountData("m.x", Json.obj("a", Json.of(1)));
+        journal(1, "1", List.of(change("x", key(false, 0, 0, "x"))), false);
+        assertEquals(Json.obj("a", Json.of(1)), s.getAccountData("m.x").orElseThrow());
+        assertFalse(Files.exists(dir.resolve(Journal.JOURNAL_FILE)), "getAccountData completed it");
+        assertTrue(Files.exists(new LocalLayout(dir).keyFile("1", ROOM, "x")));
+        journal(0, "2", List.of(), true);
+        s.queryOwnKeys();
+        assertFalse(Files.exists(dir.resolve(Journal.JOURNAL_FILE)), "queryOwnKeys completed it");
+        assertFalse(Files.exists(new LocalLayout(dir).keyFile("1", ROOM, "x")));
+    }
+
+    @Test
     void open_corruptJournal_storeErrorNamingItAndWhatToDo() throws Exception {
         LocalStore s = LocalStore.open(dir, USER);
         s.createVersion(ALGORITHM, authData("k"));

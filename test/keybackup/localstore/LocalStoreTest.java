@@ -49,15 +49,28 @@ class LocalStoreTest {
     }
 
     @Test
-    void deleteVersion_latest_previousCurrentAndNumberNeverReused() throws Exception {
+    void deleteVersion_latest_previousCurrentNumberNeverReusedAndDeletingAgainNotFound() throws Exception {
         store.createVersion(ALGORITHM, authData("k1"));
         store.createVersion(ALGORITHM, authData("k2"));
         store.deleteVersion("2");
         assertEquals("1", store.currentVersion().orElseThrow().string("version"));
         assertEquals(404, assertThrows(MatrixException.class, () -> store.version("2")).status());
-        store.deleteVersion("2");
+        MatrixException again = assertThrows(MatrixException.class, () -> store.deleteVersion("2"));
+        assertEquals("M_NOT_FOUND", again.errcode(), "a deleted version is not found, as by GET");
+        assertEquals("1", store.currentVersion().orElseThrow().string("version"));
         assertEquals("3", store.createVersion(ALGORITHM, authData("k3")));
         assertEquals(404, assertThrows(MatrixException.class, () -> store.deleteVersion("9")).status());
+    }
+
+    @Test
+    void deleteVersion_interruptedDeletion_notFoundAndWhatItLeftRemoved() throws Exception {
+        String v = store.createVersion(ALGORITHM, authData("k1"));
+        store.putSessionKey(v, ROOM, "s", key(false, 0, 0, "a"));
+        Path version = dir.resolve("versions").resolve(v);
+        Files.writeString(version.resolve("deleted"), "{}"); // a deletion that stopped after its tombstone
+        assertEquals(404, assertThrows(MatrixException.class, () -> store.deleteVersion(v)).status());
+        assertFalse(Files.exists(version.resolve("info.json")));
+        assertFalse(Files.exists(version.resolve("keys")), "the keys of a deleted version do not stay on disk");
     }
 
     @Test
