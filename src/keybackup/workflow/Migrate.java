@@ -28,9 +28,10 @@ import keybackup.trust.AuthDataTrust;
  *       new one, stored <em>before</em> the new version exists (the current version names no key Secret
  *       Storage holds, so nothing it needs is overwritten, and the new version is never current without
  *       its key). A rotation ({@link SigningKey#NEW}) always takes a new one, and so replaces the current
- *       version's key in Secret Storage just before the new version exists; its record says so.
- *       The backup key stays the same, so {@code m.megolm_backup.v1} is never written. No step needs an
- *       undo;</li>
+ *       version's key in Secret Storage just before the new version exists; its record says so. If the
+ *       new version then surely was not created (its request was never sent, or the server refused it),
+ *       the key Secret Storage held before is put back, as {@link Enable} does.
+ *       The backup key stays the same, so {@code m.megolm_backup.v1} is never written;</li>
  *   <li>create the new version and re-upload every session that is not {@code rejected}, with the
  *       {@code authenticated} flag its old verdict allows; if the old version changed meanwhile (its etag
  *       moved), upload again. A read that lacks an entry of the first read stops the deletion;</li>

@@ -11,6 +11,7 @@ import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Ed25519PrivateKey;
+import keybackup.secrets.SecretStorage;
 import keybackup.secrets.SecretStorageException;
 
 /**
@@ -158,13 +159,17 @@ final class MigrationStart {
     /**
      * Records the migration, stores the signing key if new, and creates the new version (or adopts one that
      * a failed request created after all). Every failure leaves Secret Storage holding the keys of the
-     * current version, whichever it is (with {@code rotate}: or the key the record names), and the record
-     * saying what to resume.
+     * current version, whichever it is, and the record saying what to resume: when surely no version was
+     * created ({@link SavedSecrets#nothingCreated}), the signing key Secret Storage held before (with
+     * {@code rotate}: the current version's own) is put back; when one may exist, the new key stays, and
+     * the record names it.
      */
     static MigrationRecord createNewVersion(Account account, Migrate.Options o, MigrationRecord rec,
             Ed25519PrivateKey signingKey, boolean mustStore, BackupDecryptionKey key,
             Consumer<String> log) throws StoreException, WorkflowException, SecretStorageException {
         String v;
+        SavedSecrets previous = null; // set once the new key is about to be stored
+        boolean[] posted = {false};
         try {
             save(account, o, rec); // before Secret Storage changes: from here on the migration is visible and resumable
             String adopted = adoptCreatedVersion(account, rec);
@@ -172,8 +177,11 @@ final class MigrationStart {
                 v = adopted;
             } else {
                 Enable.requireSigner(account);
-                if (mustStore) account.secrets().storeBackupSigningKey(signingKey);
-                v = Enable.createSignedVersion(account, key.publicKey(), signingKey, o.names()).version();
+                if (mustStore) {
+                    previous = SavedSecrets.of(account.secrets(), SecretStorage.BACKUP_SIGNING_KEY);
+                    account.secrets().storeBackupSigningKey(signingKey);
+                }
+                v = Enable.createSignedVersion(account, key.publicKey(), signingKey, o.names(), posted).version();
             }
         } catch (StoreException | WorkflowException e) {
             // A failed POST may still have created the version (a timeout after the server acted): look.
@@ -185,9 +193,8 @@ final class MigrationStart {
             }
             if (late == null) {
                 throw new WorkflowException("could not create the new version (" + e.getMessage()
-                        + "); the old version " + rec.fromVersion()
-                        + " is still current and nothing was deleted: run migrate --resume once the server answers "
-                        + "again", e);
+                        + "); the old version " + rec.fromVersion() + " is still current and nothing was deleted; "
+                        + signingKeyAfterFailure(account, rec, previous, posted[0], e), e);
             }
             v = late;
         }
@@ -195,6 +202,30 @@ final class MigrationStart {
         save(account, o, created);
         log.accept("new signed version " + v + " created");
         return created;
+    }
+
+    /**
+     * After the new version could not be created: puts the previous signing key back when surely no version
+     * was created, and says where the signing keys are and what to run next.
+     */
+    private static String signingKeyAfterFailure(Account account, MigrationRecord rec, SavedSecrets previous,
+            boolean posted, Exception failure) {
+        String resume = "run migrate --resume once the server answers again";
+        if (previous == null) return resume; // Secret Storage was not changed
+        if (!SavedSecrets.nothingCreated(posted, failure)) {
+            return "the new version may exist although the server does not show it, so Secret Storage keeps its "
+                    + "new signing key " + rec.signingPublicKey() + " (the migration record names it"
+                    + (rec.rotate() ? "; it replaced the signing key of version " + rec.fromVersion() : "")
+                    + "): " + resume + ", which takes that version if it exists and creates it otherwise";
+        }
+        String failed = previous.putBack(account);
+        if (failed == null) {
+            return "the signing key Secret Storage held before was put back: " + resume
+                    + " (or migrate --abandon to stop here)";
+        }
+        return "the signing key Secret Storage held before could not be put back (" + failed
+                + "), so Secret Storage holds the new signing key " + rec.signingPublicKey()
+                + ", which the migration record names: " + resume;
     }
 
     /**

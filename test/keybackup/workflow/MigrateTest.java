@@ -24,6 +24,7 @@ import keybackup.homeserver.MatrixException;
 import keybackup.homeserver.StoreException;
 import keybackup.homeserver.TestHomeserver.KeyPutFault;
 import keybackup.json.Json;
+import keybackup.secrets.SecretStorage;
 import keybackup.trust.KeySource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -545,6 +546,78 @@ class MigrateTest {
         assertFalse(r.oldDeleted());
         assertTrue(r.note().contains("still changed during the last of 3 upload passes"), r.note());
         assertEquals(2, f.server.liveVersions().size());
+    }
+
+    private static final String SIGNING_KEY_PUT =
+            "PUT /_matrix/client/v3/user/%40alice%3Aexample.org/account_data/" + SecretStorage.BACKUP_SIGNING_KEY;
+    private static final String VERSION_POST = "POST /_matrix/client/v3/room_keys/version";
+
+    /**
+     * How many requests after storing the new signing key a rotation creates the new version (the
+     * signers are checked in between), counted on another account.
+     */
+    private int requestsFromStoredKeyToCreate() throws Exception {
+        try (WorkflowFixture c = WorkflowFixture.open(HOMESERVER, Files.createDirectories(dir.resolve("count")))) {
+            c.signedVersion(sessions(1, 3, 1), List.of());
+            int before = c.server.requestCount();
+            Migrate.run(c.account(), new Migrate.Options(null, dir.resolve("count").resolve("checkpoint.json"),
+                    Migrate.Start.NEW, Migrate.OldVersion.KEEP, Migrate.SigningKey.NEW, 2, FieldNames.UNSTABLE,
+                    SMALL_BATCHES), l -> {});
+            List<String> r = c.server.requests().subList(before, c.server.requestCount());
+            int put = -1;
+            for (int i = 0; i < r.size() && put < 0; i++) if (r.get(i).startsWith(SIGNING_KEY_PUT)) put = i;
+            for (int i = put + 1; i < r.size(); i++) if (r.get(i).startsWith(VERSION_POST)) return i - put;
+            throw new AssertionError("no version created after the signing key was stored: " + r);
+        }
+    }
+
+    @Test
+    void rotate_createRefusedAfterTheNewKeyWasStored_oldKeyPutBackAndAbandonKeepsIt() throws Exception {
+        int toCreate = requestsFromStoredKeyToCreate();
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        Json.Obj oldSigningKey = f.store.getAccountData(SecretStorage.BACKUP_SIGNING_KEY).orElseThrow();
+        int requestsBefore = f.server.requestCount();
+        // The server refuses the new version (400, not retried) after the new signing key was stored.
+        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 1, 400, false));
+
+        WorkflowException e = assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
+
+        List<String> made = f.server.requests().subList(requestsBefore, f.server.requestCount());
+        assertEquals(1, made.stream().filter(r -> r.startsWith(VERSION_POST)).count(), made.toString());
+        assertEquals(List.of(old), f.server.liveVersions());
+        assertEquals(oldSigningKey, f.store.getAccountData(SecretStorage.BACKUP_SIGNING_KEY).orElseThrow(),
+                "the old version's signing key is back in Secret Storage");
+        assertEquals(null, FailurePointTest.secretsProblem(f));
+        assertTrue(e.getMessage().contains("could not create the new version"), e.getMessage());
+        assertTrue(e.getMessage().contains("the signing key Secret Storage held before was put back"), e.getMessage());
+
+        Migrate.abandon(f.account(), dir.resolve("checkpoint.json"));
+
+        assertTrue(Migrate.recorded(f.account()).isEmpty());
+        assertEquals(List.of(old), f.server.liveVersions());
+        assertEquals(null, FailurePointTest.secretsProblem(f), "the old version's signing key is still held");
+        // and the rotation can start again
+        Migrate.Result r = Migrate.run(f.account(), rotating(), log::add);
+        assertTrue(r.verified(), r.note());
+        assertEquals(null, FailurePointTest.secretsProblem(f));
+    }
+
+    @Test
+    void rotate_createRefusedAfterTheNewKeyWasStored_resumeCompletesTheRotation() throws Exception {
+        int toCreate = requestsFromStoredKeyToCreate();
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        Map<String, String> expected = f.storedKeys(old);
+        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 1, 400, false));
+        assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
+
+        Migrate.Result r = migrate(true, false);
+
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(r.newVersion(), f.store.currentVersion().orElseThrow().string("version"));
+        assertEquals(null, FailurePointTest.secretsProblem(f));
     }
 
     /** A KeyBackupData as an old client would write it: unsigned, encrypted to the backup key. */
