@@ -20,7 +20,8 @@ import keybackup.trust.AuthDataTrust;
  * (protocol.md §11.4). Lossless above all:
  * <ol>
  *   <li>read and decrypt the whole old version first (a wrong key stops here, before anything is written),
- *       and keep a digest of every entry read ({@link OldEntries}): the migration is bound to this read;</li>
+ *       and keep a digest of every entry read ({@link OldEntries}, also stored beside the checkpoint): the
+ *       migration is bound to this read;</li>
  *   <li>record the migration ({@link MigrationRecord}) in the local checkpoint and in account data, so that
  *       it is visible, and resumable, from any client;</li>
  *   <li>choose the signing key so that Secret Storage always holds the signing key of the current version:
@@ -47,8 +48,11 @@ import keybackup.trust.AuthDataTrust;
  *
  * <p>A crash at any point leaves the old version intact. A run that finds the record of an unfinished
  * migration refuses to start another; {@code resume} continues it into the same new version, from the
- * checkpoint or, on another machine, from the record. A resumed run is bound to its own read of the old
- * version only if that read has the digest the first read recorded.
+ * checkpoint or, on another machine, from the record. A resumed run is bound to the entries stored beside
+ * the checkpoint (its reads must hold them all, and may hold more: keys written to the old version since);
+ * without them (another machine) it is bound to its own read of the old version only if that read has the
+ * digest the record holds, and otherwise says to resume where the checkpoint is, or to abandon and migrate
+ * the old version again.
  */
 public final class Migrate {
     private Migrate() {}
@@ -209,7 +213,7 @@ public final class Migrate {
                     + " and no record on the server");
         }
         if (onServer) MigrationRecord.clear(account);
-        Files.deleteIfExists(checkpoint);
+        Checkpoint.delete(checkpoint);
     }
 
     /**
@@ -330,7 +334,8 @@ public final class Migrate {
                 rec = create(account, o, rec, oldVersion, first, key, log, recorded);
             }
             try (Ed25519PrivateKey signingKey = recordedSigningKey(account, rec)) {
-                OldEntries bound = first == null ? null : first.entries();
+                // A resumed run is bound to the entries kept beside the checkpoint, if they are the record's.
+                OldEntries bound = first != null ? first.entries() : MigrationStart.boundEntries(o, rec);
                 return MigrationFinish.copyCheckAndDelete(account, o, rec, oldTrust, bound, key, signingKey,
                         log, progress);
             }
@@ -352,6 +357,7 @@ public final class Migrate {
                             MigrationRecord.STARTED, first.entries().size(), first.entries().digest(), 0,
                             System.currentTimeMillis(), 0, first.rejected(), rotate)
                     : rec.withSigningKey(pub, rotate);
+            if (rec == null) MigrationStart.saveEntries(o, first.entries()); // before the record that names them
             recorded[0] = true; // a failure to record turns into its own message inside
             return MigrationStart.createNewVersion(account, o, started, k, mustStore[0], key, log);
         }

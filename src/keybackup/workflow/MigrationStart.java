@@ -97,25 +97,63 @@ final class MigrationStart {
 
     /** Writes the record to the checkpoint file, then to account data. */
     static void save(Account account, Migrate.Options o, MigrationRecord rec) throws StoreException, WorkflowException {
+        save(account, o, rec, null);
+    }
+
+    /**
+     * Writes {@code bound}, the entries whose digest the record holds (null: they did not change), beside the
+     * checkpoint, then the record to the checkpoint file, then to account data.
+     */
+    static void save(Account account, Migrate.Options o, MigrationRecord rec, OldEntries bound)
+            throws StoreException, WorkflowException {
+        if (bound != null) saveEntries(o, bound);
         try {
             Checkpoint.save(rec, o.checkpoint());
         } catch (IOException e) {
-            throw new WorkflowException("checkpoint " + o.checkpoint() + ": cannot write it ("
-                    + e.getClass().getSimpleName()
-                    + "): give a writable --checkpoint path and run again (with --resume if a migration was "
-                    + "recorded)", e);
+            throw cannotWrite(o, e);
         }
         rec.publish(account);
     }
 
-    /** Removes the checkpoint of a finished migration. */
+    /** Writes the entries a record is (or is about to be) bound to beside the checkpoint. */
+    static void saveEntries(Migrate.Options o, OldEntries bound) throws WorkflowException {
+        try {
+            Checkpoint.saveEntries(bound, o.checkpoint());
+        } catch (IOException e) {
+            throw cannotWrite(o, e);
+        }
+    }
+
+    private static WorkflowException cannotWrite(Migrate.Options o, IOException e) {
+        return new WorkflowException("checkpoint " + o.checkpoint() + ": cannot write it ("
+                + e.getClass().getSimpleName()
+                + "): give a writable --checkpoint path and run again (with --resume if a migration was "
+                + "recorded)", e);
+    }
+
+    /** Removes the checkpoint of a finished migration, and the entries beside it. */
     static void removeCheckpoint(Migrate.Options o) throws WorkflowException {
         try {
-            Files.deleteIfExists(o.checkpoint());
+            Checkpoint.delete(o.checkpoint());
         } catch (IOException e) {
             throw new WorkflowException("checkpoint " + o.checkpoint()
-                    + ": the migration is finished but the file cannot be removed (" + e.getClass().getSimpleName()
-                    + "): delete it by hand", e);
+                    + ": the migration is finished but the file (or " + Checkpoint.entriesFile(o.checkpoint())
+                    + ") cannot be removed (" + e.getClass().getSimpleName() + "): delete it by hand", e);
+        }
+    }
+
+    /**
+     * For a resumed run: the entries the migration is bound to, as stored beside the checkpoint when their
+     * digest is the record's; else null (another machine, or the file is gone), and the run's first read
+     * must then have that digest itself.
+     */
+    static OldEntries boundEntries(Migrate.Options o, MigrationRecord rec) throws WorkflowException {
+        try {
+            return Checkpoint.loadEntries(o.checkpoint(), rec.oldDigest()).orElse(null);
+        } catch (IOException e) {
+            throw new WorkflowException("checkpoint entries " + Checkpoint.entriesFile(o.checkpoint())
+                    + ": cannot read them (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + "): make the file readable and run again with --resume", e);
         }
     }
 

@@ -548,6 +548,88 @@ class MigrateTest {
         assertEquals(2, f.server.liveVersions().size());
     }
 
+    /**
+     * A faulty server that keeps accepting writes to {@code old}: one new key after every key upload, in every
+     * pass, until {@code stop[0]} is set. Returns the keys it wrote, as "room|session" → session_key.
+     */
+    private Map<String, String> writeToOldVersionDuringEveryPass(String old, boolean[] stop) throws Exception {
+        List<ExportedSession> late = sessions(1, 60, 96);
+        List<Json.Obj> entries = new ArrayList<>();
+        for (ExportedSession s : late) entries.add(encryptedByOtherClient(s));
+        Map<String, String> written = new TreeMap<>();
+        int[] next = {0};
+        Runnable[] writeLate = new Runnable[1];
+        writeLate[0] = () -> {
+            if (stop[0]) return;
+            ExportedSession s = late.get(next[0]++);
+            f.server.insertKey(old, s.roomId(), s.sessionId(), entries.get(next[0] - 1));
+            written.put(s.roomId() + "|" + s.sessionId(), s.data().sessionKey());
+            f.server.afterRequest(KEYS_PUT, 1, writeLate[0]);
+        };
+        f.server.afterRequest(KEYS_PUT, 1, writeLate[0]);
+        return written;
+    }
+
+    @Test
+    void resume_afterTheOldVersionChangedDuringEveryPass_completesOnceTheWritesStop() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        boolean[] stop = {false};
+        Map<String, String> late = writeToOldVersionDuringEveryPass(old[0], stop);
+        Migrate.Result first = migrate(false, true);
+        assertFalse(first.verified());
+        assertTrue(first.note().contains("still changed during the last of 3 upload passes"), first.note());
+        assertTrue(first.note().endsWith("nothing was deleted: run migrate --resume to try again"), first.note());
+        stop[0] = true; // the writer stops, as the message asks
+        expected.putAll(late);
+
+        Migrate.Result r = migrate(true, true); // the advised next step
+
+        assertTrue(r.verified(), r.note());
+        assertEquals(first.newVersion(), r.newVersion(), "resumed into the same version");
+        assertTrue(r.oldDeleted());
+        assertEquals(expected, f.storedKeys(r.newVersion()), "every key, the late ones too");
+        assertEquals(List.of(r.newVersion()), f.server.liveVersions());
+        assertTrue(Migrate.recorded(f.account()).orElseThrow().finished());
+        assertFalse(Files.exists(dir.resolve("checkpoint.json")));
+        assertFalse(Files.exists(dir.resolve("checkpoint.json.entries")), "the bound entries are removed too");
+    }
+
+    @Test
+    void resume_fromAnotherDirectoryAfterTheOldVersionChangedDuringEveryPass_saysToMigrateAgainWhichCompletes()
+            throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        Files.createDirectories(dir.resolve("elsewhere"));
+        boolean[] stop = {false};
+        Map<String, String> late = writeToOldVersionDuringEveryPass(old[0], stop);
+        Migrate.Result first = migrate(false, true);
+        assertFalse(first.verified());
+        stop[0] = true;
+        expected.putAll(late);
+
+        // Elsewhere, only the record's digest is known: the grown old version cannot be bound to it.
+        Migrate.Result elsewhere = Migrate.run(f.account(), elsewhere(true), log::add);
+        assertFalse(elsewhere.verified());
+        assertFalse(elsewhere.oldDeleted());
+        assertTrue(elsewhere.note().contains("run migrate --abandon, then migrate --from " + old[0]), elsewhere.note());
+        assertEquals(expected, f.storedKeys(old[0]), "old version intact");
+
+        // What the message says: abandon, then migrate that version again.
+        Path checkpoint = dir.resolve("elsewhere").resolve("checkpoint.json");
+        Migrate.abandon(f.account(), checkpoint);
+        Migrate.Result r = Migrate.run(f.account(), new Migrate.Options(old[0], checkpoint, Migrate.Start.NEW,
+                Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE,
+                SMALL_BATCHES), log::add);
+
+        assertTrue(r.verified(), r.note());
+        assertTrue(r.oldDeleted());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(r.newVersion(), f.store.currentVersion().orElseThrow().string("version"));
+        assertEquals(List.of(first.newVersion(), r.newVersion()), f.server.liveVersions(), "only the old one deleted");
+        assertEquals(null, FailurePointTest.secretsProblem(f));
+    }
+
     private static final String SIGNING_KEY_PUT =
             "PUT /_matrix/client/v3/user/%40alice%3Aexample.org/account_data/" + SecretStorage.BACKUP_SIGNING_KEY;
     private static final String VERSION_POST = "POST /_matrix/client/v3/room_keys/version";
