@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import keybackup.backup.AuthData;
 import keybackup.backup.FieldNames;
 import keybackup.homeserver.MatrixException;
 import keybackup.homeserver.StoreException;
@@ -189,31 +190,70 @@ public final class Migrate {
     }
 
     /**
-     * Forgets an unfinished migration: removes the local checkpoint and the account data record. Deletes no
-     * version and no secret; the new version, if created, stays current with its keys in Secret Storage.
-     * A malformed record on the server is removed too.
+     * Forgets an unfinished migration: removes the local checkpoint (and the entries beside it) and the
+     * account data record. Deletes no version and no secret; the new version, if created, stays current with
+     * its keys in Secret Storage. A malformed record on the server is removed too. Refused while a rotation's
+     * new signing key has replaced the current version's in Secret Storage and its new version may exist.
      *
      * @param account the account whose record is cleared
      * @param checkpoint the local checkpoint file to delete, if it exists
      * @throws StoreException the record could not be read or cleared (network or server failure); the
      *         checkpoint is then kept
-     * @throws WorkflowException there is neither an unfinished record nor a checkpoint: nothing to abandon
+     * @throws WorkflowException there is neither an unfinished record nor a checkpoint: nothing to abandon; or
+     *         the record is of a rotation that already replaced the current version's signing key in Secret
+     *         Storage, and its new version may exist (then run it again with resume)
      * @throws java.io.IOException the checkpoint file could not be deleted; the record may already be gone
      */
     public static void abandon(Account account, Path checkpoint) throws StoreException, WorkflowException,
             java.io.IOException {
+        Optional<MigrationRecord> rec;
         boolean onServer;
         try {
-            onServer = MigrationRecord.load(account).filter(m -> !m.finished()).isPresent();
+            rec = MigrationRecord.load(account).filter(m -> !m.finished());
+            onServer = rec.isPresent();
         } catch (WorkflowException malformed) {
+            rec = Optional.empty();
             onServer = true; // an unreadable record is removed too
         }
         if (!onServer && !Files.exists(checkpoint)) {
             throw new WorkflowException("no migration to abandon: no checkpoint at " + checkpoint
                     + " and no record on the server");
         }
+        if (rec.isPresent()) refuseMidRotation(account, rec.get());
         if (onServer) MigrationRecord.clear(account);
         Checkpoint.delete(checkpoint);
+    }
+
+    /**
+     * Refuses to forget a rotation whose new signing key replaced the current version's own in Secret Storage
+     * while its new version does not show (a create whose outcome is not known: it may exist). Forgetting it
+     * would leave the current version naming a signing key Secret Storage no longer holds; resuming completes
+     * the rotation. Without unlocked Secret Storage, or when its signing key does not decrypt, nothing is checked.
+     */
+    private static void refuseMidRotation(Account account, MigrationRecord rec) throws StoreException,
+            WorkflowException {
+        if (!rec.rotate() || rec.toVersion() != null || !account.hasSecrets()) return;
+        Json.Obj current = account.store().currentVersion().orElse(null);
+        Json.Obj ad = current == null ? null : current.object("auth_data");
+        if (ad == null || !(AuthData.of(ad).signingKey() instanceof AuthData.SigningKeyField.Present named)
+                || named.key().equals(rec.signingKey())) {
+            return; // the current version names no signing key, or the new one: forgetting loses nothing it needs
+        }
+        boolean holdsNewKey;
+        try {
+            Optional<Ed25519PrivateKey> held = account.secrets().backupSigningKey();
+            holdsNewKey = held.isPresent() && held.get().publicKey().equals(rec.signingKey());
+            if (held.isPresent()) held.get().close();
+        } catch (SecretStorageException unreadable) {
+            return;
+        }
+        if (holdsNewKey) {
+            throw new WorkflowException("not abandoned: the rotation from version " + rec.fromVersion()
+                    + " already replaced the current version's signing key in Secret Storage, and its new version "
+                    + "may exist although the server does not show it; forgetting it now would leave the current "
+                    + "version without its signing key: run migrate --resume, which takes the new version if it "
+                    + "exists and creates it otherwise");
+        }
     }
 
     /**

@@ -702,6 +702,33 @@ class MigrateTest {
         assertEquals(null, FailurePointTest.secretsProblem(f));
     }
 
+    @Test
+    void rotate_createFailsWithoutAnAnswer_newKeyKeptAbandonRefusedAndResumeCompletes() throws Exception {
+        int toCreate = requestsFromStoredKeyToCreate();
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        Map<String, String> expected = f.storedKeys(old);
+        // Every attempt at creating the new version fails (500): whether the server acted is not known.
+        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 8, 500, false));
+        WorkflowException e = assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
+        f.server.failRequests(0, 0, 0, false);
+        assertTrue(e.getMessage().contains("Secret Storage keeps its new signing key"), e.getMessage());
+        assertEquals(List.of(old), f.server.liveVersions());
+
+        // Forgetting the rotation now would leave the old version without its signing key: refused.
+        WorkflowException refused = assertThrows(WorkflowException.class,
+                () -> Migrate.abandon(f.account(), dir.resolve("checkpoint.json")));
+        assertTrue(refused.getMessage().contains("run migrate --resume"), refused.getMessage());
+        assertFalse(Migrate.recorded(f.account()).orElseThrow().finished(), "the record is kept");
+        assertTrue(Files.exists(dir.resolve("checkpoint.json")), "the checkpoint is kept");
+
+        Migrate.Result r = migrate(true, false);
+
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(null, FailurePointTest.secretsProblem(f));
+    }
+
     /** A KeyBackupData as an old client would write it: unsigned, encrypted to the backup key. */
     private Json.Obj encryptedByOtherClient(ExportedSession s) {
         try (var key = f.backupKey()) {
