@@ -89,8 +89,8 @@ public final class Enable {
         requireWritable(secrets);
         if (!replaceBackupSecrets) requireNoBackupSecrets(secrets);
         requireSigner(account);
-        Optional<Json.Obj> oldBackupKey = secrets.saved(SecretStorage.BACKUP_DECRYPTION_KEY);
-        Optional<Json.Obj> oldSigningKey = secrets.saved(SecretStorage.BACKUP_SIGNING_KEY);
+        SavedSecrets previous = SavedSecrets.of(secrets, SecretStorage.BACKUP_DECRYPTION_KEY,
+                SecretStorage.BACKUP_SIGNING_KEY);
         try (BackupDecryptionKey backupKey = BackupDecryptionKey.generate();
              Ed25519PrivateKey signingKey = Ed25519PrivateKey.generate()) {
             // The secrets first: while no version exists nothing needs them, and once the version exists
@@ -106,7 +106,7 @@ public final class Enable {
             } catch (StoreException | SecretStorageException | RuntimeException e) {
                 throw new WorkflowException("could not store the backup keys in Secret Storage (" + e.getMessage()
                         + "); no backup was created; "
-                        + putBack(account, oldBackupKey, oldSigningKey), e);
+                        + putBack(account, previous), e);
             }
             Created c;
             boolean[] posted = {false};
@@ -128,13 +128,9 @@ public final class Enable {
                 }
                 String ours = CreatedVersion.ours(current, signingKey.publicKey(), java.util.List.of());
                 if (ours == null) {
-                    // Only a POST that was never sent, or refused outright (4xx, not retried), surely created
-                    // nothing. After any other failure the version may exist although the server does not
-                    // show it (a lost answer, a lagging or lying read): putting the old secrets back would
-                    // leave that version without its keys, so the new ones stay.
-                    boolean refused = e instanceof keybackup.homeserver.MatrixException m && m.status() >= 400
-                            && m.status() < 500;
-                    if (posted[0] && !refused) {
+                    // Only a POST that was never sent, or refused outright, surely created nothing
+                    // (SavedSecrets#nothingCreated): after any other failure the new keys stay.
+                    if (!SavedSecrets.nothingCreated(posted[0], e)) {
                         throw new WorkflowException("could not create the backup version (" + e.getMessage()
                                 + "); the server shows no "
                                 + "version with the new keys, but one may exist, "
@@ -142,7 +138,7 @@ public final class Enable {
                                 + "if there is still no backup, run enable --replace-backup-secrets", e);
                     }
                     throw new WorkflowException("could not create the backup version (" + e.getMessage() + "); "
-                            + putBack(account, oldBackupKey, oldSigningKey), e);
+                            + putBack(account, previous), e);
                 }
                 c = new Created(ours, false, account.device() != null);
             }
@@ -151,17 +147,12 @@ public final class Enable {
     }
 
     /** Puts the previous secrets back after no version was created; says whether it worked and what to do. */
-    private static String putBack(Account account, Optional<Json.Obj> oldBackupKey, Optional<Json.Obj> oldSigningKey) {
-        try {
-            UnlockedSecretStorage secrets = account.secrets();
-            secrets.restore(SecretStorage.BACKUP_DECRYPTION_KEY, oldBackupKey);
-            secrets.restore(SecretStorage.BACKUP_SIGNING_KEY, oldSigningKey);
-            return "the previous secrets were put back: run enable again";
-        } catch (StoreException | WorkflowException e) {
-            return "the previous secrets could not be put back (" + e.getMessage()
-                    + "): the keys now in Secret Storage belong to no "
-                    + "backup; run enable --replace-backup-secrets once the server answers";
-        }
+    private static String putBack(Account account, SavedSecrets previous) {
+        String failure = previous.putBack(account);
+        if (failure == null) return "the previous secrets were put back: run enable again";
+        return "the previous secrets could not be put back (" + failure
+                + "): the keys now in Secret Storage belong to no "
+                + "backup; run enable --replace-backup-secrets once the server answers";
     }
 
     /** Fails before anything is written when no secret may be written under the Secret Storage key. */

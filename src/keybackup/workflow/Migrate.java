@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import keybackup.backup.AuthData;
 import keybackup.backup.FieldNames;
 import keybackup.homeserver.MatrixException;
 import keybackup.homeserver.StoreException;
@@ -21,7 +22,8 @@ import keybackup.trust.VerifiedSignatures;
  * (protocol.md §11.4). Lossless above all:
  * <ol>
  *   <li>read and decrypt the whole old version first (a wrong key stops here, before anything is written),
- *       and keep a digest of every entry read ({@link OldEntries}): the migration is bound to this read;</li>
+ *       and keep a digest of every entry read ({@link OldEntries}, also stored beside the checkpoint): the
+ *       migration is bound to this read;</li>
  *   <li>record the migration ({@link MigrationRecord}) in the local checkpoint and in account data, so that
  *       it is visible, and resumable, from any client;</li>
  *   <li>choose the signing key so that Secret Storage always holds the signing key of the current version:
@@ -29,9 +31,10 @@ import keybackup.trust.VerifiedSignatures;
  *       new one, stored <em>before</em> the new version exists (the current version names no key Secret
  *       Storage holds, so nothing it needs is overwritten, and the new version is never current without
  *       its key). A rotation ({@link SigningKey#NEW}) always takes a new one, and so replaces the current
- *       version's key in Secret Storage just before the new version exists; its record says so.
- *       The backup key stays the same, so {@code m.megolm_backup.v1} is never written. No step needs an
- *       undo;</li>
+ *       version's key in Secret Storage just before the new version exists; its record says so. If the
+ *       new version then surely was not created (its request was never sent, or the server refused it),
+ *       the key Secret Storage held before is put back, as {@link Enable} does.
+ *       The backup key stays the same, so {@code m.megolm_backup.v1} is never written;</li>
  *   <li>create the new version and re-upload every session that is not {@code rejected}, with the
  *       {@code authenticated} flag its old verdict allows; if the old version changed meanwhile (its etag
  *       moved), upload again. A read that lacks an entry of the first read stops the deletion. Each pass decrypts
@@ -49,8 +52,11 @@ import keybackup.trust.VerifiedSignatures;
  *
  * <p>A crash at any point leaves the old version intact. A run that finds the record of an unfinished
  * migration refuses to start another; {@code resume} continues it into the same new version, from the
- * checkpoint or, on another machine, from the record. A resumed run is bound to its own read of the old
- * version only if that read has the digest the first read recorded.
+ * checkpoint or, on another machine, from the record. A resumed run is bound to the entries stored beside
+ * the checkpoint (its reads must hold them all, and may hold more: keys written to the old version since);
+ * without them (another machine) it is bound to its own read of the old version only if that read has the
+ * digest the record holds, and otherwise says to resume where the checkpoint is, or to abandon and migrate
+ * the old version again.
  */
 public final class Migrate {
     private Migrate() {}
@@ -187,31 +193,70 @@ public final class Migrate {
     }
 
     /**
-     * Forgets an unfinished migration: removes the local checkpoint and the account data record. Deletes no
-     * version and no secret; the new version, if created, stays current with its keys in Secret Storage.
-     * A malformed record on the server is removed too.
+     * Forgets an unfinished migration: removes the local checkpoint (and the entries beside it) and the
+     * account data record. Deletes no version and no secret; the new version, if created, stays current with
+     * its keys in Secret Storage. A malformed record on the server is removed too. Refused while a rotation's
+     * new signing key has replaced the current version's in Secret Storage and its new version may exist.
      *
      * @param account the account whose record is cleared
      * @param checkpoint the local checkpoint file to delete, if it exists
      * @throws StoreException the record could not be read or cleared (network or server failure); the
      *         checkpoint is then kept
-     * @throws WorkflowException there is neither an unfinished record nor a checkpoint: nothing to abandon
+     * @throws WorkflowException there is neither an unfinished record nor a checkpoint: nothing to abandon; or
+     *         the record is of a rotation that already replaced the current version's signing key in Secret
+     *         Storage, and its new version may exist (then run it again with resume)
      * @throws java.io.IOException the checkpoint file could not be deleted; the record may already be gone
      */
     public static void abandon(Account account, Path checkpoint) throws StoreException, WorkflowException,
             java.io.IOException {
+        Optional<MigrationRecord> rec;
         boolean onServer;
         try {
-            onServer = MigrationRecord.load(account).filter(m -> !m.finished()).isPresent();
+            rec = MigrationRecord.load(account).filter(m -> !m.finished());
+            onServer = rec.isPresent();
         } catch (WorkflowException malformed) {
+            rec = Optional.empty();
             onServer = true; // an unreadable record is removed too
         }
         if (!onServer && !Files.exists(checkpoint)) {
             throw new WorkflowException("no migration to abandon: no checkpoint at " + checkpoint
                     + " and no record on the server");
         }
+        if (rec.isPresent()) refuseMidRotation(account, rec.get());
         if (onServer) MigrationRecord.clear(account);
-        Files.deleteIfExists(checkpoint);
+        Checkpoint.delete(checkpoint);
+    }
+
+    /**
+     * Refuses to forget a rotation whose new signing key replaced the current version's own in Secret Storage
+     * while its new version does not show (a create whose outcome is not known: it may exist). Forgetting it
+     * would leave the current version naming a signing key Secret Storage no longer holds; resuming completes
+     * the rotation. Without unlocked Secret Storage, or when its signing key does not decrypt, nothing is checked.
+     */
+    private static void refuseMidRotation(Account account, MigrationRecord rec) throws StoreException,
+            WorkflowException {
+        if (!rec.rotate() || rec.toVersion() != null || !account.hasSecrets()) return;
+        Json.Obj current = account.store().currentVersion().orElse(null);
+        Json.Obj ad = current == null ? null : current.object("auth_data");
+        if (ad == null || !(AuthData.of(ad).signingKey() instanceof AuthData.SigningKeyField.Present named)
+                || named.key().equals(rec.signingKey())) {
+            return; // the current version names no signing key, or the new one: forgetting loses nothing it needs
+        }
+        boolean holdsNewKey;
+        try {
+            Optional<Ed25519PrivateKey> held = account.secrets().backupSigningKey();
+            holdsNewKey = held.isPresent() && held.get().publicKey().equals(rec.signingKey());
+            if (held.isPresent()) held.get().close();
+        } catch (SecretStorageException unreadable) {
+            return;
+        }
+        if (holdsNewKey) {
+            throw new WorkflowException("not abandoned: the rotation from version " + rec.fromVersion()
+                    + " already replaced the current version's signing key in Secret Storage, and its new version "
+                    + "may exist although the server does not show it; forgetting it now would leave the current "
+                    + "version without its signing key: run migrate --resume, which takes the new version if it "
+                    + "exists and creates it otherwise");
+        }
     }
 
     /**
@@ -332,7 +377,8 @@ public final class Migrate {
                 rec = create(account, o, rec, oldVersion, first, key, log, recorded);
             }
             try (Ed25519PrivateKey signingKey = recordedSigningKey(account, rec)) {
-                OldEntries bound = first == null ? null : first.entries();
+                // A resumed run is bound to the entries kept beside the checkpoint, if they are the record's.
+                OldEntries bound = first != null ? first.entries() : MigrationStart.boundEntries(o, rec);
                 VerifiedSignatures verified = first == null ? new VerifiedSignatures() : first.verified();
                 return MigrationFinish.copyCheckAndDelete(account, o, rec, oldTrust, bound, verified, key,
                         signingKey, log, progress);
@@ -355,6 +401,7 @@ public final class Migrate {
                             MigrationRecord.STARTED, first.entries().size(), first.entries().digest(), 0,
                             System.currentTimeMillis(), 0, first.rejected(), rotate)
                     : rec.withSigningKey(pub, rotate);
+            if (rec == null) MigrationStart.saveEntries(o, first.entries()); // before the record that names them
             recorded[0] = true; // a failure to record turns into its own message inside
             return MigrationStart.createNewVersion(account, o, started, k, mustStore[0], key, log);
         }

@@ -54,10 +54,12 @@ final class MigrationFinish {
         // 4. Upload, and again if the old version changed meanwhile.
         MigrationPasses.Copy copy = MigrationPasses.copy(account, oldTrust, key, rec, signer, o, bound,
                 verified, progress, log);
-        if (copy.problem() == null) {
-            rec = rec.withOld(copy.bound().size(), copy.bound().digest(), copy.rejected())
-                    .withPhase(MigrationRecord.UPLOADED, copy.migrated());
-            MigrationStart.save(account, o, rec);
+        // The entries bound so far (and the undecryptable count) are kept even when the copy is not complete:
+        // a resumed run checks its reads against them, and accepts a read that holds them and more.
+        if (copy.extendsRecord()) {
+            rec = rec.withOld(copy.bound().size(), copy.bound().digest(), copy.rejected());
+            if (copy.problem() == null) rec = rec.withPhase(MigrationRecord.UPLOADED, copy.migrated());
+            MigrationStart.save(account, o, rec, copy.bound());
         }
 
         // 5. Read the new version back.
@@ -65,10 +67,15 @@ final class MigrationFinish {
                 progress.pass("checking version " + rec.toVersion(), copy.bound().size()));
         String problem = copy.problem() != null ? copy.problem() : check.problem();
         if (problem != null) {
+            // A resumed run that could not bind itself to the migration's entries cannot do better when run
+            // again here; a new migration from the old version binds itself to its own first read.
+            String next = copy.extendsRecord() ? "run migrate --resume to try again"
+                    : "run migrate --resume where this migration started (its checkpoint file, and the same name "
+                    + "with .entries added, keep those entries), or run migrate --abandon, then migrate --from "
+                    + rec.fromVersion() + " to migrate that version again into another new version";
             return new Migrate.Result(rec.fromVersion(), rec.toVersion(), copy.total(), copy.rejected(),
                     copy.migrated(), check.newSessions(), check.authenticated(), false, false,
-                    "verification failed, old version kept: " + problem
-                    + "; nothing was deleted: run migrate --resume to try again", false);
+                    "verification failed, old version kept: " + problem + "; nothing was deleted: " + next, false);
         }
         rec = rec.withPhase(MigrationRecord.VERIFIED, copy.migrated());
         MigrationStart.save(account, o, rec);

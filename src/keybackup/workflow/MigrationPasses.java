@@ -64,15 +64,18 @@ final class MigrationPasses {
     /**
      * What the upload passes did: the last pass's sessions read and uploaded, the entries bound so far (the
      * first read plus what later passes added), the most undecryptable entries any read showed, how many
-     * passes ran, and the problem that keeps the old version (null: none).
+     * passes ran, the problem that keeps the old version (null: none), and whether {@code bound} holds every
+     * entry the record is bound to (false only when a resumed run had only the record's digest and its read
+     * did not match it: then {@code bound} is that read, which must not replace the record's).
      */
-    record Copy(long total, long migrated, OldEntries bound, long rejected, int rounds, String problem) {}
+    record Copy(long total, long migrated, OldEntries bound, long rejected, int rounds, String problem,
+            boolean extendsRecord) {}
 
     /**
      * Uploads every readable entry of the old version to {@code rec.toVersion()}, and again while the old
-     * version's etag moves (at most {@link #MAX_UPLOAD_PASSES} passes). {@code bound} is the first read, or
-     * null on a resumed run: then the first pass's read binds the migration only if it has the digest the
-     * record holds.
+     * version's etag moves (at most {@link #MAX_UPLOAD_PASSES} passes). {@code bound} is the entries the
+     * migration is bound to (the first read, and what later reads added), or null on a resumed run that does
+     * not have them: then the first pass's read binds the migration only if it has the digest the record holds.
      */
     static Copy copy(Account account, AuthDataTrust oldTrust, BackupDecryptionKey key, MigrationRecord rec,
             SessionSigner signer, Migrate.Options o, OldEntries bound, VerifiedSignatures verified,
@@ -85,6 +88,7 @@ final class MigrationPasses {
         int round = 0;
         // An entry that some read could not migrate keeps the old version, even if a later read no longer lists it.
         long rejected = rec.oldRejected();
+        boolean extendsRecord = true;
         do {
             etagBefore = etagAfter;
             pass = upload(account, oldTrust, key, rec.toVersion(), signer, o, bound, verified, progress.pass(
@@ -94,13 +98,15 @@ final class MigrationPasses {
             log.accept("uploaded " + pass.migrated + " sessions to version " + rec.toVersion() + " (pass " + round
                     + ")");
             if (bound == null) {
-                // A resumed run: this read binds the migration only if it is the one the first read recorded.
+                // A resumed run without the bound entries: this read binds the migration only if it is the set
+                // the record's digest was made from.
                 bound = pass.added;
                 if (!bound.digest().equals(rec.oldDigest())) {
+                    extendsRecord = false;
                     problem = "the old version now holds " + bound.size() + " readable entries that differ from the "
-                            + rec.oldSessions()
-                                    + " of this migration's first read (the server lost, hid or changed keys, "
-                                    + "or another client wrote to it before the new version existed)";
+                            + rec.oldSessions() + " of this migration's first read (the server lost, hid or changed "
+                            + "keys, or a client wrote to it since), and this run has no stored entries of the "
+                            + "migration's reads to check it against";
                 }
             } else {
                 if (pass.missing > 0 && problem == null) {
@@ -114,9 +120,10 @@ final class MigrationPasses {
         } while (round < MAX_UPLOAD_PASSES && !Objects.equals(etagBefore, etagAfter));
         if (problem == null && !Objects.equals(etagBefore, etagAfter)) {
             problem = "the old version still changed during the last of " + round
-                    + " upload passes, so its newest keys may not be copied";
+                    + " upload passes, so its newest keys may not be copied (a client still writes to version "
+                    + oldVersion + ")";
         }
-        return new Copy(pass.total, pass.migrated, bound, rejected, round, problem);
+        return new Copy(pass.total, pass.migrated, bound, rejected, round, problem, extendsRecord);
     }
 
     /**

@@ -13,8 +13,9 @@ import keybackup.keys.KeyFormatException;
 /**
  * What a migration has done so far, with no secret in it: the versions, the new signing key's public half,
  * the version that was current when it started (the new version is never one of these two), the phase,
- * what the first complete read of the old version held (a count and a SHA-256 over its entry
- * digests, and how many entries did not decrypt or verify: the old version is then never deleted, even
+ * what the reads of the old version the migration is bound to held (the first complete read, and what later
+ * reads added: a count and a SHA-256 over their entry digests, and how many entries did not decrypt or
+ * verify: the old version is then never deleted, even
  * if a later read no longer shows them), whether a new signing key was asked for ({@code rotate}, written
  * only when set), and timestamps. The same record is the local checkpoint file ({@link Checkpoint}) and the
  * account data entry {@value #TYPE}, so that an unfinished migration is visible from any client and
@@ -27,7 +28,8 @@ import keybackup.keys.KeyFormatException;
  *
  * <p>Security property: none. The server can change or remove the record. It only decides what to
  * resume and what to refuse; everything it names is checked again (the signing key against Secret Storage
- * and the new version's trusted AuthData, the old version's content against {@link #oldDigest}), and
+ * and the new version's trusted AuthData, the old version's content against {@link #oldDigest} or the entries
+ * stored beside the checkpoint with that digest), and
  * nothing is deleted on its word.
  */
 record MigrationRecord(String fromVersion, String currentAtStart, String toVersion, String signingPublicKey,

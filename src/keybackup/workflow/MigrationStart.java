@@ -11,6 +11,7 @@ import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.keys.Ed25519PrivateKey;
+import keybackup.secrets.SecretStorage;
 import keybackup.secrets.SecretStorageException;
 
 /**
@@ -96,25 +97,63 @@ final class MigrationStart {
 
     /** Writes the record to the checkpoint file, then to account data. */
     static void save(Account account, Migrate.Options o, MigrationRecord rec) throws StoreException, WorkflowException {
+        save(account, o, rec, null);
+    }
+
+    /**
+     * Writes {@code bound}, the entries whose digest the record holds (null: they did not change), beside the
+     * checkpoint, then the record to the checkpoint file, then to account data.
+     */
+    static void save(Account account, Migrate.Options o, MigrationRecord rec, OldEntries bound)
+            throws StoreException, WorkflowException {
+        if (bound != null) saveEntries(o, bound);
         try {
             Checkpoint.save(rec, o.checkpoint());
         } catch (IOException e) {
-            throw new WorkflowException("checkpoint " + o.checkpoint() + ": cannot write it ("
-                    + e.getClass().getSimpleName()
-                    + "): give a writable --checkpoint path and run again (with --resume if a migration was "
-                    + "recorded)", e);
+            throw cannotWrite(o, e);
         }
         rec.publish(account);
     }
 
-    /** Removes the checkpoint of a finished migration. */
+    /** Writes the entries a record is (or is about to be) bound to beside the checkpoint. */
+    static void saveEntries(Migrate.Options o, OldEntries bound) throws WorkflowException {
+        try {
+            Checkpoint.saveEntries(bound, o.checkpoint());
+        } catch (IOException e) {
+            throw cannotWrite(o, e);
+        }
+    }
+
+    private static WorkflowException cannotWrite(Migrate.Options o, IOException e) {
+        return new WorkflowException("checkpoint " + o.checkpoint() + ": cannot write it ("
+                + e.getClass().getSimpleName()
+                + "): give a writable --checkpoint path and run again (with --resume if a migration was "
+                + "recorded)", e);
+    }
+
+    /** Removes the checkpoint of a finished migration, and the entries beside it. */
     static void removeCheckpoint(Migrate.Options o) throws WorkflowException {
         try {
-            Files.deleteIfExists(o.checkpoint());
+            Checkpoint.delete(o.checkpoint());
         } catch (IOException e) {
             throw new WorkflowException("checkpoint " + o.checkpoint()
-                    + ": the migration is finished but the file cannot be removed (" + e.getClass().getSimpleName()
-                    + "): delete it by hand", e);
+                    + ": the migration is finished but the file (or " + Checkpoint.entriesFile(o.checkpoint())
+                    + ") cannot be removed (" + e.getClass().getSimpleName() + "): delete it by hand", e);
+        }
+    }
+
+    /**
+     * For a resumed run: the entries the migration is bound to, as stored beside the checkpoint when their
+     * digest is the record's; else null (another machine, or the file is gone), and the run's first read
+     * must then have that digest itself.
+     */
+    static OldEntries boundEntries(Migrate.Options o, MigrationRecord rec) throws WorkflowException {
+        try {
+            return Checkpoint.loadEntries(o.checkpoint(), rec.oldDigest()).orElse(null);
+        } catch (IOException e) {
+            throw new WorkflowException("checkpoint entries " + Checkpoint.entriesFile(o.checkpoint())
+                    + ": cannot read them (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + "): make the file readable and run again with --resume", e);
         }
     }
 
@@ -158,13 +197,17 @@ final class MigrationStart {
     /**
      * Records the migration, stores the signing key if new, and creates the new version (or adopts one that
      * a failed request created after all). Every failure leaves Secret Storage holding the keys of the
-     * current version, whichever it is (with {@code rotate}: or the key the record names), and the record
-     * saying what to resume.
+     * current version, whichever it is, and the record saying what to resume: when surely no version was
+     * created ({@link SavedSecrets#nothingCreated}), the signing key Secret Storage held before (with
+     * {@code rotate}: the current version's own) is put back; when one may exist, the new key stays, and
+     * the record names it.
      */
     static MigrationRecord createNewVersion(Account account, Migrate.Options o, MigrationRecord rec,
             Ed25519PrivateKey signingKey, boolean mustStore, BackupDecryptionKey key,
             Consumer<String> log) throws StoreException, WorkflowException, SecretStorageException {
         String v;
+        SavedSecrets previous = null; // set once the new key is about to be stored
+        boolean[] posted = {false};
         try {
             save(account, o, rec); // before Secret Storage changes: from here on the migration is visible and resumable
             String adopted = adoptCreatedVersion(account, rec);
@@ -172,8 +215,11 @@ final class MigrationStart {
                 v = adopted;
             } else {
                 Enable.requireSigner(account);
-                if (mustStore) account.secrets().storeBackupSigningKey(signingKey);
-                v = Enable.createSignedVersion(account, key.publicKey(), signingKey, o.names()).version();
+                if (mustStore) {
+                    previous = SavedSecrets.of(account.secrets(), SecretStorage.BACKUP_SIGNING_KEY);
+                    account.secrets().storeBackupSigningKey(signingKey);
+                }
+                v = Enable.createSignedVersion(account, key.publicKey(), signingKey, o.names(), posted).version();
             }
         } catch (StoreException | WorkflowException e) {
             // A failed POST may still have created the version (a timeout after the server acted): look.
@@ -185,9 +231,8 @@ final class MigrationStart {
             }
             if (late == null) {
                 throw new WorkflowException("could not create the new version (" + e.getMessage()
-                        + "); the old version " + rec.fromVersion()
-                        + " is still current and nothing was deleted: run migrate --resume once the server answers "
-                        + "again", e);
+                        + "); the old version " + rec.fromVersion() + " is still current and nothing was deleted; "
+                        + signingKeyAfterFailure(account, rec, previous, posted[0], e), e);
             }
             v = late;
         }
@@ -195,6 +240,30 @@ final class MigrationStart {
         save(account, o, created);
         log.accept("new signed version " + v + " created");
         return created;
+    }
+
+    /**
+     * After the new version could not be created: puts the previous signing key back when surely no version
+     * was created, and says where the signing keys are and what to run next.
+     */
+    private static String signingKeyAfterFailure(Account account, MigrationRecord rec, SavedSecrets previous,
+            boolean posted, Exception failure) {
+        String resume = "run migrate --resume once the server answers again";
+        if (previous == null) return resume; // Secret Storage was not changed
+        if (!SavedSecrets.nothingCreated(posted, failure)) {
+            return "the new version may exist although the server does not show it, so Secret Storage keeps its "
+                    + "new signing key " + rec.signingPublicKey() + " (the migration record names it"
+                    + (rec.rotate() ? "; it replaced the signing key of version " + rec.fromVersion() : "")
+                    + "): " + resume + ", which takes that version if it exists and creates it otherwise";
+        }
+        String failed = previous.putBack(account);
+        if (failed == null) {
+            return "the signing key Secret Storage held before was put back: " + resume
+                    + " (or migrate --abandon to stop here)";
+        }
+        return "the signing key Secret Storage held before could not be put back (" + failed
+                + "), so Secret Storage holds the new signing key " + rec.signingPublicKey()
+                + ", which the migration record names: " + resume;
     }
 
     /**

@@ -74,6 +74,41 @@ final class OldEntries {
         return Base64Unpadded.encode(md.digest());
     }
 
+    /** The first bytes of {@link #toBytes}: the format's name and version. */
+    private static final byte[] MAGIC = "keybackup-entries-1\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int ENTRY_BYTES = 17;
+
+    /**
+     * These entries as bytes, for a local file: {@link #MAGIC}, the count (4 bytes), then per entry its location
+     * and content digests (8 bytes each) and 1 when it is authenticated, else 0.
+     */
+    byte[] toBytes() {
+        ByteBuffer buf = ByteBuffer.allocate(MAGIC.length + 4 + size() * ENTRY_BYTES);
+        buf.put(MAGIC).putInt(size());
+        for (int i = 0; i < size(); i++) {
+            buf.putLong(location[i]).putLong(content[i]).put((byte) (authenticated(i) ? 1 : 0));
+        }
+        return buf.array();
+    }
+
+    /** The entries {@link #toBytes} wrote, or null when {@code bytes} are not such a file. */
+    static OldEntries fromBytes(byte[] bytes) {
+        if (bytes.length < MAGIC.length + 4
+                || !Arrays.equals(Arrays.copyOf(bytes, MAGIC.length), MAGIC)) return null;
+        ByteBuffer buf = ByteBuffer.wrap(bytes, MAGIC.length, bytes.length - MAGIC.length);
+        int n = buf.getInt();
+        if (n < 0 || (long) n * ENTRY_BYTES != buf.remaining()) return null;
+        Builder b = new Builder();
+        for (int i = 0; i < n; i++) {
+            long loc = buf.getLong();
+            long cont = buf.getLong();
+            byte auth = buf.get();
+            if (auth != 0 && auth != 1) return null;
+            b.add(loc, cont, auth == 1);
+        }
+        return b.build();
+    }
+
     static long location(String roomId, String sessionId) {
         MessageDigest md = sha256();
         md.update(roomId.getBytes(StandardCharsets.UTF_8));

@@ -265,6 +265,99 @@ class StoreCommandsEndToEndTest {
     }
 
     @Test
+    void migrate_oldVersionChangesDuringEveryPass_resumeAsAdvisedCompletesOnceTheWritesStop() throws Exception {
+        try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir)) {
+            String old = f.unsignedVersion(WorkflowFixture.sessions(2, 10, 5));
+            secrets.addAll(secretsOf(f));
+            List<String> where = f.cliOptions(dir);
+            // A faulty server accepts a write to the old version after every key upload, until told to stop.
+            List<ExportedSession> late = WorkflowFixture.sessions(1, 60, 96);
+            List<Json.Obj> entries = new ArrayList<>();
+            try (BackupDecryptionKey key = f.backupKey()) {
+                for (ExportedSession s : late) {
+                    entries.add(Json.obj("first_message_index", Json.of(0), "forwarded_count", Json.of(0),
+                            "is_verified", Json.of(false), "session_data", keybackup.backup.MegolmBackupV1.encrypt(
+                                    CanonicalJson.encode(s.data().json()), key.publicKey())));
+                }
+            }
+            boolean[] stop = {false};
+            int[] next = {0};
+            Runnable[] write = new Runnable[1];
+            write[0] = () -> {
+                if (stop[0]) return;
+                int i = next[0]++;
+                f.server.insertKey(old, late.get(i).roomId(), late.get(i).sessionId(), entries.get(i));
+                f.server.afterRequest("PUT /_matrix/client/v3/room_keys/keys", 1, write[0]);
+            };
+            f.server.afterRequest("PUT /_matrix/client/v3/room_keys/keys", 1, write[0]);
+            String checkpoint = dir.resolve("a.json").toString();
+
+            Result stopped = run(cmd("migrate", where, "--checkpoint", checkpoint, "--delete-old"));
+
+            assertEquals(1, stopped.exit(), stopped.err());
+            assertTrue(stopped.out().contains("verification: FAILED; old version kept"), stopped.out());
+            assertTrue(stopped.err().contains("still changed during the last of 3 upload passes"), stopped.err());
+            assertTrue(stopped.err().contains("run migrate --resume"), stopped.err());
+            stop[0] = true;
+            int written = next[0];
+
+            Result resumed = ok(cmd("migrate", where, "--checkpoint", checkpoint, "--delete-old", "--resume"));
+
+            assertTrue(resumed.out().contains("verification: passed; old version deleted"), resumed.out());
+            String now = f.store.currentVersion().orElseThrow().string("version");
+            assertEquals(List.of(now), f.server.liveVersions());
+            assertEquals(20 + written, f.storedKeys(now).size());
+            assertFalse(Files.exists(dir.resolve("a.json")) || Files.exists(dir.resolve("a.json.entries")));
+        }
+    }
+
+    @Test
+    void migrateRotate_serverRefusesTheNewVersion_oldSigningKeyPutBackAndAbandonKeepsIt() throws Exception {
+        String signingPut = "PUT /_matrix/client/v3/user/%40alice%3Aexample.org/account_data/m.key_backup.signing";
+        String versionPost = "POST /_matrix/client/v3/room_keys/version";
+        int toCreate;
+        // Counted on another account: the requests from storing the new signing key to creating the version.
+        try (WorkflowFixture c = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, Files.createDirectories(
+                dir.resolve("count")))) {
+            List<String> where = c.cliOptions(dir.resolve("count"));
+            ok(cmd("enable", where));
+            int before = c.server.requestCount();
+            ok(cmd("migrate", where, "--rotate", "--checkpoint", dir.resolve("count").resolve("cp.json").toString()));
+            List<String> r = c.server.requests().subList(before, c.server.requestCount());
+            int put = -1;
+            int post = -1;
+            for (int i = 0; i < r.size(); i++) {
+                if (put < 0 && r.get(i).startsWith(signingPut)) put = i;
+                else if (put >= 0 && post < 0 && r.get(i).startsWith(versionPost)) post = i;
+            }
+            assertTrue(put >= 0 && post > put, r.toString());
+            toCreate = post - put;
+        }
+        try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir)) {
+            secrets.addAll(secretsOf(f));
+            List<String> where = f.cliOptions(dir);
+            ok(cmd("enable", where));
+            Json.Obj oldKey = f.store.getAccountData("m.key_backup.signing").orElseThrow();
+            String checkpoint = dir.resolve("r.json").toString();
+            f.server.afterRequest(signingPut, 1, () -> f.server.failRequests(toCreate, 1, 400, false));
+
+            Result refused = run(cmd("migrate", where, "--rotate", "--checkpoint", checkpoint));
+
+            assertEquals(1, refused.exit());
+            assertEquals(oldKey, f.store.getAccountData("m.key_backup.signing").orElseThrow(),
+                    "the old version's signing key is back in Secret Storage");
+            assertTrue(refused.err().contains("could not create the new version")
+                    && refused.err().contains("the signing key Secret Storage held before was put back"), refused.err());
+            ok(cmd("migrate", where, "--abandon", "--checkpoint", checkpoint));
+            assertEquals(oldKey, f.store.getAccountData("m.key_backup.signing").orElseThrow(),
+                    "the old version's signing key is still held");
+            assertEquals(1, f.server.liveVersions().size());
+            Result status = ok(cmd("status", where));
+            assertFalse(status.out().contains("UNFINISHED"), status.out());
+        }
+    }
+
+    @Test
     void storeCommands_homeserverRejectsToken_exit1WithoutToken() throws Exception {
         try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir)) {
             String wrong = "syt_d3Jvbmc_wrongTokenValue_0815";

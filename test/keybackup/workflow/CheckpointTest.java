@@ -40,4 +40,34 @@ class CheckpointTest {
         }
         assertTrue(Files.isRegularFile(file));
     }
+
+    private static OldEntries entries(int n) {
+        OldEntries.Builder b = new OldEntries.Builder();
+        for (int i = 0; i < n; i++) b.add("!r" + (i % 3) + ":x", "s" + i, "AQAA" + Integer.toString(i, 36), i % 2 == 0);
+        return b.build();
+    }
+
+    @Test
+    void entries_savedBesideTheCheckpoint_loadOnlyWithTheirDigest(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("cp.json");
+        OldEntries e = entries(50);
+        Checkpoint.saveEntries(e, file);
+
+        assertTrue(Files.isRegularFile(dir.resolve("cp.json.entries")));
+        OldEntries back = Checkpoint.loadEntries(file, e.digest()).orElseThrow();
+        assertEquals(e.digest(), back.digest());
+        for (int i = 0; i < e.size(); i++) assertEquals(e.authenticated(i), back.authenticated(i));
+        assertTrue(Checkpoint.loadEntries(file, entries(49).digest()).isEmpty(), "another set: not this record's");
+        assertTrue(Checkpoint.loadEntries(dir.resolve("other.json"), e.digest()).isEmpty(), "no file");
+
+        byte[] bytes = Files.readAllBytes(dir.resolve("cp.json.entries"));
+        Files.write(dir.resolve("cp.json.entries"), java.util.Arrays.copyOf(bytes, bytes.length - 1));
+        assertTrue(Checkpoint.loadEntries(file, e.digest()).isEmpty(), "a cut file is not taken");
+
+        Checkpoint.save(RECORD, file);
+        Checkpoint.delete(file);
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(0, s.count(), "the checkpoint and its entries are gone");
+        }
+    }
 }

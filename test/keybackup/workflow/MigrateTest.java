@@ -24,6 +24,7 @@ import keybackup.homeserver.MatrixException;
 import keybackup.homeserver.StoreException;
 import keybackup.homeserver.TestHomeserver.KeyPutFault;
 import keybackup.json.Json;
+import keybackup.secrets.SecretStorage;
 import keybackup.trust.KeySource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -545,6 +546,187 @@ class MigrateTest {
         assertFalse(r.oldDeleted());
         assertTrue(r.note().contains("still changed during the last of 3 upload passes"), r.note());
         assertEquals(2, f.server.liveVersions().size());
+    }
+
+    /**
+     * A faulty server that keeps accepting writes to {@code old}: one new key after every key upload, in every
+     * pass, until {@code stop[0]} is set. Returns the keys it wrote, as "room|session" → session_key.
+     */
+    private Map<String, String> writeToOldVersionDuringEveryPass(String old, boolean[] stop) throws Exception {
+        List<ExportedSession> late = sessions(1, 60, 96);
+        List<Json.Obj> entries = new ArrayList<>();
+        for (ExportedSession s : late) entries.add(encryptedByOtherClient(s));
+        Map<String, String> written = new TreeMap<>();
+        int[] next = {0};
+        Runnable[] writeLate = new Runnable[1];
+        writeLate[0] = () -> {
+            if (stop[0]) return;
+            ExportedSession s = late.get(next[0]++);
+            f.server.insertKey(old, s.roomId(), s.sessionId(), entries.get(next[0] - 1));
+            written.put(s.roomId() + "|" + s.sessionId(), s.data().sessionKey());
+            f.server.afterRequest(KEYS_PUT, 1, writeLate[0]);
+        };
+        f.server.afterRequest(KEYS_PUT, 1, writeLate[0]);
+        return written;
+    }
+
+    @Test
+    void resume_afterTheOldVersionChangedDuringEveryPass_completesOnceTheWritesStop() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        boolean[] stop = {false};
+        Map<String, String> late = writeToOldVersionDuringEveryPass(old[0], stop);
+        Migrate.Result first = migrate(false, true);
+        assertFalse(first.verified());
+        assertTrue(first.note().contains("still changed during the last of 3 upload passes"), first.note());
+        assertTrue(first.note().endsWith("nothing was deleted: run migrate --resume to try again"), first.note());
+        stop[0] = true; // the writer stops, as the message asks
+        expected.putAll(late);
+
+        Migrate.Result r = migrate(true, true); // the advised next step
+
+        assertTrue(r.verified(), r.note());
+        assertEquals(first.newVersion(), r.newVersion(), "resumed into the same version");
+        assertTrue(r.oldDeleted());
+        assertEquals(expected, f.storedKeys(r.newVersion()), "every key, the late ones too");
+        assertEquals(List.of(r.newVersion()), f.server.liveVersions());
+        assertTrue(Migrate.recorded(f.account()).orElseThrow().finished());
+        assertFalse(Files.exists(dir.resolve("checkpoint.json")));
+        assertFalse(Files.exists(dir.resolve("checkpoint.json.entries")), "the bound entries are removed too");
+    }
+
+    @Test
+    void resume_fromAnotherDirectoryAfterTheOldVersionChangedDuringEveryPass_saysToMigrateAgainWhichCompletes()
+            throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        Files.createDirectories(dir.resolve("elsewhere"));
+        boolean[] stop = {false};
+        Map<String, String> late = writeToOldVersionDuringEveryPass(old[0], stop);
+        Migrate.Result first = migrate(false, true);
+        assertFalse(first.verified());
+        stop[0] = true;
+        expected.putAll(late);
+
+        // Elsewhere, only the record's digest is known: the grown old version cannot be bound to it.
+        Migrate.Result elsewhere = Migrate.run(f.account(), elsewhere(true), log::add);
+        assertFalse(elsewhere.verified());
+        assertFalse(elsewhere.oldDeleted());
+        assertTrue(elsewhere.note().contains("run migrate --abandon, then migrate --from " + old[0]), elsewhere.note());
+        assertEquals(expected, f.storedKeys(old[0]), "old version intact");
+
+        // What the message says: abandon, then migrate that version again.
+        Path checkpoint = dir.resolve("elsewhere").resolve("checkpoint.json");
+        Migrate.abandon(f.account(), checkpoint);
+        Migrate.Result r = Migrate.run(f.account(), new Migrate.Options(old[0], checkpoint, Migrate.Start.NEW,
+                Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE,
+                SMALL_BATCHES), log::add);
+
+        assertTrue(r.verified(), r.note());
+        assertTrue(r.oldDeleted());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(r.newVersion(), f.store.currentVersion().orElseThrow().string("version"));
+        assertEquals(List.of(first.newVersion(), r.newVersion()), f.server.liveVersions(), "only the old one deleted");
+        assertEquals(null, FailurePointTest.secretsProblem(f));
+    }
+
+    private static final String SIGNING_KEY_PUT =
+            "PUT /_matrix/client/v3/user/%40alice%3Aexample.org/account_data/" + SecretStorage.BACKUP_SIGNING_KEY;
+    private static final String VERSION_POST = "POST /_matrix/client/v3/room_keys/version";
+
+    /**
+     * How many requests after storing the new signing key a rotation creates the new version (the
+     * signers are checked in between), counted on another account.
+     */
+    private int requestsFromStoredKeyToCreate() throws Exception {
+        try (WorkflowFixture c = WorkflowFixture.open(HOMESERVER, Files.createDirectories(dir.resolve("count")))) {
+            c.signedVersion(sessions(1, 3, 1), List.of());
+            int before = c.server.requestCount();
+            Migrate.run(c.account(), new Migrate.Options(null, dir.resolve("count").resolve("checkpoint.json"),
+                    Migrate.Start.NEW, Migrate.OldVersion.KEEP, Migrate.SigningKey.NEW, 2, FieldNames.UNSTABLE,
+                    SMALL_BATCHES), l -> {});
+            List<String> r = c.server.requests().subList(before, c.server.requestCount());
+            int put = -1;
+            for (int i = 0; i < r.size() && put < 0; i++) if (r.get(i).startsWith(SIGNING_KEY_PUT)) put = i;
+            for (int i = put + 1; i < r.size(); i++) if (r.get(i).startsWith(VERSION_POST)) return i - put;
+            throw new AssertionError("no version created after the signing key was stored: " + r);
+        }
+    }
+
+    @Test
+    void rotate_createRefusedAfterTheNewKeyWasStored_oldKeyPutBackAndAbandonKeepsIt() throws Exception {
+        int toCreate = requestsFromStoredKeyToCreate();
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        Json.Obj oldSigningKey = f.store.getAccountData(SecretStorage.BACKUP_SIGNING_KEY).orElseThrow();
+        int requestsBefore = f.server.requestCount();
+        // The server refuses the new version (400, not retried) after the new signing key was stored.
+        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 1, 400, false));
+
+        WorkflowException e = assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
+
+        List<String> made = f.server.requests().subList(requestsBefore, f.server.requestCount());
+        assertEquals(1, made.stream().filter(r -> r.startsWith(VERSION_POST)).count(), made.toString());
+        assertEquals(List.of(old), f.server.liveVersions());
+        assertEquals(oldSigningKey, f.store.getAccountData(SecretStorage.BACKUP_SIGNING_KEY).orElseThrow(),
+                "the old version's signing key is back in Secret Storage");
+        assertEquals(null, FailurePointTest.secretsProblem(f));
+        assertTrue(e.getMessage().contains("could not create the new version"), e.getMessage());
+        assertTrue(e.getMessage().contains("the signing key Secret Storage held before was put back"), e.getMessage());
+
+        Migrate.abandon(f.account(), dir.resolve("checkpoint.json"));
+
+        assertTrue(Migrate.recorded(f.account()).isEmpty());
+        assertEquals(List.of(old), f.server.liveVersions());
+        assertEquals(null, FailurePointTest.secretsProblem(f), "the old version's signing key is still held");
+        // and the rotation can start again
+        Migrate.Result r = Migrate.run(f.account(), rotating(), log::add);
+        assertTrue(r.verified(), r.note());
+        assertEquals(null, FailurePointTest.secretsProblem(f));
+    }
+
+    @Test
+    void rotate_createRefusedAfterTheNewKeyWasStored_resumeCompletesTheRotation() throws Exception {
+        int toCreate = requestsFromStoredKeyToCreate();
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        Map<String, String> expected = f.storedKeys(old);
+        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 1, 400, false));
+        assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
+
+        Migrate.Result r = migrate(true, false);
+
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(r.newVersion(), f.store.currentVersion().orElseThrow().string("version"));
+        assertEquals(null, FailurePointTest.secretsProblem(f));
+    }
+
+    @Test
+    void rotate_createFailsWithoutAnAnswer_newKeyKeptAbandonRefusedAndResumeCompletes() throws Exception {
+        int toCreate = requestsFromStoredKeyToCreate();
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        Map<String, String> expected = f.storedKeys(old);
+        // Every attempt at creating the new version fails (500): whether the server acted is not known.
+        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 8, 500, false));
+        WorkflowException e = assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
+        f.server.failRequests(0, 0, 0, false);
+        assertTrue(e.getMessage().contains("Secret Storage keeps its new signing key"), e.getMessage());
+        assertEquals(List.of(old), f.server.liveVersions());
+
+        // Forgetting the rotation now would leave the old version without its signing key: refused.
+        WorkflowException refused = assertThrows(WorkflowException.class,
+                () -> Migrate.abandon(f.account(), dir.resolve("checkpoint.json")));
+        assertTrue(refused.getMessage().contains("run migrate --resume"), refused.getMessage());
+        assertFalse(Migrate.recorded(f.account()).orElseThrow().finished(), "the record is kept");
+        assertTrue(Files.exists(dir.resolve("checkpoint.json")), "the checkpoint is kept");
+
+        Migrate.Result r = migrate(true, false);
+
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(null, FailurePointTest.secretsProblem(f));
     }
 
     /** A KeyBackupData as an old client would write it: unsigned, encrypted to the backup key. */
