@@ -231,4 +231,22 @@ class VerifiedSignaturesHostileTest {
         }
         assertEquals(0, checks.get());
     }
+
+    @Test
+    void aCallerHoldingTheSetsMonitor_doesNotStopTheVerifiersUsingIt() throws Exception {
+        VerifiedSignatures set = new VerifiedSignatures();
+        Map.Entry<String, Json.Obj> sc = signedCase();
+        SessionVerifier v = new SessionVerifier(trusted(), backupKey, set);
+        Json.Obj entry = encrypt(sc.getValue());
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            synchronized (set) { // a library caller's own lock on the object it was given
+                Future<String> r = pool.submit(() -> v.verify(ROOM, sc.getKey(), entry).verdict().word());
+                assertEquals("authenticated", r.get(30, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, set.size());
+    }
 }
