@@ -21,13 +21,16 @@ import keybackup.keys.Ed25519PublicKey;
  * signature the user's own client made (a second preimage), not just any two colliding inputs.
  *
  * <p>Memory is bounded: at most {@link #MAX_ENTRIES} digests (16 bytes each, in a table at most half full,
- * so at most 32 MiB); past that, signatures are simply checked every time. Safe for several threads.
+ * so at most 32 MiB, and 48 MiB for the moment of its last doubling, while the old table is copied); past
+ * that, signatures are simply checked every time. Safe for several threads, on a lock of its own.
  */
 public final class VerifiedSignatures {
     /** The most digests kept (a million keys' worth of one read). */
     static final int MAX_ENTRIES = 1 << 20;
 
     private final int maxEntries;
+    /** Guards the table; private, so that a caller holding the set's own monitor stops no verifier. */
+    private final Object lock = new Object();
     private long[] high = new long[1 << 12];
     private long[] low = new long[1 << 12];
     private int size;
@@ -59,26 +62,32 @@ public final class VerifiedSignatures {
     }
 
     /** How many signatures are kept (for tests). */
-    synchronized int size() {
-        return size;
-    }
-
-    private synchronized boolean contains(long h, long l) {
-        int mask = high.length - 1;
-        for (int i = slot(h, mask); ; i = (i + 1) & mask) {
-            if (high[i] == h && low[i] == l) return true;
-            if ((high[i] | low[i]) == 0) return false;
+    int size() {
+        synchronized (lock) {
+            return size;
         }
     }
 
-    private synchronized void add(long h, long l) {
-        if (contains(h, l) || size >= maxEntries) return;
-        if (2 * (size + 1) > high.length) grow();
-        put(high, low, h, l);
-        size++;
+    private boolean contains(long h, long l) {
+        synchronized (lock) {
+            int mask = high.length - 1;
+            for (int i = slot(h, mask); ; i = (i + 1) & mask) {
+                if (high[i] == h && low[i] == l) return true;
+                if ((high[i] | low[i]) == 0) return false;
+            }
+        }
     }
 
-    private void grow() {
+    private void add(long h, long l) {
+        synchronized (lock) {
+            if (contains(h, l) || size >= maxEntries) return;
+            if (2 * (size + 1) > high.length) grow();
+            put(high, low, h, l);
+            size++;
+        }
+    }
+
+    private void grow() { // with the lock held
         long[] nh = new long[high.length * 2];
         long[] nl = new long[low.length * 2];
         for (int i = 0; i < high.length; i++) {
