@@ -366,7 +366,7 @@ public final class Migrate {
             // 1. Read everything once before changing anything; the migration is bound to this read.
             MigrationPasses.Read first = null;
             if (rec == null) {
-                first = MigrationPasses.readAll(account, oldTrust, key, o.threads(),
+                first = MigrationPasses.readAll(account, oldTrust, key, o.threads(), true,
                         progress.pass("reading version " + oldVersion, count(oldInfo)));
                 log.accept("old version " + oldVersion + ": " + first.total() + " sessions read, " + first.rejected()
                         + " undecryptable");

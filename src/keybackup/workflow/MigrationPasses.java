@@ -34,14 +34,15 @@ final class MigrationPasses {
             VerifiedSignatures verified) {}
 
     /**
-     * Reads and decrypts every entry of the version {@code trust} was resolved from; writes nothing. The read's
-     * valid signatures are kept ({@link Read#verified}), so that the copy pass checks none of them twice.
+     * Reads and decrypts every entry of the version {@code trust} was resolved from; writes nothing. With
+     * {@code keepSignatures} the read's valid signatures are kept ({@link Read#verified}), so that the copy pass
+     * checks none of them twice; a dry run, which copies nothing, keeps none (then {@code verified} is null).
      */
     static Read readAll(Account account, AuthDataTrust trust, BackupDecryptionKey key, int threads,
-                        LongConsumer progress) throws StoreException, WorkflowException {
+                        boolean keepSignatures, LongConsumer progress) throws StoreException, WorkflowException {
         OldEntries.Builder b = new OldEntries.Builder();
         long[] marked = {0};
-        VerifiedSignatures verified = new VerifiedSignatures();
+        VerifiedSignatures verified = keepSignatures ? new VerifiedSignatures() : null;
         BackupAudit audit = narrow(() -> Restore.run(account, trust, key, countsOnly(threads, progress), verified,
                 r -> {
                     if (r.sessionData() == null) return;

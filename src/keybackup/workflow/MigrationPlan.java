@@ -162,7 +162,7 @@ public record MigrationPlan(Action action, String oldVersion, String newVersion,
             boolean rotate = o.signingKey() == Migrate.SigningKey.NEW || (rec != null && rec.rotate());
             Assessment a = rec != null ? null : MigrationPlan.assess(account, oldInfo, o.fromVersion() != null,
                     oldTrust);
-            MigrationPasses.Read read = MigrationPasses.readAll(account, oldTrust, key, o.threads(),
+            MigrationPasses.Read read = MigrationPasses.readAll(account, oldTrust, key, o.threads(), false,
                     progress.pass("reading version " + oldVersion, Migrate.count(oldInfo)));
             long rejected = Math.max(read.rejected(), rec == null ? 0 : rec.oldRejected());
             if (a != null && a.upToDate() && !rotate) {
