@@ -31,9 +31,9 @@ import keybackup.backup.KeyExportException.Kind;
  * then to decrypt, and checks the MAC again at the end of the second pass; a file changed between the
  * passes makes the last {@code read} throw, so a caller must not act on the plaintext before the stream
  * reached its end. A caller that reads a file more than once (an upload walks it twice) calls
- * {@link #unlock} and derives the keys once; every read still makes both passes. The round count read from a file is capped at {@link #MAX_ROUNDS} (a hostile file
- * could ask for 2^32−1 rounds, hours of work) and is checked before any key derivation. The passphrase
- * is a {@code char[]} that the caller wipes; derived key bytes are zeroed after use (best effort: JCA
+ * {@link #unlock} and derives the keys once; every read still makes both passes. The round count read
+ * from a file is capped at {@link #MAX_ROUNDS} (a hostile file could ask for 2^32−1 rounds, hours of
+ * work) and is checked before any key derivation. The passphrase is a {@code char[]} that the caller wipes; derived key bytes are zeroed after use (best effort: JCA
  * key objects keep their own copies). The format has no passphrase check of its own: a wrong passphrase
  * is reported as {@link Kind#WRONG_PASSPHRASE_OR_MODIFIED}.
  *

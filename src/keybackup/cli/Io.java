@@ -135,7 +135,10 @@ final class Io {
         return in;
     }
 
-    /** A key file's text ({@link UserFiles#readTextFile}), or stdin's for {@code -}: a key piped from a password manager. */
+    /**
+     * A key file's text ({@link UserFiles#readTextFile}), or stdin's for {@code -}: a key piped from a password
+     * manager.
+     */
     String readKeyText(String option, String path) throws FailedException, IOException, UsageException {
         if (!path.equals("-")) return UserFiles.readTextFile(option, path);
         claimStdin(option + " -");

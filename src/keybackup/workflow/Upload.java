@@ -233,8 +233,8 @@ public final class Upload {
      * {@link #run(Account, Selection, Options)} walks them again to send those copies. A list is walked again; a
      * file is read again, so nothing grows with the number of sessions but a table of 32 bytes per distinct
      * session. An encrypted export is best walked through {@link keybackup.backup.EncryptedKeyExport#unlock}:
-     * its keys are derived once for both walks, each walk still checking its MAC. The walk's own failure {@code X} (a bad entry, a file that cannot be read) comes out of
-     * {@link #select} or {@link #run} as itself.
+     * its keys are derived once for both walks, each walk still checking its MAC. The walk's own failure
+     * {@code X} (a bad entry, a file that cannot be read) comes out of {@link #select} or {@link #run} as itself.
      */
     @FunctionalInterface
     public interface Sessions<X extends Exception> {
