@@ -36,8 +36,15 @@ final class MigrationStart {
      */
     static MigrationRecord toResume(Account account, Migrate.Options o, Consumer<String> log) throws StoreException,
             WorkflowException {
-        Optional<MigrationRecord> onServer = MigrationRecord.load(account).filter(r -> !r.finished());
         boolean local = Files.exists(o.checkpoint());
+        Optional<MigrationRecord> onServer;
+        try {
+            onServer = MigrationRecord.load(account).filter(r -> !r.finished());
+        } catch (WorkflowException malformed) {
+            if (!local) throw malformed;
+            // The checkpoint is this migration's record; the server's garbled copy is replaced at the next save.
+            onServer = Optional.empty();
+        }
         if (o.start() == Migrate.Start.NEW) {
             if (local) {
                 throw new WorkflowException("a migration checkpoint exists at " + o.checkpoint()

@@ -729,6 +729,32 @@ class MigrateTest {
         assertEquals(null, FailurePointTest.secretsProblem(f));
     }
 
+    @Test
+    void rotate_createFailsWithoutAnAnswer_serverLosesTheRecord_abandonStillRefusedOnTheCheckpoint()
+            throws Exception {
+        int toCreate = requestsFromStoredKeyToCreate();
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        Map<String, String> expected = f.storedKeys(old);
+        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 8, 500, false));
+        assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
+        f.server.failRequests(0, 0, 0, false);
+        // The server drops (or garbles) the record; the checkpoint still says a rotation replaced the key.
+        for (Json.Obj lost : List.of(Json.obj(), Json.obj("phase", Json.of("garbled")))) { // garbled stays
+            f.store.putAccountData(MigrationRecord.TYPE, lost);
+
+            WorkflowException refused = assertThrows(WorkflowException.class,
+                    () -> Migrate.abandon(f.account(), dir.resolve("checkpoint.json")));
+            assertTrue(refused.getMessage().contains("run migrate --resume"), refused.getMessage());
+            assertTrue(Files.exists(dir.resolve("checkpoint.json")), "the checkpoint is kept");
+        }
+
+        Migrate.Result r = migrate(true, false); // what the refusal says, with the garbled record on the server
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(null, FailurePointTest.secretsProblem(f));
+    }
+
     /** A KeyBackupData as an old client would write it: unsigned, encrypted to the backup key. */
     private Json.Obj encryptedByOtherClient(ExportedSession s) {
         try (var key = f.backupKey()) {
