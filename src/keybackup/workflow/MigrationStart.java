@@ -109,20 +109,23 @@ final class MigrationStart {
 
     /**
      * Writes {@code bound}, the entries whose digest the record holds (null: they did not change), beside the
-     * checkpoint, then the record to the checkpoint file, then to account data.
+     * checkpoint, then the record to the checkpoint file, then to account data. The entries are staged first
+     * and take the place of the entries file only once the record naming them is saved
+     * ({@link Checkpoint#stageEntries}), so that a stop in between leaves the set the checkpoint names.
      */
     static void save(Account account, Migrate.Options o, MigrationRecord rec, OldEntries bound)
             throws StoreException, WorkflowException {
-        if (bound != null) saveEntries(o, bound);
         try {
+            if (bound != null) Checkpoint.stageEntries(bound, o.checkpoint());
             Checkpoint.save(rec, o.checkpoint());
+            if (bound != null) Checkpoint.commitEntries(o.checkpoint());
         } catch (IOException e) {
             throw cannotWrite(o, e);
         }
         rec.publish(account);
     }
 
-    /** Writes the entries a record is (or is about to be) bound to beside the checkpoint. */
+    /** Writes the entries a new record is about to be bound to beside the checkpoint (no checkpoint exists yet). */
     static void saveEntries(Migrate.Options o, OldEntries bound) throws WorkflowException {
         try {
             Checkpoint.saveEntries(bound, o.checkpoint());
@@ -144,7 +147,8 @@ final class MigrationStart {
             Checkpoint.delete(o.checkpoint());
         } catch (IOException e) {
             throw new WorkflowException("checkpoint " + o.checkpoint()
-                    + ": the migration is finished but the file (or " + Checkpoint.entriesFile(o.checkpoint())
+                    + ": the migration is finished but the file (or " + Checkpoint.entriesFile(o.checkpoint()) + ", or "
+                    + Checkpoint.stagedEntriesFile(o.checkpoint())
                     + ") cannot be removed (" + e.getClass().getSimpleName() + "): delete it by hand", e);
         }
     }
