@@ -3,6 +3,7 @@ package keybackup.workflow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import keybackup.internal.AtomicFile;
 import keybackup.json.CanonicalJson;
@@ -43,18 +44,51 @@ final class Checkpoint {
         return Path.of(checkpoint + ".entries");
     }
 
-    /** Writes the bound entries beside the checkpoint, atomically. */
+    /**
+     * Where grown entries wait while the record that names them is written ({@link #stageEntries}): until
+     * that record is in the checkpoint, the entries file still holds the set the checkpoint names.
+     */
+    static Path stagedEntriesFile(Path checkpoint) {
+        return Path.of(checkpoint + ".entries.next");
+    }
+
+    /** Writes the bound entries beside the checkpoint, atomically; only while no checkpoint names others. */
     static void saveEntries(OldEntries entries, Path checkpoint) throws IOException {
         AtomicFile.write(entriesFile(checkpoint), entries.toBytes());
     }
 
     /**
+     * The first half of replacing the entries of a saved checkpoint: writes them to {@link #stagedEntriesFile};
+     * then the record naming them is saved, and {@link #commitEntries} makes them the entries file. A crash or
+     * failure between the steps leaves, under one of the two names, the set the checkpoint names.
+     */
+    static void stageEntries(OldEntries entries, Path checkpoint) throws IOException {
+        AtomicFile.write(stagedEntriesFile(checkpoint), entries.toBytes());
+    }
+
+    /** The second half: the staged entries become the entries file (an atomic rename). */
+    static void commitEntries(Path checkpoint) throws IOException {
+        Files.move(stagedEntriesFile(checkpoint), entriesFile(checkpoint), StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.syncDirectory(entriesFile(checkpoint).toAbsolutePath().getParent());
+    }
+
+    /**
      * The bound entries stored beside the checkpoint, if they are the set whose digest {@code digest} is (the
-     * record's); else empty (no such file, another migration's, or not an entries file).
+     * record's); else empty (no such file, another migration's, or not an entries file). When only the staged
+     * file holds that set (the run stopped after saving the record, before the rename), the rename is done now,
+     * so that the entries file again holds the set the checkpoint names before anything else is staged.
      */
     static Optional<OldEntries> loadEntries(Path checkpoint, String digest) throws IOException {
-        Path file = entriesFile(checkpoint);
-        if (digest == null || !Files.exists(file)) return Optional.empty();
+        if (digest == null) return Optional.empty();
+        Optional<OldEntries> entries = read(entriesFile(checkpoint), digest);
+        if (entries.isPresent()) return entries;
+        entries = read(stagedEntriesFile(checkpoint), digest);
+        if (entries.isPresent()) commitEntries(checkpoint);
+        return entries;
+    }
+
+    private static Optional<OldEntries> read(Path file, String digest) throws IOException {
+        if (!Files.exists(file)) return Optional.empty();
         OldEntries entries = OldEntries.fromBytes(Files.readAllBytes(file));
         return entries != null && entries.digest().equals(digest) ? Optional.of(entries) : Optional.empty();
     }
@@ -63,5 +97,6 @@ final class Checkpoint {
     static void delete(Path checkpoint) throws IOException {
         Files.deleteIfExists(checkpoint);
         Files.deleteIfExists(entriesFile(checkpoint));
+        Files.deleteIfExists(stagedEntriesFile(checkpoint));
     }
 }

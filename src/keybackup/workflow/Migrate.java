@@ -196,7 +196,8 @@ public final class Migrate {
      * Forgets an unfinished migration: removes the local checkpoint (and the entries beside it) and the
      * account data record. Deletes no version and no secret; the new version, if created, stays current with
      * its keys in Secret Storage. A malformed record on the server is removed too. Refused while a rotation's
-     * new signing key has replaced the current version's in Secret Storage and its new version may exist.
+     * new signing key has replaced the current version's in Secret Storage and its new version may exist, as
+     * the record on the server or the one in the checkpoint says.
      *
      * @param account the account whose record is cleared
      * @param checkpoint the local checkpoint file to delete, if it exists
@@ -223,8 +224,21 @@ public final class Migrate {
                     + " and no record on the server");
         }
         if (rec.isPresent()) refuseMidRotation(account, rec.get());
+        // The checkpoint too: the server may have lost, garbled or replaced its copy of the record.
+        Optional<MigrationRecord> local = localRecord(checkpoint);
+        if (local.isPresent() && !local.equals(rec)) refuseMidRotation(account, local.get());
         if (onServer) MigrationRecord.clear(account);
         Checkpoint.delete(checkpoint);
+    }
+
+    /** The record in the checkpoint file, if there is a readable one (else empty: nothing to check there). */
+    private static Optional<MigrationRecord> localRecord(Path checkpoint) {
+        if (!Files.exists(checkpoint)) return Optional.empty();
+        try {
+            return Optional.of(Checkpoint.load(checkpoint)).filter(m -> !m.finished());
+        } catch (java.io.IOException | WorkflowException unreadable) {
+            return Optional.empty();
+        }
     }
 
     /**

@@ -36,8 +36,15 @@ final class MigrationStart {
      */
     static MigrationRecord toResume(Account account, Migrate.Options o, Consumer<String> log) throws StoreException,
             WorkflowException {
-        Optional<MigrationRecord> onServer = MigrationRecord.load(account).filter(r -> !r.finished());
         boolean local = Files.exists(o.checkpoint());
+        Optional<MigrationRecord> onServer;
+        try {
+            onServer = MigrationRecord.load(account).filter(r -> !r.finished());
+        } catch (WorkflowException malformed) {
+            if (!local) throw malformed;
+            // The checkpoint is this migration's record; the server's garbled copy is replaced at the next save.
+            onServer = Optional.empty();
+        }
         if (o.start() == Migrate.Start.NEW) {
             if (local) {
                 throw new WorkflowException("a migration checkpoint exists at " + o.checkpoint()
@@ -102,20 +109,23 @@ final class MigrationStart {
 
     /**
      * Writes {@code bound}, the entries whose digest the record holds (null: they did not change), beside the
-     * checkpoint, then the record to the checkpoint file, then to account data.
+     * checkpoint, then the record to the checkpoint file, then to account data. The entries are staged first
+     * and take the place of the entries file only once the record naming them is saved
+     * ({@link Checkpoint#stageEntries}), so that a stop in between leaves the set the checkpoint names.
      */
     static void save(Account account, Migrate.Options o, MigrationRecord rec, OldEntries bound)
             throws StoreException, WorkflowException {
-        if (bound != null) saveEntries(o, bound);
         try {
+            if (bound != null) Checkpoint.stageEntries(bound, o.checkpoint());
             Checkpoint.save(rec, o.checkpoint());
+            if (bound != null) Checkpoint.commitEntries(o.checkpoint());
         } catch (IOException e) {
             throw cannotWrite(o, e);
         }
         rec.publish(account);
     }
 
-    /** Writes the entries a record is (or is about to be) bound to beside the checkpoint. */
+    /** Writes the entries a new record is about to be bound to beside the checkpoint (no checkpoint exists yet). */
     static void saveEntries(Migrate.Options o, OldEntries bound) throws WorkflowException {
         try {
             Checkpoint.saveEntries(bound, o.checkpoint());
@@ -137,7 +147,8 @@ final class MigrationStart {
             Checkpoint.delete(o.checkpoint());
         } catch (IOException e) {
             throw new WorkflowException("checkpoint " + o.checkpoint()
-                    + ": the migration is finished but the file (or " + Checkpoint.entriesFile(o.checkpoint())
+                    + ": the migration is finished but the file (or " + Checkpoint.entriesFile(o.checkpoint()) + ", or "
+                    + Checkpoint.stagedEntriesFile(o.checkpoint())
                     + ") cannot be removed (" + e.getClass().getSimpleName() + "): delete it by hand", e);
         }
     }

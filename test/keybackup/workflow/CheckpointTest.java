@@ -2,6 +2,7 @@ package keybackup.workflow;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -68,6 +69,29 @@ class CheckpointTest {
         Checkpoint.delete(file);
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(0, s.count(), "the checkpoint and its entries are gone");
+        }
+    }
+
+    @Test
+    void stagedEntries_eitherSetTheCheckpointMayName_isFound(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("cp.json");
+        OldEntries first = entries(20);
+        OldEntries grown = entries(30);
+        Checkpoint.saveEntries(first, file);
+        Checkpoint.stageEntries(grown, file);
+
+        // stopped before the record naming the grown set was saved: the checkpoint still names the first set
+        assertEquals(first.digest(), Checkpoint.loadEntries(file, first.digest()).orElseThrow().digest());
+        // stopped after it, before the rename: the staged set is taken, and the rename finished
+        assertEquals(grown.digest(), Checkpoint.loadEntries(file, grown.digest()).orElseThrow().digest());
+        assertFalse(Files.exists(Checkpoint.stagedEntriesFile(file)));
+        assertEquals(grown.digest(), OldEntries.fromBytes(Files.readAllBytes(Checkpoint.entriesFile(file))).digest());
+
+        Checkpoint.stageEntries(first, file);
+        Checkpoint.save(RECORD, file);
+        Checkpoint.delete(file);
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(0, s.count(), "the checkpoint and both entries files are gone");
         }
     }
 }

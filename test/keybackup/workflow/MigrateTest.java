@@ -553,6 +553,13 @@ class MigrateTest {
      * pass, until {@code stop[0]} is set. Returns the keys it wrote, as "room|session" → session_key.
      */
     private Map<String, String> writeToOldVersionDuringEveryPass(String old, boolean[] stop) throws Exception {
+        return writeToOldVersionDuringEveryPass(old, stop, () -> {});
+    }
+
+    /** As above, running {@code alsoOnce} once, at the first key upload. */
+    private Map<String, String> writeToOldVersionDuringEveryPass(String old, boolean[] stop, Runnable alsoOnce)
+            throws Exception {
+        Runnable[] once = {alsoOnce};
         List<ExportedSession> late = sessions(1, 60, 96);
         List<Json.Obj> entries = new ArrayList<>();
         for (ExportedSession s : late) entries.add(encryptedByOtherClient(s));
@@ -561,6 +568,8 @@ class MigrateTest {
         Runnable[] writeLate = new Runnable[1];
         writeLate[0] = () -> {
             if (stop[0]) return;
+            once[0].run();
+            once[0] = () -> {};
             ExportedSession s = late.get(next[0]++);
             f.server.insertKey(old, s.roomId(), s.sessionId(), entries.get(next[0] - 1));
             written.put(s.roomId() + "|" + s.sessionId(), s.data().sessionKey());
@@ -593,6 +602,44 @@ class MigrateTest {
         assertTrue(Migrate.recorded(f.account()).orElseThrow().finished());
         assertFalse(Files.exists(dir.resolve("checkpoint.json")));
         assertFalse(Files.exists(dir.resolve("checkpoint.json.entries")), "the bound entries are removed too");
+    }
+
+    @Test
+    void resume_afterTheCheckpointFailedToSaveAfterTheEntriesGrew_completes() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        Path checkpoint = dir.resolve("checkpoint.json");
+        byte[][] kept = {null};
+        boolean[] stop = {false};
+        // During the copy, the checkpoint becomes unwritable (a directory in its place): the save after the
+        // passes writes the grown entries, then fails on the record.
+        Map<String, String> late = writeToOldVersionDuringEveryPass(old[0], stop, () -> {
+            try {
+                kept[0] = Files.readAllBytes(checkpoint);
+                Files.delete(checkpoint);
+                Files.createDirectories(checkpoint.resolve("in-the-way"));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        WorkflowException e = assertThrows(WorkflowException.class, () -> migrate(false, true));
+        assertTrue(e.getMessage().contains("cannot write it"), e.getMessage());
+        stop[0] = true;
+        expected.putAll(late);
+        // The checkpoint is writable again, as it was before the failed save.
+        Files.delete(checkpoint.resolve("in-the-way"));
+        Files.delete(checkpoint);
+        Files.write(checkpoint, kept[0]);
+
+        Migrate.Result r = migrate(true, true); // what the message says
+
+        assertTrue(r.verified(), r.note());
+        assertTrue(r.oldDeleted());
+        assertEquals(expected, f.storedKeys(r.newVersion()), "every key, the late ones too");
+        assertFalse(Files.exists(checkpoint));
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith("checkpoint")).toList());
+        }
     }
 
     @Test
@@ -724,6 +771,32 @@ class MigrateTest {
 
         Migrate.Result r = migrate(true, false);
 
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(null, FailurePointTest.secretsProblem(f));
+    }
+
+    @Test
+    void rotate_createFailsWithoutAnAnswer_serverLosesTheRecord_abandonStillRefusedOnTheCheckpoint()
+            throws Exception {
+        int toCreate = requestsFromStoredKeyToCreate();
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        Map<String, String> expected = f.storedKeys(old);
+        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 8, 500, false));
+        assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
+        f.server.failRequests(0, 0, 0, false);
+        // The server drops (or garbles) the record; the checkpoint still says a rotation replaced the key.
+        for (Json.Obj lost : List.of(Json.obj(), Json.obj("phase", Json.of("garbled")))) { // garbled stays
+            f.store.putAccountData(MigrationRecord.TYPE, lost);
+
+            WorkflowException refused = assertThrows(WorkflowException.class,
+                    () -> Migrate.abandon(f.account(), dir.resolve("checkpoint.json")));
+            assertTrue(refused.getMessage().contains("run migrate --resume"), refused.getMessage());
+            assertTrue(Files.exists(dir.resolve("checkpoint.json")), "the checkpoint is kept");
+        }
+
+        Migrate.Result r = migrate(true, false); // what the refusal says, with the garbled record on the server
         assertTrue(r.verified(), r.note());
         assertEquals(expected, f.storedKeys(r.newVersion()));
         assertEquals(null, FailurePointTest.secretsProblem(f));
