@@ -1,6 +1,7 @@
 package keybackup.workflow;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -24,9 +25,24 @@ final class Checkpoint {
         AtomicFile.write(file, CanonicalJson.encode(record.toJson()));
     }
 
+    /** The most bytes a checkpoint is read up to: a record is a few hundred bytes. */
+    static final int MAX_CHECKPOINT_BYTES = 64 * 1024;
+
+    /**
+     * The most bytes an entries file is read up to: 17 bytes per key, so about 3.9 million keys. A larger
+     * file (or an endless one, such as a link to a device) is not taken: the run then binds itself as it would
+     * without the file.
+     */
+    static final int MAX_ENTRIES_BYTES = 64 * 1024 * 1024;
+
     static MigrationRecord load(Path file) throws IOException, WorkflowException {
+        byte[] bytes = readCapped(file, MAX_CHECKPOINT_BYTES);
+        if (bytes == null) {
+            throw new WorkflowException("checkpoint " + file + ": over " + MAX_CHECKPOINT_BYTES
+                    + " bytes, not a migration checkpoint");
+        }
         try {
-            if (!(JsonReader.parse(Files.readAllBytes(file)) instanceof Json.Obj o)) {
+            if (!(JsonReader.parse(bytes) instanceof Json.Obj o)) {
                 throw new WorkflowException("checkpoint " + file + ": not a migration checkpoint");
             }
             return MigrationRecord.parse(o, "checkpoint " + file);
@@ -89,8 +105,17 @@ final class Checkpoint {
 
     private static Optional<OldEntries> read(Path file, String digest) throws IOException {
         if (!Files.exists(file)) return Optional.empty();
-        OldEntries entries = OldEntries.fromBytes(Files.readAllBytes(file));
+        byte[] bytes = readCapped(file, MAX_ENTRIES_BYTES);
+        OldEntries entries = bytes == null ? null : OldEntries.fromBytes(bytes);
         return entries != null && entries.digest().equals(digest) ? Optional.of(entries) : Optional.empty();
+    }
+
+    /** The file's bytes, or null when it holds more than {@code max}; never reads more than {@code max + 1}. */
+    private static byte[] readCapped(Path file, int max) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] bytes = in.readNBytes(max + 1);
+            return bytes.length > max ? null : bytes;
+        }
     }
 
     /** Removes the checkpoint and the entries beside it. */

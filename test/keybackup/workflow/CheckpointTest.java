@@ -3,12 +3,14 @@ package keybackup.workflow;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,5 +95,30 @@ class CheckpointTest {
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(0, s.count(), "the checkpoint and both entries files are gone");
         }
+    }
+
+    @Test
+    void endlessOrOversizedFiles_areNotReadWhole(@TempDir Path dir) throws Exception {
+        Path zero = Path.of("/dev/zero");
+        Assumptions.assumeTrue(Files.isReadable(zero), "needs /dev/zero");
+        Path file = dir.resolve("cp.json");
+        Checkpoint.save(RECORD, file);
+        Files.createSymbolicLink(Checkpoint.entriesFile(file), zero);
+        assertTrue(Checkpoint.loadEntries(file, RECORD.oldDigest()).isEmpty(), "an endless entries file is not taken");
+
+        Path endless = dir.resolve("endless.json");
+        Files.createSymbolicLink(endless, zero);
+        WorkflowException e = assertThrows(WorkflowException.class, () -> Checkpoint.load(endless));
+        assertTrue(e.getMessage().contains("over " + Checkpoint.MAX_CHECKPOINT_BYTES + " bytes"), e.getMessage());
+
+        Path big = dir.resolve("big.json");
+        byte[] padded = new byte[Checkpoint.MAX_CHECKPOINT_BYTES + 1];
+        java.util.Arrays.fill(padded, (byte) ' ');
+        byte[] record = Files.readAllBytes(file);
+        System.arraycopy(record, 0, padded, 0, record.length);
+        Files.write(big, padded);
+        assertThrows(WorkflowException.class, () -> Checkpoint.load(big), "one byte over the cap");
+        Files.write(big, java.util.Arrays.copyOf(padded, Checkpoint.MAX_CHECKPOINT_BYTES));
+        assertEquals(RECORD, Checkpoint.load(big), "at the cap: read");
     }
 }
