@@ -30,7 +30,9 @@ import keybackup.workflow.UnlockedSecretStorage;
  *
  * <p>Order, so that every failure leaves a state from which the same command works again and no secret is
  * lost: (1) everything that can be checked before writing (both output paths new, in existing directories,
- * and distinct; the store a directory without Secret Storage); (2) the two key files, new and fsynced; (3) in
+ * and distinct; the store a directory without Secret Storage, checked under the store's write lock, which
+ * the run holds to its end, so that a second setup of the store waits and is then refused instead of
+ * replacing this run's key under it); (2) the two key files, new and fsynced; (3) in
  * the store, the identity, the Secret Storage key's description and the cross-signing secrets under it; (4)
  * last, the default key pointer, one write that makes the recovery key the one Secret Storage depends on.
  * Until (4), nothing depends on the key files: a failure removes the ones this run created (never a file
@@ -58,6 +60,7 @@ final class SetupCommand implements Command {
                 + "If it fails, it says\nwhether to run it again "
                 + "(the key files it made are then removed) or how to check what it did.";
     }
+    @SuppressWarnings("try") // held: the store's write lock, for the block
     public int run(List<String> argv, Io io) throws Exception {
         Args a = new Args(argv, Set.of("user", "store", "recovery-key-out", "device-id", "device-key-out"),
                 Set.of());
@@ -75,9 +78,18 @@ final class SetupCommand implements Command {
         }
         // the one command that creates a store
         LocalStore store = LocalStore.open(StoreOptions.createStore(dir), user);
-        if (store.getAccountData(SecretStorage.DEFAULT_KEY_TYPE).isPresent()) {
-            throw new FailedException("the store already has Secret Storage; not overwriting it");
+        // the store's write lock from the check to the last write: another setup of the same store waits, then
+        // finds Secret Storage there, instead of replacing this run's key description under its feet
+        try (LocalStore.Held held = store.hold()) {
+            if (store.getAccountData(SecretStorage.DEFAULT_KEY_TYPE).isPresent()) {
+                throw new FailedException("the store already has Secret Storage; not overwriting it");
+            }
+            return setUp(argv, io, store, user, storeDir, recoveryOut, deviceId, deviceOut);
         }
+    }
+
+    private int setUp(List<String> argv, Io io, LocalStore store, String user, Path storeDir, Path recoveryOut,
+            String deviceId, Path deviceOut) throws Exception {
         Steps steps = new Steps();
         String again = Interrupts.commandLine(name(), argv);
         String check = statusCommand(user, storeDir, recoveryOut);
