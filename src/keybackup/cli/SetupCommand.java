@@ -29,8 +29,8 @@ import keybackup.workflow.UnlockedSecretStorage;
  * store (the one command that creates a store).
  *
  * <p>Order, so that every failure leaves a state from which the same command works again and no secret is
- * lost: (1) everything that can be checked before writing (both output paths new, in existing directories,
- * and distinct; the store a directory without Secret Storage, checked under the store's write lock, which
+ * lost: (1) everything that can be checked before writing (both output paths new, in existing directories
+ * outside the store's, and distinct; the store a directory without Secret Storage, checked under the store's write lock, which
  * the run holds to its end, so that a second setup of the store waits and is then refused instead of
  * replacing this run's key under it); (2) the two key files, new and fsynced; (3) in
  * the store, the identity, the Secret Storage key's description and the cross-signing secrets under it; (4)
@@ -76,6 +76,8 @@ final class SetupCommand implements Command {
         if (Files.exists(storeDir) && !Files.isDirectory(storeDir)) {
             throw new FailedException("--store: not a directory: " + storeDir);
         }
+        notInStore("--recovery-key-out", recoveryOut, storeDir);
+        notInStore("--device-key-out", deviceOut, storeDir);
         // the one command that creates a store
         LocalStore store = LocalStore.open(StoreOptions.createStore(dir), user);
         // the store's write lock from the check to the last write: another setup of the same store waits, then
@@ -203,6 +205,19 @@ final class SetupCommand implements Command {
             throw new FailedException(option + ": no such directory: " + (parent == null ? p : parent));
         }
         return p;
+    }
+
+    /**
+     * Refuses a key file in the store's directory or under it (compared by real paths): the store writes its
+     * own files there, each replaced by a rename, and a key file among them could be replaced after setup
+     * said it was done. A store not made yet cannot hold a directory that exists.
+     */
+    private static void notInStore(String option, Path file, Path storeDir) throws FailedException, IOException {
+        if (!Files.isDirectory(storeDir)) return;
+        if (file.toAbsolutePath().getParent().toRealPath().startsWith(storeDir.toRealPath())) {
+            throw new FailedException(option + ": inside the store directory " + storeDir
+                    + ", where the store writes its own files: " + file);
+        }
     }
 
     /** Whether two new files' paths name one file (their directories compared by their real paths). */

@@ -144,6 +144,22 @@ class SetupCommandTest {
     }
 
     /**
+     * A key file named inside the store directory: the store writes its own files there (identity.json is
+     * replaced by an atomic rename), so a key file there could be replaced after setup reported success.
+     */
+    @Test
+    void keyFileInsideTheStoreDirectory_refusedBeforeWriting() throws Exception {
+        Files.createDirectories(store());
+        Path inStore = store().resolve("identity.json");
+        CliRun.Result r = run(setup(rk(), inStore));
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("--device-key-out: inside the store directory"), r.err());
+        assertFalse(Files.exists(rk()), "nothing written");
+        assertFalse(Files.exists(inStore));
+        assertSetUp(run(setup(rk(), dk())));
+    }
+
+    /**
      * Two setups started at once on one new store: without one lock over the check and the writes, both pass
      * the "no Secret Storage yet" check, both succeed, and the key description of the last one replaces the
      * first one's, whose recovery key then opens nothing. Exactly one may succeed, and its key must open it.
