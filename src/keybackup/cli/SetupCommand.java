@@ -30,10 +30,10 @@ import keybackup.workflow.UnlockedSecretStorage;
  *
  * <p>Order, so that every failure leaves a state from which the same command works again and no secret is
  * lost: (1) everything that can be checked before writing (both output paths new, in existing directories
- * outside the store's, and distinct; the store a directory without Secret Storage, checked under the store's write lock, which
- * the run holds to its end, so that a second setup of the store waits and is then refused instead of
- * replacing this run's key under it); (2) the two key files, new and fsynced; (3) in
- * the store, the identity, the Secret Storage key's description and the cross-signing secrets under it; (4)
+ * outside the store's, and distinct; the store a directory without Secret Storage, checked under the store's
+ * write lock, which the run holds to its end, so that a second setup of the store waits and is then refused
+ * instead of replacing this run's key under it); (2) the two key files, new and fsynced; (3) in the store, the
+ * identity, the Secret Storage key's description and the cross-signing secrets under it; (4)
  * last, the default key pointer, one write that makes the recovery key the one Secret Storage depends on.
  * Until (4), nothing depends on the key files: a failure removes the ones this run created (never a file
  * that was there before) and the same command can run again, overwriting what (3) left. Once (4) is
