@@ -29,9 +29,11 @@ import keybackup.workflow.UnlockedSecretStorage;
  * store (the one command that creates a store).
  *
  * <p>Order, so that every failure leaves a state from which the same command works again and no secret is
- * lost: (1) everything that can be checked before writing (both output paths new, in existing directories,
- * and distinct; the store a directory without Secret Storage); (2) the two key files, new and fsynced; (3) in
- * the store, the identity, the Secret Storage key's description and the cross-signing secrets under it; (4)
+ * lost: (1) everything that can be checked before writing (both output paths new, in existing directories
+ * outside the store's, and distinct; the store a directory without Secret Storage, checked under the store's
+ * write lock, which the run holds to its end, so that a second setup of the store waits and is then refused
+ * instead of replacing this run's key under it); (2) the two key files, new and fsynced; (3) in the store, the
+ * identity, the Secret Storage key's description and the cross-signing secrets under it; (4)
  * last, the default key pointer, one write that makes the recovery key the one Secret Storage depends on.
  * Until (4), nothing depends on the key files: a failure removes the ones this run created (never a file
  * that was there before) and the same command can run again, overwriting what (3) left. Once (4) is
@@ -58,6 +60,7 @@ final class SetupCommand implements Command {
                 + "If it fails, it says\nwhether to run it again "
                 + "(the key files it made are then removed) or how to check what it did.";
     }
+    @SuppressWarnings("try") // held: the store's write lock, for the block
     public int run(List<String> argv, Io io) throws Exception {
         Args a = new Args(argv, Set.of("user", "store", "recovery-key-out", "device-id", "device-key-out"),
                 Set.of());
@@ -73,11 +76,22 @@ final class SetupCommand implements Command {
         if (Files.exists(storeDir) && !Files.isDirectory(storeDir)) {
             throw new FailedException("--store: not a directory: " + storeDir);
         }
+        notInStore("--recovery-key-out", recoveryOut, storeDir);
+        notInStore("--device-key-out", deviceOut, storeDir);
         // the one command that creates a store
         LocalStore store = LocalStore.open(StoreOptions.createStore(dir), user);
-        if (store.getAccountData(SecretStorage.DEFAULT_KEY_TYPE).isPresent()) {
-            throw new FailedException("the store already has Secret Storage; not overwriting it");
+        // the store's write lock from the check to the last write: another setup of the same store waits, then
+        // finds Secret Storage there, instead of replacing this run's key description under its feet
+        try (LocalStore.Held held = store.hold()) {
+            if (store.getAccountData(SecretStorage.DEFAULT_KEY_TYPE).isPresent()) {
+                throw new FailedException("the store already has Secret Storage; not overwriting it");
+            }
+            return setUp(argv, io, store, user, storeDir, recoveryOut, deviceId, deviceOut);
         }
+    }
+
+    private int setUp(List<String> argv, Io io, LocalStore store, String user, Path storeDir, Path recoveryOut,
+            String deviceId, Path deviceOut) throws Exception {
         Steps steps = new Steps();
         String again = Interrupts.commandLine(name(), argv);
         String check = statusCommand(user, storeDir, recoveryOut);
@@ -191,6 +205,19 @@ final class SetupCommand implements Command {
             throw new FailedException(option + ": no such directory: " + (parent == null ? p : parent));
         }
         return p;
+    }
+
+    /**
+     * Refuses a key file in the store's directory or under it (compared by real paths): the store writes its
+     * own files there, each replaced by a rename, and a key file among them could be replaced after setup
+     * said it was done. A store not made yet cannot hold a directory that exists.
+     */
+    private static void notInStore(String option, Path file, Path storeDir) throws FailedException, IOException {
+        if (!Files.isDirectory(storeDir)) return;
+        if (file.toAbsolutePath().getParent().toRealPath().startsWith(storeDir.toRealPath())) {
+            throw new FailedException(option + ": inside the store directory " + storeDir
+                    + ", where the store writes its own files: " + file);
+        }
     }
 
     /** Whether two new files' paths name one file (their directories compared by their real paths). */

@@ -329,6 +329,30 @@ public final class LocalStore implements BackupStore {
 
     // ---- lock ----
 
+    /** The store's write lock held by {@link #hold()}; closing it releases the lock. */
+    public interface Held extends AutoCloseable {
+        /**
+         * Releases the write lock.
+         *
+         * @throws StoreException the lock file could not be released (the lock goes with the process anyway)
+         */
+        @Override
+        void close() throws StoreException;
+    }
+
+    /**
+     * Takes the store's write lock (its {@code write.lock}, for every process) and keeps it until the result is
+     * closed, so that a check and the writes that depend on it are one step for every other writer: they wait.
+     * The calling thread's own reads and writes go on while it holds it; while it is held, no other thread may
+     * use this instance (it would wait for the lock while holding the instance).
+     *
+     * @return the held lock; close it in the same thread
+     * @throws StoreException if the write lock cannot be taken, or an interrupted write cannot be completed
+     */
+    public synchronized Held hold() throws StoreException {
+        return lock();
+    }
+
     /** The store's write lock, taken by every write; see {@link StoreLock#take}. */
     private StoreLock lock() throws StoreException {
         return StoreLock.take(layout, journal);

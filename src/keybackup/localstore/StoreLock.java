@@ -14,7 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import keybackup.homeserver.StoreException;
 
 /** The lock of one write: held by one thread of one process at a time; closing it releases both parts. */
-final class StoreLock implements AutoCloseable {
+final class StoreLock implements LocalStore.Held {
     /** Held (OS file lock) during every write, by any process; its content is unused. */
     static final String LOCK_FILE = "write.lock";
 

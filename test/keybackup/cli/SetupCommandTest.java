@@ -143,6 +143,63 @@ class SetupCommandTest {
         assertFalse(Files.exists(dir.resolve("rk2")));
     }
 
+    /**
+     * A key file named inside the store directory: the store writes its own files there (identity.json is
+     * replaced by an atomic rename), so a key file there could be replaced after setup reported success.
+     */
+    @Test
+    void keyFileInsideTheStoreDirectory_refusedBeforeWriting() throws Exception {
+        Files.createDirectories(store());
+        Path inStore = store().resolve("identity.json");
+        CliRun.Result r = run(setup(rk(), inStore));
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("--device-key-out: inside the store directory"), r.err());
+        assertFalse(Files.exists(rk()), "nothing written");
+        assertFalse(Files.exists(inStore));
+        assertSetUp(run(setup(rk(), dk())));
+    }
+
+    /**
+     * Two setups started at once on one new store: without one lock over the check and the writes, both pass
+     * the "no Secret Storage yet" check, both succeed, and the key description of the last one replaces the
+     * first one's, whose recovery key then opens nothing. Exactly one may succeed, and its key must open it.
+     */
+    @Test
+    void twoSetupsAtOnceOnOneStore_oneRefused_theOtherKeyOpensSecretStorage() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            if (Files.exists(store())) deleteTree(store());
+            for (String f : List.of("rk0", "rk1", "dk0", "dk1")) Files.deleteIfExists(dir.resolve(f));
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+            List<java.util.concurrent.CompletableFuture<CliRun.Result>> runs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                String[] args = setup(dir.resolve("rk" + i), dir.resolve("dk" + i));
+                runs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        start.await();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return run(args);
+                }));
+            }
+            int succeeded = 0;
+            for (int i = 0; i < 2; i++) {
+                CliRun.Result r = runs.get(i).get();
+                if (r.code() != 0) {
+                    assertTrue(r.err().contains("already has Secret Storage"), r.err());
+                    assertFalse(Files.exists(dir.resolve("rk" + i)), "the refused run wrote no key file");
+                    continue;
+                }
+                succeeded++;
+                CliRun.Result status = run("status", "--user", USER, "--store", store().toString(),
+                        "--recovery-key-file", dir.resolve("rk" + i).toString(), "--device-id", "PHONE",
+                        "--device-key-file", dir.resolve("dk" + i).toString());
+                assertEquals(0, status.code(), "round " + round + ": a setup that succeeded: " + status.err());
+            }
+            assertEquals(1, succeeded, "round " + round);
+        }
+    }
+
     @Test
     void interruptBeforeTheDefaultKey_keyFilesOfTheRunRemoved_userFileNever_laterStepsStopped() throws Exception {
         SetupCommand.Steps steps = new SetupCommand.Steps();

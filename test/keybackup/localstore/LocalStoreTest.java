@@ -278,4 +278,26 @@ class LocalStoreTest {
         store.publishIdentity(identity);
         assertEquals(identity, LocalStore.open(dir, USER).queryOwnKeys());
     }
+
+    @Test
+    @SuppressWarnings("try") // held: the write lock, for the block
+    void hold_anotherWriterWaitsUntilClosed_theHoldersOwnWritesGoOn() throws Exception {
+        LocalStore other = LocalStore.open(dir, USER);
+        java.util.concurrent.CompletableFuture<Void> write;
+        try (LocalStore.Held held = store.hold()) {
+            store.putAccountData("m.mine", Json.obj("a", Json.of(1))); // the holder's own write: no wait
+            write = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    other.putAccountData("m.mine", Json.obj("a", Json.of(2)));
+                } catch (StoreException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(300);
+            assertFalse(write.isDone(), "a writer of another instance waits for the lock");
+            assertEquals(Json.obj("a", Json.of(1)), store.getAccountData("m.mine").orElseThrow());
+        }
+        write.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(Json.obj("a", Json.of(2)), store.getAccountData("m.mine").orElseThrow());
+    }
 }
