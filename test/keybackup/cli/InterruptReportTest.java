@@ -119,4 +119,26 @@ class InterruptReportTest {
                     EnableCommand.interrupted(io(""), ENABLE, replace, false, true));
         }
     }
+
+    /**
+     * A restore to stdout writes the export as it goes: interrupted, what it wrote is not "not written" but an
+     * export that may stop short, holding plaintext keys.
+     */
+    @Test
+    void restore_toStdout_saysTheExportWrittenMayStopShort() {
+        List<String> argv = List.of("--store", "s", "--out", "-");
+        assertEquals(List.of("interrupted: the restore of version 7 stopped after 12 keys were verified; the export "
+                + "it wrote to stdout may stop short of its end (it holds plaintext keys): do not keep it",
+                "to go on, run the same command again: keybackup restore --store s --out -"),
+                RestoreCommand.interrupted(io(""), "7", 12, null, "-", argv));
+    }
+
+    @Test
+    void restore_toAFile_partialRemovedAndFileNotWritten() {
+        List<String> argv = List.of("--store", "s", "--out", "k.json");
+        assertEquals("interrupted: the restore of version 7 stopped after 12 keys were verified; its partial file "
+                + "k.json.partial (plaintext keys) was removed; k.json was not written",
+                RestoreCommand.interrupted(io(""), "7", 12, java.nio.file.Path.of("k.json.partial"), "k.json", argv)
+                        .get(0));
+    }
 }
