@@ -40,7 +40,10 @@ final class EnableCommand implements Command {
         // that holds no backup secret, so after an interrupt any it holds are this run's.
         boolean heldBefore = !replace && (account.secrets().holds(SecretStorage.BACKUP_DECRYPTION_KEY)
                 || account.secrets().holds(SecretStorage.BACKUP_SIGNING_KEY));
-        Enable.Result r = Interrupts.during(io, () -> interrupted(io, argv, replace, heldBefore),
+        // A backup that exists before the run is one enable refuses, not one it created: status showing it
+        // after an interrupt must not read as "enable finished".
+        boolean backupBefore = account.store().currentVersion().isPresent();
+        Enable.Result r = Interrupts.during(io, () -> interrupted(io, argv, replace, heldBefore, backupBefore),
                 () -> Enable.run(account, a.flag("stable-names") ? FieldNames.STABLE : FieldNames.UNSTABLE, replace));
         if (a.flag("json")) {
             io.printCanonical(JsonOutput.enable(r));
@@ -59,20 +62,40 @@ final class EnableCommand implements Command {
      * What enable says when it is interrupted. Where it stopped is not known (Secret Storage is written first,
      * then the version is created), so it says how to find out: status shows whether the version exists. If
      * not, the run goes on with {@code --replace-backup-secrets} (when Secret Storage held no backup secret
-     * before, what it holds now is this run's); enable refuses it anyway while a backup exists.
+     * before, what it holds now is this run's); enable refuses it anyway while a backup exists. The status
+     * command is given without the options that read stdin: it needs no Secret Storage to show the version, and
+     * would otherwise wait for input nobody pipes to it.
      *
      * @param replace whether the command has {@code --replace-backup-secrets}
      * @param heldBefore whether Secret Storage held a backup secret before (then, without {@code replace},
      *     enable refuses before it writes anything)
+     * @param backupBefore whether the server showed a backup version before (then enable refuses before it
+     *     writes anything, and a version status shows is not this run's)
      */
-    static List<String> interrupted(Io io, List<String> argv, boolean replace, boolean heldBefore) {
+    static List<String> interrupted(Io io, List<String> argv, boolean replace, boolean heldBefore,
+                                    boolean backupBefore) {
+        if (backupBefore) {
+            return List.of("interrupted: enable stopped before it wrote anything (the account already has a backup "
+                    + "version, which enable does not replace: see migrate)");
+        }
         if (heldBefore && !replace) {
             return List.of("interrupted: enable stopped before it wrote anything (Secret Storage already holds "
                     + "backup secrets, and enable keeps them)", "to go on, " + Interrupts.sameCommandAgain(io) + ": "
                     + Interrupts.commandLine("enable", argv));
         }
-        List<String> storeOptions = new ArrayList<>(argv);
-        storeOptions.removeAll(List.of("--stable-names", "--replace-backup-secrets", "--json"));
+        List<String> storeOptions = new ArrayList<>();
+        for (int i = 0; i < argv.size(); i++) {
+            String arg = argv.get(i);
+            if (List.of("--stable-names", "--replace-backup-secrets", "--json", "--passphrase-stdin").contains(arg)
+                    || arg.equals("--recovery-key-file=-")) {
+                continue;
+            }
+            if (arg.equals("--recovery-key-file") && i + 1 < argv.size() && argv.get(i + 1).equals("-")) {
+                i++;
+                continue;
+            }
+            storeOptions.add(arg);
+        }
         String again = replace ? Interrupts.sameCommandAgain(io)
                 : "run the command again with --replace-backup-secrets (Secret Storage held no backup secrets before "
                 + "it: any it holds now are this run's, of no backup)" + Interrupts.pipedAgain(io);

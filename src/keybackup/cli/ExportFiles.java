@@ -57,9 +57,9 @@ final class ExportFiles {
             } finally {
                 Arrays.fill(pass, '\0'); // the keys are derived: the passphrase is not needed again
             }
-            return new KeyFile(option, unlocked::open, null, null, unlocked);
+            return new KeyFile(option, unlocked::open, null, unlocked);
         }
-        return new KeyFile(option, () -> Files.newInputStream(file), null, null, null);
+        return new KeyFile(option, () -> Files.newInputStream(file), null, null);
     }
 
     /** Whether the first bytes of an export are the encrypted one's; '-': a damaged header gets the armour's error. */
@@ -68,21 +68,19 @@ final class ExportFiles {
     }
 
     /**
-     * An export read once per pass; closing it zeroes the keys of an encrypted file, wipes the passphrase
-     * of an encrypted standard input, and removes the copy of standard input.
+     * An export read once per pass; closing it zeroes the keys of an encrypted file or of the copy of
+     * standard input, and removes that copy. It holds no passphrase: each was wiped once the keys were derived.
      */
     static final class KeyFile implements AutoCloseable {
         private final String option;
         private final ExportReader.Source source;
-        private final char[] pass;
         private final StdinSpool spool;
         private final EncryptedKeyExport.Unlocked unlocked;
 
-        private KeyFile(String option, ExportReader.Source source, char[] pass, StdinSpool spool,
+        private KeyFile(String option, ExportReader.Source source, StdinSpool spool,
                         EncryptedKeyExport.Unlocked unlocked) {
             this.option = option;
             this.source = source;
-            this.pass = pass;
             this.spool = spool;
             this.unlocked = unlocked;
         }
@@ -95,11 +93,7 @@ final class ExportFiles {
                 } catch (ExportReader.FormatException e) {
                     throw new FailedException(option + ": " + e.getMessage());
                 } catch (KeyExportException e) {
-                    if (spool != null && spool.wasPlain()) {
-                        // encrypted here, under a key only this process has: only a change on disk fails its MAC
-                        throw new FailedException(option + ": the temporary encrypted copy of standard input was"
-                                + " changed while it was read (" + e.getMessage() + "); run the upload again");
-                    }
+                    if (spool != null && spool.wasPlain()) throw new FailedException(copyChanged(option, e));
                     throw new FailedException(option + ": " + reason(e));
                 } catch (NoSuchFileException e) {
                     throw new FailedException(option + ": the file was removed while it was read");
@@ -111,7 +105,6 @@ final class ExportFiles {
 
         @Override
         public void close() throws IOException {
-            if (pass != null) Arrays.fill(pass, '\0');
             if (unlocked != null) unlocked.close();
             if (spool != null) spool.close();
         }
@@ -142,7 +135,24 @@ final class ExportFiles {
                     + System.getProperty("java.io.tmpdir") + " (" + Errors.describe(e) + "); free space there,"
                     + " set another with -Djava.io.tmpdir=DIR in KEYBACKUP_JAVA_OPTS, or give the export as a file");
         }
-        return new KeyFile(option, () -> spool.open(pass), pass, spool, null);
+        try {
+            spool.unlock(pass); // PBKDF2 once, for both walks
+        } catch (KeyExportException e) {
+            spool.close();
+            throw new FailedException(spool.wasPlain() ? copyChanged(option, e) : option + ": " + reason(e));
+        } catch (IOException | RuntimeException e) {
+            spool.close();
+            throw e;
+        } finally {
+            if (pass != null) Arrays.fill(pass, '\0'); // the keys are derived: the passphrase is not needed again
+        }
+        return new KeyFile(option, spool::open, spool, null);
+    }
+
+    /** A plain stdin's copy failed its check: encrypted here, under a key only this process has, it was changed. */
+    private static String copyChanged(String option, KeyExportException e) {
+        return option + ": the temporary encrypted copy of standard input was changed while it was read ("
+                + e.getMessage() + "); run the upload again";
     }
 
     private static int firstNonBlank(byte[] b) {

@@ -95,13 +95,8 @@ final class RestoreCommand implements Command {
                 return Interrupts.during(io, () -> partial != null && partial.committed()
                         ? List.of("interrupted after " + out + " was written in full (" + verified.get() + " keys were "
                                 + "verified); nothing is left to do")
-                        : List.of(
-                        "interrupted: the restore of version " + version + " stopped after " + verified.get()
-                                + " keys were verified; "
-                                + (partial != null && partial.discard() ? "its partial file " + partial.path()
-                                + " (plaintext keys) was removed; " : "") + out + " was not written",
-                        "to go on, " + Interrupts.sameCommandAgain(io) + ": "
-                                + Interrupts.commandLine(name(), argv)), () -> {
+                        : interrupted(io, version, verified.get(), partial != null && partial.discard()
+                                ? partial.path() : null, out, argv), () -> {
                     OutputStream sink;
                     try {
                         OutputStream file = toStdout ? io.fileStdout() : partial.stream();
@@ -158,5 +153,20 @@ final class RestoreCommand implements Command {
                 if (pass != null) Arrays.fill(pass, '\0');
             }
         }
+    }
+
+    /**
+     * What a restore of {@code version} to {@code out} says when it is interrupted before its file was complete.
+     *
+     * @param removed the partial file the interrupt removed, or null
+     */
+    static List<String> interrupted(Io io, String version, long verified, Path removed, String out,
+                                    List<String> argv) {
+        return List.of("interrupted: the restore of version " + version + " stopped after " + verified
+                + " keys were verified; " + (removed != null ? "its partial file " + removed
+                + " (plaintext keys) was removed; " : "") + (out.equals("-")
+                ? "the export it wrote to stdout may stop short of its end (it holds plaintext keys): do not keep it"
+                : out + " was not written"),
+                "to go on, " + Interrupts.sameCommandAgain(io) + ": " + Interrupts.commandLine("restore", argv));
     }
 }

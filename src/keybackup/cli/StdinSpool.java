@@ -33,9 +33,12 @@ final class StdinSpool implements AutoCloseable {
     private static final String PREFIX = "keybackup-stdin-";
 
     private final Path file;
-    /** The one-time passphrase of a plain input; null when the input was an encrypted export already. */
+    /**
+     * The one-time passphrase of a plain input, wiped once {@link #unlock} derived the keys; null when the
+     * input was an encrypted export already.
+     */
     private final char[] oneTime;
-    /** The copy with its keys derived, by the first {@link #open}; null before. */
+    /** The copy with its keys derived by {@link #unlock}; null before. */
     private EncryptedKeyExport.Unlocked unlocked;
 
     private StdinSpool(Path file, char[] oneTime) {
@@ -75,14 +78,29 @@ final class StdinSpool implements AutoCloseable {
     }
 
     /**
-     * The plaintext of the input, read from the copy in bounded memory: its MAC is checked over the whole
-     * copy first, and again at its end ({@link EncryptedKeyExport.Unlocked#open()}). The keys are derived by
-     * the first call and kept for the next ones, until {@link #close()}.
+     * Derives the copy's keys, once for every {@link #open()}, and wipes the one-time passphrase: neither
+     * passphrase is needed after this. Call it once, right after {@link #copy}.
      *
-     * @param exportPassphrase the export's passphrase for an encrypted input; ignored for a plain one
+     * @param exportPassphrase the export's passphrase for an encrypted input (the caller wipes it); ignored for
+     *     a plain one
+     * @throws keybackup.backup.KeyExportException if the copy does not start as a well-formed export
      */
-    InputStream open(char[] exportPassphrase) throws IOException {
-        if (unlocked == null) unlocked = EncryptedKeyExport.unlock(file, oneTime != null ? oneTime : exportPassphrase);
+    void unlock(char[] exportPassphrase) throws IOException {
+        if (unlocked != null) throw new IllegalStateException("stdin copy: already unlocked");
+        try {
+            unlocked = EncryptedKeyExport.unlock(file, oneTime != null ? oneTime : exportPassphrase);
+        } finally {
+            if (oneTime != null) Arrays.fill(oneTime, '\0');
+        }
+    }
+
+    /**
+     * The plaintext of the input, read from the copy in bounded memory: its MAC is checked over the whole
+     * copy first, and again at its end ({@link EncryptedKeyExport.Unlocked#open()}), with the keys
+     * {@link #unlock} derived.
+     */
+    InputStream open() throws IOException {
+        if (unlocked == null) throw new IllegalStateException("stdin copy: not unlocked");
         return unlocked.open();
     }
 

@@ -59,7 +59,7 @@ class InterruptReportTest {
                 + "no backup secrets before it: any it holds now are this run's, of no backup): keybackup enable "
                 + "--user @a:b.org --store s --recovery-key-file rk.txt --stable-names --json "
                 + "--replace-backup-secrets"),
-                EnableCommand.interrupted(io(""), ENABLE, false, false));
+                EnableCommand.interrupted(io(""), ENABLE, false, false, false));
     }
 
     @Test
@@ -73,7 +73,7 @@ class InterruptReportTest {
                 + "do; if it shows no key backup, run the same command again, with the same input piped to it "
                 + "(--passphrase-stdin read stdin): keybackup enable --user @a:b.org --store s --recovery-key-file "
                 + "rk.txt --stable-names --json --replace-backup-secrets",
-                EnableCommand.interrupted(io, argv, true, true).get(1));
+                EnableCommand.interrupted(io, argv, true, true, false).get(1));
     }
 
     @Test
@@ -81,6 +81,64 @@ class InterruptReportTest {
         assertEquals(List.of("interrupted: enable stopped before it wrote anything (Secret Storage already holds "
                 + "backup secrets, and enable keeps them)", "to go on, run the same command again: keybackup enable "
                 + "--user @a:b.org --store s --recovery-key-file rk.txt --stable-names --json"),
-                EnableCommand.interrupted(io(""), ENABLE, false, true));
+                EnableCommand.interrupted(io(""), ENABLE, false, true, false));
+    }
+
+    /**
+     * Secret Storage unlocked from stdin: the status command to run first does not read stdin (it needs no
+     * Secret Storage to show whether the version exists, and nobody pipes anything to it); the enable command
+     * after it keeps them and says to pipe the input again.
+     */
+    @Test
+    void enable_secretStorageFromStdin_statusReadsNoStdin() throws Exception {
+        for (List<String> unlock : List.of(List.of("--passphrase-stdin"), List.of("--recovery-key-file", "-"),
+                List.of("--recovery-key-file=-"))) {
+            List<String> argv = new java.util.ArrayList<>(List.of("--user", "@a:b.org", "--store", "s"));
+            argv.addAll(unlock);
+            Io io = io("");
+            io.claimStdin(unlock.get(0));
+            String advice = EnableCommand.interrupted(io, argv, false, false, false).get(1);
+            assertEquals("to go on, run keybackup status --user @a:b.org --store s: if it shows a backup version, "
+                    + "enable created it and Secret Storage holds its keys, so nothing is left to do; if it shows no "
+                    + "key backup, run the command again with --replace-backup-secrets (Secret Storage held no backup "
+                    + "secrets before it: any it holds now are this run's, of no backup), with the same input piped "
+                    + "to it (" + unlock.get(0) + " read stdin): " + Interrupts.commandLine("enable", argv,
+                    "--replace-backup-secrets"), advice);
+        }
+    }
+
+    /**
+     * A backup version the server showed before the run: enable refuses it before writing anything, so status
+     * showing a version afterwards would not mean enable finished; the report says so and gives no command.
+     */
+    @Test
+    void enable_backupExistedBefore_nothingWasWrittenAndNoStatusAdvice() {
+        for (boolean replace : new boolean[] {false, true}) {
+            assertEquals(List.of("interrupted: enable stopped before it wrote anything (the account already has a "
+                    + "backup version, which enable does not replace: see migrate)"),
+                    EnableCommand.interrupted(io(""), ENABLE, replace, false, true));
+        }
+    }
+
+    /**
+     * A restore to stdout writes the export as it goes: interrupted, what it wrote is not "not written" but an
+     * export that may stop short, holding plaintext keys.
+     */
+    @Test
+    void restore_toStdout_saysTheExportWrittenMayStopShort() {
+        List<String> argv = List.of("--store", "s", "--out", "-");
+        assertEquals(List.of("interrupted: the restore of version 7 stopped after 12 keys were verified; the export "
+                + "it wrote to stdout may stop short of its end (it holds plaintext keys): do not keep it",
+                "to go on, run the same command again: keybackup restore --store s --out -"),
+                RestoreCommand.interrupted(io(""), "7", 12, null, "-", argv));
+    }
+
+    @Test
+    void restore_toAFile_partialRemovedAndFileNotWritten() {
+        List<String> argv = List.of("--store", "s", "--out", "k.json");
+        assertEquals("interrupted: the restore of version 7 stopped after 12 keys were verified; its partial file "
+                + "k.json.partial (plaintext keys) was removed; k.json was not written",
+                RestoreCommand.interrupted(io(""), "7", 12, java.nio.file.Path.of("k.json.partial"), "k.json", argv)
+                        .get(0));
     }
 }

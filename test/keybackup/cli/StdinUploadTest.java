@@ -153,8 +153,9 @@ class StdinUploadTest {
                     "no plaintext on disk");
             assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file),
                     "owner-only");
+            spool.unlock(null);
             for (int pass = 0; pass < 2; pass++) {
-                try (InputStream in = spool.open(null)) {
+                try (InputStream in = spool.open()) {
                     assertArrayEquals(plain, in.readAllBytes(), "each read gives the input back");
                 }
             }
@@ -167,13 +168,14 @@ class StdinUploadTest {
         byte[] plain = CanonicalJson.encode(Json.arr(List.of(WorkflowFixture.sessions(1, 1, 4).get(0).toExportJson())));
         try (StdinSpool spool = StdinSpool.copy(dir, new byte[0], new ByteArrayInputStream(plain), false)) {
             Path file = onlyFile();
+            spool.unlock(null);
             byte[] b = Files.readAllBytes(file);
             int mid = EncryptedKeyExport.HEADER.length() + 60;
             b[mid] = (byte) (b[mid] == 'A' ? 'B' : 'A');
             Files.write(file, b);
             assertEquals(keybackup.backup.KeyExportException.class,
                     org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> {
-                        try (InputStream in = spool.open(null)) {
+                        try (InputStream in = spool.open()) {
                             in.readAllBytes();
                         }
                     }).getClass());
