@@ -236,8 +236,15 @@ final class LocalFiles {
     }
 
     private static FileChannel createNew(Path file) throws IOException {
-        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS);
+        return openOwnerOnly(file, StandardOpenOption.CREATE_NEW);
+    }
+
+    /**
+     * Opens {@code file} for writing, never through a symbolic link, creating it owner-only as {@code create}
+     * says ({@code CREATE} or {@code CREATE_NEW}).
+     */
+    static FileChannel openOwnerOnly(Path file, StandardOpenOption create) throws IOException {
+        Set<OpenOption> options = Set.of(create, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         try {
             return FileChannel.open(file, options, PosixFilePermissions.asFileAttribute(LocalLayout.OWNER_ONLY_FILE));
         } catch (UnsupportedOperationException e) {

@@ -3,12 +3,8 @@ package keybackup.localstore;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import keybackup.homeserver.StoreException;
@@ -88,13 +84,7 @@ final class StoreLock implements LocalStore.Held {
      * in its place would otherwise have every writer create or open the file it points to.
      */
     private static FileChannel open(Path file) throws IOException {
-        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS);
-        try {
-            return FileChannel.open(file, options, PosixFilePermissions.asFileAttribute(LocalLayout.OWNER_ONLY_FILE));
-        } catch (UnsupportedOperationException e) {
-            return FileChannel.open(file, options); // not a POSIX file system
-        }
+        return LocalFiles.openOwnerOnly(file, StandardOpenOption.CREATE);
     }
 
     @Override
