@@ -81,14 +81,9 @@ final class MigrateCommand implements Command {
             return 0;
         }
         AtomicReference<String> last = new AtomicReference<>("none yet");
-        Migrate.Result r = Interrupts.during(io, () -> List.of("interrupted: the migration stopped (last step: "
-                + last.get() + ")",
+        Migrate.Result r = Interrupts.during(io, () -> interrupted(io, last.get(),
                 // recorded: else --resume finds nothing
-                o.start() == Migrate.Start.RESUME || Files.exists(o.checkpoint())
-                        ? "to go on, run the same command with --resume: "
-                        + Interrupts.commandLine(name(), argv, "--resume")
-                        : "nothing was recorded or changed yet; to go on, run the same command again: "
-                        + Interrupts.commandLine(name(), argv)),
+                o.start() == Migrate.Start.RESUME || Files.exists(o.checkpoint()), argv),
                 () -> Migrate.run(account, o, line -> {
                     last.set(line);
                     if (!a.flag("quiet")) io.errln("keybackup: " + line);
@@ -158,5 +153,17 @@ final class MigrateCommand implements Command {
                 : p.oldRejected() > 0 ? "kept (its undecryptable keys cannot be migrated)"
                 : "kept (--delete-old deletes it after the check)"));
         return out;
+    }
+
+    /**
+     * What migrate says when it is interrupted: the last step it reached and the command to go on, with
+     * {@code --resume} once the migration is recorded; the input to pipe in again when an option read stdin.
+     */
+    static List<String> interrupted(Io io, String lastStep, boolean recorded, List<String> argv) {
+        return List.of("interrupted: the migration stopped (last step: " + lastStep + ")", recorded
+                ? "to go on, run the same command with --resume" + Interrupts.pipedAgain(io) + ": "
+                + Interrupts.commandLine("migrate", argv, "--resume")
+                : "nothing was recorded or changed yet; to go on, " + Interrupts.sameCommandAgain(io) + ": "
+                + Interrupts.commandLine("migrate", argv));
     }
 }

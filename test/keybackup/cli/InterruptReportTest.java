@@ -141,4 +141,21 @@ class InterruptReportTest {
                 RestoreCommand.interrupted(io(""), "7", 12, java.nio.file.Path.of("k.json.partial"), "k.json", argv)
                         .get(0));
     }
+
+    @Test
+    void migrate_secretStorageFromStdin_saysToPipeItInAgain() throws Exception {
+        List<String> argv = List.of("--user", "@a:b.org", "--store", "s", "--passphrase-stdin");
+        assertEquals(List.of("interrupted: the migration stopped (last step: none yet)",
+                "nothing was recorded or changed yet; to go on, run the same command again: "
+                + "keybackup migrate --user @a:b.org --store s --passphrase-stdin"),
+                MigrateCommand.interrupted(io(""), "none yet", false, argv));
+        Io io = io("");
+        io.claimStdin("--passphrase-stdin");
+        assertEquals("to go on, run the same command with --resume, with the same input piped to it "
+                + "(--passphrase-stdin read stdin): keybackup migrate --user @a:b.org --store s --passphrase-stdin "
+                + "--resume", MigrateCommand.interrupted(io, "uploaded", true, argv).get(1));
+        assertEquals("nothing was recorded or changed yet; to go on, run the same command again, with the same input "
+                + "piped to it (--passphrase-stdin read stdin): keybackup migrate --user @a:b.org --store s "
+                + "--passphrase-stdin", MigrateCommand.interrupted(io, "none yet", false, argv).get(1));
+    }
 }
