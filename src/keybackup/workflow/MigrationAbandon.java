@@ -1,0 +1,85 @@
+package keybackup.workflow;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import keybackup.backup.AuthData;
+import keybackup.homeserver.StoreException;
+import keybackup.json.Json;
+import keybackup.keys.Ed25519PrivateKey;
+import keybackup.secrets.SecretStorageException;
+
+/**
+ * Forgetting an unfinished {@link Migrate migration} ({@link Migrate#abandon}): the record on the server and the
+ * local checkpoint go, no version and no secret does, and a rotation whose new signing key already replaced the
+ * current version's in Secret Storage is refused.
+ */
+final class MigrationAbandon {
+    private MigrationAbandon() {}
+
+    /** See {@link Migrate#abandon(Account, Path)}. */
+    static void run(Account account, Path checkpoint) throws StoreException, WorkflowException,
+            java.io.IOException {
+        Optional<MigrationRecord> rec;
+        boolean onServer;
+        try {
+            rec = MigrationRecord.load(account).filter(m -> !m.finished());
+            onServer = rec.isPresent();
+        } catch (WorkflowException malformed) {
+            rec = Optional.empty();
+            onServer = true; // an unreadable record is removed too
+        }
+        if (!onServer && !Files.exists(checkpoint)) {
+            throw new WorkflowException("no migration to abandon: no checkpoint at " + checkpoint
+                    + " and no record on the server");
+        }
+        if (rec.isPresent()) refuseMidRotation(account, rec.get());
+        // The checkpoint too: the server may have lost, garbled or replaced its copy of the record.
+        Optional<MigrationRecord> local = localRecord(checkpoint);
+        if (local.isPresent() && !local.equals(rec)) refuseMidRotation(account, local.get());
+        if (onServer) MigrationRecord.clear(account);
+        Checkpoint.delete(checkpoint);
+    }
+
+    /** The record in the checkpoint file, if there is a readable one (else empty: nothing to check there). */
+    private static Optional<MigrationRecord> localRecord(Path checkpoint) {
+        if (!Files.exists(checkpoint)) return Optional.empty();
+        try {
+            return Optional.of(Checkpoint.load(checkpoint)).filter(m -> !m.finished());
+        } catch (java.io.IOException | WorkflowException unreadable) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Refuses to forget a rotation whose new signing key replaced the current version's own in Secret Storage
+     * while its new version does not show (a create whose outcome is not known: it may exist). Forgetting it
+     * would leave the current version naming a signing key Secret Storage no longer holds; resuming completes
+     * the rotation. Without unlocked Secret Storage, or when its signing key does not decrypt, nothing is checked.
+     */
+    private static void refuseMidRotation(Account account, MigrationRecord rec) throws StoreException,
+            WorkflowException {
+        if (!rec.rotate() || rec.toVersion() != null || !account.hasSecrets()) return;
+        Json.Obj current = account.store().currentVersion().orElse(null);
+        Json.Obj ad = current == null ? null : current.object("auth_data");
+        if (ad == null || !(AuthData.of(ad).signingKey() instanceof AuthData.SigningKeyField.Present named)
+                || named.key().equals(rec.signingKey())) {
+            return; // the current version names no signing key, or the new one: forgetting loses nothing it needs
+        }
+        boolean holdsNewKey;
+        try {
+            Optional<Ed25519PrivateKey> held = account.secrets().backupSigningKey();
+            holdsNewKey = held.isPresent() && held.get().publicKey().equals(rec.signingKey());
+            if (held.isPresent()) held.get().close();
+        } catch (SecretStorageException unreadable) {
+            return;
+        }
+        if (holdsNewKey) {
+            throw new WorkflowException("not abandoned: the rotation from version " + rec.fromVersion()
+                    + " already replaced the current version's signing key in Secret Storage, and its new version "
+                    + "may exist although the server does not show it; forgetting it now would leave the current "
+                    + "version without its signing key: run migrate --resume, which takes the new version if it "
+                    + "exists and creates it otherwise");
+        }
+    }
+}
