@@ -38,8 +38,11 @@ import org.junit.jupiter.api.io.TempDir;
  * (twice {@link JsonReader#DEFAULT_MAX_BYTES}) and larger than the heap of the process reading them, so an
  * implementation that holds stdin in memory fails both ways: over the cap it refuses, without a cap it runs
  * out of memory.
+ *
+ * <p>The timeout only catches a hang: each test runs a child JVM over some 70 MiB of input, which took over five
+ * minutes on a host loaded far past its two cores.
  */
-@Timeout(300)
+@Timeout(900)
 class StdinUploadTest {
     private static final Path JAR = Path.of("build/keybackup.jar");
     /** Bytes of stdin: over the old cap on both the plain and the armoured form. */
