@@ -328,6 +328,7 @@ public final class Migrate {
             if (rec == null || rec.toVersion() == null) {
                 rec = create(account, o, rec, oldVersion, first, key, log, recorded);
             }
+            if (first == null) MigrationStart.requireCurrentEntriesFormat(o, rec);
             try (Ed25519PrivateKey signingKey = recordedSigningKey(account, rec)) {
                 // A resumed run is bound to the entries kept beside the checkpoint, if they are the record's.
                 OldEntries bound = first != null ? first.entries() : MigrationStart.boundEntries(o, rec);

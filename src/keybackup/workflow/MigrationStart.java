@@ -169,6 +169,23 @@ final class MigrationStart {
     }
 
     /**
+     * Refuses to copy for a migration recorded by an earlier release, whose entries digest (format 1) does not
+     * cover the {@code authenticated} bits and has 64-bit locations: its entries file could be swapped for a
+     * weaker one unseen. Nothing is deleted; the message says how to go on (the earlier release, or abandon and
+     * migrate again). Called once the new version exists, so that a rotation that replaced the current version's
+     * signing key is completed up to its new version first, and can then be abandoned.
+     */
+    static void requireCurrentEntriesFormat(Migrate.Options o, MigrationRecord rec) throws WorkflowException {
+        if (rec.oldDigest() == null || rec.entriesFormat() == OldEntries.FORMAT) return;
+        throw new WorkflowException("the migration " + rec.describe() + " was recorded by an earlier release of "
+                + "keybackup, whose entries file (" + Checkpoint.entriesFile(o.checkpoint()) + ") is bound by a digest "
+                + "that does not cover the authenticated verdicts, so this release does not go on with it; nothing "
+                + "was deleted: finish it with the release that started it (migrate --resume where its checkpoint "
+                + "is), or run migrate --abandon, then migrate --from " + rec.fromVersion()
+                + " to migrate that version again");
+    }
+
+    /**
      * The signing key Secret Storage holds, when the new version may reuse it: it is this migration's own
      * (a resumed run), or the key the current version names (the old one, or a newer one with
      * {@code --from}) and no new key was asked for ({@code rotate}). Else empty. Reads only.

@@ -493,6 +493,39 @@ class MigrateTest {
     }
 
     @Test
+    void resume_ofAMigrationRecordedByTheEarlierEntriesFormat_isRefusedClearly_abandonThenMigrateAgainLosesNothing()
+            throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 4, 50);
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 7);
+        assertThrows(WorkflowException.class, () -> migrate(false, false));
+        f.server.crashAfterKeyPuts(-1);
+        List<String> live = f.server.liveVersions();
+        // The checkpoint and the record as the earlier release wrote them: no entries_format (its digest did not
+        // cover the authenticated bits), and its entries file in the earlier format.
+        Path cp = dir.resolve("checkpoint.json");
+        Json.Obj earlier = ((Json.Obj) keybackup.json.JsonReader.parse(Files.readAllBytes(cp))).without("entries_format");
+        Files.writeString(cp, keybackup.json.CanonicalJson.encodeToString(earlier));
+        f.store.putAccountData(MigrationRecord.TYPE, earlier);
+        Files.write(Checkpoint.entriesFile(cp), "keybackup-entries-1\n\0\0\0\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+        WorkflowException e = assertThrows(WorkflowException.class, () -> migrate(true, true));
+
+        assertTrue(e.getMessage().contains("earlier release") && e.getMessage().contains("migrate --abandon")
+                && e.getMessage().contains("migrate --from " + old[0]), e.getMessage());
+        assertEquals(live, f.server.liveVersions(), "nothing deleted");
+        assertTrue(Files.exists(cp), "the checkpoint is kept");
+        assertEquals(expected, f.storedKeys(old[0]));
+
+        Migrate.abandon(f.account(), cp);
+        Migrate.Result r = Migrate.run(f.account(), new Migrate.Options(old[0], cp, Migrate.Start.NEW,
+                Migrate.OldVersion.KEEP, Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE, SMALL_BATCHES),
+                log::add);
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+    }
+
+    @Test
     void run_recordOnServerIsMalformed_typedErrorNamesTheField() throws Exception {
         oldBackup(LOCAL, new String[1], 1, 2);
         f.store.putAccountData(MigrationRecord.TYPE, Json.obj("from_version", Json.of("1"), "current_at_start", Json.of("1"), "signing_public_key", Json.of("x"),
