@@ -29,9 +29,10 @@ import keybackup.trust.VerifiedSignatures;
  *       new one, stored <em>before</em> the new version exists (the current version names no key Secret
  *       Storage holds, so nothing it needs is overwritten, and the new version is never current without
  *       its key). A rotation ({@link SigningKey#NEW}) always takes a new one, and so replaces the current
- *       version's key in Secret Storage just before the new version exists; its record says so. If the
- *       new version then surely was not created (its request was never sent, or the server refused it),
- *       the key Secret Storage held before is put back, as {@link Enable} does.
+ *       version's key in Secret Storage just before the new version exists; its record says so. The key
+ *       Secret Storage held before is put back only if the create request was never sent: a refusal (4xx)
+ *       cannot be checked, since a lying server may have created the version and hide it, and keeping the
+ *       new key loses nothing ({@link MigrationStart#createNewVersion} says why).
  *       The backup key stays the same, so {@code m.megolm_backup.v1} is never written;</li>
  *   <li>create the new version and re-upload every session that is not {@code rejected}, with the
  *       {@code authenticated} flag its old verdict allows; if the old version changed meanwhile (its etag
