@@ -266,6 +266,39 @@ class StoreCommandsEndToEndTest {
     }
 
     @Test
+    void migrate_abandonedHalfway_abandonAndTheNextMigrationSayWhatIsLeftAndHowToGoOn() throws Exception {
+        try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir)) {
+            String old = f.unsignedVersion(WorkflowFixture.sessions(2, 10, 5));
+            secrets.addAll(secretsOf(f));
+            List<String> where = f.cliOptions(dir);
+            String checkpoint = dir.resolve("a.json").toString();
+            // Stopped once the new version exists, before all keys were copied into it.
+            f.server.afterRequest("POST /_matrix/client/v3/room_keys/version", 1,
+                    () -> f.server.failRequests(1, Integer.MAX_VALUE, 500, false));
+            assertEquals(1, run(cmd("migrate", where, "--checkpoint", checkpoint)).exit());
+            f.server.failRequests(0, 0, 0, false);
+            String half = f.server.liveVersions().get(1);
+            int halfKeys = f.storedKeys(half).size();
+            assertTrue(halfKeys < 20, "not filled: " + halfKeys);
+
+            Result abandoned = ok(cmd("migrate", where, "--abandon", "--checkpoint", checkpoint));
+
+            assertTrue(abandoned.out().contains("version " + half + ", which the abandoned migration created, is left")
+                    && abandoned.out().contains("the current version")
+                    && abandoned.out().contains("migrate --from " + old)
+                    && abandoned.out().contains("restore --version " + half), abandoned.out());
+
+            Result again = ok(cmd("migrate", where, "--from", old, "--checkpoint", checkpoint));
+
+            assertTrue(again.out().contains("verification: passed"), again.out());
+            assertTrue(again.err().contains("version " + half + ", current when this migration started, is left as it is")
+                    && again.err().contains("restore --version " + half), again.err());
+            assertEquals(3, f.server.liveVersions().size(), "nothing deleted");
+            assertEquals(halfKeys, f.storedKeys(half).size());
+        }
+    }
+
+    @Test
     void migrate_oldVersionChangesDuringEveryPass_resumeAsAdvisedCompletesOnceTheWritesStop() throws Exception {
         try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.HOMESERVER, dir)) {
             String old = f.unsignedVersion(WorkflowFixture.sessions(2, 10, 5));

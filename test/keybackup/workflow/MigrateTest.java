@@ -526,6 +526,29 @@ class MigrateTest {
     }
 
     @Test
+    void abandonThenMigrateFromTheOldVersion_leavesTheHalfFilledVersionAndSaysSo() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 1, 10);
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 1);
+        assertThrows(WorkflowException.class, () -> migrate(false, false));
+        f.server.crashAfterKeyPuts(-1);
+        String half = f.server.liveVersions().get(1);
+        Map<String, String> inHalf = f.storedKeys(half);
+        Migrate.abandon(f.account(), dir.resolve("checkpoint.json"));
+
+        Migrate.Result r = Migrate.run(f.account(), new Migrate.Options(old[0], dir.resolve("checkpoint.json"),
+                Migrate.Start.NEW, Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD, 2,
+                FieldNames.UNSTABLE, SMALL_BATCHES), log::add);
+
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(List.of(half, r.newVersion()), f.server.liveVersions(), "the half-filled version is not deleted");
+        assertEquals(inHalf, f.storedKeys(half));
+        assertTrue(r.note() != null && r.note().contains("version " + half + ", current when this migration started, "
+                + "is left as it is") && r.note().contains("restore --version " + half), String.valueOf(r.note()));
+    }
+
+    @Test
     void run_recordOnServerIsMalformed_typedErrorNamesTheField() throws Exception {
         oldBackup(LOCAL, new String[1], 1, 2);
         f.store.putAccountData(MigrationRecord.TYPE, Json.obj("from_version", Json.of("1"), "current_at_start", Json.of("1"), "signing_public_key", Json.of("x"),
