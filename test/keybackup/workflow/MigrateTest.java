@@ -509,6 +509,9 @@ class MigrateTest {
         f.store.putAccountData(MigrationRecord.TYPE, earlier);
         Files.write(Checkpoint.entriesFile(cp), "keybackup-entries-1\n\0\0\0\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
 
+        WorkflowException dry = assertThrows(WorkflowException.class,
+                () -> Migrate.plan(f.account(), options(true, true), (what, total) -> null));
+        assertTrue(dry.getMessage().contains("earlier release"), dry.getMessage());
         WorkflowException e = assertThrows(WorkflowException.class, () -> migrate(true, true));
 
         assertTrue(e.getMessage().contains("earlier release") && e.getMessage().contains("migrate --abandon")
