@@ -18,9 +18,9 @@ import keybackup.keys.KeyFormatException;
  * verify: the old version is then never deleted, even
  * if a later read no longer shows them), whether a new signing key was asked for ({@code rotate}, written
  * only when set), the format of the entries digest ({@code entries_format}, {@link OldEntries#FORMAT}; a record
- * with a digest and without it was written by an earlier release, format 1), and timestamps. The same record is the local checkpoint file ({@link Checkpoint}) and the
- * account data entry {@value #TYPE}, so that an unfinished migration is visible from any client and
- * resumable from any machine.
+ * with a digest and without it was written by an earlier release, format 1), and timestamps. The same record
+ * is the local checkpoint file ({@link Checkpoint}) and the account data entry {@value #TYPE}, so that an
+ * unfinished migration is visible from any client and resumable from any machine.
  *
  * <p>Why account data: it is private to the user, every client of the account reads it, and it is where
  * Secret Storage already lives, so a client that can migrate can see it. The type is namespaced after the
