@@ -37,7 +37,8 @@ final class MigrateCommand implements Command {
                 + "account data\n(org.keybackup.migration), so an unfinished migration is\n"
                 + "refused a second start anywhere; after a crash, run "
                 + "again with --resume, here or on another machine.\n"
-                + "--abandon forgets an unfinished migration (checkpoint and record) and deletes nothing.\n"
+                + "--abandon forgets an unfinished migration (checkpoint and record) and deletes nothing; it "
+                + "says what\nis left (the new version, if created) and how to go on.\n"
                 + "A backup that is already signed and trusted (not "
                 + "only through a device taken as published), whose\n"
                 + "signing key Secret Storage holds, needs nothing: "
@@ -62,8 +63,9 @@ final class MigrateCommand implements Command {
         Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, true);
         String cp = a.optional("checkpoint");
         if (a.flag("abandon")) {
-            Migrate.abandon(account, Path.of(cp == null ? "keybackup-migration.json" : cp));
+            Migrate.Abandoned left = Migrate.abandon(account, Path.of(cp == null ? "keybackup-migration.json" : cp));
             io.println("the unfinished migration is forgotten; no version and no secret was deleted");
+            io.println(AuditTable.printable(left.note()));
             return 0;
         }
         Migrate.Options o = new Migrate.Options(a.optional("from"),

@@ -29,7 +29,8 @@ final class Checkpoint {
     static final int MAX_CHECKPOINT_BYTES = 64 * 1024;
 
     /**
-     * The most bytes an entries file is read up to: 17 bytes per key, so about 3.9 million keys. A larger
+     * The most bytes an entries file is read up to: 25 bytes per key ({@link OldEntries}), so about 2.6 million
+     * keys (a million take about 25 MB). A larger
      * file (or an endless one, such as a link to a device) is not taken: the run then binds itself as it would
      * without the file.
      */

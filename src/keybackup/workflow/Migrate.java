@@ -29,9 +29,10 @@ import keybackup.trust.VerifiedSignatures;
  *       new one, stored <em>before</em> the new version exists (the current version names no key Secret
  *       Storage holds, so nothing it needs is overwritten, and the new version is never current without
  *       its key). A rotation ({@link SigningKey#NEW}) always takes a new one, and so replaces the current
- *       version's key in Secret Storage just before the new version exists; its record says so. If the
- *       new version then surely was not created (its request was never sent, or the server refused it),
- *       the key Secret Storage held before is put back, as {@link Enable} does.
+ *       version's key in Secret Storage just before the new version exists; its record says so. The key
+ *       Secret Storage held before is put back only if the create request was never sent: a refusal (4xx)
+ *       cannot be checked, since a lying server may have created the version and hide it, and keeping the
+ *       new key loses nothing ({@link MigrationStart#createNewVersion} says why).
  *       The backup key stays the same, so {@code m.megolm_backup.v1} is never written;</li>
  *   <li>create the new version and re-upload every session that is not {@code rejected}, with the
  *       {@code authenticated} flag its old verdict allows; if the old version changed meanwhile (its etag
@@ -191,14 +192,33 @@ public final class Migrate {
     }
 
     /**
+     * What {@link #abandon} left, for the user: a forgotten migration's new version is never deleted.
+     *
+     * @param fromVersion the version the forgotten migration copied from, or null when no readable record said
+     * @param newVersion the new version it created, or null when none was recorded; left as it is, with the keys
+     *        copied into it and any a client wrote to it since
+     * @param newVersionCurrent whether that new version was the current one
+     * @param note what is left and how to go on (migrate the old version again, copy the new version's own keys
+     *        on, and when it may be removed), in words; names versions, never key material
+     */
+    public record Abandoned(String fromVersion, String newVersion, boolean newVersionCurrent, String note) {}
+
+    /**
      * Forgets an unfinished migration: removes the local checkpoint (and the entries beside it) and the
-     * account data record. Deletes no version and no secret; the new version, if created, stays current with
-     * its keys in Secret Storage. A malformed record on the server is removed too. Refused while a rotation's
+     * account data record. Deletes no version and no secret; the new version, if created, stays (current, with
+     * its keys in Secret Storage, unless another client changed that), and the result says so and how to go
+     * on. A malformed record on the server is removed too. Refused while a rotation's
      * new signing key has replaced the current version's in Secret Storage and its new version may exist, as
      * the record on the server or the one in the checkpoint says.
      *
+     * <p>What a careful user expects of {@code migrate --from OLD} after this: the old version migrated again
+     * into another new version, with nothing deleted. The new version of the forgotten run may hold keys found
+     * nowhere else (other clients upload to it while it is current), so it is left as it is, and both this
+     * result and the next migration's {@link Result#note} name it and say how to copy its keys on.
+     *
      * @param account the account whose record is cleared
      * @param checkpoint the local checkpoint file to delete, if it exists
+     * @return what was left: the versions, and a note for the user
      * @throws StoreException the record could not be read or cleared (network or server failure); the
      *         checkpoint is then kept
      * @throws WorkflowException there is neither an unfinished record nor a checkpoint: nothing to abandon; or
@@ -206,9 +226,9 @@ public final class Migrate {
      *         Storage, and its new version may exist (then run it again with resume)
      * @throws java.io.IOException the checkpoint file could not be deleted; the record may already be gone
      */
-    public static void abandon(Account account, Path checkpoint) throws StoreException, WorkflowException,
+    public static Abandoned abandon(Account account, Path checkpoint) throws StoreException, WorkflowException,
             java.io.IOException {
-        MigrationAbandon.run(account, checkpoint);
+        return MigrationAbandon.run(account, checkpoint);
     }
 
     /**
@@ -328,6 +348,7 @@ public final class Migrate {
             if (rec == null || rec.toVersion() == null) {
                 rec = create(account, o, rec, oldVersion, first, key, log, recorded);
             }
+            if (first == null) MigrationStart.requireCurrentEntriesFormat(o, rec);
             try (Ed25519PrivateKey signingKey = recordedSigningKey(account, rec)) {
                 // A resumed run is bound to the entries kept beside the checkpoint, if they are the record's.
                 OldEntries bound = first != null ? first.entries() : MigrationStart.boundEntries(o, rec);

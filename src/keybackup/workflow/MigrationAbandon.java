@@ -18,7 +18,7 @@ final class MigrationAbandon {
     private MigrationAbandon() {}
 
     /** See {@link Migrate#abandon(Account, Path)}. */
-    static void run(Account account, Path checkpoint) throws StoreException, WorkflowException,
+    static Migrate.Abandoned run(Account account, Path checkpoint) throws StoreException, WorkflowException,
             java.io.IOException {
         Optional<MigrationRecord> rec;
         boolean onServer;
@@ -37,8 +37,38 @@ final class MigrationAbandon {
         // The checkpoint too: the server may have lost, garbled or replaced its copy of the record.
         Optional<MigrationRecord> local = localRecord(checkpoint);
         if (local.isPresent() && !local.equals(rec)) refuseMidRotation(account, local.get());
+        Migrate.Abandoned left = left(account, local.isPresent() ? local.get() : rec.orElse(null));
         if (onServer) MigrationRecord.clear(account);
         Checkpoint.delete(checkpoint);
+        return left;
+    }
+
+    /**
+     * What the forgotten migration {@code rec} (null: no readable record) leaves, and how to go on. Its new version,
+     * if any, is not deleted: it may hold keys found nowhere else (written to it by other clients while it was
+     * current), and a later {@code migrate --from} of the old version copies into another new version and leaves it
+     * as it is, so the note says how to copy its keys on and when it may go. Reads only (the current version).
+     */
+    private static Migrate.Abandoned left(Account account, MigrationRecord rec) throws StoreException {
+        if (rec == null) return new Migrate.Abandoned(null, null, false, "no readable record said more");
+        String old = rec.fromVersion();
+        if (rec.toVersion() == null) {
+            return new Migrate.Abandoned(old, null, false, "the abandoned migration recorded no new version; "
+                    + "version " + old + " is left as it was: run migrate --from " + old + " to migrate it again");
+        }
+        String half = rec.toVersion();
+        Json.Obj current = account.store().currentVersion().orElse(null);
+        boolean isCurrent = current != null && half.equals(current.string("version"));
+        String note = "version " + half + ", which the abandoned migration created, is left as it is ("
+                + (isCurrent ? "it is the current version, and Secret Storage holds its signing key"
+                        : "it is not the current version")
+                + "): it holds the keys copied into it so far, and any a client wrote to it since; version " + old
+                + " is left as it was, with all its keys. To migrate it again, run migrate --from " + old
+                + ", which copies it into another new version and leaves version " + half + " as it is; keys "
+                + "written only to version " + half + " are then in it alone: restore --version " + half
+                + " --out FILE, then upload --keys FILE, copies them into the current version. Nothing deletes "
+                + "version " + half + ": remove it (with a Matrix client) only once its keys are elsewhere";
+        return new Migrate.Abandoned(old, half, isCurrent, note);
     }
 
     /** The record in the checkpoint file, if there is a readable one (else empty: nothing to check there). */

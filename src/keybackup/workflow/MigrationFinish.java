@@ -94,8 +94,28 @@ final class MigrationFinish {
         }
         MigrationStart.save(account, o, rec.withPhase(MigrationRecord.FINISHED, copy.migrated()));
         MigrationStart.removeCheckpoint(o);
+        note = join(note, leftBehind(rec));
         return new Migrate.Result(rec.fromVersion(), rec.toVersion(), copy.total(), copy.rejected(), copy.migrated(),
                 check.newSessions(), check.authenticated(), true, deleted, note, false);
+    }
+
+    /**
+     * A migration of an older version ({@code --from}, say after {@code migrate --abandon}) leaves the version that
+     * was current when it started as it is: it may hold keys found nowhere else (uploaded by clients while it was
+     * current), and nothing deletes it. Says so, and how to copy those keys on; null when that version was the
+     * one migrated.
+     */
+    static String leftBehind(MigrationRecord rec) {
+        String was = rec.currentAtStart();
+        if (was.equals(rec.fromVersion())) return null;
+        return "version " + was + ", current when this migration started, is left as it is: keys written only to it "
+                + "are not in version " + rec.toVersion() + "; restore --version " + was + " --out FILE, then upload "
+                + "--keys FILE, copies them into the current version, and only then may version " + was
+                + " be removed (with a Matrix client)";
+    }
+
+    private static String join(String a, String b) {
+        return a == null ? b : b == null ? a : a + "; " + b;
     }
 
     private static void deleteOld(Account account, String oldVersion) throws StoreException {

@@ -156,6 +156,8 @@ public record MigrationPlan(Action action, String oldVersion, String newVersion,
                     "the old version was already deleted after verification: the run only records the migration as "
                     + "finished");
         }
+        // as the run, which refuses before it copies into a new version that exists
+        if (rec != null && rec.toVersion() != null) MigrationStart.requireCurrentEntriesFormat(o, rec);
         AuthDataTrust oldTrust = account.trust(oldInfo);
         try (BackupDecryptionKey key = Restore.keyFromSecretStorage(account)) {
             Restore.checkKeyMatches(key, oldInfo);

@@ -17,9 +17,10 @@ import keybackup.keys.KeyFormatException;
  * reads added: a count and a SHA-256 over their entry digests, and how many entries did not decrypt or
  * verify: the old version is then never deleted, even
  * if a later read no longer shows them), whether a new signing key was asked for ({@code rotate}, written
- * only when set), and timestamps. The same record is the local checkpoint file ({@link Checkpoint}) and the
- * account data entry {@value #TYPE}, so that an unfinished migration is visible from any client and
- * resumable from any machine.
+ * only when set), the format of the entries digest ({@code entries_format}, {@link OldEntries#FORMAT}; a record
+ * with a digest and without it was written by an earlier release, format 1), and timestamps. The same record
+ * is the local checkpoint file ({@link Checkpoint}) and the account data entry {@value #TYPE}, so that an
+ * unfinished migration is visible from any client and resumable from any machine.
  *
  * <p>Why account data: it is private to the user, every client of the account reads it, and it is where
  * Secret Storage already lives, so a client that can migrate can see it. The type is namespaced after the
@@ -34,7 +35,7 @@ import keybackup.keys.KeyFormatException;
  */
 record MigrationRecord(String fromVersion, String currentAtStart, String toVersion, String signingPublicKey,
                        String phase, long oldSessions, String oldDigest, long migrated, long startedTs,
-                       long finishedTs, long oldRejected, boolean rotate) {
+                       long finishedTs, long oldRejected, boolean rotate, int entriesFormat) {
     /** The account data type. */
     static final String TYPE = "org.keybackup.migration";
 
@@ -52,6 +53,14 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
     private static final List<String> PHASES = List.of(STARTED, CREATED, UPLOADED, VERIFIED, FINISHED);
     /** Version ids as servers write them: visible ASCII, no dot segment (they go into URL paths). */
     private static final Pattern VERSION = Pattern.compile("[\\x21-\\x7e]{1,255}");
+
+    /** A record whose digest, if any, is of the current entries format ({@link OldEntries#FORMAT}). */
+    MigrationRecord(String fromVersion, String currentAtStart, String toVersion, String signingPublicKey,
+            String phase, long oldSessions, String oldDigest, long migrated, long startedTs, long finishedTs,
+            long oldRejected, boolean rotate) {
+        this(fromVersion, currentAtStart, toVersion, signingPublicKey, phase, oldSessions, oldDigest, migrated,
+                startedTs, finishedTs, oldRejected, rotate, OldEntries.FORMAT);
+    }
 
     MigrationRecord {
         Objects.requireNonNull(fromVersion, "fromVersion");
@@ -71,27 +80,27 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
 
     MigrationRecord withTarget(String v) {
         return new MigrationRecord(fromVersion, currentAtStart, v, signingPublicKey, CREATED, oldSessions, oldDigest,
-                migrated, startedTs, finishedTs, oldRejected, rotate);
+                migrated, startedTs, finishedTs, oldRejected, rotate, entriesFormat);
     }
 
     MigrationRecord withSigningKey(String key, boolean rotateKey) {
         return new MigrationRecord(fromVersion, currentAtStart, toVersion, key, phase, oldSessions, oldDigest, migrated,
-                startedTs, finishedTs, oldRejected, rotateKey);
+                startedTs, finishedTs, oldRejected, rotateKey, entriesFormat);
     }
 
     /**
-     * With what the reads bound so far held: readable entries, their digest, and the most undecryptable entries any
-     * read showed.
+     * With what the reads bound so far held: readable entries, their digest (of the current entries format), and
+     * the most undecryptable entries any read showed.
      */
     MigrationRecord withOld(long sessions, String digest, long rejected) {
         return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, phase, sessions, digest,
-                migrated, startedTs, finishedTs, Math.max(oldRejected, rejected), rotate);
+                migrated, startedTs, finishedTs, Math.max(oldRejected, rejected), rotate, OldEntries.FORMAT);
     }
 
     MigrationRecord withPhase(String p, long migratedCount) {
         return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, p, oldSessions, oldDigest,
                 migratedCount, startedTs, FINISHED.equals(p) ? System.currentTimeMillis() : finishedTs, oldRejected,
-                rotate);
+                rotate, entriesFormat);
     }
 
     /** The new signing key's public half (validated when the record was parsed or made from a key). */
@@ -115,7 +124,10 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
                 "phase", Json.of(phase), "old_sessions", Json.of(oldSessions), "migrated", Json.of(migrated),
                 "started_ts", Json.of(startedTs));
         if (toVersion != null) o = o.with("to_version", Json.of(toVersion));
-        if (oldDigest != null) o = o.with("old_digest", Json.of(oldDigest));
+        if (oldDigest != null) {
+            o = o.with("old_digest", Json.of(oldDigest));
+            if (entriesFormat != 1) o = o.with("entries_format", Json.of(entriesFormat));
+        }
         if (finishedTs > 0) o = o.with("finished_ts", Json.of(finishedTs));
         if (oldRejected > 0) o = o.with("old_rejected", Json.of(oldRejected));
         if (rotate) o = o.with("rotate", Json.of(true));
@@ -149,13 +161,22 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
                 throw new WorkflowException(where + ": old_digest: " + e.getMessage());
             }
         }
+        int format = OldEntries.FORMAT;
+        if (o.has("entries_format")) {
+            if (!(o.get("entries_format") instanceof Json.Int f) || f.value() != OldEntries.FORMAT) {
+                throw new WorkflowException(where + ": entries_format: expected " + OldEntries.FORMAT
+                        + " (a newer release of keybackup may have written it)");
+            }
+        } else if (digest != null) {
+            format = 1; // written before the format was recorded
+        }
         if (to != null && (to.equals(from) || to.equals(currentAtStart))) {
             throw new WorkflowException(where + ": to_version: names an older version");
         }
         return new MigrationRecord(from, currentAtStart, to, key, phase, count(o, "old_sessions", where), digest,
                 count(o, "migrated", where), count(o, "started_ts", where),
                 o.has("finished_ts") ? count(o, "finished_ts", where) : 0,
-                o.has("old_rejected") ? count(o, "old_rejected", where) : 0, rotate(o, where));
+                o.has("old_rejected") ? count(o, "old_rejected", where) : 0, rotate(o, where), format);
     }
 
     private static String version(Json.Obj o, String field, String where, boolean required) throws WorkflowException {

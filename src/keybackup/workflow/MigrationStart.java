@@ -169,6 +169,23 @@ final class MigrationStart {
     }
 
     /**
+     * Refuses to copy for a migration recorded by an earlier release, whose entries digest (format 1) does not
+     * cover the {@code authenticated} bits and has 64-bit locations: its entries file could be swapped for a
+     * weaker one unseen. Nothing is deleted; the message says how to go on (the earlier release, or abandon and
+     * migrate again). Called once the new version exists, so that a rotation that replaced the current version's
+     * signing key is completed up to its new version first, and can then be abandoned.
+     */
+    static void requireCurrentEntriesFormat(Migrate.Options o, MigrationRecord rec) throws WorkflowException {
+        if (rec.oldDigest() == null || rec.entriesFormat() == OldEntries.FORMAT) return;
+        throw new WorkflowException("the migration " + rec.describe() + " was recorded by an earlier release of "
+                + "keybackup, whose entries file (" + Checkpoint.entriesFile(o.checkpoint()) + ") is bound by a digest "
+                + "that does not cover the authenticated verdicts, so this release does not go on with it; nothing "
+                + "was deleted: finish it with the release that started it (migrate --resume where its checkpoint "
+                + "is), or run migrate --abandon, then migrate --from " + rec.fromVersion()
+                + " to migrate that version again");
+    }
+
+    /**
      * The signing key Secret Storage holds, when the new version may reuse it: it is this migration's own
      * (a resumed run), or the key the current version names (the old one, or a newer one with
      * {@code --from}) and no new key was asked for ({@code rotate}). Else empty. Reads only.
@@ -207,11 +224,18 @@ final class MigrationStart {
 
     /**
      * Records the migration, stores the signing key if new, and creates the new version (or adopts one that
-     * a failed request created after all). Every failure leaves Secret Storage holding the keys of the
-     * current version, whichever it is, and the record saying what to resume: when surely no version was
-     * created ({@link SavedSecrets#nothingCreated}), the signing key Secret Storage held before (with
-     * {@code rotate}: the current version's own) is put back; when one may exist, the new key stays, and
-     * the record names it.
+     * a failed request created after all). Every failure leaves the record saying what to resume, and Secret
+     * Storage holding the signing key of any version this migration may have created.
+     *
+     * <p>The signing key Secret Storage held before is put back only when the create request was never sent.
+     * Once it was sent, no answer proves that nothing was created: a server that refuses it (a 4xx) may have
+     * made the version all the same and hide it (it is not current, or not listed, until later), and putting
+     * the previous key back would then cost the new version its signing key for good. Keeping the new key
+     * loses nothing: the backup key does not change, the previous signing key is either one the current
+     * version does not name (nothing needs it) or, with {@code rotate}, the very key the rotation replaces;
+     * the record names the new key, and {@code migrate --resume} takes the new version if it exists and
+     * creates it otherwise. (A rotation whose version does not show cannot be abandoned meanwhile:
+     * {@link MigrationAbandon}.) {@link Enable} has its own rule ({@link SavedSecrets#nothingCreated}).
      */
     static MigrationRecord createNewVersion(Account account, Migrate.Options o, MigrationRecord rec,
             Ed25519PrivateKey signingKey, boolean mustStore, BackupDecryptionKey key,
@@ -243,7 +267,7 @@ final class MigrationStart {
             if (late == null) {
                 throw new WorkflowException("could not create the new version (" + e.getMessage()
                         + "); the old version " + rec.fromVersion() + " is still current and nothing was deleted; "
-                        + signingKeyAfterFailure(account, rec, previous, posted[0], e), e);
+                        + signingKeyAfterFailure(account, rec, previous, posted[0]), e);
             }
             v = late;
         }
@@ -254,15 +278,17 @@ final class MigrationStart {
     }
 
     /**
-     * After the new version could not be created: puts the previous signing key back when surely no version
-     * was created, and says where the signing keys are and what to run next.
+     * After the new version could not be created: puts the previous signing key back only when the create
+     * request was never sent ({@link #createNewVersion} says why), and says where the signing keys are and what
+     * to run next.
      */
     private static String signingKeyAfterFailure(Account account, MigrationRecord rec, SavedSecrets previous,
-            boolean posted, Exception failure) {
+            boolean posted) {
         String resume = "run migrate --resume once the server answers again";
         if (previous == null) return resume; // Secret Storage was not changed
-        if (!SavedSecrets.nothingCreated(posted, failure)) {
-            return "the new version may exist although the server does not show it, so Secret Storage keeps its "
+        if (posted) {
+            return "the new version may exist although the server does not show it (a refusal cannot be checked), "
+                    + "so Secret Storage keeps its "
                     + "new signing key " + rec.signingPublicKey() + " (the migration record names it"
                     + (rec.rotate() ? "; it replaced the signing key of version " + rec.fromVersion() : "")
                     + "): " + resume + ", which takes that version if it exists and creates it otherwise";

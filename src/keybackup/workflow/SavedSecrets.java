@@ -9,9 +9,11 @@ import keybackup.json.Json;
 
 /**
  * Secrets as Secret Storage held them before a workflow overwrote them for a backup version it was about to
- * create ({@link Enable}, {@link MigrationStart}), and the one rule for putting them back: only when surely no
- * version was created ({@link #nothingCreated}). After any other failure the version may exist although the
- * server does not show it, and putting the previous secrets back would leave it without its keys.
+ * create ({@link Enable}, {@link MigrationStart}). {@link Enable} puts them back only when surely no version was
+ * created ({@link #nothingCreated}); after any other failure the version may exist although the server does
+ * not show it, and putting the previous secrets back would leave it without its keys. A migration puts its
+ * signing key back only when the request was never sent, since there keeping the new key loses nothing
+ * ({@link MigrationStart#createNewVersion}).
  *
  * <p>What is kept is the account data exactly as stored (ciphertext): nothing is decrypted.
  */
@@ -32,8 +34,9 @@ final class SavedSecrets {
     }
 
     /**
-     * Whether the failure of a create request surely created nothing: the request was never sent
-     * ({@code posted} false), or the server refused it outright (a 4xx, which is not retried).
+     * Whether the failure of a create request surely created nothing, for {@link Enable}: the request was never
+     * sent ({@code posted} false), or the server refused it outright (a 4xx, which is not retried). This takes
+     * the server's word for the 4xx; a migration does not ({@link MigrationStart#createNewVersion}).
      */
     static boolean nothingCreated(boolean posted, Exception failure) {
         boolean refused = failure instanceof MatrixException m && m.status() >= 400 && m.status() < 500;

@@ -75,6 +75,17 @@ class CheckpointTest {
     }
 
     @Test
+    void entries_plantedFileWithAnAuthenticatedBitCleared_isNotTaken(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("cp.json");
+        OldEntries e = entries(50);
+        OldEntries.Builder b = new OldEntries.Builder();
+        for (int i = 0; i < 50; i++) b.add("!r" + (i % 3) + ":x", "s" + i, "AQAA" + Integer.toString(i, 36), i % 2 == 0 && i != 4);
+        Checkpoint.saveEntries(b.build(), file); // what a planted file would hold: s4 no longer authenticated
+
+        assertTrue(Checkpoint.loadEntries(file, e.digest()).isEmpty(), "a weaker set is not this record's");
+    }
+
+    @Test
     void stagedEntries_eitherSetTheCheckpointMayName_isFound(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("cp.json");
         OldEntries first = entries(20);

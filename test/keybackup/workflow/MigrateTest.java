@@ -493,6 +493,65 @@ class MigrateTest {
     }
 
     @Test
+    void resume_ofAMigrationRecordedByTheEarlierEntriesFormat_isRefusedClearly_abandonThenMigrateAgainLosesNothing()
+            throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 4, 50);
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 7);
+        assertThrows(WorkflowException.class, () -> migrate(false, false));
+        f.server.crashAfterKeyPuts(-1);
+        List<String> live = f.server.liveVersions();
+        // The checkpoint and the record as the earlier release wrote them: no entries_format (its digest did not
+        // cover the authenticated bits), and its entries file in the earlier format.
+        Path cp = dir.resolve("checkpoint.json");
+        Json.Obj earlier = ((Json.Obj) keybackup.json.JsonReader.parse(Files.readAllBytes(cp))).without("entries_format");
+        Files.writeString(cp, keybackup.json.CanonicalJson.encodeToString(earlier));
+        f.store.putAccountData(MigrationRecord.TYPE, earlier);
+        Files.write(Checkpoint.entriesFile(cp), "keybackup-entries-1\n\0\0\0\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+        WorkflowException dry = assertThrows(WorkflowException.class,
+                () -> Migrate.plan(f.account(), options(true, true), (what, total) -> null));
+        assertTrue(dry.getMessage().contains("earlier release"), dry.getMessage());
+        WorkflowException e = assertThrows(WorkflowException.class, () -> migrate(true, true));
+
+        assertTrue(e.getMessage().contains("earlier release") && e.getMessage().contains("migrate --abandon")
+                && e.getMessage().contains("migrate --from " + old[0]), e.getMessage());
+        assertEquals(live, f.server.liveVersions(), "nothing deleted");
+        assertTrue(Files.exists(cp), "the checkpoint is kept");
+        assertEquals(expected, f.storedKeys(old[0]));
+
+        Migrate.abandon(f.account(), cp);
+        Migrate.Result r = Migrate.run(f.account(), new Migrate.Options(old[0], cp, Migrate.Start.NEW,
+                Migrate.OldVersion.KEEP, Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE, SMALL_BATCHES),
+                log::add);
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+    }
+
+    @Test
+    void abandonThenMigrateFromTheOldVersion_leavesTheHalfFilledVersionAndSaysSo() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 1, 10);
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 1);
+        assertThrows(WorkflowException.class, () -> migrate(false, false));
+        f.server.crashAfterKeyPuts(-1);
+        String half = f.server.liveVersions().get(1);
+        Map<String, String> inHalf = f.storedKeys(half);
+        Migrate.abandon(f.account(), dir.resolve("checkpoint.json"));
+
+        Migrate.Result r = Migrate.run(f.account(), new Migrate.Options(old[0], dir.resolve("checkpoint.json"),
+                Migrate.Start.NEW, Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD, 2,
+                FieldNames.UNSTABLE, SMALL_BATCHES), log::add);
+
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(List.of(half, r.newVersion()), f.server.liveVersions(), "the half-filled version is not deleted");
+        assertEquals(inHalf, f.storedKeys(half));
+        assertTrue(r.note() != null && r.note().contains("version " + half + ", current when this migration started, "
+                + "is left as it is") && r.note().contains("restore --version " + half), String.valueOf(r.note()));
+    }
+
+    @Test
     void run_recordOnServerIsMalformed_typedErrorNamesTheField() throws Exception {
         oldBackup(LOCAL, new String[1], 1, 2);
         f.store.putAccountData(MigrationRecord.TYPE, Json.obj("from_version", Json.of("1"), "current_at_start", Json.of("1"), "signing_public_key", Json.of("x"),
@@ -701,11 +760,11 @@ class MigrateTest {
     }
 
     @Test
-    void rotate_createRefusedAfterTheNewKeyWasStored_oldKeyPutBackAndAbandonKeepsIt() throws Exception {
+    void rotate_createRefusedAfterTheNewKeyWasStored_newKeyKeptAbandonRefusedAndResumeCompletes() throws Exception {
         int toCreate = requestsFromStoredKeyToCreate();
         f = WorkflowFixture.open(HOMESERVER, dir);
         String old = f.signedVersion(sessions(1, 3, 1), List.of());
-        Json.Obj oldSigningKey = f.store.getAccountData(SecretStorage.BACKUP_SIGNING_KEY).orElseThrow();
+        Map<String, String> expected = f.storedKeys(old);
         int requestsBefore = f.server.requestCount();
         // The server refuses the new version (400, not retried) after the new signing key was stored.
         f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 1, 400, false));
@@ -715,20 +774,52 @@ class MigrateTest {
         List<String> made = f.server.requests().subList(requestsBefore, f.server.requestCount());
         assertEquals(1, made.stream().filter(r -> r.startsWith(VERSION_POST)).count(), made.toString());
         assertEquals(List.of(old), f.server.liveVersions());
-        assertEquals(oldSigningKey, f.store.getAccountData(SecretStorage.BACKUP_SIGNING_KEY).orElseThrow(),
-                "the old version's signing key is back in Secret Storage");
-        assertEquals(null, FailurePointTest.secretsProblem(f));
+        // A 400 cannot be checked (a server may create the version and hide it): the new key stays, as after a 500.
         assertTrue(e.getMessage().contains("could not create the new version"), e.getMessage());
-        assertTrue(e.getMessage().contains("the signing key Secret Storage held before was put back"), e.getMessage());
+        assertTrue(e.getMessage().contains("Secret Storage keeps its new signing key"), e.getMessage());
+        WorkflowException refused = assertThrows(WorkflowException.class,
+                () -> Migrate.abandon(f.account(), dir.resolve("checkpoint.json")));
+        assertTrue(refused.getMessage().contains("run migrate --resume"), refused.getMessage());
 
-        Migrate.abandon(f.account(), dir.resolve("checkpoint.json"));
+        Migrate.Result r = migrate(true, false);
 
-        assertTrue(Migrate.recorded(f.account()).isEmpty());
-        assertEquals(List.of(old), f.server.liveVersions());
-        assertEquals(null, FailurePointTest.secretsProblem(f), "the old version's signing key is still held");
-        // and the rotation can start again
-        Migrate.Result r = Migrate.run(f.account(), rotating(), log::add);
         assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(null, FailurePointTest.secretsProblem(f));
+    }
+
+    @Test
+    void rotate_serverCreatesTheVersionButAnswers400AndHidesIt_newSigningKeyKept() throws Exception {
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        Map<String, String> expected = f.storedKeys(old);
+        Json.Obj oldInfo = f.store.currentVersion().orElseThrow();
+        // A lying server: it creates the version, answers 400, and goes on showing the old one as current.
+        f.server.rewriteReplies(a -> {
+            if (a.request().startsWith(VERSION_POST)) {
+                return new keybackup.homeserver.TestHomeserver.Answer(a.request(), 400,
+                        Json.obj("errcode", Json.of("M_UNKNOWN"), "error", Json.of("refused")));
+            }
+            if (a.request().equals("GET /_matrix/client/v3/room_keys/version")) {
+                return new keybackup.homeserver.TestHomeserver.Answer(a.request(), 200, oldInfo);
+            }
+            return a;
+        });
+
+        WorkflowException e = assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
+        f.server.rewriteReplies(null);
+
+        assertEquals(2, f.server.liveVersions().size(), "the server did create the version");
+        String made = f.server.liveVersions().get(1);
+        assertEquals(made, f.store.currentVersion().orElseThrow().string("version"));
+        assertEquals(null, FailurePointTest.secretsProblem(f), "Secret Storage still holds the signing key it names");
+        assertTrue(e.getMessage().contains("Secret Storage keeps its new signing key"), e.getMessage());
+
+        Migrate.Result r = migrate(true, false); // the server shows it now: resume adopts it
+
+        assertEquals(made, r.newVersion());
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(made));
         assertEquals(null, FailurePointTest.secretsProblem(f));
     }
 

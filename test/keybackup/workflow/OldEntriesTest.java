@@ -51,6 +51,35 @@ class OldEntriesTest {
     }
 
     @Test
+    void digest_anAuthenticatedBitDiffers_differs() {
+        List<String[]> l = entries(50);
+        OldEntries asRead = build(l);
+        OldEntries.Builder b = new OldEntries.Builder();
+        // the same entries, with one authenticated entry (s3) planted as not authenticated
+        for (String[] e : l) b.add(e[0], e[1], e[2], e[1].endsWith("3") && !e[1].equals("s3"));
+        OldEntries flipped = b.build();
+        assertEquals(asRead.size(), flipped.size());
+        assertNotEquals(asRead.digest(), flipped.digest(), "the digest binds every authenticated bit");
+    }
+
+    @Test
+    void file_keepsAtLeast128BitsOfLocationPerEntry_andAMillionKeysFitTheCap() {
+        int perEntry = build(entries(2)).toBytes().length - build(entries(1)).toBytes().length;
+        // a location digest of at least 16 bytes, a content digest of 8, and the authenticated bit
+        assertTrue(perEntry >= 16 + 8 + 1, "bytes per entry: " + perEntry);
+        long million = build(entries(0)).toBytes().length + 1_000_000L * perEntry;
+        assertTrue(million <= Checkpoint.MAX_ENTRIES_BYTES, "a million keys: " + million + " bytes");
+    }
+
+    @Test
+    void digest_isTheSha256OfTheFileBytes() throws Exception {
+        OldEntries e = build(entries(30));
+        byte[] sha = java.security.MessageDigest.getInstance("SHA-256").digest(e.toBytes());
+        assertEquals(keybackup.keys.Base64Unpadded.encode(sha), e.digest(), "the digest covers all the file holds");
+        assertEquals(e.digest(), OldEntries.fromBytes(e.toBytes()).digest());
+    }
+
+    @Test
     void plus_keepsOwnEntryAtSharedLocationAndAddsNewOnes() {
         OldEntries a = build(entries(10));
         List<String[]> more = new ArrayList<>(List.of(new String[] {"!r0:x", "s0", "AQAAother"}, new String[] {"!r9:x", "new", "AQAAnew"}));
