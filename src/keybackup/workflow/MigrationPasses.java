@@ -106,8 +106,8 @@ final class MigrationPasses {
                     extendsRecord = false;
                     problem = "the old version now holds " + bound.size() + " readable entries that differ from the "
                             + rec.oldSessions() + " of this migration's first read (the server lost, hid or changed "
-                            + "keys, or a client wrote to it since), and this run has no stored entries of the "
-                            + "migration's reads to check it against";
+                            + "keys or the signatures that made them authenticated, or a client wrote to it since), "
+                            + "and this run has no stored entries of the migration's reads to check it against";
                 }
             } else {
                 if (pass.missing > 0 && problem == null) {

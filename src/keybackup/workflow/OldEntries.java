@@ -62,13 +62,18 @@ final class OldEntries {
         return b.build();
     }
 
-    /** SHA-256 over the sorted entries (location, content): equal sets, equal digests. */
+    /**
+     * SHA-256 over the sorted entries (location, content, authenticated): equal sets, equal digests. The mark
+     * is covered too, so that a resumed run bound only to a record's digest cannot take a read in which the
+     * same keys lost their authenticated verdict (a server that hides the old version's signatures) as the
+     * migration's own, copy them unauthenticated and delete the authenticated originals.
+     */
     String digest() {
         MessageDigest md = sha256();
-        ByteBuffer buf = ByteBuffer.allocate(16);
+        ByteBuffer buf = ByteBuffer.allocate(17);
         for (int i = 0; i < size(); i++) {
             buf.clear();
-            buf.putLong(location[i]).putLong(content[i]);
+            buf.putLong(location[i]).putLong(content[i]).put((byte) (authenticated(i) ? 1 : 0));
             md.update(buf.array());
         }
         return Base64Unpadded.encode(md.digest());

@@ -512,6 +512,35 @@ class MigrateTest {
     }
 
     @Test
+    void resume_fromAnotherDirectoryWhenTheServerNowHidesTheOldVersionsSignatures_keepsTheAuthenticatedOldVersion()
+            throws Exception {
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.signedVersion(sessions(2, 10, 2), List.of());
+        assertEquals(20, countOf(f.verdicts(old), "authenticated"));
+        Files.createDirectories(dir.resolve("elsewhere"));
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 2);
+        assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), new Migrate.Options(null,
+                dir.resolve("checkpoint.json"), Migrate.Start.NEW, Migrate.OldVersion.DELETE_AFTER_CHECK,
+                Migrate.SigningKey.NEW, 2, FieldNames.UNSTABLE, SMALL_BATCHES), log::add));
+        f.server.crashAfterKeyPuts(-1);
+        // Elsewhere, the server serves the old version's AuthData without its signatures: the same entries
+        // (locations and key material) now read as unauthenticated, and would be copied so.
+        f.server.rewriteReplies(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/version/" + old)
+                && a.body() != null && a.body().object("auth_data") != null
+                ? new keybackup.homeserver.TestHomeserver.Answer(a.request(), a.status(),
+                        a.body().with("auth_data", a.body().object("auth_data").without("signatures")))
+                : a);
+
+        Migrate.Result r = Migrate.run(f.account(), elsewhere(true), log::add);
+
+        f.server.rewriteReplies(null);
+        assertFalse(r.oldDeleted(), "the only authenticated copies must not be deleted: " + r.note());
+        assertFalse(r.verified());
+        assertTrue(f.server.liveVersions().contains(old));
+        assertEquals(20, countOf(f.verdicts(old), "authenticated"));
+    }
+
+    @Test
     void abandon_forgetsTheRecordAndCheckpoint_deletesNothing() throws Exception {
         String[] old = new String[1];
         oldBackup(HOMESERVER, old, 1, 10);
