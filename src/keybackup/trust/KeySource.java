@@ -88,7 +88,7 @@ public final class KeySource {
      */
     public static KeySource fromRestore(SessionVerdict verdict) {
         return verdict instanceof SessionVerdict.Authenticated a
-                && !AuthDataTrust.comparedAnchors(a.signer().via()).isEmpty()
+                && a.signer().onComparedAnchor()
                 ? BACKUP_AUTHENTICATED : BACKUP_UNAUTHENTICATED;
     }
 

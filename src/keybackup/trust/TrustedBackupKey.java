@@ -14,12 +14,24 @@ public final class TrustedBackupKey {
     private final String asWritten;
     private final Ed25519PublicKey key;
     private final List<AuthDataTrust.TrustedVia> via;
+    /** Whether a signer the user compared vouches for it ({@link AuthDataTrust#comparedAnchors}), decided once. */
+    private final boolean compared;
 
     TrustedBackupKey(String userId, String asWritten, Ed25519PublicKey key, List<AuthDataTrust.TrustedVia> via) {
         this.userId = userId;
         this.asWritten = asWritten;
         this.key = key;
         this.via = List.copyOf(via);
+        this.compared = !AuthDataTrust.comparedAnchors(this.via).isEmpty();
+    }
+
+    /**
+     * Whether at least one signer that vouched for this key is one the user compared (not
+     * {@link AuthDataTrust.Via#weak() weak}): {@link AuthDataTrust#comparedAnchors} is not empty. Decided once,
+     * here, since every verdict of a version shares its signer and {@link KeySource#fromRestore} asks per key.
+     */
+    boolean onComparedAnchor() {
+        return compared;
     }
 
     /**

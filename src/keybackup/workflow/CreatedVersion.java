@@ -22,9 +22,16 @@ final class CreatedVersion {
     static String ours(Json.Obj current, Ed25519PublicKey signingKey, Collection<String> older) {
         String version = current == null ? null : current.string("version");
         if (version == null || older.contains(version)) return null;
-        Json.Obj ad = current.object("auth_data");
-        boolean namesOurKey = ad != null && AuthData.of(ad).signingKey() instanceof AuthData.SigningKeyField.Present p
-                && p.key().equals(signingKey);
-        return namesOurKey ? version : null;
+        return signingKey.equals(namedSigningKey(current)) ? version : null;
+    }
+
+    /**
+     * The signing key {@code version}'s AuthData names (as written there: not yet trusted), or null when
+     * {@code version} is null, has no AuthData, or names no single well-formed key.
+     */
+    static Ed25519PublicKey namedSigningKey(Json.Obj version) {
+        Json.Obj ad = version == null ? null : version.object("auth_data");
+        return ad != null && AuthData.of(ad).signingKey() instanceof AuthData.SigningKeyField.Present p ? p.key()
+                : null;
     }
 }

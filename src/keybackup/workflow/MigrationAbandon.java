@@ -3,10 +3,9 @@ package keybackup.workflow;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import keybackup.backup.AuthData;
 import keybackup.homeserver.StoreException;
-import keybackup.json.Json;
 import keybackup.keys.Ed25519PrivateKey;
+import keybackup.keys.Ed25519PublicKey;
 import keybackup.secrets.SecretStorageException;
 
 /**
@@ -90,10 +89,8 @@ final class MigrationAbandon {
     private static void refuseMidRotation(Account account, MigrationRecord rec) throws StoreException,
             WorkflowException {
         if (!rec.rotate() || rec.toVersion() != null || !account.hasSecrets()) return;
-        Json.Obj current = account.store().currentVersion().orElse(null);
-        Json.Obj ad = current == null ? null : current.object("auth_data");
-        if (ad == null || !(AuthData.of(ad).signingKey() instanceof AuthData.SigningKeyField.Present named)
-                || named.key().equals(rec.signingKey())) {
+        Ed25519PublicKey named = CreatedVersion.namedSigningKey(account.store().currentVersion().orElse(null));
+        if (named == null || named.equals(rec.signingKey())) {
             return; // the current version names no signing key, or the new one: forgetting loses nothing it needs
         }
         boolean holdsNewKey;

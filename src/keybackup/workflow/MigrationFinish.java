@@ -69,10 +69,13 @@ final class MigrationFinish {
         if (problem != null) {
             // A resumed run that could not bind itself to the migration's entries cannot do better when run
             // again here; a new migration from the old version binds itself to its own first read.
-            String next = copy.extendsRecord() ? "run migrate --resume to try again"
+            // Nor can one whose new version holds other copies of the bound sessions than the bound read.
+            String again = "run migrate --abandon, then migrate --from " + rec.fromVersion()
+                    + " to migrate that version again into another new version";
+            String next = copy.problem() == null && check.otherCopies() ? again
+                    : copy.extendsRecord() ? "run migrate --resume to try again"
                     : "run migrate --resume where this migration started (its checkpoint file, and the same name "
-                    + "with .entries added, keep those entries), or run migrate --abandon, then migrate --from "
-                    + rec.fromVersion() + " to migrate that version again into another new version";
+                    + "with .entries added, keep those entries), or " + again;
             return new Migrate.Result(rec.fromVersion(), rec.toVersion(), copy.total(), copy.rejected(),
                     copy.migrated(), check.newSessions(), check.authenticated(), false, false,
                     "verification failed, old version kept: " + problem + "; nothing was deleted: " + next, false);

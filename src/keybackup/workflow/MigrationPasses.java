@@ -106,8 +106,8 @@ final class MigrationPasses {
                     extendsRecord = false;
                     problem = "the old version now holds " + bound.size() + " readable entries that differ from the "
                             + rec.oldSessions() + " of this migration's first read (the server lost, hid or changed "
-                            + "keys, or a client wrote to it since), and this run has no stored entries of the "
-                            + "migration's reads to check it against";
+                            + "keys or the signatures that made them authenticated, or a client wrote to it since), "
+                            + "and this run has no stored entries of the migration's reads to check it against";
                 }
             } else {
                 if (pass.missing > 0 && problem == null) {
@@ -181,8 +181,10 @@ final class MigrationPasses {
 
     /**
      * The read-back of the new version: its sessions, how many are authenticated, and what is wrong (null: nothing).
+     * {@code otherCopies}: the problem is only that some sessions hold other key material than the bound read
+     * (another copy of the same session was written since), which no later pass of this migration can mend.
      */
-    record Check(long newSessions, long authenticated, String problem) {}
+    record Check(long newSessions, long authenticated, String problem, boolean otherCopies) {}
 
     /**
      * Reads the new version back: every entry of {@code bound} must be there with the same key material,
@@ -192,6 +194,7 @@ final class MigrationPasses {
             int threads, LongConsumer progress) throws StoreException, WorkflowException {
         BitSet found = new BitSet(bound.size());
         long[] lost = {0};
+        long[] other = {0};
         BackupAudit audit = narrow(() -> Restore.run(account, newTrust, key, countsOnly(threads, progress), r -> {
             if (r.sessionData() == null) return;
             int at = bound.find(OldEntries.location(r.roomId(), r.sessionId()));
@@ -199,20 +202,29 @@ final class MigrationPasses {
             // Only the key material read counts. A copy the replacement rule ranks better (an earlier index) is
             // not taken on its word: anyone holding the public backup key, the server included, can write one
             // with a garbage ratchet, so accepting it would need the ratchet advanced and compared.
-            if (OldEntries.content(r.sessionData().sessionKey()) != bound.content(at)) return;
+            if (OldEntries.content(r.sessionData().sessionKey()) != bound.content(at)) {
+                other[0]++;
+                return;
+            }
             found.set(at);
             if (bound.authenticated(at) && !(r.verdict() instanceof SessionVerdict.Authenticated)) lost[0]++;
         }));
         String problem = null;
+        long missing = bound.size() - found.cardinality() - other[0];
         if (audit.rejected() > 0) {
             problem = audit.rejected() + " sessions of the new version do not decrypt or verify";
-        } else if (found.cardinality() != bound.size()) {
-            problem = (bound.size() - found.cardinality())
-                    + " sessions read from the old version are missing from the new version";
+        } else if (missing > 0) {
+            problem = missing + " sessions read from the old version are missing from the new version";
+        } else if (other[0] > 0) {
+            // The bound read's copy is in neither version now: the same pass, run again, finds the same.
+            problem = other[0] + " sessions of the new version hold other key material than the old version held "
+                    + "when this migration read it (another copy of the same session was written to the old or the "
+                    + "new version since)";
         } else if (lost[0] > 0) {
             problem = lost[0] + " sessions lost their authenticated verdict";
         }
-        return new Check(audit.total(), audit.authenticated(), problem);
+        return new Check(audit.total(), audit.authenticated(), problem,
+                audit.rejected() == 0 && missing == 0 && other[0] > 0);
     }
 
     /**

@@ -14,8 +14,8 @@ import keybackup.keys.KeyFormatException;
  * What a migration has done so far, with no secret in it: the versions, the new signing key's public half,
  * the version that was current when it started (the new version is never one of these two), the phase,
  * what the reads of the old version the migration is bound to held (the first complete read, and what later
- * reads added: a count and a SHA-256 over their entry digests, and how many entries did not decrypt or
- * verify: the old version is then never deleted, even
+ * reads added: a count and a SHA-256 over their entry digests and authenticated marks, and how many entries
+ * did not decrypt or verify: the old version is then never deleted, even
  * if a later read no longer shows them), whether a new signing key was asked for ({@code rotate}, written
  * only when set), the format of the entries digest ({@code entries_format}, {@link OldEntries#FORMAT}; a record
  * with a digest and without it was written by an earlier release, format 1), and timestamps. The same record

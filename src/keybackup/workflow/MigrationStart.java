@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import keybackup.backup.AuthData;
 import keybackup.homeserver.MatrixException;
 import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
@@ -195,11 +194,8 @@ final class MigrationStart {
         Optional<Ed25519PrivateKey> held = account.secrets().backupSigningKey();
         if (held.isEmpty()) return held;
         String pub = held.get().publicKey().toBase64();
-        Json.Obj current = account.store().currentVersion().orElse(null);
-        Json.Obj ad = current == null ? null : current.object("auth_data");
-        boolean namedByCurrent = ad != null
-                && AuthData.of(ad).signingKey() instanceof AuthData.SigningKeyField.Present p
-                && p.key().equals(held.get().publicKey());
+        boolean namedByCurrent = held.get().publicKey().equals(
+                CreatedVersion.namedSigningKey(account.store().currentVersion().orElse(null)));
         if ((rec != null && pub.equals(rec.signingPublicKey())) || (namedByCurrent && !rotate)) return held;
         held.get().close();
         return Optional.empty();

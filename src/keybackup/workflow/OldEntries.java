@@ -100,7 +100,10 @@ final class OldEntries {
 
     /**
      * SHA-256 over {@link #toBytes} (computed without making them): equal sets, equal digests; any difference in
-     * what the file holds, an {@code authenticated} bit included, gives another digest.
+     * what the file holds, an {@code authenticated} bit included, gives another digest. The bits matter: a
+     * resumed run bound only to a record's digest must not take a read in which the same keys lost their
+     * authenticated verdict (a server that hides the old version's signatures) as the migration's own, copy
+     * them unauthenticated and delete the authenticated originals.
      */
     String digest() {
         MessageDigest md = sha256();

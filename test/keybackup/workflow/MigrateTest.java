@@ -297,6 +297,42 @@ class MigrateTest {
     }
 
     @Test
+    void run_keyOfTheFirstReadReplacedByAnotherCopyBeforeTheNewVersionExists_oldKeptAndTheAdviceCompletes()
+            throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 3, 10);
+        ExportedSession first = sessions(3, 10, 1).get(0);
+        // Another copy of the same session (same ratchet and session key, another first index), as another client
+        // writes it to the old version after our first read, before our version exists.
+        byte[] export = keybackup.keys.Base64Unpadded.decode("session_key", first.data().sessionKey(),
+                keybackup.backup.SessionExport.LENGTH);
+        String otherKey = keybackup.backup.SessionExport.encode(5, java.util.Arrays.copyOfRange(export, 5, 133),
+                java.util.Arrays.copyOfRange(export, 133, keybackup.backup.SessionExport.LENGTH));
+        ExportedSession other = new ExportedSession(first.roomId(), first.sessionId(),
+                keybackup.backup.SessionData.from(first.data().json().with("session_key", Json.of(otherKey))));
+        Json.Obj otherEntry = encryptedByOtherClient(other);
+        f.server.afterRequest("PUT /_matrix/client/v3/user/%40alice%3Aexample.org/account_data/m.key_backup.signing", 1,
+                () -> f.server.insertKey(old[0], other.roomId(), other.sessionId(), otherEntry));
+
+        Migrate.Result r = migrate(false, true);
+
+        assertFalse(r.verified());
+        assertFalse(r.oldDeleted());
+        expected.put(other.roomId() + "|" + other.sessionId(), otherKey);
+        assertEquals(expected, f.storedKeys(old[0]), "old version kept");
+        // Resuming cannot help: the migration is bound to the first read's copy, which no version holds any more.
+        assertTrue(r.note().contains("run migrate --abandon, then migrate --from " + old[0]), r.note());
+        assertFalse(r.note().contains("--resume"), r.note());
+        Migrate.abandon(f.account(), dir.resolve("checkpoint.json"));
+        Migrate.Result again = Migrate.run(f.account(), new Migrate.Options(old[0], dir.resolve("checkpoint.json"),
+                Migrate.Start.NEW, Migrate.OldVersion.DELETE_AFTER_CHECK, Migrate.SigningKey.KEEP_WHEN_HELD, 2,
+                FieldNames.UNSTABLE, SMALL_BATCHES), log::add);
+        assertTrue(again.verified(), again.note());
+        assertTrue(again.oldDeleted());
+        assertEquals(expected, f.storedKeys(again.newVersion()));
+    }
+
+    @Test
     void run_keyAppearsInOldVersionDuringUpload_secondPassMigratesIt() throws Exception {
         String[] old = new String[1];
         Map<String, String> expected = oldBackup(HOMESERVER, old, 3, 10);
@@ -473,6 +509,35 @@ class MigrateTest {
         assertFalse(r.oldDeleted(), "the first read held an entry that could not be migrated");
         f.server.truncateKeyReads(null, 0, 0);
         assertEquals(41, f.count(old[0]), "old version kept whole");
+    }
+
+    @Test
+    void resume_fromAnotherDirectoryWhenTheServerNowHidesTheOldVersionsSignatures_keepsTheAuthenticatedOldVersion()
+            throws Exception {
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.signedVersion(sessions(2, 10, 2), List.of());
+        assertEquals(20, countOf(f.verdicts(old), "authenticated"));
+        Files.createDirectories(dir.resolve("elsewhere"));
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 2);
+        assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), new Migrate.Options(null,
+                dir.resolve("checkpoint.json"), Migrate.Start.NEW, Migrate.OldVersion.DELETE_AFTER_CHECK,
+                Migrate.SigningKey.NEW, 2, FieldNames.UNSTABLE, SMALL_BATCHES), log::add));
+        f.server.crashAfterKeyPuts(-1);
+        // Elsewhere, the server serves the old version's AuthData without its signatures: the same entries
+        // (locations and key material) now read as unauthenticated, and would be copied so.
+        f.server.rewriteReplies(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/version/" + old)
+                && a.body() != null && a.body().object("auth_data") != null
+                ? new keybackup.homeserver.TestHomeserver.Answer(a.request(), a.status(),
+                        a.body().with("auth_data", a.body().object("auth_data").without("signatures")))
+                : a);
+
+        Migrate.Result r = Migrate.run(f.account(), elsewhere(true), log::add);
+
+        f.server.rewriteReplies(null);
+        assertFalse(r.oldDeleted(), "the only authenticated copies must not be deleted: " + r.note());
+        assertFalse(r.verified());
+        assertTrue(f.server.liveVersions().contains(old));
+        assertEquals(20, countOf(f.verdicts(old), "authenticated"));
     }
 
     @Test
