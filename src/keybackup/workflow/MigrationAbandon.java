@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import keybackup.homeserver.StoreException;
+import keybackup.json.Json;
 import keybackup.keys.Ed25519PrivateKey;
 import keybackup.keys.Ed25519PublicKey;
 import keybackup.secrets.SecretStorageException;
