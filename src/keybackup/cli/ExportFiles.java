@@ -18,8 +18,8 @@ import keybackup.workflow.Upload;
 /**
  * Key-export files on the command line: {@code upload --keys} reads the plain JSON array or Element's
  * encrypted export (told apart by its header), {@code restore --encrypt} writes the encrypted one. The
- * export passphrase comes from {@code --export-passphrase-file FILE} (its first line) or is typed at the
- * terminal, never from the command line; it is wiped once the keys are derived.
+ * export passphrase comes from {@code --export-passphrase-file FILE} (its first line; {@code -}: standard
+ * input) or is typed at the terminal, never from the command line; it is wiped once the keys are derived.
  */
 final class ExportFiles {
     private ExportFiles() {}
@@ -27,7 +27,25 @@ final class ExportFiles {
     static final String PASSPHRASE_OPTION = "export-passphrase-file";
     static final String USAGE = "--keys FILE may be Element's encrypted export "
             + "(\"-----BEGIN MEGOLM SESSION DATA-----\"); its passphrase comes\n"
-            + "from --export-passphrase-file FILE (the first line) or is asked for at the terminal.\n";
+            + "from --export-passphrase-file FILE (the first line; - reads it from stdin) or is asked for at\n"
+            + "the terminal.\n";
+
+    /** How {@code --export-passphrase-file -} claims stdin ({@link Io#claimStdin}). */
+    static final String PASSPHRASE_STDIN = "--" + PASSPHRASE_OPTION + " -";
+
+    /**
+     * Claims stdin for {@code --export-passphrase-file -} at the start of a command, so that another option
+     * reading stdin ({@code --passphrase-stdin}, {@code --recovery-key-file -}, {@code --keys -}) is a usage
+     * error before anything is asked for, read or written; {@link #passphrase} reads it later.
+     */
+    static void claimPassphraseStdin(Args a, Io io) throws UsageException {
+        if (!"-".equals(a.optional(PASSPHRASE_OPTION))) return;
+        io.claimStdin(PASSPHRASE_STDIN);
+        // Secret Storage's options claim stdin only once the store is open: an upload reads its export (and this
+        // passphrase) before that, so their conflict is told here, before anything is read
+        if (a.flag("passphrase-stdin")) io.claimStdin("--passphrase-stdin");
+        if ("-".equals(a.optional("recovery-key-file"))) io.claimStdin("--recovery-key-file -");
+    }
 
     /**
      * {@code --keys}: the plain JSON array, or an encrypted export, as sessions an upload walks twice
@@ -48,7 +66,7 @@ final class ExportFiles {
             throw new FailedException(option + ": no such file: " + path);
         }
         if (encrypted(start)) {
-            char[] pass = passphrase(a, false);
+            char[] pass = passphrase(a, false, io);
             EncryptedKeyExport.Unlocked unlocked;
             try {
                 unlocked = EncryptedKeyExport.unlock(file, pass); // PBKDF2 once, for both walks
@@ -125,7 +143,7 @@ final class ExportFiles {
         InputStream in = io.stdinStream(option);
         byte[] start = in.readNBytes(64);
         boolean encrypted = encrypted(start);
-        char[] pass = encrypted ? passphrase(a, false) : null; // asked before the copy, which may take a while
+        char[] pass = encrypted ? passphrase(a, false, io) : null; // asked before the copy, which may take a while
         StdinSpool spool;
         try {
             spool = StdinSpool.copy(start, in, encrypted);
@@ -173,13 +191,16 @@ final class ExportFiles {
 
     /**
      * The export passphrase: the first line of {@code --export-passphrase-file}, or typed at the terminal
-     * (twice when {@code confirm}, for a new file). The caller wipes it.
+     * (twice when {@code confirm}, for a new file). {@code -} is standard input, with the rules of the other
+     * options that read it: one option only ({@link #claimPassphraseStdin}), at most
+     * {@link UserFiles#MAX_KEY_FILE} bytes (a passphrase file's cap), the bytes wiped once decoded. The caller
+     * wipes the passphrase.
      */
-    static char[] passphrase(Args a, boolean confirm) throws FailedException, IOException, UsageException {
+    static char[] passphrase(Args a, boolean confirm, Io io) throws FailedException, IOException, UsageException {
         String file = a.optional(PASSPHRASE_OPTION);
         if (file != null) {
-            byte[] b = UserFiles.readCapped("--" + PASSPHRASE_OPTION, file, UserFiles.MAX_KEY_FILE,
-                    "a passphrase file");
+            byte[] b = file.equals("-") ? io.readStdinSecret(PASSPHRASE_STDIN, UserFiles.MAX_KEY_FILE)
+                    : UserFiles.readCapped("--" + PASSPHRASE_OPTION, file, UserFiles.MAX_KEY_FILE, "a passphrase file");
             char[] pass = StoreOptions.firstLine(b, "--" + PASSPHRASE_OPTION);
             if (pass.length == 0) throw new FailedException("--" + PASSPHRASE_OPTION + ": the first line is empty");
             return pass;

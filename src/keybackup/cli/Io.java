@@ -129,6 +129,24 @@ final class Io {
         stdinReader = option;
     }
 
+    /**
+     * The bytes of standard input for a secret ({@code claim} names the option, as {@code "--x -"}): stdin is
+     * claimed for it unless it already is ({@link #claimStdin}, taken early so that a conflict is reported before
+     * anything is asked or written), and at most {@code max} bytes are read; more is refused and what was read
+     * wiped. The caller wipes the bytes it gets.
+     */
+    byte[] readStdinSecret(String claim, int max) throws IOException, FailedException, UsageException {
+        synchronized (this) {
+            if (!claim.equals(stdinReader)) claimStdin(claim);
+        }
+        byte[] b = in.readNBytes(max + 1);
+        if (b.length > max) {
+            Arrays.fill(b, (byte) 0);
+            throw new FailedException(claim + ": stdin is over the limit of " + max + " bytes");
+        }
+        return b;
+    }
+
     /** Standard input as a stream, for a file option given as {@code -} (claimed by {@code option}). */
     InputStream stdinStream(String option) throws UsageException {
         claimStdin(option + " -");

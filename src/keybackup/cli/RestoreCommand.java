@@ -36,8 +36,8 @@ final class RestoreCommand implements Command {
                 + "--encrypt writes Element's encrypted export "
                 + "(\"-----BEGIN MEGOLM SESSION DATA-----\", what its \"Import E2E room\n"
                 + "keys\" reads) with a passphrase from --export-passphrase-file "
-                + "FILE or the terminal, and N PBKDF2 rounds\n"
-                + "(default 500000, as Element).\n"
+                + "FILE (- reads it from stdin) or the\n"
+                + "terminal, and N PBKDF2 rounds (default 500000, as Element).\n"
                 + "--out - writes the export to stdout (the summary then "
                 + "goes to stderr); plaintext keys are not written to a\n"
                 + "terminal unless --force-terminal asks for it (then shown escaped, as all terminal output).\n"
@@ -69,6 +69,7 @@ final class RestoreCommand implements Command {
             throw new UsageException("--export-passphrase-file and --export-rounds need --encrypt");
         }
         int rounds = ExportFiles.rounds(a);
+        ExportFiles.claimPassphraseStdin(a, io); // before Secret Storage's options read stdin
         Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, keyFile == null);
         Json.Obj info = a.optional("version") != null ? account.store().version(a.optional("version"))
                 : account.currentVersion();
@@ -90,7 +91,7 @@ final class RestoreCommand implements Command {
         try (BackupDecryptionKey key = keyFile != null
                 ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--backup-key-file", keyFile))
                 : Restore.keyFromSecretStorage(account)) {
-            char[] pass = encrypt ? ExportFiles.passphrase(a, true) : null;
+            char[] pass = encrypt ? ExportFiles.passphrase(a, true, io) : null;
             try (PartialFile partial = toStdout ? null : PartialFile.create("--out", outPath)) {
                 return Interrupts.during(io, () -> partial != null && partial.committed()
                         ? List.of("interrupted after " + out + " was written in full (" + verified.get() + " keys were "
