@@ -54,11 +54,22 @@ final class ExportFiles {
      * wiped; it is decrypted on each walk (its MAC checked before any plaintext is used, each time) until
      * {@link KeyFile#close()} zeroes the keys.
      * {@code -} is standard input, copied once to an encrypted temporary file ({@link StdinSpool}) and
-     * walked from there: bounded memory at any size, and no plaintext key on disk.
+     * walked from there: bounded memory at any size, and no plaintext key on disk. A path that is not a regular
+     * file (a pipe such as {@code <(command)}, a FIFO, a device) can be read only once too, and is copied the
+     * same way; a directory is refused.
      */
     static KeyFile keys(String option, String path, Args a, Io io) throws FailedException, IOException, UsageException {
         if (path.equals("-")) return keysFromStdin(option, a, io);
         Path file = Path.of(path);
+        if (Files.isDirectory(file)) {
+            throw new FailedException(option + ": " + path + " is a directory, not a key export");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            // a pipe (<(command), a FIFO) or a device: it can be read once only, so it is copied once as stdin is
+            try (InputStream in = Files.newInputStream(file)) {
+                return keysFromStream(option, a, io, in, path);
+            }
+        }
         byte[] start;
         try (InputStream in = Files.newInputStream(file)) {
             start = in.readNBytes(64);
@@ -75,9 +86,9 @@ final class ExportFiles {
             } finally {
                 Arrays.fill(pass, '\0'); // the keys are derived: the passphrase is not needed again
             }
-            return new KeyFile(option, unlocked::open, null, unlocked);
+            return new KeyFile(option, null, unlocked::open, null, unlocked);
         }
-        return new KeyFile(option, () -> Files.newInputStream(file), null, null);
+        return new KeyFile(option, null, () -> Files.newInputStream(file), null, null);
     }
 
     /** Whether the first bytes of an export are the encrypted one's; '-': a damaged header gets the armour's error. */
@@ -91,13 +102,16 @@ final class ExportFiles {
      */
     static final class KeyFile implements AutoCloseable {
         private final String option;
+        /** What the copy was made of, for its messages: "standard input" or the pipe's path; null for a file. */
+        private final String copied;
         private final ExportReader.Source source;
         private final StdinSpool spool;
         private final EncryptedKeyExport.Unlocked unlocked;
 
-        private KeyFile(String option, ExportReader.Source source, StdinSpool spool,
+        private KeyFile(String option, String copied, ExportReader.Source source, StdinSpool spool,
                         EncryptedKeyExport.Unlocked unlocked) {
             this.option = option;
+            this.copied = copied;
             this.source = source;
             this.spool = spool;
             this.unlocked = unlocked;
@@ -111,7 +125,7 @@ final class ExportFiles {
                 } catch (ExportReader.FormatException e) {
                     throw new FailedException(option + ": " + e.getMessage());
                 } catch (KeyExportException e) {
-                    if (spool != null && spool.wasPlain()) throw new FailedException(copyChanged(option, e));
+                    if (spool != null && spool.wasPlain()) throw new FailedException(copyChanged(option, copied, e));
                     throw new FailedException(option + ": " + reason(e));
                 } catch (NoSuchFileException e) {
                     throw new FailedException(option + ": the file was removed while it was read");
@@ -140,7 +154,18 @@ final class ExportFiles {
         if ("-".equals(a.optional(PASSPHRASE_OPTION))) {
             throw new UsageException("--keys - and --" + PASSPHRASE_OPTION + " - cannot both read stdin");
         }
-        InputStream in = io.stdinStream(option);
+        return keysFromStream(option, a, io, io.stdinStream(option), null);
+    }
+
+    /**
+     * An export that can be read only once ({@code in}: standard input, or the pipe or device at {@code path}),
+     * copied to a temporary file as {@link #keysFromStdin} says.
+     *
+     * @param path the path it was opened at, or null for standard input (the messages name it)
+     */
+    private static KeyFile keysFromStream(String option, Args a, Io io, InputStream in, String path)
+            throws FailedException, IOException, UsageException {
+        String what = path == null ? "standard input" : path;
         byte[] start = in.readNBytes(64);
         boolean encrypted = encrypted(start);
         char[] pass = encrypted ? passphrase(a, false, io) : null; // asked before the copy, which may take a while
@@ -149,27 +174,28 @@ final class ExportFiles {
             spool = StdinSpool.copy(start, in, encrypted);
         } catch (IOException e) {
             if (pass != null) Arrays.fill(pass, '\0');
-            throw new FailedException(option + ": cannot keep a temporary copy of standard input in "
+            throw new FailedException(option + ": cannot keep a temporary copy of " + what + " in "
                     + System.getProperty("java.io.tmpdir") + " (" + Errors.describe(e) + "); free space there,"
-                    + " set another with -Djava.io.tmpdir=DIR in KEYBACKUP_JAVA_OPTS, or give the export as a file");
+                    + " set another with -Djava.io.tmpdir=DIR in KEYBACKUP_JAVA_OPTS, or give the export as a"
+                    + " regular file");
         }
         try {
             spool.unlock(pass); // PBKDF2 once, for both walks
         } catch (KeyExportException e) {
             spool.close();
-            throw new FailedException(spool.wasPlain() ? copyChanged(option, e) : option + ": " + reason(e));
+            throw new FailedException(spool.wasPlain() ? copyChanged(option, what, e) : option + ": " + reason(e));
         } catch (IOException | RuntimeException e) {
             spool.close();
             throw e;
         } finally {
             if (pass != null) Arrays.fill(pass, '\0'); // the keys are derived: the passphrase is not needed again
         }
-        return new KeyFile(option, spool::open, spool, null);
+        return new KeyFile(option, what, spool::open, spool, null);
     }
 
-    /** A plain stdin's copy failed its check: encrypted here, under a key only this process has, it was changed. */
-    private static String copyChanged(String option, KeyExportException e) {
-        return option + ": the temporary encrypted copy of standard input was changed while it was read ("
+    /** A plain input's copy failed its check: encrypted here, under a key only this process has, it was changed. */
+    private static String copyChanged(String option, String what, KeyExportException e) {
+        return option + ": the temporary encrypted copy of " + what + " was changed while it was read ("
                 + e.getMessage() + "); run the upload again";
     }
 
