@@ -232,6 +232,17 @@ final class Io {
         }
     }
 
+    /**
+     * Whether a string or member name of {@code value} holds a piece of the registered access token (of
+     * {@link AccessToken#FRAGMENT} or more characters, the rule of every redaction here); false before a store
+     * command registered one. For output that must keep its exact bytes and so cannot be redacted: the caller
+     * leaves such a value out instead.
+     */
+    boolean holdsToken(Json value) {
+        AccessToken t = token;
+        return t != null && Redaction.json(value, t) != value;
+    }
+
     /** From now on, every line and every JSON string written is cleared of {@code t}'s pieces. */
     void redact(AccessToken t) {
         token = t;
