@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -315,6 +317,21 @@ final class LocalFiles {
             n += read;
         }
         return n == buf.length ? buf : Arrays.copyOf(buf, n);
+    }
+
+    /**
+     * Whether {@code e} (or a cause of it) is the file system refusing a write: permission denied, a read-only
+     * file system, or an operation not permitted (an immutable file, a file of another owner).
+     */
+    static boolean writeRefused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof AccessDeniedException) return true;
+            if (t instanceof FileSystemException f && f.getReason() != null
+                    && (f.getReason().contains("Read-only file system") || f.getReason().contains("not permitted"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Deletes {@code path} and everything under it; absent is fine. */
