@@ -277,16 +277,21 @@ final class LocalFiles {
         AtomicFile.syncDirectory(dir);
     }
 
-    /** The JSON object in {@code file}, or empty when the file does not exist. */
+    /**
+     * The JSON object in {@code file}, or empty when the file does not exist. The file is opened without
+     * following a symbolic link ({@link #linkRefused}); its directories are the caller's to check
+     * ({@link LocalLayout#requireNoLinks}).
+     */
     static Optional<Json.Obj> read(Path file, long maxBytes) throws StoreException {
         byte[] bytes;
-        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             bytes = readCapped(in, (int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
             if (bytes.length > maxBytes) throw new StoreException("local store: " + file + " is over " + maxBytes
                     + " bytes");
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
+            if (Files.isSymbolicLink(file)) throw linkRefused(file);
             throw new StoreException("local store: cannot read " + file + " (" + e.getMessage() + ")", e);
         }
         try {
@@ -332,6 +337,16 @@ final class LocalFiles {
             }
         }
         return false;
+    }
+
+    /**
+     * The error for a symbolic link met inside the store: never followed, since a link could make the store
+     * read (and answer with) or write a file anywhere. Only the store's own directory may be a link.
+     */
+    static StoreException linkRefused(Path link) {
+        return new StoreException("local store: " + link + " is a symbolic link, which the store does not follow "
+                + "inside its directory: put the file or directory itself there (only the store's own directory, "
+                + "--store DIR, may be a link)");
     }
 
     /** Deletes {@code path} and everything under it; absent is fine. */

@@ -250,6 +250,7 @@ public final class LocalStore implements BackupStore {
             completeInterruptedWrite();
             versions.requireInfo(version);
             keysDir = layout.keysDir(version);
+            layout.requireNoLinks(keysDir);
         }
         KeyFiles.stream(keysDir, visitor);
     }
@@ -310,6 +311,7 @@ public final class LocalStore implements BackupStore {
     @Override
     public synchronized Optional<Json.Obj> getAccountData(String type) throws StoreException {
         completeInterruptedWrite();
+        layout.requireNoLinks(layout.accountDataFile(type).getParent());
         return LocalFiles.read(layout.accountDataFile(type), LocalFiles.MAX_FILE_BYTES)
                 .filter(c -> !c.members().isEmpty());
     }
