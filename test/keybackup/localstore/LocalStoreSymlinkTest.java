@@ -97,6 +97,23 @@ class LocalStoreSymlinkTest {
         refused(accountData, () -> s.getAccountData("m.type"));
     }
 
+    /** A room file of layout 1 (converted when the store is opened) that is a link is refused, not converted. */
+    @Test
+    void layout1RoomFile_isALink_refused() throws Exception {
+        Path store = dir.resolve("store");
+        Path from = Path.of("test/vectors/local-store-layout1/store");
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                Path target = store.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target);
+            }
+        }
+        Path room = replaceByLink(store.resolve("versions/2/rooms/bIWE6ZXhhbXBsZS5vcmc.json"));
+        refused(room, () -> LocalStore.open(store, USER));
+        assertTrue(Files.exists(dir.resolve("outside-" + room.getFileName())), "what the link names is left alone");
+    }
+
     @Test
     void theStoresOwnDirectory_mayBeALink() throws Exception {
         Path real = dir.resolve("real-store");
