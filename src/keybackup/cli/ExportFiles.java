@@ -18,8 +18,8 @@ import keybackup.workflow.Upload;
 /**
  * Key-export files on the command line: {@code upload --keys} reads the plain JSON array or Element's
  * encrypted export (told apart by its header), {@code restore --encrypt} writes the encrypted one. The
- * export passphrase comes from {@code --export-passphrase-file FILE} (its first line) or is typed at the
- * terminal, never from the command line; it is wiped once the keys are derived.
+ * export passphrase comes from {@code --export-passphrase-file FILE} (its first line; {@code -}: standard
+ * input) or is typed at the terminal, never from the command line; it is wiped once the keys are derived.
  */
 final class ExportFiles {
     private ExportFiles() {}
@@ -27,7 +27,25 @@ final class ExportFiles {
     static final String PASSPHRASE_OPTION = "export-passphrase-file";
     static final String USAGE = "--keys FILE may be Element's encrypted export "
             + "(\"-----BEGIN MEGOLM SESSION DATA-----\"); its passphrase comes\n"
-            + "from --export-passphrase-file FILE (the first line) or is asked for at the terminal.\n";
+            + "from --export-passphrase-file FILE (the first line; - reads it from stdin) or is asked for at\n"
+            + "the terminal.\n";
+
+    /** How {@code --export-passphrase-file -} claims stdin ({@link Io#claimStdin}). */
+    static final String PASSPHRASE_STDIN = "--" + PASSPHRASE_OPTION + " -";
+
+    /**
+     * Claims stdin for {@code --export-passphrase-file -} at the start of a command, so that another option
+     * reading stdin ({@code --passphrase-stdin}, {@code --recovery-key-file -}, {@code --keys -}) is a usage
+     * error before anything is asked for, read or written; {@link #passphrase} reads it later.
+     */
+    static void claimPassphraseStdin(Args a, Io io) throws UsageException {
+        if (!"-".equals(a.optional(PASSPHRASE_OPTION))) return;
+        io.claimStdin(PASSPHRASE_STDIN);
+        // Secret Storage's options claim stdin only once the store is open: an upload reads its export (and this
+        // passphrase) before that, so their conflict is told here, before anything is read
+        if (a.flag("passphrase-stdin")) io.claimStdin("--passphrase-stdin");
+        if ("-".equals(a.optional("recovery-key-file"))) io.claimStdin("--recovery-key-file -");
+    }
 
     /**
      * {@code --keys}: the plain JSON array, or an encrypted export, as sessions an upload walks twice
@@ -36,11 +54,22 @@ final class ExportFiles {
      * wiped; it is decrypted on each walk (its MAC checked before any plaintext is used, each time) until
      * {@link KeyFile#close()} zeroes the keys.
      * {@code -} is standard input, copied once to an encrypted temporary file ({@link StdinSpool}) and
-     * walked from there: bounded memory at any size, and no plaintext key on disk.
+     * walked from there: bounded memory at any size, and no plaintext key on disk. A path that is not a regular
+     * file (a pipe such as {@code <(command)}, a FIFO, a device) can be read only once too, and is copied the
+     * same way; a directory is refused.
      */
     static KeyFile keys(String option, String path, Args a, Io io) throws FailedException, IOException, UsageException {
         if (path.equals("-")) return keysFromStdin(option, a, io);
         Path file = Path.of(path);
+        if (Files.isDirectory(file)) {
+            throw new FailedException(option + ": " + path + " is a directory, not a key export");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            // a pipe (<(command), a FIFO) or a device: it can be read once only, so it is copied once as stdin is
+            try (InputStream in = Files.newInputStream(file)) {
+                return keysFromStream(option, a, io, in, path);
+            }
+        }
         byte[] start;
         try (InputStream in = Files.newInputStream(file)) {
             start = in.readNBytes(64);
@@ -48,7 +77,7 @@ final class ExportFiles {
             throw new FailedException(option + ": no such file: " + path);
         }
         if (encrypted(start)) {
-            char[] pass = passphrase(a, false);
+            char[] pass = passphrase(a, false, io);
             EncryptedKeyExport.Unlocked unlocked;
             try {
                 unlocked = EncryptedKeyExport.unlock(file, pass); // PBKDF2 once, for both walks
@@ -57,9 +86,9 @@ final class ExportFiles {
             } finally {
                 Arrays.fill(pass, '\0'); // the keys are derived: the passphrase is not needed again
             }
-            return new KeyFile(option, unlocked::open, null, unlocked);
+            return new KeyFile(option, null, unlocked::open, null, unlocked);
         }
-        return new KeyFile(option, () -> Files.newInputStream(file), null, null);
+        return new KeyFile(option, null, () -> Files.newInputStream(file), null, null);
     }
 
     /** Whether the first bytes of an export are the encrypted one's; '-': a damaged header gets the armour's error. */
@@ -73,13 +102,16 @@ final class ExportFiles {
      */
     static final class KeyFile implements AutoCloseable {
         private final String option;
+        /** What the copy was made of, for its messages: "standard input" or the pipe's path; null for a file. */
+        private final String copied;
         private final ExportReader.Source source;
         private final StdinSpool spool;
         private final EncryptedKeyExport.Unlocked unlocked;
 
-        private KeyFile(String option, ExportReader.Source source, StdinSpool spool,
+        private KeyFile(String option, String copied, ExportReader.Source source, StdinSpool spool,
                         EncryptedKeyExport.Unlocked unlocked) {
             this.option = option;
+            this.copied = copied;
             this.source = source;
             this.spool = spool;
             this.unlocked = unlocked;
@@ -93,7 +125,7 @@ final class ExportFiles {
                 } catch (ExportReader.FormatException e) {
                     throw new FailedException(option + ": " + e.getMessage());
                 } catch (KeyExportException e) {
-                    if (spool != null && spool.wasPlain()) throw new FailedException(copyChanged(option, e));
+                    if (spool != null && spool.wasPlain()) throw new FailedException(copyChanged(option, copied, e));
                     throw new FailedException(option + ": " + reason(e));
                 } catch (NoSuchFileException e) {
                     throw new FailedException(option + ": the file was removed while it was read");
@@ -122,36 +154,48 @@ final class ExportFiles {
         if ("-".equals(a.optional(PASSPHRASE_OPTION))) {
             throw new UsageException("--keys - and --" + PASSPHRASE_OPTION + " - cannot both read stdin");
         }
-        InputStream in = io.stdinStream(option);
+        return keysFromStream(option, a, io, io.stdinStream(option), null);
+    }
+
+    /**
+     * An export that can be read only once ({@code in}: standard input, or the pipe or device at {@code path}),
+     * copied to a temporary file as {@link #keysFromStdin} says.
+     *
+     * @param path the path it was opened at, or null for standard input (the messages name it)
+     */
+    private static KeyFile keysFromStream(String option, Args a, Io io, InputStream in, String path)
+            throws FailedException, IOException, UsageException {
+        String what = path == null ? "standard input" : path;
         byte[] start = in.readNBytes(64);
         boolean encrypted = encrypted(start);
-        char[] pass = encrypted ? passphrase(a, false) : null; // asked before the copy, which may take a while
+        char[] pass = encrypted ? passphrase(a, false, io) : null; // asked before the copy, which may take a while
         StdinSpool spool;
         try {
             spool = StdinSpool.copy(start, in, encrypted);
         } catch (IOException e) {
             if (pass != null) Arrays.fill(pass, '\0');
-            throw new FailedException(option + ": cannot keep a temporary copy of standard input in "
+            throw new FailedException(option + ": cannot keep a temporary copy of " + what + " in "
                     + System.getProperty("java.io.tmpdir") + " (" + Errors.describe(e) + "); free space there,"
-                    + " set another with -Djava.io.tmpdir=DIR in KEYBACKUP_JAVA_OPTS, or give the export as a file");
+                    + " set another with -Djava.io.tmpdir=DIR in KEYBACKUP_JAVA_OPTS, or give the export as a"
+                    + " regular file");
         }
         try {
             spool.unlock(pass); // PBKDF2 once, for both walks
         } catch (KeyExportException e) {
             spool.close();
-            throw new FailedException(spool.wasPlain() ? copyChanged(option, e) : option + ": " + reason(e));
+            throw new FailedException(spool.wasPlain() ? copyChanged(option, what, e) : option + ": " + reason(e));
         } catch (IOException | RuntimeException e) {
             spool.close();
             throw e;
         } finally {
             if (pass != null) Arrays.fill(pass, '\0'); // the keys are derived: the passphrase is not needed again
         }
-        return new KeyFile(option, spool::open, spool, null);
+        return new KeyFile(option, what, spool::open, spool, null);
     }
 
-    /** A plain stdin's copy failed its check: encrypted here, under a key only this process has, it was changed. */
-    private static String copyChanged(String option, KeyExportException e) {
-        return option + ": the temporary encrypted copy of standard input was changed while it was read ("
+    /** A plain input's copy failed its check: encrypted here, under a key only this process has, it was changed. */
+    private static String copyChanged(String option, String what, KeyExportException e) {
+        return option + ": the temporary encrypted copy of " + what + " was changed while it was read ("
                 + e.getMessage() + "); run the upload again";
     }
 
@@ -173,13 +217,16 @@ final class ExportFiles {
 
     /**
      * The export passphrase: the first line of {@code --export-passphrase-file}, or typed at the terminal
-     * (twice when {@code confirm}, for a new file). The caller wipes it.
+     * (twice when {@code confirm}, for a new file). {@code -} is standard input, with the rules of the other
+     * options that read it: one option only ({@link #claimPassphraseStdin}), at most
+     * {@link UserFiles#MAX_KEY_FILE} bytes (a passphrase file's cap), the bytes wiped once decoded. The caller
+     * wipes the passphrase.
      */
-    static char[] passphrase(Args a, boolean confirm) throws FailedException, IOException, UsageException {
+    static char[] passphrase(Args a, boolean confirm, Io io) throws FailedException, IOException, UsageException {
         String file = a.optional(PASSPHRASE_OPTION);
         if (file != null) {
-            byte[] b = UserFiles.readCapped("--" + PASSPHRASE_OPTION, file, UserFiles.MAX_KEY_FILE,
-                    "a passphrase file");
+            byte[] b = file.equals("-") ? io.readStdinSecret(PASSPHRASE_STDIN, UserFiles.MAX_KEY_FILE)
+                    : UserFiles.readCapped("--" + PASSPHRASE_OPTION, file, UserFiles.MAX_KEY_FILE, "a passphrase file");
             char[] pass = StoreOptions.firstLine(b, "--" + PASSPHRASE_OPTION);
             if (pass.length == 0) throw new FailedException("--" + PASSPHRASE_OPTION + ": the first line is empty");
             return pass;

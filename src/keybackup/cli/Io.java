@@ -129,6 +129,24 @@ final class Io {
         stdinReader = option;
     }
 
+    /**
+     * The bytes of standard input for a secret ({@code claim} names the option, as {@code "--x -"}): stdin is
+     * claimed for it unless it already is ({@link #claimStdin}, taken early so that a conflict is reported before
+     * anything is asked or written), and at most {@code max} bytes are read; more is refused and what was read
+     * wiped. The caller wipes the bytes it gets.
+     */
+    byte[] readStdinSecret(String claim, int max) throws IOException, FailedException, UsageException {
+        synchronized (this) {
+            if (!claim.equals(stdinReader)) claimStdin(claim);
+        }
+        byte[] b = in.readNBytes(max + 1);
+        if (b.length > max) {
+            Arrays.fill(b, (byte) 0);
+            throw new FailedException(claim + ": stdin is over the limit of " + max + " bytes");
+        }
+        return b;
+    }
+
     /** Standard input as a stream, for a file option given as {@code -} (claimed by {@code option}). */
     InputStream stdinStream(String option) throws UsageException {
         claimStdin(option + " -");
@@ -212,6 +230,17 @@ final class Io {
                 writeOrThrow(out, b);
             }
         }
+    }
+
+    /**
+     * Whether a string or member name of {@code value} holds a piece of the registered access token (of
+     * {@link AccessToken#FRAGMENT} or more characters, the rule of every redaction here); false before a store
+     * command registered one. For output that must keep its exact bytes and so cannot be redacted: the caller
+     * leaves such a value out instead.
+     */
+    boolean holdsToken(Json value) {
+        AccessToken t = token;
+        return t != null && Redaction.json(value, t) != value;
     }
 
     /** From now on, every line and every JSON string written is cleared of {@code t}'s pieces. */

@@ -13,6 +13,7 @@ import keybackup.json.Json;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.trust.AuthDataTrust;
 import keybackup.trust.BackupAudit;
+import keybackup.trust.SessionVerifier;
 import keybackup.workflow.Account;
 import keybackup.workflow.ExportWriter;
 import keybackup.workflow.Restore;
@@ -36,8 +37,8 @@ final class RestoreCommand implements Command {
                 + "--encrypt writes Element's encrypted export "
                 + "(\"-----BEGIN MEGOLM SESSION DATA-----\", what its \"Import E2E room\n"
                 + "keys\" reads) with a passphrase from --export-passphrase-file "
-                + "FILE or the terminal, and N PBKDF2 rounds\n"
-                + "(default 500000, as Element).\n"
+                + "FILE (- reads it from stdin) or the\n"
+                + "terminal, and N PBKDF2 rounds (default 500000, as Element).\n"
                 + "--out - writes the export to stdout (the summary then "
                 + "goes to stderr); plaintext keys are not written to a\n"
                 + "terminal unless --force-terminal asks for it (then shown escaped, as all terminal output).\n"
@@ -69,6 +70,7 @@ final class RestoreCommand implements Command {
             throw new UsageException("--export-passphrase-file and --export-rounds need --encrypt");
         }
         int rounds = ExportFiles.rounds(a);
+        ExportFiles.claimPassphraseStdin(a, io); // before Secret Storage's options read stdin
         Account account = StoreOptions.account(a, StoreOptions.open(a, io), io, keyFile == null);
         Json.Obj info = a.optional("version") != null ? account.store().version(a.optional("version"))
                 : account.currentVersion();
@@ -79,6 +81,7 @@ final class RestoreCommand implements Command {
         }
         String version = info.string("version");
         AtomicLong verified = new AtomicLong();
+        AtomicLong withheld = new AtomicLong(); // entries left out: they held a piece of the access token
         // Restored session keys are secrets: a new owner-only file of this process, written under a
         // temporary name and renamed into place only when the restore finished, so a failed or interrupted
         // run never leaves a file that looks like a complete export (and removes its plaintext keys).
@@ -90,7 +93,7 @@ final class RestoreCommand implements Command {
         try (BackupDecryptionKey key = keyFile != null
                 ? BackupDecryptionKey.fromKeyFileText(io.readKeyText("--backup-key-file", keyFile))
                 : Restore.keyFromSecretStorage(account)) {
-            char[] pass = encrypt ? ExportFiles.passphrase(a, true) : null;
+            char[] pass = encrypt ? ExportFiles.passphrase(a, true, io) : null;
             try (PartialFile partial = toStdout ? null : PartialFile.create("--out", outPath)) {
                 return Interrupts.during(io, () -> partial != null && partial.committed()
                         ? List.of("interrupted after " + out + " was written in full (" + verified.get() + " keys were "
@@ -119,7 +122,8 @@ final class RestoreCommand implements Command {
                                 .withProgress(Progress.of(io, quiet, name(), count));
                         try {
                             audit = Restore.run(account, trust, key, options, r -> {
-                                writer.write(r);
+                                if (echoesToken(io, r)) withheld.incrementAndGet();
+                                else writer.write(r);
                                 verified.incrementAndGet(); // the sink is called under Restore's lock
                             });
                         } catch (IOException e) { // writing the export failed: the words it always had
@@ -129,6 +133,12 @@ final class RestoreCommand implements Command {
                         writer.close();
                     }
                     if (partial != null) partial.commit("--out");
+                    if (withheld.get() > 0) {
+                        String w = withheld.get() + " keys not written: their room id, session id or session data "
+                                + "holds a piece of the access token (the server echoed it), which is never written";
+                        if (a.flag("json")) io.errln("keybackup: warning: " + w);
+                        else say.accept("WARNING: " + w);
+                    }
                     if (a.flag("json")) {
                         io.printCanonical(JsonOutput.restore(version, audit, out, encrypt, rounds, written));
                         return 0;
@@ -153,6 +163,24 @@ final class RestoreCommand implements Command {
                 if (pass != null) Arrays.fill(pass, '\0');
             }
         }
+    }
+
+    /**
+     * Whether the export entry of {@code r} would carry a piece of the access token ({@link Io#holdsToken}): its
+     * room id, its session id, or anything in its decrypted session data. Such an entry is not written.
+     *
+     * <p>Why here, and why leave it out rather than redact it: the export goes to a file or a pipe as exact bytes
+     * (an importer must see each key's ids as the backup holds them), so it cannot be redacted as printed text is:
+     * a room id with {@code [redacted]} in it is another room's, a key filed under it would be lost to its room. An
+     * honest server never sends the token back, so honest data keeps its exact bytes; an entry that holds it is
+     * the server's echo and is refused. This is the one place that sees everything an entry holds together with
+     * the token: the homeserver client sees the room and session ids but not the decrypted session data, which
+     * the server can write too (the backup's public key is no secret), and the local store has no token at all.
+     * On a terminal the rule is the same, so what a file, a pipe or a screen gets never differs in which keys.
+     */
+    static boolean echoesToken(Io io, SessionVerifier.Result r) {
+        if (r.sessionData() == null) return false; // not written anyway
+        return io.holdsToken(Json.arr(List.of(Json.of(r.roomId()), Json.of(r.sessionId()), r.sessionData().json())));
     }
 
     /**

@@ -12,7 +12,8 @@ import java.util.Base64;
 import keybackup.backup.EncryptedKeyExport;
 
 /**
- * {@code upload --keys -}: standard input copied once to a temporary file, so that the upload reads it
+ * {@code upload --keys -}: standard input (or a pipe named by a path, {@code <(command)}: it too can be read
+ * only once) copied once to a temporary file, so that the upload reads it
  * twice in bounded memory, as it reads a named file (the first walk chooses the best copy of each session
  * and checks every entry, the second sends; a stream cannot be walked twice).
  *

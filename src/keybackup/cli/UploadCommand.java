@@ -43,6 +43,7 @@ final class UploadCommand implements Command {
             throw new UsageException("--source must be one of olm, trusted-forward, own, untrusted-forward, "
                     + "export, backup-unauthenticated");
         }
+        ExportFiles.claimPassphraseStdin(a, io); // before --keys - or Secret Storage's options read stdin
         Upload.Result r;
         long entries;
         try (ExportFiles.KeyFile keys = ExportFiles.keys("--keys", keysFile, a, io)) {

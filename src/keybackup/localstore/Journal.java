@@ -70,19 +70,25 @@ final class Journal {
     private void apply(Path journalFile, Json.Obj journal) throws StoreException {
         String version = journal.string("version");
         if (versions.info(version).isPresent()) {
+            layout.requireNoLinks(layout.keysDir(version)); // and each shard below: never a write through a link
             if (journal.get("clear") instanceof Json.Bool b && b.value()) {
                 LocalFiles.deleteTree(layout.keysDir(version));
                 LocalLayout.createShards(layout.keysDir(version));
             }
             List<LocalFiles.Write> writes = new ArrayList<>();
             Path keys = layout.keysDir(version);
+            Set<Path> shards = new HashSet<>();
             for (Json change : ((Json.Arr) journal.get("keys")).elements()) {
                 List<Json> c = ((Json.Arr) change).elements();
                 String room = ((Json.Str) c.get(0)).value();
                 String session = ((Json.Str) c.get(1)).value();
                 Json.Obj data = c.get(2) instanceof Json.Obj o ? o : null;
                 Json content = data == null ? null : KeyFiles.content(room, session, data);
-                writes.add(new LocalFiles.Write(LocalLayout.keyFile(keys, room, session), content));
+                Path file = LocalLayout.keyFile(keys, room, session);
+                if (shards.add(file.getParent()) && Files.isSymbolicLink(file.getParent())) {
+                    throw LocalFiles.linkRefused(file.getParent());
+                }
+                writes.add(new LocalFiles.Write(file, content));
             }
             LocalFiles.writeAll(writes);
             LocalFiles.write(layout.versionDir(version).resolve("state.json"), journal.object("state"));

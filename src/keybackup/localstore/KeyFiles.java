@@ -6,9 +6,11 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import keybackup.homeserver.BackupStore.KeyVisitor;
 import keybackup.homeserver.MatrixException;
 import keybackup.homeserver.StoreException;
@@ -49,10 +51,15 @@ final class KeyFiles {
         long count = VersionFiles.count(state);
         List<Json> changes = new ArrayList<>();
         Path keys = layout.keysDir(version);
+        layout.requireNoLinks(keys);
+        Set<Path> shards = new HashSet<>(); // checked once each
         for (Map.Entry<String, Json> room : rooms.members().entrySet()) {
             for (Map.Entry<String, Json> s : ((Json.Obj) room.getValue()).object("sessions").members().entrySet()) {
                 Json.Obj candidate = (Json.Obj) s.getValue(); // passed validateSessions
                 Path file = LocalLayout.keyFile(keys, room.getKey(), s.getKey());
+                if (shards.add(file.getParent()) && Files.isSymbolicLink(file.getParent())) {
+                    throw LocalFiles.linkRefused(file.getParent());
+                }
                 Optional<Json.Obj> stored = read(file);
                 if (stored.isEmpty()) {
                     count++;
@@ -100,7 +107,9 @@ final class KeyFiles {
 
     /** The stored KeyBackupData of one key, checked to be one a server would accept and to be that key's. */
     Optional<Json.Obj> stored(String version, String roomId, String sessionId) throws StoreException {
-        return read(layout.keyFile(version, roomId, sessionId));
+        Path file = layout.keyFile(version, roomId, sessionId);
+        layout.requireNoLinks(file.getParent());
+        return read(file);
     }
 
     /** The KeyBackupData in a key file, checked as {@link #check} does; empty when there is no such file. */
@@ -127,7 +136,10 @@ final class KeyFiles {
         return content;
     }
 
-    /** Visits every key file under {@code keys} (a version's {@code keys/}), shard by shard, one file at a time. */
+    /**
+     * Visits every key file under {@code keys} (a version's {@code keys/}, which the caller checked is no link),
+     * shard by shard, one file at a time; a shard or a key file that is a symbolic link is refused.
+     */
     static void stream(Path keys, KeyVisitor visitor) throws StoreException {
         if (!Files.isDirectory(keys)) return;
         try (DirectoryStream<Path> shards = Files.newDirectoryStream(keys)) {
@@ -138,6 +150,7 @@ final class KeyFiles {
                     throw new StoreException("local store: " + shard + " is corrupt: not a shard of " + LocalLayout.KEYS
                             + "/ (two hex digits)");
                 }
+                if (Files.isSymbolicLink(shard)) throw LocalFiles.linkRefused(shard);
                 streamShard(shard, visitor);
             }
         } catch (IOException | DirectoryIteratorException e) {

@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -275,16 +277,21 @@ final class LocalFiles {
         AtomicFile.syncDirectory(dir);
     }
 
-    /** The JSON object in {@code file}, or empty when the file does not exist. */
+    /**
+     * The JSON object in {@code file}, or empty when the file does not exist. The file is opened without
+     * following a symbolic link ({@link #linkRefused}); its directories are the caller's to check
+     * ({@link LocalLayout#requireNoLinks}).
+     */
     static Optional<Json.Obj> read(Path file, long maxBytes) throws StoreException {
         byte[] bytes;
-        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             bytes = readCapped(in, (int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
             if (bytes.length > maxBytes) throw new StoreException("local store: " + file + " is over " + maxBytes
                     + " bytes");
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
+            if (Files.isSymbolicLink(file)) throw linkRefused(file);
             throw new StoreException("local store: cannot read " + file + " (" + e.getMessage() + ")", e);
         }
         try {
@@ -315,6 +322,31 @@ final class LocalFiles {
             n += read;
         }
         return n == buf.length ? buf : Arrays.copyOf(buf, n);
+    }
+
+    /**
+     * Whether {@code e} (or a cause of it) is the file system refusing a write: permission denied, a read-only
+     * file system, or an operation not permitted (an immutable file, a file of another owner).
+     */
+    static boolean writeRefused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof AccessDeniedException) return true;
+            if (t instanceof FileSystemException f && f.getReason() != null
+                    && (f.getReason().contains("Read-only file system") || f.getReason().contains("not permitted"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The error for a symbolic link met inside the store: never followed, since a link could make the store
+     * read (and answer with) or write a file anywhere. Only the store's own directory may be a link.
+     */
+    static StoreException linkRefused(Path link) {
+        return new StoreException("local store: " + link + " is a symbolic link, which the store does not follow "
+                + "inside its directory: put the file or directory itself there (only the store's own directory, "
+                + "--store DIR, may be a link)");
     }
 
     /** Deletes {@code path} and everything under it; absent is fine. */

@@ -118,6 +118,20 @@ final class LocalLayout {
         }
     }
 
+    /**
+     * Refuses ({@link LocalFiles#linkRefused}) when {@code p}, or a directory between the store's directory and
+     * it, is a symbolic link: what the store reads or goes through inside its directory is never a link (the
+     * store's directory itself may be one). One {@code lstat} per level; absent paths pass.
+     *
+     * @param p a path inside the store, made from {@link #root()}
+     */
+    void requireNoLinks(Path p) throws StoreException {
+        if (!p.startsWith(dir)) throw new IllegalArgumentException("not inside the store: " + p);
+        for (Path q = p; q != null && !q.equals(dir); q = q.getParent()) {
+            if (Files.isSymbolicLink(q)) throw LocalFiles.linkRefused(q);
+        }
+    }
+
     /** {@code store.json} when there is one, checked to name layout 2: any other is refused. */
     Optional<Json.Obj> marker() throws StoreException {
         Path file = dir.resolve(LAYOUT_FILE);
@@ -213,10 +227,12 @@ final class LocalLayout {
         long highest = 0;
         long current = 0;
         Path versions = dir.resolve("versions");
+        requireNoLinks(versions);
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(versions)) {
             for (Path d : dirs) {
                 String name = d.getFileName().toString();
                 if (name.isEmpty() || name.charAt(0) < '0' || name.charAt(0) > '9') continue;
+                if (Files.isSymbolicLink(d)) throw LocalFiles.linkRefused(d);
                 long n = number(name);
                 if (n < 0) {
                     throw new StoreException("local store: " + d

@@ -250,6 +250,7 @@ public final class LocalStore implements BackupStore {
             completeInterruptedWrite();
             versions.requireInfo(version);
             keysDir = layout.keysDir(version);
+            layout.requireNoLinks(keysDir);
         }
         KeyFiles.stream(keysDir, visitor);
     }
@@ -310,6 +311,7 @@ public final class LocalStore implements BackupStore {
     @Override
     public synchronized Optional<Json.Obj> getAccountData(String type) throws StoreException {
         completeInterruptedWrite();
+        layout.requireNoLinks(layout.accountDataFile(type).getParent());
         return LocalFiles.read(layout.accountDataFile(type), LocalFiles.MAX_FILE_BYTES)
                 .filter(c -> !c.members().isEmpty());
     }
@@ -358,12 +360,25 @@ public final class LocalStore implements BackupStore {
         return StoreLock.take(layout, journal);
     }
 
-    /** Completes a write that a crash interrupted, if any (its journal is there): under the write lock. */
+    /**
+     * Completes a write that a crash interrupted, if any (its journal is there): under the write lock. A store
+     * this process cannot write (read-only media, another user's copy) cannot complete it, and no read may go
+     * on without it (it would see half of a batch): the error then says that a write is unfinished and what to
+     * run where the store can be written, instead of only the failure to lock.
+     */
     @SuppressWarnings("try") // held: the write lock, for the block
     private void completeInterruptedWrite() throws StoreException {
         if (journal.pending()) {
             try (StoreLock held = lock()) {
                 // lock() replayed it
+            } catch (StoreException e) {
+                if (e instanceof MatrixException || !LocalFiles.writeRefused(e)) throw e;
+                throw new StoreException("local store: " + dir + " has an unfinished write ("
+                        + dir.resolve(Journal.JOURNAL_FILE) + ", left by a write that was interrupted); no read can "
+                        + "go on before it is completed, and that needs write access to the store, which this process "
+                        + "does not have (" + e.getMessage() + "): run keybackup status --user " + userId + " --store "
+                        + dir + " once as a user who can write to the store (or make it writable): any command "
+                        + "completes the write first", e);
             }
         }
     }

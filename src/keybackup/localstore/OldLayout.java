@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -138,7 +139,8 @@ final class OldLayout {
 
     /** Reads one room file {@code {"room_id", "sessions"}} of layout 1 incrementally. */
     private static void readRoomFile(Path file, SessionVisitor visitor) throws StoreException {
-        try (JsonReader reader = new JsonReader(Files.newInputStream(file), MAX_ROOM_FILE_BYTES)) {
+        try (JsonReader reader = new JsonReader(Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS),
+                MAX_ROOM_FILE_BYTES)) {
             reader.limitValues(MAX_VALUE_BYTES);
             reader.beginObject();
             String roomId = null;
@@ -167,6 +169,7 @@ final class OldLayout {
         } catch (NoSuchFileException e) {
             // removed meanwhile: nothing to convert
         } catch (IOException | UncheckedIOException e) {
+            if (Files.isSymbolicLink(file)) throw LocalFiles.linkRefused(file); // never followed
             throw new StoreException("local store: cannot read " + file, e);
         } catch (JsonException e) {
             throw new StoreException("local store: " + file + " is corrupt: " + e.getMessage(), e);

@@ -95,6 +95,7 @@ final class VersionFiles {
 
     /** {@code state.json}: {@code count} an integer from 0 to 2^53−1, {@code etag} 1 to 15 decimal digits. */
     Json.Obj state(String version) throws StoreException {
+        layout.requireNoLinks(layout.versionDir(version));
         return readState(layout.versionDir(version).resolve("state.json"));
     }
 
@@ -130,6 +131,7 @@ final class VersionFiles {
     /** {@code info.json}, checked by {@link VersionInfo} and required to name its own directory's version. */
     Optional<Json.Obj> info(String version) throws StoreException {
         Path v = layout.versionDirIfValid(version);
+        if (v != null) layout.requireNoLinks(v);
         if (v == null || Files.exists(v.resolve("deleted"))) return Optional.empty();
         Path file = v.resolve("info.json");
         Optional<Json.Obj> info = LocalFiles.read(file, LocalFiles.MAX_FILE_BYTES);

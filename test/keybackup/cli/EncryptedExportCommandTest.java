@@ -73,6 +73,17 @@ class EncryptedExportCommandTest {
         return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** As {@link #run} with {@code stdin} on standard input. */
+    private Result runWithStdin(byte[] stdin, List<String> options, String command, String... more) {
+        List<String> all = new ArrayList<>(List.of(command));
+        all.addAll(options);
+        all.addAll(List.of(more));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Main.run(all.toArray(new String[0]), new ByteArrayInputStream(stdin), out, err);
+        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
     private Result ok(String command, String... more) {
         Result r = run(command, more);
         assertEquals(0, r.exit(), command + "\nstdout: " + r.out() + "\nstderr: " + r.err());
@@ -180,6 +191,62 @@ class EncryptedExportCommandTest {
         assertEquals("keybackup: error: --out: " + partial + " is left over from an interrupted restore; it holds "
                 + "plaintext keys: delete it (or move it away) and run again\n", r.err());
         assertEquals("[", Files.readString(partial), "what was found is not ours to touch");
+    }
+
+    /**
+     * {@code --export-passphrase-file -} reads the passphrase from standard input, as {@code --keys -} and
+     * {@code --recovery-key-file -} read theirs: not a file named "-".
+     */
+    @Test
+    void exportPassphraseFileDash_readsStdin_forRestoreAndUpload() throws Exception {
+        Upload.run(f.account(), WorkflowFixture.sessions(1, 2, 7),
+                Upload.Options.of(KeySource.OLM).withThreads(1).with(WorkflowFixture.SMALL_BATCHES));
+        Path out = dir.resolve("element-keys.txt");
+        byte[] stdin = "pässwörd ✓\nnot part of it\n".getBytes(StandardCharsets.UTF_8);
+        Result r = runWithStdin(stdin, where, "restore", "--out", out.toString(), "--encrypt",
+                "--export-passphrase-file", "-", "--export-rounds", String.valueOf(EncryptedKeyExport.MIN_ROUNDS));
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(2, ((Json.Arr) JsonReader.parse(EncryptedKeyExport.decrypt(Files.readAllBytes(out),
+                "pässwörd ✓".toCharArray()))).elements().size());
+
+        f.deleteKeys(version);
+        Result up = runWithStdin(stdin, where, "upload", "--keys", out.toString(), "--export-passphrase-file", "-",
+                "--source", "olm");
+        assertEquals(0, up.exit(), up.err());
+        assertTrue(up.out().contains("uploaded 2 sessions"), up.out());
+    }
+
+    /** Stdin serves one option: a second one naming it is a usage error before anything is asked or written. */
+    @Test
+    void exportPassphraseFileDash_withAnotherStdinOption_isUsageError() throws Exception {
+        List<String> keyFromStdin = new ArrayList<>(where);
+        keyFromStdin.set(keyFromStdin.indexOf("--recovery-key-file") + 1, "-");
+        byte[] stdin = "pässwörd ✓\n".getBytes(StandardCharsets.UTF_8);
+        Path out = dir.resolve("element-keys.txt");
+        Result r = runWithStdin(stdin, keyFromStdin, "restore", "--out", out.toString(), "--encrypt",
+                "--export-passphrase-file", "-");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("cannot both read stdin"), r.err());
+        assertTrue(r.err().contains("--export-passphrase-file -"), r.err());
+        assertFalse(Files.exists(out) || Files.exists(PartialFile.partialName(out)));
+
+        Result up = runWithStdin(stdin, keyFromStdin, "upload", "--keys",
+                "test/vectors/key-export/rust-sdk-key-export.txt", "--export-passphrase-file", "-", "--source", "export");
+        assertEquals(2, up.exit(), up.err());
+        assertTrue(up.err().contains("cannot both read stdin"), up.err());
+        assertEquals(Set.of(), sessionIdsInBackup());
+    }
+
+    /** A passphrase on stdin has the cap of a passphrase file; more is refused, not read on. */
+    @Test
+    void exportPassphraseFileDash_overTheCap_isRefused() throws Exception {
+        byte[] stdin = ("x".repeat(UserFiles.MAX_KEY_FILE + 1) + "\n").getBytes(StandardCharsets.UTF_8);
+        Result r = runWithStdin(stdin, where, "upload", "--keys", "test/vectors/key-export/rust-sdk-key-export.txt",
+                "--export-passphrase-file", "-", "--source", "export");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("--export-passphrase-file -: stdin is over the limit of " + UserFiles.MAX_KEY_FILE
+                + " bytes"), r.err());
+        assertEquals(Set.of(), sessionIdsInBackup());
     }
 
     @Test

@@ -68,7 +68,8 @@ class InputFileLimitTest {
     private static char[] passphrase(Path file) throws Exception {
         Args a = new Args(List.of("--" + ExportFiles.PASSPHRASE_OPTION, file.toString()),
                 Set.of(ExportFiles.PASSPHRASE_OPTION), Set.of());
-        return ExportFiles.passphrase(a, true);
+        return ExportFiles.passphrase(a, true, new Io(new java.io.ByteArrayInputStream(new byte[0]),
+                java.io.OutputStream.nullOutputStream(), java.io.OutputStream.nullOutputStream()));
     }
 
     @Test

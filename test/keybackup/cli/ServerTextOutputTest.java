@@ -34,7 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ServerTextOutputTest {
     /** ESC sequences (clear screen, set the window title), the token, CR, bidi override and isolate, C1 NEL. */
     static final String HOSTILE = "\u001b[2J\u001b]0;owned\u0007" + TOKEN + "\rok\u202eevil\u2066x\u2069\u0085";
+    /** {@link #HOSTILE} without the token: what the export may carry, escaped on a terminal, exact into a pipe. */
+    static final String HOSTILE_NO_TOKEN = "\u001b[2J\u001b]0;owned\u0007\rok\u202eevil\u2066x\u2069\u0085";
     static final String VERSION_PATH = "GET /_matrix/client/v3/room_keys/version";
+    static final String KEYS_PATH = "GET /_matrix/client/v3/room_keys/keys";
 
     @TempDir
     Path dir;
@@ -267,7 +270,7 @@ class ServerTextOutputTest {
     void restoreOutDash_forcedToATerminal_serverRoomIdsEscaped_intoAPipeExactBytes() throws Exception {
         startWithBackup();
         f.server.rewriteReplies(a -> a.request().startsWith("GET /_matrix/client/v3/room_keys/keys")
-                ? new Answer(a.request(), a.status(), renameRooms(a.body())) : a);
+                ? new Answer(a.request(), a.status(), renameRooms(a.body(), HOSTILE_NO_TOKEN)) : a);
         try {
             List<String> args = new ArrayList<>(List.of("restore"));
             args.addAll(where);
@@ -280,14 +283,14 @@ class ServerTextOutputTest {
             assertClean("restore --out - on a terminal", shown, true);
             assertClean("restore --out - on a terminal, stderr", err.toString(StandardCharsets.UTF_8), true);
             assertTrue(shown.contains("\\u202eevil\\u2066x\\u2069\\u0085"), shown);
-            assertTrue(shown.contains("[redacted]"), shown);
+            assertTrue(shown.contains("\\u001b[2J"), shown);
 
             CliRun.Result piped = run("restore", "--out", "-"); // not a terminal: the export's exact bytes
             assertEquals(0, piped.code(), piped.err());
             Json.Arr export = (Json.Arr) JsonReader.parse(piped.out());
             assertEquals(4, export.elements().size());
             for (Json e : export.elements()) {
-                assertTrue(((Json.Obj) e).string("room_id").startsWith("!" + HOSTILE), piped.outText());
+                assertTrue(((Json.Obj) e).string("room_id").startsWith("!" + HOSTILE_NO_TOKEN), piped.outText());
             }
             assertTrue(piped.outText().contains("\u202eevil\u2066x\u2069\u0085"), "raw in a pipe");
         } finally {
@@ -295,15 +298,70 @@ class ServerTextOutputTest {
         }
     }
 
-    /** The rooms of a {@code GET /room_keys/keys} answer renamed to the hostile text plus a number. */
-    private static Json.Obj renameRooms(Json.Obj body) {
+    /** The rooms of a {@code GET /room_keys/keys} answer renamed to {@code text} plus a number. */
+    private static Json.Obj renameRooms(Json.Obj body, String text) {
         Json.Obj rooms = body.object("rooms");
         if (rooms == null) return body;
         Map<String, Json> out = new LinkedHashMap<>();
         for (Map.Entry<String, Json> room : rooms.members().entrySet()) {
-            out.put("!" + HOSTILE + out.size() + ":example.org", room.getValue());
+            out.put("!" + text + out.size() + ":example.org", room.getValue());
         }
         return Json.obj("rooms", new Json.Obj(out));
+    }
+
+    /**
+     * The export's exact bytes (a pipe, a file) cannot be redacted without changing a key's room or session id,
+     * so an entry whose ids hold a piece of the token is not written at all, and stderr says how many were left
+     * out and why; the other entries keep their exact bytes.
+     */
+    @Test
+    void restoreOut_roomOrSessionIdEchoesToken_entryNotWritten_toAPipeOrAFile() throws Exception {
+        startWithBackup();
+        // the first room's id is the token (its 2 keys are left out); in the second, one session id holds a piece of
+        // it (that key is rejected: its signature covers its id), the other key is written
+        f.server.rewriteReplies(a -> {
+            if (!a.request().startsWith(KEYS_PATH) || a.status() != 200 || a.body().object("rooms") == null) return a;
+            Map<String, Json> rooms = new LinkedHashMap<>();
+            Map<String, Json> given = new java.util.TreeMap<>(a.body().object("rooms").members()); // same order each time
+            for (Map.Entry<String, Json> room : given.entrySet()) {
+                if (rooms.isEmpty()) {
+                    rooms.put("!" + TOKEN + ":example.org", room.getValue());
+                    continue;
+                }
+                Map<String, Json> sessions = new LinkedHashMap<>();
+                new java.util.TreeMap<>(((Json.Obj) room.getValue()).object("sessions").members()).forEach((id, data) ->
+                        sessions.put(sessions.isEmpty() ? "s" + TOKEN.substring(3, 14) : id, data));
+                rooms.put(room.getKey(), Json.obj("sessions", new Json.Obj(sessions)));
+            }
+            return new Answer(a.request(), a.status(), Json.obj("rooms", new Json.Obj(rooms)));
+        });
+        try {
+            CliRun.Result piped = run("restore", "--out", "-");
+            assertEquals(0, piped.code(), piped.err());
+            assertClean("restore --out - into a pipe, stderr", piped.err(), true);
+            assertNoTokenPiece("restore --out - into a pipe", piped.outText());
+            Json.Arr export = (Json.Arr) JsonReader.parse(piped.out());
+            assertEquals(1, export.elements().size(), piped.outText());
+            assertTrue(piped.err().contains("2 keys not written"), piped.err());
+            assertTrue(piped.err().contains("1 rejected"), piped.err());
+            assertTrue(piped.err().contains("access token"), piped.err());
+
+            Path file = dir.resolve("restored.json");
+            CliRun.Result toFile = run("restore", "--out", file.toString());
+            assertEquals(0, toFile.code(), toFile.err());
+            String written = java.nio.file.Files.readString(file);
+            assertNoTokenPiece("restore --out FILE", written);
+            assertEquals(1, ((Json.Arr) JsonReader.parse(written)).elements().size(), written);
+            assertTrue(toFile.outText().contains("2 keys not written"), toFile.outText());
+        } finally {
+            f.server.rewriteReplies(null);
+        }
+    }
+
+    private static void assertNoTokenPiece(String what, String text) {
+        for (int i = 0; i + 8 <= TOKEN.length(); i++) {
+            if (text.contains(TOKEN.substring(i, i + 8))) fail(what + ": a piece of the token was written: " + text);
+        }
     }
 
     @Test
