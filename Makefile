@@ -55,7 +55,7 @@ build/keybackup.jar: $(SRC)
 # dumped at its exit. keybackup.jsa.key names the jar and java it was made for; bin/keybackup uses the archive only
 # with those (on JDK 17 an archive made for another jar path can break class loading instead of being ignored).
 # A JDK that cannot dump one leaves no archive, and the build goes on (a note says why).
-CDS_TRAINING = $(JAVA) -Xmx256m -XX:+UseSerialGC -Xlog:disable -Xlog:all=warning:stderr -Xlog:cds*=off:stderr -XX:ArchiveClassesAtExit=$@ \
+CDS_TRAINING = $(JAVA) -Xmx256m -Xms80m -Xmn64m -XX:+UseSerialGC -Xlog:disable -Xlog:all=warning:stderr -Xlog:cds*=off:stderr -XX:ArchiveClassesAtExit=$@ \
   -p build/keybackup.jar -m keybackup demo
 build/keybackup.jsa: build/keybackup.jar
 	@rm -f $@

@@ -163,7 +163,7 @@ public final class CommandBench {
         try {
             for (String kind : List.of("restore", "upload")) {
                 List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), HEAP,
-                        "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                        "-Xms80m", "-Xmn64m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                         FloorProcess.class.getName(), kind, Integer.toString(n), Integer.toString(THREADS));
                 Run run = Run.exec(dir, java, List.of(), null, null);
                 PROCESS_FLOOR.put(kind, run);
