@@ -193,12 +193,16 @@ final class MigrationStart {
             throws StoreException, WorkflowException, SecretStorageException {
         Optional<Ed25519PrivateKey> held = account.secrets().backupSigningKey();
         if (held.isEmpty()) return held;
-        String pub = held.get().publicKey().toBase64();
-        boolean namedByCurrent = held.get().publicKey().equals(
-                CreatedVersion.namedSigningKey(account.store().currentVersion().orElse(null)));
-        if ((rec != null && pub.equals(rec.signingPublicKey())) || (namedByCurrent && !rotate)) return held;
-        held.get().close();
-        return Optional.empty();
+        boolean reuse = false;
+        try {
+            String pub = held.get().publicKey().toBase64();
+            boolean namedByCurrent = held.get().publicKey().equals(
+                    CreatedVersion.namedSigningKey(account.store().currentVersion().orElse(null)));
+            reuse = (rec != null && pub.equals(rec.signingPublicKey())) || (namedByCurrent && !rotate);
+        } finally {
+            if (!reuse) held.get().close(); // also when the current version could not be read: zeroed at once
+        }
+        return reuse ? held : Optional.empty();
     }
 
     /**
