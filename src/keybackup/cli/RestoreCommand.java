@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.Locale;
 import keybackup.json.Json;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.trust.AuthDataTrust;
@@ -143,7 +144,7 @@ final class RestoreCommand implements Command {
                     say.accept("version " + AuditTable.printable(version) + ": auth_data " + AuditTable.decision(trust)
                             + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable ("
                             + trust.reason().wire() + ")"));
-                    say.accept(String.format("restored %d of %d keys to %s"
+                    say.accept(String.format(Locale.ROOT, "restored %d of %d keys to %s"
                             + (encrypt ? " (encrypted, " + rounds + " rounds)" : "")
                             + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not "
                             + "written)",
