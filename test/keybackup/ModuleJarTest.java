@@ -99,6 +99,37 @@ class ModuleJarTest {
     }
 
     /**
+     * Under {@code LC_ALL=C} (or no locale at all, as in many containers and cron jobs) the JVM decodes its
+     * arguments, file names and what the terminal types as ASCII: a non-ASCII file name given on the command line
+     * could not be used at all ("Malformed input"), was shown as U+FFFD in messages, and a typed non-ASCII export
+     * passphrase became U+FFFD, an export no other client opens. The launcher gives the JVM a UTF-8 character
+     * type for those locales. The name is made by bash from raw bytes, and checked by bash: this test's own JVM
+     * may not be able to spell it.
+     */
+    @Test
+    void launcher_underLcAllC_nonAsciiFileNameUsedAndShownAsItsExactBytes() throws Exception {
+        Path dir = Files.createTempDirectory("keybackup-locale");
+        try {
+            String script = "name=$(printf 'r\\303\\251.txt'); \"$0\" generate-backup-key --out \"$name\" >/dev/null"
+                    + " || exit 3; [ -s \"$name\" ] || exit 4; \"$0\" generate-backup-key --out \"$name\"; exit 0";
+            ProcessBuilder pb = ChildProcess.builder(List.of("bash", "-c", script,
+                    Path.of("bin/keybackup").toAbsolutePath().toString())).directory(dir.toFile());
+            pb.environment().put("JAVA", ChildProcess.java());
+            pb.environment().put("LC_ALL", "C");
+            pb.environment().remove("LANG");
+            pb.environment().remove("LC_CTYPE");
+            Result r = ChildProcess.run(pb, new byte[0], 120);
+            assertEquals(0, r.code(), r.err());
+            // the second run refuses to overwrite the file, naming it by the bytes it was given
+            assertTrue(r.err().contains("file exists, not overwriting it: r\u00e9.txt"), r.err());
+        } finally {
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /**
      * A copy of the project in another folder brings along an archive made for the original jar path. JDK 17
      * does not just ignore such an archive: classes of the old path's lambdas break class loading ("sealing
      * violation") on the first upload. The launcher must leave it out.

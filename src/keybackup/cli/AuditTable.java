@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.Locale;
 import keybackup.trust.AuthDataTrust;
 import keybackup.trust.BackupAudit;
 import keybackup.trust.OwnIdentity;
@@ -126,12 +127,12 @@ final class AuditTable {
     static List<String> summary(BackupAudit audit) {
         List<String> lines = new ArrayList<>();
         lines.add("");
-        lines.add(String.format("total %d: %d authenticated, %d signed_not_authenticated, %d unauthenticated, %d "
-                + "rejected", audit.total(), audit.authenticated(), audit.signedNotAuthenticated(),
+        lines.add(String.format(Locale.ROOT, "total %d: %d authenticated, %d signed_not_authenticated, %d "
+                + "unauthenticated, %d rejected", audit.total(), audit.authenticated(), audit.signedNotAuthenticated(),
                 audit.unauthenticated(), audit.rejected()));
         if (audit.unsignedInSignedBackup() > 0) {
-            lines.add(String.format("WARNING: %d unsigned entr%s in a signed backup — keys written by someone "
-                    + "holding only the backup public key?",
+            lines.add(String.format(Locale.ROOT, "WARNING: %d unsigned entr%s in a signed backup — keys written by "
+                    + "someone holding only the backup public key?",
                     audit.unsignedInSignedBackup(), audit.unsignedInSignedBackup() == 1 ? "y" : "ies"));
         }
         return lines;

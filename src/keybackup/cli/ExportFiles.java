@@ -75,6 +75,8 @@ final class ExportFiles {
             start = in.readNBytes(64);
         } catch (NoSuchFileException e) {
             throw new FailedException(option + ": no such file: " + path);
+        } catch (IOException e) {
+            throw UserFiles.unreadable(option, path, e);
         }
         if (encrypted(start)) {
             char[] pass = passphrase(a, false, io);

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.Locale;
 import keybackup.backup.FieldNames;
 import keybackup.trust.AuthDataTrust;
 import keybackup.workflow.Account;
@@ -101,8 +102,8 @@ final class MigrateCommand implements Command {
                     + "signing key");
             return 0;
         }
-        io.println(String.format("old version %s: %d keys (%d undecryptable) -> new version %s: %d keys migrated, "
-                + "%d keys read back, %d authenticated",
+        io.println(String.format(Locale.ROOT, "old version %s: %d keys (%d undecryptable) -> new version %s: %d keys "
+                + "migrated, %d keys read back, %d authenticated",
                 r.oldVersion(), r.oldSessions(), r.oldRejected(), r.newVersion(), r.migrated(), r.newSessions(),
                         r.newAuthenticated()));
         io.println("verification: " + (r.verified() ? "passed" : "FAILED") + "; old version "

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.Locale;
 import keybackup.json.Json;
 import keybackup.keys.BackupDecryptionKey;
 import keybackup.trust.AuthDataTrust;
@@ -100,9 +101,12 @@ final class RestoreCommand implements Command {
                                 + "verified); nothing is left to do")
                         : interrupted(io, version, verified.get(), partial != null && partial.discard()
                                 ? partial.path() : null, out, argv), () -> {
+                    // The encrypted armour comes a 72-byte line at a time: gathered here, it reaches stdout or the
+                    // file in large writes, not in two system calls a line.
+                    OutputStream file = new BufferedOutputStream(toStdout ? io.fileStdout() : partial.stream(),
+                            1 << 16);
                     OutputStream sink;
                     try {
-                        OutputStream file = toStdout ? io.fileStdout() : partial.stream();
                         sink = encrypt ? ExportFiles.encrypting(file, pass, rounds) : file;
                     } finally {
                         if (pass != null) Arrays.fill(pass, '\0');
@@ -127,7 +131,11 @@ final class RestoreCommand implements Command {
                                 verified.incrementAndGet(); // the sink is called under Restore's lock
                             });
                         } catch (IOException e) { // writing the export failed: the words it always had
+                            flushQuietly(file);
                             throw new FailedException("restore stopped: " + e.getMessage());
+                        } catch (Exception e) {
+                            flushQuietly(file); // what was written goes out, visibly incomplete, as it came
+                            throw e;
                         }
                         written = writer.written();
                         writer.close();
@@ -146,7 +154,7 @@ final class RestoreCommand implements Command {
                     say.accept("version " + AuditTable.printable(version) + ": auth_data " + AuditTable.decision(trust)
                             + ", signing key " + (trust.usableSigningKey().isPresent() ? "usable" : "not usable ("
                             + trust.reason().wire() + ")"));
-                    say.accept(String.format("restored %d of %d keys to %s"
+                    say.accept(String.format(Locale.ROOT, "restored %d of %d keys to %s"
                             + (encrypt ? " (encrypted, " + rounds + " rounds)" : "")
                             + ": %d authenticated, %d signed_not_authenticated, %d unauthenticated; %d rejected (not "
                             + "written)",
@@ -162,6 +170,15 @@ final class RestoreCommand implements Command {
             } finally {
                 if (pass != null) Arrays.fill(pass, '\0');
             }
+        }
+    }
+
+    /** Writes out what {@code file} holds after a failure; one that fails too is already reported by that. */
+    private static void flushQuietly(OutputStream file) {
+        try {
+            file.flush();
+        } catch (IOException e) {
+            // the restore's own failure is the one reported
         }
     }
 

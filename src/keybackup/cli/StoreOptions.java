@@ -98,8 +98,9 @@ final class StoreOptions {
     }
 
     /**
-     * The local store's directory, which must exist: only {@code setup} creates a store, so a mistyped
-     * {@code --store} is an error rather than a new, empty store that answers "no key backup".
+     * The local store's directory, which must exist and hold a store: only {@code setup} creates a store, so a
+     * mistyped {@code --store} is an error rather than a new, empty store that answers "no key backup", and an
+     * existing directory that holds no store (the home directory, {@code .}) is left as it is, not made into one.
      */
     static Path existingStore(Args a) throws UsageException, FailedException {
         String dir = a.optional("store");
@@ -108,6 +109,13 @@ final class StoreOptions {
             throw new FailedException((dir == null ? "no local store in ./" + DEFAULT_STORE
                     : "--store: no local store at " + dir)
                     + " (create one with keybackup setup, give --store DIR, or --homeserver URL)");
+        }
+        // store.json marks a store of layout 2; one of layout 1 has versions/ or account_data/ only
+        if (!Files.exists(p.resolve("store.json")) && !Files.isDirectory(p.resolve("versions"))
+                && !Files.isDirectory(p.resolve("account_data"))) {
+            throw new FailedException((dir == null ? "./" + DEFAULT_STORE : "--store: " + dir) + " holds no local "
+                    + "store (no store.json, versions/ or account_data/ in it): give the store's directory, or create "
+                    + "one with keybackup setup");
         }
         return p;
     }

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -46,6 +47,8 @@ final class UserFiles {
             return new String(b, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new FailedException(option + ": no such file: " + path);
+        } catch (IOException e) {
+            throw unreadable(option, path, e);
         }
     }
 
@@ -73,7 +76,19 @@ final class UserFiles {
             return b;
         } catch (NoSuchFileException e) {
             throw new FailedException(option + ": no such file: " + path);
+        } catch (IOException e) {
+            throw unreadable(option, path, e);
         }
+    }
+
+    /**
+     * The error for a file option whose path exists but cannot be read as a file: names the option, the path and
+     * why (a directory given by mistake, no permission), not the JDK's bare "Is a directory".
+     */
+    static FailedException unreadable(String option, String path, IOException e) {
+        String why = Files.isDirectory(Path.of(path)) ? "a directory, not a file"
+                : e instanceof AccessDeniedException ? "permission denied" : "cannot read it (" + e.getMessage() + ")";
+        return new FailedException(option + ": " + path + ": " + why);
     }
 
     /** The first line of a key file, trimmed. */

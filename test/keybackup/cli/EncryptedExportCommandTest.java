@@ -291,4 +291,42 @@ class EncryptedExportCommandTest {
         assertTrue(r.err().contains("need --encrypt"), r.err());
         assertFalse(Files.exists(out));
     }
+
+    /**
+     * The armour is written a 72-byte line at a time: each line (and its newline) must not reach stdout or the
+     * file as its own write, or an export of a million keys costs millions of system calls. The export's bytes
+     * reach stdout in a few large writes.
+     */
+    @Test
+    void restoreEncryptToStdout_armourLinesReachTheStreamInFewWrites() throws Exception {
+        Upload.run(f.account(), WorkflowFixture.sessions(4, 10, 11),
+                Upload.Options.of(KeySource.OLM).withThreads(1).with(WorkflowFixture.SMALL_BATCHES));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int[] writes = {0};
+        OutputStream stdout = new OutputStream() {
+            @Override
+            public void write(int b) {
+                writes[0]++;
+                bytes.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                writes[0]++;
+                bytes.write(b, off, len);
+            }
+        };
+        List<String> all = new ArrayList<>(List.of("restore"));
+        all.addAll(where);
+        all.addAll(List.of("--out", "-", "--encrypt", "--export-passphrase-file", passFile.toString(),
+                "--export-rounds", String.valueOf(EncryptedKeyExport.MIN_ROUNDS)));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Main.run(all.toArray(new String[0]), new ByteArrayInputStream(new byte[0]), stdout, err);
+        assertEquals(0, exit, err.toString(StandardCharsets.UTF_8));
+        long lines = bytes.toString(StandardCharsets.US_ASCII).lines().count();
+        assertTrue(lines > 100, "lines: " + lines);
+        assertEquals(40, ((Json.Arr) JsonReader.parse(EncryptedKeyExport.decrypt(bytes.toByteArray(),
+                "pässwörd ✓".toCharArray()))).elements().size());
+        assertTrue(writes[0] <= 4, writes[0] + " writes for " + lines + " lines");
+    }
 }

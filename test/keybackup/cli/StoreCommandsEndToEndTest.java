@@ -412,7 +412,8 @@ class StoreCommandsEndToEndTest {
 
     @Test
     void storeCommands_usageErrors_exit2() throws Exception {
-        Files.createDirectories(dir.resolve("s")); // a store must exist (only setup creates one)
+        // a store must exist (only setup creates one): an empty one, a directory with versions/ in it
+        Files.createDirectories(dir.resolve("s").resolve("versions"));
         Result noKeys = run("upload", "--user", USER, "--store", dir.resolve("s").toString(), "--source", "olm");
         assertEquals(2, noKeys.exit());
         assertTrue(noKeys.err().startsWith("keybackup: error: "), noKeys.err());
