@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import keybackup.homeserver.StoreException;
+import keybackup.internal.AtomicFile;
 import keybackup.json.Json;
 import keybackup.keys.Base64Unpadded;
 import keybackup.keys.Ed25519PrivateKey;
@@ -266,6 +267,7 @@ final class SetupCommand implements Command {
             while (b.hasRemaining()) ch.write(b);
             ch.force(true); // on disk before Secret Storage can depend on it
         }
+        AtomicFile.syncDirectory(p.toAbsolutePath().getParent()); // and its name in its directory
     }
 
     /** Removes the files of {@code created}; returns those it could not remove. */

@@ -18,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Set;
+import keybackup.internal.AtomicFile;
 import keybackup.json.Json;
 import keybackup.json.JsonException;
 import keybackup.json.JsonReader;
@@ -102,14 +103,17 @@ final class UserFiles {
 
     /**
      * Creates a new file readable only by its owner and writes {@code content}, on disk before it returns (a key
-     * file must not be lost in a crash that keeps what it unlocks); refuses to overwrite an existing file.
+     * file must not be lost in a crash that keeps what it unlocks, so its directory is synced too); refuses to
+     * overwrite an existing file.
      */
     static void writeSecretFile(String option, String path, String content) throws FailedException, IOException {
-        try (FileChannel ch = create(option, Path.of(path))) {
+        Path p = Path.of(path);
+        try (FileChannel ch = create(option, p)) {
             ByteBuffer b = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
             while (b.hasRemaining()) ch.write(b);
             ch.force(true);
         }
+        AtomicFile.syncDirectory(p.toAbsolutePath().getParent()); // the file's name, not only its bytes
     }
 
     /**
