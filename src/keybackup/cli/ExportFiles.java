@@ -62,7 +62,7 @@ final class ExportFiles {
         if (path.equals("-")) return keysFromStdin(option, a, io);
         Path file = Path.of(path);
         if (Files.isDirectory(file)) {
-            throw new FailedException(option + ": " + path + " is a directory, not a key export");
+            throw new FailedException(option + ": " + path + ": a directory, not a file"); // as every file option says
         }
         if (Files.exists(file) && !Files.isRegularFile(file)) {
             // a pipe (<(command), a FIFO) or a device: it can be read once only, so it is copied once as stdin is

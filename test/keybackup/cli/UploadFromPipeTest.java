@@ -100,7 +100,7 @@ class UploadFromPipeTest {
             args.addAll(List.of("--keys", dir.toString(), "--source", "olm"));
             CliRun.Result r = CliRun.run(new byte[0], args.toArray(new String[0]));
             assertEquals(1, r.code(), r.err());
-            assertEquals("keybackup: error: --keys: " + dir + " is a directory, not a key export\n", r.err());
+            assertEquals("keybackup: error: --keys: " + dir + ": a directory, not a file\n", r.err());
             assertFalse(r.err().contains("Exception"), r.err());
         }
     }
