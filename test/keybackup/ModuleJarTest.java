@@ -99,6 +99,26 @@ class ModuleJarTest {
     }
 
     /**
+     * {@code KEYBACKUP_JAVA_OPTS} (or {@code JAVA_OPTS}) comes after the launcher's options and wins, as the README
+     * says: a smaller heap bound than the launcher's starting size must give a JVM with that bound, not one that
+     * refuses to start ("initial heap size set to a larger value than the maximum heap size").
+     */
+    @Test
+    void launcher_userHeapBoundBelowTheLaunchersStartingSize_runsWithIt() throws Exception {
+        for (String var : List.of("KEYBACKUP_JAVA_OPTS", "JAVA_OPTS")) {
+            ProcessBuilder pb = ChildProcess.builder(List.of(Path.of("bin/keybackup").toAbsolutePath().toString(),
+                    "--version"));
+            pb.environment().put("JAVA", ChildProcess.java());
+            pb.environment().remove("KEYBACKUP_JAVA_OPTS");
+            pb.environment().remove("JAVA_OPTS");
+            pb.environment().put(var, "-Xmx48m");
+            Result r = ChildProcess.run(pb, new byte[0], 60);
+            assertEquals(0, r.code(), var + "=-Xmx48m: " + r.err());
+            assertTrue(new String(r.out(), StandardCharsets.UTF_8).startsWith("keybackup "), r.err());
+        }
+    }
+
+    /**
      * Under {@code LC_ALL=C} (or no locale at all, as in many containers and cron jobs) the JVM decodes its
      * arguments, file names and what the terminal types as ASCII: a non-ASCII file name given on the command line
      * could not be used at all ("Malformed input"), was shown as U+FFFD in messages, and a typed non-ASCII export

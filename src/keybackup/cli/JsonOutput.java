@@ -90,9 +90,12 @@ final class JsonOutput {
                 "unsigned_reason", str(r.note()));
     }
 
-    /** {@code restore}: the version, its AuthData trust, the file written, and the audit's summary. */
+    /**
+     * {@code restore}: the version, its AuthData trust, the file written, the keys left out of it because they held a
+     * piece of the access token ({@code withheld}), and the audit's summary.
+     */
     static Json.Obj restore(String version, BackupAudit audit, String out, boolean encrypted, int rounds,
-            long written) {
+            long written, long withheld) {
         Json.Obj report = audit.toJson();
         return Json.obj("version", str(version),
                 "backup", report.get("backup"),
@@ -100,6 +103,7 @@ final class JsonOutput {
                 "encrypted", Json.of(encrypted),
                 "rounds", encrypted ? Json.of(rounds) : Json.Null.INSTANCE,
                 "written", Json.of(written),
+                "withheld", Json.of(withheld),
                 "summary", report.get("summary"));
     }
 

@@ -148,7 +148,8 @@ final class RestoreCommand implements Command {
                         else say.accept("WARNING: " + w);
                     }
                     if (a.flag("json")) {
-                        io.printCanonical(JsonOutput.restore(version, audit, out, encrypt, rounds, written));
+                        io.printCanonical(JsonOutput.restore(version, audit, out, encrypt, rounds, written,
+                                withheld.get()));
                         return 0;
                     }
                     say.accept("version " + AuditTable.printable(version) + ": auth_data " + AuditTable.decision(trust)

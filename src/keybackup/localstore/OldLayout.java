@@ -9,8 +9,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import keybackup.homeserver.StoreException;
 import keybackup.json.Json;
 import keybackup.json.JsonException;
@@ -76,6 +78,9 @@ final class OldLayout {
     private static void convertVersion(LocalLayout layout, String version, ReplacementRule rule) throws StoreException {
         Path v = layout.versionDir(version);
         Path rooms = v.resolve(LocalLayout.OLD_ROOMS);
+        // read, written and removed only inside the store, as every read and write of it is
+        layout.requireNoLinks(rooms);
+        layout.requireNoLinks(layout.keysDir(version));
         if (!Files.exists(v.resolve("info.json")) || Files.exists(v.resolve("deleted"))) {
             LocalFiles.deleteTree(rooms); // a deleted or never-created version: its keys are not readable anyway
             return;
@@ -88,6 +93,7 @@ final class OldLayout {
         } catch (IOException | DirectoryIteratorException e) {
             throw new StoreException("local store: cannot list " + rooms + " (" + e.getMessage() + ")", e);
         }
+        Set<Path> shards = new HashSet<>(); // each checked once
         for (Path file : files) {
             List<LocalFiles.Write> batch = new ArrayList<>();
             readRoomFile(file, (room, session, data) -> {
@@ -96,10 +102,13 @@ final class OldLayout {
                         + problem);
                 // a key already in layout 2 (written by this version of keybackup after an older one added
                 // room files) is replaced only by a better copy, as an upload would replace it
-                Optional<Json.Obj> stored = KeyFiles.read(layout.keyFile(version, room, session));
+                Path keyFile = layout.keyFile(version, room, session);
+                if (shards.add(keyFile.getParent()) && Files.isSymbolicLink(keyFile.getParent())) {
+                    throw LocalFiles.linkRefused(keyFile.getParent());
+                }
+                Optional<Json.Obj> stored = KeyFiles.read(keyFile);
                 if (stored.isPresent() && !rule.shouldReplace(stored.get(), data)) return;
-                batch.add(new LocalFiles.Write(layout.keyFile(version, room, session),
-                        KeyFiles.content(room, session, data)));
+                batch.add(new LocalFiles.Write(keyFile, KeyFiles.content(room, session, data)));
                 if (batch.size() >= BATCH) {
                     LocalFiles.writeAll(batch);
                     batch.clear();

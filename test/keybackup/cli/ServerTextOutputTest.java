@@ -353,6 +353,14 @@ class ServerTextOutputTest {
             assertNoTokenPiece("restore --out FILE", written);
             assertEquals(1, ((Json.Arr) JsonReader.parse(written)).elements().size(), written);
             assertTrue(toFile.outText().contains("2 keys not written"), toFile.outText());
+
+            // --json: a script reads the count from the object too, not only from a warning on stderr
+            CliRun.Result json = run("restore", "--out", dir.resolve("restored-json.json").toString(), "--json");
+            assertEquals(0, json.code(), json.err());
+            Json.Obj report = (Json.Obj) JsonReader.parse(json.out());
+            assertEquals(Json.of(1), report.get("written"), json.outText());
+            assertEquals(Json.of(2), report.get("withheld"), json.outText());
+            assertTrue(json.err().contains("2 keys not written"), json.err());
         } finally {
             f.server.rewriteReplies(null);
         }

@@ -114,6 +114,38 @@ class LocalStoreSymlinkTest {
         assertTrue(Files.exists(dir.resolve("outside-" + room.getFileName())), "what the link names is left alone");
     }
 
+    /**
+     * The conversion of layout 1 goes through the same directories as every read: a {@code rooms/} or {@code keys/}
+     * directory that is a link is refused before anything is written, and nothing it names is converted, written
+     * or removed.
+     */
+    @Test
+    void layout1RoomsOrKeysDirectory_isALink_refusedAndWhatItNamesLeftAlone() throws Exception {
+        for (String inside : List.of("versions/2/rooms", "versions/2/keys")) {
+            Path store = dir.resolve("store-" + inside.replace('/', '-'));
+            Path from = Path.of("test/vectors/local-store-layout1/store");
+            try (Stream<Path> walk = Files.walk(from)) {
+                for (Path p : (Iterable<Path>) walk::iterator) {
+                    Path target = store.resolve(from.relativize(p).toString());
+                    if (Files.isDirectory(p)) Files.createDirectories(target);
+                    else Files.copy(p, target);
+                }
+            }
+            Files.createDirectories(store.resolve(inside));
+            Path outside = dir.resolve("outside-" + store.getFileName());
+            Files.move(store.resolve(inside), outside, StandardCopyOption.ATOMIC_MOVE);
+            Path link = Files.createSymbolicLink(store.resolve(inside), outside);
+            List<Path> before;
+            try (Stream<Path> walk = Files.walk(outside)) {
+                before = walk.sorted().toList();
+            }
+            refused(link, () -> LocalStore.open(store, USER));
+            try (Stream<Path> walk = Files.walk(outside)) {
+                assertEquals(before, walk.sorted().toList(), inside + ": what the link names is left alone");
+            }
+        }
+    }
+
     @Test
     void theStoresOwnDirectory_mayBeALink() throws Exception {
         Path real = dir.resolve("real-store");
