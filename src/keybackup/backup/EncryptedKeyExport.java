@@ -34,8 +34,9 @@ import keybackup.backup.KeyExportException.Kind;
  * {@link #unlock} and derives the keys once; every read still makes both passes. The round count read
  * from a file is capped at {@link #MAX_ROUNDS} (a hostile file could ask for 2^32−1 rounds, hours of
  * work) and is checked before any key derivation. The passphrase is a {@code char[]} that the caller
- * wipes; derived key bytes are zeroed after use (best effort: JCA key objects keep their own copies). The format has no passphrase check of its own: a wrong passphrase
- * is reported as {@link Kind#WRONG_PASSPHRASE_OR_MODIFIED}.
+ * wipes; derived key bytes are zeroed after use (best effort: JCA key objects keep their own copies).
+ * The format has no passphrase check of its own: a wrong passphrase is reported as
+ * {@link Kind#WRONG_PASSPHRASE_OR_MODIFIED}.
  *
  * <p>Memory. {@link #decrypt(Path, char[])} and {@link #encryptingStream} use a fixed amount of memory
  * whatever the size of the export; the {@code byte[]} methods hold the whole input and output.
