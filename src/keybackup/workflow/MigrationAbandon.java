@@ -53,8 +53,13 @@ final class MigrationAbandon {
         if (rec == null) return new Migrate.Abandoned(null, null, false, "no readable record said more");
         String old = rec.fromVersion();
         if (rec.toVersion() == null) {
+            String keys = !rec.createRefused() ? "" : "; the rotation's new signing key " + rec.signingPublicKey()
+                    + " stays in Secret Storage (the server refused the version it was made for), so the current "
+                    + "version's own signing key is no longer there: migrate --rotate moves the current version to "
+                    + "a new signed version";
             return new Migrate.Abandoned(old, null, false, "the abandoned migration recorded no new version; "
-                    + "version " + old + " is left as it was: run migrate --from " + old + " to migrate it again");
+                    + "version " + old + " is left as it was: run migrate --from " + old + " to migrate it again"
+                    + keys);
         }
         String half = rec.toVersion();
         Json.Obj current = account.store().currentVersion().orElse(null);
@@ -86,10 +91,14 @@ final class MigrationAbandon {
      * while its new version does not show (a create whose outcome is not known: it may exist). Forgetting it
      * would leave the current version naming a signing key Secret Storage no longer holds; resuming completes
      * the rotation. Without unlocked Secret Storage, or when its signing key does not decrypt, nothing is checked.
+     * Not refused after a create request the server refused outright ({@link MigrationRecord#createRefused}): a
+     * server may refuse it every time, and resuming would then never go on.
      */
     private static void refuseMidRotation(Account account, MigrationRecord rec) throws StoreException,
             WorkflowException {
-        if (!rec.rotate() || rec.toVersion() != null || !account.hasSecrets()) return;
+        // A create refused outright (a 4xx) may be refused every time: resuming could then never go on. Secret
+        // Storage keeps the new key either way, so a version the server made and hid still has its key.
+        if (!rec.rotate() || rec.toVersion() != null || rec.createRefused() || !account.hasSecrets()) return;
         Ed25519PublicKey named = CreatedVersion.namedSigningKey(account.store().currentVersion().orElse(null));
         if (named == null || named.equals(rec.signingKey())) {
             return; // the current version names no signing key, or the new one: forgetting loses nothing it needs

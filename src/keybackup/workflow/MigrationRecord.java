@@ -18,7 +18,8 @@ import keybackup.keys.KeyFormatException;
  * did not decrypt or verify: the old version is then never deleted, even
  * if a later read no longer shows them), whether a new signing key was asked for ({@code rotate}, written
  * only when set), the format of the entries digest ({@code entries_format}, {@link OldEntries#FORMAT}; a record
- * with a digest and without it was written by an earlier release, format 1), and timestamps. The same record
+ * with a digest and without it was written by an earlier release, format 1), whether a rotation's last create
+ * request was refused outright ({@code create_refused}, written only when set), and timestamps. The same record
  * is the local checkpoint file ({@link Checkpoint}) and the account data entry {@value #TYPE}, so that an
  * unfinished migration is visible from any client and resumable from any machine.
  *
@@ -35,7 +36,8 @@ import keybackup.keys.KeyFormatException;
  */
 record MigrationRecord(String fromVersion, String currentAtStart, String toVersion, String signingPublicKey,
                        String phase, long oldSessions, String oldDigest, long migrated, long startedTs,
-                       long finishedTs, long oldRejected, boolean rotate, int entriesFormat) {
+                       long finishedTs, long oldRejected, boolean rotate, int entriesFormat,
+                       boolean createRefused) {
     /** The account data type. */
     static final String TYPE = "org.keybackup.migration";
 
@@ -59,7 +61,7 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
             String phase, long oldSessions, String oldDigest, long migrated, long startedTs, long finishedTs,
             long oldRejected, boolean rotate) {
         this(fromVersion, currentAtStart, toVersion, signingPublicKey, phase, oldSessions, oldDigest, migrated,
-                startedTs, finishedTs, oldRejected, rotate, OldEntries.FORMAT);
+                startedTs, finishedTs, oldRejected, rotate, OldEntries.FORMAT, false);
     }
 
     MigrationRecord {
@@ -80,12 +82,12 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
 
     MigrationRecord withTarget(String v) {
         return new MigrationRecord(fromVersion, currentAtStart, v, signingPublicKey, CREATED, oldSessions, oldDigest,
-                migrated, startedTs, finishedTs, oldRejected, rotate, entriesFormat);
+                migrated, startedTs, finishedTs, oldRejected, rotate, entriesFormat, createRefused);
     }
 
     MigrationRecord withSigningKey(String key, boolean rotateKey) {
         return new MigrationRecord(fromVersion, currentAtStart, toVersion, key, phase, oldSessions, oldDigest, migrated,
-                startedTs, finishedTs, oldRejected, rotateKey, entriesFormat);
+                startedTs, finishedTs, oldRejected, rotateKey, entriesFormat, createRefused);
     }
 
     /**
@@ -94,13 +96,23 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
      */
     MigrationRecord withOld(long sessions, String digest, long rejected) {
         return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, phase, sessions, digest,
-                migrated, startedTs, finishedTs, Math.max(oldRejected, rejected), rotate, OldEntries.FORMAT);
+                migrated, startedTs, finishedTs, Math.max(oldRejected, rejected), rotate, OldEntries.FORMAT,
+                createRefused);
     }
 
     MigrationRecord withPhase(String p, long migratedCount) {
         return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, p, oldSessions, oldDigest,
                 migratedCount, startedTs, FINISHED.equals(p) ? System.currentTimeMillis() : finishedTs, oldRejected,
-                rotate, entriesFormat);
+                rotate, entriesFormat, createRefused);
+    }
+
+    /**
+     * With whether the last create request of a rotation was refused outright (a 4xx): then {@code --abandon} may
+     * go on ({@link MigrationAbandon}), since resuming may never get further.
+     */
+    MigrationRecord withCreateRefused(boolean refused) {
+        return new MigrationRecord(fromVersion, currentAtStart, toVersion, signingPublicKey, phase, oldSessions,
+                oldDigest, migrated, startedTs, finishedTs, oldRejected, rotate, entriesFormat, refused);
     }
 
     /** The new signing key's public half (validated when the record was parsed or made from a key). */
@@ -131,6 +143,7 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
         if (finishedTs > 0) o = o.with("finished_ts", Json.of(finishedTs));
         if (oldRejected > 0) o = o.with("old_rejected", Json.of(oldRejected));
         if (rotate) o = o.with("rotate", Json.of(true));
+        if (createRefused) o = o.with("create_refused", Json.of(true));
         return o;
     }
 
@@ -176,7 +189,8 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
         return new MigrationRecord(from, currentAtStart, to, key, phase, count(o, "old_sessions", where), digest,
                 count(o, "migrated", where), count(o, "started_ts", where),
                 o.has("finished_ts") ? count(o, "finished_ts", where) : 0,
-                o.has("old_rejected") ? count(o, "old_rejected", where) : 0, rotate(o, where), format);
+                o.has("old_rejected") ? count(o, "old_rejected", where) : 0, flag(o, "rotate", where), format,
+                flag(o, "create_refused", where));
     }
 
     private static String version(Json.Obj o, String field, String where, boolean required) throws WorkflowException {
@@ -188,10 +202,10 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
         return v;
     }
 
-    private static boolean rotate(Json.Obj o, String where) throws WorkflowException {
-        if (!o.has("rotate")) return false;
-        if (!(o.get("rotate") instanceof Json.Bool b)) {
-            throw new WorkflowException(where + ": rotate: expected true or false");
+    private static boolean flag(Json.Obj o, String field, String where) throws WorkflowException {
+        if (!o.has(field)) return false;
+        if (!(o.get(field) instanceof Json.Bool b)) {
+            throw new WorkflowException(where + ": " + field + ": expected true or false");
         }
         return b.value();
     }

@@ -243,6 +243,7 @@ final class MigrationStart {
         String v;
         SavedSecrets previous = null; // set once the new key is about to be stored
         boolean[] posted = {false};
+        rec = rec.withCreateRefused(false); // this attempt's outcome is not known yet
         try {
             save(account, o, rec); // before Secret Storage changes: from here on the migration is visible and resumable
             String adopted = adoptCreatedVersion(account, rec);
@@ -265,9 +266,21 @@ final class MigrationStart {
                 e.addSuppressed(unreachable);
             }
             if (late == null) {
+                // A rotation refused outright may be refused every time: recorded, so that --abandon can go on.
+                boolean refused = posted[0] && rec.rotate() && SavedSecrets.nothingCreated(true, e);
+                if (refused) {
+                    try {
+                        save(account, o, rec.withCreateRefused(true));
+                    } catch (StoreException | WorkflowException unsaved) {
+                        e.addSuppressed(unsaved);
+                        refused = false;
+                    }
+                }
                 throw new WorkflowException("could not create the new version (" + e.getMessage()
                         + "); the old version " + rec.fromVersion() + " is still current and nothing was deleted; "
-                        + signingKeyAfterFailure(account, rec, previous, posted[0]), e);
+                        + signingKeyAfterFailure(account, rec, previous, posted[0])
+                        + (refused ? "; if the server refuses it every time, migrate --abandon stops here (Secret "
+                        + "Storage keeps the new signing key)" : ""), e);
             }
             v = late;
         }

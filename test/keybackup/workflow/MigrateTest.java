@@ -825,7 +825,7 @@ class MigrateTest {
     }
 
     @Test
-    void rotate_createRefusedAfterTheNewKeyWasStored_newKeyKeptAbandonRefusedAndResumeCompletes() throws Exception {
+    void rotate_createRefusedAfterTheNewKeyWasStored_newKeyKeptAndResumeCompletes() throws Exception {
         int toCreate = requestsFromStoredKeyToCreate();
         f = WorkflowFixture.open(HOMESERVER, dir);
         String old = f.signedVersion(sessions(1, 3, 1), List.of());
@@ -842,12 +842,38 @@ class MigrateTest {
         // A 400 cannot be checked (a server may create the version and hide it): the new key stays, as after a 500.
         assertTrue(e.getMessage().contains("could not create the new version"), e.getMessage());
         assertTrue(e.getMessage().contains("Secret Storage keeps its new signing key"), e.getMessage());
-        WorkflowException refused = assertThrows(WorkflowException.class,
-                () -> Migrate.abandon(f.account(), dir.resolve("checkpoint.json")));
-        assertTrue(refused.getMessage().contains("run migrate --resume"), refused.getMessage());
+        assertTrue(e.getMessage().contains("if the server refuses it every time, migrate --abandon stops here"),
+                e.getMessage());
 
         Migrate.Result r = migrate(true, false);
 
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(null, FailurePointTest.secretsProblem(f));
+    }
+
+    @Test
+    void rotate_serverRefusesTheCreateEveryTime_abandonGoesOnKeepsTheNewKeyAndANewRotationCompletes()
+            throws Exception {
+        int toCreate = requestsFromStoredKeyToCreate();
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        Map<String, String> expected = f.storedKeys(old);
+        // The create request is refused outright (403, as a server's policy might refuse it every time).
+        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 1, 403, false));
+        assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
+        String newKey = MigrationRecord.load(f.account()).orElseThrow().signingPublicKey();
+
+        Migrate.Abandoned left = Migrate.abandon(f.account(), dir.resolve("checkpoint.json"));
+
+        assertTrue(left.note().contains("migrate --rotate moves the current version"), left.note());
+        assertTrue(Migrate.recorded(f.account()).isEmpty());
+        assertEquals(List.of(old), f.server.liveVersions());
+        assertEquals(expected, f.storedKeys(old));
+        try (keybackup.keys.Ed25519PrivateKey held = f.secrets.backupSigningKey().orElseThrow()) {
+            assertEquals(newKey, held.publicKey().toBase64(), "the new key stays: the server may hide its version");
+        }
+        Migrate.Result r = Migrate.run(f.account(), rotating(), log::add);
         assertTrue(r.verified(), r.note());
         assertEquals(expected, f.storedKeys(r.newVersion()));
         assertEquals(null, FailurePointTest.secretsProblem(f));
