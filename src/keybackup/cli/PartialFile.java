@@ -12,6 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import keybackup.internal.AtomicFile;
 
 /**
  * A restore's output while it is written: {@code OUT.partial}, a new owner-only file of this process,
@@ -118,6 +119,7 @@ final class PartialFile implements AutoCloseable {
         try {
             Files.move(path, target); // without REPLACE_EXISTING: a file that appeared meanwhile is not overwritten
             committed = true;
+            AtomicFile.syncDirectory(target.toAbsolutePath().getParent()); // the new name survives a power loss
         } catch (FileAlreadyExistsException e) {
             committed = true; // the partial file is complete: keep it
             throw new FailedException(option + ": " + target + " appeared while restoring; the restored keys are in "
