@@ -240,7 +240,7 @@ final class Io {
      */
     boolean holdsToken(Json value) {
         AccessToken t = token;
-        return t != null && Redaction.json(value, t) != value;
+        return t != null && Redaction.holds(value, t);
     }
 
     /** From now on, every line and every JSON string written is cleared of {@code t}'s pieces. */

@@ -15,6 +15,26 @@ import keybackup.json.Json;
 final class Redaction {
     private Redaction() {}
 
+    /**
+     * Whether a string or member name in {@code value} holds a piece of the token: {@link #json} without building
+     * a copy, for a check per restored key.
+     */
+    static boolean holds(Json value, AccessToken token) {
+        if (value instanceof Json.Str s) return token.redact(s.value()) != s.value();
+        if (value instanceof Json.Arr a) {
+            for (Json e : a.elements()) {
+                if (holds(e, token)) return true;
+            }
+            return false;
+        }
+        if (value instanceof Json.Obj o) {
+            for (Map.Entry<String, Json> m : o.members().entrySet()) {
+                if (token.redact(m.getKey()) != m.getKey() || holds(m.getValue(), token)) return true;
+            }
+        }
+        return false;
+    }
+
     /** {@code value} with the token's pieces replaced in every string; the same object when none held one. */
     static Json json(Json value, AccessToken token) {
         if (value instanceof Json.Str s) {
