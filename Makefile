@@ -27,8 +27,13 @@ BENCH_KEYS ?= 2000
 PYTHON   ?= /usr/bin/python3
 # make bench BENCH_PROVIDER_JAR=bcprov.jar BENCH_PROVIDER=BC: run the bench with that JCA provider (appended
 # through a generated java.security file; BENCH_PROVIDER is its name or class). Never a project dependency.
+# bench-commands passes it to every child too: each command (KEYBACKUP_JAVA_OPTS) and the process floor.
 BENCH_PROVIDER_JAR ?=
 BENCH_PROVIDER ?=
+# BENCH_PROVIDER_JAR=$(BCPROV_JAR) fetches BouncyCastle with Maven for the bench alone, checked against this SHA-256.
+BCPROV_VERSION ?= 1.87
+BCPROV_JAR     ?= lib/bcprov-jdk18on-$(BCPROV_VERSION).jar
+BCPROV_SHA256  ?= 12d2d3dd82a9ec15e92ec7c7943ee64f6097c6dc12c07e984f1693b77565b9aa
 
 # The version lives in one place, src/keybackup/cli/Version.java. Entry times in the jar are the last commit's
 # date, and entries are added in a sorted order, so two clones of one commit build a byte-identical jar.
@@ -83,13 +88,22 @@ test: build/test-classes.stamp build/keybackup.jsa
 run: build/keybackup.jar
 	$(JAVA) -p build/keybackup.jar -m keybackup $(ARGS)
 
-bench: build/test-classes.stamp
-	@if [ -n "$(BENCH_PROVIDER_JAR)$(BENCH_PROVIDER)" ] && [ -z "$(BENCH_PROVIDER_JAR)" -o -z "$(BENCH_PROVIDER)" ]; then \
-	  echo "error: give both BENCH_PROVIDER_JAR and BENCH_PROVIDER"; exit 2; fi
-	@if [ -n "$(BENCH_PROVIDER_JAR)" ]; then \
+# The provider of BENCH_PROVIDER_JAR and BENCH_PROVIDER (both or neither) for a bench JVM: its security file, its
+# options, its class path entry.
+BENCH_PROVIDER_SETUP = if [ -n "$(BENCH_PROVIDER_JAR)$(BENCH_PROVIDER)" ] \
+	  && [ -z "$(BENCH_PROVIDER_JAR)" -o -z "$(BENCH_PROVIDER)" ]; then \
+	  echo "error: give both BENCH_PROVIDER_JAR and BENCH_PROVIDER"; exit 2; fi; \
+	if [ -n "$(BENCH_PROVIDER_JAR)" ]; then \
+	  [ -f "$(BENCH_PROVIDER_JAR)" ] || { echo "error: no $(BENCH_PROVIDER_JAR)"; exit 2; }; \
 	  $(JAVA) -cp build/test-classes keybackup.bench.ProviderFile '$(BENCH_PROVIDER)' > build/bench-provider.security; fi
-	$(JAVA) -Xmx256m $(if $(BENCH_PROVIDER_JAR),-Djava.security.properties=build/bench-provider.security -Dkeybackup.provider=$(BENCH_PROVIDER)) \
-	  -cp build/classes:build/test-classes$(if $(BENCH_PROVIDER_JAR),:$(BENCH_PROVIDER_JAR)) keybackup.bench.Bench $(BENCH_KEYS)
+BENCH_PROVIDER_OPTS = $(if $(BENCH_PROVIDER_JAR),-Djava.security.properties=build/bench-provider.security \
+	-Dkeybackup.provider=$(BENCH_PROVIDER))
+BENCH_PROVIDER_CP = $(if $(BENCH_PROVIDER_JAR),:$(BENCH_PROVIDER_JAR))
+
+bench: build/test-classes.stamp $(filter $(BCPROV_JAR),$(BENCH_PROVIDER_JAR))
+	@$(BENCH_PROVIDER_SETUP)
+	$(JAVA) -Xmx256m $(BENCH_PROVIDER_OPTS) -cp build/classes:build/test-classes$(BENCH_PROVIDER_CP) \
+	  keybackup.bench.Bench $(BENCH_KEYS)
 	@$(MAKE) --no-print-directory bench-commands
 	@$(MAKE) --no-print-directory bench-store
 
@@ -107,8 +121,11 @@ bench-store: build/test-classes.stamp
 # with -Xmx256m within 300 MB of peak RSS. The bench process itself gets 4 GiB: its loopback homeserver holds every
 # key in memory.
 BENCH_COMMAND_KEYS = $(if $(filter command line environment,$(origin BENCH_KEYS)),$(BENCH_KEYS),20000)
-bench-commands: build/test-classes.stamp
-	$(JAVA) -Xmx4g -cp build/classes:build/test-classes:$(JUNIT_JAR) keybackup.bench.CommandBench $(BENCH_COMMAND_KEYS)
+bench-commands: build/test-classes.stamp $(filter $(BCPROV_JAR),$(BENCH_PROVIDER_JAR))
+	@$(BENCH_PROVIDER_SETUP)
+	$(JAVA) -Xmx4g $(BENCH_PROVIDER_OPTS) -cp build/classes:build/test-classes:$(JUNIT_JAR)$(BENCH_PROVIDER_CP) \
+	  $(if $(BENCH_PROVIDER_JAR),-Dbench.provider.jar=$(BENCH_PROVIDER_JAR)) \
+	  keybackup.bench.CommandBench $(BENCH_COMMAND_KEYS)
 
 # Not part of `test`: checks our output with independent peers (interop/run.sh names them; .ci/run installs
 # them). Exit 2 when a peer is missing: nothing was checked. Reports land in build/interop/*.txt.
@@ -121,6 +138,15 @@ lib/jazzer-%.jar:
 	@command -v $(MVN) >/dev/null || { echo "error: $@ is missing and Maven is not installed"; exit 1; }
 	$(MVN) -q dependency:copy -Dartifact=com.code-intelligence:$(patsubst lib/%-$(JAZZER_VERSION).jar,%,$@):$(JAZZER_VERSION) -DoutputDirectory=lib
 	@echo "$(if $(findstring api,$@),$(JAZZER_API_SHA256),$(JAZZER_SHA256))  $@" | sha256sum -c --quiet - \
+	  || { echo "error: SHA-256 of $@ does not match the pinned value"; rm -f $@; exit 1; }
+
+# lib/bcprov-*.jar: fetched only when BENCH_PROVIDER_JAR names it (never by the build or `make test`), checked
+# against the pinned SHA-256.
+$(BCPROV_JAR):
+	@mkdir -p lib
+	@command -v $(MVN) >/dev/null || { echo "error: $@ is missing and Maven is not installed"; exit 1; }
+	$(MVN) -q dependency:copy -Dartifact=org.bouncycastle:bcprov-jdk18on:$(BCPROV_VERSION) -DoutputDirectory=lib
+	@echo "$(BCPROV_SHA256)  $@" | sha256sum -c --quiet - \
 	  || { echo "error: SHA-256 of $@ does not match the pinned value"; rm -f $@; exit 1; }
 
 # New inputs go to build/fuzz/<target>/, failures to build/fuzz/<target>-crash-* (add them to test/fuzz-corpus with the fix).

@@ -49,6 +49,16 @@ import keybackup.workflow.WorkflowFixture;
  * key's row sorted on disk); and exits 1 unless every command ran with
  * {@code -Xmx256m} within 300 MB of peak RSS. Without it, a plain upload from stdin runs too.
  * {@code KEYBACKUP_JAVA_OPTS} passes through to the children.
+ *
+ * <p>The provider seam: run with {@code -Dkeybackup.provider=NAME}, that provider registered through
+ * {@code -Djava.security.properties=FILE} and its jar named by {@code -Dbench.provider.jar=JAR} (what {@code make
+ * bench-commands BENCH_PROVIDER_JAR=JAR BENCH_PROVIDER=NAME} does), the bench gives the same three to every child:
+ * to each command through {@code KEYBACKUP_JAVA_OPTS} (the jar as {@code -cp}: the launcher runs the keybackup
+ * module from the module path, and the JDK finds providers on the class path too), and to the process floor on its
+ * command line, so the ratio compares like with like. Without them every child runs as before. Either way the
+ * untimed {@code enable} and a small untimed process floor run once with {@code -Djava.security.debug=provider},
+ * and the bench prints which provider each JCA object came from; with a provider named, it stops unless every
+ * Ed25519 and X25519 object came from it.
  */
 public final class CommandBench {
     private CommandBench() {}
@@ -57,6 +67,48 @@ public final class CommandBench {
     private static final Path LAUNCHER = Path.of("bin/keybackup").toAbsolutePath();
     private static final Path GNU_TIME = Path.of("/usr/bin/time");
     private static final List<String[]> ROWS = new ArrayList<>();
+
+    /** The provider every child selects ({@code -Dkeybackup.provider} of this JVM), or null for the JDK's own. */
+    private static final String PROVIDER = blankToNull(System.getProperty("keybackup.provider"));
+
+    /** The JVM options that register and select {@link #PROVIDER} in a child; empty without one. */
+    private static final List<String> PROVIDER_OPTS = providerOptions();
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    private static List<String> providerOptions() {
+        if (PROVIDER == null) return List.of();
+        String jar = blankToNull(System.getProperty("bench.provider.jar"));
+        String security = blankToNull(System.getProperty("java.security.properties"));
+        if (jar == null || security == null) {
+            throw new IllegalStateException("-Dkeybackup.provider needs -Dbench.provider.jar and "
+                    + "-Djava.security.properties (make bench-commands BENCH_PROVIDER_JAR=... BENCH_PROVIDER=...)");
+        }
+        List<String> opts = List.of("-cp", Path.of(jar).toAbsolutePath().toString(), "-Djava.security.properties="
+                + Path.of(security).toAbsolutePath(), "-Dkeybackup.provider=" + PROVIDER);
+        for (String o : opts) {
+            // KEYBACKUP_JAVA_OPTS is split at spaces by the launcher
+            if (o.chars().anyMatch(Character::isWhitespace)) throw new IllegalStateException("a space in: " + o);
+        }
+        return opts;
+    }
+
+    /** The provider's name and version, or "JDK" for the JDK's own, for the table's header. */
+    private static String providerName() {
+        if (PROVIDER == null) return "JDK (SunEC, SunJCE)";
+        java.security.Provider p = java.security.Security.getProvider(PROVIDER);
+        return PROVIDER + (p == null ? "" : " " + p.getVersionStr()) + " in every child";
+    }
+
+    /** Which provider the children use, for the headers. */
+    private static String providerLabel() {
+        if (PROVIDER == null) return "the JDK's own (no -Dkeybackup.provider)";
+        java.security.Provider p = java.security.Security.getProvider(PROVIDER);
+        return PROVIDER + (p == null ? "" : " " + p.getVersionStr()) + " (-Dkeybackup.provider=" + PROVIDER + ", jar "
+                + Path.of(System.getProperty("bench.provider.jar")).getFileName() + ", in every child)";
+    }
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 && !args[0].isBlank() ? Integer.parseInt(args[0].trim()) : 20_000;
@@ -71,6 +123,7 @@ public final class CommandBench {
                 : "/proc polling every 10 ms (no " + GNU_TIME + "; CPU may miss the last 10 ms)"));
         String opts = System.getenv("KEYBACKUP_JAVA_OPTS");
         System.out.println("launcher: bin/keybackup" + (opts == null ? "" : " with KEYBACKUP_JAVA_OPTS=" + opts));
+        System.out.println("provider: " + providerLabel());
         System.out.println();
 
         Floors before = Floors.measure();
@@ -111,9 +164,9 @@ public final class CommandBench {
         Floors floor = Floors.mean(before, after);
         System.out.println("load average at the end: " + loadAverage());
         System.out.println();
-        System.out.printf("== whole commands, %d keys (floor per key: restore %.3f ms = verify + X25519, upload %.3f "
-                + "ms = sign + X25519 key pair + agreement; mean of before and after) ==%n",
-                n, floor.restore() / 1e6, floor.upload() / 1e6);
+        System.out.printf("== whole commands, %d keys, provider %s (floor per key: restore %.3f ms = verify + "
+                + "X25519, upload %.3f ms = sign + X25519 key pair + agreement; mean of before and after) ==%n",
+                n, providerName(), floor.restore() / 1e6, floor.upload() / 1e6);
         if (PROCESS_FLOOR.isEmpty()) {
             System.out.println("(no process floor: it is measured only when the commands run)");
         } else {
@@ -162,10 +215,12 @@ public final class CommandBench {
         Path dir = Files.createTempDirectory("keybackup-floor-");
         try {
             for (String kind : List.of("restore", "upload")) {
-                List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), HEAP,
-                        "-Xms80m", "-Xmn64m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                        FloorProcess.class.getName(), kind, Integer.toString(n), Integer.toString(THREADS));
-                Run run = Run.exec(dir, java, List.of(), null, null);
+                // Untimed, a few keys on one thread: which provider the floor's JCA objects come from.
+                Run.exec(dir, floorCommand(kind, 4, 1, true), List.of(), null, null);
+                providerCheck("process floor (" + kind + ")", dir.resolve("child.err"));
+            }
+            for (String kind : List.of("restore", "upload")) {
+                Run run = Run.exec(dir, floorCommand(kind, n, THREADS, false), List.of(), null, null);
                 PROCESS_FLOOR.put(kind, run);
                 System.out.printf("process floor: %-7s wall %7.2f s  CPU %7.2f s  peak RSS %4d MB%n", kind,
                         run.wallNs / 1e9, run.cpuNs / 1e9, run.peakRssKb / 1000);
@@ -176,6 +231,47 @@ public final class CommandBench {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** The java command of a process floor: the launcher's heap and collector, and the provider's options if any. */
+    private static List<String> floorCommand(String kind, int n, int threads, boolean debug) {
+        List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                HEAP, "-Xms80m", "-Xmn64m", "-XX:+UseSerialGC"));
+        if (PROVIDER != null) java.addAll(PROVIDER_OPTS.subList(2, PROVIDER_OPTS.size())); // its jar is on our -cp
+        if (debug) java.add(DEBUG_PROVIDER);
+        java.addAll(List.of("-cp", System.getProperty("java.class.path"), FloorProcess.class.getName(), kind,
+                Integer.toString(n), Integer.toString(threads)));
+        return java;
+    }
+
+    /** The JDK's debug option that logs, for each JCA object a JVM gets, the provider it came from. */
+    private static final String DEBUG_PROVIDER = "-Djava.security.debug=provider";
+
+    /**
+     * Prints which provider each kind of JCA object came from in a child run with {@link #DEBUG_PROVIDER} (its
+     * stderr {@code err}); with {@link #PROVIDER} set, throws unless every Ed25519 and X25519 object came from it.
+     */
+    private static void providerCheck(String who, Path err) throws IOException {
+        Map<String, java.util.TreeSet<String>> byProvider = new TreeMap<>();
+        for (String line : Files.readAllLines(err, StandardCharsets.ISO_8859_1)) {
+            int at = line.indexOf(" algorithm from: ");
+            int start = line.indexOf("Provider: ");
+            if (at < 0 || start < 0) continue;
+            String service = line.substring(start + "Provider: ".length(), at).replaceAll(",? mode:.*", "")
+                    .replaceAll(" (signing|verification)$", "");
+            String provider = line.substring(at + " algorithm from: ".length()).trim();
+            byProvider.computeIfAbsent(provider, k -> new java.util.TreeSet<>()).add(service);
+            if (PROVIDER != null && service.matches(".*\\.(Ed25519|X25519)") && !provider.equals(PROVIDER)) {
+                throw new IllegalStateException(who + ": " + service + " came from " + provider + ", not " + PROVIDER);
+            }
+        }
+        if (byProvider.isEmpty()) throw new IllegalStateException(who + ": no JCA object seen in its debug output");
+        if (PROVIDER != null && !byProvider.containsKey(PROVIDER)) {
+            throw new IllegalStateException(who + ": no JCA object came from " + PROVIDER);
+        }
+        StringBuilder sb = new StringBuilder("  JCA objects of " + who + " by provider:");
+        byProvider.forEach((p, services) -> sb.append(' ').append(p).append(' ').append(services).append(';'));
+        System.out.println(sb);
     }
 
     /** The process floor for {@code keys} keys of one kind (migrate: 2 × restore + upload), or 0 if none. */
@@ -256,7 +352,8 @@ public final class CommandBench {
                 WorkflowFixture.DEVICE,
                 "--device-key-file", dk.toString()));
         System.out.println(label + ":");
-        Run.of(dir, cmd("enable", common), false);
+        Run.exec(dir, List.of(LAUNCHER.toString()), cmd("enable", common), null, null, DEBUG_PROVIDER);
+        providerCheck(label + ": enable (untimed)", dir.resolve("child.err"));
         row(label + ": upload --keys", Run.of(dir, cmd("upload", common, "--keys", export.toString(), "--source",
                 "olm"), false), "upload", n);
         row(label + ": restore --out", Run.of(dir, cmd("restore", common, "--out",
@@ -361,6 +458,14 @@ public final class CommandBench {
 
         /** Runs {@code program} followed by {@code args} (the first of which names the run), measured. */
         static Run exec(Path dir, List<String> program, List<String> args, Path stdin, Path stdout) throws Exception {
+            return exec(dir, program, args, stdin, stdout, null);
+        }
+
+        /**
+         * As above; {@code javaOption} (or null) goes to {@code KEYBACKUP_JAVA_OPTS} after the provider's options.
+         */
+        static Run exec(Path dir, List<String> program, List<String> args, Path stdin, Path stdout, String javaOption)
+                throws Exception {
             boolean gnu = Files.isExecutable(GNU_TIME);
             Path times = dir.resolve("time.txt");
             List<String> command = new ArrayList<>();
@@ -373,13 +478,17 @@ public final class CommandBench {
             ProcessBuilder pb = new ProcessBuilder(command).redirectOutput((stdout == null ? out : stdout).toFile())
                     .redirectError(err.toFile());
             if (stdin != null) pb.redirectInput(stdin.toFile());
+            List<String> opts = new ArrayList<>(PROVIDER_OPTS);
+            if (javaOption != null) opts.add(javaOption);
             String jfr = System.getenv("BENCH_JFR"); // a directory: one flight recording per command, for docs/performance.md section 2
             if (jfr != null && !jfr.isBlank()) {
                 String file = name.replaceAll("[^a-z-]", "") + "-" + System.nanoTime() + ".jfr";
+                opts.add("-XX:StartFlightRecording=settings=profile,filename="
+                        + Path.of(jfr).toAbsolutePath().resolve(file));
+            }
+            if (!opts.isEmpty()) {
                 String prev = System.getenv().getOrDefault("KEYBACKUP_JAVA_OPTS", "");
-                pb.environment().put("KEYBACKUP_JAVA_OPTS",
-                        (prev + " -XX:StartFlightRecording=settings=profile,filename="
-                        + Path.of(jfr).toAbsolutePath().resolve(file)).trim());
+                pb.environment().put("KEYBACKUP_JAVA_OPTS", (prev + " " + String.join(" ", opts)).trim());
             }
             long t0 = System.nanoTime();
             Process p = pb.start();
