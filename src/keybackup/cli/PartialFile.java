@@ -1,5 +1,6 @@
 package keybackup.cli;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -19,10 +20,11 @@ import keybackup.internal.AtomicFile;
  * renamed to {@code OUT} only when the restore finished ({@link #commit}), removed otherwise
  * ({@link #discard}, also from the interrupt hook). It holds plaintext session keys.
  *
- * <p>While this process writes it, it holds an exclusive lock on it (an OS lock, released when the
- * process dies, even by SIGKILL). So an existing {@code OUT.partial} found at the start is told apart:
- * locked, another restore is writing it now; not locked, it is left over from a restore that was killed,
- * and the message says so and what to do. Nothing found is ever read, used or removed.
+ * <p>From its creation until it has its final name (or is removed), this process holds an exclusive lock on
+ * it (an OS lock, released when the process dies, even by SIGKILL). So an existing {@code OUT.partial} found
+ * at the start is told apart: locked, another restore is writing (or committing) it now; not locked, it is
+ * left over from a restore that was killed, and the message says so and what to do. Nothing found is ever
+ * read, used or removed.
  */
 final class PartialFile implements AutoCloseable {
     private final Path target;
@@ -100,30 +102,62 @@ final class PartialFile implements AutoCloseable {
         return path;
     }
 
-    /** Writes to the file; closing the stream keeps the file (see {@link #commit}, {@link #discard}). */
+    /**
+     * Writes to the file; closing the stream only flushes it: the file stays open, and locked, until
+     * {@link #commit} gave it its final name or {@link #close} removed it.
+     */
     OutputStream stream() {
-        return Channels.newOutputStream(channel);
+        return new FilterOutputStream(Channels.newOutputStream(channel)) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
     }
 
     /**
      * Renames the written file to the target; never over a file that appeared meanwhile (then the file is
      * kept under its partial name, and the message says where the keys are).
+     *
+     * <p>The file stays open and locked through the sync and the rename: a restore to the same name started
+     * meanwhile is told that this one is writing it, never that it is a leftover to delete.
      */
-    synchronized void commit(String option) throws FailedException, IOException {
+    void commit(String option) throws FailedException, IOException {
+        commit(option, () -> { });
+    }
+
+    /** {@link #commit(String)}, running {@code atRename} just before the rename (tests check the lock there). */
+    synchronized void commit(String option, Runnable atRename) throws FailedException, IOException {
         if (discarded) throw new FailedException("interrupted");
-        channel.close(); // usually closed already, with the stream that wrote it
-        // On disk before its final name says it is complete (any descriptor of the file syncs its data).
-        try (FileChannel sync = FileChannel.open(path, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            sync.force(true);
-        }
+        channel.force(true); // on disk before its final name says it is complete
         try {
-            Files.move(path, target); // without REPLACE_EXISTING: a file that appeared meanwhile is not overwritten
+            atRename.run();
+            rename();
             committed = true;
-            AtomicFile.syncDirectory(target.toAbsolutePath().getParent()); // the new name survives a power loss
         } catch (FileAlreadyExistsException e) {
             committed = true; // the partial file is complete: keep it
             throw new FailedException(option + ": " + target + " appeared while restoring; the restored keys are in "
                     + path);
+        }
+        AtomicFile.syncDirectory(target.toAbsolutePath().getParent()); // the new name survives a power loss
+        closeChannel(); // ends the lock: the file has its final name
+    }
+
+    /** Renames the file to the target, while it is open where the platform allows it. */
+    private void rename() throws IOException {
+        try {
+            Files.move(path, target); // without REPLACE_EXISTING: a file that appeared meanwhile is not overwritten
+        } catch (FileAlreadyExistsException e) {
+            throw e;
+        } catch (IOException e) {
+            // A platform that cannot rename an open file: closed first (which ends the lock), then renamed.
+            closeChannel();
+            Files.move(path, target);
         }
     }
 

@@ -27,8 +27,9 @@ import keybackup.trust.OwnIdentity;
  * the server reports no backup (the old key may be the only way into an older backup; only an explicit
  * {@code replaceBackupSecrets} overrides that); the signer is checked before anything is written. Then,
  * so that Secret Storage holds the keys of the current version at every step, the secrets are written
- * before the version is created; if surely no version was created (the request was never sent, or refused
- * with a 4xx), the previous secret contents are put back, otherwise the new keys stay.
+ * before the version is created; if the create request was never sent, the previous secret contents are put
+ * back, otherwise the new keys stay, whatever the answer (a server that refuses the request may still have
+ * made the version and show it later).
  */
 public final class Enable {
     private Enable() {}
@@ -128,14 +129,15 @@ public final class Enable {
                 }
                 String ours = CreatedVersion.ours(current, signingKey.publicKey(), java.util.List.of());
                 if (ours == null) {
-                    // Only a POST that was never sent, or refused outright, surely created nothing
-                    // (SavedSecrets#nothingCreated): after any other failure the new keys stay.
-                    if (!SavedSecrets.nothingCreated(posted[0], e)) {
+                    // Only a POST that was never sent surely created nothing. Once it was sent no answer proves
+                    // that: a server may refuse it (a 4xx) yet have made the version, signed by this account's
+                    // signers, and show it later, when other clients would back keys up to it. So the new keys
+                    // stay, as in a migration (MigrationStart#createNewVersion).
+                    if (posted[0]) {
                         throw new WorkflowException("could not create the backup version (" + e.getMessage()
-                                + "); the server shows no "
-                                + "version with the new keys, but one may exist, "
-                                + "so Secret Storage keeps them: run status later; "
-                                + "if there is still no backup, run enable --replace-backup-secrets", e);
+                                + "); the server shows no version with the new keys, but one may exist (a refusal "
+                                + "cannot be checked), so Secret Storage keeps them: run status; if it shows no "
+                                + "backup, run enable --replace-backup-secrets", e);
                     }
                     throw new WorkflowException("could not create the backup version (" + e.getMessage() + "); "
                             + putBack(account, previous), e);

@@ -235,7 +235,7 @@ final class MigrationStart {
      * version does not name (nothing needs it) or, with {@code rotate}, the very key the rotation replaces;
      * the record names the new key, and {@code migrate --resume} takes the new version if it exists and
      * creates it otherwise. (A rotation whose version does not show cannot be abandoned meanwhile:
-     * {@link MigrationAbandon}.) {@link Enable} has its own rule ({@link SavedSecrets#nothingCreated}).
+     * {@link MigrationAbandon}.) {@link Enable} follows the same rule for its two secrets.
      */
     static MigrationRecord createNewVersion(Account account, Migrate.Options o, MigrationRecord rec,
             Ed25519PrivateKey signingKey, boolean mustStore, BackupDecryptionKey key,
@@ -267,7 +267,7 @@ final class MigrationStart {
             }
             if (late == null) {
                 // A rotation refused outright may be refused every time: recorded, so that --abandon can go on.
-                boolean refused = posted[0] && rec.rotate() && SavedSecrets.nothingCreated(true, e);
+                boolean refused = posted[0] && rec.rotate() && SavedSecrets.refusedOutright(e);
                 if (refused) {
                     try {
                         save(account, o, rec.withCreateRefused(true));

@@ -9,10 +9,9 @@ import keybackup.json.Json;
 
 /**
  * Secrets as Secret Storage held them before a workflow overwrote them for a backup version it was about to
- * create ({@link Enable}, {@link MigrationStart}). {@link Enable} puts them back only when surely no version was
- * created ({@link #nothingCreated}); after any other failure the version may exist although the server does
- * not show it, and putting the previous secrets back would leave it without its keys. A migration puts its
- * signing key back only when the request was never sent, since there keeping the new key loses nothing
+ * create ({@link Enable}, {@link MigrationStart}). Both put them back only when the create request was never
+ * sent: once it was, the version may exist although the server does not show it, whatever it answered (a
+ * refusal cannot be checked), and putting the previous secrets back would leave that version without its keys
  * ({@link MigrationStart#createNewVersion}).
  *
  * <p>What is kept is the account data exactly as stored (ciphertext): nothing is decrypted.
@@ -34,13 +33,12 @@ final class SavedSecrets {
     }
 
     /**
-     * Whether the failure of a create request surely created nothing, for {@link Enable}: the request was never
-     * sent ({@code posted} false), or the server refused it outright (a 4xx, which is not retried). This takes
-     * the server's word for the 4xx; a migration does not ({@link MigrationStart#createNewVersion}).
+     * Whether the server refused a sent create request outright (a 4xx, which is not retried). It may refuse it
+     * every time ({@link MigrationRecord#createRefused}); it does not prove that nothing was created, so no
+     * secret is put back on its word.
      */
-    static boolean nothingCreated(boolean posted, Exception failure) {
-        boolean refused = failure instanceof MatrixException m && m.status() >= 400 && m.status() < 500;
-        return !posted || refused;
+    static boolean refusedOutright(Exception failure) {
+        return failure instanceof MatrixException m && m.status() >= 400 && m.status() < 500;
     }
 
     /**
