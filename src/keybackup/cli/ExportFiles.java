@@ -219,10 +219,10 @@ final class ExportFiles {
 
     /**
      * The export passphrase: the first line of {@code --export-passphrase-file}, or typed at the terminal
-     * (twice when {@code confirm}, for a new file). {@code -} is standard input, with the rules of the other
-     * options that read it: one option only ({@link #claimPassphraseStdin}), at most
-     * {@link UserFiles#MAX_KEY_FILE} bytes (a passphrase file's cap), the bytes wiped once decoded. The caller
-     * wipes the passphrase.
+     * (twice when {@code confirm}, for a new file; as UTF-8 whatever the locale: {@link TerminalPassphrase}).
+     * {@code -} is standard input, with the rules of the other options that read it: one option only
+     * ({@link #claimPassphraseStdin}), at most {@link UserFiles#MAX_KEY_FILE} bytes (a passphrase file's cap),
+     * the bytes wiped once decoded. The caller wipes the passphrase.
      */
     static char[] passphrase(Args a, boolean confirm, Io io) throws FailedException, IOException, UsageException {
         String file = a.optional(PASSPHRASE_OPTION);
@@ -238,18 +238,20 @@ final class ExportFiles {
             throw new UsageException("an encrypted key export needs a passphrase: give --" + PASSPHRASE_OPTION
                     + " FILE (no terminal to ask on)");
         }
-        char[] pass = console.readPassword("Key export passphrase: ");
+        String wayOut = "--" + PASSPHRASE_OPTION + " FILE";
+        char[] pass = TerminalPassphrase.read(console, "Key export passphrase: ", wayOut);
         if (pass == null || pass.length == 0) throw new FailedException("no export passphrase given");
         if (confirm) {
-            char[] again = console.readPassword("Key export passphrase (again): ");
+            char[] again = null;
+            boolean same = false;
             try {
-                if (!Arrays.equals(pass, again)) {
-                    Arrays.fill(pass, '\0');
-                    throw new FailedException("the two export passphrases differ");
-                }
+                again = TerminalPassphrase.read(console, "Key export passphrase (again): ", wayOut);
+                same = Arrays.equals(pass, again);
             } finally {
                 if (again != null) Arrays.fill(again, '\0');
+                if (!same) Arrays.fill(pass, '\0');
             }
+            if (!same) throw new FailedException("the two export passphrases differ");
         }
         return pass;
     }

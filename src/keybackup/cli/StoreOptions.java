@@ -212,7 +212,7 @@ final class StoreOptions {
             throw new UsageException("this command needs Secret Storage: give --recovery-key-file FILE or "
                     + "--passphrase-stdin");
         }
-        char[] pass = console.readPassword("Secret Storage passphrase: ");
+        char[] pass = TerminalPassphrase.read(console, "Secret Storage passphrase: ", "--passphrase-stdin");
         if (pass == null || pass.length == 0) throw new FailedException("no passphrase given");
         try {
             return UnlockedSecretStorage.unlockWithPassphrase(store, pass);
