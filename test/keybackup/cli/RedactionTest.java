@@ -65,11 +65,29 @@ class RedactionTest {
         Json across = Json.obj("5678_x", Json.of("nVa")); // a member name, its punctuation and its value
         Json escape = Json.obj("note", Json.of("\nValue_4")); // the letter of an escape, then 7 characters
         for (Json v : List.of(number, across, escape)) {
-            assertFalse(io.holdsToken(v), () -> CanonicalJson.encodeToString(v));
             assertTrue(io.holdsToken(CanonicalJson.encode(v)), () -> CanonicalJson.encodeToString(v));
         }
+        // the walk sees a number's digits and a string as written, but not the punctuation between members
+        assertTrue(io.holdsToken(number));
+        assertTrue(io.holdsToken(escape));
+        assertFalse(io.holdsToken(across));
         assertFalse(io.holdsToken(CanonicalJson.encode(Json.obj("n", Json.of(1234567L), "s", Json.of("Value_4")))));
         assertFalse(io(null).holdsToken(CanonicalJson.encode(escape)), "no token registered");
+    }
+
+    @Test
+    void json_piecesShownOnlyByTheEncoding_redactedToo() {
+        AccessToken t = AccessToken.of("syt_12345678_xnValue_47");
+        Json.Obj v = Json.obj("n", Json.of(912345678L), "note", Json.of("\nValue_4"), "\nValue_4", Json.of(1),
+                "ok", Json.arr(List.of(Json.of("\nValue"), Json.of(1234567L))));
+        String printed = CanonicalJson.encodeToString(Redaction.json(v, t));
+        assertEquals(printed, t.redact(printed), printed);
+        assertTrue(printed.contains("\"ok\":[\"\\nValue\",1234567]"), printed); // no piece: kept as it is
+        assertTrue(Redaction.holds(v, t));
+        assertFalse(Redaction.holds(Json.obj("ok", v.get("ok")), t));
+        // on a terminal U+2061 is shown as a backslash and u2061, whose last digit completes "12345678"
+        assertEquals(Json.of("[redacted]"), Redaction.json(Json.of("\u20612345678"), t));
+        assertEquals(Json.of("\u2061234567"), Redaction.json(Json.of("\u2061234567"), t));
     }
 
     private static Io io(String token) {

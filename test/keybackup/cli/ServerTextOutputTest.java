@@ -266,6 +266,25 @@ class ServerTextOutputTest {
         assertEquals(Json.of(4), report.object("summary").get("total"));
     }
 
+    /**
+     * JSON output is redacted string by string before it is encoded: a string whose escape ({@code \}{@code n})
+     * completes a piece of the token, which the decoded string alone does not hold, is redacted as well.
+     */
+    @Test
+    void auditJson_roomIdWhoseEscapeCompletesATokenPiece_notPrinted() throws Exception {
+        startWithBackup();
+        int n = TOKEN.indexOf("nValue_4");
+        f.server.rewriteReplies(a -> a.request().startsWith(KEYS_PATH) && a.status() == 200
+                ? new Answer(a.request(), a.status(),
+                renameFirstRoomTo(a.body(), "!\n" + TOKEN.substring(n + 1, n + 8) + ":example.org")) : a);
+        CliRun.Result r = run("audit", "--json");
+        f.server.rewriteReplies(null);
+        assertEquals(0, r.code(), r.err());
+        assertClean("audit --json stdout", r.outText(), false);
+        assertTrue(r.outText().contains("[redacted]"), r.outText());
+        assertEquals(Json.of(4), ((Json.Obj) JsonReader.parse(r.out())).object("summary").get("total"));
+    }
+
     @Test
     void restoreOutDash_forcedToATerminal_serverRoomIdsEscaped_intoAPipeExactBytes() throws Exception {
         startWithBackup();
