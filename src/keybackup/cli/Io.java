@@ -243,6 +243,30 @@ final class Io {
         return t != null && Redaction.holds(value, t);
     }
 
+    /**
+     * Whether the text of {@code utf8}, bytes to be written exactly as they are, holds a piece of the registered
+     * access token (as {@link #holdsToken(Json)}); false before a store command registered one. Unlike that one,
+     * it sees what the bytes show: escapes, numbers and punctuation included, a string's escaped quote not as a
+     * quote.
+     */
+    boolean holdsToken(byte[] utf8) {
+        AccessToken t = token;
+        if (t == null) return false;
+        // each byte as one character: a byte of a multi-byte UTF-8 sequence is not visible ASCII, and stops a piece
+        // just as the character it belongs to would, without the cost of decoding
+        String text = new String(utf8, StandardCharsets.ISO_8859_1);
+        return t.redact(text) != text;
+    }
+
+    /**
+     * Whether the registered token holds a character that JSON strings show escaped
+     * ({@link AccessToken#hasJsonEscapedCharacter}); false before a store command registered one.
+     */
+    boolean tokenHasJsonEscapedCharacter() {
+        AccessToken t = token;
+        return t != null && t.hasJsonEscapedCharacter();
+    }
+
     /** From now on, every line and every JSON string written is cleared of {@code t}'s pieces. */
     void redact(AccessToken t) {
         token = t;

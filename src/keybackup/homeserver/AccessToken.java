@@ -188,6 +188,17 @@ public final class AccessToken {
         return sb.toString();
     }
 
+    /**
+     * Whether the token holds a quote or a backslash, the only visible ASCII characters a JSON string shows
+     * escaped: without them, a piece of the token in a string is also a piece of the JSON text written for it.
+     * Reveals as little as {@link #redact(String)} does.
+     *
+     * @return true when the token holds {@code "} or a backslash
+     */
+    public boolean hasJsonEscapedCharacter() {
+        return value.indexOf('"') >= 0 || value.indexOf('\\') >= 0;
+    }
+
     @Override
     public String toString() {
         return "AccessToken[redacted]";

@@ -58,7 +58,22 @@ public final class ExportWriter implements AutoCloseable {
      * @throws IOException the output failed; the file is then incomplete
      */
     public boolean write(SessionVerifier.Result r) throws IOException {
-        if (r.sessionData() == null) return false;
+        byte[] entry = entry(r);
+        if (entry == null) return false;
+        writeEntry(entry);
+        return true;
+    }
+
+    /**
+     * The exact bytes {@link #write(SessionVerifier.Result)} writes for {@code r} (its canonical JSON entry), for a
+     * caller that checks what goes out before it goes ({@link #writeEntry}). They hold the session key: never log
+     * them.
+     *
+     * @param r the verdict of one session, from a restore
+     * @return the entry's canonical JSON, or null when there is no decrypted session data to write
+     */
+    public static byte[] entry(SessionVerifier.Result r) {
+        if (r.sessionData() == null) return null;
         // Only what the signature covers: not "signatures", not "unsigned"; no flag; the verdict is added below.
         Json.Obj entry = SessionSigner.withoutClaims(r.sessionData().json());
         Json.Obj verdict = Json.obj("verdict", Json.of(r.verdict().word()),
@@ -70,12 +85,21 @@ public final class ExportWriter implements AutoCloseable {
         }
         entry = entry.with("room_id", Json.of(r.roomId())).with("session_id", Json.of(r.sessionId()))
                 .with(VERDICT_MEMBER, verdict);
+        return CanonicalJson.encode(entry);
+    }
+
+    /**
+     * Writes one entry made by {@link #entry}, as {@link #write(SessionVerifier.Result)} would have.
+     *
+     * @param entry the bytes {@link #entry} returned, unchanged
+     * @throws IOException the output failed; the file is then incomplete
+     */
+    public void writeEntry(byte[] entry) throws IOException {
         if (!first) out.write(',');
         out.write('\n');
-        out.write(CanonicalJson.encode(entry));
+        out.write(entry);
         first = false;
         written++;
-        return true;
     }
 
     /**

@@ -80,9 +80,10 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
         return PHASES.indexOf(phase) >= PHASES.indexOf(p);
     }
 
+    /** With the new version {@code v}, which exists: a create refused before it no longer matters. */
     MigrationRecord withTarget(String v) {
         return new MigrationRecord(fromVersion, currentAtStart, v, signingPublicKey, CREATED, oldSessions, oldDigest,
-                migrated, startedTs, finishedTs, oldRejected, rotate, entriesFormat, createRefused);
+                migrated, startedTs, finishedTs, oldRejected, rotate, entriesFormat, false);
     }
 
     MigrationRecord withSigningKey(String key, boolean rotateKey) {
@@ -186,11 +187,16 @@ record MigrationRecord(String fromVersion, String currentAtStart, String toVersi
         if (to != null && (to.equals(from) || to.equals(currentAtStart))) {
             throw new WorkflowException(where + ": to_version: names an older version");
         }
+        boolean rotate = flag(o, "rotate", where);
+        boolean createRefused = flag(o, "create_refused", where);
+        if (createRefused && (!rotate || to != null)) {
+            // it lets --abandon go on mid-rotation, and its note says a signing key was replaced: only where written
+            throw new WorkflowException(where + ": create_refused: set only in a rotation's record without to_version");
+        }
         return new MigrationRecord(from, currentAtStart, to, key, phase, count(o, "old_sessions", where), digest,
                 count(o, "migrated", where), count(o, "started_ts", where),
                 o.has("finished_ts") ? count(o, "finished_ts", where) : 0,
-                o.has("old_rejected") ? count(o, "old_rejected", where) : 0, flag(o, "rotate", where), format,
-                flag(o, "create_refused", where));
+                o.has("old_rejected") ? count(o, "old_rejected", where) : 0, rotate, format, createRefused);
     }
 
     private static String version(Json.Obj o, String field, String where, boolean required) throws WorkflowException {

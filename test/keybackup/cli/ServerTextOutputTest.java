@@ -266,6 +266,25 @@ class ServerTextOutputTest {
         assertEquals(Json.of(4), report.object("summary").get("total"));
     }
 
+    /**
+     * JSON output is redacted string by string before it is encoded: a string whose escape ({@code \}{@code n})
+     * completes a piece of the token, which the decoded string alone does not hold, is redacted as well.
+     */
+    @Test
+    void auditJson_roomIdWhoseEscapeCompletesATokenPiece_notPrinted() throws Exception {
+        startWithBackup();
+        int n = TOKEN.indexOf("nValue_4");
+        f.server.rewriteReplies(a -> a.request().startsWith(KEYS_PATH) && a.status() == 200
+                ? new Answer(a.request(), a.status(),
+                renameFirstRoomTo(a.body(), "!\n" + TOKEN.substring(n + 1, n + 8) + ":example.org")) : a);
+        CliRun.Result r = run("audit", "--json");
+        f.server.rewriteReplies(null);
+        assertEquals(0, r.code(), r.err());
+        assertClean("audit --json stdout", r.outText(), false);
+        assertTrue(r.outText().contains("[redacted]"), r.outText());
+        assertEquals(Json.of(4), ((Json.Obj) JsonReader.parse(r.out())).object("summary").get("total"));
+    }
+
     @Test
     void restoreOutDash_forcedToATerminal_serverRoomIdsEscaped_intoAPipeExactBytes() throws Exception {
         startWithBackup();
@@ -364,6 +383,49 @@ class ServerTextOutputTest {
         } finally {
             f.server.rewriteReplies(null);
         }
+    }
+
+    /**
+     * The check works on what is written, not only on the decoded strings: canonical JSON writes a control
+     * character as an escape (a backslash and a letter for a newline or a tab), whose letter can complete a piece
+     * of the token that the decoded string (7 characters after the control) does not hold. A room id the server
+     * chose and a member of the session data (which whoever holds the backup's public key can write) each do so
+     * here; neither entry is written.
+     */
+    @Test
+    void restoreOut_escapeOfAControlCompletesATokenPiece_entryNotWritten() throws Exception {
+        start();
+        assertEquals(0, run("enable").code());
+        int n = TOKEN.indexOf("nValue_4"); // the token's 'n' is the letter of the escape "\n"
+        int t = TOKEN.indexOf("tureToke"); // and its 't' that of "\t"
+        List<Json> entries = new ArrayList<>();
+        for (keybackup.backup.ExportedSession s : WorkflowFixture.sessions(2, 2, 5)) entries.add(s.toExportJson());
+        entries.set(3, ((Json.Obj) entries.get(3)).with("x.note", Json.of("\t" + TOKEN.substring(t + 1, t + 8))));
+        Path keys = WorkflowFixture.writeEntries(dir.resolve("keys.json"), entries);
+        assertEquals(0, run("upload", "--keys", keys.toString(), "--source", "olm").code());
+        f.server.rewriteReplies(a -> a.request().startsWith(KEYS_PATH) && a.status() == 200
+                ? new Answer(a.request(), a.status(),
+                renameFirstRoomTo(a.body(), "!\n" + TOKEN.substring(n + 1, n + 8) + ":example.org")) : a);
+        try {
+            Path file = dir.resolve("restored.json");
+            CliRun.Result r = run("restore", "--out", file.toString(), "--json");
+            assertEquals(0, r.code(), r.err());
+            String written = java.nio.file.Files.readString(file);
+            assertNoTokenPiece("restore --out FILE", written);
+            assertEquals(1, ((Json.Arr) JsonReader.parse(written)).elements().size(), written);
+            assertEquals(Json.of(3), ((Json.Obj) JsonReader.parse(r.out())).get("withheld"), r.outText());
+        } finally {
+            f.server.rewriteReplies(null);
+        }
+    }
+
+    /** The first room (in name order) of a {@code GET /room_keys/keys} answer renamed to {@code id}. */
+    private static Json.Obj renameFirstRoomTo(Json.Obj body, String id) {
+        if (body.object("rooms") == null) return body;
+        Map<String, Json> rooms = new LinkedHashMap<>();
+        new java.util.TreeMap<>(body.object("rooms").members()).forEach((room, v) ->
+                rooms.put(rooms.isEmpty() ? id : room, v));
+        return Json.obj("rooms", new Json.Obj(rooms));
     }
 
     private static void assertNoTokenPiece(String what, String text) {

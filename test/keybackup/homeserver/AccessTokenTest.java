@@ -22,6 +22,13 @@ class AccessTokenTest {
     }
 
     @Test
+    void hasJsonEscapedCharacter_onlyAQuoteOrABackslash() {
+        assertFalse(AccessToken.of("syt_a/b+c=d-e_f:g,h{i}[j]~!").hasJsonEscapedCharacter());
+        assertTrue(AccessToken.of("syt_a\"b").hasJsonEscapedCharacter());
+        assertTrue(AccessToken.of("\\").hasJsonEscapedCharacter());
+    }
+
+    @Test
     void fromFile_firstLine_isUsedAndTrimmed() throws Exception {
         Path f = tmp.resolve("token");
         Files.writeString(f, "  syt_fromfile \nsecond line\n", StandardCharsets.UTF_8);

@@ -240,4 +240,31 @@ class MigrateDryRunTest {
         assertThrows(WorkflowException.class, () -> MigrationRecord.parse(plain.toJson().with("rotate",
                 Json.of("yes")), "test"));
     }
+
+    /**
+     * {@code create_refused} lets {@code --abandon} forget a rotation whose new version does not show, and makes its
+     * note say that Secret Storage no longer holds the current version's signing key: the loader takes it only where
+     * this code writes it, in a rotation's record without a new version (a version found later clears it).
+     */
+    @Test
+    void record_createRefused_onlyInARotationWithoutANewVersion() throws Exception {
+        String key = Ed25519PrivateKey.generate().publicKey().toBase64();
+        MigrationRecord plain = new MigrationRecord("1", "1", null, key, MigrationRecord.STARTED, 3, null, 0, 5, 0, 0,
+                false);
+        MigrationRecord refused = plain.withSigningKey(key, true).withCreateRefused(true);
+        assertEquals(Json.of(true), refused.toJson().get("create_refused"));
+        assertTrue(MigrationRecord.parse(refused.toJson(), "test").createRefused());
+        assertFalse(plain.toJson().has("create_refused"), "written only when set");
+
+        MigrationRecord found = refused.withTarget("2");
+        assertFalse(found.createRefused(), "the new version exists: the refusal no longer matters");
+        assertEquals(found, MigrationRecord.parse(found.toJson(), "test"));
+
+        for (Json.Obj bad : List.of(plain.toJson().with("create_refused", Json.of(true)),
+                refused.toJson().with("to_version", Json.of("2")).with("phase", Json.of(MigrationRecord.CREATED)),
+                refused.toJson().with("create_refused", Json.of("yes")))) {
+            WorkflowException e = assertThrows(WorkflowException.class, () -> MigrationRecord.parse(bad, "test"));
+            assertTrue(e.getMessage().startsWith("test: create_refused: "), e.getMessage());
+        }
+    }
 }

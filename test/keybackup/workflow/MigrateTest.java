@@ -984,6 +984,42 @@ class MigrateTest {
         assertEquals(null, FailurePointTest.secretsProblem(f));
     }
 
+    /**
+     * The server writes the record, and create_refused is what lets --abandon go on mid-rotation: a server that
+     * answered the create with a 500 (its outcome unknown, the version may exist) and then marks its copy of the
+     * record as refused, or as no rotation at all, is overruled by the checkpoint, which knows better.
+     */
+    @Test
+    void rotate_createFailsWithoutAnAnswer_serverForgesCreateRefused_abandonStillRefusedOnTheCheckpoint()
+            throws Exception {
+        int toCreate = requestsFromStoredKeyToCreate();
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        Map<String, String> expected = f.storedKeys(old);
+        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 8, 500, false));
+        WorkflowException e = assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
+        f.server.failRequests(0, 0, 0, false);
+        assertFalse(e.getMessage().contains("migrate --abandon stops here"), e.getMessage());
+        Json.Obj recorded = MigrationRecord.load(f.account()).orElseThrow().toJson();
+        assertFalse(recorded.has("create_refused"));
+        Path checkpoint = dir.resolve("checkpoint.json");
+        for (Json.Obj forged : List.of(recorded.with("create_refused", Json.of(true)),
+                recorded.with("create_refused", Json.of(true)).without("rotate"))) {
+            f.store.putAccountData(MigrationRecord.TYPE, forged);
+
+            WorkflowException refused = assertThrows(WorkflowException.class,
+                    () -> Migrate.abandon(f.account(), checkpoint));
+            assertTrue(refused.getMessage().contains("run migrate --resume"), refused.getMessage());
+            assertTrue(Files.exists(checkpoint), "the checkpoint is kept");
+            assertEquals(forged, f.store.getAccountData(MigrationRecord.TYPE).orElseThrow(), "the record is kept");
+        }
+
+        Migrate.Result r = migrate(true, false);
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(null, FailurePointTest.secretsProblem(f));
+    }
+
     /** A KeyBackupData as an old client would write it: unsigned, encrypted to the backup key. */
     private Json.Obj encryptedByOtherClient(ExportedSession s) {
         try (var key = f.backupKey()) {
