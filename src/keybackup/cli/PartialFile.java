@@ -140,7 +140,8 @@ final class PartialFile implements AutoCloseable {
             rename();
             committed = true;
         } catch (FileAlreadyExistsException e) {
-            committed = true; // the partial file is complete: keep it
+            committed = true; // the partial file is complete: keep it, under a name that survives a power loss
+            AtomicFile.syncDirectory(target.toAbsolutePath().getParent());
             throw new FailedException(option + ": " + target + " appeared while restoring; the restored keys are in "
                     + path);
         }
