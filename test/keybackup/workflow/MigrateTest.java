@@ -24,6 +24,7 @@ import keybackup.homeserver.MatrixException;
 import keybackup.homeserver.StoreException;
 import keybackup.homeserver.TestHomeserver.KeyPutFault;
 import keybackup.json.Json;
+import keybackup.keys.Ed25519PrivateKey;
 import keybackup.secrets.SecretStorage;
 import keybackup.trust.KeySource;
 import org.junit.jupiter.api.AfterEach;
@@ -200,6 +201,78 @@ class MigrateTest {
         assertEquals(expected, f.storedKeys(r.newVersion()));
         MatrixException gone = assertThrows(MatrixException.class, () -> f.store.version(old[0]));
         assertEquals(404, gone.status());
+    }
+
+    /** Whether a private key was closed: signing with it then fails. */
+    private static boolean isClosed(Ed25519PrivateKey k) {
+        try {
+            k.sign(new byte[] {1});
+            return false;
+        } catch (IllegalStateException e) {
+            assertTrue(e.getMessage().contains("after close"), e.getMessage());
+            return true;
+        }
+    }
+
+    /**
+     * Runs a migration (resumed or not, deleting the old version) and returns where the signing key it copied
+     * with was still open: when the read-back of the new version began, or when the old version was deleted.
+     */
+    private List<String> whereTheSigningKeyWasOpen(boolean resume, List<Ed25519PrivateKey> opened,
+            Migrate.Result[] result) throws Exception {
+        List<String> open = new ArrayList<>();
+        f.server.afterRequest("DELETE /_matrix/client/v3/room_keys/version/", 1, () -> {
+            for (Ed25519PrivateKey k : opened) if (!isClosed(k)) open.add("deletion of the old version");
+        });
+        Migrate.Progress progress = (what, total) -> {
+            if (what.startsWith("checking version")) {
+                for (Ed25519PrivateKey k : opened) if (!isClosed(k)) open.add("read-back: " + what);
+            }
+            return null;
+        };
+        result[0] = Migrate.run(f.account(), options(resume, true), log::add, progress, opened::add);
+        return open;
+    }
+
+    /** The private signing key is closed once the copy signed its last key: the read-back needs the public key only. */
+    @Test
+    void run_signingKeyClosedBeforeTheReadBackAndTheDeletion() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        List<Ed25519PrivateKey> opened = new ArrayList<>();
+        Migrate.Result[] r = new Migrate.Result[1];
+
+        List<String> open = whereTheSigningKeyWasOpen(false, opened, r);
+
+        assertEquals(List.of(), open);
+        assertEquals(1, opened.size(), "one signing key taken for the copy");
+        assertTrue(isClosed(opened.get(0)));
+        assertTrue(r[0].verified(), r[0].note());
+        assertTrue(r[0].oldDeleted());
+        assertEquals(expected, f.storedKeys(r[0].newVersion()));
+    }
+
+    @Test
+    void resume_signingKeyClosedBeforeTheReadBackAndTheDeletion() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 2);
+        List<Ed25519PrivateKey> crashed = new ArrayList<>();
+        assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), options(false, true), log::add,
+                (what, total) -> null, crashed::add));
+        assertEquals(1, crashed.size());
+        assertTrue(isClosed(crashed.get(0)), "closed when the copy failed too");
+        f.server.crashAfterKeyPuts(-1);
+        List<Ed25519PrivateKey> opened = new ArrayList<>();
+        Migrate.Result[] r = new Migrate.Result[1];
+
+        List<String> open = whereTheSigningKeyWasOpen(true, opened, r);
+
+        assertEquals(List.of(), open);
+        assertEquals(1, opened.size());
+        assertTrue(r[0].verified(), r[0].note());
+        assertTrue(r[0].oldDeleted());
+        assertEquals(expected, f.storedKeys(r[0].newVersion()));
     }
 
     @Test
