@@ -32,9 +32,11 @@ final class MigrationFinish {
 
     /**
      * What the copy (step 4) leaves for the read-back and the deletion: the record so far (not saved yet), the new
-     * version's trust, and what the upload passes did. Holds no private key.
+     * version's trust, what the upload passes did, and whether the entries file beside the checkpoint holds the
+     * entries whose digest the record names (the copy started from them: not on a resumed run without them).
+     * Holds no private key.
      */
-    record Copied(MigrationRecord rec, AuthDataTrust newTrust, MigrationPasses.Copy copy) {}
+    record Copied(MigrationRecord rec, AuthDataTrust newTrust, MigrationPasses.Copy copy, boolean entriesStored) {}
 
     /**
      * Step 4: uploads into the new version, again while the old one changes; the only step that signs.
@@ -60,7 +62,7 @@ final class MigrationFinish {
         // 4. Upload, and again if the old version changed meanwhile.
         MigrationPasses.Copy copy = MigrationPasses.copy(account, oldTrust, key, rec, signer, o, bound,
                 verified, progress, log);
-        return new Copied(rec, newTrust, copy);
+        return new Copied(rec, newTrust, copy, bound != null);
     }
 
     /**
@@ -75,10 +77,15 @@ final class MigrationFinish {
         MigrationPasses.Copy copy = copied.copy();
         // The entries bound so far (and the undecryptable count) are kept even when the copy is not complete:
         // a resumed run checks its reads against them, and accepts a read that holds them and more.
+        // They are written only when the entries file does not hold them yet (they grew, or this run had no file
+        // with the record's digest): a million keys take about 25 MB, and a pass that found nothing new changes
+        // none of it. Either way the saved record names a digest the file on disk has.
         if (copy.extendsRecord()) {
-            rec = rec.withOld(copy.bound().size(), copy.bound().digest(), copy.rejected());
+            String digest = copy.bound().digest();
+            boolean unchanged = copied.entriesStored() && digest.equals(rec.oldDigest());
+            rec = rec.withOld(copy.bound().size(), digest, copy.rejected());
             if (copy.problem() == null) rec = rec.withPhase(MigrationRecord.UPLOADED, copy.migrated());
-            MigrationStart.save(account, o, rec, copy.bound());
+            MigrationStart.save(account, o, rec, unchanged ? null : copy.bound());
         }
 
         // 5. Read the new version back.

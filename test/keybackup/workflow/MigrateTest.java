@@ -275,6 +275,121 @@ class MigrateTest {
         assertEquals(expected, f.storedKeys(r[0].newVersion()));
     }
 
+    /**
+     * The entries file beside {@code checkpoint} as a pass found it: its inode and modification time, and whether
+     * the checkpoint's record binds its digest. Null when there is no entries file.
+     */
+    private record EntriesFile(Object inode, java.nio.file.attribute.FileTime modified, boolean bound) {}
+
+    private static EntriesFile entriesFile(Path checkpoint) {
+        Path p = Checkpoint.entriesFile(checkpoint);
+        if (!Files.exists(p)) return null;
+        try {
+            var a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+            assertTrue(a.fileKey() != null, "this file system names files by inode");
+            OldEntries e = OldEntries.fromBytes(Files.readAllBytes(p));
+            boolean bound = e != null && e.digest().equals(Checkpoint.load(checkpoint).oldDigest());
+            return new EntriesFile(a.fileKey(), a.lastModifiedTime(), bound);
+        } catch (java.io.IOException | WorkflowException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Progress that notes the entries file beside {@code checkpoint} as each copy and each read-back begins. */
+    private static Migrate.Progress watchEntries(Path checkpoint, List<EntriesFile> copying,
+            List<EntriesFile> checking) {
+        return (what, total) -> {
+            if (what.startsWith("copying")) copying.add(entriesFile(checkpoint));
+            if (what.startsWith("checking")) checking.add(entriesFile(checkpoint));
+            return null;
+        };
+    }
+
+    /** A copy pass that found nothing new leaves the entries file as it was: no rewrite of about 25 MB a million keys. */
+    @Test
+    void run_copyPassFindsNothingNew_entriesFileNotRewritten() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        Path checkpoint = dir.resolve("checkpoint.json");
+        List<EntriesFile> copying = new ArrayList<>();
+        List<EntriesFile> checking = new ArrayList<>();
+
+        Migrate.Result r = Migrate.run(f.account(), options(false, false), log::add,
+                watchEntries(checkpoint, copying, checking), k -> { });
+
+        assertMigrated(expected, old[0], r);
+        assertEquals(1, copying.size(), "one copy pass");
+        assertEquals(1, checking.size());
+        assertTrue(copying.get(0).bound() && checking.get(0).bound(), "the record binds the file on disk");
+        assertEquals(copying.get(0), checking.get(0), "the same file, not written again");
+    }
+
+    @Test
+    void resume_copyPassFindsNothingNew_entriesFileNotRewritten() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        Path checkpoint = dir.resolve("checkpoint.json");
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 2);
+        assertThrows(WorkflowException.class, () -> migrate(false, false));
+        f.server.crashAfterKeyPuts(-1);
+        EntriesFile before = entriesFile(checkpoint);
+        assertTrue(before != null && before.bound());
+        List<EntriesFile> copying = new ArrayList<>();
+        List<EntriesFile> checking = new ArrayList<>();
+
+        Migrate.Result r = Migrate.run(f.account(), options(true, false), log::add,
+                watchEntries(checkpoint, copying, checking), k -> { });
+
+        assertMigrated(expected, old[0], r);
+        assertEquals(List.of(before), copying);
+        assertEquals(List.of(before), checking, "the resumed copy found nothing new: the file is as it was");
+    }
+
+    /** A key the copy found in the old version grows the entries: the file is written, and the record binds it. */
+    @Test
+    void run_copyPassFindsANewKey_entriesFileRewrittenAndBound() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        ExportedSession late = sessions(1, 1, 99).get(0);
+        Json.Obj lateEntry = encryptedByOtherClient(late);
+        f.server.afterRequest(KEYS_PUT, 1, () -> f.server.insertKey(old[0], late.roomId(), late.sessionId(), lateEntry));
+        Path checkpoint = dir.resolve("checkpoint.json");
+        List<EntriesFile> copying = new ArrayList<>();
+        List<EntriesFile> checking = new ArrayList<>();
+
+        Migrate.Result r = Migrate.run(f.account(), options(false, false), log::add,
+                watchEntries(checkpoint, copying, checking), k -> { });
+
+        assertTrue(r.verified(), r.note());
+        expected.put(late.roomId() + "|" + late.sessionId(), late.data().sessionKey());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(2, copying.size(), "the old version changed during the first pass");
+        assertTrue(checking.get(0).bound(), "the record binds the grown file on disk");
+        assertNotEquals(copying.get(0).inode(), checking.get(0).inode(), "the grown entries were written");
+    }
+
+    /** Resumed elsewhere, where no entries file is: the run's read, bound by the record's digest, is written there. */
+    @Test
+    void resume_elsewhereCopyPassFindsNothingNew_entriesFileWrittenThere() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        Path checkpoint = Files.createDirectories(dir.resolve("elsewhere")).resolve("checkpoint.json");
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 2);
+        assertThrows(WorkflowException.class, () -> migrate(false, false));
+        f.server.crashAfterKeyPuts(-1);
+        List<EntriesFile> copying = new ArrayList<>();
+        List<EntriesFile> checking = new ArrayList<>();
+
+        Migrate.Result r = Migrate.run(f.account(), new Migrate.Options(null, checkpoint, Migrate.Start.RESUME,
+                Migrate.OldVersion.KEEP, Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE, SMALL_BATCHES),
+                log::add, watchEntries(checkpoint, copying, checking), k -> { });
+
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(java.util.Collections.singletonList(null), copying, "nothing there before the copy");
+        assertTrue(checking.get(0) != null && checking.get(0).bound(), "the record binds the file written there");
+    }
+
     @Test
     void run_deleteOldWithUndecryptableOldEntry_keepsOldVersion() throws Exception {
         String[] old = new String[1];
