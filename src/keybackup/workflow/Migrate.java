@@ -278,9 +278,19 @@ public final class Migrate {
      */
     public static Result run(Account account, Options o, Consumer<String> log, Progress progress)
             throws WorkflowException {
+        return run(account, o, log, progress, k -> { });
+    }
+
+    /**
+     * As {@link #run(Account, Options, Consumer, Progress)}, handing {@code signingKeyOpened} the signing key
+     * object each copy into the new version signs with, as soon as it is taken from Secret Storage: so that
+     * tests can see when it is closed. It must not use or keep the key beyond the run.
+     */
+    static Result run(Account account, Options o, Consumer<String> log, Progress progress,
+            Consumer<Ed25519PrivateKey> signingKeyOpened) throws WorkflowException {
         boolean[] recorded = {false};
         try {
-            return migrate(account, o, log, progress, recorded);
+            return migrate(account, o, log, progress, signingKeyOpened, recorded);
         } catch (StoreException e) {
             if (!recorded[0]) throw new WorkflowException(e.getMessage()
                     + "; nothing was changed: run migrate again once the server answers", e);
@@ -314,7 +324,7 @@ public final class Migrate {
     }
 
     private static Result migrate(Account account, Options o, Consumer<String> log, Progress progress,
-            boolean[] recorded) throws StoreException, WorkflowException {
+            Consumer<Ed25519PrivateKey> signingKeyOpened, boolean[] recorded) throws StoreException, WorkflowException {
         MigrationRecord rec = MigrationStart.toResume(account, o, log);
         recorded[0] = rec != null;
         String oldVersion = MigrationStart.oldVersion(account, o, rec);
@@ -349,13 +359,18 @@ public final class Migrate {
                 rec = create(account, o, rec, oldVersion, first, key, log, recorded);
             }
             if (first == null) MigrationStart.requireCurrentEntriesFormat(o, rec);
+            // A resumed run is bound to the entries kept beside the checkpoint, if they are the record's.
+            OldEntries bound = first != null ? first.entries() : MigrationStart.boundEntries(o, rec);
+            VerifiedSignatures verified = first == null ? new VerifiedSignatures() : first.verified();
+            MigrationFinish.Copied copied;
             try (Ed25519PrivateKey signingKey = recordedSigningKey(account, rec)) {
-                // A resumed run is bound to the entries kept beside the checkpoint, if they are the record's.
-                OldEntries bound = first != null ? first.entries() : MigrationStart.boundEntries(o, rec);
-                VerifiedSignatures verified = first == null ? new VerifiedSignatures() : first.verified();
-                return MigrationFinish.copyCheckAndDelete(account, o, rec, oldTrust, bound, verified, key,
-                        signingKey, log, progress);
+                signingKeyOpened.accept(signingKey);
+                copied = MigrationFinish.copy(account, o, rec, oldTrust, bound, verified, key, signingKey, log,
+                        progress);
             }
+            // The last signature is made: the private signing key is closed (zeroed) before the read-back and the
+            // deletion, which need only the new version's trusted public key.
+            return MigrationFinish.checkAndDelete(account, o, copied, key, progress);
         } catch (SecretStorageException e) {
             throw new WorkflowException("secret storage: " + e.getMessage());
         }

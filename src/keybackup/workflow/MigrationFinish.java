@@ -31,14 +31,22 @@ final class MigrationFinish {
     }
 
     /**
-     * Steps 4–6: uploads into the new version (again while the old one changes), reads the new version back,
-     * and only then deletes the old version, if asked and allowed. {@code bound} is the first read, or null
-     * on a resumed run; {@code verified}, the first read's valid signatures (empty on a resumed run).
+     * What the copy (step 4) leaves for the read-back and the deletion: the record so far (not saved yet), the new
+     * version's trust, what the upload passes did, and whether the entries file beside the checkpoint holds the
+     * entries whose digest the record names (the copy started from them: not on a resumed run without them).
+     * Holds no private key.
      */
-    static Migrate.Result copyCheckAndDelete(Account account, Migrate.Options o, MigrationRecord rec,
-            AuthDataTrust oldTrust, OldEntries bound, VerifiedSignatures verified, BackupDecryptionKey key,
-            Ed25519PrivateKey signingKey, Consumer<String> log, Migrate.Progress progress)
-            throws StoreException, WorkflowException {
+    record Copied(MigrationRecord rec, AuthDataTrust newTrust, MigrationPasses.Copy copy, boolean entriesStored) {}
+
+    /**
+     * Step 4: uploads into the new version, again while the old one changes; the only step that signs.
+     * {@code bound} is the first read, or null on a resumed run; {@code verified}, the first read's valid
+     * signatures (empty on a resumed run). The caller closes {@code signingKey} as soon as this returns, then
+     * goes on with {@link #checkAndDelete}, which needs no private signing key.
+     */
+    static Copied copy(Account account, Migrate.Options o, MigrationRecord rec, AuthDataTrust oldTrust,
+            OldEntries bound, VerifiedSignatures verified, BackupDecryptionKey key, Ed25519PrivateKey signingKey,
+            Consumer<String> log, Migrate.Progress progress) throws StoreException, WorkflowException {
         Json.Obj newInfo = account.store().version(rec.toVersion());
         AuthDataTrust newTrust = account.trust(newInfo);
         TrustedBackupKey trusted = newTrust.usableSigningKey().orElseThrow(() -> new WorkflowException(
@@ -54,12 +62,30 @@ final class MigrationFinish {
         // 4. Upload, and again if the old version changed meanwhile.
         MigrationPasses.Copy copy = MigrationPasses.copy(account, oldTrust, key, rec, signer, o, bound,
                 verified, progress, log);
+        return new Copied(rec, newTrust, copy, bound != null);
+    }
+
+    /**
+     * Steps 4 (its record) to 6, with public keys only: saves what the copy bound, reads the new version back
+     * (against its trusted AuthData, as {@link #copy} found it), and only then deletes the old version, if asked
+     * and allowed.
+     */
+    static Migrate.Result checkAndDelete(Account account, Migrate.Options o, Copied copied, BackupDecryptionKey key,
+            Migrate.Progress progress) throws StoreException, WorkflowException {
+        MigrationRecord rec = copied.rec();
+        AuthDataTrust newTrust = copied.newTrust();
+        MigrationPasses.Copy copy = copied.copy();
         // The entries bound so far (and the undecryptable count) are kept even when the copy is not complete:
         // a resumed run checks its reads against them, and accepts a read that holds them and more.
+        // They are written only when the entries file does not hold them yet (they grew, or this run had no file
+        // with the record's digest): a million keys take about 25 MB, and a pass that found nothing new changes
+        // none of it. Either way the saved record names a digest the file on disk has.
         if (copy.extendsRecord()) {
-            rec = rec.withOld(copy.bound().size(), copy.bound().digest(), copy.rejected());
+            String digest = copy.bound().digest();
+            boolean unchanged = copied.entriesStored() && digest.equals(rec.oldDigest());
+            rec = rec.withOld(copy.bound().size(), digest, copy.rejected());
             if (copy.problem() == null) rec = rec.withPhase(MigrationRecord.UPLOADED, copy.migrated());
-            MigrationStart.save(account, o, rec, copy.bound());
+            MigrationStart.save(account, o, rec, unchanged ? null : copy.bound());
         }
 
         // 5. Read the new version back.

@@ -24,6 +24,7 @@ import keybackup.homeserver.MatrixException;
 import keybackup.homeserver.StoreException;
 import keybackup.homeserver.TestHomeserver.KeyPutFault;
 import keybackup.json.Json;
+import keybackup.keys.Ed25519PrivateKey;
 import keybackup.secrets.SecretStorage;
 import keybackup.trust.KeySource;
 import org.junit.jupiter.api.AfterEach;
@@ -200,6 +201,193 @@ class MigrateTest {
         assertEquals(expected, f.storedKeys(r.newVersion()));
         MatrixException gone = assertThrows(MatrixException.class, () -> f.store.version(old[0]));
         assertEquals(404, gone.status());
+    }
+
+    /** Whether a private key was closed: signing with it then fails. */
+    private static boolean isClosed(Ed25519PrivateKey k) {
+        try {
+            k.sign(new byte[] {1});
+            return false;
+        } catch (IllegalStateException e) {
+            assertTrue(e.getMessage().contains("after close"), e.getMessage());
+            return true;
+        }
+    }
+
+    /**
+     * Runs a migration (resumed or not, deleting the old version) and returns where the signing key it copied
+     * with was still open: when the read-back of the new version began, or when the old version was deleted.
+     */
+    private List<String> whereTheSigningKeyWasOpen(boolean resume, List<Ed25519PrivateKey> opened,
+            Migrate.Result[] result) throws Exception {
+        List<String> open = new ArrayList<>();
+        f.server.afterRequest("DELETE /_matrix/client/v3/room_keys/version/", 1, () -> {
+            for (Ed25519PrivateKey k : opened) if (!isClosed(k)) open.add("deletion of the old version");
+        });
+        Migrate.Progress progress = (what, total) -> {
+            if (what.startsWith("checking version")) {
+                for (Ed25519PrivateKey k : opened) if (!isClosed(k)) open.add("read-back: " + what);
+            }
+            return null;
+        };
+        result[0] = Migrate.run(f.account(), options(resume, true), log::add, progress, opened::add);
+        return open;
+    }
+
+    /** The private signing key is closed once the copy signed its last key: the read-back needs the public key only. */
+    @Test
+    void run_signingKeyClosedBeforeTheReadBackAndTheDeletion() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        List<Ed25519PrivateKey> opened = new ArrayList<>();
+        Migrate.Result[] r = new Migrate.Result[1];
+
+        List<String> open = whereTheSigningKeyWasOpen(false, opened, r);
+
+        assertEquals(List.of(), open);
+        assertEquals(1, opened.size(), "one signing key taken for the copy");
+        assertTrue(isClosed(opened.get(0)));
+        assertTrue(r[0].verified(), r[0].note());
+        assertTrue(r[0].oldDeleted());
+        assertEquals(expected, f.storedKeys(r[0].newVersion()));
+    }
+
+    @Test
+    void resume_signingKeyClosedBeforeTheReadBackAndTheDeletion() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 2);
+        List<Ed25519PrivateKey> crashed = new ArrayList<>();
+        assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), options(false, true), log::add,
+                (what, total) -> null, crashed::add));
+        assertEquals(1, crashed.size());
+        assertTrue(isClosed(crashed.get(0)), "closed when the copy failed too");
+        f.server.crashAfterKeyPuts(-1);
+        List<Ed25519PrivateKey> opened = new ArrayList<>();
+        Migrate.Result[] r = new Migrate.Result[1];
+
+        List<String> open = whereTheSigningKeyWasOpen(true, opened, r);
+
+        assertEquals(List.of(), open);
+        assertEquals(1, opened.size());
+        assertTrue(r[0].verified(), r[0].note());
+        assertTrue(r[0].oldDeleted());
+        assertEquals(expected, f.storedKeys(r[0].newVersion()));
+    }
+
+    /**
+     * The entries file beside {@code checkpoint} as a pass found it: its inode and modification time, and whether
+     * the checkpoint's record binds its digest. Null when there is no entries file.
+     */
+    private record EntriesFile(Object inode, java.nio.file.attribute.FileTime modified, boolean bound) {}
+
+    private static EntriesFile entriesFile(Path checkpoint) {
+        Path p = Checkpoint.entriesFile(checkpoint);
+        if (!Files.exists(p)) return null;
+        try {
+            var a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+            assertTrue(a.fileKey() != null, "this file system names files by inode");
+            OldEntries e = OldEntries.fromBytes(Files.readAllBytes(p));
+            boolean bound = e != null && e.digest().equals(Checkpoint.load(checkpoint).oldDigest());
+            return new EntriesFile(a.fileKey(), a.lastModifiedTime(), bound);
+        } catch (java.io.IOException | WorkflowException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Progress that notes the entries file beside {@code checkpoint} as each copy and each read-back begins. */
+    private static Migrate.Progress watchEntries(Path checkpoint, List<EntriesFile> copying,
+            List<EntriesFile> checking) {
+        return (what, total) -> {
+            if (what.startsWith("copying")) copying.add(entriesFile(checkpoint));
+            if (what.startsWith("checking")) checking.add(entriesFile(checkpoint));
+            return null;
+        };
+    }
+
+    /** A copy pass that found nothing new leaves the entries file as it was: no rewrite of about 25 MB a million keys. */
+    @Test
+    void run_copyPassFindsNothingNew_entriesFileNotRewritten() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        Path checkpoint = dir.resolve("checkpoint.json");
+        List<EntriesFile> copying = new ArrayList<>();
+        List<EntriesFile> checking = new ArrayList<>();
+
+        Migrate.Result r = Migrate.run(f.account(), options(false, false), log::add,
+                watchEntries(checkpoint, copying, checking), k -> { });
+
+        assertMigrated(expected, old[0], r);
+        assertEquals(1, copying.size(), "one copy pass");
+        assertEquals(1, checking.size());
+        assertTrue(copying.get(0).bound() && checking.get(0).bound(), "the record binds the file on disk");
+        assertEquals(copying.get(0), checking.get(0), "the same file, not written again");
+    }
+
+    @Test
+    void resume_copyPassFindsNothingNew_entriesFileNotRewritten() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        Path checkpoint = dir.resolve("checkpoint.json");
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 2);
+        assertThrows(WorkflowException.class, () -> migrate(false, false));
+        f.server.crashAfterKeyPuts(-1);
+        EntriesFile before = entriesFile(checkpoint);
+        assertTrue(before != null && before.bound());
+        List<EntriesFile> copying = new ArrayList<>();
+        List<EntriesFile> checking = new ArrayList<>();
+
+        Migrate.Result r = Migrate.run(f.account(), options(true, false), log::add,
+                watchEntries(checkpoint, copying, checking), k -> { });
+
+        assertMigrated(expected, old[0], r);
+        assertEquals(List.of(before), copying);
+        assertEquals(List.of(before), checking, "the resumed copy found nothing new: the file is as it was");
+    }
+
+    /** A key the copy found in the old version grows the entries: the file is written, and the record binds it. */
+    @Test
+    void run_copyPassFindsANewKey_entriesFileRewrittenAndBound() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        ExportedSession late = sessions(1, 1, 99).get(0);
+        Json.Obj lateEntry = encryptedByOtherClient(late);
+        f.server.afterRequest(KEYS_PUT, 1, () -> f.server.insertKey(old[0], late.roomId(), late.sessionId(), lateEntry));
+        Path checkpoint = dir.resolve("checkpoint.json");
+        List<EntriesFile> copying = new ArrayList<>();
+        List<EntriesFile> checking = new ArrayList<>();
+
+        Migrate.Result r = Migrate.run(f.account(), options(false, false), log::add,
+                watchEntries(checkpoint, copying, checking), k -> { });
+
+        assertTrue(r.verified(), r.note());
+        expected.put(late.roomId() + "|" + late.sessionId(), late.data().sessionKey());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(2, copying.size(), "the old version changed during the first pass");
+        assertTrue(checking.get(0).bound(), "the record binds the grown file on disk");
+        assertNotEquals(copying.get(0).inode(), checking.get(0).inode(), "the grown entries were written");
+    }
+
+    /** Resumed elsewhere, where no entries file is: the run's read, bound by the record's digest, is written there. */
+    @Test
+    void resume_elsewhereCopyPassFindsNothingNew_entriesFileWrittenThere() throws Exception {
+        String[] old = new String[1];
+        Map<String, String> expected = oldBackup(HOMESERVER, old, 2, 10);
+        Path checkpoint = Files.createDirectories(dir.resolve("elsewhere")).resolve("checkpoint.json");
+        f.server.crashAfterKeyPuts(f.server.keyPuts() + 2);
+        assertThrows(WorkflowException.class, () -> migrate(false, false));
+        f.server.crashAfterKeyPuts(-1);
+        List<EntriesFile> copying = new ArrayList<>();
+        List<EntriesFile> checking = new ArrayList<>();
+
+        Migrate.Result r = Migrate.run(f.account(), new Migrate.Options(null, checkpoint, Migrate.Start.RESUME,
+                Migrate.OldVersion.KEEP, Migrate.SigningKey.KEEP_WHEN_HELD, 2, FieldNames.UNSTABLE, SMALL_BATCHES),
+                log::add, watchEntries(checkpoint, copying, checking), k -> { });
+
+        assertTrue(r.verified(), r.note());
+        assertEquals(expected, f.storedKeys(r.newVersion()));
+        assertEquals(java.util.Collections.singletonList(null), copying, "nothing there before the copy");
+        assertTrue(checking.get(0) != null && checking.get(0).bound(), "the record binds the file written there");
     }
 
     @Test
