@@ -21,6 +21,7 @@ public final class AtomicFile {
 
     /** Suffix of the temporary files. */
     private static final String TEMP_SUFFIX = ".tmp";
+    private static final int SLICE = 64 * 1024; // bytes per write call
 
     /**
      * Writes {@code content} to {@code target}, whose directory must exist.
@@ -35,8 +36,12 @@ public final class AtomicFile {
             temp = Files.createTempFile(dir, "." + target.getFileName(), TEMP_SUFFIX);
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(content);
-                while (buf.hasRemaining()) ch.write(buf);
+                // In slices: the JDK copies a heap buffer through a direct one of the same size, and keeps that
+                // one for the thread's later writes, outside the heap (a migration's entries file is tens of MB).
+                for (int off = 0; off < content.length; off += SLICE) {
+                    ByteBuffer buf = ByteBuffer.wrap(content, off, Math.min(SLICE, content.length - off));
+                    while (buf.hasRemaining()) ch.write(buf);
+                }
                 ch.force(true); // on disk before the rename makes it the file
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
