@@ -139,7 +139,7 @@ public final class CommandBench {
                     bytes / 1048576.0, (System.nanoTime() - t0) / 1e9);
 
             startup(dir);
-            processFloors(n);
+            processFloors(n, "before", true);
             if (!"0".equals(System.getenv("BENCH_LOCAL"))) {
                 try (WorkflowFixture f = WorkflowFixture.open(WorkflowFixture.Backend.LOCAL, dir.resolve("local"))) {
                     commands("local", f, dir.resolve("local"), List.of("--store",
@@ -153,6 +153,9 @@ public final class CommandBench {
                             export, n, false);
                 }
             }
+            // Again after the commands (not in the long large run): this host's speed drifts by a fifth within
+            // minutes, so a floor measured only before the commands is biased; the ratio takes the mean.
+            if (!large) processFloors(n, "after", false);
         } finally {
             try (var walk = Files.walk(dir)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -170,9 +173,11 @@ public final class CommandBench {
         if (PROCESS_FLOOR.isEmpty()) {
             System.out.println("(no process floor: it is measured only when the commands run)");
         } else {
-            System.out.printf("process floor, %d keys on %d threads from JVM start to exit: restore %.2f s CPU, "
-                    + "upload %.2f s CPU (the JIT compiling the JDK's own crypto included)%n", n, THREADS,
-                    PROCESS_FLOOR.get("restore").cpuNs / 1e9, PROCESS_FLOOR.get("upload").cpuNs / 1e9);
+            System.out.printf("process floor, %d keys on %d threads from JVM start to exit: restore %.2f s CPU (%s), "
+                    + "upload %.2f s CPU (%s) (the JIT compiling the JDK's own crypto included; mean of the runs "
+                    + "before and after the commands)%n", n, THREADS, processFloorMean("restore") / 1e9,
+                    seconds(PROCESS_FLOOR.get("restore")), processFloorMean("upload") / 1e9,
+                    seconds(PROCESS_FLOOR.get("upload")));
         }
         System.out.println("| command | keys | wall | CPU (user+sys) | CPU per key / floor | CPU / process floor "
                 + "| wall / CPU | peak RSS | heap | process CPU / worker CPU |");
@@ -204,25 +209,26 @@ public final class CommandBench {
     /** Worker threads of the commands (their default: one per processor) and of the process floor. */
     private static final int THREADS = Runtime.getRuntime().availableProcessors();
 
-    /** The process floor's runs of {@link FloorProcess}, by kind (restore, upload), for the bench's N keys. */
-    private static final Map<String, Run> PROCESS_FLOOR = new TreeMap<>();
+    /** The process floor's CPU (ns) for the bench's N keys, by kind (restore, upload): before, after the commands. */
+    private static final Map<String, List<Long>> PROCESS_FLOOR = new TreeMap<>();
 
     /**
      * Runs {@link FloorProcess} for restore and upload with the launcher's heap and collector: the whole-process
-     * cost of the JDK primitives alone for N keys, from JVM start to exit.
+     * cost of the JDK primitives alone for N keys, from JVM start to exit. {@code check}: first the untimed
+     * check of which provider the floor's JCA objects come from.
      */
-    private static void processFloors(int n) throws Exception {
+    private static void processFloors(int n, String when, boolean check) throws Exception {
         Path dir = Files.createTempDirectory("keybackup-floor-");
         try {
-            for (String kind : List.of("restore", "upload")) {
+            for (String kind : check ? List.of("restore", "upload") : List.<String>of()) {
                 // Untimed, a few keys on one thread: which provider the floor's JCA objects come from.
                 Run.exec(dir, floorCommand(kind, 4, 1, true), List.of(), null, null);
                 providerCheck("process floor (" + kind + ")", dir.resolve("child.err"));
             }
             for (String kind : List.of("restore", "upload")) {
                 Run run = Run.exec(dir, floorCommand(kind, n, THREADS, false), List.of(), null, null);
-                PROCESS_FLOOR.put(kind, run);
-                System.out.printf("process floor: %-7s wall %7.2f s  CPU %7.2f s  peak RSS %4d MB%n", kind,
+                PROCESS_FLOOR.computeIfAbsent(kind, k -> new ArrayList<>()).add(run.cpuNs);
+                System.out.printf("process floor %s: %-7s wall %7.2f s  CPU %7.2f s  peak RSS %4d MB%n", when, kind,
                         run.wallNs / 1e9, run.cpuNs / 1e9, run.peakRssKb / 1000);
             }
             System.out.println();
@@ -277,14 +283,23 @@ public final class CommandBench {
     /** The process floor for {@code keys} keys of one kind (migrate: 2 × restore + upload), or 0 if none. */
     private static double processFloorNs(String kind, long keys, int n) {
         if (PROCESS_FLOOR.isEmpty() || keys == 0 || n == 0) return 0;
-        double restore = PROCESS_FLOOR.get("restore").cpuNs * (double) keys / n;
-        double upload = PROCESS_FLOOR.get("upload").cpuNs * (double) keys / n;
+        double restore = processFloorMean("restore") * keys / n;
+        double upload = processFloorMean("upload") * keys / n;
         return switch (kind) {
             case "restore" -> restore;
             case "upload" -> upload;
             case "migrate" -> 2 * restore + upload;
             default -> 0;
         };
+    }
+
+    /** The mean of the process floor's runs of one kind (before and after the commands), in ns of CPU. */
+    private static double processFloorMean(String kind) {
+        return PROCESS_FLOOR.get(kind).stream().mapToLong(Long::longValue).average().orElse(0);
+    }
+
+    private static String seconds(List<Long> ns) {
+        return ns.stream().map(v -> String.format("%.2f", v / 1e9)).collect(java.util.stream.Collectors.joining(" / "));
     }
 
     /** Issue 13's memory target: every command within {@link #MAX_RSS_MB} of peak RSS, with a 256 MiB heap. */
