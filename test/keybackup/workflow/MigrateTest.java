@@ -1012,6 +1012,18 @@ class MigrateTest {
         }
     }
 
+    /**
+     * A signed, trusted old version on the test homeserver whose rotation's create request, once the new signing
+     * key is stored, fails {@code times} times in a row with {@code status}.
+     */
+    private String signedOldWhoseCreateFails(int status, int times) throws Exception {
+        int toCreate = requestsFromStoredKeyToCreate();
+        f = WorkflowFixture.open(HOMESERVER, dir);
+        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, times, status, false));
+        return old;
+    }
+
     @Test
     void rotate_createRefusedAfterTheNewKeyWasStored_newKeyKeptAndResumeCompletes() throws Exception {
         int toCreate = requestsFromStoredKeyToCreate();
@@ -1043,12 +1055,9 @@ class MigrateTest {
     @Test
     void rotate_serverRefusesTheCreateEveryTime_abandonGoesOnKeepsTheNewKeyAndANewRotationCompletes()
             throws Exception {
-        int toCreate = requestsFromStoredKeyToCreate();
-        f = WorkflowFixture.open(HOMESERVER, dir);
-        String old = f.signedVersion(sessions(1, 3, 1), List.of());
-        Map<String, String> expected = f.storedKeys(old);
         // The create request is refused outright (403, as a server's policy might refuse it every time).
-        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 1, 403, false));
+        String old = signedOldWhoseCreateFails(403, 1);
+        Map<String, String> expected = f.storedKeys(old);
         assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
         String newKey = MigrationRecord.load(f.account()).orElseThrow().signingPublicKey();
 
@@ -1104,11 +1113,8 @@ class MigrateTest {
 
     @Test
     void rotate_createRefusedAfterTheNewKeyWasStored_resumeCompletesTheRotation() throws Exception {
-        int toCreate = requestsFromStoredKeyToCreate();
-        f = WorkflowFixture.open(HOMESERVER, dir);
-        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        String old = signedOldWhoseCreateFails(400, 1);
         Map<String, String> expected = f.storedKeys(old);
-        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 1, 400, false));
         assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
 
         Migrate.Result r = migrate(true, false);
@@ -1121,12 +1127,9 @@ class MigrateTest {
 
     @Test
     void rotate_createFailsWithoutAnAnswer_newKeyKeptAbandonRefusedAndResumeCompletes() throws Exception {
-        int toCreate = requestsFromStoredKeyToCreate();
-        f = WorkflowFixture.open(HOMESERVER, dir);
-        String old = f.signedVersion(sessions(1, 3, 1), List.of());
-        Map<String, String> expected = f.storedKeys(old);
         // Every attempt at creating the new version fails (500): whether the server acted is not known.
-        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 8, 500, false));
+        String old = signedOldWhoseCreateFails(500, 8);
+        Map<String, String> expected = f.storedKeys(old);
         WorkflowException e = assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
         f.server.failRequests(0, 0, 0, false);
         assertTrue(e.getMessage().contains("Secret Storage keeps its new signing key"), e.getMessage());
@@ -1149,11 +1152,8 @@ class MigrateTest {
     @Test
     void rotate_createFailsWithoutAnAnswer_serverLosesTheRecord_abandonStillRefusedOnTheCheckpoint()
             throws Exception {
-        int toCreate = requestsFromStoredKeyToCreate();
-        f = WorkflowFixture.open(HOMESERVER, dir);
-        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        String old = signedOldWhoseCreateFails(500, 8);
         Map<String, String> expected = f.storedKeys(old);
-        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 8, 500, false));
         assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
         f.server.failRequests(0, 0, 0, false);
         // The server drops (or garbles) the record; the checkpoint still says a rotation replaced the key.
@@ -1180,11 +1180,8 @@ class MigrateTest {
     @Test
     void rotate_createFailsWithoutAnAnswer_serverForgesCreateRefused_abandonStillRefusedOnTheCheckpoint()
             throws Exception {
-        int toCreate = requestsFromStoredKeyToCreate();
-        f = WorkflowFixture.open(HOMESERVER, dir);
-        String old = f.signedVersion(sessions(1, 3, 1), List.of());
+        String old = signedOldWhoseCreateFails(500, 8);
         Map<String, String> expected = f.storedKeys(old);
-        f.server.afterRequest(SIGNING_KEY_PUT, 1, () -> f.server.failRequests(toCreate, 8, 500, false));
         WorkflowException e = assertThrows(WorkflowException.class, () -> Migrate.run(f.account(), rotating(), log::add));
         f.server.failRequests(0, 0, 0, false);
         assertFalse(e.getMessage().contains("migrate --abandon stops here"), e.getMessage());
