@@ -119,6 +119,37 @@ class ModuleJarTest {
     }
 
     /**
+     * The launcher stops the JIT at C1 only for the commands whose work does not grow with the backup (help,
+     * version, status); a command that handles every key (here {@code restore}) keeps the tiered JIT, and an
+     * option the user gives wins.
+     */
+    @Test
+    void launcher_quickCompilerOnlyForTheShortCommands() throws Exception {
+        assertEquals("1", tieredStopAtLevel(null, "--version"));
+        assertEquals("1", tieredStopAtLevel(null, "--help"));
+        assertEquals("1", tieredStopAtLevel(null, "status", "--help"));
+        assertEquals("4", tieredStopAtLevel(null, "restore", "--help"));
+        assertEquals("4", tieredStopAtLevel("-XX:TieredStopAtLevel=4", "status", "--help"));
+    }
+
+    /** The JIT's last tier in the JVM the launcher starts for {@code args} (the JVM prints its final flags). */
+    private static String tieredStopAtLevel(String userOption, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of("bin/keybackup").toAbsolutePath().toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = ChildProcess.builder(cmd);
+        pb.environment().put("JAVA", ChildProcess.java());
+        pb.environment().remove("JAVA_OPTS");
+        String opts = "-XX:+PrintFlagsFinal" + (userOption == null ? "" : " " + userOption);
+        pb.environment().put("KEYBACKUP_JAVA_OPTS", opts);
+        Result r = ChildProcess.run(pb, new byte[0], 60);
+        assertEquals(0, r.code(), String.join(" ", args) + ": " + r.err());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\bTieredStopAtLevel\\s+=\\s+(\\d+)")
+                .matcher(new String(r.out(), StandardCharsets.UTF_8));
+        assertTrue(m.find(), String.join(" ", args) + ": no TieredStopAtLevel in the JVM's flags");
+        return m.group(1);
+    }
+
+    /**
      * Under {@code LC_ALL=C} (or no locale at all, as in many containers and cron jobs) the JVM decodes its
      * arguments, file names and what the terminal types as ASCII: a non-ASCII file name given on the command line
      * could not be used at all ("Malformed input"), was shown as U+FFFD in messages, and a typed non-ASCII export
