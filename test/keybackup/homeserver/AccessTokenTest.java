@@ -117,4 +117,48 @@ class AccessTokenTest {
         assertFalse(r.contains("cretPart"));
         assertEquals(100, r.split("\\[redacted\\]", -1).length - 1);
     }
+    /**
+     * Against a plain reference, on generated tokens and texts (pieces of the token planted, visible ASCII around
+     * them, and text over a small alphabet so that near-misses are common): a text holds a piece of the token
+     * exactly when some run of {@link AccessToken#FRAGMENT} of its characters is a substring of the token, and
+     * the redacted text then differs from the text and holds no such run outside its markers. Whatever shortcut the lookup takes,
+     * it must miss no piece and invent none.
+     */
+    @Test
+    void redact_generatedTexts_sameAnswerAsAPlainSubstringSearch() {
+        java.util.Random r = new java.util.Random(4048);
+        for (int round = 0; round < 3000; round++) {
+            String alphabet = round % 2 == 0 ? "ab"
+                    : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+            String token = random(r, alphabet, 1 + r.nextInt(round % 3 == 0 ? 12 : 60));
+            AccessToken t = AccessToken.of(token);
+            StringBuilder text = new StringBuilder(random(r, alphabet + " \"\u00e9", r.nextInt(200)));
+            if (r.nextBoolean()) {
+                int from = r.nextInt(token.length());
+                int to = Math.min(token.length(), from + 1 + r.nextInt(AccessToken.FRAGMENT + 4));
+                text.insert(r.nextInt(text.length() + 1), token, from, to);
+            }
+            String s = text.toString();
+            String redacted = t.redact(s);
+            boolean holds = holdsPiece(token, s);
+            assertEquals(holds, redacted != s, "token " + token + ", text " + s);
+            String outside = redacted.replace("[redacted]", " "); // the marker itself may hold a short token
+            assertFalse(holdsPiece(token, outside), "token " + token + ", text " + s + ", redacted " + redacted);
+        }
+    }
+
+    private static String random(java.util.Random r, String alphabet, int length) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < length; i++) sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+        return sb.toString();
+    }
+
+    /** Whether some run of FRAGMENT characters of {@code text} (all of the token if shorter) is in {@code token}. */
+    private static boolean holdsPiece(String token, String text) {
+        int k = Math.min(AccessToken.FRAGMENT, token.length());
+        for (int i = 0; i + k <= text.length(); i++) {
+            if (token.contains(text.substring(i, i + k))) return true;
+        }
+        return false;
+    }
 }
